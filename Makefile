@@ -1,0 +1,32 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Both install missing Debian packages first.
+BUILD_DIR ?= build/dev
+JOBS ?= 2
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETDECK_WERROR=ON
+
+.PHONY: all deps configure build test demo bench clean format
+
+all: build
+
+deps:
+	@packaging/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) > /dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+
+demo: build
+	@tests/lab/demo.sh $(BUILD_DIR)/app/fleetdeck
+
+bench: build
+	@bench/run.sh $(BUILD_DIR)
+
+format:
+	@find app ui models drivers tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

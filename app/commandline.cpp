@@ -1,0 +1,41 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+namespace Fleetdeck {
+
+CommandLine CommandLine::parse(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Fleetdeck: a desktop control panel for API fleets (HAProxy today), over each product's own admin API."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption fleet(QStringLiteral("fleet"),
+                                   QStringLiteral("Open the gateways listed in the fleet file <file> (JSON)."),
+                                   QStringLiteral("file"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"), QStringLiteral("Render the main window to the PNG <file> and exit."),
+        QStringLiteral("file"));
+    const QCommandLineOption after(QStringLiteral("after"),
+                                   QStringLiteral("With --screenshot: wait <seconds> before rendering (default 5)."),
+                                   QStringLiteral("seconds"), QStringLiteral("5"));
+    parser.addOption(fleet);
+    parser.addOption(screenshot);
+    parser.addOption(after);
+    parser.process(arguments); // exits on --help, --version and unknown options
+
+    CommandLine out;
+    out.fleetFile = parser.value(fleet);
+    out.screenshotFile = parser.value(screenshot);
+    bool ok = false;
+    out.screenshotAfterSeconds = parser.value(after).toDouble(&ok);
+    if (!ok || out.screenshotAfterSeconds < 0 || out.screenshotAfterSeconds > 3600)
+        out.error = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
+    if (!parser.positionalArguments().isEmpty())
+        out.error = QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first());
+    return out;
+}
+
+} // namespace Fleetdeck

@@ -1,0 +1,334 @@
+#include "fleetcontroller.h"
+
+#include <memory>
+
+#include <QDateTime>
+#include <QTimer>
+
+#include "driver.h"
+#include "fleetstore.h"
+#include "metricstore.h"
+#include "serieskeys.h"
+
+namespace Fleetdeck {
+
+struct FleetController::PendingAction
+{
+    ActionReport report;
+    QHash<QString, QList<int>> byGateway; // gateway -> indices into report.outcomes
+    QHash<int, bool> accepted; // outcome index -> the gateway accepted the command
+    int gatewaysLeft = 0;
+};
+
+FleetController::FleetController(FleetStore* store, MetricStore* metrics, QObject* parent)
+    : FleetActions(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+{
+    qRegisterMetaType<ActionReport>();
+    qRegisterMetaType<ServerRef>();
+}
+
+FleetController::~FleetController() = default;
+
+void FleetController::addGateway(const GatewayConfig& config)
+{
+    if (m_gateways.contains(config.name))
+        return;
+    Gateway g;
+    g.driver = Drivers::createDriver(config, this);
+    g.timer = new QTimer(this);
+    g.timer->setSingleShot(true);
+    const QString name = config.name;
+    connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
+    m_gateways.insert(name, g);
+    m_store->addGateway(config, g.driver->capabilities());
+    poll(name);
+}
+
+void FleetController::removeGateway(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    delete it->timer;
+    delete it->driver.data(); // pending requests die with it; their callbacks never run
+    m_gateways.erase(it);
+    m_store->removeGateway(name);
+}
+
+void FleetController::refreshNow()
+{
+    for (auto it = m_gateways.cbegin(); it != m_gateways.cend(); ++it) {
+        if (!it->pollInFlight)
+            poll(it.key());
+    }
+}
+
+void FleetController::poll(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end() || it->pollInFlight)
+        return;
+    it->timer->stop();
+    it->pollInFlight = true;
+    fetch(name, [this, name](const Result<GatewaySnapshot>&) {
+        auto g = m_gateways.find(name);
+        if (g == m_gateways.end())
+            return;
+        g->pollInFlight = false;
+        scheduleNext(name);
+    });
+}
+
+void FleetController::fetch(const QString& name, std::function<void(const Result<GatewaySnapshot>&)> then)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end() || !it->driver) {
+        then(Result<GatewaySnapshot>::failure(tr("%1 is no longer in the fleet").arg(name)));
+        return;
+    }
+    const quint64 generation = it->nextGeneration++;
+    it->driver->fetchSnapshot([this, name, generation, then = std::move(then)](Result<GatewaySnapshot> result) {
+        onSnapshot(name, generation, result);
+        then(result);
+    });
+}
+
+void FleetController::onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    if (generation < it->appliedGeneration)
+        return; // an older request finished after a newer one: its news is stale
+    it->appliedGeneration = generation;
+    const int index = m_store->indexOf(name);
+    if (index < 0)
+        return;
+    GatewayStatus status = m_store->entry(index).status;
+    if (result) {
+        ingest(name, result.value());
+        status.connection = Connection::Up;
+        status.lastSeenMs = result.value().takenAtMs;
+        status.lastError.clear();
+        status.consecutiveFailures = 0;
+        m_store->setStatus(name, status);
+    } else {
+        const GatewayConfig& config = m_store->entry(index).config;
+        status.connection = Connection::Unreachable;
+        status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error());
+        status.consecutiveFailures += 1;
+        markGaps(name, QDateTime::currentMSecsSinceEpoch());
+        m_store->setStatus(name, status);
+    }
+}
+
+void FleetController::scheduleNext(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    const int index = m_store->indexOf(name);
+    if (it == m_gateways.end() || index < 0)
+        return;
+    const FleetStore::Entry& e = m_store->entry(index);
+    int delay = e.config.pollIntervalMs;
+    if (e.status.consecutiveFailures > 0) {
+        // Back off exponentially from the poll interval, so a dead gateway costs little and a revived one is found.
+        const int shift = qMin(e.status.consecutiveFailures - 1, 10);
+        delay = int(qMin<qint64>(qint64(e.config.pollIntervalMs) << shift, m_maxBackoffMs));
+        delay = qMax(delay, qMin(e.config.pollIntervalMs, m_maxBackoffMs));
+    }
+    it->timer->start(delay);
+}
+
+void FleetController::ingest(const QString& name, const GatewaySnapshot& snap)
+{
+    const qint64 t = snap.takenAtMs;
+    using namespace SeriesKeys;
+    const QString gw = subject(name);
+    m_metrics->appendCounter(requestRate(gw), t, double(snap.requestsTotal()));
+    m_metrics->appendCounter(errorRate(gw), t, double(snap.responses5xxTotal()));
+    m_metrics->appendGauge(sessions(gw), t, double(snap.sessions()));
+    for (const auto& b : snap.backends) {
+        const QString be = subject(name, b.name);
+        m_metrics->appendCounter(requestRate(be), t, double(b.requestsTotal));
+        m_metrics->appendCounter(errorRate(be), t, double(b.responses5xxTotal));
+        m_metrics->appendGauge(sessions(be), t, double(b.sessions));
+        for (const auto& s : b.servers) {
+            const QString sv = subject(name, b.name, s.name);
+            m_metrics->appendCounter(requestRate(sv), t, double(s.requestsTotal));
+            m_metrics->appendCounter(errorRate(sv), t, double(s.responses5xxTotal));
+            m_metrics->appendGauge(sessions(sv), t, double(s.sessions));
+        }
+    }
+    // Rates first, then the snapshot: views repainting on the snapshot read the new rates.
+    m_store->applySnapshot(name, snap);
+    m_metrics->notifyAppended();
+}
+
+void FleetController::markGaps(const QString& name, qint64 nowMs)
+{
+    const int index = m_store->indexOf(name);
+    if (index < 0)
+        return;
+    using namespace SeriesKeys;
+    auto gap = [this, nowMs](const QString& subj) {
+        m_metrics->appendGap(requestRate(subj), nowMs);
+        m_metrics->appendGap(errorRate(subj), nowMs);
+        m_metrics->appendGap(sessions(subj), nowMs);
+    };
+    gap(subject(name));
+    if (const auto& snap = m_store->entry(index).snapshot) {
+        for (const auto& b : snap->backends) {
+            gap(subject(name, b.name));
+            for (const auto& s : b.servers)
+                gap(subject(name, b.name, s.name));
+        }
+    }
+    m_metrics->notifyAppended();
+}
+
+quint64 FleetController::setServerState(const QList<ServerRef>& servers, AdminState state)
+{
+    QList<ServerAction> actions;
+    for (const auto& s : servers)
+        actions.append(ServerAction { ServerAction::Kind::SetState, s, state, 0 });
+    const QString description = servers.size() == 1
+        ? actions.first().describe()
+        : tr("set %1 servers to %2").arg(servers.size()).arg(toString(state));
+    return runActions(actions, description);
+}
+
+quint64 FleetController::setServerWeight(const QList<ServerRef>& servers, int weight)
+{
+    QList<ServerAction> actions;
+    for (const auto& s : servers)
+        actions.append(ServerAction { ServerAction::Kind::SetWeight, s, AdminState::Ready, weight });
+    const QString description = servers.size() == 1 ? actions.first().describe()
+                                                    : tr("set weight of %1 servers to %2").arg(servers.size()).arg(weight);
+    return runActions(actions, description);
+}
+
+quint64 FleetController::runActions(const QList<ServerAction>& actions, const QString& description)
+{
+    auto pending = std::make_shared<PendingAction>();
+    pending->report.id = m_nextActionId++;
+    pending->report.description = description;
+    for (int i = 0; i < actions.size(); ++i) {
+        pending->report.outcomes.append(ActionOutcome { actions.at(i), false, {} });
+        pending->byGateway[actions.at(i).target.gateway].append(i);
+    }
+    const quint64 id = pending->report.id;
+    Q_EMIT actionStarted(id, description);
+    if (actions.isEmpty()) {
+        QTimer::singleShot(0, this, [this, pending] { Q_EMIT actionFinished(pending->report); });
+        return id;
+    }
+    pending->gatewaysLeft = int(pending->byGateway.size());
+    for (auto it = pending->byGateway.cbegin(); it != pending->byGateway.cend(); ++it) {
+        const QString gateway = it.key();
+        const int index = m_store->indexOf(gateway);
+        if (!m_gateways.contains(gateway) || index < 0) {
+            for (int i : it.value())
+                pending->report.outcomes[i].message = tr("%1 is not in the fleet").arg(gateway);
+            QTimer::singleShot(0, this, [this, pending] { finishGateway(pending); });
+            continue;
+        }
+        applyNext(pending, gateway, 0);
+    }
+    return id;
+}
+
+void FleetController::applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position)
+{
+    const QList<int>& indices = pending->byGateway.value(gateway);
+    if (position >= indices.size()) {
+        verify(pending, gateway, 0);
+        return;
+    }
+    auto it = m_gateways.find(gateway);
+    if (it == m_gateways.end() || !it->driver) {
+        for (int i : indices) {
+            if (pending->report.outcomes.at(i).message.isEmpty())
+                pending->report.outcomes[i].message = tr("%1 was removed from the fleet meanwhile").arg(gateway);
+        }
+        finishGateway(pending);
+        return;
+    }
+    const int i = indices.at(position);
+    const ServerAction action = pending->report.outcomes.at(i).action;
+    it->driver->apply(action, [this, pending, gateway, position, i, action](Result<QString> answer) {
+        if (answer) {
+            pending->accepted[i] = true;
+        } else {
+            const int index = m_store->indexOf(gateway);
+            const QString where = index >= 0 ? m_store->entry(index).config.admin.toString() : QString();
+            pending->report.outcomes[i].message
+                = tr("%1 (%2): %3 refused: %4").arg(gateway, where, action.describe(), answer.error());
+        }
+        applyNext(pending, gateway, position + 1);
+    });
+}
+
+void FleetController::verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt)
+{
+    const QList<int> indices = pending->byGateway.value(gateway);
+    bool anyAccepted = false;
+    for (int i : indices)
+        anyAccepted = anyAccepted || pending->accepted.value(i);
+    if (!anyAccepted) {
+        finishGateway(pending);
+        return;
+    }
+    fetch(gateway, [this, pending, gateway, attempt, indices](const Result<GatewaySnapshot>& result) {
+        if (!result) {
+            for (int i : indices) {
+                if (pending->accepted.value(i))
+                    pending->report.outcomes[i].message
+                        = tr("%1: sent, but could not re-read to verify: %2").arg(gateway, result.error());
+            }
+            finishGateway(pending);
+            return;
+        }
+        bool allGood = true;
+        for (int i : indices) {
+            if (!pending->accepted.value(i))
+                continue;
+            ActionOutcome& o = pending->report.outcomes[i];
+            const ServerRef& t = o.action.target;
+            const ServerSnapshot* s = result.value().server(t.backend, t.server);
+            if (!s) {
+                o.ok = false;
+                o.message = tr("%1: %2/%3 is gone after the change").arg(gateway, t.backend, t.server);
+            } else if (o.action.kind == ServerAction::Kind::SetWeight) {
+                o.ok = s->weight == o.action.weight;
+                o.message = o.ok ? tr("verified: weight %1").arg(s->weight)
+                                 : tr("%1: %2/%3 asked for weight %4, the gateway reports %5")
+                                       .arg(gateway, t.backend, t.server)
+                                       .arg(o.action.weight)
+                                       .arg(s->weight);
+            } else {
+                o.ok = s->admin == o.action.state;
+                o.message = o.ok ? tr("verified: %1 (%2)").arg(toString(s->admin), s->status)
+                                 : tr("%1: %2/%3 asked for %4, the gateway reports %5 (%6)")
+                                       .arg(gateway, t.backend, t.server, toString(o.action.state),
+                                            toString(s->admin), s->status);
+            }
+            allGood = allGood && o.ok;
+        }
+        if (!allGood && attempt < 2) {
+            // A change can take a moment to show; look twice more before calling it failed.
+            QTimer::singleShot(250, this, [this, pending, gateway, attempt] { verify(pending, gateway, attempt + 1); });
+            return;
+        }
+        finishGateway(pending);
+    });
+}
+
+void FleetController::finishGateway(const std::shared_ptr<PendingAction>& pending)
+{
+    if (--pending->gatewaysLeft == 0)
+        Q_EMIT actionFinished(pending->report);
+}
+
+} // namespace Fleetdeck

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <QHash>
+#include <QPointer>
+
+#include "fleetactions.h"
+#include "fleettypes.h"
+#include "result.h"
+
+class QTimer;
+
+namespace Fleetdeck {
+
+class FleetStore;
+class MetricStore;
+namespace Drivers {
+class Driver;
+}
+
+// Owns one driver per gateway, polls each on its own schedule with backoff, feeds the stores, and carries out
+// the operator's actions: send, re-read, verify, report.
+class FleetController final : public FleetActions
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FleetController)
+
+public:
+    FleetController(FleetStore* store, MetricStore* metrics, QObject* parent = nullptr);
+    ~FleetController() override;
+
+    quint64 setServerState(const QList<ServerRef>& servers, AdminState state) override;
+    quint64 setServerWeight(const QList<ServerRef>& servers, int weight) override;
+    void addGateway(const GatewayConfig& config) override;
+    void removeGateway(const QString& name) override;
+    void refreshNow() override;
+
+    // The longest wait between retries of an unreachable gateway (default 30 s).
+    void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
+
+private:
+    struct Gateway
+    {
+        QPointer<Drivers::Driver> driver;
+        QTimer* timer = nullptr;
+        quint64 nextGeneration = 1;
+        quint64 appliedGeneration = 0;
+        bool pollInFlight = false;
+    };
+    struct PendingAction;
+
+    quint64 runActions(const QList<ServerAction>& actions, const QString& description);
+    void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);
+    void verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt);
+    void finishGateway(const std::shared_ptr<PendingAction>& pending);
+
+    void poll(const QString& name);
+    // Fetches a snapshot under a new generation; replies older than the newest applied one are dropped.
+    void fetch(const QString& name, std::function<void(const Result<GatewaySnapshot>&)> then);
+    void onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result);
+    void ingest(const QString& name, const GatewaySnapshot& snapshot);
+    void markGaps(const QString& name, qint64 nowMs);
+    void scheduleNext(const QString& name);
+
+    FleetStore* m_store;
+    MetricStore* m_metrics;
+    QHash<QString, Gateway> m_gateways;
+    quint64 m_nextActionId = 1;
+    int m_maxBackoffMs = 30000;
+};
+
+} // namespace Fleetdeck

@@ -1,0 +1,86 @@
+// Fleetdeck's composition root: parse the command line, build the stores, the controller and the window.
+#include <cstdio>
+
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QIcon>
+#include <QTimer>
+
+#include "commandline.h"
+#include "fleetcontroller.h"
+#include "fleetfile.h"
+#include "fleetstore.h"
+#include "mainwindow.h"
+#include "pages/poolpage.h"
+#include "metricstore.h"
+#include "settings.h"
+
+using namespace Fleetdeck;
+
+int main(int argc, char* argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("fleetdeck"));
+    QApplication::setOrganizationName(QStringLiteral("Fleetdeck"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
+    QApplication::setApplicationVersion(QStringLiteral(FLEETDECK_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
+
+    const CommandLine options = CommandLine::parse(QApplication::arguments());
+    if (!options.error.isEmpty()) {
+        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(options.error));
+        return 2;
+    }
+
+    QList<GatewayConfig> gateways;
+    const bool fromFile = !options.fleetFile.isEmpty();
+    if (fromFile) {
+        QFile file(options.fleetFile);
+        if (!file.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "fleetdeck: cannot read fleet file %s: %s\n", qUtf8Printable(options.fleetFile),
+                         qUtf8Printable(file.errorString()));
+            return 2;
+        }
+        const auto fleet = parseFleetFile(file.read(16 * 1024 * 1024));
+        if (!fleet) {
+            std::fprintf(stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(fleet.error()));
+            return 2;
+        }
+        gateways = fleet.value().gateways;
+    } else {
+        gateways = Settings::loadFleet();
+    }
+
+    FleetStore store;
+    MetricStore metrics;
+    FleetController controller(&store, &metrics);
+    MainWindow window(&store, &metrics, &controller);
+    if (fromFile)
+        window.setWindowTitle(QStringLiteral("Fleetdeck — %1").arg(QFileInfo(options.fleetFile).fileName()));
+    else // the fleet built in the app is remembered; a fleet file is not copied into the settings
+        QObject::connect(&store, &FleetStore::gatewayAdded, &store, [&store] { Settings::saveFleet(store.configs()); });
+    if (!fromFile)
+        QObject::connect(&store, &FleetStore::gatewayRemoved, &store, [&store] { Settings::saveFleet(store.configs()); });
+    for (const GatewayConfig& c : gateways)
+        controller.addGateway(c);
+    window.show();
+
+    if (!options.screenshotFile.isEmpty()) {
+        QTimer::singleShot(int(options.screenshotAfterSeconds * 1000), &window, [&window, &options] {
+            window.poolPage()->refreshCharts();
+            const QString path = QFileInfo(options.screenshotFile).absoluteFilePath();
+            QDir().mkpath(QFileInfo(path).absolutePath());
+            if (!window.grab().save(path, "PNG")) {
+                std::fprintf(stderr, "fleetdeck: cannot write screenshot %s\n", qUtf8Printable(path));
+                QApplication::exit(1);
+                return;
+            }
+            std::printf("%s\n", qUtf8Printable(path));
+            std::fflush(stdout);
+            QApplication::quit();
+        });
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,47 @@
+#include "settings.h"
+
+#include <QSettings>
+
+#include "fleetfile.h"
+
+namespace Fleetdeck::Settings {
+
+QList<GatewayConfig> loadFleet()
+{
+    QSettings settings;
+    QList<GatewayConfig> out;
+    const int count = settings.beginReadArray(QStringLiteral("fleet/gateways"));
+    for (int i = 0; i < count; ++i) {
+        settings.setArrayIndex(i);
+        GatewayConfig c;
+        c.name = settings.value(QStringLiteral("name")).toString();
+        if (!productFromString(settings.value(QStringLiteral("product"), QStringLiteral("haproxy")).toString(), &c.product))
+            continue;
+        c.admin = adminUrlFromUserText(settings.value(QStringLiteral("admin")).toString());
+        c.metrics = QUrl(settings.value(QStringLiteral("metrics")).toString());
+        c.pollIntervalMs = settings.value(QStringLiteral("pollIntervalMs"), 1000).toInt();
+        if (validateGatewayConfig(c).isEmpty())
+            out.append(c);
+    }
+    settings.endArray();
+    return out;
+}
+
+void saveFleet(const QList<GatewayConfig>& gateways)
+{
+    QSettings settings;
+    settings.remove(QStringLiteral("fleet/gateways"));
+    settings.beginWriteArray(QStringLiteral("fleet/gateways"), int(gateways.size()));
+    for (int i = 0; i < gateways.size(); ++i) {
+        settings.setArrayIndex(i);
+        const GatewayConfig& c = gateways.at(i);
+        settings.setValue(QStringLiteral("name"), c.name);
+        settings.setValue(QStringLiteral("product"), toString(c.product));
+        settings.setValue(QStringLiteral("admin"), c.admin.toString());
+        settings.setValue(QStringLiteral("metrics"), c.metrics.toString());
+        settings.setValue(QStringLiteral("pollIntervalMs"), c.pollIntervalMs);
+    }
+    settings.endArray();
+}
+
+} // namespace Fleetdeck::Settings

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <functional>
+
+#include <QList>
+#include <QObject>
+
+#include "fleettypes.h"
+#include "result.h"
+
+namespace Fleetdeck::Drivers {
+
+// One gateway's admin channel. A driver only speaks its product's protocol: it reads snapshots and applies
+// single server actions; scheduling, verification and bookkeeping belong to the controller.
+class Driver : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Driver)
+
+public:
+    using SnapshotCallback = std::function<void(Result<GatewaySnapshot>)>;
+    using ActionCallback = std::function<void(Result<QString>)>; // success carries the gateway's answer
+
+    explicit Driver(const GatewayConfig& config, QObject* parent = nullptr)
+        : QObject(parent)
+        , m_config(config)
+    {
+    }
+    ~Driver() override = default;
+
+    const GatewayConfig& config() const { return m_config; }
+    virtual Capabilities capabilities() const = 0;
+    // Reads the gateway's whole state. Calls back once, on the UI thread.
+    virtual void fetchSnapshot(SnapshotCallback callback) = 0;
+    // Sends one action. A success means the gateway accepted it, not that it took: the caller re-reads.
+    virtual void apply(const ServerAction& action, ActionCallback callback) = 0;
+
+private:
+    GatewayConfig m_config;
+};
+
+// Makes the driver for a gateway's product.
+Driver* createDriver(const GatewayConfig& config, QObject* parent);
+
+} // namespace Fleetdeck::Drivers

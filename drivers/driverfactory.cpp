@@ -1,0 +1,15 @@
+#include "driver.h"
+#include "haproxy/haproxydriver.h"
+
+namespace Fleetdeck::Drivers {
+
+Driver* createDriver(const GatewayConfig& config, QObject* parent)
+{
+    switch (config.product) {
+    case Product::HAProxy:
+        return new HAProxy::HAProxyDriver(config, parent);
+    }
+    return nullptr;
+}
+
+} // namespace Fleetdeck::Drivers

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "driver.h"
+#include "wire/linecommandclient.h"
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+// HAProxy over its runtime API (TCP or UNIX socket), one connection per command.
+class HAProxyDriver final : public Driver
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HAProxyDriver)
+
+public:
+    explicit HAProxyDriver(const GatewayConfig& config, QObject* parent = nullptr);
+
+    Capabilities capabilities() const override;
+    void fetchSnapshot(SnapshotCallback callback) override;
+    void apply(const ServerAction& action, ActionCallback callback) override;
+
+    // The runtime API command for an action, or an error when the names cannot be sent safely.
+    static Result<QByteArray> commandFor(const ServerAction& action);
+
+    void setOptions(const Wire::LineCommandClient::Options& options) { m_options = options; }
+
+private:
+    Wire::LineCommandClient::Options m_options;
+};
+
+} // namespace Fleetdeck::Drivers::HAProxy

@@ -1,0 +1,416 @@
+#include "haproxyparsers.h"
+
+#include <QHash>
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+namespace {
+
+QList<QByteArray> splitLines(const QByteArray& text)
+{
+    QList<QByteArray> lines = text.split('\n');
+    for (auto& l : lines) {
+        if (l.endsWith('\r'))
+            l.chop(1);
+    }
+    return lines;
+}
+
+qint64 toInt(const QByteArray& field, qint64 fallback = 0)
+{
+    if (field.isEmpty())
+        return fallback;
+    bool ok = false;
+    const qint64 v = field.toLongLong(&ok);
+    return ok ? v : fallback;
+}
+
+QString firstLine(const QByteArray& text)
+{
+    const QByteArray line = text.left(text.indexOf('\n')).trimmed().left(200);
+    return QString::fromUtf8(line);
+}
+
+} // namespace
+
+QList<QByteArray> splitCsvLine(const QByteArray& line)
+{
+    QList<QByteArray> fields;
+    QByteArray current;
+    bool quoted = false;
+    for (qsizetype i = 0; i < line.size(); ++i) {
+        const char c = line.at(i);
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < line.size() && line.at(i + 1) == '"') {
+                    current.append('"');
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                current.append(c);
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            fields.append(current);
+            current.clear();
+        } else {
+            current.append(c);
+        }
+    }
+    fields.append(current);
+    return fields;
+}
+
+Result<QHash<QString, QString>> parseShowInfo(const QByteArray& text)
+{
+    using R = Result<QHash<QString, QString>>;
+    QHash<QString, QString> info;
+    int lineNo = 0;
+    for (const QByteArray& line : splitLines(text)) {
+        ++lineNo;
+        if (line.trimmed().isEmpty())
+            continue;
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return R::failure(QStringLiteral("show info, line %1: expected \"Key: value\", got \"%2\"")
+                                  .arg(lineNo)
+                                  .arg(QString::fromUtf8(line.left(120))));
+        info.insert(QString::fromUtf8(line.left(colon).trimmed()), QString::fromUtf8(line.mid(colon + 1).trimmed()));
+    }
+    if (!info.contains(QLatin1String("Name")) && !info.contains(QLatin1String("Version")))
+        return R::failure(QStringLiteral("show info: no Name or Version line in the answer"));
+    return R::success(info);
+}
+
+Result<QList<StatRow>> parseShowStat(const QByteArray& text)
+{
+    using R = Result<QList<StatRow>>;
+    const QList<QByteArray> lines = splitLines(text);
+    qsizetype headerAt = -1;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (lines.at(i).startsWith("# pxname,")) {
+            headerAt = i;
+            break;
+        }
+        if (!lines.at(i).trimmed().isEmpty())
+            return R::failure(QStringLiteral("show stat: expected the \"# pxname,...\" header, got \"%1\"")
+                                  .arg(QString::fromUtf8(lines.at(i).left(120))));
+    }
+    if (headerAt < 0)
+        return R::failure(QStringLiteral("show stat: empty answer (no header line)"));
+
+    const QList<QByteArray> header = splitCsvLine(lines.at(headerAt).mid(2));
+    QHash<QByteArray, int> col;
+    for (int i = 0; i < header.size(); ++i)
+        col.insert(header.at(i).trimmed(), i);
+    static const char* required[] = { "pxname", "svname", "status", "weight", "scur", "type" };
+    for (const char* name : required) {
+        if (!col.contains(QByteArray(name)))
+            return R::failure(QStringLiteral("show stat: the header has no \"%1\" column").arg(QLatin1String(name)));
+    }
+    auto at = [&col](const char* name) { return col.value(QByteArray(name), -1); };
+    const int cPx = at("pxname"), cSv = at("svname"), cStatus = at("status"), cWeight = at("weight"),
+              cScur = at("scur"), cType = at("type"), cUweight = at("uweight"), cBck = at("bck"), cStot = at("stot"),
+              cReq = at("req_tot"), c4xx = at("hrsp_4xx"), c5xx = at("hrsp_5xx"), cDreq = at("dreq"),
+              cLastchg = at("lastchg"), cCheck = at("check_status"), cCheckDesc = at("check_desc"),
+              cAddr = at("addr"), cAlgo = at("algo");
+    int needed = 0;
+    for (int c : { cPx, cSv, cStatus, cWeight, cScur, cType })
+        needed = qMax(needed, c + 1);
+
+    QList<StatRow> rows;
+    for (qsizetype i = headerAt + 1; i < lines.size(); ++i) {
+        const QByteArray& line = lines.at(i);
+        if (line.isEmpty())
+            break; // the answer ends with an empty line
+        const QList<QByteArray> f = splitCsvLine(line);
+        if (f.size() < needed)
+            return R::failure(QStringLiteral("show stat, line %1: %2 fields where at least %3 are needed (truncated answer?)")
+                                  .arg(i + 1)
+                                  .arg(f.size())
+                                  .arg(needed));
+        auto field = [&f](int c) { return c >= 0 && c < f.size() ? f.at(c) : QByteArray(); };
+        StatRow r;
+        r.proxy = QString::fromUtf8(f.at(cPx));
+        r.name = QString::fromUtf8(f.at(cSv));
+        bool typeOk = false;
+        const int type = f.at(cType).toInt(&typeOk);
+        if (!typeOk || type < 0 || type > 3)
+            return R::failure(QStringLiteral("show stat, line %1: type \"%2\" is not 0..3")
+                                  .arg(i + 1)
+                                  .arg(QString::fromUtf8(f.at(cType))));
+        r.type = StatRow::Type(type);
+        r.status = QString::fromUtf8(f.at(cStatus));
+        r.weight = int(toInt(f.at(cWeight)));
+        r.userWeight = cUweight >= 0 && !field(cUweight).isEmpty() ? int(toInt(field(cUweight))) : -1;
+        r.backup = toInt(field(cBck)) == 1;
+        r.sessions = toInt(f.at(cScur));
+        r.sessionsTotal = toInt(field(cStot));
+        r.requestsTotal = toInt(field(cReq), -1);
+        r.responses4xx = toInt(field(c4xx));
+        r.responses5xx = toInt(field(c5xx));
+        r.deniedRequests = toInt(field(cDreq));
+        r.lastChange = toInt(field(cLastchg), -1);
+        r.checkStatus = QString::fromUtf8(field(cCheck));
+        r.checkDescription = QString::fromUtf8(field(cCheckDesc));
+        r.address = QString::fromUtf8(field(cAddr));
+        r.algorithm = QString::fromUtf8(field(cAlgo));
+        rows.append(r);
+    }
+    return R::success(rows);
+}
+
+Result<QList<ServerStateRow>> parseServersState(const QByteArray& text)
+{
+    using R = Result<QList<ServerStateRow>>;
+    const QList<QByteArray> lines = splitLines(text);
+    QList<ServerStateRow> rows;
+    QHash<QByteArray, int> col;
+    bool sawVersion = false;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        if (line.isEmpty())
+            continue;
+        if (!sawVersion) {
+            if (line != "1")
+                return R::failure(QStringLiteral("show servers state: expected format version 1, got \"%1\"")
+                                      .arg(QString::fromUtf8(line.left(120))));
+            sawVersion = true;
+            continue;
+        }
+        if (line.startsWith("# ")) {
+            col.clear();
+            const QList<QByteArray> names = line.mid(2).split(' ');
+            for (int c = 0; c < names.size(); ++c)
+                col.insert(names.at(c), c);
+            for (const char* name : { "be_name", "srv_name", "srv_op_state", "srv_admin_state", "srv_uweight" }) {
+                if (!col.contains(QByteArray(name)))
+                    return R::failure(QStringLiteral("show servers state: the header has no \"%1\" column")
+                                          .arg(QLatin1String(name)));
+            }
+            continue;
+        }
+        if (col.isEmpty())
+            return R::failure(QStringLiteral("show servers state, line %1: a row before the header").arg(i + 1));
+        const QList<QByteArray> f = line.split(' ');
+        int needed = 0;
+        for (int c : col)
+            needed = qMax(needed, c + 1);
+        const int cBe = col.value("be_name"), cSrv = col.value("srv_name"), cOp = col.value("srv_op_state"),
+                  cAdm = col.value("srv_admin_state"), cW = col.value("srv_uweight"), cAddr = col.value("srv_addr", -1);
+        if (f.size() <= qMax(qMax(cBe, cSrv), qMax(qMax(cOp, cAdm), cW)))
+            return R::failure(QStringLiteral("show servers state, line %1: %2 fields where %3 are expected (truncated answer?)")
+                                  .arg(i + 1)
+                                  .arg(f.size())
+                                  .arg(needed));
+        bool okOp = false, okAdm = false;
+        ServerStateRow r;
+        r.backend = QString::fromUtf8(f.at(cBe));
+        r.server = QString::fromUtf8(f.at(cSrv));
+        r.address = cAddr >= 0 && cAddr < f.size() ? QString::fromUtf8(f.at(cAddr)) : QString();
+        r.operationalState = f.at(cOp).toInt(&okOp);
+        r.adminState = f.at(cAdm).toInt(&okAdm);
+        r.userWeight = f.at(cW).toInt();
+        if (!okOp || !okAdm)
+            return R::failure(QStringLiteral("show servers state, line %1: state fields are not numbers").arg(i + 1));
+        rows.append(r);
+    }
+    if (!sawVersion)
+        return R::failure(QStringLiteral("show servers state: empty answer"));
+    return R::success(rows);
+}
+
+AdminState adminStateFromBits(int bits)
+{
+    if (bits & (0x01 | 0x02 | 0x04 | 0x20 | 0x40))
+        return AdminState::Maint;
+    if (bits & (0x08 | 0x10))
+        return AdminState::Drain;
+    return AdminState::Ready;
+}
+
+namespace {
+
+Health healthFromStatus(const QString& status)
+{
+    if (status.startsWith(QLatin1String("UP")) || status.startsWith(QLatin1String("DRAIN"))
+        || status.startsWith(QLatin1String("NOLB")))
+        return Health::Up;
+    if (status.startsWith(QLatin1String("DOWN")))
+        return Health::Down;
+    if (status == QLatin1String("no check"))
+        return Health::NoCheck;
+    return Health::Unknown;
+}
+
+AdminState adminFromStatus(const QString& status)
+{
+    if (status.startsWith(QLatin1String("MAINT")))
+        return AdminState::Maint;
+    if (status.startsWith(QLatin1String("DRAIN")))
+        return AdminState::Drain;
+    return AdminState::Ready;
+}
+
+} // namespace
+
+GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<StatRow>& stat,
+                              const QList<ServerStateRow>& serversState)
+{
+    GatewaySnapshot snap;
+    snap.version = info.value(QStringLiteral("Version"));
+    snap.pid = info.value(QStringLiteral("Pid")).toLongLong();
+    snap.uptimeSeconds = info.value(QStringLiteral("Uptime_sec")).toLongLong();
+
+    QHash<QString, const ServerStateRow*> states;
+    for (const auto& s : serversState)
+        states.insert(s.backend + QLatin1Char('/') + s.server, &s);
+
+    QHash<QString, int> backendAt;
+    auto backendFor = [&](const QString& name) -> BackendSnapshot& {
+        auto it = backendAt.constFind(name);
+        if (it == backendAt.cend()) {
+            it = backendAt.insert(name, int(snap.backends.size()));
+            snap.backends.append(BackendSnapshot { name, {}, {}, 0, 0, 0, 0, {} });
+        }
+        return snap.backends[*it];
+    };
+
+    for (const StatRow& r : stat) {
+        switch (r.type) {
+        case StatRow::Type::Frontend: {
+            FrontendSnapshot f;
+            f.name = r.proxy;
+            f.status = r.status;
+            f.sessions = r.sessions;
+            f.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
+            f.responses4xxTotal = r.responses4xx;
+            f.responses5xxTotal = r.responses5xx;
+            f.deniedRequests = r.deniedRequests;
+            snap.frontends.append(f);
+            break;
+        }
+        case StatRow::Type::Backend: {
+            BackendSnapshot& b = backendFor(r.proxy);
+            b.status = r.status;
+            b.algorithm = r.algorithm;
+            b.sessions = r.sessions;
+            b.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
+            b.responses4xxTotal = r.responses4xx;
+            b.responses5xxTotal = r.responses5xx;
+            break;
+        }
+        case StatRow::Type::Server: {
+            ServerSnapshot s;
+            s.name = r.name;
+            s.address = r.address;
+            s.status = r.status;
+            s.checkStatus = r.checkStatus;
+            s.checkDescription = r.checkDescription;
+            s.weight = r.userWeight >= 0 ? r.userWeight : r.weight;
+            s.backup = r.backup;
+            s.sessions = r.sessions;
+            s.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
+            s.responses4xxTotal = r.responses4xx;
+            s.responses5xxTotal = r.responses5xx;
+            s.secondsSinceChange = r.lastChange;
+            if (const ServerStateRow* st = states.value(r.proxy + QLatin1Char('/') + r.name)) {
+                s.admin = adminStateFromBits(st->adminState);
+                switch (st->operationalState) {
+                case 0:
+                    s.health = Health::Down;
+                    break;
+                case 1:
+                    s.health = Health::Starting;
+                    break;
+                case 2:
+                    s.health = r.checkStatus.isEmpty() ? Health::NoCheck : Health::Up;
+                    break;
+                case 3:
+                    s.health = Health::Stopping;
+                    break;
+                default:
+                    s.health = Health::Unknown;
+                }
+                if (s.admin == AdminState::Maint && r.checkStatus.isEmpty())
+                    s.health = Health::Unknown; // neither checked nor running: nothing to say
+            } else {
+                s.admin = adminFromStatus(r.status);
+                s.health = healthFromStatus(r.status);
+            }
+            backendFor(r.proxy).servers.append(s);
+            break;
+        }
+        case StatRow::Type::Listener:
+            break;
+        }
+    }
+    return snap;
+}
+
+QByteArray pollCommand()
+{
+    return QByteArrayLiteral("show info;show stat;show servers state\n");
+}
+
+Result<GatewaySnapshot> parsePollReply(const QByteArray& reply)
+{
+    using R = Result<GatewaySnapshot>;
+    if (reply.trimmed().isEmpty())
+        return R::failure(QStringLiteral("empty answer to \"show info;show stat;show servers state\""));
+
+    if (!reply.endsWith("\n\n"))
+        return R::failure(QStringLiteral("truncated answer: it does not end with the closing empty line"));
+
+    // The three answers are separated by empty lines; recognise each by its first line.
+    QByteArray info, stat, state;
+    const QList<QByteArray> blocks = QByteArray(reply).replace("\r\n", "\n").split('\n');
+    QList<QByteArray> sections;
+    QByteArray current;
+    for (const QByteArray& line : blocks) {
+        if (line.isEmpty()) {
+            if (!current.isEmpty())
+                sections.append(current);
+            current.clear();
+        } else {
+            current += line + '\n';
+        }
+    }
+    if (!current.isEmpty())
+        sections.append(current);
+
+    for (const QByteArray& s : sections) {
+        if (s.startsWith("# pxname,"))
+            stat = s;
+        else if (s.startsWith("1\n# be_id"))
+            state = s;
+        else if (s.startsWith("Name:") || s.contains("\nVersion:"))
+            info = s;
+        else
+            return R::failure(QStringLiteral("unexpected answer: \"%1\"").arg(firstLine(s)));
+    }
+    if (info.isEmpty())
+        return R::failure(QStringLiteral("the answer has no \"show info\" part"));
+    if (stat.isEmpty())
+        return R::failure(QStringLiteral("the answer has no \"show stat\" part (truncated?)"));
+
+    auto parsedInfo = parseShowInfo(info);
+    if (!parsedInfo)
+        return R::failure(parsedInfo.error());
+    auto parsedStat = parseShowStat(stat);
+    if (!parsedStat)
+        return R::failure(parsedStat.error());
+    QList<ServerStateRow> states;
+    if (!state.isEmpty()) {
+        auto parsedState = parseServersState(state);
+        if (!parsedState)
+            return R::failure(parsedState.error());
+        states = parsedState.value();
+    }
+    return R::success(buildSnapshot(parsedInfo.value(), parsedStat.value(), states));
+}
+
+} // namespace Fleetdeck::Drivers::HAProxy

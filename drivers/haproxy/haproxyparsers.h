@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include "fleettypes.h"
+#include "result.h"
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+// Pure functions from the runtime API's bytes to values; no sockets, so they can be table-tested and fuzzed.
+
+// One row of "show stat", holding the columns Fleetdeck uses.
+struct StatRow
+{
+    enum class Type { Frontend = 0, Backend = 1, Server = 2, Listener = 3 };
+    QString proxy;
+    QString name;
+    Type type = Type::Server;
+    QString status;
+    int weight = 0;
+    int userWeight = -1; // -1: the column is absent (older HAProxy)
+    bool backup = false;
+    qint64 sessions = 0;
+    qint64 sessionsTotal = 0;
+    qint64 requestsTotal = -1; // -1: the column is empty for this row
+    qint64 responses4xx = 0;
+    qint64 responses5xx = 0;
+    qint64 deniedRequests = 0;
+    qint64 lastChange = -1;
+    QString checkStatus;
+    QString checkDescription;
+    QString address;
+    QString algorithm;
+};
+
+// One row of "show servers state".
+struct ServerStateRow
+{
+    QString backend;
+    QString server;
+    QString address;
+    int operationalState = -1; // 0 stopped, 1 starting, 2 running, 3 stopping
+    int adminState = 0; // bit field: 0x01|0x02|0x04|0x20|0x40 maintenance, 0x08|0x10 drain
+    int userWeight = 0;
+};
+
+QList<QByteArray> splitCsvLine(const QByteArray& line);
+Result<QHash<QString, QString>> parseShowInfo(const QByteArray& text);
+Result<QList<StatRow>> parseShowStat(const QByteArray& text);
+Result<QList<ServerStateRow>> parseServersState(const QByteArray& text);
+
+AdminState adminStateFromBits(int bits);
+// Builds a snapshot from the three answers; serversState may be empty (then states come from "show stat").
+GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<StatRow>& stat,
+                              const QList<ServerStateRow>& serversState);
+
+// The command one poll sends, and the parser of its whole reply.
+QByteArray pollCommand();
+Result<GatewaySnapshot> parsePollReply(const QByteArray& reply);
+
+} // namespace Fleetdeck::Drivers::HAProxy

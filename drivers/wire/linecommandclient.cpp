@@ -1,0 +1,123 @@
+#include "linecommandclient.h"
+
+#include <QLocalSocket>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace Fleetdeck::Wire {
+
+void LineCommandClient::run(const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback,
+                            QObject* context)
+{
+    auto* client = new LineCommandClient(endpoint, command, options, std::move(callback), context);
+    client->start();
+}
+
+LineCommandClient::LineCommandClient(const QUrl& endpoint, QByteArray command, Options options, Callback callback,
+                                     QObject* context)
+    : QObject(context)
+    , m_endpoint(endpoint)
+    , m_command(std::move(command))
+    , m_options(options)
+    , m_callback(std::move(callback))
+{
+    if (!m_command.endsWith('\n'))
+        m_command.append('\n');
+}
+
+void LineCommandClient::start()
+{
+    m_timer = new QTimer(this);
+    m_timer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        onError(m_connected ? QStringLiteral("no answer within %1 ms").arg(m_options.readTimeoutMs)
+                            : QStringLiteral("connect timed out after %1 ms").arg(m_options.connectTimeoutMs));
+    });
+    m_timer->start(m_options.connectTimeoutMs);
+
+    if (m_endpoint.scheme() == QLatin1String("unix")) {
+        auto* socket = new QLocalSocket(this);
+        m_device = socket;
+        connect(socket, &QLocalSocket::connected, this, &LineCommandClient::onConnected);
+        connect(socket, &QLocalSocket::readyRead, this, &LineCommandClient::onReadyRead);
+        connect(socket, &QLocalSocket::disconnected, this, &LineCommandClient::onClosed);
+        connect(socket, &QLocalSocket::errorOccurred, this, [this, socket](QLocalSocket::LocalSocketError error) {
+            if (error == QLocalSocket::PeerClosedError)
+                onClosed();
+            else
+                onError(socket->errorString());
+        });
+        socket->connectToServer(m_endpoint.path());
+    } else if (m_endpoint.scheme() == QLatin1String("tcp")) {
+        auto* socket = new QTcpSocket(this);
+        m_device = socket;
+        connect(socket, &QTcpSocket::connected, this, &LineCommandClient::onConnected);
+        connect(socket, &QTcpSocket::readyRead, this, &LineCommandClient::onReadyRead);
+        connect(socket, &QTcpSocket::disconnected, this, &LineCommandClient::onClosed);
+        connect(socket, &QTcpSocket::errorOccurred, this, [this, socket](QAbstractSocket::SocketError error) {
+            if (error == QAbstractSocket::RemoteHostClosedError)
+                onClosed();
+            else
+                onError(socket->errorString());
+        });
+        socket->connectToHost(m_endpoint.host(), quint16(m_endpoint.port()));
+    } else {
+        // Report on the next turn of the event loop, so callers see one behaviour for every failure.
+        QTimer::singleShot(0, this, [this] {
+            onError(QStringLiteral("unsupported address scheme \"%1\"").arg(m_endpoint.scheme()));
+        });
+    }
+}
+
+void LineCommandClient::onConnected()
+{
+    m_connected = true;
+    m_timer->start(m_options.readTimeoutMs);
+    m_device->write(m_command);
+}
+
+void LineCommandClient::onReadyRead()
+{
+    m_reply += m_device->readAll();
+    m_timer->start(m_options.readTimeoutMs);
+    if (m_reply.size() > m_options.maxReplyBytes)
+        onError(QStringLiteral("reply larger than %1 bytes; stopped reading").arg(m_options.maxReplyBytes));
+}
+
+void LineCommandClient::onClosed()
+{
+    if (m_done)
+        return;
+    if (!m_connected) {
+        onError(QStringLiteral("connection closed before it was established"));
+        return;
+    }
+    m_reply += m_device->readAll();
+    finish(Result<QByteArray>::success(m_reply));
+}
+
+void LineCommandClient::onError(const QString& text)
+{
+    finish(Result<QByteArray>::failure(text));
+}
+
+void LineCommandClient::finish(Result<QByteArray> result)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_timer->stop();
+    if (m_device) {
+        m_device->disconnect(this);
+        if (auto* tcp = qobject_cast<QTcpSocket*>(m_device))
+            tcp->abort();
+        else if (auto* local = qobject_cast<QLocalSocket*>(m_device))
+            local->abort();
+    }
+    auto callback = std::move(m_callback);
+    deleteLater();
+    callback(std::move(result));
+}
+
+} // namespace Fleetdeck::Wire

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QList>
+#include <QObject>
+
+#include "fleettypes.h"
+
+namespace Fleetdeck {
+
+// What the UI may ask of the fleet. Declared here, implemented by the app layer, so the UI never sees a driver.
+class FleetActions : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FleetActions)
+
+public:
+    explicit FleetActions(QObject* parent = nullptr)
+        : QObject(parent)
+    {
+    }
+    ~FleetActions() override = default;
+
+    // Each request returns its id; actionFinished reports the verified outcome under the same id.
+    virtual quint64 setServerState(const QList<ServerRef>& servers, AdminState state) = 0;
+    virtual quint64 setServerWeight(const QList<ServerRef>& servers, int weight) = 0;
+    virtual void addGateway(const GatewayConfig& config) = 0;
+    virtual void removeGateway(const QString& name) = 0;
+    virtual void refreshNow() = 0;
+
+Q_SIGNALS:
+    void actionStarted(quint64 id, const QString& description);
+    void actionFinished(const Fleetdeck::ActionReport& report);
+};
+
+} // namespace Fleetdeck

@@ -1,0 +1,107 @@
+#include "fleetfile.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+
+namespace Fleetdeck {
+
+QUrl adminUrlFromUserText(const QString& input)
+{
+    const QString text = input.trimmed();
+    if (text.isEmpty())
+        return {};
+    if (text.startsWith(QLatin1Char('/')))
+        return QUrl(QLatin1String("unix://") + text);
+    if (text.contains(QLatin1String("://")))
+        return QUrl(text, QUrl::StrictMode);
+    return QUrl(QLatin1String("tcp://") + text, QUrl::StrictMode);
+}
+
+QString validateGatewayConfig(const GatewayConfig& c)
+{
+    if (c.name.trimmed().isEmpty())
+        return QStringLiteral("name: a gateway needs a name");
+    if (c.name.contains(QLatin1Char('/')))
+        return QStringLiteral("name: \"%1\" must not contain '/'").arg(c.name);
+    const QUrl& a = c.admin;
+    if (!a.isValid() || a.isEmpty())
+        return QStringLiteral("admin: \"%1\" is not an address (use tcp://host:port or a UNIX socket path)")
+            .arg(a.toString());
+    if (a.scheme() == QLatin1String("tcp")) {
+        if (a.host().isEmpty())
+            return QStringLiteral("admin: \"%1\" has no host").arg(a.toString());
+        if (a.port() < 1 || a.port() > 65535)
+            return QStringLiteral("admin: \"%1\" needs a port between 1 and 65535").arg(a.toString());
+    } else if (a.scheme() == QLatin1String("unix")) {
+        if (a.path().isEmpty() || !a.path().startsWith(QLatin1Char('/')))
+            return QStringLiteral("admin: \"%1\" needs an absolute socket path").arg(a.toString());
+    } else {
+        return QStringLiteral("admin: scheme \"%1\" is not supported (tcp or unix)").arg(a.scheme());
+    }
+    if (!c.metrics.isEmpty() && (!c.metrics.isValid() || !c.metrics.scheme().startsWith(QLatin1String("http"))))
+        return QStringLiteral("metrics: \"%1\" is not an http(s) URL").arg(c.metrics.toString());
+    if (c.pollIntervalMs < 100 || c.pollIntervalMs > 3600000)
+        return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
+    return {};
+}
+
+Result<FleetFile> parseFleetFile(const QByteArray& json)
+{
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError)
+        return Result<FleetFile>::failure(
+            QStringLiteral("not JSON: %1 at offset %2").arg(error.errorString()).arg(error.offset));
+    if (!doc.isObject())
+        return Result<FleetFile>::failure(QStringLiteral("the top level must be an object with \"gateways\""));
+    const QJsonObject root = doc.object();
+    if (!root.value(QLatin1String("gateways")).isArray())
+        return Result<FleetFile>::failure(QStringLiteral("\"gateways\" must be a list"));
+
+    FleetFile fleet;
+    fleet.name = root.value(QLatin1String("name")).toString();
+    QSet<QString> names;
+    const QJsonArray list = root.value(QLatin1String("gateways")).toArray();
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QJsonObject o = list.at(i).toObject();
+        GatewayConfig c;
+        c.name = o.value(QLatin1String("name")).toString();
+        const QString product = o.value(QLatin1String("product")).toString(QStringLiteral("haproxy"));
+        if (!productFromString(product, &c.product))
+            return Result<FleetFile>::failure(
+                QStringLiteral("gateway %1 (\"%2\"): product \"%3\" is not supported").arg(i + 1).arg(c.name, product));
+        c.admin = adminUrlFromUserText(o.value(QLatin1String("admin")).toString());
+        c.metrics = QUrl(o.value(QLatin1String("metrics")).toString());
+        c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
+        if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
+            return Result<FleetFile>::failure(QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
+        if (names.contains(c.name))
+            return Result<FleetFile>::failure(QStringLiteral("gateway %1: the name \"%2\" is used twice").arg(i + 1).arg(c.name));
+        names.insert(c.name);
+        fleet.gateways.append(c);
+    }
+    return Result<FleetFile>::success(fleet);
+}
+
+QByteArray serializeFleetFile(const FleetFile& fleet)
+{
+    QJsonArray list;
+    for (const auto& c : fleet.gateways) {
+        QJsonObject o;
+        o.insert(QLatin1String("name"), c.name);
+        o.insert(QLatin1String("product"), toString(c.product));
+        o.insert(QLatin1String("admin"), c.admin.toString());
+        if (!c.metrics.isEmpty())
+            o.insert(QLatin1String("metrics"), c.metrics.toString());
+        o.insert(QLatin1String("pollIntervalMs"), c.pollIntervalMs);
+        list.append(o);
+    }
+    QJsonObject root;
+    root.insert(QLatin1String("name"), fleet.name);
+    root.insert(QLatin1String("gateways"), list);
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+} // namespace Fleetdeck

@@ -1,0 +1,161 @@
+#include "fleettypes.h"
+
+#include <algorithm>
+
+namespace Fleetdeck {
+
+QString toString(AdminState state)
+{
+    switch (state) {
+    case AdminState::Ready:
+        return QStringLiteral("ready");
+    case AdminState::Drain:
+        return QStringLiteral("drain");
+    case AdminState::Maint:
+        return QStringLiteral("maint");
+    }
+    return {};
+}
+
+QString toString(Health health)
+{
+    switch (health) {
+    case Health::Up:
+        return QStringLiteral("up");
+    case Health::Down:
+        return QStringLiteral("down");
+    case Health::Starting:
+        return QStringLiteral("starting");
+    case Health::Stopping:
+        return QStringLiteral("stopping");
+    case Health::NoCheck:
+        return QStringLiteral("no check");
+    case Health::Unknown:
+        return QStringLiteral("unknown");
+    }
+    return {};
+}
+
+QString toString(Product product)
+{
+    switch (product) {
+    case Product::HAProxy:
+        return QStringLiteral("haproxy");
+    }
+    return {};
+}
+
+bool productFromString(const QString& text, Product* product)
+{
+    if (text.compare(QLatin1String("haproxy"), Qt::CaseInsensitive) == 0) {
+        *product = Product::HAProxy;
+        return true;
+    }
+    return false;
+}
+
+QString toString(Connection connection)
+{
+    switch (connection) {
+    case Connection::Connecting:
+        return QStringLiteral("connecting");
+    case Connection::Up:
+        return QStringLiteral("up");
+    case Connection::Unreachable:
+        return QStringLiteral("unreachable");
+    }
+    return {};
+}
+
+QString ServerRef::displayName() const
+{
+    return gateway % QLatin1Char(':') % backend % QLatin1Char('/') % server;
+}
+
+int BackendSnapshot::serversUp() const
+{
+    return int(std::count_if(servers.cbegin(), servers.cend(), [](const ServerSnapshot& s) {
+        return s.admin != AdminState::Maint && (s.health == Health::Up || s.health == Health::NoCheck);
+    }));
+}
+
+const BackendSnapshot* GatewaySnapshot::backend(const QString& name) const
+{
+    for (const auto& b : backends) {
+        if (b.name == name)
+            return &b;
+    }
+    return nullptr;
+}
+
+const ServerSnapshot* GatewaySnapshot::server(const QString& backendName, const QString& serverName) const
+{
+    const BackendSnapshot* b = backend(backendName);
+    if (!b)
+        return nullptr;
+    for (const auto& s : b->servers) {
+        if (s.name == serverName)
+            return &s;
+    }
+    return nullptr;
+}
+
+bool GatewaySnapshot::sameShape(const GatewaySnapshot& other) const
+{
+    if (backends.size() != other.backends.size())
+        return false;
+    for (qsizetype i = 0; i < backends.size(); ++i) {
+        const auto& a = backends.at(i);
+        const auto& b = other.backends.at(i);
+        if (a.name != b.name || a.servers.size() != b.servers.size())
+            return false;
+        for (qsizetype j = 0; j < a.servers.size(); ++j) {
+            if (a.servers.at(j).name != b.servers.at(j).name)
+                return false;
+        }
+    }
+    return true;
+}
+
+qint64 GatewaySnapshot::requestsTotal() const
+{
+    qint64 sum = 0;
+    for (const auto& f : frontends)
+        sum += f.requestsTotal;
+    return sum;
+}
+
+qint64 GatewaySnapshot::responses5xxTotal() const
+{
+    qint64 sum = 0;
+    for (const auto& f : frontends)
+        sum += f.responses5xxTotal;
+    return sum;
+}
+
+qint64 GatewaySnapshot::sessions() const
+{
+    qint64 sum = 0;
+    for (const auto& f : frontends)
+        sum += f.sessions;
+    return sum;
+}
+
+QString ServerAction::describe() const
+{
+    if (kind == Kind::SetWeight)
+        return QStringLiteral("set weight of %1 to %2").arg(target.displayName()).arg(weight);
+    return QStringLiteral("set %1 to %2").arg(target.displayName(), toString(state));
+}
+
+bool ActionReport::ok() const
+{
+    return !outcomes.isEmpty() && failures() == 0;
+}
+
+int ActionReport::failures() const
+{
+    return int(std::count_if(outcomes.cbegin(), outcomes.cend(), [](const ActionOutcome& o) { return !o.ok; }));
+}
+
+} // namespace Fleetdeck

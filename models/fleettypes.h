@@ -1,0 +1,174 @@
+#pragma once
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QUrl>
+
+namespace Fleetdeck {
+
+// What an operator set on a server, independent of whether its health checks pass.
+enum class AdminState { Ready, Drain, Maint };
+
+// What the gateway's health checks say about a server.
+enum class Health { Up, Down, Starting, Stopping, NoCheck, Unknown };
+
+QString toString(AdminState state);
+QString toString(Health health);
+
+enum class Product { HAProxy };
+QString toString(Product product);
+bool productFromString(const QString& text, Product* product);
+
+// What a product can do at runtime; the UI enables an action only where the capability exists.
+struct Capabilities
+{
+    bool canDrain = false;
+    bool canMaint = false;
+    bool canSetWeight = false;
+    int weightMin = 0;
+    int weightMax = 0;
+    bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
+    QString note;
+
+    friend bool operator==(const Capabilities&, const Capabilities&) = default;
+};
+
+// One gateway entry of a fleet: where to reach it. Never holds a secret.
+struct GatewayConfig
+{
+    QString name;
+    Product product = Product::HAProxy;
+    QUrl admin; // tcp://host:port or unix:///path/to/socket
+    QUrl metrics; // optional Prometheus endpoint
+    int pollIntervalMs = 1000;
+
+    friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
+};
+
+// Names one server of one backend of one gateway.
+struct ServerRef
+{
+    QString gateway;
+    QString backend;
+    QString server;
+
+    QString displayName() const;
+    friend bool operator==(const ServerRef&, const ServerRef&) = default;
+};
+
+struct ServerSnapshot
+{
+    QString name;
+    QString address;
+    AdminState admin = AdminState::Ready;
+    Health health = Health::Unknown;
+    QString status; // the gateway's own words, e.g. "UP 2/3" or "MAINT (via be/s1)"
+    QString checkStatus;
+    QString checkDescription;
+    int weight = 0;
+    bool backup = false;
+    qint64 sessions = 0;
+    qint64 requestsTotal = 0;
+    qint64 responses4xxTotal = 0;
+    qint64 responses5xxTotal = 0;
+    qint64 secondsSinceChange = -1;
+
+    friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;
+};
+
+struct BackendSnapshot
+{
+    QString name;
+    QString status;
+    QString algorithm;
+    qint64 sessions = 0;
+    qint64 requestsTotal = 0;
+    qint64 responses4xxTotal = 0;
+    qint64 responses5xxTotal = 0;
+    QList<ServerSnapshot> servers;
+
+    int serversUp() const;
+    friend bool operator==(const BackendSnapshot&, const BackendSnapshot&) = default;
+};
+
+struct FrontendSnapshot
+{
+    QString name;
+    QString status;
+    qint64 sessions = 0;
+    qint64 requestsTotal = 0;
+    qint64 responses4xxTotal = 0;
+    qint64 responses5xxTotal = 0;
+    qint64 deniedRequests = 0;
+
+    friend bool operator==(const FrontendSnapshot&, const FrontendSnapshot&) = default;
+};
+
+// Everything one poll of one gateway saw, as an immutable value.
+struct GatewaySnapshot
+{
+    QString version;
+    qint64 pid = 0;
+    qint64 uptimeSeconds = 0;
+    qint64 takenAtMs = 0;
+    QList<FrontendSnapshot> frontends;
+    QList<BackendSnapshot> backends;
+
+    const BackendSnapshot* backend(const QString& name) const;
+    const ServerSnapshot* server(const QString& backend, const QString& server) const;
+    bool sameShape(const GatewaySnapshot& other) const; // same backends and servers, in the same order
+    qint64 requestsTotal() const;
+    qint64 responses5xxTotal() const;
+    qint64 sessions() const;
+    friend bool operator==(const GatewaySnapshot&, const GatewaySnapshot&) = default;
+};
+
+enum class Connection { Connecting, Up, Unreachable };
+QString toString(Connection connection);
+
+struct GatewayStatus
+{
+    Connection connection = Connection::Connecting;
+    qint64 lastSeenMs = 0; // 0: never
+    QString lastError;
+    int consecutiveFailures = 0;
+
+    friend bool operator==(const GatewayStatus&, const GatewayStatus&) = default;
+};
+
+// One step an operator asked for on one server.
+struct ServerAction
+{
+    enum class Kind { SetState, SetWeight };
+    Kind kind = Kind::SetState;
+    ServerRef target;
+    AdminState state = AdminState::Ready;
+    int weight = 0;
+
+    QString describe() const;
+    friend bool operator==(const ServerAction&, const ServerAction&) = default;
+};
+
+struct ActionOutcome
+{
+    ServerAction action;
+    bool ok = false;
+    QString message; // what the gateway answered, or what verification found
+};
+
+// The result of one operator request (possibly many servers), after verification.
+struct ActionReport
+{
+    quint64 id = 0;
+    QString description;
+    QList<ActionOutcome> outcomes;
+
+    bool ok() const;
+    int failures() const;
+};
+
+} // namespace Fleetdeck
+
+Q_DECLARE_METATYPE(Fleetdeck::ServerRef)
+Q_DECLARE_METATYPE(Fleetdeck::ActionReport)

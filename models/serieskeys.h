@@ -1,0 +1,22 @@
+#pragma once
+
+#include <QString>
+
+namespace Fleetdeck::SeriesKeys {
+
+// The names under which the controller files samples and the UI asks for them.
+// A subject is "gateway", "gateway/backend" or "gateway/backend/server".
+inline QString subject(const QString& gateway, const QString& backend = {}, const QString& server = {})
+{
+    QString s = gateway;
+    if (!backend.isEmpty())
+        s += QLatin1Char('/') + backend;
+    if (!server.isEmpty())
+        s += QLatin1Char('/') + server;
+    return s;
+}
+inline QString requestRate(const QString& subject) { return subject + QLatin1String("#req"); }
+inline QString errorRate(const QString& subject) { return subject + QLatin1String("#5xx"); }
+inline QString sessions(const QString& subject) { return subject + QLatin1String("#scur"); }
+
+} // namespace Fleetdeck::SeriesKeys

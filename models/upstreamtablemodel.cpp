@@ -1,0 +1,281 @@
+#include "upstreamtablemodel.h"
+
+#include <cmath>
+
+#include <QBrush>
+#include <QColor>
+
+#include "fleetstore.h"
+#include "metricstore.h"
+#include "modelroles.h"
+#include "serieskeys.h"
+
+namespace Fleetdeck {
+
+namespace {
+
+QString durationText(qint64 seconds)
+{
+    if (seconds < 0)
+        return {};
+    if (seconds < 60)
+        return QStringLiteral("%1s").arg(seconds);
+    if (seconds < 3600)
+        return QStringLiteral("%1m %2s").arg(seconds / 60).arg(seconds % 60);
+    if (seconds < 86400)
+        return QStringLiteral("%1h %2m").arg(seconds / 3600).arg((seconds % 3600) / 60);
+    return QStringLiteral("%1d %2h").arg(seconds / 86400).arg((seconds % 86400) / 3600);
+}
+
+QString rateText(double value)
+{
+    return std::isnan(value) ? QString() : QString::number(value, 'f', value < 10 ? 1 : 0);
+}
+
+QColor adminBackground(AdminState admin)
+{
+    switch (admin) {
+    case AdminState::Drain:
+        return QColor(0xff, 0xe8, 0xb0);
+    case AdminState::Maint:
+        return QColor(0xd8, 0xdc, 0xe6);
+    case AdminState::Ready:
+        break;
+    }
+    return {};
+}
+
+QColor healthForeground(Health health)
+{
+    switch (health) {
+    case Health::Up:
+        return QColor(0x1a, 0x7f, 0x37);
+    case Health::Down:
+        return QColor(0xc0, 0x1c, 0x28);
+    case Health::Starting:
+    case Health::Stopping:
+        return QColor(0xb0, 0x60, 0x00);
+    case Health::NoCheck:
+    case Health::Unknown:
+        break;
+    }
+    return {};
+}
+
+} // namespace
+
+UpstreamTableModel::UpstreamTableModel(const FleetStore* store, const MetricStore* metrics, QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+{
+    rebuild();
+    auto beginReset = [this] {
+        if (!m_resetting) {
+            m_resetting = true;
+            beginResetModel();
+        }
+    };
+    auto endReset = [this] {
+        rebuild();
+        if (m_resetting) {
+            m_resetting = false;
+            endResetModel();
+        }
+    };
+    connect(store, &FleetStore::gatewayAboutToBeRemoved, this, beginReset);
+    connect(store, &FleetStore::gatewayRemoved, this, endReset);
+    connect(store, &FleetStore::gatewayAdded, this, [this] { rebuild(); }); // a new gateway has no servers yet
+    connect(store, &FleetStore::snapshotAboutToChangeShape, this, beginReset);
+    connect(store, &FleetStore::snapshotApplied, this, [this, endReset](int gateway, bool shapeChanged) {
+        if (shapeChanged)
+            endReset();
+        else
+            onSnapshotApplied(gateway, false);
+    });
+    connect(store, &FleetStore::statusChanged, this, [this](int gateway) { onSnapshotApplied(gateway, false); });
+}
+
+void UpstreamTableModel::rebuild()
+{
+    m_rows.clear();
+    for (int g = 0; g < m_store->gatewayCount(); ++g) {
+        const auto& snap = m_store->entry(g).snapshot;
+        if (!snap)
+            continue;
+        for (int b = 0; b < snap->backends.size(); ++b) {
+            for (int s = 0; s < snap->backends.at(b).servers.size(); ++s)
+                m_rows.append(Row { g, b, s });
+        }
+    }
+}
+
+void UpstreamTableModel::onSnapshotApplied(int gateway, bool)
+{
+    // Rows of one gateway are contiguous: one dataChanged covers them all.
+    int first = -1;
+    int last = -1;
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (m_rows.at(i).gateway == gateway) {
+            if (first < 0)
+                first = i;
+            last = i;
+        } else if (first >= 0) {
+            break;
+        }
+    }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+}
+
+int UpstreamTableModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int UpstreamTableModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant UpstreamTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case GatewayColumn:
+        return tr("Gateway");
+    case BackendColumn:
+        return tr("Backend");
+    case ServerColumn:
+        return tr("Server");
+    case AddressColumn:
+        return tr("Address");
+    case AdminColumn:
+        return tr("Admin");
+    case HealthColumn:
+        return tr("Health");
+    case CheckColumn:
+        return tr("Check");
+    case WeightColumn:
+        return tr("Weight");
+    case SessionsColumn:
+        return tr("Sessions");
+    case RequestRateColumn:
+        return tr("req/s");
+    case ErrorRateColumn:
+        return tr("5xx/s");
+    case LastChangeColumn:
+        return tr("Since change");
+    default:
+        return {};
+    }
+}
+
+QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row& row = m_rows.at(index.row());
+    const FleetStore::Entry& e = m_store->entry(row.gateway);
+    const BackendSnapshot& be = e.snapshot->backends.at(row.backend);
+    const ServerSnapshot& s = be.servers.at(row.server);
+    const QString subject = SeriesKeys::subject(e.config.name, be.name, s.name);
+    const bool stale = e.status.connection == Connection::Unreachable;
+
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case GatewayColumn:
+            return e.config.name;
+        case BackendColumn:
+            return be.name;
+        case ServerColumn:
+            return s.backup ? s.name + tr(" (backup)") : s.name;
+        case AddressColumn:
+            return s.address;
+        case AdminColumn:
+            return toString(s.admin);
+        case HealthColumn:
+            return toString(s.health);
+        case CheckColumn:
+            return s.checkStatus;
+        case WeightColumn:
+            return s.weight;
+        case SessionsColumn:
+            return s.sessions;
+        case RequestRateColumn:
+            return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
+        case ErrorRateColumn:
+            return rateText(m_metrics->latest(SeriesKeys::errorRate(subject)));
+        case LastChangeColumn:
+            return durationText(s.secondsSinceChange);
+        default:
+            return {};
+        }
+    case SortRole:
+        switch (index.column()) {
+        case WeightColumn:
+            return s.weight;
+        case SessionsColumn:
+            return s.sessions;
+        case RequestRateColumn: {
+            const double v = m_metrics->latest(SeriesKeys::requestRate(subject));
+            return std::isnan(v) ? -1.0 : v;
+        }
+        case ErrorRateColumn: {
+            const double v = m_metrics->latest(SeriesKeys::errorRate(subject));
+            return std::isnan(v) ? -1.0 : v;
+        }
+        case LastChangeColumn:
+            return s.secondsSinceChange;
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    case Qt::BackgroundRole:
+        if (const QColor c = adminBackground(s.admin); c.isValid())
+            return QBrush(c);
+        return {};
+    case Qt::ForegroundRole:
+        if (stale)
+            return QBrush(QColor(0x80, 0x80, 0x80));
+        if (index.column() == HealthColumn || index.column() == CheckColumn) {
+            if (const QColor c = healthForeground(s.health); c.isValid())
+                return QBrush(c);
+        }
+        if (index.column() == ErrorRateColumn) {
+            const double v = m_metrics->latest(SeriesKeys::errorRate(subject));
+            if (!std::isnan(v) && v > 0)
+                return QBrush(QColor(0xc0, 0x1c, 0x28));
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() >= WeightColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ToolTipRole:
+        if (stale)
+            return tr("%1 is unreachable: values are from its last answer").arg(e.config.name);
+        if (index.column() == CheckColumn || index.column() == HealthColumn)
+            return s.checkDescription.isEmpty() ? s.status : s.status + QLatin1String(": ") + s.checkDescription;
+        return {};
+    case KindRole:
+        return int(NodeKind::Server);
+    case GatewayRole:
+        return e.config.name;
+    case BackendRole:
+        return be.name;
+    case ServerRole:
+        return s.name;
+    case SubjectRole:
+        return subject;
+    case ServerRefRole:
+        return QVariant::fromValue(ServerRef { e.config.name, be.name, s.name });
+    case AdminStateRole:
+        return int(s.admin);
+    default:
+        return {};
+    }
+}
+
+} // namespace Fleetdeck

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QVector>
+
+namespace Fleetdeck {
+
+class FleetStore;
+class MetricStore;
+struct ServerSnapshot;
+
+// Every server of the fleet as one flat table: where it is, its state, weight, load and rates.
+class UpstreamTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UpstreamTableModel)
+
+public:
+    enum Column {
+        GatewayColumn,
+        BackendColumn,
+        ServerColumn,
+        AddressColumn,
+        AdminColumn,
+        HealthColumn,
+        CheckColumn,
+        WeightColumn,
+        SessionsColumn,
+        RequestRateColumn,
+        ErrorRateColumn,
+        LastChangeColumn,
+        ColumnCount
+    };
+
+    UpstreamTableModel(const FleetStore* store, const MetricStore* metrics, QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct Row
+    {
+        int gateway;
+        int backend;
+        int server;
+    };
+    void rebuild();
+    void onSnapshotApplied(int gateway, bool shapeChanged);
+
+    const FleetStore* m_store;
+    const MetricStore* m_metrics;
+    QVector<Row> m_rows;
+    bool m_resetting = false;
+};
+
+} // namespace Fleetdeck

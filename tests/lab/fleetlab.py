@@ -1,0 +1,411 @@
+#!/usr/bin/env python3
+"""Fleetdeck's test lab: a real fleet of HAProxy instances in front of nginx upstreams, on 127.0.0.1 only.
+
+Commands:
+  start   start the lab in a fresh temporary directory, write its state file and return
+  stop    stop every process the state file names (by PID) and remove the directory
+  run     start, run an optional command ({fleet} is replaced by the fleet file), stop on exit or Ctrl-C
+  kill-haproxy / start-haproxy   kill (SIGKILL) or start again one HAProxy instance, for recovery tests
+
+Every daemon is started as a plain child process so that its PID is known, and is stopped by that PID.
+A watchdog stops the lab by itself after --lifetime seconds, so a lab whose caller died does not linger.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {LOOPBACK}:{port} within {timeout} s")
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); reap it if it is ours.
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return True
+
+
+def stop_pid(pid, grace=5.0):
+    if not pid or not pid_alive(pid):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def spawn(cmd, log_path, env=None):
+    log = open(log_path, "ab")
+    # A new session, so a Ctrl-C in the caller's terminal reaches the lab through us only, and we stop it in order.
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=env)
+    return proc.pid
+
+
+# ---------------------------------------------------------------- configuration files
+
+def nginx_conf(root, ports, error_share, latency_ms):
+    lines = [
+        "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;",
+        "worker_processes 1;",
+        f"pid {root}/nginx.pid;",
+        "error_log stderr warn;",
+        "events { worker_connections 4096; }",
+        "http {",
+        "    access_log off;",
+        f"    client_body_temp_path {root}/client_body;",
+        f"    proxy_temp_path {root}/proxy;",
+        f"    fastcgi_temp_path {root}/fastcgi;",
+        f"    uwsgi_temp_path {root}/uwsgi;",
+        f"    scgi_temp_path {root}/scgi;",
+        "    default_type text/plain;",
+    ]
+    pct = max(0.0, min(100.0, error_share * 100.0))
+    if pct > 0:
+        lines.append('    split_clients "${request_id}" $lab_fail { %.2f%% 1; * 0; }' % pct)
+    else:
+        lines.append("    map $request_id $lab_fail { default 0; }")
+    for name, port in ports:
+        lines += [
+            "    server {",
+            f"        listen {LOOPBACK}:{port};",
+            '        location = /health { return 200 "ok\\n"; }',
+            "        location / {",
+            "            if ($lab_fail) { return 500; }",
+        ]
+        if latency_ms > 0:
+            lines.append(f"            echo_sleep {latency_ms / 1000.0:.3f};")
+        lines += [f'            echo "{name}";', "        }", "    }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def backend_names(count):
+    base = ["api", "static", "auth", "search", "media", "billing", "users", "orders", "events", "reports"]
+    return [base[i] if i < len(base) else f"pool{i + 1}" for i in range(count)]
+
+
+def haproxy_conf(inst, backends, servers, upstream_ports, check_inter_ms):
+    d = inst["dir"]
+    lines = [
+        "global",
+        f"    stats socket ipv4@{LOOPBACK}:{inst['adminPort']} level admin",
+        f"    stats socket {inst['socket']} mode 600 level admin",
+        "    stats timeout 30s",
+        "    set-var proc.iplimit int(200)",
+        "",
+        "defaults",
+        "    mode http",
+        "    timeout connect 2s",
+        "    timeout client 10s",
+        "    timeout server 10s",
+        "",
+        "frontend fe",
+        f"    bind {LOOPBACK}:{inst['frontendPort']}",
+        "    stick-table type string len 64 size 100k expire 30s store http_req_rate(10s),http_req_cnt",
+        "    http-request set-var(txn.apikey) req.hdr(X-API-Key)",
+        "    http-request track-sc0 var(txn.apikey) if { var(txn.apikey) -m found }",
+        f"    http-request set-var(txn.keylimit) var(txn.apikey),map_str_int({d}/ratelimits.map,100)"
+        " if { var(txn.apikey) -m found }",
+        "    http-request deny deny_status 429 if { var(txn.apikey) -m found }"
+        " { sc_http_req_rate(0),sub(txn.keylimit) gt 0 }",
+        "    http-request track-sc1 src table st_ip if !{ var(txn.apikey) -m found }",
+        "    http-request deny deny_status 429 if !{ var(txn.apikey) -m found }"
+        " { sc_http_req_rate(1),sub(proc.iplimit) gt 0 }",
+    ]
+    names = backend_names(backends)
+    for name in names[1:]:
+        lines.append(f"    use_backend {name} if {{ path_beg /{name}/ }}")
+    lines += [f"    default_backend {names[0]}", "",
+              "backend st_ip",
+              "    stick-table type ip size 100k expire 30s store http_req_rate(10s)", ""]
+    for b, name in enumerate(names):
+        lines += [f"backend {name}", "    balance roundrobin", "    option httpchk GET /health",
+                  "    http-check expect status 200"]
+        for s in range(servers):
+            port = upstream_ports[b * servers + s]
+            lines.append(f"    server s{s + 1} {LOOPBACK}:{port} check inter {check_inter_ms}")
+        lines.append("")
+    lines += [
+        "frontend stats",
+        f"    bind {LOOPBACK}:{inst['statsPort']}",
+        "    http-request use-service prometheus-exporter if { path /metrics }",
+        "    stats enable",
+        "    stats uri /stats",
+        "    stats refresh 10s",
+        "    stats admin if TRUE",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- lab lifecycle
+
+def start_haproxy(inst):
+    pid = spawn(["haproxy", "-f", inst["config"], "-db"], os.path.join(inst["dir"], "haproxy.log"))
+    inst["pid"] = pid
+    wait_for_port(inst["adminPort"], 10, f"HAProxy {inst['name']} runtime API")
+    return pid
+
+
+def start(args):
+    root = tempfile.mkdtemp(prefix="fleetdeck-lab-")
+    state = {"dir": root, "haproxy": [], "traffic": [], "nginx": {}, "watchdog": 0}
+    state_path = os.path.abspath(args.state)
+    try:
+        _start_into(state, args)
+    except Exception:
+        write_state(state_path, state)
+        stop_state(state)
+        raise
+    if args.lifetime > 0:
+        state["watchdog"] = spawn([sys.executable, os.path.abspath(__file__), "watchdog", "--state", state_path,
+                                   "--after", str(args.lifetime)], os.path.join(root, "watchdog.log"))
+    write_state(state_path, state)
+    return state
+
+
+def _start_into(state, args):
+    root = state["dir"]
+    ups = [(f"u{i + 1}", free_port()) for i in range(args.backends * args.servers)]
+    ngx = os.path.join(root, "nginx")
+    os.makedirs(ngx)
+    with open(os.path.join(ngx, "nginx.conf"), "w") as f:
+        f.write(nginx_conf(ngx, ups, args.error_share, args.latency_ms))
+    state["nginx"] = {"ports": [p for _, p in ups], "config": os.path.join(ngx, "nginx.conf")}
+    state["nginx"]["pid"] = spawn(["nginx", "-p", ngx, "-c", "nginx.conf", "-g", "daemon off;"],
+                                  os.path.join(ngx, "nginx.log"))
+    for _, port in ups:
+        wait_for_port(port, 10, "nginx upstream")
+
+    gateways = []
+    for i in range(args.haproxy):
+        name = f"haproxy-{i + 1}"
+        d = os.path.join(root, name)
+        os.makedirs(d)
+        inst = {"index": i, "name": name, "dir": d, "adminPort": free_port(), "socket": os.path.join(d, "admin.sock"),
+                "frontendPort": free_port(), "statsPort": free_port(), "config": os.path.join(d, "haproxy.cfg"),
+                "backends": backend_names(args.backends)}
+        with open(os.path.join(d, "ratelimits.map"), "w") as f:
+            f.write("key-gold 1000\nkey-free 5\nkey-load 1000000000\n")
+        with open(inst["config"], "w") as f:
+            f.write(haproxy_conf(inst, args.backends, args.servers, [p for _, p in ups], args.check_inter_ms))
+        state["haproxy"].append(inst)
+        start_haproxy(inst)
+        gateways.append({"name": name, "product": "haproxy", "admin": f"tcp://{LOOPBACK}:{inst['adminPort']}",
+                         "metrics": f"http://{LOOPBACK}:{inst['statsPort']}/metrics",
+                         "pollIntervalMs": args.poll_ms})
+
+    fleet = {"name": "Fleetdeck lab", "gateways": gateways}
+    state["fleet"] = os.path.join(root, "fleet.json")
+    with open(state["fleet"], "w") as f:
+        json.dump(fleet, f, indent=2)
+
+    if args.traffic_seconds > 0 and args.rate > 0:
+        for inst in state["haproxy"]:
+            paths = ["/"] + [f"/{b}/" for b in inst["backends"][1:]]
+            for path in paths:
+                state["traffic"].append(spawn(
+                    ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", str(max(1, args.rate // 2)),
+                     "-H", "X-API-Key: key-load", f"http://{LOOPBACK}:{inst['frontendPort']}{path}"],
+                    os.path.join(inst["dir"], "traffic.log")))
+            # A client over its limit, so the frontend's 429s show up too.
+            state["traffic"].append(spawn(
+                ["hey", "-z", f"{args.traffic_seconds}s", "-c", "1", "-q", "2",
+                 "-H", "X-API-Key: key-free", f"http://{LOOPBACK}:{inst['frontendPort']}/"],
+                os.path.join(inst["dir"], "traffic.log")))
+
+
+def write_state(path, state):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(state, f, indent=2)
+    os.replace(tmp, path)
+
+
+def read_state(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def stop_state(state, keep=False):
+    if state.get("watchdog") and state["watchdog"] != os.getpid():
+        stop_pid(state["watchdog"], 1)
+    for pid in state.get("traffic", []):
+        stop_pid(pid, 2)
+    for inst in state.get("haproxy", []):
+        stop_pid(inst.get("pid"))
+    stop_pid(state.get("nginx", {}).get("pid"))
+    root = state.get("dir", "")
+    if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def cmd_stop(args):
+    if not os.path.exists(args.state):
+        return 0
+    stop_state(read_state(args.state), keep=args.keep)
+    os.remove(args.state)
+    return 0
+
+
+def cmd_start(args):
+    state = start(args)
+    print(state["fleet"])
+    return 0
+
+
+def cmd_run(args):
+    state_path = args.state or os.path.join(tempfile.gettempdir(), f"fleetdeck-lab-{os.getpid()}.json")
+    args.state = state_path
+    state = start(args)
+    print(f"fleetdeck lab: {len(state['haproxy'])} HAProxy instance(s), fleet file {state['fleet']}", flush=True)
+    for inst in state["haproxy"]:
+        print(f"  {inst['name']}: runtime API tcp://{LOOPBACK}:{inst['adminPort']} and {inst['socket']},"
+              f" frontend http://{LOOPBACK}:{inst['frontendPort']}/,"
+              f" stats http://{LOOPBACK}:{inst['statsPort']}/stats", flush=True)
+    stopping = {"flag": False}
+
+    def on_signal(signum, _frame):
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    rc = 0
+    try:
+        command = [c.replace("{fleet}", state["fleet"]) for c in args.command if c != "--"]
+        if command:
+            child = subprocess.Popen(command)
+            while child.poll() is None and not stopping["flag"]:
+                time.sleep(0.2)
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(5)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            rc = child.returncode or 0
+        else:
+            print("fleetdeck lab: running; Ctrl-C stops it", flush=True)
+            while not stopping["flag"]:
+                time.sleep(0.2)
+    finally:
+        stop_state(read_state(state_path))
+        os.remove(state_path)
+        print("fleetdeck lab: stopped", flush=True)
+    return rc
+
+
+def cmd_kill_haproxy(args):
+    state = read_state(args.state)
+    inst = state["haproxy"][args.index]
+    if inst.get("pid") and pid_alive(inst["pid"]):
+        os.kill(inst["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while pid_alive(inst["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return 0
+
+
+def cmd_start_haproxy(args):
+    state = read_state(args.state)
+    inst = state["haproxy"][args.index]
+    if not (inst.get("pid") and pid_alive(inst["pid"])):
+        start_haproxy(inst)
+        write_state(args.state, state)
+    return 0
+
+
+def cmd_watchdog(args):
+    deadline = time.monotonic() + args.after
+    while time.monotonic() < deadline:
+        if not os.path.exists(args.state):
+            return 0
+        time.sleep(1)
+    if os.path.exists(args.state):
+        state = read_state(args.state)
+        state["watchdog"] = 0
+        stop_state(state)
+        os.remove(args.state)
+        print("fleetdeck lab: lifetime reached, stopped", flush=True)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def lab_options(sp, state_required):
+        sp.add_argument("--state", required=state_required, help="state file to write (JSON)")
+        sp.add_argument("--haproxy", type=int, default=2, help="HAProxy instances (default 2)")
+        sp.add_argument("--backends", type=int, default=2, help="backends per instance (default 2)")
+        sp.add_argument("--servers", type=int, default=3, help="servers per backend (default 3)")
+        sp.add_argument("--error-share", type=float, default=0.03, help="share of 5xx answers (default 0.03)")
+        sp.add_argument("--latency-ms", type=int, default=15, help="added upstream latency (default 15)")
+        sp.add_argument("--rate", type=int, default=40, help="req/s per backend per instance (default 40)")
+        sp.add_argument("--traffic-seconds", type=int, default=900, help="traffic duration, 0 for none")
+        sp.add_argument("--check-inter-ms", type=int, default=1000, help="health check interval")
+        sp.add_argument("--poll-ms", type=int, default=1000, help="poll interval written to the fleet file")
+        sp.add_argument("--lifetime", type=int, default=3600, help="stop by itself after this many seconds")
+
+    lab_options(sub.add_parser("start"), True)
+    r = sub.add_parser("run")
+    lab_options(r, False)
+    r.add_argument("command", nargs=argparse.REMAINDER, help="command to run; {fleet} is the fleet file")
+    s = sub.add_parser("stop")
+    s.add_argument("--state", required=True)
+    s.add_argument("--keep", action="store_true", help="keep the lab directory")
+    for name in ("kill-haproxy", "start-haproxy"):
+        k = sub.add_parser(name)
+        k.add_argument("--state", required=True)
+        k.add_argument("--index", type=int, default=0)
+    w = sub.add_parser("watchdog")
+    w.add_argument("--state", required=True)
+    w.add_argument("--after", type=int, required=True)
+    args = p.parse_args()
+    return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
+            "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

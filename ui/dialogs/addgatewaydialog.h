@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QDialog>
+
+#include "fleettypes.h"
+
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace Fleetdeck {
+
+// Asks for a gateway's name and admin address, with each problem shown under the field it concerns.
+class AddGatewayDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AddGatewayDialog)
+
+public:
+    explicit AddGatewayDialog(const QStringList& takenNames, QWidget* parent = nullptr);
+
+    GatewayConfig config() const;
+
+private:
+    void validate();
+
+    QStringList m_taken;
+    QLineEdit* m_name;
+    QLabel* m_nameError;
+    QComboBox* m_product;
+    QLineEdit* m_admin;
+    QLabel* m_adminError;
+    QLineEdit* m_metrics;
+    QLabel* m_metricsError;
+    QSpinBox* m_interval;
+    QDialogButtonBox* m_buttons;
+};
+
+} // namespace Fleetdeck

@@ -1,0 +1,82 @@
+#include "gatewaystatuswidget.h"
+
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QTimer>
+
+#include "fleetstore.h"
+
+namespace Fleetdeck {
+
+GatewayStatusWidget::GatewayStatusWidget(const FleetStore* store, QWidget* parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_layout(new QHBoxLayout(this))
+{
+    setObjectName(QStringLiteral("gatewayStatus"));
+    m_layout->setContentsMargins(0, 0, 0, 0);
+    m_layout->setSpacing(6);
+    connect(store, &FleetStore::gatewayAdded, this, &GatewayStatusWidget::rebuild);
+    connect(store, &FleetStore::gatewayRemoved, this, &GatewayStatusWidget::rebuild);
+    connect(store, &FleetStore::statusChanged, this, &GatewayStatusWidget::update);
+    // "unreachable for 42 s" must keep counting while nothing else happens.
+    m_tick = new QTimer(this);
+    m_tick->setInterval(1000);
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        for (int i = 0; i < m_badges.size(); ++i) {
+            if (m_store->entry(i).status.connection != Connection::Up)
+                update(i);
+        }
+    });
+    m_tick->start();
+    rebuild();
+}
+
+void GatewayStatusWidget::rebuild()
+{
+    qDeleteAll(m_badges);
+    m_badges.clear();
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        auto* label = new QLabel;
+        label->setObjectName(QStringLiteral("gatewayBadge_") + m_store->entry(i).config.name);
+        m_layout->addWidget(label);
+        m_badges.append(label);
+        update(i);
+    }
+}
+
+QString GatewayStatusWidget::badgeText(int gateway) const
+{
+    const FleetStore::Entry& e = m_store->entry(gateway);
+    switch (e.status.connection) {
+    case Connection::Up:
+        return QStringLiteral("%1: up").arg(e.config.name);
+    case Connection::Connecting:
+        return QStringLiteral("%1: connecting").arg(e.config.name);
+    case Connection::Unreachable:
+        if (e.status.lastSeenMs == 0)
+            return QStringLiteral("%1: unreachable, never seen").arg(e.config.name);
+        return QStringLiteral("%1: unreachable, last seen %2 (%3 s ago)")
+            .arg(e.config.name,
+                 QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")))
+            .arg((QDateTime::currentMSecsSinceEpoch() - e.status.lastSeenMs) / 1000);
+    }
+    return {};
+}
+
+void GatewayStatusWidget::update(int gateway)
+{
+    if (gateway < 0 || gateway >= m_badges.size())
+        return;
+    const FleetStore::Entry& e = m_store->entry(gateway);
+    QLabel* label = m_badges.at(gateway);
+    const char* colour = e.status.connection == Connection::Up ? "#1a7f37"
+        : e.status.connection == Connection::Connecting       ? "#806000"
+                                                               : "#c01c28";
+    label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2")
+                       .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped()));
+    label->setToolTip(e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError);
+}
+
+} // namespace Fleetdeck

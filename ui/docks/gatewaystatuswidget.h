@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QWidget>
+
+class QHBoxLayout;
+class QLabel;
+class QTimer;
+
+namespace Fleetdeck {
+
+class FleetStore;
+
+// A row of badges in the status bar, one per gateway: up, connecting, or unreachable since when.
+class GatewayStatusWidget final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(GatewayStatusWidget)
+
+public:
+    explicit GatewayStatusWidget(const FleetStore* store, QWidget* parent = nullptr);
+
+    QString badgeText(int gateway) const;
+
+private:
+    void rebuild();
+    void update(int gateway);
+
+    const FleetStore* m_store;
+    QHBoxLayout* m_layout;
+    QList<QLabel*> m_badges;
+    QTimer* m_tick;
+};
+
+} // namespace Fleetdeck

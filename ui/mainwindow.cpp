@@ -1,0 +1,370 @@
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QTreeView>
+
+#include "dialogs/addgatewaydialog.h"
+#include "docks/gatewaystatuswidget.h"
+#include "fleetactions.h"
+#include "fleetfile.h"
+#include "fleetstore.h"
+#include "fleettreemodel.h"
+#include "metricstore.h"
+#include "modelroles.h"
+#include "pages/poolpage.h"
+#include "upstreamfilterproxy.h"
+#include "upstreamtablemodel.h"
+
+namespace Fleetdeck {
+
+MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, FleetActions* actions, QWidget* parent)
+    : QMainWindow(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+    , m_fleet(actions)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Fleetdeck"));
+    m_treeModel = new FleetTreeModel(store, metrics, this);
+    m_tableModel = new UpstreamTableModel(store, metrics, this);
+    m_proxy = new UpstreamFilterProxy(this);
+    m_proxy->setSourceModel(m_tableModel);
+
+    m_tree = new QTreeView;
+    m_tree->setObjectName(QStringLiteral("fleetTree"));
+    m_tree->setModel(m_treeModel);
+    m_tree->setUniformRowHeights(true);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->setSectionResizeMode(FleetTreeModel::NameColumn, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(FleetTreeModel::StateColumn, QHeaderView::ResizeToContents);
+    m_tree->header()->setSectionResizeMode(FleetTreeModel::RateColumn, QHeaderView::ResizeToContents);
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onTreeSelection);
+    // A gateway's backends show as soon as its first snapshot arrives.
+    connect(m_treeModel, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent) {
+        if (parent.isValid() && !parent.parent().isValid())
+            m_tree->expand(parent);
+    });
+
+    auto* dock = new QDockWidget(tr("Fleet"), this);
+    dock->setObjectName(QStringLiteral("fleetDock"));
+    dock->setWidget(m_tree);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+    m_page = new PoolPage(store, metrics, m_proxy);
+    setCentralWidget(m_page);
+
+    createActions();
+    createMenusAndToolBar();
+
+    m_selectionLabel = new QLabel;
+    statusBar()->addWidget(m_selectionLabel);
+    statusBar()->addPermanentWidget(new GatewayStatusWidget(store));
+
+    connect(m_page, &PoolPage::selectionChanged, this, &MainWindow::updateActionStates);
+    connect(m_store, &FleetStore::statusChanged, this, &MainWindow::updateActionStates);
+    connect(m_fleet, &FleetActions::actionStarted, this, [this](quint64, const QString& description) {
+        statusBar()->showMessage(tr("Working: %1…").arg(description));
+    });
+    connect(m_fleet, &FleetActions::actionFinished, this, &MainWindow::onActionFinished);
+
+    resize(1400, 860);
+    restoreLayout();
+    updateActionStates();
+}
+
+MainWindow::~MainWindow() = default;
+
+QAction* MainWindow::addAction(const QString& id, const QString& text, const QKeySequence& shortcut, const QString& tip)
+{
+    auto* a = new QAction(text, this);
+    a->setObjectName(QStringLiteral("action_") + QString(id).replace(QLatin1Char('.'), QLatin1Char('_')));
+    if (!shortcut.isEmpty()) {
+        a->setShortcut(shortcut);
+        a->setToolTip(QStringLiteral("%1 (%2)").arg(tip, shortcut.toString(QKeySequence::NativeText)));
+    } else {
+        a->setToolTip(tip);
+    }
+    a->setStatusTip(tip);
+    m_actions.insert(id, a);
+    QMainWindow::addAction(a); // shortcuts work wherever the focus is in the window
+    return a;
+}
+
+void MainWindow::createActions()
+{
+    addAction(QStringLiteral("fleet.add"), tr("&Add gateway…"), QKeySequence(Qt::CTRL | Qt::Key_N),
+              tr("Add a gateway to the fleet by its admin API address"));
+    addAction(QStringLiteral("fleet.open"), tr("&Open fleet file…"), QKeySequence::Open,
+              tr("Add the gateways listed in a fleet file"));
+    addAction(QStringLiteral("fleet.remove"), tr("&Remove gateway"), {}, tr("Remove the selected gateway from the fleet"));
+    addAction(QStringLiteral("fleet.refresh"), tr("Re&fresh now"), QKeySequence(Qt::Key_F5),
+              tr("Poll every gateway now"));
+    addAction(QStringLiteral("app.quit"), tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), tr("Quit Fleetdeck"));
+    addAction(QStringLiteral("view.find"), tr("&Find servers"), QKeySequence(Qt::CTRL | Qt::Key_F),
+              tr("Filter the server table"));
+    addAction(QStringLiteral("server.drain"), tr("&Drain"), QKeySequence(Qt::CTRL | Qt::Key_D),
+              tr("Drain the selected servers: no new sessions, current ones finish"));
+    addAction(QStringLiteral("server.ready"), tr("&Ready"), QKeySequence(Qt::CTRL | Qt::Key_R),
+              tr("Put the selected servers back in service"));
+    addAction(QStringLiteral("server.maint"), tr("&Maintenance"), QKeySequence(Qt::CTRL | Qt::Key_M),
+              tr("Put the selected servers in maintenance: no traffic, no health checks"));
+    addAction(QStringLiteral("server.weight"), tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
+              tr("Set the load-balancing weight of the selected servers"));
+    addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
+
+    connect(action(QStringLiteral("fleet.add")), &QAction::triggered, this, &MainWindow::addGatewayInteractively);
+    connect(action(QStringLiteral("fleet.open")), &QAction::triggered, this, &MainWindow::openFleetFile);
+    connect(action(QStringLiteral("fleet.remove")), &QAction::triggered, this, [this] {
+        const QString gateway = m_tree->currentIndex().data(GatewayRole).toString();
+        if (gateway.isEmpty())
+            return;
+        if (QMessageBox::question(this, tr("Remove gateway"),
+                                  tr("Remove %1 from the fleet? Fleetdeck stops polling it; the gateway itself is "
+                                     "not changed.")
+                                      .arg(gateway))
+            == QMessageBox::Yes)
+            m_fleet->removeGateway(gateway);
+    });
+    connect(action(QStringLiteral("fleet.refresh")), &QAction::triggered, m_fleet, &FleetActions::refreshNow);
+    connect(action(QStringLiteral("app.quit")), &QAction::triggered, this, &QWidget::close);
+    connect(action(QStringLiteral("view.find")), &QAction::triggered, m_page, &PoolPage::focusSearch);
+    connect(action(QStringLiteral("server.drain")), &QAction::triggered, this,
+            [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Drain); });
+    connect(action(QStringLiteral("server.ready")), &QAction::triggered, this,
+            [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Ready); });
+    connect(action(QStringLiteral("server.maint")), &QAction::triggered, this,
+            [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Maint); });
+    connect(action(QStringLiteral("server.weight")), &QAction::triggered, this, &MainWindow::setWeightInteractively);
+    connect(action(QStringLiteral("help.about")), &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About Fleetdeck"),
+                           tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets.</p>"
+                              "<p>HAProxy over its runtime API: watch backends and servers live; drain, ready, "
+                              "maintenance and weight, each verified by re-reading the gateway.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+    m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
+                                action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")) });
+    m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_tree->addAction(action(QStringLiteral("fleet.refresh")));
+    m_tree->addAction(action(QStringLiteral("fleet.remove")));
+}
+
+void MainWindow::createMenusAndToolBar()
+{
+    QMenu* file = menuBar()->addMenu(tr("&Fleet"));
+    file->addAction(action(QStringLiteral("fleet.add")));
+    file->addAction(action(QStringLiteral("fleet.open")));
+    file->addAction(action(QStringLiteral("fleet.remove")));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("fleet.refresh")));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("app.quit")));
+    QMenu* server = menuBar()->addMenu(tr("&Server"));
+    for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
+        server->addAction(action(QLatin1String(id)));
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(action(QStringLiteral("view.find")));
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(action(QStringLiteral("help.about")));
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    bar->addAction(action(QStringLiteral("fleet.add")));
+    bar->addAction(action(QStringLiteral("fleet.refresh")));
+    bar->addSeparator();
+    for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
+        bar->addAction(action(QLatin1String(id)));
+}
+
+void MainWindow::updateActionStates()
+{
+    const QList<ServerRef> selected = m_page->selectedServers();
+    QString why;
+    bool canDrain = true, canMaint = true, canWeight = true;
+    if (selected.isEmpty()) {
+        why = tr("Select one or more servers in the table first.");
+        canDrain = canMaint = canWeight = false;
+    }
+    for (const ServerRef& s : selected) {
+        const int g = m_store->indexOf(s.gateway);
+        if (g < 0)
+            continue;
+        const FleetStore::Entry& e = m_store->entry(g);
+        if (e.status.connection == Connection::Unreachable) {
+            why = tr("%1 is unreachable.").arg(s.gateway);
+            canDrain = canMaint = canWeight = false;
+            break;
+        }
+        canDrain = canDrain && e.capabilities.canDrain;
+        canMaint = canMaint && e.capabilities.canMaint;
+        canWeight = canWeight && e.capabilities.canSetWeight;
+        if (!e.capabilities.canDrain)
+            why = tr("%1 cannot drain servers at runtime.").arg(s.gateway);
+    }
+    auto set = [&](const char* id, bool on, const QString& tip) {
+        QAction* a = action(QLatin1String(id));
+        a->setEnabled(on);
+        a->setStatusTip(on ? tip : why);
+    };
+    set("server.drain", canDrain, tr("Drain the selected servers: no new sessions, current ones finish"));
+    set("server.ready", canDrain, tr("Put the selected servers back in service"));
+    set("server.maint", canMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
+    set("server.weight", canWeight, tr("Set the load-balancing weight of the selected servers"));
+    action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->currentIndex().isValid());
+    m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));
+}
+
+void MainWindow::onTreeSelection()
+{
+    const QModelIndex current = m_tree->currentIndex();
+    QString gateway, backend;
+    if (current.isValid()) {
+        const auto kind = NodeKind(current.data(KindRole).toInt());
+        gateway = current.data(GatewayRole).toString();
+        if (kind != NodeKind::Gateway)
+            backend = current.data(BackendRole).toString();
+        if (kind == NodeKind::Server) {
+            // Show the server's backend and select the server's row.
+            m_page->setScope(gateway, backend);
+            const QString server = current.data(ServerRole).toString();
+            QTableView* table = m_page->table();
+            for (int r = 0; r < table->model()->rowCount(); ++r) {
+                const QModelIndex idx = table->model()->index(r, 0);
+                if (idx.data(ServerRole).toString() == server) {
+                    table->selectRow(r);
+                    break;
+                }
+            }
+            updateActionStates();
+            return;
+        }
+    }
+    m_page->table()->clearSelection();
+    m_page->setScope(gateway, backend);
+    updateActionStates();
+}
+
+void MainWindow::onActionFinished(const ActionReport& report)
+{
+    if (report.ok()) {
+        statusBar()->showMessage(tr("Done and verified: %1").arg(report.description), 10000);
+        return;
+    }
+    statusBar()->showMessage(tr("Failed: %1 (%2 of %3)")
+                                 .arg(report.description)
+                                 .arg(report.failures())
+                                 .arg(report.outcomes.size()),
+                             15000);
+    QStringList lines;
+    for (const ActionOutcome& o : report.outcomes)
+        lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe() + QStringLiteral(": ")
+                     + o.message);
+    // Not modal: the operator keeps working while reading what went wrong.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"),
+                                tr("%1: %2 of %3 did not take.")
+                                    .arg(report.description)
+                                    .arg(report.failures())
+                                    .arg(report.outcomes.size()),
+                                QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("actionFailedBox"));
+    box->setDetailedText(lines.join(QLatin1Char('\n')));
+    box->setInformativeText(lines.mid(0, 5).join(QLatin1Char('\n')));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::addGatewayInteractively()
+{
+    QStringList taken;
+    for (int i = 0; i < m_store->gatewayCount(); ++i)
+        taken.append(m_store->entry(i).config.name);
+    AddGatewayDialog dialog(taken, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_fleet->addGateway(dialog.config());
+}
+
+void MainWindow::openFleetFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open fleet file"), {}, tr("Fleet files (*.json)"));
+    if (path.isEmpty())
+        return;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        QMessageBox::warning(this, tr("Open fleet file"), tr("Cannot read %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    const auto fleet = parseFleetFile(file.read(16 * 1024 * 1024));
+    if (!fleet) {
+        QMessageBox::warning(this, tr("Open fleet file"), tr("%1: %2").arg(path, fleet.error()));
+        return;
+    }
+    for (const GatewayConfig& c : fleet.value().gateways)
+        m_fleet->addGateway(c);
+}
+
+void MainWindow::setWeightInteractively()
+{
+    const QList<ServerRef> selected = m_page->selectedServers();
+    if (selected.isEmpty())
+        return;
+    int lo = 0, hi = 256;
+    for (const ServerRef& s : selected) {
+        if (const int g = m_store->indexOf(s.gateway); g >= 0) {
+            lo = qMax(lo, m_store->entry(g).capabilities.weightMin);
+            hi = qMin(hi, m_store->entry(g).capabilities.weightMax);
+        }
+    }
+    int current = 1;
+    if (const int g = m_store->indexOf(selected.first().gateway); g >= 0 && m_store->entry(g).snapshot) {
+        if (const auto* s = m_store->entry(g).snapshot->server(selected.first().backend, selected.first().server))
+            current = s->weight;
+    }
+    bool ok = false;
+    const int weight = QInputDialog::getInt(
+        this, tr("Set weight"),
+        tr("Weight for %n server(s) (%1..%2; 0 takes no new traffic):", nullptr, int(selected.size())).arg(lo).arg(hi),
+        current, lo, hi, 1, &ok);
+    if (ok)
+        m_fleet->setServerWeight(selected, weight);
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("ui/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("ui/state")).toByteArray());
+    m_page->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("ui/serverTable")).toByteArray());
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("ui/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("ui/state"), saveState());
+    settings.setValue(QStringLiteral("ui/serverTable"), m_page->table()->horizontalHeader()->saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveLayout();
+    event->accept();
+}
+
+} // namespace Fleetdeck

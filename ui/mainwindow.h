@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QHash>
+#include <QMainWindow>
+
+class QAction;
+class QTreeView;
+class QLabel;
+
+namespace Fleetdeck {
+
+class FleetActions;
+class FleetStore;
+class FleetTreeModel;
+class MetricStore;
+class PoolPage;
+class UpstreamFilterProxy;
+class UpstreamTableModel;
+struct ActionReport;
+
+// The window: a fleet tree dock, the pool page, actions and the status bar. It holds no fleet logic:
+// it asks FleetActions for work and shows what the stores say.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    MainWindow(FleetStore* store, MetricStore* metrics, FleetActions* actions, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.
+    QAction* action(const QString& id) const { return m_actions.value(id); }
+    PoolPage* poolPage() const { return m_page; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    QAction* addAction(const QString& id, const QString& text, const QKeySequence& shortcut, const QString& tip);
+    void createActions();
+    void createMenusAndToolBar();
+    void updateActionStates();
+    void onTreeSelection();
+    void onActionFinished(const ActionReport& report);
+    void addGatewayInteractively();
+    void openFleetFile();
+    void setWeightInteractively();
+    void restoreLayout();
+    void saveLayout();
+
+    FleetStore* m_store;
+    MetricStore* m_metrics;
+    FleetActions* m_fleet;
+    FleetTreeModel* m_treeModel;
+    UpstreamTableModel* m_tableModel;
+    UpstreamFilterProxy* m_proxy;
+    QTreeView* m_tree;
+    PoolPage* m_page;
+    QLabel* m_selectionLabel;
+    QHash<QString, QAction*> m_actions;
+};
+
+} // namespace Fleetdeck

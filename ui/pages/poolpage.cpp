@@ -1,0 +1,216 @@
+#include "poolpage.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "charts/timeserieschart.h"
+#include "fleetstore.h"
+#include "metricstore.h"
+#include "serieskeys.h"
+#include "upstreamfilterproxy.h"
+#include "upstreamtablemodel.h"
+
+namespace Fleetdeck {
+
+namespace {
+constexpr int kMaxLines = 8;
+}
+
+PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, UpstreamFilterProxy* proxy, QWidget* parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+    , m_proxy(proxy)
+{
+    m_search = new QLineEdit;
+    m_search->setObjectName(QStringLiteral("searchBox"));
+    m_search->setPlaceholderText(tr("Filter servers: name, address, state… (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+    connect(m_search, &QLineEdit::textChanged, m_proxy, &UpstreamFilterProxy::setSearchText);
+
+    m_window = new QComboBox;
+    m_window->setObjectName(QStringLiteral("windowCombo"));
+    m_window->addItem(tr("Last 1 min"), 60);
+    m_window->addItem(tr("Last 5 min"), 300);
+    m_window->addItem(tr("Last 15 min"), 900);
+    m_window->addItem(tr("Last 1 h"), 3600);
+    m_window->setCurrentIndex(1);
+    connect(m_window, &QComboBox::currentIndexChanged, this, [this] {
+        for (TimeSeriesChart* c : std::as_const(m_charts))
+            c->setWindowSeconds(m_window->currentData().toInt());
+        refreshCharts();
+    });
+
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("upstreamTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(UpstreamTableModel::GatewayColumn, Qt::AscendingOrder);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (m_contextActions.isEmpty())
+            return;
+        QMenu menu(this);
+        menu.addActions(m_contextActions);
+        menu.exec(m_table->viewport()->mapToGlobal(pos));
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateChartLines();
+        Q_EMIT selectionChanged();
+    });
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
+        updateChartLines();
+        Q_EMIT selectionChanged();
+    });
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_search, 1);
+    top->addWidget(new QLabel(tr("Charts:")));
+    top->addWidget(m_window);
+
+    auto* charts = new QWidget;
+    auto* chartRow = new QHBoxLayout(charts);
+    chartRow->setContentsMargins(0, 0, 0, 0);
+    const QList<QPair<QString, QString>> specs = {
+        { QStringLiteral("requestChart"), tr("Requests per second") },
+        { QStringLiteral("errorChart"), tr("5xx responses per second") },
+        { QStringLiteral("sessionChart"), tr("Current sessions") },
+    };
+    for (const auto& [name, title] : specs) {
+        auto* chart = new TimeSeriesChart(title);
+        chart->setObjectName(name);
+        chart->setWindowSeconds(m_window->currentData().toInt());
+        chartRow->addWidget(chart);
+        m_charts.append(chart);
+    }
+
+    auto* splitter = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("poolSplitter"));
+    splitter->addWidget(m_table);
+    splitter->addWidget(charts);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(splitter, 1);
+
+    // One coalescing timer repaints every chart; samples only mark the charts dirty.
+    m_repaint = new QTimer(this);
+    m_repaint->setInterval(500);
+    connect(m_repaint, &QTimer::timeout, this, [this] {
+        if (m_dirty)
+            refreshCharts();
+    });
+    m_repaint->start();
+    connect(m_metrics, &MetricStore::samplesAppended, this, [this] { m_dirty = true; });
+    connect(m_store, &FleetStore::gatewayAdded, this, &PoolPage::updateChartLines);
+    connect(m_store, &FleetStore::gatewayRemoved, this, &PoolPage::updateChartLines);
+    connect(m_store, &FleetStore::snapshotApplied, this, [this](int, bool shapeChanged) {
+        if (shapeChanged)
+            updateChartLines();
+    });
+    updateChartLines();
+}
+
+void PoolPage::setScope(const QString& gateway, const QString& backend)
+{
+    m_gateway = gateway;
+    m_backend = backend;
+    m_proxy->setScope(gateway, backend);
+    updateChartLines();
+}
+
+QList<ServerRef> PoolPage::selectedServers() const
+{
+    QList<ServerRef> out;
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    for (const QModelIndex& row : rows)
+        out.append(row.data(ServerRefRole).value<ServerRef>());
+    return out;
+}
+
+void PoolPage::setContextActions(const QList<QAction*>& actions)
+{
+    m_contextActions = actions;
+}
+
+void PoolPage::focusSearch()
+{
+    m_search->setFocus(Qt::ShortcutFocusReason);
+    m_search->selectAll();
+}
+
+void PoolPage::updateChartLines()
+{
+    // Subjects: the selected servers; else the servers of the selected backend; else the backends of the
+    // selected gateway; else every gateway.
+    QList<QPair<QString, QString>> subjects; // label, subject
+    const QList<ServerRef> selected = selectedServers();
+    if (!selected.isEmpty()) {
+        for (const ServerRef& s : selected)
+            subjects.append({ s.displayName(), SeriesKeys::subject(s.gateway, s.backend, s.server) });
+    } else if (const int g = m_store->indexOf(m_gateway); g >= 0) {
+        const auto& snap = m_store->entry(g).snapshot;
+        if (!m_backend.isEmpty()) {
+            if (snap) {
+                if (const BackendSnapshot* b = snap->backend(m_backend)) {
+                    for (const ServerSnapshot& s : b->servers)
+                        subjects.append({ s.name, SeriesKeys::subject(m_gateway, m_backend, s.name) });
+                }
+            }
+        } else if (snap) {
+            for (const BackendSnapshot& b : snap->backends) {
+                if (!b.servers.isEmpty())
+                    subjects.append({ b.name, SeriesKeys::subject(m_gateway, b.name) });
+            }
+        }
+    } else {
+        for (int i = 0; i < m_store->gatewayCount(); ++i) {
+            const QString name = m_store->entry(i).config.name;
+            subjects.append({ name, SeriesKeys::subject(name) });
+        }
+    }
+    if (subjects.size() > kMaxLines)
+        subjects = subjects.mid(0, kMaxLines);
+
+    QList<TimeSeriesChart::Line> req, err, ses;
+    for (const auto& [label, subject] : subjects) {
+        req.append({ label, SeriesKeys::requestRate(subject) });
+        err.append({ label, SeriesKeys::errorRate(subject) });
+        ses.append({ label, SeriesKeys::sessions(subject) });
+    }
+    m_charts.at(0)->setLines(req);
+    m_charts.at(1)->setLines(err);
+    m_charts.at(2)->setLines(ses);
+    refreshCharts();
+}
+
+void PoolPage::refreshCharts()
+{
+    m_dirty = false;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (TimeSeriesChart* c : std::as_const(m_charts))
+        c->refresh(*m_metrics, now);
+}
+
+} // namespace Fleetdeck
