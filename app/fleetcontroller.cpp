@@ -195,7 +195,7 @@ quint64 FleetController::setServerState(const QList<ServerRef>& servers, AdminSt
         actions.append(ServerAction { ServerAction::Kind::SetState, s, state, 0 });
     const QString description = servers.size() == 1
         ? actions.first().describe()
-        : tr("set %1 servers to %2").arg(servers.size()).arg(toString(state));
+        : tr("set %1 servers to %2").arg(servers.size()).arg(label(state));
     return runActions(actions, description);
 }
 
@@ -309,10 +309,10 @@ void FleetController::verify(const std::shared_ptr<PendingAction>& pending, cons
                                        .arg(s->weight);
             } else {
                 o.ok = s->admin == o.action.state;
-                o.message = o.ok ? tr("verified: %1 (%2)").arg(toString(s->admin), s->status)
+                o.message = o.ok ? tr("verified: %1 (%2)").arg(label(s->admin), s->status)
                                  : tr("%1: %2/%3 asked for %4, the gateway reports %5 (%6)")
-                                       .arg(gateway, t.backend, t.server, toString(o.action.state),
-                                            toString(s->admin), s->status);
+                                       .arg(gateway, t.backend, t.server, label(o.action.state),
+                                            label(s->admin), s->status);
             }
             allGood = allGood && o.ok;
         }

@@ -36,7 +36,7 @@ void saveFleet(const QList<GatewayConfig>& gateways)
         settings.setArrayIndex(i);
         const GatewayConfig& c = gateways.at(i);
         settings.setValue(QStringLiteral("name"), c.name);
-        settings.setValue(QStringLiteral("product"), toString(c.product));
+        settings.setValue(QStringLiteral("product"), label(c.product));
         settings.setValue(QStringLiteral("admin"), c.admin.toString());
         settings.setValue(QStringLiteral("metrics"), c.metrics.toString());
         settings.setValue(QStringLiteral("pollIntervalMs"), c.pollIntervalMs);

@@ -91,7 +91,7 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
     for (const auto& c : fleet.gateways) {
         QJsonObject o;
         o.insert(QLatin1String("name"), c.name);
-        o.insert(QLatin1String("product"), toString(c.product));
+        o.insert(QLatin1String("product"), label(c.product));
         o.insert(QLatin1String("admin"), c.admin.toString());
         if (!c.metrics.isEmpty())
             o.insert(QLatin1String("metrics"), c.metrics.toString());

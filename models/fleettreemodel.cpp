@@ -202,7 +202,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             if (index.column() == NameColumn)
                 return gwName;
             if (index.column() == StateColumn)
-                return toString(e.status.connection);
+                return label(e.status.connection);
             if (index.column() == RateColumn)
                 return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
             return {};
@@ -260,7 +260,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
         if (index.column() == NameColumn)
             return s.name;
         if (index.column() == StateColumn)
-            return s.admin == AdminState::Ready ? toString(s.health) : toString(s.admin);
+            return s.admin == AdminState::Ready ? label(s.health) : label(s.admin);
         if (index.column() == RateColumn)
             return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
         return {};

@@ -4,7 +4,7 @@
 
 namespace Fleetdeck {
 
-QString toString(AdminState state)
+QString label(AdminState state)
 {
     switch (state) {
     case AdminState::Ready:
@@ -17,7 +17,7 @@ QString toString(AdminState state)
     return {};
 }
 
-QString toString(Health health)
+QString label(Health health)
 {
     switch (health) {
     case Health::Up:
@@ -36,7 +36,7 @@ QString toString(Health health)
     return {};
 }
 
-QString toString(Product product)
+QString label(Product product)
 {
     switch (product) {
     case Product::HAProxy:
@@ -54,7 +54,7 @@ bool productFromString(const QString& text, Product* product)
     return false;
 }
 
-QString toString(Connection connection)
+QString label(Connection connection)
 {
     switch (connection) {
     case Connection::Connecting:
@@ -145,7 +145,7 @@ QString ServerAction::describe() const
 {
     if (kind == Kind::SetWeight)
         return QStringLiteral("set weight of %1 to %2").arg(target.displayName()).arg(weight);
-    return QStringLiteral("set %1 to %2").arg(target.displayName(), toString(state));
+    return QStringLiteral("set %1 to %2").arg(target.displayName(), label(state));
 }
 
 bool ActionReport::ok() const

@@ -13,11 +13,11 @@ enum class AdminState { Ready, Drain, Maint };
 // What the gateway's health checks say about a server.
 enum class Health { Up, Down, Starting, Stopping, NoCheck, Unknown };
 
-QString toString(AdminState state);
-QString toString(Health health);
+QString label(AdminState state);
+QString label(Health health);
 
 enum class Product { HAProxy };
-QString toString(Product product);
+QString label(Product product);
 bool productFromString(const QString& text, Product* product);
 
 // What a product can do at runtime; the UI enables an action only where the capability exists.
@@ -125,7 +125,7 @@ struct GatewaySnapshot
 };
 
 enum class Connection { Connecting, Up, Unreachable };
-QString toString(Connection connection);
+QString label(Connection connection);
 
 struct GatewayStatus
 {

@@ -195,9 +195,9 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         case AddressColumn:
             return s.address;
         case AdminColumn:
-            return toString(s.admin);
+            return label(s.admin);
         case HealthColumn:
-            return toString(s.health);
+            return label(s.health);
         case CheckColumn:
             return s.checkStatus;
         case WeightColumn:

@@ -42,7 +42,7 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
     m_nameError = errorLabel(QStringLiteral("nameError"));
     m_product = new QComboBox;
     m_product->setObjectName(QStringLiteral("productCombo"));
-    m_product->addItem(tr("HAProxy (runtime API)"), toString(Product::HAProxy));
+    m_product->addItem(tr("HAProxy (runtime API)"), label(Product::HAProxy));
     m_admin = new QLineEdit;
     m_admin->setObjectName(QStringLiteral("adminEdit"));
     m_admin->setPlaceholderText(tr("127.0.0.1:9999 or /run/haproxy/admin.sock"));

@@ -1,0 +1,87 @@
+#include "lab.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
+namespace Fleetdeck::Test {
+
+Lab Lab::load()
+{
+    Lab lab;
+    const QString path = qEnvironmentVariable("FLEETDECK_LAB_STATE");
+    QFile file(path);
+    if (path.isEmpty() || !file.open(QIODevice::ReadOnly)) {
+        lab.error = QStringLiteral("no lab state file at \"%1\" (is the lab_start fixture running?)").arg(path);
+        return lab;
+    }
+    const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+    lab.fleetFile = root.value(QLatin1String("fleet")).toString();
+    const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
+    for (const auto& v : list) {
+        const QJsonObject o = v.toObject();
+        LabHAProxy h;
+        h.index = o.value(QLatin1String("index")).toInt();
+        h.name = o.value(QLatin1String("name")).toString();
+        h.adminPort = o.value(QLatin1String("adminPort")).toInt();
+        h.socketPath = o.value(QLatin1String("socket")).toString();
+        h.frontendPort = o.value(QLatin1String("frontendPort")).toInt();
+        h.pid = o.value(QLatin1String("pid")).toInteger();
+        for (const auto& b : o.value(QLatin1String("backends")).toArray())
+            h.backends.append(b.toString());
+        lab.haproxy.append(h);
+    }
+    if (lab.haproxy.isEmpty())
+        lab.error = QStringLiteral("the lab state file lists no HAProxy");
+    return lab;
+}
+
+bool Lab::control(const QString& command, int index) const
+{
+    QProcess p;
+    p.start(QStringLiteral("python3"), { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), command, QStringLiteral("--state"),
+                                         qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"),
+                                         QString::number(index) });
+    return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+QByteArray haproxyCommand(int adminPort, const QByteArray& command)
+{
+    QProcess p;
+    p.start(QStringLiteral("socat"), { QStringLiteral("-t"), QStringLiteral("2"), QStringLiteral("-"),
+                                       QStringLiteral("TCP:127.0.0.1:%1").arg(adminPort) });
+    if (!p.waitForStarted(5000))
+        return {};
+    p.write(command + '\n');
+    p.closeWriteChannel();
+    p.waitForFinished(10000);
+    return p.readAllStandardOutput();
+}
+
+QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column)
+{
+    const QList<QByteArray> lines = haproxyCommand(adminPort, "show stat").split('\n');
+    if (lines.isEmpty() || !lines.first().startsWith("# "))
+        return {};
+    const QList<QByteArray> header = lines.first().mid(2).split(',');
+    const qsizetype at = header.indexOf(column.toUtf8());
+    if (at < 0)
+        return {};
+    const QByteArray prefix = backend.toUtf8() + ',' + server.toUtf8() + ',';
+    for (const QByteArray& line : lines) {
+        if (line.startsWith(prefix)) {
+            const QList<QByteArray> f = line.split(',');
+            return at < f.size() ? QString::fromUtf8(f.at(at)) : QString();
+        }
+    }
+    return {};
+}
+
+QString testDataPath(const QString& relative)
+{
+    return qEnvironmentVariable("FLEETDECK_TEST_DATA") + QLatin1Char('/') + relative;
+}
+
+} // namespace Fleetdeck::Test

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace Fleetdeck::Test {
+
+// The running lab, as tests/lab/fleetlab.py described it in its state file.
+struct LabHAProxy
+{
+    int index = 0;
+    QString name;
+    int adminPort = 0;
+    QString socketPath;
+    int frontendPort = 0;
+    qint64 pid = 0;
+    QStringList backends;
+};
+
+struct Lab
+{
+    QString fleetFile;
+    QList<LabHAProxy> haproxy;
+    QString error;
+
+    static Lab load(); // from $FLEETDECK_LAB_STATE
+    // Runs fleetlab.py with the given command (kill-haproxy, start-haproxy) on instance index.
+    bool control(const QString& command, int index) const;
+};
+
+// Asks HAProxy directly, through socat and not through Fleetdeck's own client, so tests check the gateway's
+// real state with an independent reader.
+QByteArray haproxyCommand(int adminPort, const QByteArray& command);
+// The status column of "show stat" for backend/server ("UP", "DRAIN", "MAINT", ...), empty if not found.
+QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column);
+
+QString testDataPath(const QString& relative);
+
+} // namespace Fleetdeck::Test

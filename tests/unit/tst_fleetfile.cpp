@@ -1,0 +1,82 @@
+#include <QTest>
+
+#include "fleetfile.h"
+
+using namespace Fleetdeck;
+
+namespace {
+// Test documents are written with single quotes, for readability; moc does not read raw strings.
+QByteArray json(const char* text)
+{
+    return QByteArray(text).replace('\'', '"');
+}
+} // namespace
+
+class TestFleetFile : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip()
+    {
+        FleetFile f;
+        f.name = QStringLiteral("prod");
+        GatewayConfig a;
+        a.name = QStringLiteral("edge-1");
+        a.admin = QUrl(QStringLiteral("tcp://127.0.0.1:9999"));
+        a.metrics = QUrl(QStringLiteral("http://127.0.0.1:8404/metrics"));
+        a.pollIntervalMs = 2000;
+        GatewayConfig b;
+        b.name = QStringLiteral("edge-2");
+        b.admin = QUrl(QStringLiteral("unix:///run/haproxy/admin.sock"));
+        f.gateways = { a, b };
+        const auto parsed = parseFleetFile(serializeFleetFile(f));
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+        QCOMPARE(parsed.value().name, f.name);
+        QCOMPARE(parsed.value().gateways, f.gateways);
+    }
+
+    void userText_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("url");
+        QTest::newRow("host:port") << "127.0.0.1:9999" << "tcp://127.0.0.1:9999";
+        QTest::newRow("tcp url") << "tcp://lb.example:9999" << "tcp://lb.example:9999";
+        QTest::newRow("socket path") << "/run/haproxy/admin.sock" << "unix:///run/haproxy/admin.sock";
+        QTest::newRow("ipv6") << "[::1]:9999" << "tcp://[::1]:9999";
+        QTest::newRow("spaces") << "  10.0.0.1:1  " << "tcp://10.0.0.1:1";
+    }
+    void userText()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, url);
+        QCOMPARE(adminUrlFromUserText(text).toString(), url);
+    }
+
+    void errors_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("errorContains");
+        QTest::newRow("not json") << QByteArray("{gateways:") << "not JSON";
+        QTest::newRow("not object") << QByteArray("[1,2]") << "top level";
+        QTest::newRow("no list") << QByteArray("{\"gateways\": 3}") << "must be a list";
+        QTest::newRow("no name") << json("{'gateways':[{'admin':'127.0.0.1:1'}]}") << "gateway 1 (\"\"): name";
+        QTest::newRow("no port") << json("{'gateways':[{'name':'a','admin':'tcp://127.0.0.1'}]}") << "needs a port";
+        QTest::newRow("bad scheme") << json("{'gateways':[{'name':'a','admin':'http://127.0.0.1:1'}]}") << "scheme \"http\"";
+        QTest::newRow("product") << json("{'gateways':[{'name':'a','product':'kong','admin':'127.0.0.1:1'}]}") << "product \"kong\"";
+        QTest::newRow("duplicate") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1'},{'name':'a','admin':'127.0.0.1:2'}]}") << "used twice";
+        QTest::newRow("poll too fast") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','pollIntervalMs':5}]}") << "pollIntervalMs";
+        QTest::newRow("slash in name") << json("{'gateways':[{'name':'a/b','admin':'127.0.0.1:1'}]}") << "must not contain '/'";
+    }
+    void errors()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, errorContains);
+        const auto parsed = parseFleetFile(json);
+        QVERIFY(!parsed.ok());
+        QVERIFY2(parsed.error().contains(errorContains), qPrintable(parsed.error()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFleetFile)
+#include "tst_fleetfile.moc"
