@@ -363,7 +363,8 @@ Result<GatewaySnapshot> parsePollReply(const QByteArray& reply)
         return R::failure(QStringLiteral("empty answer to \"show info;show stat;show servers state\""));
 
     if (!reply.endsWith("\n\n"))
-        return R::failure(QStringLiteral("truncated answer: it does not end with the closing empty line"));
+        return R::failure(QStringLiteral("truncated answer: it does not end with the closing empty line; it began \"%1\"")
+                              .arg(firstLine(reply)));
 
     // The three answers are separated by empty lines; recognise each by its first line.
     QByteArray info, stat, state;

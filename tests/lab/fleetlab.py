@@ -49,30 +49,44 @@ def pid_alive(pid):
         return False
     except PermissionError:
         return True
-    # A zombie child still answers kill(0); reap it if it is ours.
+    # A zombie still answers kill(0): reap it if it is our child, and count it dead either way
+    # (in a container, PID 1 may never reap the orphans of an earlier "start").
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
+        if done != 0:
+            return False
     except ChildProcessError:
-        return True
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop_pids(pids, grace=5.0):
+    """SIGTERM to all, wait for all together, SIGKILL whatever is left."""
+    pids = [p for p in pids if p and pid_alive(p)]
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        pids = [p for p in pids if pid_alive(p)]
+        if not pids:
+            return
+        time.sleep(0.05)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def stop_pid(pid, grace=5.0):
-    if not pid or not pid_alive(pid):
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return
-        time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    stop_pids([pid], grace)
 
 
 def spawn(cmd, log_path, env=None):
@@ -271,10 +285,8 @@ def read_state(path):
 def stop_state(state, keep=False):
     if state.get("watchdog") and state["watchdog"] != os.getpid():
         stop_pid(state["watchdog"], 1)
-    for pid in state.get("traffic", []):
-        stop_pid(pid, 2)
-    for inst in state.get("haproxy", []):
-        stop_pid(inst.get("pid"))
+    stop_pids(state.get("traffic", []), 2)
+    stop_pids([inst.get("pid") for inst in state.get("haproxy", [])])
     stop_pid(state.get("nginx", {}).get("pid"))
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):

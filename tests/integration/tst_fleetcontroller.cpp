@@ -1,0 +1,150 @@
+// The fleet controller on the lab's real HAProxy fleet: polls, verified actions across gateways, refusals,
+// and a gateway killed and restarted under it.
+#include <cmath>
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "fleetcontroller.h"
+#include "fleetfile.h"
+#include "fleetstore.h"
+#include "lab.h"
+#include "metricstore.h"
+#include "serieskeys.h"
+
+using namespace Fleetdeck;
+
+class TestFleetController : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        lab = Test::Lab::load();
+        QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
+        QFile f(lab.fleetFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto fleet = parseFleetFile(f.readAll());
+        QVERIFY2(fleet.ok(), qPrintable(fleet.error()));
+        QCOMPARE(fleet.value().gateways.size(), lab.haproxy.size());
+        controller.setMaxBackoffMs(1000);
+        for (GatewayConfig c : fleet.value().gateways) {
+            c.pollIntervalMs = 500;
+            controller.addGateway(c);
+        }
+        for (int i = 0; i < store.gatewayCount(); ++i)
+            QTRY_VERIFY_WITH_TIMEOUT(store.entry(i).snapshot.has_value(), 10000);
+    }
+
+    void pollsFillStoresAndRates()
+    {
+        QCOMPARE(store.entry(0).status.connection, Connection::Up);
+        QVERIFY(store.entry(0).status.lastSeenMs > 0);
+        QCOMPARE(store.entry(0).capabilities.weightMax, 256);
+        // The lab's traffic runs all the time: rates show up after two polls.
+        const QString key = SeriesKeys::requestRate(SeriesKeys::subject(QStringLiteral("haproxy-1"), QStringLiteral("api")));
+        QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(metrics.latest(key)) && metrics.latest(key) > 0, 10000);
+    }
+
+    void drainAcrossGatewaysIsVerified()
+    {
+        const QList<ServerRef> targets {
+            { QStringLiteral("haproxy-1"), QStringLiteral("static"), QStringLiteral("s3") },
+            { QStringLiteral("haproxy-2"), QStringLiteral("static"), QStringLiteral("s3") },
+        };
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        const quint64 id = controller.setServerState(targets, AdminState::Drain);
+        QVERIFY(finished.wait(10000));
+        auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QCOMPARE(report.id, id);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QCOMPARE(report.outcomes.size(), 2);
+        // HAProxy may append the health transition ("DRAIN 1/3"); the state is the first word.
+        for (const auto& h : lab.haproxy)
+            QVERIFY(Test::haproxyServerField(h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+                        .startsWith(QLatin1String("DRAIN")));
+        // The store already shows it: the verification re-read was applied.
+        QCOMPARE(store.entry(0).snapshot->server(QStringLiteral("static"), QStringLiteral("s3"))->admin, AdminState::Drain);
+
+        controller.setServerState(targets, AdminState::Ready);
+        QVERIFY(finished.wait(10000));
+        report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY(report.ok());
+        for (const auto& h : lab.haproxy)
+            QVERIFY(Test::haproxyServerField(h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+                        .startsWith(QLatin1String("UP")));
+    }
+
+    void weightIsVerified()
+    {
+        const ServerRef s1 { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s1") };
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.setServerWeight({ s1 }, 7);
+        QVERIFY(finished.wait(10000));
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY(report.ok());
+        QVERIFY(report.outcomes.first().message.contains(QLatin1String("weight 7")));
+        QCOMPARE(Test::haproxyServerField(lab.haproxy.at(0).adminPort, s1.backend, s1.server, QStringLiteral("uweight")),
+                 QStringLiteral("7"));
+        controller.setServerWeight({ s1 }, 1);
+        QVERIFY(finished.wait(10000));
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+    }
+
+    void refusalNamesGatewayAndObject()
+    {
+        const QList<ServerRef> targets {
+            { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s3") },
+            { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("nope") },
+        };
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.setServerState(targets, AdminState::Maint);
+        QVERIFY(finished.wait(10000));
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY(!report.ok());
+        QCOMPARE(report.failures(), 1);
+        QVERIFY(report.outcomes.at(0).ok); // the good one took, and says so
+        const QString message = report.outcomes.at(1).message;
+        QVERIFY2(message.contains(QLatin1String("haproxy-1")) && message.contains(QLatin1String("api/nope"))
+                     && message.contains(QLatin1String("No such server.")),
+                 qPrintable(message));
+        controller.setServerState({ targets.first() }, AdminState::Ready);
+        QVERIFY(finished.wait(10000));
+    }
+
+    void killedGatewayIsUnreachableThenRecovers()
+    {
+        const int index = 1;
+        const QString name = lab.haproxy.at(index).name;
+        const QString key = SeriesKeys::requestRate(SeriesKeys::subject(name));
+        const qint64 oldPid = store.entry(index).snapshot->pid;
+        QVERIFY(lab.control(QStringLiteral("kill-haproxy"), index));
+
+        QTRY_COMPARE_WITH_TIMEOUT(store.entry(index).status.connection, Connection::Unreachable, 5000);
+        const GatewayStatus down = store.entry(index).status;
+        QVERIFY(down.lastSeenMs > 0);
+        QVERIFY2(down.lastError.startsWith(name) && down.lastError.contains(QLatin1String("refused"), Qt::CaseInsensitive),
+                 qPrintable(down.lastError));
+        QVERIFY(std::isnan(metrics.latest(key))); // a gap, not a zero
+        QVERIFY(store.entry(index).snapshot.has_value()); // the last answer is kept, marked stale
+        QCOMPARE(store.entry(0).status.connection, Connection::Up); // the other gateway is unaffected
+
+        QVERIFY(lab.control(QStringLiteral("start-haproxy"), index));
+        QTRY_COMPARE_WITH_TIMEOUT(store.entry(index).status.connection, Connection::Up, 10000);
+        QVERIFY(store.entry(index).snapshot->pid != oldPid);
+        QVERIFY(store.entry(index).status.lastError.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(metrics.latest(key)), 10000);
+        QVERIFY(metrics.latest(key) >= 0); // counters restarted from zero: no negative rate
+    }
+
+private:
+    Test::Lab lab;
+    FleetStore store;
+    MetricStore metrics;
+    FleetController controller { &store, &metrics };
+};
+
+QTEST_GUILESS_MAIN(TestFleetController)
+#include "tst_fleetcontroller.moc"

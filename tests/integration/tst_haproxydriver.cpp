@@ -1,0 +1,177 @@
+// The HAProxy driver against the lab's real HAProxy processes, over TCP and over the UNIX socket.
+// Every change is read back from HAProxy itself through socat, not through Fleetdeck's own client.
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include "haproxy/haproxydriver.h"
+#include "lab.h"
+
+using namespace Fleetdeck;
+using namespace Fleetdeck::Drivers::HAProxy;
+
+namespace {
+
+template <typename T>
+Result<T> waitFor(const std::function<void(std::function<void(Result<T>)>)>& start, int timeoutMs = 10000)
+{
+    std::optional<Result<T>> out;
+    start([&out](Result<T> r) { out = std::move(r); });
+    if (!QTest::qWaitFor([&out] { return out.has_value(); }, timeoutMs))
+        qWarning("no callback within %d ms", timeoutMs);
+    return out.value_or(Result<T>::failure(QStringLiteral("no callback within %1 ms").arg(timeoutMs)));
+}
+
+} // namespace
+
+class TestHAProxyDriver : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        lab = Test::Lab::load();
+        QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
+    }
+
+    void snapshot_data()
+    {
+        QTest::addColumn<QString>("admin");
+        const auto& h = lab.haproxy.at(0);
+        QTest::newRow("tcp") << QStringLiteral("tcp://127.0.0.1:%1").arg(h.adminPort);
+        QTest::newRow("unix") << QStringLiteral("unix://") + h.socketPath;
+    }
+    void snapshot()
+    {
+        QFETCH(QString, admin);
+        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy, QUrl(admin), {}, 1000 });
+        const auto snap = waitFor<GatewaySnapshot>([&](auto cb) { driver.fetchSnapshot(cb); });
+        QVERIFY2(snap.ok(), qPrintable(snap.error()));
+        QCOMPARE(snap.value().pid, lab.haproxy.at(0).pid);
+        QVERIFY(snap.value().takenAtMs > 0);
+        for (const QString& backend : lab.haproxy.at(0).backends) {
+            const BackendSnapshot* b = snap.value().backend(backend);
+            QVERIFY2(b, qPrintable(backend));
+            QCOMPARE(b->servers.size(), 3);
+        }
+    }
+
+    void stateChanges_data()
+    {
+        QTest::addColumn<QString>("admin");
+        const auto& h = lab.haproxy.at(0);
+        QTest::newRow("tcp") << QStringLiteral("tcp://127.0.0.1:%1").arg(h.adminPort);
+        QTest::newRow("unix") << QStringLiteral("unix://") + h.socketPath;
+    }
+    void stateChanges()
+    {
+        QFETCH(QString, admin);
+        const int port = lab.haproxy.at(0).adminPort;
+        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy, QUrl(admin), {}, 1000 });
+        const ServerRef s2 { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2") };
+
+        auto apply = [&](ServerAction a) { return waitFor<QString>([&](auto cb) { driver.apply(a, cb); }); };
+        auto status = [&] { return Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("status")); };
+
+        QVERIFY(apply({ ServerAction::Kind::SetState, s2, AdminState::Drain, 0 }).ok());
+        QVERIFY2(status().startsWith(QLatin1String("DRAIN")), qPrintable(status())); // "DRAIN 1/3" while rising
+        QVERIFY(apply({ ServerAction::Kind::SetState, s2, AdminState::Maint, 0 }).ok());
+        QVERIFY2(status().startsWith(QLatin1String("MAINT")), qPrintable(status()));
+        QVERIFY(apply({ ServerAction::Kind::SetState, s2, AdminState::Ready, 0 }).ok());
+        // Out of maintenance the server is health-checked again before it is UP; ready is what we asked for.
+        QTRY_VERIFY_WITH_TIMEOUT(status().startsWith(QLatin1String("UP")), 10000);
+
+        QVERIFY(apply({ ServerAction::Kind::SetWeight, s2, AdminState::Ready, 42 }).ok());
+        QCOMPARE(Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("42"));
+        // The driver's own snapshot agrees with HAProxy.
+        const auto snap = waitFor<GatewaySnapshot>([&](auto cb) { driver.fetchSnapshot(cb); });
+        QVERIFY(snap.ok());
+        QCOMPARE(snap.value().server(s2.backend, s2.server)->weight, 42);
+        QVERIFY(apply({ ServerAction::Kind::SetWeight, s2, AdminState::Ready, 1 }).ok());
+        QCOMPARE(Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("1"));
+    }
+
+    void refusalsAreReportedVerbatim()
+    {
+        const int port = lab.haproxy.at(0).adminPort;
+        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy,
+                                             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port)), {}, 1000 });
+        const ServerRef ghost { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s99") };
+        const auto r = waitFor<QString>([&](auto cb) {
+            driver.apply({ ServerAction::Kind::SetState, ghost, AdminState::Drain, 0 }, cb);
+        });
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error(), QStringLiteral("No such server."));
+    }
+
+    void unreachableGivesClearErrors()
+    {
+        // A port nobody listens on: connection refused, quickly.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 closed = probe.serverPort();
+        probe.close();
+        HAProxyDriver refused(GatewayConfig { QStringLiteral("gone"), Product::HAProxy,
+                                              QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(closed)), {}, 1000 });
+        const auto r1 = waitFor<GatewaySnapshot>([&](auto cb) { refused.fetchSnapshot(cb); });
+        QVERIFY(!r1.ok());
+        QVERIFY2(r1.error().contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(r1.error()));
+
+        HAProxyDriver noSocket(GatewayConfig { QStringLiteral("gone"), Product::HAProxy,
+                                               QUrl(QStringLiteral("unix:///nonexistent/admin.sock")), {}, 1000 });
+        const auto r2 = waitFor<GatewaySnapshot>([&](auto cb) { noSocket.fetchSnapshot(cb); });
+        QVERIFY(!r2.ok());
+        QVERIFY(!r2.error().isEmpty());
+    }
+
+    void slowAndGarbageGateways()
+    {
+        // A peer that accepts and never answers hits the read timeout; one that answers garbage gets a parse error.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> held;
+        connect(&silent, &QTcpServer::newConnection, this, [&] { held.append(silent.nextPendingConnection()); });
+        HAProxyDriver slow(GatewayConfig { QStringLiteral("slow"), Product::HAProxy,
+                                           QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(silent.serverPort())), {}, 1000 });
+        slow.setOptions({ 1000, 500, 1024 * 1024 });
+        const auto r1 = waitFor<GatewaySnapshot>([&](auto cb) { slow.fetchSnapshot(cb); });
+        QVERIFY(!r1.ok());
+        QVERIFY2(r1.error().contains(QLatin1String("no answer within 500 ms")), qPrintable(r1.error()));
+
+        QTcpServer liar;
+        QVERIFY(liar.listen(QHostAddress::LocalHost));
+        connect(&liar, &QTcpServer::newConnection, this, [&] {
+            QTcpSocket* s = liar.nextPendingConnection();
+            s->write("HTTP/1.1 400 Bad Request\r\n\r\n");
+            s->disconnectFromHost();
+        });
+        HAProxyDriver wrong(GatewayConfig { QStringLiteral("wrong"), Product::HAProxy,
+                                            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(liar.serverPort())), {}, 1000 });
+        const auto r2 = waitFor<GatewaySnapshot>([&](auto cb) { wrong.fetchSnapshot(cb); });
+        QVERIFY(!r2.ok());
+        QVERIFY2(r2.error().contains(QLatin1String("HTTP/1.1 400")), qPrintable(r2.error()));
+
+        // A reply bigger than the limit is cut off with a clear error, not read forever.
+        QTcpServer flood;
+        QVERIFY(flood.listen(QHostAddress::LocalHost));
+        connect(&flood, &QTcpServer::newConnection, this, [&] {
+            QTcpSocket* s = flood.nextPendingConnection();
+            s->write(QByteArray(4 * 1024 * 1024, 'x'));
+        });
+        HAProxyDriver huge(GatewayConfig { QStringLiteral("huge"), Product::HAProxy,
+                                           QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(flood.serverPort())), {}, 1000 });
+        huge.setOptions({ 1000, 2000, 1024 * 1024 });
+        const auto r3 = waitFor<GatewaySnapshot>([&](auto cb) { huge.fetchSnapshot(cb); });
+        QVERIFY(!r3.ok());
+        QVERIFY2(r3.error().contains(QLatin1String("larger than")), qPrintable(r3.error()));
+        qDeleteAll(held);
+    }
+
+private:
+    Test::Lab lab;
+};
+
+QTEST_GUILESS_MAIN(TestHAProxyDriver)
+#include "tst_haproxydriver.moc"
