@@ -52,7 +52,8 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, FleetActions* ac
     m_tree->header()->setSectionResizeMode(FleetTreeModel::NameColumn, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(FleetTreeModel::StateColumn, QHeaderView::ResizeToContents);
     m_tree->header()->setSectionResizeMode(FleetTreeModel::RateColumn, QHeaderView::ResizeToContents);
-    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onTreeSelection);
+    // Selection, not the current index: a tree that merely gets the focus must not narrow the view.
+    connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onTreeSelection);
     // A gateway's backends show as soon as its first snapshot arrives.
     connect(m_treeModel, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent) {
         if (parent.isValid() && !parent.parent().isValid())
@@ -130,7 +131,8 @@ void MainWindow::createActions()
     connect(action(QStringLiteral("fleet.add")), &QAction::triggered, this, &MainWindow::addGatewayInteractively);
     connect(action(QStringLiteral("fleet.open")), &QAction::triggered, this, &MainWindow::openFleetFile);
     connect(action(QStringLiteral("fleet.remove")), &QAction::triggered, this, [this] {
-        const QString gateway = m_tree->currentIndex().data(GatewayRole).toString();
+        const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
+        const QString gateway = rows.isEmpty() ? QString() : rows.first().data(GatewayRole).toString();
         if (gateway.isEmpty())
             return;
         if (QMessageBox::question(this, tr("Remove gateway"),
@@ -226,13 +228,14 @@ void MainWindow::updateActionStates()
     set("server.ready", canDrain, tr("Put the selected servers back in service"));
     set("server.maint", canMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
     set("server.weight", canWeight, tr("Set the load-balancing weight of the selected servers"));
-    action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->currentIndex().isValid());
+    action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->selectionModel()->hasSelection());
     m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));
 }
 
 void MainWindow::onTreeSelection()
 {
-    const QModelIndex current = m_tree->currentIndex();
+    const QModelIndexList selected = m_tree->selectionModel()->selectedRows();
+    const QModelIndex current = selected.isEmpty() ? QModelIndex() : selected.first();
     QString gateway, backend;
     if (current.isValid()) {
         const auto kind = NodeKind(current.data(KindRole).toInt());
