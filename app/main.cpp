@@ -68,6 +68,7 @@ int main(int argc, char* argv[])
     window.show();
 
     if (!options.screenshotFile.isEmpty()) {
+        window.setLayoutSaved(false);
         QTimer::singleShot(int(options.screenshotAfterSeconds * 1000), &window, [&window, &options] {
             window.poolPage()->refreshCharts();
             const QString path = QFileInfo(options.screenshotFile).absoluteFilePath();

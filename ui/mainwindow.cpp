@@ -353,15 +353,20 @@ void MainWindow::restoreLayout()
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("ui/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("ui/state")).toByteArray());
-    m_page->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("ui/serverTable")).toByteArray());
+    if (m_page->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("ui/serverTable")).toByteArray()))
+        m_page->table()->setProperty("layoutRestored", true);
+    m_page->restoreSplitterState(settings.value(QStringLiteral("ui/poolSplitter")).toByteArray());
 }
 
 void MainWindow::saveLayout()
 {
+    if (!m_saveLayout)
+        return;
     QSettings settings;
     settings.setValue(QStringLiteral("ui/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("ui/state"), saveState());
     settings.setValue(QStringLiteral("ui/serverTable"), m_page->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("ui/poolSplitter"), m_page->splitterState());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -32,6 +32,8 @@ public:
     // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.
     QAction* action(const QString& id) const { return m_actions.value(id); }
     PoolPage* poolPage() const { return m_page; }
+    // Off for one-shot runs such as --screenshot, which must not overwrite the operator's layout.
+    void setLayoutSaved(bool saved) { m_saveLayout = saved; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -59,6 +61,7 @@ private:
     PoolPage* m_page;
     QLabel* m_selectionLabel;
     QHash<QString, QAction*> m_actions;
+    bool m_saveLayout = true;
 };
 
 } // namespace Fleetdeck

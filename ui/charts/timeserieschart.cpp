@@ -91,6 +91,7 @@ void TimeSeriesChart::refresh(const MetricStore& store, qint64 nowMs)
 {
     const qint64 fromMs = nowMs - qint64(d->windowSeconds) * 1000;
     double maxValue = 0.0;
+    qint64 earliestMs = nowMs;
     for (qsizetype i = 0; i < d->lines.size(); ++i) {
         const auto samples = store.samples(d->lines.at(i).key, fromMs, nowMs);
         QList<QPointF> points;
@@ -101,17 +102,18 @@ void TimeSeriesChart::refresh(const MetricStore& store, qint64 nowMs)
                 continue;
             points.append(QPointF(double(s.timeMs), s.value));
             maxValue = qMax(maxValue, s.value);
+            earliestMs = qMin(earliestMs, s.timeMs);
         }
         d->series.at(i)->replace(points);
     }
     m_maxShown = maxValue;
-    d->x->setRange(QDateTime::fromMSecsSinceEpoch(fromMs), QDateTime::fromMSecsSinceEpoch(nowMs));
-    // A little headroom, rounded so the axis labels stay readable.
-    double top = maxValue <= 0 ? 1.0 : maxValue * 1.15;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(top)));
-    top = std::ceil(top / magnitude) * magnitude;
-    d->y->setRange(0, top);
-    d->y->setLabelFormat(top < 5 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+    // Until the history fills the window, the axis spans the history (at least a minute), so a fresh start
+    // does not squeeze the first seconds into a sliver at the right edge.
+    const qint64 startMs = qMax(fromMs, qMin(earliestMs, nowMs - 60 * 1000));
+    d->x->setRange(QDateTime::fromMSecsSinceEpoch(startMs), QDateTime::fromMSecsSinceEpoch(nowMs));
+    d->y->setRange(0, maxValue <= 0 ? 1.0 : maxValue * 1.1);
+    d->y->applyNiceNumbers();
+    d->y->setLabelFormat(d->y->max() < 5 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
 }
 
 QList<int> TimeSeriesChart::pointCounts() const

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QSettings>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -45,8 +46,9 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
     m_window->addItem(tr("Last 5 min"), 300);
     m_window->addItem(tr("Last 15 min"), 900);
     m_window->addItem(tr("Last 1 h"), 3600);
-    m_window->setCurrentIndex(1);
-    connect(m_window, &QComboBox::currentIndexChanged, this, [this] {
+    m_window->setCurrentIndex(qBound(0, QSettings().value(QStringLiteral("ui/chartWindow"), 1).toInt(), 3));
+    connect(m_window, &QComboBox::currentIndexChanged, this, [this](int index) {
+        QSettings().setValue(QStringLiteral("ui/chartWindow"), index);
         for (TimeSeriesChart* c : std::as_const(m_charts))
             c->setWindowSeconds(m_window->currentData().toInt());
         refreshCharts();
@@ -77,6 +79,12 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
         Q_EMIT selectionChanged();
     });
     connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
+        // Size the columns to their content the first time rows arrive, unless the operator's layout was restored.
+        if (!m_columnsSized && m_proxy->rowCount() > 0) {
+            m_columnsSized = true;
+            if (!m_table->property("layoutRestored").toBool())
+                m_table->resizeColumnsToContents();
+        }
         updateChartLines();
         Q_EMIT selectionChanged();
     });
@@ -102,17 +110,18 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
         m_charts.append(chart);
     }
 
-    auto* splitter = new QSplitter(Qt::Vertical);
-    splitter->setObjectName(QStringLiteral("poolSplitter"));
-    splitter->addWidget(m_table);
-    splitter->addWidget(charts);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    m_splitter = new QSplitter(Qt::Vertical);
+    m_splitter->setObjectName(QStringLiteral("poolSplitter"));
+    m_splitter->addWidget(m_table);
+    m_splitter->addWidget(charts);
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setSizes({ 400, 400 });
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(top);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(m_splitter, 1);
 
     // One coalescing timer repaints every chart; samples only mark the charts dirty.
     m_repaint = new QTimer(this);
@@ -211,6 +220,20 @@ void PoolPage::refreshCharts()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (TimeSeriesChart* c : std::as_const(m_charts))
         c->refresh(*m_metrics, now);
+}
+
+} // namespace Fleetdeck
+
+namespace Fleetdeck {
+
+QByteArray PoolPage::splitterState() const
+{
+    return m_splitter->saveState();
+}
+
+void PoolPage::restoreSplitterState(const QByteArray& state)
+{
+    m_splitter->restoreState(state);
 }
 
 } // namespace Fleetdeck

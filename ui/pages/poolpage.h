@@ -7,6 +7,7 @@
 #include "modelroles.h"
 
 class QComboBox;
+class QSplitter;
 class QLineEdit;
 class QTableView;
 class QTimer;
@@ -34,6 +35,8 @@ public:
     void focusSearch();
     QTableView* table() const { return m_table; }
     void refreshCharts();
+    QByteArray splitterState() const;
+    void restoreSplitterState(const QByteArray& state);
 
 Q_SIGNALS:
     void selectionChanged();
@@ -47,9 +50,11 @@ private:
     QLineEdit* m_search;
     QComboBox* m_window;
     QTableView* m_table;
+    QSplitter* m_splitter;
     QList<TimeSeriesChart*> m_charts;
     QTimer* m_repaint;
     bool m_dirty = true;
+    bool m_columnsSized = false;
     QString m_gateway;
     QString m_backend;
     QList<QAction*> m_contextActions;
