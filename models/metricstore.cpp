@@ -5,43 +5,158 @@
 
 namespace Fleetdeck {
 
-MetricStore::MetricStore(int capacityPerSeries, QObject* parent)
-    : QObject(parent)
-    , m_capacity(qMax(2, capacityPerSeries))
+namespace {
+
+constexpr int kChunk = 64; // buckets per allocation: small, so 20,000 young series stay cheap
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Slot states are told apart by the mean: a number is data, NaN is a gap, and +infinity marks a slot that no
+// sample fell into (left out of queries). Rates and gauges are finite, so neither marker collides with data.
+constexpr float kEmpty = std::numeric_limits<float>::infinity();
+
+struct Slot
+{
+    float min;
+    float max;
+    float mean;
+};
+
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+} // namespace
+
+bool MetricStore::Bucket::isGap() const
+{
+    return std::isnan(mean);
+}
+
+// One tier of one series: a ring of slots indexed by bucket number, allocated in chunks as it fills.
+struct TierRing
+{
+    std::vector<std::unique_ptr<Slot[]>> chunks;
+    qint64 newest = std::numeric_limits<qint64>::min(); // bucket number of the newest slot written
+    quint32 count = 0; // samples in the newest bucket (for its running mean)
+
+    Slot* slot(qint64 bucket, int capacity, bool create)
+    {
+        const int index = int(((bucket % capacity) + capacity) % capacity);
+        auto& chunk = chunks[size_t(index / kChunk)];
+        if (!chunk) {
+            if (!create)
+                return nullptr;
+            chunk = std::make_unique<Slot[]>(kChunk);
+            for (int i = 0; i < kChunk; ++i)
+                chunk[size_t(i)] = Slot { kEmpty, kEmpty, kEmpty };
+        }
+        return &chunk[size_t(index % kChunk)];
+    }
+};
+
+struct MetricStore::Series
+{
+    std::vector<TierRing> tiers;
+    bool hasTotal = false;
+    double lastTotal = 0;
+    qint64 lastTotalMs = 0;
+    float latest = kNaN;
+    qint64 newestMs = 0;
+};
+
+QList<MetricStore::Tier> MetricStore::defaultTiers()
+{
+    return { { 1000, 3600 }, { 10000, 8640 }, { 60000, 10080 } };
+}
+
+MetricStore::MetricStore(QObject* parent)
+    : MetricStore(defaultTiers(), parent)
 {
 }
+
+MetricStore::MetricStore(QList<Tier> tiers, QObject* parent)
+    : QObject(parent)
+    , m_tiers(std::move(tiers))
+{
+    if (m_tiers.isEmpty())
+        m_tiers = defaultTiers();
+}
+
+MetricStore::~MetricStore() = default;
 
 MetricStore::Series& MetricStore::series(const QString& key)
 {
     auto it = m_series.find(key);
     if (it == m_series.end()) {
-        it = m_series.insert(key, Series {});
-        it->ring.resize(m_capacity);
+        auto s = std::make_shared<Series>();
+        s->tiers.resize(size_t(m_tiers.size()));
+        for (int t = 0; t < m_tiers.size(); ++t)
+            s->tiers[size_t(t)].chunks.resize(size_t((m_tiers.at(t).buckets + kChunk - 1) / kChunk));
+        it = m_series.insert(key, s);
     }
-    return *it;
+    return **it;
 }
 
-void MetricStore::push(Series& s, qint64 timeMs, double value)
+void MetricStore::append(Series& s, qint64 timeMs, float value, bool gap)
 {
-    s.ring[s.head] = Sample { timeMs, value };
-    s.head = (s.head + 1) % m_capacity;
-    s.count = qMin(s.count + 1, m_capacity);
+    for (int t = 0; t < m_tiers.size(); ++t) {
+        const Tier& tier = m_tiers.at(t);
+        TierRing& ring = s.tiers[size_t(t)];
+        const qint64 bucket = floorDiv(timeMs, tier.stepMs);
+        if (bucket < ring.newest)
+            continue; // older than what this tier already moved past: dropped
+        if (bucket > ring.newest) {
+            // Slots skipped since the newest were not sampled in this lap of the ring: mark them empty.
+            if (ring.newest != std::numeric_limits<qint64>::min()) {
+                const qint64 skipped = qMin<qint64>(bucket - ring.newest - 1, tier.buckets);
+                for (qint64 b = bucket - skipped; b < bucket; ++b) {
+                    if (Slot* old = ring.slot(b, tier.buckets, false))
+                        *old = Slot { kEmpty, kEmpty, kEmpty };
+                }
+            }
+            ring.newest = bucket;
+            ring.count = 0;
+            Slot* slot = ring.slot(bucket, tier.buckets, true);
+            *slot = gap ? Slot { kNaN, kNaN, kNaN } : Slot { value, value, value };
+            ring.count = gap ? 0 : 1;
+            continue;
+        }
+        Slot* slot = ring.slot(bucket, tier.buckets, true);
+        if (gap) {
+            // A gap inside a bucket that has data keeps the data: coarse tiers show what was seen.
+            if (ring.count == 0)
+                *slot = Slot { kNaN, kNaN, kNaN };
+            continue;
+        }
+        if (ring.count == 0) {
+            *slot = Slot { value, value, value };
+            ring.count = 1;
+        } else {
+            ring.count += 1;
+            slot->min = qMin(slot->min, value);
+            slot->max = qMax(slot->max, value);
+            slot->mean += (value - slot->mean) / float(ring.count);
+        }
+    }
+    s.latest = gap ? kNaN : value;
+    s.newestMs = qMax(s.newestMs, timeMs);
 }
 
 void MetricStore::appendGauge(const QString& key, qint64 timeMs, double value)
 {
-    push(series(key), timeMs, value);
+    append(series(key), timeMs, float(value), false);
 }
 
 void MetricStore::appendCounter(const QString& key, qint64 timeMs, double total)
 {
     Series& s = series(key);
-    if (s.hasLastTotal && timeMs > s.lastTotalMs) {
+    if (s.hasTotal && timeMs > s.lastTotalMs) {
         const double seconds = double(timeMs - s.lastTotalMs) / 1000.0;
         const double delta = total >= s.lastTotal ? total - s.lastTotal : total; // reset: counted from zero
-        push(s, timeMs, delta / seconds);
+        append(s, timeMs, float(delta / seconds), false);
     }
-    s.hasLastTotal = true;
+    s.hasTotal = true;
     s.lastTotal = total;
     s.lastTotalMs = timeMs;
 }
@@ -49,39 +164,43 @@ void MetricStore::appendCounter(const QString& key, qint64 timeMs, double total)
 void MetricStore::appendGap(const QString& key, qint64 timeMs)
 {
     Series& s = series(key);
-    s.hasLastTotal = false;
-    if (s.count > 0) {
-        const Sample& newest = s.ring.at((s.head - 1 + m_capacity) % m_capacity);
-        if (std::isnan(newest.value))
-            return; // one gap marker is enough
-    }
-    push(s, timeMs, std::numeric_limits<double>::quiet_NaN());
+    s.hasTotal = false;
+    append(s, timeMs, kNaN, true);
 }
 
-bool MetricStore::contains(const QString& key) const
+QVector<MetricStore::Bucket> MetricStore::range(const QString& key, qint64 fromMs, qint64 toMs, int maxBuckets) const
 {
-    return m_series.contains(key);
-}
-
-int MetricStore::size(const QString& key) const
-{
+    QVector<Bucket> out;
     const auto it = m_series.constFind(key);
-    return it == m_series.cend() ? 0 : it->count;
-}
-
-QVector<MetricStore::Sample> MetricStore::samples(const QString& key, qint64 fromMs, qint64 toMs) const
-{
-    QVector<Sample> out;
-    const auto it = m_series.constFind(key);
-    if (it == m_series.cend())
+    if (it == m_series.cend() || toMs < fromMs)
         return out;
-    const Series& s = *it;
-    const int start = (s.head - s.count + m_capacity) % m_capacity;
-    out.reserve(s.count);
-    for (int i = 0; i < s.count; ++i) {
-        const Sample& sample = s.ring.at((start + i) % m_capacity);
-        if (sample.timeMs >= fromMs && sample.timeMs <= toMs)
-            out.append(sample);
+    Series& s = **it;
+    // The finest tier whose ring still reaches back to fromMs, or the coarsest one.
+    int chosen = int(m_tiers.size()) - 1;
+    for (int t = 0; t < m_tiers.size(); ++t) {
+        const Tier& tier = m_tiers.at(t);
+        const TierRing& ring = s.tiers[size_t(t)];
+        if (ring.newest == std::numeric_limits<qint64>::min())
+            return out;
+        const qint64 oldestHeld = (ring.newest - tier.buckets + 1) * tier.stepMs;
+        const qint64 wanted = (toMs - fromMs) / tier.stepMs + 1;
+        if (oldestHeld <= fromMs && (maxBuckets <= 0 || wanted <= maxBuckets)) {
+            chosen = t;
+            break;
+        }
+    }
+    const Tier& tier = m_tiers.at(chosen);
+    TierRing& ring = s.tiers[size_t(chosen)];
+    const qint64 first = qMax(floorDiv(fromMs, tier.stepMs), ring.newest - tier.buckets + 1);
+    const qint64 last = qMin(floorDiv(toMs, tier.stepMs), ring.newest);
+    if (last < first)
+        return out;
+    out.reserve(int(last - first + 1));
+    for (qint64 b = first; b <= last; ++b) {
+        const Slot* slot = ring.slot(b, tier.buckets, false);
+        if (!slot || slot->mean == kEmpty)
+            continue;
+        out.append(Bucket { b * tier.stepMs, slot->min, slot->max, slot->mean });
     }
     return out;
 }
@@ -89,9 +208,18 @@ QVector<MetricStore::Sample> MetricStore::samples(const QString& key, qint64 fro
 double MetricStore::latest(const QString& key) const
 {
     const auto it = m_series.constFind(key);
-    if (it == m_series.cend() || it->count == 0)
-        return std::numeric_limits<double>::quiet_NaN();
-    return it->ring.at((it->head - 1 + m_capacity) % m_capacity).value;
+    return it == m_series.cend() ? std::numeric_limits<double>::quiet_NaN() : double((*it)->latest);
+}
+
+qint64 MetricStore::newestTimeMs(const QString& key) const
+{
+    const auto it = m_series.constFind(key);
+    return it == m_series.cend() ? 0 : (*it)->newestMs;
+}
+
+bool MetricStore::contains(const QString& key) const
+{
+    return m_series.contains(key);
 }
 
 QStringList MetricStore::keys() const
@@ -99,9 +227,97 @@ QStringList MetricStore::keys() const
     return m_series.keys();
 }
 
+qsizetype MetricStore::seriesCount() const
+{
+    return m_series.size();
+}
+
+qint64 MetricStore::bytesPerSeries() const
+{
+    qint64 bytes = qint64(sizeof(Series));
+    for (const Tier& t : m_tiers) {
+        const qint64 chunks = (t.buckets + kChunk - 1) / kChunk;
+        bytes += qint64(sizeof(TierRing)) + chunks * qint64(sizeof(void*)) + chunks * kChunk * qint64(sizeof(Slot));
+    }
+    return bytes;
+}
+
+qint64 MetricStore::bytesAllocated() const
+{
+    qint64 bytes = 0;
+    for (const auto& s : m_series) {
+        bytes += qint64(sizeof(Series));
+        for (const TierRing& ring : s->tiers) {
+            bytes += qint64(sizeof(TierRing)) + qint64(ring.chunks.size() * sizeof(void*));
+            for (const auto& c : ring.chunks) {
+                if (c)
+                    bytes += kChunk * qint64(sizeof(Slot));
+            }
+        }
+    }
+    return bytes;
+}
+
 void MetricStore::notifyAppended()
 {
     Q_EMIT samplesAppended();
+}
+
+QVector<ChartPoint> decimateToPixels(const QVector<MetricStore::Bucket>& buckets, qint64 fromMs, qint64 toMs,
+                                     int pixelColumns)
+{
+    QVector<ChartPoint> out;
+    if (buckets.isEmpty() || pixelColumns <= 0 || toMs <= fromMs)
+        return out;
+    const double msPerColumn = double(toMs - fromMs) / pixelColumns;
+    out.reserve(qMin(int(buckets.size()), pixelColumns * 2 + 16));
+    int column = std::numeric_limits<int>::min();
+    double colMin = 0, colMax = 0;
+    qint64 minAt = 0, maxAt = 0;
+    bool open = false;
+    auto flush = [&] {
+        if (!open)
+            return;
+        if (colMin == colMax) {
+            out.append(ChartPoint { double(minAt), colMax });
+        } else if (minAt <= maxAt) {
+            out.append(ChartPoint { double(minAt), colMin });
+            out.append(ChartPoint { double(maxAt), colMax });
+        } else {
+            out.append(ChartPoint { double(maxAt), colMax });
+            out.append(ChartPoint { double(minAt), colMin });
+        }
+        open = false;
+    };
+    for (const auto& b : buckets) {
+        if (b.isGap()) {
+            flush();
+            if (out.isEmpty() || !std::isnan(out.last().y))
+                out.append(ChartPoint { double(b.timeMs), std::numeric_limits<double>::quiet_NaN() });
+            column = std::numeric_limits<int>::min();
+            continue;
+        }
+        const int c = int(std::floor(double(b.timeMs - fromMs) / msPerColumn));
+        if (c != column) {
+            flush();
+            column = c;
+            colMin = b.min;
+            colMax = b.max;
+            minAt = maxAt = b.timeMs;
+            open = true;
+            continue;
+        }
+        if (b.min < colMin) {
+            colMin = b.min;
+            minAt = b.timeMs;
+        }
+        if (b.max > colMax) {
+            colMax = b.max;
+            maxAt = b.timeMs;
+        }
+    }
+    flush();
+    return out;
 }
 
 } // namespace Fleetdeck

@@ -1,46 +1,72 @@
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include <QHash>
 #include <QObject>
-#include <QPointF>
 #include <QString>
 #include <QVector>
 
 namespace Fleetdeck {
 
-// Time series of the fleet: one fixed-size ring per series, counters turned into rates, gaps kept as gaps.
+// Time series of the fleet in fixed tiers (by default 1 s for 1 h, 10 s for 24 h, 60 s for 7 days): each tier is
+// a ring of buckets indexed by time, holding min / max / mean. Counters become rates, aware of resets; an
+// unreachable source leaves a gap, never a zero. Rings grow in small chunks up to their fixed size, so a young
+// series costs little and an old one costs a known, fixed amount (bytesPerSeries()).
 class MetricStore final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MetricStore)
 
 public:
-    struct Sample
+    struct Tier
     {
-        qint64 timeMs = 0;
-        double value = 0.0; // NaN marks a gap
-        friend bool operator==(const Sample&, const Sample&) = default;
+        qint64 stepMs = 1000;
+        int buckets = 3600;
+        friend bool operator==(const Tier&, const Tier&) = default;
     };
 
-    explicit MetricStore(int capacityPerSeries = 3600, QObject* parent = nullptr);
+    // One bucket of a range query. A gap (the source could not be read) has NaN in all three values.
+    struct Bucket
+    {
+        qint64 timeMs = 0; // start of the bucket
+        float min = 0;
+        float max = 0;
+        float mean = 0;
+        bool isGap() const;
+        friend bool operator==(const Bucket&, const Bucket&) = default;
+    };
 
-    // A gauge is stored as it comes.
+    static QList<Tier> defaultTiers();
+
+    explicit MetricStore(QObject* parent = nullptr);
+    explicit MetricStore(QList<Tier> tiers, QObject* parent = nullptr);
+    ~MetricStore() override;
+
     void appendGauge(const QString& key, qint64 timeMs, double value);
     // A counter total becomes a per-second rate against the previous total; a total that went down is a reset
     // (the process restarted), and its rate is counted from zero.
     void appendCounter(const QString& key, qint64 timeMs, double total);
-    // The source could not be read: the series gets a gap, and the next counter starts a fresh rate.
+    // The source could not be read at timeMs: the series gets a gap, and the next counter starts a fresh rate.
     void appendGap(const QString& key, qint64 timeMs);
 
-    bool contains(const QString& key) const;
-    int capacity() const { return m_capacity; }
-    int size(const QString& key) const;
-    // Samples with fromMs <= time <= toMs, oldest first; gaps come back as NaN values.
-    QVector<Sample> samples(const QString& key, qint64 fromMs, qint64 toMs) const;
+    // Buckets with a start in [fromMs, toMs], oldest first, from the finest tier that still holds fromMs
+    // (relative to the series' newest sample). With maxBuckets > 0, a coarser tier is used when the finest would
+    // return more than maxBuckets. Buckets no sample fell into are left out; gaps are returned as gaps.
+    QVector<Bucket> range(const QString& key, qint64 fromMs, qint64 toMs, int maxBuckets = 0) const;
     // The newest value, or NaN when there is none or the newest is a gap.
     double latest(const QString& key) const;
+    qint64 newestTimeMs(const QString& key) const;
+
+    bool contains(const QString& key) const;
     QStringList keys() const;
-    qsizetype seriesCount() const { return m_series.size(); }
+    qsizetype seriesCount() const;
+    const QList<Tier>& tiers() const { return m_tiers; }
+
+    // What one series costs once every ring is full (the fixed size), and what it costs now, summed over series.
+    qint64 bytesPerSeries() const;
+    qint64 bytesAllocated() const;
 
     // Emitted once per batch of appends, when the caller says a batch is done.
     void notifyAppended();
@@ -49,21 +75,23 @@ Q_SIGNALS:
     void samplesAppended();
 
 private:
-    struct Series
-    {
-        QVector<Sample> ring;
-        int head = 0; // index of the next write
-        int count = 0;
-        bool hasLastTotal = false;
-        double lastTotal = 0.0;
-        qint64 lastTotalMs = 0;
-    };
-
+    struct Series;
     Series& series(const QString& key);
-    void push(Series& s, qint64 timeMs, double value);
+    void append(Series& s, qint64 timeMs, float value, bool gap);
 
-    int m_capacity;
-    QHash<QString, Series> m_series;
+    QList<Tier> m_tiers;
+    QHash<QString, std::shared_ptr<Series>> m_series;
 };
+
+// Reduces buckets to at most two points per pixel column (the column's min and max, in time order), so a spike
+// shorter than a pixel still shows. Gaps come back as a NaN point, for the chart to break its line.
+struct ChartPoint
+{
+    double x = 0; // ms since the epoch
+    double y = 0;
+    friend bool operator==(const ChartPoint&, const ChartPoint&) = default;
+};
+QVector<ChartPoint> decimateToPixels(const QVector<MetricStore::Bucket>& buckets, qint64 fromMs, qint64 toMs,
+                                     int pixelColumns);
 
 } // namespace Fleetdeck

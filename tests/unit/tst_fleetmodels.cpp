@@ -46,7 +46,7 @@ private Q_SLOTS:
     void init()
     {
         store = std::make_unique<FleetStore>();
-        metrics = std::make_unique<MetricStore>(100);
+        metrics = std::make_unique<MetricStore>();
         tree = std::make_unique<FleetTreeModel>(store.get(), metrics.get());
         table = std::make_unique<UpstreamTableModel>(store.get(), metrics.get());
         proxy = std::make_unique<UpstreamFilterProxy>();

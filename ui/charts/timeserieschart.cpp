@@ -90,19 +90,22 @@ void TimeSeriesChart::setWindowSeconds(int seconds)
 void TimeSeriesChart::refresh(const MetricStore& store, qint64 nowMs)
 {
     const qint64 fromMs = nowMs - qint64(d->windowSeconds) * 1000;
+    // One point pair per pixel column is all a screen can show: ask the store for no more buckets than that.
+    const int columns = qMax(50, int(d->chart->plotArea().width()));
     double maxValue = 0.0;
     qint64 earliestMs = nowMs;
     for (qsizetype i = 0; i < d->lines.size(); ++i) {
-        const auto samples = store.samples(d->lines.at(i).key, fromMs, nowMs);
+        const auto buckets = store.range(d->lines.at(i).key, fromMs, nowMs, columns * 4);
+        const auto decimated = decimateToPixels(buckets, fromMs, nowMs, columns);
         QList<QPointF> points;
-        points.reserve(samples.size());
-        for (const auto& s : samples) {
-            // A gap is left out; the line joins its neighbours (tiered history with real gaps comes later).
-            if (std::isnan(s.value))
+        points.reserve(decimated.size());
+        for (const ChartPoint& p : decimated) {
+            // QLineSeries cannot break a line; a gap is left out and the line joins its neighbours.
+            if (std::isnan(p.y))
                 continue;
-            points.append(QPointF(double(s.timeMs), s.value));
-            maxValue = qMax(maxValue, s.value);
-            earliestMs = qMin(earliestMs, s.timeMs);
+            points.append(QPointF(p.x, p.y));
+            maxValue = qMax(maxValue, p.y);
+            earliestMs = qMin(earliestMs, qint64(p.x));
         }
         d->series.at(i)->replace(points);
     }
