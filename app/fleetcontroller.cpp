@@ -6,6 +6,7 @@
 #include <QTimer>
 
 #include "driver.h"
+#include "eventlog.h"
 #include "fleetstore.h"
 #include "metricstore.h"
 #include "serieskeys.h"
@@ -107,6 +108,7 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
     if (index < 0)
         return;
     GatewayStatus status = m_store->entry(index).status;
+    const Connection before = status.connection;
     if (result) {
         ingest(name, result.value());
         status.connection = Connection::Up;
@@ -114,13 +116,20 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
         status.lastError.clear();
         status.consecutiveFailures = 0;
         m_store->setStatus(name, status);
+        if (m_events && before == Connection::Unreachable)
+            m_events->add(FleetEvent { result.value().takenAtMs, FleetEvent::Kind::Connection, name, {},
+                                       tr("reachable again"), false });
     } else {
         const GatewayConfig& config = m_store->entry(index).config;
         status.connection = Connection::Unreachable;
         status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error());
         status.consecutiveFailures += 1;
-        markGaps(name, QDateTime::currentMSecsSinceEpoch());
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        markGaps(name, now);
         m_store->setStatus(name, status);
+        if (m_events && before != Connection::Unreachable)
+            m_events->add(FleetEvent { now, FleetEvent::Kind::Connection, name, {},
+                                       tr("unreachable: %1").arg(result.error()), true });
     }
 }
 
@@ -161,6 +170,8 @@ void FleetController::ingest(const QString& name, const GatewaySnapshot& snap)
             m_metrics->appendGauge(sessions(sv), t, double(s.sessions));
         }
     }
+    if (const int index = m_store->indexOf(name); index >= 0 && m_store->entry(index).snapshot)
+        recordTransitions(name, *m_store->entry(index).snapshot, snap);
     // Rates first, then the snapshot: views repainting on the snapshot read the new rates.
     m_store->applySnapshot(name, snap);
     m_metrics->notifyAppended();
@@ -327,8 +338,51 @@ void FleetController::verify(const std::shared_ptr<PendingAction>& pending, cons
 
 void FleetController::finishGateway(const std::shared_ptr<PendingAction>& pending)
 {
-    if (--pending->gatewaysLeft == 0)
+    if (--pending->gatewaysLeft == 0) {
+        recordReport(pending->report);
         Q_EMIT actionFinished(pending->report);
+    }
+}
+
+void FleetController::recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after)
+{
+    if (!m_events)
+        return;
+    for (const BackendSnapshot& b : after.backends) {
+        for (const ServerSnapshot& s : b.servers) {
+            const ServerSnapshot* old = before.server(b.name, s.name);
+            if (!old)
+                continue;
+            const QString object = b.name + QLatin1Char('/') + s.name;
+            QStringList what;
+            if (old->admin != s.admin)
+                what.append(QStringLiteral("%1 → %2").arg(label(old->admin), label(s.admin)));
+            if (old->health != s.health)
+                what.append(QStringLiteral("%1 → %2%3")
+                                .arg(label(old->health), label(s.health),
+                                     s.checkStatus.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(s.checkStatus)));
+            if (old->weight != s.weight)
+                what.append(QStringLiteral("weight %1 → %2").arg(old->weight).arg(s.weight));
+            if (!what.isEmpty())
+                m_events->add(FleetEvent { after.takenAtMs, FleetEvent::Kind::Transition, name, object,
+                                           what.join(QStringLiteral(", ")), s.health == Health::Down });
+        }
+    }
+}
+
+void FleetController::recordReport(const ActionReport& report)
+{
+    if (!m_events)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const ActionOutcome& o : report.outcomes) {
+        const QString what = o.action.kind == ServerAction::Kind::SetWeight
+            ? tr("weight %1 asked from Fleetdeck").arg(o.action.weight)
+            : tr("%1 asked from Fleetdeck").arg(label(o.action.state));
+        m_events->add(FleetEvent { now, FleetEvent::Kind::Change, o.action.target.gateway,
+                                   o.action.target.backend + QLatin1Char('/') + o.action.target.server,
+                                   what + QStringLiteral(": ") + (o.ok ? tr("done and verified") : o.message), !o.ok });
+    }
 }
 
 } // namespace Fleetdeck

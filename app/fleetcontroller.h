@@ -11,6 +11,7 @@ class QTimer;
 
 namespace Fleetdeck {
 
+class EventLog;
 class FleetStore;
 class MetricStore;
 namespace Drivers {
@@ -34,6 +35,8 @@ public:
     void removeGateway(const QString& name) override;
     void refreshNow() override;
 
+    // Where transitions, lost and found gateways and Fleetdeck's own changes are recorded (optional).
+    void setEventLog(EventLog* events) { m_events = events; }
     // The longest wait between retries of an unreachable gateway (default 30 s).
     void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
 
@@ -59,10 +62,13 @@ private:
     void onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result);
     void ingest(const QString& name, const GatewaySnapshot& snapshot);
     void markGaps(const QString& name, qint64 nowMs);
+    void recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
+    void recordReport(const ActionReport& report);
     void scheduleNext(const QString& name);
 
     FleetStore* m_store;
     MetricStore* m_metrics;
+    EventLog* m_events = nullptr;
     QHash<QString, Gateway> m_gateways;
     quint64 m_nextActionId = 1;
     int m_maxBackoffMs = 30000;

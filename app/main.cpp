@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include "commandline.h"
+#include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -55,8 +56,10 @@ int main(int argc, char* argv[])
 
     FleetStore store;
     MetricStore metrics;
+    EventLog events;
     FleetController controller(&store, &metrics);
-    MainWindow window(&store, &metrics, &controller);
+    controller.setEventLog(&events);
+    MainWindow window(&store, &metrics, &events, &controller);
     if (fromFile)
         window.setWindowTitle(QStringLiteral("Fleetdeck — %1").arg(QFileInfo(options.fleetFile).fileName()));
     else // the fleet built in the app is remembered; a fleet file is not copied into the settings

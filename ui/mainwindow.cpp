@@ -9,6 +9,8 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
+#include <QVBoxLayout>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -18,6 +20,7 @@
 #include <QTreeView>
 
 #include "dialogs/addgatewaydialog.h"
+#include "eventlog.h"
 #include "docks/gatewaystatuswidget.h"
 #include "fleetactions.h"
 #include "fleetfile.h"
@@ -31,10 +34,11 @@
 
 namespace Fleetdeck {
 
-MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, FleetActions* actions, QWidget* parent)
+MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent)
     : QMainWindow(parent)
     , m_store(store)
     , m_metrics(metrics)
+    , m_events(events)
     , m_fleet(actions)
 {
     setObjectName(QStringLiteral("mainWindow"));
@@ -66,10 +70,11 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, FleetActions* ac
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
 
-    m_page = new PoolPage(store, metrics, m_proxy);
+    m_page = new PoolPage(store, metrics, events, m_proxy);
     setCentralWidget(m_page);
 
     createActions();
+    createTimelineDock();
     createMenusAndToolBar();
 
     m_selectionLabel = new QLabel;
@@ -166,6 +171,43 @@ void MainWindow::createActions()
     m_tree->addAction(action(QStringLiteral("fleet.remove")));
 }
 
+void MainWindow::createTimelineDock()
+{
+    m_eventProxy = new EventFilterProxy(this);
+    m_eventProxy->setSourceModel(m_events);
+    m_eventProxy->setSortRole(EventLog::TimeRole);
+    m_eventProxy->sort(EventLog::TimeColumn, Qt::DescendingOrder); // newest first
+    auto* filter = new QLineEdit;
+    filter->setObjectName(QStringLiteral("timelineFilter"));
+    filter->setPlaceholderText(tr("Filter events: gateway, server, words…"));
+    filter->setClearButtonEnabled(true);
+    connect(filter, &QLineEdit::textChanged, m_eventProxy, &EventFilterProxy::setSearchText);
+    auto* view = new QTableView;
+    view->setObjectName(QStringLiteral("timelineTable"));
+    view->setModel(m_eventProxy);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setWordWrap(false);
+    // Clicking an event moves the charts to it (and freezes them there).
+    connect(view, &QTableView::clicked, this, [this](const QModelIndex& index) {
+        m_page->showTime(index.data(EventLog::TimeRole).toLongLong());
+    });
+    auto* box = new QWidget;
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(filter);
+    layout->addWidget(view);
+    auto* dock = new QDockWidget(tr("Incident timeline"), this);
+    dock->setObjectName(QStringLiteral("timelineDock"));
+    dock->setWidget(box);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    m_actions.insert(QStringLiteral("view.timeline"), dock->toggleViewAction());
+    dock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+}
+
 void MainWindow::createMenusAndToolBar()
 {
     QMenu* file = menuBar()->addMenu(tr("&Fleet"));
@@ -181,6 +223,7 @@ void MainWindow::createMenusAndToolBar()
         server->addAction(action(QLatin1String(id)));
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(action(QStringLiteral("view.find")));
+    view->addAction(action(QStringLiteral("view.timeline")));
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action(QStringLiteral("help.about")));
 

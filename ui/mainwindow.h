@@ -9,6 +9,8 @@ class QLabel;
 
 namespace Fleetdeck {
 
+class EventLog;
+class EventFilterProxy;
 class FleetActions;
 class FleetStore;
 class FleetTreeModel;
@@ -26,7 +28,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    MainWindow(FleetStore* store, MetricStore* metrics, FleetActions* actions, QWidget* parent = nullptr);
+    MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.
@@ -42,6 +44,7 @@ private:
     QAction* addAction(const QString& id, const QString& text, const QKeySequence& shortcut, const QString& tip);
     void createActions();
     void createMenusAndToolBar();
+    void createTimelineDock();
     void updateActionStates();
     void onTreeSelection();
     void onActionFinished(const ActionReport& report);
@@ -53,6 +56,8 @@ private:
 
     FleetStore* m_store;
     MetricStore* m_metrics;
+    EventLog* m_events;
+    EventFilterProxy* m_eventProxy = nullptr;
     FleetActions* m_fleet;
     FleetTreeModel* m_treeModel;
     UpstreamTableModel* m_tableModel;

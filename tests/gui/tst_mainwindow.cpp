@@ -1,9 +1,13 @@
 // The main window, offscreen, on the lab's real HAProxy fleet: find servers, select one, drain it with the
 // keyboard shortcut and confirm in HAProxy's own "show stat" that it is draining.
 #include <QAction>
+#include <QComboBox>
+#include <QDateTime>
+#include <QToolButton>
 #include <QApplication>
 #include <QFile>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -11,6 +15,7 @@
 #include <QTreeView>
 
 #include "charts/timeserieschart.h"
+#include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -43,13 +48,15 @@ private Q_SLOTS:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear(); // test-mode settings: start from the defaults every run
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
         QFile f(lab.fleetFile);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const auto fleet = parseFleetFile(f.readAll());
         QVERIFY(fleet.ok());
-        window = std::make_unique<MainWindow>(&store, &metrics, &controller);
+        controller.setEventLog(&events);
+        window = std::make_unique<MainWindow>(&store, &metrics, &events, &controller);
         for (const GatewayConfig& c : fleet.value().gateways)
             controller.addGateway(c);
         window->show();
@@ -134,6 +141,69 @@ private Q_SLOTS:
                     .startsWith(QLatin1String("UP")));
     }
 
+    void timeControlsAndEventMarkers()
+    {
+        auto* chart = window->findChild<TimeSeriesChart*>(QStringLiteral("requestChart"));
+        auto* combo = window->findChild<QComboBox*>(QStringLiteral("windowCombo"));
+        auto* pause = window->findChild<QToolButton*>(QStringLiteral("pauseButton"));
+        auto* live = window->findChild<QToolButton*>(QStringLiteral("liveButton"));
+        auto* timeline = window->findChild<QTableView*>(QStringLiteral("timelineTable"));
+        QVERIFY(chart && combo && pause && live && timeline);
+
+        // Drain haproxy-1 api/s1; its chart gets event markers and the timeline lists the change.
+        const int row = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s1"));
+        QVERIFY(row >= 0);
+        table->selectionModel()->select(table->model()->index(row, 0),
+                                        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QCOMPARE(chart->lines().size(), 1);
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        window->action(QStringLiteral("server.drain"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(chart->eventMarkerCount() >= 1, 5000);
+        QVERIFY(timeline->model()->rowCount() >= 1);
+        bool listed = false;
+        for (int r = 0; r < timeline->model()->rowCount(); ++r) {
+            const QString text = timeline->model()->index(r, EventLog::TextColumn).data().toString();
+            listed = listed
+                || (timeline->model()->index(r, EventLog::ObjectColumn).data().toString() == QLatin1String("api/s1")
+                    && text.contains(QLatin1String("drain")));
+        }
+        QVERIFY(listed);
+
+        // A 15-minute window, then Pause: the chart shows exactly 15 minutes and stops moving.
+        combo->setFocus();
+        QTest::keyClick(combo, Qt::Key_Home);
+        QCOMPARE(combo->currentData().toInt(), 300);
+        QTest::keyClick(combo, Qt::Key_Down);
+        QCOMPARE(combo->currentData().toInt(), 900);
+        QCOMPARE(window->poolPage()->windowSeconds(), 900);
+        QTest::mouseClick(pause, Qt::LeftButton);
+        QVERIFY(window->poolPage()->isPaused());
+        const auto frozen = chart->shownRange();
+        QCOMPARE(frozen.second - frozen.first, qint64(900 * 1000));
+        QTest::qWait(1500);
+        QCOMPARE(chart->shownRange(), frozen);
+        QVERIFY(chart->eventMarkerCount() >= 1); // the drain is inside the frozen window
+
+        // Clicking the event in the timeline centres the charts on it.
+        const QModelIndex first = timeline->model()->index(0, 0);
+        const qint64 eventTime = first.data(EventLog::TimeRole).toLongLong();
+        QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, timeline->visualRect(first).center());
+        const auto centred = chart->shownRange();
+        QVERIFY(centred.first <= eventTime && eventTime <= centred.second);
+
+        // Live follows the clock again.
+        QTest::mouseClick(live, Qt::LeftButton);
+        QVERIFY(!window->poolPage()->isPaused());
+        QTRY_VERIFY_WITH_TIMEOUT(qAbs(chart->shownRange().second - QDateTime::currentMSecsSinceEpoch()) < 3000, 5000);
+        QCOMPARE(chart->shownRange().second - chart->shownRange().first <= qint64(900 * 1000), true);
+
+        window->action(QStringLiteral("server.ready"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+    }
+
     void cleanupTestCase()
     {
         window.reset();
@@ -143,6 +213,7 @@ private:
     Test::Lab lab;
     FleetStore store;
     MetricStore metrics;
+    EventLog events;
     FleetController controller { &store, &metrics };
     std::unique_ptr<MainWindow> window;
     QTableView* table = nullptr;

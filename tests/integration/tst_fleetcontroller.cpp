@@ -1,11 +1,13 @@
 // The fleet controller on the lab's real HAProxy fleet: polls, verified actions across gateways, refusals,
 // and a gateway killed and restarted under it.
 #include <cmath>
+#include <limits>
 
 #include <QFile>
 #include <QSignalSpy>
 #include <QTest>
 
+#include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -30,6 +32,7 @@ private Q_SLOTS:
         QVERIFY2(fleet.ok(), qPrintable(fleet.error()));
         QCOMPARE(fleet.value().gateways.size(), lab.haproxy.size());
         controller.setMaxBackoffMs(1000);
+        controller.setEventLog(&events);
         for (GatewayConfig c : fleet.value().gateways) {
             c.pollIntervalMs = 500;
             controller.addGateway(c);
@@ -65,6 +68,17 @@ private Q_SLOTS:
         for (const auto& h : lab.haproxy)
             QVERIFY(Test::haproxyServerField(h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
                         .startsWith(QLatin1String("DRAIN")));
+        // Both the change and the transition HAProxy reported are on the timeline, for each gateway.
+        for (const auto& h : lab.haproxy) {
+            const auto seen = events.eventsFor(SeriesKeys::subject(h.name, QStringLiteral("static"), QStringLiteral("s3")), 0,
+                                               std::numeric_limits<qint64>::max());
+            bool change = false, transition = false;
+            for (const FleetEvent& e : seen) {
+                change = change || (e.kind == FleetEvent::Kind::Change && e.text.contains(QLatin1String("done and verified")));
+                transition = transition || (e.kind == FleetEvent::Kind::Transition && e.text.contains(QStringLiteral("ready → drain")));
+            }
+            QVERIFY2(change && transition, qPrintable(h.name));
+        }
         // The store already shows it: the verification re-read was applied.
         QCOMPARE(store.entry(0).snapshot->server(QStringLiteral("static"), QStringLiteral("s3"))->admin, AdminState::Drain);
 
@@ -123,6 +137,9 @@ private Q_SLOTS:
         QVERIFY(lab.control(QStringLiteral("kill-haproxy"), index));
 
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(index).status.connection, Connection::Unreachable, 5000);
+        QVERIFY(!events.eventsFor(name, 0, std::numeric_limits<qint64>::max()).isEmpty());
+        QCOMPARE(events.events().last().kind, FleetEvent::Kind::Connection);
+        QVERIFY(events.events().last().text.startsWith(QLatin1String("unreachable")));
         const GatewayStatus down = store.entry(index).status;
         QVERIFY(down.lastSeenMs > 0);
         QVERIFY2(down.lastError.startsWith(name) && down.lastError.contains(QLatin1String("refused"), Qt::CaseInsensitive),
@@ -134,6 +151,7 @@ private Q_SLOTS:
         QVERIFY(lab.control(QStringLiteral("start-haproxy"), index));
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(index).status.connection, Connection::Up, 10000);
         QVERIFY(store.entry(index).snapshot->pid != oldPid);
+        QVERIFY(events.events().last().text == QLatin1String("reachable again") || events.events().size() > 1);
         QVERIFY(store.entry(index).status.lastError.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(metrics.latest(key)), 10000);
         QVERIFY(metrics.latest(key) >= 0); // counters restarted from zero: no negative rate
@@ -143,6 +161,7 @@ private:
     Test::Lab lab;
     FleetStore store;
     MetricStore metrics;
+    EventLog events;
     FleetController controller { &store, &metrics };
 };
 

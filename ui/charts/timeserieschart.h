@@ -1,6 +1,6 @@
 #pragma once
 
-#include <functional>
+#include <memory>
 
 #include <QList>
 #include <QString>
@@ -9,9 +9,10 @@
 namespace Fleetdeck {
 
 class MetricStore;
+struct FleetEvent;
 
-// A live line chart of a few series from the MetricStore. Our own interface: Qt Charts stays inside the .cpp,
-// since it is deprecated from Qt 6.10 and may be replaced.
+// A live line chart of a few series from the MetricStore, with event markers. Our own interface: Qt Charts stays
+// inside the .cpp, since it is deprecated from Qt 6.10 and may be replaced.
 class TimeSeriesChart final : public QWidget
 {
     Q_OBJECT
@@ -29,12 +30,27 @@ public:
 
     void setLines(const QList<Line>& lines);
     QList<Line> lines() const;
-    void setWindowSeconds(int seconds);
-    // Redraws from the store, ending at nowMs. One replace() per line.
-    void refresh(const MetricStore& store, qint64 nowMs);
-    // The number of points the chart holds, per line (for tests).
+    // Redraws [endMs - windowMs, endMs] from the store: decimated to the pixel width, one replace() per line.
+    void refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory);
+    // Events drawn as markers along the top of the plot.
+    void setEvents(const QList<FleetEvent>& events);
+
     QList<int> pointCounts() const;
+    int eventMarkerCount() const;
     double maxValueShown() const { return m_maxShown; }
+    QPair<qint64, qint64> shownRange() const;
+
+    bool exportPng(const QString& path) const;
+    // Every line's buckets in the shown range: time, line, min, max, mean.
+    bool exportCsv(const QString& path, const MetricStore& store) const;
+
+Q_SIGNALS:
+    // The operator dragged across the plot to zoom into [fromMs, toMs].
+    void rangeSelected(qint64 fromMs, qint64 toMs);
+    void exportRequested(bool csv);
+
+protected:
+    void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     struct Private;

@@ -8,7 +8,12 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QFileDialog>
 #include <QMenu>
+#include <QMessageBox>
+#include <QSignalBlocker>
+#include <QToolButton>
+#include <limits>
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
@@ -16,6 +21,7 @@
 #include <QVBoxLayout>
 
 #include "charts/timeserieschart.h"
+#include "eventlog.h"
 #include "fleetstore.h"
 #include "metricstore.h"
 #include "serieskeys.h"
@@ -28,10 +34,12 @@ namespace {
 constexpr int kMaxLines = 8;
 }
 
-PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, UpstreamFilterProxy* proxy, QWidget* parent)
+PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const EventLog* events,
+                   UpstreamFilterProxy* proxy, QWidget* parent)
     : QWidget(parent)
     , m_store(store)
     , m_metrics(metrics)
+    , m_events(events)
     , m_proxy(proxy)
 {
     m_search = new QLineEdit;
@@ -42,16 +50,31 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
 
     m_window = new QComboBox;
     m_window->setObjectName(QStringLiteral("windowCombo"));
-    m_window->addItem(tr("Last 1 min"), 60);
-    m_window->addItem(tr("Last 5 min"), 300);
-    m_window->addItem(tr("Last 15 min"), 900);
-    m_window->addItem(tr("Last 1 h"), 3600);
-    m_window->setCurrentIndex(qBound(0, QSettings().value(QStringLiteral("ui/chartWindow"), 1).toInt(), 3));
-    connect(m_window, &QComboBox::currentIndexChanged, this, [this](int index) {
+    m_window->setToolTip(tr("Time window of the charts"));
+    const QList<QPair<QString, int>> presets = { { tr("5 min"), 300 }, { tr("15 min"), 900 }, { tr("1 h"), 3600 },
+                                                 { tr("6 h"), 6 * 3600 }, { tr("24 h"), 86400 }, { tr("7 days"), 7 * 86400 } };
+    for (const auto& [text, seconds] : presets)
+        m_window->addItem(text, seconds);
+    m_window->setCurrentIndex(qBound(0, QSettings().value(QStringLiteral("ui/chartWindow"), 0).toInt(), int(presets.size()) - 1));
+    m_windowMs = qint64(m_window->currentData().toInt()) * 1000;
+    connect(m_window, &QComboBox::activated, this, [this](int index) {
         QSettings().setValue(QStringLiteral("ui/chartWindow"), index);
-        for (TimeSeriesChart* c : std::as_const(m_charts))
-            c->setWindowSeconds(m_window->currentData().toInt());
-        refreshCharts();
+        setWindowSeconds(m_window->itemData(index).toInt());
+    });
+
+    m_pause = new QToolButton;
+    m_pause->setObjectName(QStringLiteral("pauseButton"));
+    m_pause->setText(tr("Pause"));
+    m_pause->setCheckable(true);
+    m_pause->setToolTip(tr("Freeze the charts (data keeps coming in)"));
+    connect(m_pause, &QToolButton::toggled, this, &PoolPage::setPaused);
+    m_live = new QToolButton;
+    m_live->setObjectName(QStringLiteral("liveButton"));
+    m_live->setText(tr("Live"));
+    m_live->setToolTip(tr("Follow the newest data with the chosen window"));
+    connect(m_live, &QToolButton::clicked, this, [this] {
+        m_windowMs = qint64(m_window->currentData().toInt()) * 1000;
+        setPaused(false);
     });
 
     m_table = new QTableView;
@@ -93,6 +116,8 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
     top->addWidget(m_search, 1);
     top->addWidget(new QLabel(tr("Charts:")));
     top->addWidget(m_window);
+    top->addWidget(m_pause);
+    top->addWidget(m_live);
 
     auto* charts = new QWidget;
     auto* chartRow = new QHBoxLayout(charts);
@@ -105,7 +130,15 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
     for (const auto& [name, title] : specs) {
         auto* chart = new TimeSeriesChart(title);
         chart->setObjectName(name);
-        chart->setWindowSeconds(m_window->currentData().toInt());
+        connect(chart, &TimeSeriesChart::rangeSelected, this, [this](qint64 fromMs, qint64 toMs) {
+            // Drag to zoom: freeze on the dragged range.
+            m_windowMs = qMax<qint64>(toMs - fromMs, 10 * 1000);
+            m_endMs = toMs;
+            m_paused = true;
+            m_pause->setChecked(true);
+            refreshCharts();
+        });
+        connect(chart, &TimeSeriesChart::exportRequested, this, [this, chart](bool csv) { exportChart(chart, csv); });
         chartRow->addWidget(chart);
         m_charts.append(chart);
     }
@@ -131,7 +164,11 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, Upstream
             refreshCharts();
     });
     m_repaint->start();
-    connect(m_metrics, &MetricStore::samplesAppended, this, [this] { m_dirty = true; });
+    connect(m_metrics, &MetricStore::samplesAppended, this, [this] { m_dirty = !m_paused; });
+    connect(m_events, &EventLog::eventAdded, this, [this] {
+        updateEvents();
+        m_dirty = true;
+    });
     connect(m_store, &FleetStore::gatewayAdded, this, &PoolPage::updateChartLines);
     connect(m_store, &FleetStore::gatewayRemoved, this, &PoolPage::updateChartLines);
     connect(m_store, &FleetStore::snapshotApplied, this, [this](int, bool shapeChanged) {
@@ -202,6 +239,14 @@ void PoolPage::updateChartLines()
     if (subjects.size() > kMaxLines)
         subjects = subjects.mid(0, kMaxLines);
 
+    m_subjects.clear();
+    if (!selected.isEmpty()) {
+        for (const auto& [label, subject] : subjects)
+            m_subjects.append(subject);
+    } else {
+        m_subjects.append(m_gateway.isEmpty() ? QString() : SeriesKeys::subject(m_gateway, m_backend));
+    }
+    updateEvents();
     QList<TimeSeriesChart::Line> req, err, ses;
     for (const auto& [label, subject] : subjects) {
         req.append({ label, SeriesKeys::requestRate(subject) });
@@ -217,9 +262,60 @@ void PoolPage::updateChartLines()
 void PoolPage::refreshCharts()
 {
     m_dirty = false;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 end = m_paused ? m_endMs : QDateTime::currentMSecsSinceEpoch();
     for (TimeSeriesChart* c : std::as_const(m_charts))
-        c->refresh(*m_metrics, now);
+        c->refresh(*m_metrics, end, m_windowMs, !m_paused);
+}
+
+void PoolPage::updateEvents()
+{
+    QList<FleetEvent> events;
+    for (const QString& subject : std::as_const(m_subjects))
+        events += m_events->eventsFor(subject, 0, std::numeric_limits<qint64>::max());
+    for (TimeSeriesChart* c : std::as_const(m_charts))
+        c->setEvents(events);
+}
+
+void PoolPage::setWindowSeconds(qint64 seconds)
+{
+    m_windowMs = qMax<qint64>(10, seconds) * 1000;
+    for (int i = 0; i < m_window->count(); ++i) {
+        if (m_window->itemData(i).toLongLong() == seconds)
+            m_window->setCurrentIndex(i);
+    }
+    refreshCharts();
+}
+
+void PoolPage::setPaused(bool paused)
+{
+    if (paused && !m_paused)
+        m_endMs = QDateTime::currentMSecsSinceEpoch();
+    m_paused = paused;
+    const QSignalBlocker block(m_pause);
+    m_pause->setChecked(paused);
+    refreshCharts();
+}
+
+void PoolPage::showTime(qint64 timeMs)
+{
+    m_paused = true;
+    m_endMs = qMin(timeMs + m_windowMs / 2, QDateTime::currentMSecsSinceEpoch() + m_windowMs / 2);
+    const QSignalBlocker block(m_pause);
+    m_pause->setChecked(true);
+    refreshCharts();
+}
+
+void PoolPage::exportChart(TimeSeriesChart* chart, bool csv)
+{
+    const QString base = chart->objectName() + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss"));
+    const QString path = QFileDialog::getSaveFileName(this, csv ? tr("Export series as CSV") : tr("Export chart as PNG"),
+                                                      base + (csv ? QStringLiteral(".csv") : QStringLiteral(".png")),
+                                                      csv ? tr("CSV files (*.csv)") : tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    const bool ok = csv ? chart->exportCsv(path, *m_metrics) : chart->exportPng(path);
+    if (!ok)
+        QMessageBox::warning(this, tr("Export"), tr("Could not write %1.").arg(path));
 }
 
 } // namespace Fleetdeck

@@ -7,13 +7,15 @@
 #include "modelroles.h"
 
 class QComboBox;
-class QSplitter;
 class QLineEdit;
+class QSplitter;
 class QTableView;
 class QTimer;
+class QToolButton;
 
 namespace Fleetdeck {
 
+class EventLog;
 class FleetStore;
 class MetricStore;
 class TimeSeriesChart;
@@ -26,7 +28,8 @@ class PoolPage final : public QWidget
     Q_DISABLE_COPY_MOVE(PoolPage)
 
 public:
-    PoolPage(const FleetStore* store, const MetricStore* metrics, UpstreamFilterProxy* proxy, QWidget* parent = nullptr);
+    PoolPage(const FleetStore* store, const MetricStore* metrics, const EventLog* events, UpstreamFilterProxy* proxy,
+             QWidget* parent = nullptr);
 
     // What the charts show when no server row is selected: the whole fleet, a gateway or a backend.
     void setScope(const QString& gateway, const QString& backend);
@@ -34,29 +37,46 @@ public:
     void setContextActions(const QList<QAction*>& actions);
     void focusSearch();
     QTableView* table() const { return m_table; }
+    QList<TimeSeriesChart*> charts() const { return m_charts; }
     void refreshCharts();
     QByteArray splitterState() const;
     void restoreSplitterState(const QByteArray& state);
+
+    // Time controls: a window preset in seconds, frozen or live, and a jump to a moment (freezes).
+    void setWindowSeconds(qint64 seconds);
+    qint64 windowSeconds() const { return m_windowMs / 1000; }
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
+    void showTime(qint64 timeMs);
 
 Q_SIGNALS:
     void selectionChanged();
 
 private:
     void updateChartLines();
+    void updateEvents();
+    void exportChart(TimeSeriesChart* chart, bool csv);
 
     const FleetStore* m_store;
     const MetricStore* m_metrics;
+    const EventLog* m_events;
     UpstreamFilterProxy* m_proxy;
     QLineEdit* m_search;
     QComboBox* m_window;
+    QToolButton* m_pause;
+    QToolButton* m_live;
     QTableView* m_table;
     QSplitter* m_splitter;
     QList<TimeSeriesChart*> m_charts;
     QTimer* m_repaint;
     bool m_dirty = true;
     bool m_columnsSized = false;
+    bool m_paused = false;
+    qint64 m_windowMs = 300 * 1000;
+    qint64 m_endMs = 0; // the right edge while paused
     QString m_gateway;
     QString m_backend;
+    QStringList m_subjects; // what the charts show, for their event markers
     QList<QAction*> m_contextActions;
 };
 
