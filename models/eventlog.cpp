@@ -86,8 +86,12 @@ QVariant EventLog::data(const QModelIndex& index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case TimeColumn:
-            return QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        case TimeColumn: {
+            // Today's events by the clock alone; older ones with their date.
+            const QDateTime t = QDateTime::fromMSecsSinceEpoch(e.timeMs);
+            return t.date() == QDate::currentDate() ? t.toString(QStringLiteral("HH:mm:ss"))
+                                                    : t.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        }
         case GatewayColumn:
             return e.gateway;
         case ObjectColumn:
@@ -97,6 +101,9 @@ QVariant EventLog::data(const QModelIndex& index, int role) const
         default:
             return {};
         }
+    case Qt::ToolTipRole:
+        return QString(QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
+                       + QLatin1Char(' ') + e.gateway + QLatin1Char(' ') + e.object + QLatin1String(": ") + e.text);
     case Qt::ForegroundRole:
         if (e.failed)
             return QBrush(QColor(0xc0, 0x1c, 0x28));

@@ -190,6 +190,8 @@ void MainWindow::createTimelineDock()
     view->verticalHeader()->hide();
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
     view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setSectionResizeMode(EventLog::TimeColumn, QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setSectionResizeMode(EventLog::ObjectColumn, QHeaderView::ResizeToContents);
     view->setWordWrap(false);
     // Clicking an event moves the charts to it (and freezes them there).
     connect(view, &QTableView::clicked, this, [this](const QModelIndex& index) {
@@ -204,6 +206,7 @@ void MainWindow::createTimelineDock()
     dock->setObjectName(QStringLiteral("timelineDock"));
     dock->setWidget(box);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
+    resizeDocks({ dock }, { 170 }, Qt::Vertical);
     m_actions.insert(QStringLiteral("view.timeline"), dock->toggleViewAction());
     dock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
 }

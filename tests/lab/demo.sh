@@ -7,7 +7,7 @@ app=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=$(mktemp -u "${TMPDIR:-/tmp}/fleetdeck-demo-XXXXXX.json")
-lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --traffic-seconds 1800 --lifetime 3600)
+lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --traffic-seconds 1800 --lifetime 3600 --flap-seconds "${FLEETDECK_DEMO_FLAP:-20}")
 
 if [ -n "${DISPLAY:-}" ]; then
     exec python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- "$app" --fleet '{fleet}'

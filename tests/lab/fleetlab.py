@@ -124,7 +124,8 @@ def nginx_conf(root, ports, error_share, latency_ms):
         lines += [
             "    server {",
             f"        listen {LOOPBACK}:{port};",
-            '        location = /health { return 200 "ok\\n"; }',
+            # A marker file makes the health check fail, so tests and the demo can take an upstream down.
+            f'        location = /health {{ if (-f {root}/down/{name}) {{ return 503; }} return 200 "ok\\n"; }}',
             "        location / {",
             "            if ($lab_fail) { return 500; }",
         ]
@@ -204,6 +205,8 @@ def start_haproxy(inst):
 
 def start(args):
     root = tempfile.mkdtemp(prefix="fleetdeck-lab-")
+    # nginx workers run as an unprivileged user when the lab runs as root: they must reach the marker files.
+    os.chmod(root, 0o755)
     state = {"dir": root, "haproxy": [], "traffic": [], "nginx": {}, "watchdog": 0}
     state_path = os.path.abspath(args.state)
     try:
@@ -212,6 +215,11 @@ def start(args):
         write_state(state_path, state)
         stop_state(state)
         raise
+    if args.flap_seconds > 0:
+        # One upstream fails its health checks for flap_seconds, then recovers, and again: transitions to watch.
+        state["flapper"] = spawn([sys.executable, os.path.abspath(__file__), "flap", "--state", state_path,
+                                  "--every", str(args.flap_seconds), "--for", str(args.traffic_seconds)],
+                                 os.path.join(root, "flap.log"))
     if args.lifetime > 0:
         state["watchdog"] = spawn([sys.executable, os.path.abspath(__file__), "watchdog", "--state", state_path,
                                    "--after", str(args.lifetime)], os.path.join(root, "watchdog.log"))
@@ -223,10 +231,11 @@ def _start_into(state, args):
     root = state["dir"]
     ups = [(f"u{i + 1}", free_port()) for i in range(args.backends * args.servers)]
     ngx = os.path.join(root, "nginx")
-    os.makedirs(ngx)
+    os.makedirs(os.path.join(ngx, "down"))
     with open(os.path.join(ngx, "nginx.conf"), "w") as f:
         f.write(nginx_conf(ngx, ups, args.error_share, args.latency_ms))
-    state["nginx"] = {"ports": [p for _, p in ups], "config": os.path.join(ngx, "nginx.conf")}
+    state["nginx"] = {"ports": [p for _, p in ups], "names": [n for n, _ in ups],
+                      "config": os.path.join(ngx, "nginx.conf"), "downDir": os.path.join(ngx, "down")}
     state["nginx"]["pid"] = spawn(["nginx", "-p", ngx, "-c", "nginx.conf", "-g", "daemon off;"],
                                   os.path.join(ngx, "nginx.log"))
     for _, port in ups:
@@ -285,7 +294,7 @@ def read_state(path):
 def stop_state(state, keep=False):
     if state.get("watchdog") and state["watchdog"] != os.getpid():
         stop_pid(state["watchdog"], 1)
-    stop_pids(state.get("traffic", []), 2)
+    stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
     stop_pids([inst.get("pid") for inst in state.get("haproxy", [])])
     stop_pid(state.get("nginx", {}).get("pid"))
     root = state.get("dir", "")
@@ -368,6 +377,34 @@ def cmd_start_haproxy(args):
     return 0
 
 
+def set_upstream_health(state, index, healthy):
+    marker = os.path.join(state["nginx"]["downDir"], state["nginx"]["names"][index])
+    if healthy:
+        if os.path.exists(marker):
+            os.remove(marker)
+    else:
+        open(marker, "w").close()
+
+
+def cmd_upstream(args):
+    set_upstream_health(read_state(args.state), args.index, args.healthy == "up")
+    return 0
+
+
+def cmd_flap(args):
+    state = read_state(args.state)
+    index = len(state["nginx"]["names"]) - 1  # the last upstream: the last server of the last backend
+    deadline = time.monotonic() + args.duration
+    healthy = True
+    time.sleep(min(5, args.every))
+    while time.monotonic() < deadline and os.path.exists(args.state):
+        healthy = not healthy
+        set_upstream_health(state, index, healthy)
+        time.sleep(args.every)
+    set_upstream_health(state, index, True)
+    return 0
+
+
 def cmd_watchdog(args):
     deadline = time.monotonic() + args.after
     while time.monotonic() < deadline:
@@ -399,6 +436,8 @@ def main():
         sp.add_argument("--check-inter-ms", type=int, default=1000, help="health check interval")
         sp.add_argument("--poll-ms", type=int, default=1000, help="poll interval written to the fleet file")
         sp.add_argument("--lifetime", type=int, default=3600, help="stop by itself after this many seconds")
+        sp.add_argument("--flap-seconds", type=int, default=0,
+                        help="make one upstream fail its health checks every N seconds (0: never)")
 
     lab_options(sub.add_parser("start"), True)
     r = sub.add_parser("run")
@@ -411,12 +450,21 @@ def main():
         k = sub.add_parser(name)
         k.add_argument("--state", required=True)
         k.add_argument("--index", type=int, default=0)
+    u = sub.add_parser("upstream", help="make an upstream pass or fail its health checks")
+    u.add_argument("--state", required=True)
+    u.add_argument("--index", type=int, required=True)
+    u.add_argument("healthy", choices=["up", "down"])
+    f = sub.add_parser("flap")
+    f.add_argument("--state", required=True)
+    f.add_argument("--every", type=int, required=True)
+    f.add_argument("--for", dest="duration", type=int, required=True)
     w = sub.add_parser("watchdog")
     w.add_argument("--state", required=True)
     w.add_argument("--after", type=int, required=True)
     args = p.parse_args()
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
-            "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog}[args.cmd](args)
+            "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
+            "flap": cmd_flap}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include <QLineSeries>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QPen>
 #include <QRubberBand>
 #include <QScatterSeries>
 #include <QTextStream>
@@ -164,9 +165,15 @@ void TimeSeriesChart::setLines(const QList<Line>& lines)
     }
     d->series.clear();
     d->lines = lines;
+    // Okabe-Ito colours: told apart with the common colour-vision deficiencies.
+    static const QColor palette[] = { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73),
+                                      QColor(0xcc, 0x79, 0xa7), QColor(0x56, 0xb4, 0xe9), QColor(0xd5, 0x5e, 0x00),
+                                      QColor(0x33, 0x33, 0x33), QColor(0xf0, 0xe4, 0x42) };
+    int colour = 0;
     for (const Line& line : lines) {
         auto* s = new QLineSeries;
         s->setName(line.label);
+        s->setPen(QPen(palette[colour++ % 8], 1.5));
         d->chart->addSeries(s);
         s->attachAxis(d->x);
         s->attachAxis(d->y);
