@@ -11,8 +11,8 @@ namespace Fleetdeck {
 class MetricStore;
 struct FleetEvent;
 
-// A live line chart of a few series from the MetricStore, with event markers. Our own interface: Qt Charts stays
-// inside the .cpp, since it is deprecated from Qt 6.10 and may be replaced.
+// A live line chart of a few series from the MetricStore, with event markers, hover read-outs and drag to zoom.
+// Painted with QPainter (see the .cpp for why not Qt Charts); callers see only this interface.
 class TimeSeriesChart final : public QWidget
 {
     Q_OBJECT
@@ -40,7 +40,7 @@ public:
     double maxValueShown() const { return m_maxShown; }
     QPair<qint64, qint64> shownRange() const;
 
-    bool exportPng(const QString& path) const;
+    bool exportPng(const QString& path);
     // Every line's buckets in the shown range: time, line, min, max, mean.
     bool exportCsv(const QString& path, const MetricStore& store) const;
 
@@ -50,6 +50,10 @@ Q_SIGNALS:
     void exportRequested(bool csv);
 
 protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
