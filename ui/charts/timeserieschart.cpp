@@ -194,16 +194,61 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
     p.setPen(QColor(0x99, 0x99, 0x99));
     p.drawRect(plot.adjusted(0, 0, -1, -1));
 
-    // Lines: antialiased while sparse; dense lines (more points than pixels) are drawn aliased, which is several
-    // times faster and looks the same at one min/max pair per column.
+    // Sparse lines (fewer points than pixel columns) are antialiased polylines. Dense lines become one vertical
+    // span per pixel column, from the column's min to its max, stretched to touch the previous column: the same
+    // picture as a polyline through every point, at a cost that follows the width, not the history.
     p.setClipRect(plot);
     QVector<QPointF> segment;
+    QVector<QLine> spans;
     for (qsizetype i = 0; i < d->points.size(); ++i) {
         const QVector<QPointF>& pts = d->points.at(i);
         const bool dense = pts.size() > plot.width();
         p.setRenderHint(QPainter::Antialiasing, !dense);
         // Width 0 is the raster engine's fast cosmetic line; wider or fractional pens go through the stroker.
         p.setPen(QPen(kPalette[i % 8], 0));
+        if (dense) {
+            spans.clear();
+            spans.reserve(plot.width() + 1);
+            int column = std::numeric_limits<int>::min();
+            int lo = 0, hi = 0, prevLo = 0, prevHi = 0;
+            bool havePrev = false;
+            auto flushColumn = [&] {
+                if (column == std::numeric_limits<int>::min())
+                    return;
+                int a = lo, b = hi;
+                if (havePrev) { // reach over to the previous column, so the line stays continuous
+                    if (a > prevHi)
+                        a = prevHi;
+                    if (b < prevLo)
+                        b = prevLo;
+                }
+                spans.append(QLine(column, a, column, b));
+                prevLo = lo;
+                prevHi = hi;
+                havePrev = true;
+            };
+            for (const QPointF& pt : pts) {
+                if (std::isnan(pt.y())) { // a gap: the next column starts afresh
+                    flushColumn();
+                    column = std::numeric_limits<int>::min();
+                    havePrev = false;
+                    continue;
+                }
+                const int x = int(d->xToPixel(pt.x(), plot));
+                const int y = int(std::lround(d->yToPixel(pt.y(), plot)));
+                if (x != column) {
+                    flushColumn();
+                    column = x;
+                    lo = hi = y;
+                } else {
+                    lo = qMin(lo, y);
+                    hi = qMax(hi, y);
+                }
+            }
+            flushColumn();
+            p.drawLines(spans.constData(), int(spans.size()));
+            continue;
+        }
         segment.clear();
         segment.reserve(pts.size());
         auto flush = [&] {
