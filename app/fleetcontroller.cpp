@@ -153,21 +153,40 @@ void FleetController::scheduleNext(const QString& name)
 void FleetController::ingest(const QString& name, const GatewaySnapshot& snap)
 {
     const qint64 t = snap.takenAtMs;
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    Gateway& g = *it;
     using namespace SeriesKeys;
-    const QString gw = subject(name);
-    m_metrics->appendCounter(requestRate(gw), t, double(snap.requestsTotal()));
-    m_metrics->appendCounter(errorRate(gw), t, double(snap.responses5xxTotal()));
-    m_metrics->appendGauge(sessions(gw), t, double(snap.sessions()));
+    if (!g.handlesShape || !g.handlesShape->sameShape(snap)) {
+        g.handles.clear();
+        auto add = [&](const QString& subj) {
+            g.handles.append({ m_metrics->handle(requestRate(subj)), m_metrics->handle(errorRate(subj)),
+                               m_metrics->handle(sessions(subj)) });
+        };
+        add(subject(name));
+        for (const auto& b : snap.backends) {
+            add(subject(name, b.name));
+            for (const auto& s : b.servers)
+                add(subject(name, b.name, s.name));
+        }
+        g.handlesShape = snap;
+    }
+    auto handle = [&](qsizetype row, int which) { return static_cast<MetricStore::Handle>(g.handles.at(row)[size_t(which)]); };
+    qsizetype row = 0;
+    m_metrics->appendCounter(handle(row, 0), t, double(snap.requestsTotal()));
+    m_metrics->appendCounter(handle(row, 1), t, double(snap.responses5xxTotal()));
+    m_metrics->appendGauge(handle(row, 2), t, double(snap.sessions()));
     for (const auto& b : snap.backends) {
-        const QString be = subject(name, b.name);
-        m_metrics->appendCounter(requestRate(be), t, double(b.requestsTotal));
-        m_metrics->appendCounter(errorRate(be), t, double(b.responses5xxTotal));
-        m_metrics->appendGauge(sessions(be), t, double(b.sessions));
+        ++row;
+        m_metrics->appendCounter(handle(row, 0), t, double(b.requestsTotal));
+        m_metrics->appendCounter(handle(row, 1), t, double(b.responses5xxTotal));
+        m_metrics->appendGauge(handle(row, 2), t, double(b.sessions));
         for (const auto& s : b.servers) {
-            const QString sv = subject(name, b.name, s.name);
-            m_metrics->appendCounter(requestRate(sv), t, double(s.requestsTotal));
-            m_metrics->appendCounter(errorRate(sv), t, double(s.responses5xxTotal));
-            m_metrics->appendGauge(sessions(sv), t, double(s.sessions));
+            ++row;
+            m_metrics->appendCounter(handle(row, 0), t, double(s.requestsTotal));
+            m_metrics->appendCounter(handle(row, 1), t, double(s.responses5xxTotal));
+            m_metrics->appendGauge(handle(row, 2), t, double(s.sessions));
         }
     }
     if (const int index = m_store->indexOf(name); index >= 0 && m_store->entry(index).snapshot)
@@ -187,7 +206,7 @@ void FleetController::markGaps(const QString& name, qint64 nowMs)
         m_metrics->appendGap(requestRate(subj), nowMs);
         m_metrics->appendGap(errorRate(subj), nowMs);
         m_metrics->appendGap(sessions(subj), nowMs);
-    };
+    }; // rare (a failed poll): the keyed path is fine here
     gap(subject(name));
     if (const auto& snap = m_store->entry(index).snapshot) {
         for (const auto& b : snap->backends) {

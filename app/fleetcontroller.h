@@ -1,6 +1,10 @@
 #pragma once
 
+#include <array>
+#include <optional>
+
 #include <QHash>
+#include <QVector>
 #include <QPointer>
 
 #include "fleetactions.h"
@@ -48,6 +52,10 @@ private:
         quint64 nextGeneration = 1;
         quint64 appliedGeneration = 0;
         bool pollInFlight = false;
+        // Series handles in snapshot order (gateway, each backend, each server; req, 5xx, sessions), rebuilt when
+        // the gateway's shape changes, so a poll appends without building or hashing 30,000 keys.
+        std::optional<GatewaySnapshot> handlesShape;
+        QVector<std::array<void*, 3>> handles;
     };
     struct PendingAction;
 

@@ -4,6 +4,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QTimer>
 #include <QVariant>
 
 #include "fleetstore.h"
@@ -97,6 +98,32 @@ void FleetTreeModel::onSnapshotApplied(int gateway, bool shapeChanged)
             m_hidden[gateway] = false;
         }
     }
+    if (m_updateInterval > 0) {
+        m_dirty.resize(m_store->gatewayCount());
+        m_dirty[gateway] = true;
+        if (!m_pending) {
+            m_pending = true;
+            QTimer::singleShot(m_updateInterval, this, [this] {
+                m_pending = false;
+                for (int g = 0; g < m_dirty.size() && g < m_store->gatewayCount(); ++g) {
+                    if (m_dirty.at(g))
+                        announceValues(g);
+                }
+                m_dirty.fill(false);
+            });
+        }
+        return;
+    }
+    announceValues(gateway);
+}
+
+void FleetTreeModel::setUpdateInterval(int ms)
+{
+    m_updateInterval = qMax(0, ms);
+}
+
+void FleetTreeModel::announceValues(int gateway)
+{
     const QModelIndex gw = gatewayIndex(gateway);
     Q_EMIT dataChanged(gw, gw.siblingAtColumn(ColumnCount - 1));
     const int backends = backendCount(gateway);

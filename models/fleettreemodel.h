@@ -27,6 +27,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     QModelIndex gatewayIndex(int gateway) const;
+    // As UpstreamTableModel::setUpdateInterval: value changes announced at most once per interval.
+    void setUpdateInterval(int ms);
 
 private:
     struct Node
@@ -41,11 +43,15 @@ private:
     int backendCount(int gateway) const;
     int serverCount(int gateway, int backend) const;
     void onSnapshotApplied(int gateway, bool shapeChanged);
+    void announceValues(int gateway);
 
     const FleetStore* m_store;
     const MetricStore* m_metrics;
     QVector<bool> m_hidden; // per gateway: children hidden while a shape change is in flight
     int m_pendingRemoval = -1;
+    int m_updateInterval = 0;
+    QVector<bool> m_dirty; // per gateway, while an announcement waits for the interval
+    bool m_pending = false;
 };
 
 } // namespace Fleetdeck

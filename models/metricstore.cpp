@@ -143,14 +143,35 @@ void MetricStore::append(Series& s, qint64 timeMs, float value, bool gap)
     s.newestMs = qMax(s.newestMs, timeMs);
 }
 
+MetricStore::Handle MetricStore::handle(const QString& key)
+{
+    return &series(key);
+}
+
 void MetricStore::appendGauge(const QString& key, qint64 timeMs, double value)
 {
     append(series(key), timeMs, float(value), false);
 }
 
+void MetricStore::appendGauge(Handle s, qint64 timeMs, double value)
+{
+    append(*s, timeMs, float(value), false);
+}
+
 void MetricStore::appendCounter(const QString& key, qint64 timeMs, double total)
 {
-    Series& s = series(key);
+    appendCounter(&series(key), timeMs, total);
+}
+
+void MetricStore::appendGap(Handle series, qint64 timeMs)
+{
+    series->hasTotal = false;
+    append(*series, timeMs, kNaN, true);
+}
+
+void MetricStore::appendCounter(Handle series, qint64 timeMs, double total)
+{
+    Series& s = *series;
     if (s.hasTotal && timeMs > s.lastTotalMs) {
         const double seconds = double(timeMs - s.lastTotalMs) / 1000.0;
         const double delta = total >= s.lastTotal ? total - s.lastTotal : total; // reset: counted from zero
@@ -163,9 +184,7 @@ void MetricStore::appendCounter(const QString& key, qint64 timeMs, double total)
 
 void MetricStore::appendGap(const QString& key, qint64 timeMs)
 {
-    Series& s = series(key);
-    s.hasTotal = false;
-    append(s, timeMs, kNaN, true);
+    appendGap(&series(key), timeMs);
 }
 
 QVector<MetricStore::Bucket> MetricStore::range(const QString& key, qint64 fromMs, qint64 toMs, int maxBuckets) const

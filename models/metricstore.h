@@ -40,6 +40,15 @@ public:
 
     static QList<Tier> defaultTiers();
 
+    struct Series;
+    // A series' stable handle: appending through it skips building and hashing the key, for callers that append
+    // to the same thousands of series every second.
+    using Handle = Series*;
+    Handle handle(const QString& key);
+    void appendGauge(Handle series, qint64 timeMs, double value);
+    void appendCounter(Handle series, qint64 timeMs, double total);
+    void appendGap(Handle series, qint64 timeMs);
+
     explicit MetricStore(QObject* parent = nullptr);
     explicit MetricStore(QList<Tier> tiers, QObject* parent = nullptr);
     ~MetricStore() override;
@@ -75,7 +84,6 @@ Q_SIGNALS:
     void samplesAppended();
 
 private:
-    struct Series;
     Series& series(const QString& key);
     void append(Series& s, qint64 timeMs, float value, bool gap);
 

@@ -4,6 +4,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QTimer>
 
 #include "fleetstore.h"
 #include "metricstore.h"
@@ -110,8 +111,24 @@ void UpstreamTableModel::rebuild()
     }
 }
 
+void UpstreamTableModel::setUpdateInterval(int ms)
+{
+    m_updateInterval = qMax(0, ms);
+}
+
 void UpstreamTableModel::onSnapshotApplied(int gateway, bool)
 {
+    if (m_updateInterval > 0) {
+        if (!m_pending) {
+            m_pending = true;
+            QTimer::singleShot(m_updateInterval, this, [this] {
+                m_pending = false;
+                if (!m_rows.isEmpty())
+                    Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+            });
+        }
+        return;
+    }
     // Rows of one gateway are contiguous: one dataChanged covers them all.
     int first = -1;
     int last = -1;

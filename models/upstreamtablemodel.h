@@ -34,6 +34,11 @@ public:
 
     UpstreamTableModel(const FleetStore* store, const MetricStore* metrics, QObject* parent = nullptr);
 
+    // With an interval, value changes are gathered and announced at most once per interval (one dataChanged for
+    // every row), so a fleet of many gateways repaints its views a few times a second, not once per poll.
+    // 0 (the default) announces each change at once. Rows added or removed are always announced at once.
+    void setUpdateInterval(int ms);
+
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
@@ -53,6 +58,8 @@ private:
     const MetricStore* m_metrics;
     QVector<Row> m_rows;
     bool m_resetting = false;
+    int m_updateInterval = 0;
+    bool m_pending = false;
 };
 
 } // namespace Fleetdeck

@@ -45,6 +45,9 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
     setWindowTitle(tr("Fleetdeck"));
     m_treeModel = new FleetTreeModel(store, metrics, this);
     m_tableModel = new UpstreamTableModel(store, metrics, this);
+    // Views repaint a few times a second however many gateways answer in between.
+    m_treeModel->setUpdateInterval(250);
+    m_tableModel->setUpdateInterval(250);
     m_proxy = new UpstreamFilterProxy(this);
     m_proxy->setSourceModel(m_tableModel);
 

@@ -1,6 +1,8 @@
 #include "haproxyparsers.h"
 
+#include <QByteArrayView>
 #include <QHash>
+#include <QVarLengthArray>
 
 namespace Fleetdeck::Drivers::HAProxy {
 
@@ -14,15 +16,6 @@ QList<QByteArray> splitLines(const QByteArray& text)
             l.chop(1);
     }
     return lines;
-}
-
-qint64 toInt(const QByteArray& field, qint64 fallback = 0)
-{
-    if (field.isEmpty())
-        return fallback;
-    bool ok = false;
-    const qint64 v = field.toLongLong(&ok);
-    return ok ? v : fallback;
 }
 
 QString firstLine(const QByteArray& text)
@@ -122,43 +115,72 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
         needed = qMax(needed, c + 1);
 
     QList<StatRow> rows;
+    rows.reserve(lines.size() - headerAt);
+    QVarLengthArray<QByteArrayView, 128> f;
+    QList<QByteArray> quotedFields;
     for (qsizetype i = headerAt + 1; i < lines.size(); ++i) {
         const QByteArray& line = lines.at(i);
         if (line.isEmpty())
             break; // the answer ends with an empty line
-        const QList<QByteArray> f = splitCsvLine(line);
+        // Fields as views into the line: a row has over a hundred columns and we read a dozen, so nothing is
+        // copied until it is used. Quoted fields (rare) take the slow, exact path.
+        f.clear();
+        if (line.contains('"')) {
+            quotedFields = splitCsvLine(line);
+            for (const QByteArray& q : std::as_const(quotedFields))
+                f.append(QByteArrayView(q));
+        } else {
+            qsizetype start = 0;
+            for (;;) {
+                const qsizetype comma = line.indexOf(',', start);
+                if (comma < 0) {
+                    f.append(QByteArrayView(line.constData() + start, line.size() - start));
+                    break;
+                }
+                f.append(QByteArrayView(line.constData() + start, comma - start));
+                start = comma + 1;
+            }
+        }
         if (f.size() < needed)
             return R::failure(QStringLiteral("show stat, line %1: %2 fields where at least %3 are needed (truncated answer?)")
                                   .arg(i + 1)
                                   .arg(f.size())
                                   .arg(needed));
-        auto field = [&f](int c) { return c >= 0 && c < f.size() ? f.at(c) : QByteArray(); };
+        auto field = [&f](int c) { return c >= 0 && c < f.size() ? f[c] : QByteArrayView(); };
+        auto number = [&field](int c, qint64 fallback = 0) {
+            const QByteArrayView v = field(c);
+            if (v.isEmpty())
+                return fallback;
+            bool ok = false;
+            const qint64 n = v.toLongLong(&ok);
+            return ok ? n : fallback;
+        };
         StatRow r;
-        r.proxy = QString::fromUtf8(f.at(cPx));
-        r.name = QString::fromUtf8(f.at(cSv));
+        r.proxy = QString::fromUtf8(f[cPx]);
+        r.name = QString::fromUtf8(f[cSv]);
         bool typeOk = false;
-        const int type = f.at(cType).toInt(&typeOk);
+        const int type = f[cType].toInt(&typeOk);
         if (!typeOk || type < 0 || type > 3)
             return R::failure(QStringLiteral("show stat, line %1: type \"%2\" is not 0..3")
                                   .arg(i + 1)
-                                  .arg(QString::fromUtf8(f.at(cType))));
+                                  .arg(QString::fromUtf8(f[cType])));
         r.type = StatRow::Type(type);
-        r.status = QString::fromUtf8(f.at(cStatus));
-        r.weight = int(toInt(f.at(cWeight)));
-        r.userWeight = cUweight >= 0 && !field(cUweight).isEmpty() ? int(toInt(field(cUweight))) : -1;
-        r.backup = toInt(field(cBck)) == 1;
-        r.sessions = toInt(f.at(cScur));
-        r.sessionsTotal = toInt(field(cStot));
-        r.requestsTotal = toInt(field(cReq), -1);
-        r.responses4xx = toInt(field(c4xx));
-        r.responses5xx = toInt(field(c5xx));
-        r.deniedRequests = toInt(field(cDreq));
-        r.lastChange = toInt(field(cLastchg), -1);
+        r.status = QString::fromUtf8(f[cStatus]);
+        r.weight = int(number(cWeight));
+        r.userWeight = cUweight >= 0 && !field(cUweight).isEmpty() ? int(number(cUweight)) : -1;
+        r.backup = number(cBck) == 1;
+        r.sessions = number(cScur);
+        r.sessionsTotal = number(cStot);
+        r.requestsTotal = number(cReq, -1);
+        r.responses4xx = number(c4xx);
+        r.responses5xx = number(c5xx);
+        r.deniedRequests = number(cDreq);
+        r.lastChange = number(cLastchg, -1);
         r.checkStatus = QString::fromUtf8(field(cCheck));
         r.checkDescription = QString::fromUtf8(field(cCheckDesc));
         r.address = QString::fromUtf8(field(cAddr));
         r.algorithm = QString::fromUtf8(field(cAlgo));
-        rows.append(r);
+        rows.append(std::move(r));
     }
     return R::success(rows);
 }

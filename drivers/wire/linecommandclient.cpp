@@ -5,6 +5,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <sys/socket.h>
+
 namespace Fleetdeck::Wire {
 
 void LineCommandClient::run(const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback,
@@ -73,6 +75,12 @@ void LineCommandClient::start()
 void LineCommandClient::onConnected()
 {
     m_connected = true;
+    if (auto* tcp = qobject_cast<QTcpSocket*>(m_device)) {
+        // HAProxy writes a large answer a row at a time; without a low-water mark every row wakes the event
+        // loop (about 500 wake-ups per 500-server "show stat"). The peer closes when done, and that wakes us too.
+        const int lowWater = 64 * 1024;
+        ::setsockopt(int(tcp->socketDescriptor()), SOL_SOCKET, SO_RCVLOWAT, &lowWater, sizeof lowWater);
+    }
     m_timer->start(m_options.readTimeoutMs);
     m_device->write(m_command);
 }

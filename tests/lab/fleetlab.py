@@ -260,6 +260,9 @@ def _start_into(state, args):
                          "pollIntervalMs": args.poll_ms})
 
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
+    if args.prometheus:
+        start_prometheus(state, args.scrape_interval)
+        fleet["prometheus"] = state["prometheus"]["url"]
     state["fleet"] = os.path.join(root, "fleet.json")
     with open(state["fleet"], "w") as f:
         json.dump(fleet, f, indent=2)
@@ -279,6 +282,57 @@ def _start_into(state, args):
                 os.path.join(inst["dir"], "traffic.log")))
 
 
+PROMETHEUS_KEEP = ("haproxy_(frontend|backend)_(http_requests_total|http_responses_total|current_sessions)"
+                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions)")
+
+
+def prometheus_yml(targets, interval):
+    # Keep only what Fleetdeck charts (requests, 5xx responses, current sessions), so Prometheus and Fleetdeck
+    # hold the same series when they are compared.
+    lines = [
+        "global:",
+        f"  scrape_interval: {interval}",
+        f"  scrape_timeout: {interval}",
+        "scrape_configs:",
+        "  - job_name: haproxy",
+        "    metrics_path: /metrics",
+        "    static_configs:",
+        "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]",
+        "    metric_relabel_configs:",
+        "      - source_labels: [__name__]",
+        f"        regex: '{PROMETHEUS_KEEP}'",
+        "        action: keep",
+        "      - source_labels: [__name__, code]",
+        "        regex: 'haproxy_.+_http_responses_total;[1234o].*'",
+        "        action: drop",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def start_prometheus(state, interval):
+    root = os.path.join(state["dir"], "prometheus")
+    os.makedirs(root)
+    port = free_port()
+    config = os.path.join(root, "prometheus.yml")
+    targets = [f"{LOOPBACK}:{inst['statsPort']}" for inst in state["haproxy"]]
+    with open(config, "w") as f:
+        f.write(prometheus_yml(targets, interval))
+    pid = spawn(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={root}/data",
+                 f"--web.listen-address={LOOPBACK}:{port}", "--web.enable-lifecycle", "--log.level=warn"],
+                os.path.join(root, "prometheus.log"))
+    state["prometheus"] = {"pid": pid, "port": port, "url": f"http://{LOOPBACK}:{port}", "config": config}
+    deadline = time.monotonic() + 20
+    import urllib.request
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/-/ready", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"Prometheus did not become ready on {LOOPBACK}:{port}")
+
+
 def write_state(path, state):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -296,7 +350,7 @@ def stop_state(state, keep=False):
         stop_pid(state["watchdog"], 1)
     stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
     stop_pids([inst.get("pid") for inst in state.get("haproxy", [])])
-    stop_pid(state.get("nginx", {}).get("pid"))
+    stop_pids([state.get("nginx", {}).get("pid"), state.get("prometheus", {}).get("pid")])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
         shutil.rmtree(root, ignore_errors=True)
@@ -325,6 +379,8 @@ def cmd_run(args):
         print(f"  {inst['name']}: runtime API tcp://{LOOPBACK}:{inst['adminPort']} and {inst['socket']},"
               f" frontend http://{LOOPBACK}:{inst['frontendPort']}/,"
               f" stats http://{LOOPBACK}:{inst['statsPort']}/stats", flush=True)
+    if "prometheus" in state:
+        print(f"  prometheus: {state['prometheus']['url']}", flush=True)
     stopping = {"flag": False}
 
     def on_signal(signum, _frame):
@@ -436,6 +492,8 @@ def main():
         sp.add_argument("--check-inter-ms", type=int, default=1000, help="health check interval")
         sp.add_argument("--poll-ms", type=int, default=1000, help="poll interval written to the fleet file")
         sp.add_argument("--lifetime", type=int, default=3600, help="stop by itself after this many seconds")
+        sp.add_argument("--prometheus", action="store_true", help="also run Prometheus scraping every HAProxy")
+        sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
         sp.add_argument("--flap-seconds", type=int, default=0,
                         help="make one upstream fail its health checks every N seconds (0: never)")
 

@@ -1,0 +1,149 @@
+// ingest: the lab with 20 HAProxy instances of 10 backends x 50 servers (10,000 servers), polled at 1 s for 60 s
+// by Fleetdeck's real pipeline (driver, parse, store, models, and the main window, offscreen), while the lab's
+// Prometheus scrapes the same instances' /metrics at 1 s, keeping only what Fleetdeck charts. Both processes'
+// CPU seconds come from /proc.
+// scale: in the same run, Fleetdeck's share of one core, its peak RSS and the UI thread's event-loop lag.
+#include <cstdio>
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include "common.h"
+#include "eventlog.h"
+#include "fleetcontroller.h"
+#include "fleetfile.h"
+#include "fleetstore.h"
+#include "mainwindow.h"
+#include "metricstore.h"
+
+using namespace Fleetdeck;
+
+namespace {
+bool lab(const QStringList& args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p.start(QStringLiteral("python3"), QStringList { QStringLiteral(FLEETDECK_LAB_SCRIPT) } + args);
+    return p.waitForFinished(300000) && p.exitCode() == 0;
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const int seconds = argc > 1 ? QByteArray(argv[1]).toInt() : 60;
+    const int instances = argc > 2 ? QByteArray(argv[2]).toInt() : 20;
+
+    QTemporaryDir tmp;
+    const QString state = tmp.filePath(QStringLiteral("lab.json"));
+    std::printf("starting the lab: %d HAProxy x 10 backends x 50 servers, and Prometheus (scrape 1 s)\n", instances);
+    QElapsedTimer startup;
+    startup.start();
+    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state, QStringLiteral("--haproxy"), QString::number(instances),
+               QStringLiteral("--backends"), QStringLiteral("10"), QStringLiteral("--servers"), QStringLiteral("50"),
+               QStringLiteral("--traffic-seconds"), QStringLiteral("0"), QStringLiteral("--check-inter-ms"),
+               QStringLiteral("30000"), QStringLiteral("--prometheus"), QStringLiteral("--scrape-interval"),
+               QStringLiteral("1s"), QStringLiteral("--lifetime"), QString::number(seconds + 300) })) {
+        std::fprintf(stderr, "the lab did not start\n");
+        return 1;
+    }
+    std::printf("lab up in %.1f s\n", double(startup.elapsed()) / 1000);
+    QFile stateFile(state);
+    stateFile.open(QIODevice::ReadOnly);
+    const QJsonObject root = QJsonDocument::fromJson(stateFile.readAll()).object();
+    const qint64 prometheusPid = root.value(QLatin1String("prometheus")).toObject().value(QLatin1String("pid")).toInteger();
+    QFile fleetFile(root.value(QLatin1String("fleet")).toString());
+    fleetFile.open(QIODevice::ReadOnly);
+    const auto fleet = parseFleetFile(fleetFile.readAll());
+    if (!fleet || prometheusPid <= 0) {
+        std::fprintf(stderr, "no fleet file or no Prometheus in the lab state\n");
+        lab({ QStringLiteral("stop"), QStringLiteral("--state"), state });
+        return 1;
+    }
+
+    FleetStore store;
+    MetricStore metrics;
+    EventLog events;
+    FleetController controller(&store, &metrics);
+    controller.setEventLog(&events);
+    MainWindow window(&store, &metrics, &events, &controller);
+    window.setLayoutSaved(false);
+    if (!qEnvironmentVariableIsSet("BENCH_NO_WINDOW"))
+        window.show();
+    for (const GatewayConfig& c : fleet.value().gateways)
+        controller.addGateway(c);
+
+    // Warm up until every gateway has answered twice (rates need two totals), then measure.
+    QElapsedTimer warm;
+    warm.start();
+    while (warm.elapsed() < 30000) {
+        QApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        bool all = store.gatewayCount() == fleet.value().gateways.size();
+        for (int i = 0; all && i < store.gatewayCount(); ++i)
+            all = store.entry(i).snapshot.has_value();
+        if (all && warm.elapsed() > 5000)
+            break;
+    }
+    int servers = 0;
+    for (int i = 0; i < store.gatewayCount(); ++i) {
+        if (store.entry(i).snapshot) {
+            for (const auto& b : store.entry(i).snapshot->backends)
+                servers += int(b.servers.size());
+        }
+    }
+
+    // The event-loop lag: a 100 ms timer that notes how late each tick is.
+    QList<double> lags;
+    QElapsedTimer tick;
+    tick.start();
+    qint64 expected = 100;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        const qint64 now = tick.elapsed();
+        lags.append(double(qMax<qint64>(0, now - expected)));
+        expected = now + 100;
+    });
+
+    const double selfBefore = Bench::cpuSeconds();
+    const double promBefore = Bench::cpuSeconds(prometheusPid);
+    QElapsedTimer wall;
+    wall.start();
+    tick.restart();
+    probe.start(100);
+    QTimer stop;
+    stop.setSingleShot(true);
+    QObject::connect(&stop, &QTimer::timeout, &app, &QApplication::quit);
+    stop.start(seconds * 1000);
+    QApplication::exec();
+    probe.stop();
+    const double wallSeconds = double(wall.elapsed()) / 1000;
+    const double selfCpu = Bench::cpuSeconds() - selfBefore;
+    const double promCpu = Bench::cpuSeconds(prometheusPid) - promBefore;
+
+    int up = 0;
+    for (int i = 0; i < store.gatewayCount(); ++i)
+        up += store.entry(i).status.connection == Connection::Up ? 1 : 0;
+    lab({ QStringLiteral("stop"), QStringLiteral("--state"), state });
+
+    std::printf("polled %d gateways (%d servers, %lld series) for %.1f s; %d up at the end\n", store.gatewayCount(),
+                servers, static_cast<long long>(metrics.seriesCount()), wallSeconds, up);
+    std::printf("fleetdeck: %.2f CPU s (%.1f %% of one core); prometheus: %.2f CPU s (%.1f %% of one core)\n", selfCpu,
+                100 * selfCpu / wallSeconds, promCpu, 100 * promCpu / wallSeconds);
+    std::printf("fleetdeck peak RSS %.1f MB; event-loop lag p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d ticks\n",
+                double(Bench::peakRssBytes()) / 1e6, Bench::median(lags), Bench::percentile(lags, 0.99),
+                Bench::percentile(lags, 1.0), int(lags.size()));
+    std::printf("ingest_cpu_s=%.2f prometheus_cpu_s=%.2f ingest_cpu_ratio_vs_prometheus=%.3f scale_series=%lld "
+                "scale_cpu_share=%.3f scale_peak_rss_mb=%.1f scale_lag_p99_ms=%.1f\n",
+                selfCpu, promCpu, promCpu > 0 ? selfCpu / promCpu : -1.0, static_cast<long long>(metrics.seriesCount()),
+                selfCpu / wallSeconds, double(Bench::peakRssBytes()) / 1e6, Bench::percentile(lags, 0.99));
+    return 0;
+}
