@@ -57,8 +57,12 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
     m_tree->setUniformRowHeights(true);
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(FleetTreeModel::NameColumn, QHeaderView::Stretch);
-    m_tree->header()->setSectionResizeMode(FleetTreeModel::StateColumn, QHeaderView::ResizeToContents);
-    m_tree->header()->setSectionResizeMode(FleetTreeModel::RateColumn, QHeaderView::ResizeToContents);
+    // Fixed widths: ResizeToContents re-measures every visible row's text on every change (measured: the largest
+    // UI cost with 20 gateways polled each second).
+    m_tree->header()->setSectionResizeMode(FleetTreeModel::StateColumn, QHeaderView::Fixed);
+    m_tree->header()->setSectionResizeMode(FleetTreeModel::RateColumn, QHeaderView::Fixed);
+    m_tree->header()->resizeSection(FleetTreeModel::StateColumn, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("unreachable")) + 12);
+    m_tree->header()->resizeSection(FleetTreeModel::RateColumn, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("00000.0")) + 12);
     // Selection, not the current index: a tree that merely gets the focus must not narrow the view.
     connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onTreeSelection);
     // A gateway's backends show as soon as its first snapshot arrives.
