@@ -367,9 +367,13 @@ void FleetController::recordTransitions(const QString& name, const GatewaySnapsh
 {
     if (!m_events)
         return;
-    for (const BackendSnapshot& b : after.backends) {
-        for (const ServerSnapshot& s : b.servers) {
-            const ServerSnapshot* old = before.server(b.name, s.name);
+    // Same shape (the usual case): compare position by position instead of looking each server up by name.
+    const bool sameShape = before.sameShape(after);
+    for (qsizetype bi = 0; bi < after.backends.size(); ++bi) {
+        const BackendSnapshot& b = after.backends.at(bi);
+        for (qsizetype si = 0; si < b.servers.size(); ++si) {
+            const ServerSnapshot& s = b.servers.at(si);
+            const ServerSnapshot* old = sameShape ? &before.backends.at(bi).servers.at(si) : before.server(b.name, s.name);
             if (!old)
                 continue;
             const QString object = b.name + QLatin1Char('/') + s.name;
