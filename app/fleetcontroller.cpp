@@ -1,5 +1,6 @@
 #include "fleetcontroller.h"
 
+#include <algorithm>
 #include <memory>
 
 #include <QDateTime>
@@ -7,6 +8,8 @@
 
 #include "driver.h"
 #include "eventlog.h"
+#include "historycache.h"
+#include "wire/prometheusapi.h"
 #include "fleetstore.h"
 #include "metricstore.h"
 #include "serieskeys.h"
@@ -406,6 +409,85 @@ void FleetController::recordReport(const ActionReport& report)
                                    o.action.target.backend + QLatin1Char('/') + o.action.target.server,
                                    what + QStringLiteral(": ") + (o.ok ? tr("done and verified") : o.message), !o.ok });
     }
+}
+
+} // namespace Fleetdeck
+
+namespace Fleetdeck {
+
+void FleetController::setPrometheus(const QUrl& url, HistoryCache* cache)
+{
+    delete m_prometheus;
+    m_prometheus = url.isEmpty() ? nullptr : new Wire::PrometheusClient(url, this);
+    m_history = cache;
+}
+
+QString FleetController::promqlFor(const QString& seriesKey, qint64 stepMs) const
+{
+    const qsizetype hash = seriesKey.lastIndexOf(QLatin1Char('#'));
+    if (hash < 0)
+        return {};
+    const QStringList parts = seriesKey.left(hash).split(QLatin1Char('/'));
+    const QString metric = seriesKey.mid(hash + 1);
+    const int index = m_store->indexOf(parts.first());
+    if (index < 0 || parts.size() > 3)
+        return {};
+    // The gateway's series in Prometheus carry its /metrics endpoint as their instance label.
+    const QUrl metrics = m_store->entry(index).config.metrics;
+    if (metrics.isEmpty())
+        return {};
+    const QString instance = QStringLiteral("%1:%2").arg(metrics.host()).arg(metrics.port(80));
+    auto quoted = [](QString v) { return v.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\"")); };
+    QString selector = QStringLiteral("instance=\"%1\"").arg(quoted(instance));
+    QString level = QStringLiteral("frontend");
+    if (parts.size() >= 2) {
+        level = parts.size() == 2 ? QStringLiteral("backend") : QStringLiteral("server");
+        selector += QStringLiteral(",proxy=\"%1\"").arg(quoted(parts.at(1)));
+    }
+    if (parts.size() == 3)
+        selector += QStringLiteral(",server=\"%1\"").arg(quoted(parts.at(2)));
+    // The rate window spans at least two scrapes.
+    const QString window = QStringLiteral("%1s").arg(qMax<qint64>(10, 2 * stepMs / 1000));
+    if (metric == QLatin1String("req")) {
+        if (level == QLatin1String("server"))
+            return {}; // HAProxy 2.6 exports no per-server request counter; local history only
+        return QStringLiteral("sum(rate(haproxy_%1_http_requests_total{%2}[%3]))").arg(level, selector, window);
+    }
+    if (metric == QLatin1String("5xx"))
+        return QStringLiteral("sum(rate(haproxy_%1_http_responses_total{%2,code=\"5xx\"}[%3]))").arg(level, selector, window);
+    if (metric == QLatin1String("scur"))
+        return QStringLiteral("sum(haproxy_%1_current_sessions{%2})").arg(level, selector);
+    return {};
+}
+
+void FleetController::requestHistory(const QString& seriesKey, qint64 fromMs, qint64 toMs, int points)
+{
+    auto* client = qobject_cast<Wire::PrometheusClient*>(m_prometheus);
+    if (!client || !m_history || toMs <= fromMs)
+        return;
+    const qint64 step = qMax<qint64>(1000, (toMs - fromMs) / qMax(1, points));
+    const QString promql = promqlFor(seriesKey, step);
+    if (promql.isEmpty())
+        return;
+    m_history->markRequested(seriesKey, fromMs, toMs);
+    QPointer<HistoryCache> cache = m_history;
+    client->queryRange(promql, fromMs, toMs, step, [cache, seriesKey, fromMs, toMs](Result<QList<Wire::RangeSeries>> result) {
+        if (!cache)
+            return;
+        if (!result) {
+            cache->setError(result.error());
+            return;
+        }
+        QVector<MetricStore::Bucket> buckets;
+        for (const Wire::RangeSeries& series : result.value()) {
+            for (const auto& [t, v] : series.points) {
+                const float f = float(v);
+                buckets.append(MetricStore::Bucket { t, f, f, f });
+            }
+        }
+        std::sort(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) { return a.timeMs < b.timeMs; });
+        cache->store(seriesKey, fromMs, toMs, buckets);
+    });
 }
 
 } // namespace Fleetdeck

@@ -16,6 +16,7 @@ class QTimer;
 namespace Fleetdeck {
 
 class EventLog;
+class HistoryCache;
 class FleetStore;
 class MetricStore;
 namespace Drivers {
@@ -38,6 +39,12 @@ public:
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
     void refreshNow() override;
+    void requestHistory(const QString& seriesKey, qint64 fromMs, qint64 toMs, int points) override;
+
+    // The fleet's Prometheus, for history older than the local store, and where its answers go.
+    void setPrometheus(const QUrl& url, HistoryCache* cache);
+    // The PromQL that reads a series key's history, or empty when Prometheus has no such series.
+    QString promqlFor(const QString& seriesKey, qint64 stepMs) const;
 
     // Where transitions, lost and found gateways and Fleetdeck's own changes are recorded (optional).
     void setEventLog(EventLog* events) { m_events = events; }
@@ -77,6 +84,8 @@ private:
     FleetStore* m_store;
     MetricStore* m_metrics;
     EventLog* m_events = nullptr;
+    HistoryCache* m_history = nullptr;
+    QObject* m_prometheus = nullptr; // Wire::PrometheusClient, kept out of this header
     QHash<QString, Gateway> m_gateways;
     quint64 m_nextActionId = 1;
     int m_maxBackoffMs = 30000;

@@ -10,6 +10,7 @@
 
 #include "commandline.h"
 #include "eventlog.h"
+#include "historycache.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -36,6 +37,7 @@ int main(int argc, char* argv[])
     }
 
     QList<GatewayConfig> gateways;
+    QUrl prometheus;
     const bool fromFile = !options.fleetFile.isEmpty();
     if (fromFile) {
         QFile file(options.fleetFile);
@@ -50,6 +52,7 @@ int main(int argc, char* argv[])
             return 2;
         }
         gateways = fleet.value().gateways;
+        prometheus = fleet.value().prometheus;
     } else {
         gateways = Settings::loadFleet();
     }
@@ -60,6 +63,11 @@ int main(int argc, char* argv[])
     FleetController controller(&store, &metrics);
     controller.setEventLog(&events);
     MainWindow window(&store, &metrics, &events, &controller);
+    HistoryCache history;
+    if (!prometheus.isEmpty()) {
+        controller.setPrometheus(prometheus, &history);
+        window.setHistory(&history);
+    }
     if (fromFile)
         window.setWindowTitle(QStringLiteral("Fleetdeck — %1").arg(QFileInfo(options.fleetFile).fileName()));
     else // the fleet built in the app is remembered; a fleet file is not copied into the settings

@@ -26,6 +26,15 @@ public:
     virtual void addGateway(const GatewayConfig& config) = 0;
     virtual void removeGateway(const QString& name) = 0;
     virtual void refreshNow() = 0;
+    // Asks the fleet's Prometheus (if any) for a series' history over [fromMs, toMs] in about `points` steps;
+    // the answer goes to the HistoryCache. Does nothing when there is no Prometheus or no mapping for the key.
+    virtual void requestHistory(const QString& seriesKey, qint64 fromMs, qint64 toMs, int points)
+    {
+        Q_UNUSED(seriesKey)
+        Q_UNUSED(fromMs)
+        Q_UNUSED(toMs)
+        Q_UNUSED(points)
+    }
 
 Q_SIGNALS:
     void actionStarted(quint64 id, const QString& description);

@@ -62,6 +62,10 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
 
     FleetFile fleet;
     fleet.name = root.value(QLatin1String("name")).toString();
+    fleet.prometheus = QUrl(root.value(QLatin1String("prometheus")).toString());
+    if (!fleet.prometheus.isEmpty() && (!fleet.prometheus.isValid() || !fleet.prometheus.scheme().startsWith(QLatin1String("http"))))
+        return Result<FleetFile>::failure(
+            QStringLiteral("prometheus: \"%1\" is not an http(s) URL").arg(fleet.prometheus.toString()));
     QSet<QString> names;
     const QJsonArray list = root.value(QLatin1String("gateways")).toArray();
     for (qsizetype i = 0; i < list.size(); ++i) {
@@ -101,6 +105,8 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
     QJsonObject root;
     root.insert(QLatin1String("name"), fleet.name);
     root.insert(QLatin1String("gateways"), list);
+    if (!fleet.prometheus.isEmpty())
+        root.insert(QLatin1String("prometheus"), fleet.prometheus.toString());
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

@@ -14,6 +14,7 @@ struct FleetFile
 {
     QString name;
     QList<GatewayConfig> gateways;
+    QUrl prometheus; // optional: where history older than the local store is read
 };
 
 Result<FleetFile> parseFleetFile(const QByteArray& json);

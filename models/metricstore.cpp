@@ -63,6 +63,7 @@ struct MetricStore::Series
     qint64 lastTotalMs = 0;
     float latest = kNaN;
     qint64 newestMs = 0;
+    qint64 firstMs = 0;
 };
 
 QList<MetricStore::Tier> MetricStore::defaultTiers()
@@ -141,6 +142,8 @@ void MetricStore::append(Series& s, qint64 timeMs, float value, bool gap)
     }
     s.latest = gap ? kNaN : value;
     s.newestMs = qMax(s.newestMs, timeMs);
+    if (s.firstMs == 0)
+        s.firstMs = timeMs;
 }
 
 MetricStore::Handle MetricStore::handle(const QString& key)
@@ -234,6 +237,18 @@ qint64 MetricStore::newestTimeMs(const QString& key) const
 {
     const auto it = m_series.constFind(key);
     return it == m_series.cend() ? 0 : (*it)->newestMs;
+}
+
+qint64 MetricStore::oldestTimeMs(const QString& key) const
+{
+    const auto it = m_series.constFind(key);
+    if (it == m_series.cend())
+        return 0;
+    // What the coarsest ring still holds, or the first sample if that is younger.
+    const Series& s = **it;
+    const Tier& last = m_tiers.last();
+    const qint64 ringStart = s.newestMs - qint64(last.buckets) * last.stepMs;
+    return qMax(s.firstMs, ringStart);
 }
 
 bool MetricStore::contains(const QString& key) const

@@ -67,6 +67,8 @@ public:
     // The newest value, or NaN when there is none or the newest is a gap.
     double latest(const QString& key) const;
     qint64 newestTimeMs(const QString& key) const;
+    // The time of the first sample the store took for key (0: none); older windows need another source.
+    qint64 oldestTimeMs(const QString& key) const;
 
     bool contains(const QString& key) const;
     QStringList keys() const;

@@ -102,6 +102,11 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::setHistory(const HistoryCache* history)
+{
+    m_page->setHistory(m_fleet, history);
+}
+
 QAction* MainWindow::addAction(const QString& id, const QString& text, const QKeySequence& shortcut, const QString& tip)
 {
     auto* a = new QAction(text, this);

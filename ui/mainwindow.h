@@ -10,6 +10,7 @@ class QLabel;
 namespace Fleetdeck {
 
 class EventLog;
+class HistoryCache;
 class EventFilterProxy;
 class FleetActions;
 class FleetStore;
@@ -34,6 +35,8 @@ public:
     // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.
     QAction* action(const QString& id) const { return m_actions.value(id); }
     PoolPage* poolPage() const { return m_page; }
+    // History older than the local store, read from the fleet's Prometheus through FleetActions.
+    void setHistory(const HistoryCache* history);
     // Off for one-shot runs such as --screenshot, which must not overwrite the operator's layout.
     void setLayoutSaved(bool saved) { m_saveLayout = saved; }
 

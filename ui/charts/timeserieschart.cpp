@@ -15,6 +15,7 @@
 #include <QToolTip>
 
 #include "eventlog.h"
+#include "historycache.h"
 #include "metricstore.h"
 
 // Why not Qt Charts: QLineSeries strokes a hover shape for every line on every update (QPainterPathStroker), which
@@ -122,7 +123,8 @@ void TimeSeriesChart::setEvents(const QList<FleetEvent>& events)
     update();
 }
 
-void TimeSeriesChart::refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory)
+void TimeSeriesChart::refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory,
+                              const HistoryCache* history)
 {
     const qint64 fromMs = endMs - windowMs;
     const QRect plot = d->plotRect(rect(), fontMetrics());
@@ -131,7 +133,16 @@ void TimeSeriesChart::refresh(const MetricStore& store, qint64 endMs, qint64 win
     double maxValue = 0.0;
     qint64 earliestMs = endMs;
     for (qsizetype i = 0; i < d->lines.size(); ++i) {
-        const auto buckets = store.range(d->lines.at(i).key, fromMs, endMs, columns * 4);
+        const QString& key = d->lines.at(i).key;
+        auto buckets = store.range(key, fromMs, endMs, columns * 4);
+        if (history) {
+            const qint64 oldest = store.oldestTimeMs(key);
+            if (oldest == 0 || fromMs < oldest) {
+                auto older = history->range(key, fromMs, oldest == 0 ? endMs : oldest - 1);
+                if (!older.isEmpty())
+                    buckets = older + buckets;
+            }
+        }
         const auto decimated = decimateToPixels(buckets, fromMs, endMs, columns);
         QVector<QPointF>& pts = d->points[i];
         pts.resize(decimated.size());

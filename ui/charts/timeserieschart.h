@@ -8,6 +8,7 @@
 
 namespace Fleetdeck {
 
+class HistoryCache;
 class MetricStore;
 struct FleetEvent;
 
@@ -31,7 +32,9 @@ public:
     void setLines(const QList<Line>& lines);
     QList<Line> lines() const;
     // Redraws [endMs - windowMs, endMs] from the store: decimated to the pixel width, one replace() per line.
-    void refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory);
+    // Older than the store holds, buckets come from history (read from Prometheus) when it is given.
+    void refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory,
+                 const HistoryCache* history = nullptr);
     // Events drawn as markers along the top of the plot.
     void setEvents(const QList<FleetEvent>& events);
 

@@ -22,6 +22,8 @@
 
 #include "charts/timeserieschart.h"
 #include "eventlog.h"
+#include "fleetactions.h"
+#include "historycache.h"
 #include "fleetstore.h"
 #include "metricstore.h"
 #include "serieskeys.h"
@@ -263,8 +265,33 @@ void PoolPage::refreshCharts()
 {
     m_dirty = false;
     const qint64 end = m_paused ? m_endMs : QDateTime::currentMSecsSinceEpoch();
+    requestMissingHistory(end - m_windowMs, end);
     for (TimeSeriesChart* c : std::as_const(m_charts))
-        c->refresh(*m_metrics, end, m_windowMs, !m_paused);
+        c->refresh(*m_metrics, end, m_windowMs, !m_paused && !m_history, m_history);
+}
+
+void PoolPage::setHistory(FleetActions* fleet, const HistoryCache* history)
+{
+    m_fleet = fleet;
+    m_history = history;
+    if (m_history)
+        connect(m_history, &HistoryCache::historyArrived, this, [this] { m_dirty = true; });
+}
+
+void PoolPage::requestMissingHistory(qint64 fromMs, qint64 toMs)
+{
+    if (!m_fleet || !m_history)
+        return;
+    for (TimeSeriesChart* c : std::as_const(m_charts)) {
+        for (const TimeSeriesChart::Line& line : c->lines()) {
+            const qint64 oldest = m_metrics->oldestTimeMs(line.key);
+            const qint64 until = oldest == 0 ? toMs : qMin(toMs, oldest);
+            // Only what the local store does not hold, and only once per window.
+            if (until - fromMs < 5000 || m_history->covers(line.key, fromMs, until))
+                continue;
+            m_fleet->requestHistory(line.key, fromMs, until, qMax(100, c->width()));
+        }
+    }
 }
 
 void PoolPage::updateEvents()

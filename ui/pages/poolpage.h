@@ -16,6 +16,8 @@ class QToolButton;
 namespace Fleetdeck {
 
 class EventLog;
+class FleetActions;
+class HistoryCache;
 class FleetStore;
 class MetricStore;
 class TimeSeriesChart;
@@ -48,6 +50,8 @@ public:
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     void showTime(qint64 timeMs);
+    // Where history older than the local store comes from (optional).
+    void setHistory(FleetActions* fleet, const HistoryCache* history);
 
 Q_SIGNALS:
     void selectionChanged();
@@ -56,10 +60,13 @@ private:
     void updateChartLines();
     void updateEvents();
     void exportChart(TimeSeriesChart* chart, bool csv);
+    void requestMissingHistory(qint64 fromMs, qint64 toMs);
 
     const FleetStore* m_store;
     const MetricStore* m_metrics;
     const EventLog* m_events;
+    FleetActions* m_fleet = nullptr;
+    const HistoryCache* m_history = nullptr;
     UpstreamFilterProxy* m_proxy;
     QLineEdit* m_search;
     QComboBox* m_window;

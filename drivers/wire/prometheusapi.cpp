@@ -1,0 +1,94 @@
+#include "prometheusapi.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QUrlQuery>
+
+namespace Fleetdeck::Wire {
+
+Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
+{
+    using R = Result<QList<RangeSeries>>;
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        return R::failure(QStringLiteral("not a Prometheus API answer (%1): \"%2\"")
+                              .arg(error.errorString(), QString::fromUtf8(json.left(120))));
+    const QJsonObject root = doc.object();
+    const QString status = root.value(QLatin1String("status")).toString();
+    if (status == QLatin1String("error"))
+        return R::failure(QStringLiteral("Prometheus answered %1: %2")
+                              .arg(root.value(QLatin1String("errorType")).toString(),
+                                   root.value(QLatin1String("error")).toString()));
+    if (status != QLatin1String("success"))
+        return R::failure(QStringLiteral("Prometheus answer without a status"));
+    const QJsonObject data = root.value(QLatin1String("data")).toObject();
+    if (data.value(QLatin1String("resultType")).toString() != QLatin1String("matrix"))
+        return R::failure(QStringLiteral("expected a matrix, got \"%1\"").arg(data.value(QLatin1String("resultType")).toString()));
+    QList<RangeSeries> out;
+    const QJsonArray result = data.value(QLatin1String("result")).toArray();
+    for (const auto& item : result) {
+        const QJsonObject o = item.toObject();
+        RangeSeries s;
+        const QJsonObject metric = o.value(QLatin1String("metric")).toObject();
+        for (auto it = metric.begin(); it != metric.end(); ++it)
+            s.labels.append({ it.key(), it.value().toString() });
+        const QJsonArray values = o.value(QLatin1String("values")).toArray();
+        s.points.reserve(values.size());
+        for (const auto& v : values) {
+            const QJsonArray pair = v.toArray();
+            if (pair.size() != 2)
+                return R::failure(QStringLiteral("a point is not a [time, value] pair"));
+            bool ok = false;
+            const double value = pair.at(1).toString().toDouble(&ok);
+            if (!ok && pair.at(1).toString() != QLatin1String("NaN"))
+                return R::failure(QStringLiteral("value \"%1\" is not a number").arg(pair.at(1).toString()));
+            s.points.append({ qint64(pair.at(0).toDouble() * 1000.0), ok ? value : qQNaN() });
+        }
+        out.append(s);
+    }
+    return R::success(out);
+}
+
+PrometheusClient::PrometheusClient(const QUrl& base, QObject* parent)
+    : QObject(parent)
+    , m_base(base)
+    , m_network(new QNetworkAccessManager(this))
+{
+}
+
+void PrometheusClient::queryRange(const QString& promql, qint64 fromMs, qint64 toMs, qint64 stepMs, Callback callback)
+{
+    QUrl url = m_base;
+    url.setPath(url.path() + QLatin1String("/api/v1/query_range"));
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("query"), promql);
+    query.addQueryItem(QStringLiteral("start"), QString::number(double(fromMs) / 1000.0, 'f', 3));
+    query.addQueryItem(QStringLiteral("end"), QString::number(double(toMs) / 1000.0, 'f', 3));
+    query.addQueryItem(QStringLiteral("step"), QString::number(double(qMax<qint64>(stepMs, 1000)) / 1000.0, 'f', 3));
+    url.setQuery(query);
+    QNetworkRequest request(url);
+    request.setTransferTimeout(m_timeoutMs);
+    QNetworkReply* reply = m_network->get(request);
+    connect(reply, &QNetworkReply::finished, this, [reply, callback = std::move(callback), base = m_base] {
+        reply->deleteLater();
+        const QByteArray body = reply->read(64 * 1024 * 1024);
+        if (reply->error() != QNetworkReply::NoError && body.isEmpty()) {
+            callback(Result<QList<RangeSeries>>::failure(
+                QStringLiteral("Prometheus %1: %2").arg(base.toString(), reply->errorString())));
+            return;
+        }
+        // A 400 still carries Prometheus' own explanation in its JSON.
+        auto parsed = parseQueryRange(body);
+        if (!parsed)
+            callback(Result<QList<RangeSeries>>::failure(QStringLiteral("Prometheus %1: %2").arg(base.toString(), parsed.error())));
+        else
+            callback(std::move(parsed));
+    });
+}
+
+} // namespace Fleetdeck::Wire

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <functional>
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QUrl>
+#include <QVector>
+
+#include "result.h"
+
+class QNetworkAccessManager;
+
+namespace Fleetdeck::Wire {
+
+// One series of a Prometheus range query: its labels and (time ms, value) points.
+struct RangeSeries
+{
+    QList<QPair<QString, QString>> labels;
+    QVector<QPair<qint64, double>> points;
+};
+
+// Parses the JSON of /api/v1/query_range (a "matrix"); Prometheus' own error comes back as the error text.
+Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json);
+
+// Reads history from a Prometheus server over its HTTP API, asynchronously, with a timeout.
+class PrometheusClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PrometheusClient)
+
+public:
+    using Callback = std::function<void(Result<QList<RangeSeries>>)>;
+    explicit PrometheusClient(const QUrl& base, QObject* parent = nullptr);
+
+    const QUrl& base() const { return m_base; }
+    void setTimeoutMs(int ms) { m_timeoutMs = ms; }
+    void queryRange(const QString& promql, qint64 fromMs, qint64 toMs, qint64 stepMs, Callback callback);
+
+private:
+    QUrl m_base;
+    QNetworkAccessManager* m_network;
+    int m_timeoutMs = 10000;
+};
+
+} // namespace Fleetdeck::Wire
