@@ -21,6 +21,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     const QCommandLineOption after(QStringLiteral("after"),
                                    QStringLiteral("With --screenshot: wait <seconds> before rendering (default 5)."),
                                    QStringLiteral("seconds"), QStringLiteral("5"));
+    const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on the <page>: servers (default) or overview."),
+                                  QStringLiteral("page"), QStringLiteral("servers"));
+    parser.addOption(page);
     parser.addOption(fleet);
     parser.addOption(screenshot);
     parser.addOption(after);
@@ -33,6 +36,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.screenshotAfterSeconds = parser.value(after).toDouble(&ok);
     if (!ok || out.screenshotAfterSeconds < 0 || out.screenshotAfterSeconds > 3600)
         out.error = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
+    out.page = parser.value(page);
+    if (out.page != QLatin1String("servers") && out.page != QLatin1String("overview"))
+        out.error = QStringLiteral("--page: \"%1\" is not servers or overview").arg(out.page);
     if (!parser.positionalArguments().isEmpty())
         out.error = QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first());
     return out;

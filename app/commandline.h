@@ -11,6 +11,7 @@ struct CommandLine
     QString fleetFile;
     QString screenshotFile;
     double screenshotAfterSeconds = 5.0;
+    QString page; // "servers" or "overview": the page to open on
     QString error; // non-empty: print it and exit with status 2
 
     // Handles --help and --version itself (prints and exits), like every Qt application.

@@ -1,6 +1,7 @@
 // Fleetdeck's composition root: parse the command line, build the stores, the controller and the window.
 #include <cstdio>
 
+#include <QAction>
 #include <QApplication>
 #include <QDir>
 #include <QFile>
@@ -76,6 +77,8 @@ int main(int argc, char* argv[])
         QObject::connect(&store, &FleetStore::gatewayRemoved, &store, [&store] { Settings::saveFleet(store.configs()); });
     for (const GatewayConfig& c : gateways)
         controller.addGateway(c);
+    if (options.page == QLatin1String("overview"))
+        window.action(QStringLiteral("view.overview"))->trigger();
     window.show();
 
     if (!options.screenshotFile.isEmpty()) {

@@ -15,6 +15,7 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
 #include <QTreeView>
@@ -28,6 +29,7 @@
 #include "fleettreemodel.h"
 #include "metricstore.h"
 #include "modelroles.h"
+#include "pages/overviewpage.h"
 #include "pages/poolpage.h"
 #include "upstreamfilterproxy.h"
 #include "upstreamtablemodel.h"
@@ -78,7 +80,14 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
     addDockWidget(Qt::LeftDockWidgetArea, dock);
 
     m_page = new PoolPage(store, metrics, events, m_proxy);
-    setCentralWidget(m_page);
+    m_overview = new OverviewPage(store, metrics);
+    connect(m_overview, &OverviewPage::gatewayActivated, this, &MainWindow::showGateway);
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("pageTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_page, tr("&Servers"));
+    m_tabs->addTab(m_overview, tr("&Overview"));
+    setCentralWidget(m_tabs);
 
     createActions();
     createTimelineDock();
@@ -101,6 +110,18 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::showGateway(const QString& name)
+{
+    for (int r = 0; r < m_treeModel->rowCount(); ++r) {
+        const QModelIndex index = m_treeModel->index(r, 0);
+        if (index.data(GatewayRole).toString() == name) {
+            m_tree->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            break;
+        }
+    }
+    m_tabs->setCurrentWidget(m_page);
+}
 
 void MainWindow::setHistory(const HistoryCache* history)
 {
@@ -135,6 +156,10 @@ void MainWindow::createActions()
     addAction(QStringLiteral("app.quit"), tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), tr("Quit Fleetdeck"));
     addAction(QStringLiteral("view.find"), tr("&Find servers"), QKeySequence(Qt::CTRL | Qt::Key_F),
               tr("Filter the server table"));
+    addAction(QStringLiteral("view.servers"), tr("&Servers page"), QKeySequence(Qt::CTRL | Qt::Key_1),
+              tr("Show the server table and charts"));
+    addAction(QStringLiteral("view.overview"), tr("&Overview page"), QKeySequence(Qt::CTRL | Qt::Key_2),
+              tr("Show one tile per gateway"));
     addAction(QStringLiteral("server.drain"), tr("&Drain"), QKeySequence(Qt::CTRL | Qt::Key_D),
               tr("Drain the selected servers: no new sessions, current ones finish"));
     addAction(QStringLiteral("server.ready"), tr("&Ready"), QKeySequence(Qt::CTRL | Qt::Key_R),
@@ -161,7 +186,12 @@ void MainWindow::createActions()
     });
     connect(action(QStringLiteral("fleet.refresh")), &QAction::triggered, m_fleet, &FleetActions::refreshNow);
     connect(action(QStringLiteral("app.quit")), &QAction::triggered, this, &QWidget::close);
-    connect(action(QStringLiteral("view.find")), &QAction::triggered, m_page, &PoolPage::focusSearch);
+    connect(action(QStringLiteral("view.find")), &QAction::triggered, this, [this] {
+        m_tabs->setCurrentWidget(m_page);
+        m_page->focusSearch();
+    });
+    connect(action(QStringLiteral("view.servers")), &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_page); });
+    connect(action(QStringLiteral("view.overview")), &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_overview); });
     connect(action(QStringLiteral("server.drain")), &QAction::triggered, this,
             [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Drain); });
     connect(action(QStringLiteral("server.ready")), &QAction::triggered, this,
@@ -239,6 +269,9 @@ void MainWindow::createMenusAndToolBar()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(action(QStringLiteral("view.find")));
     view->addAction(action(QStringLiteral("view.timeline")));
+    view->addSeparator();
+    view->addAction(action(QStringLiteral("view.servers")));
+    view->addAction(action(QStringLiteral("view.overview")));
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action(QStringLiteral("help.about")));
 

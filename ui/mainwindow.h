@@ -4,6 +4,7 @@
 #include <QMainWindow>
 
 class QAction;
+class QTabWidget;
 class QTreeView;
 class QLabel;
 
@@ -16,6 +17,7 @@ class FleetActions;
 class FleetStore;
 class FleetTreeModel;
 class MetricStore;
+class OverviewPage;
 class PoolPage;
 class UpstreamFilterProxy;
 class UpstreamTableModel;
@@ -35,6 +37,9 @@ public:
     // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.
     QAction* action(const QString& id) const { return m_actions.value(id); }
     PoolPage* poolPage() const { return m_page; }
+    OverviewPage* overviewPage() const { return m_overview; }
+    // Selects a gateway in the fleet tree and shows its servers.
+    void showGateway(const QString& name);
     // History older than the local store, read from the fleet's Prometheus through FleetActions.
     void setHistory(const HistoryCache* history);
     // Off for one-shot runs such as --screenshot, which must not overwrite the operator's layout.
@@ -67,6 +72,8 @@ private:
     UpstreamFilterProxy* m_proxy;
     QTreeView* m_tree;
     PoolPage* m_page;
+    OverviewPage* m_overview;
+    QTabWidget* m_tabs;
     QLabel* m_selectionLabel;
     QHash<QString, QAction*> m_actions;
     bool m_saveLayout = true;

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDateTime>
+#include <QTabWidget>
 #include <QToolButton>
 #include <QApplication>
 #include <QFile>
@@ -23,6 +24,7 @@
 #include "mainwindow.h"
 #include "metricstore.h"
 #include "modelroles.h"
+#include "pages/overviewpage.h"
 #include "pages/poolpage.h"
 #include "upstreamtablemodel.h"
 
@@ -202,6 +204,43 @@ private Q_SLOTS:
         window->action(QStringLiteral("server.ready"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+    }
+
+    void overviewTilesAndStackedPool()
+    {
+        OverviewPage* overview = window->overviewPage();
+        QVERIFY(overview);
+        QCOMPARE(overview->tileCount(), 2);
+        window->action(QStringLiteral("view.overview"))->trigger();
+        auto* tabs = window->findChild<QTabWidget*>(QStringLiteral("pageTabs"));
+        QCOMPARE(tabs->currentWidget(), overview);
+        GatewayTile* tile = overview->tile(1);
+        QCOMPARE(tile->gatewayName(), QStringLiteral("haproxy-2"));
+        QTRY_VERIFY_WITH_TIMEOUT(tile->summary().contains(QLatin1String("6/6 servers up")), 5000);
+        QVERIFY(tile->summary().contains(QLatin1String(" up ")));
+        QCOMPARE(tile->trouble(), GatewayTile::Trouble::None);
+        QVERIFY(!tile->grab().isNull());
+
+        // A click on the tile shows that gateway's servers.
+        QTest::mouseClick(tile, Qt::LeftButton);
+        QCOMPARE(tabs->currentWidget(), window->poolPage());
+        QTRY_COMPARE(table->model()->rowCount(), 6);
+
+        // Its backend's request chart stacks the backend's servers.
+        auto* tree = window->findChild<QTreeView*>(QStringLiteral("fleetTree"));
+        const QModelIndex gw2 = tree->model()->index(1, 0);
+        QModelIndex api;
+        for (int r = 0; r < tree->model()->rowCount(gw2); ++r) {
+            if (tree->model()->index(r, 0, gw2).data().toString() == QLatin1String("api"))
+                api = tree->model()->index(r, 0, gw2);
+        }
+        QVERIFY(api.isValid());
+        tree->selectionModel()->setCurrentIndex(api, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        auto* chart = window->findChild<TimeSeriesChart*>(QStringLiteral("requestChart"));
+        QVERIFY(chart->isStacked());
+        QCOMPARE(chart->lines().size(), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->maxValueShown() > 0, 5000);
+        tree->clearSelection();
     }
 
     void cleanupTestCase()

@@ -11,6 +11,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPolygonF>
 #include <QTextStream>
 #include <QToolTip>
 
@@ -67,6 +68,8 @@ struct TimeSeriesChart::Private
     qint64 toMs = 1;
     double yMax = 1;
     double yStep = 1;
+    bool stacked = false;
+    QList<QVector<double>> stackTops; // stacked mode: per line, the cumulative top per pixel column (NaN: none)
     bool dragging = false;
     int dragFrom = 0;
     int dragTo = 0;
@@ -112,6 +115,17 @@ void TimeSeriesChart::setLines(const QList<Line>& lines)
     update();
 }
 
+void TimeSeriesChart::setStacked(bool stacked)
+{
+    d->stacked = stacked;
+    update();
+}
+
+bool TimeSeriesChart::isStacked() const
+{
+    return d->stacked;
+}
+
 QList<TimeSeriesChart::Line> TimeSeriesChart::lines() const
 {
     return d->lines;
@@ -154,6 +168,36 @@ void TimeSeriesChart::refresh(const MetricStore& store, qint64 endMs, qint64 win
                 earliestMs = qMin(earliestMs, qint64(p.x));
             }
         }
+    }
+    d->stackTops.clear();
+    if (d->stacked && !d->lines.isEmpty()) {
+        // Per pixel column: each line's mean there, added on top of the lines before it.
+        const double msPerColumn = double(endMs - fromMs) / columns;
+        QVector<double> running(columns, 0.0);
+        for (qsizetype i = 0; i < d->points.size(); ++i) {
+            QVector<double> sum(columns, 0.0);
+            QVector<int> count(columns, 0);
+            for (const QPointF& pt : std::as_const(d->points.at(i))) {
+                if (std::isnan(pt.y()))
+                    continue;
+                const int c = int((pt.x() - double(fromMs)) / msPerColumn);
+                if (c >= 0 && c < columns) {
+                    sum[c] += pt.y();
+                    count[c] += 1;
+                }
+            }
+            QVector<double> top(columns, std::numeric_limits<double>::quiet_NaN());
+            for (int c = 0; c < columns; ++c) {
+                if (count.at(c) > 0) {
+                    running[c] += sum.at(c) / count.at(c);
+                    top[c] = running.at(c);
+                }
+            }
+            d->stackTops.append(top);
+        }
+        maxValue = 0;
+        for (double v : std::as_const(running))
+            maxValue = qMax(maxValue, v);
     }
     m_maxShown = maxValue;
     // Live, until the history fills the window, the axis spans the history (at least a minute), so a fresh
@@ -211,7 +255,31 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
     p.setClipRect(plot);
     QVector<QPointF> segment;
     QVector<QLine> spans;
-    for (qsizetype i = 0; i < d->points.size(); ++i) {
+    if (d->stacked && !d->stackTops.isEmpty()) {
+        // Bands from the bottom up: each between the previous line's top and its own.
+        const int columns = int(d->stackTops.first().size());
+        const double colWidth = double(plot.width()) / qMax(1, columns);
+        p.setRenderHint(QPainter::Antialiasing, true);
+        for (qsizetype i = d->stackTops.size() - 1; i >= 0; --i) {
+            QPolygonF band;
+            const QVector<double>& top = d->stackTops.at(i);
+            for (int c = 0; c < columns; ++c) {
+                if (!std::isnan(top.at(c)))
+                    band.append(QPointF(plot.left() + (c + 0.5) * colWidth, d->yToPixel(top.at(c), plot)));
+            }
+            if (band.size() < 2)
+                continue;
+            band.append(QPointF(band.last().x(), plot.bottom()));
+            band.append(QPointF(band.first().x(), plot.bottom()));
+            QColor fill = kPalette[i % 8];
+            fill.setAlpha(200);
+            p.setPen(QPen(kPalette[i % 8].darker(120), 0));
+            p.setBrush(fill);
+            p.drawPolygon(band);
+        }
+        p.setBrush(Qt::NoBrush);
+    }
+    for (qsizetype i = 0; i < d->points.size() && !d->stacked; ++i) {
         const QVector<QPointF>& pts = d->points.at(i);
         const bool dense = pts.size() > plot.width();
         p.setRenderHint(QPainter::Antialiasing, !dense);

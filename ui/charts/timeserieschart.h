@@ -30,6 +30,10 @@ public:
     ~TimeSeriesChart() override;
 
     void setLines(const QList<Line>& lines);
+    // Stacked: each line is drawn as a filled band on top of the ones before it (the pool's servers adding up to
+    // the pool's total), from each pixel column's mean.
+    void setStacked(bool stacked);
+    bool isStacked() const;
     QList<Line> lines() const;
     // Redraws [endMs - windowMs, endMs] from the store: decimated to the pixel width, one replace() per line.
     // Older than the store holds, buckets come from history (read from Prometheus) when it is given.

@@ -255,6 +255,8 @@ void PoolPage::updateChartLines()
         err.append({ label, SeriesKeys::errorRate(subject) });
         ses.append({ label, SeriesKeys::sessions(subject) });
     }
+    // A backend's servers add up to the backend: its request chart is stacked.
+    m_charts.at(0)->setStacked(selected.isEmpty() && !m_backend.isEmpty());
     m_charts.at(0)->setLines(req);
     m_charts.at(1)->setLines(err);
     m_charts.at(2)->setLines(ses);

@@ -1,0 +1,256 @@
+#include "overviewpage.h"
+
+#include <cmath>
+
+#include <QDateTime>
+#include <QGridLayout>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QScrollArea>
+#include <QTimer>
+
+#include "fleetstore.h"
+#include "metricstore.h"
+#include "serieskeys.h"
+
+namespace Fleetdeck {
+
+namespace {
+constexpr int kTileWidth = 270;
+constexpr int kTileHeight = 128;
+constexpr qint64 kSparkWindowMs = 5 * 60 * 1000;
+
+QColor troubleColour(GatewayTile::Trouble t)
+{
+    switch (t) {
+    case GatewayTile::Trouble::Critical:
+        return QColor(0xc0, 0x1c, 0x28);
+    case GatewayTile::Trouble::Warning:
+        return QColor(0xe6, 0x9f, 0x00);
+    case GatewayTile::Trouble::None:
+        break;
+    }
+    return QColor(0x1a, 0x7f, 0x37);
+}
+} // namespace
+
+OverviewPage::OverviewPage(const FleetStore* store, const MetricStore* metrics, QWidget* parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+{
+    setObjectName(QStringLiteral("overviewPage"));
+    m_grid = new QWidget;
+    m_layout = new QGridLayout(m_grid);
+    m_layout->setSpacing(8);
+    m_layout->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_scroll = new QScrollArea;
+    m_scroll->setWidget(m_grid);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_scroll);
+
+    connect(store, &FleetStore::gatewayAdded, this, &OverviewPage::rebuild);
+    connect(store, &FleetStore::gatewayRemoved, this, &OverviewPage::rebuild);
+    // Tiles repaint together once a second: only the visible ones do any work.
+    m_repaint = new QTimer(this);
+    m_repaint->setInterval(1000);
+    connect(m_repaint, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            m_grid->update();
+    });
+    m_repaint->start();
+    rebuild();
+}
+
+void OverviewPage::rebuild()
+{
+    qDeleteAll(m_tiles);
+    m_tiles.clear();
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        auto* tile = new GatewayTile(m_store, m_metrics, i, m_grid);
+        tile->setObjectName(QStringLiteral("tile_") + m_store->entry(i).config.name);
+        connect(tile, &GatewayTile::activated, this, &OverviewPage::gatewayActivated);
+        m_tiles.append(tile);
+    }
+    m_columns = 0;
+    relayout();
+}
+
+void OverviewPage::relayout()
+{
+    const int columns = qMax(1, (m_scroll->viewport()->width() - 8) / (kTileWidth + 8));
+    if (columns == m_columns)
+        return;
+    m_columns = columns;
+    for (GatewayTile* t : std::as_const(m_tiles))
+        m_layout->removeWidget(t);
+    for (int i = 0; i < m_tiles.size(); ++i)
+        m_layout->addWidget(m_tiles.at(i), i / columns, i % columns);
+}
+
+void OverviewPage::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    relayout();
+}
+
+GatewayTile::GatewayTile(const FleetStore* store, const MetricStore* metrics, int gateway, QWidget* parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+    , m_gateway(gateway)
+{
+    setFixedSize(kTileWidth, kTileHeight);
+    setCursor(Qt::PointingHandCursor);
+    setToolTip(tr("Click to see this gateway's servers"));
+}
+
+QSize GatewayTile::sizeHint() const
+{
+    return { kTileWidth, kTileHeight };
+}
+
+QString GatewayTile::gatewayName() const
+{
+    return m_gateway < m_store->gatewayCount() ? m_store->entry(m_gateway).config.name : QString();
+}
+
+GatewayTile::Trouble GatewayTile::trouble() const
+{
+    if (m_gateway >= m_store->gatewayCount())
+        return Trouble::None;
+    const FleetStore::Entry& e = m_store->entry(m_gateway);
+    if (e.status.connection == Connection::Unreachable)
+        return Trouble::Critical;
+    if (!e.snapshot)
+        return Trouble::None;
+    Trouble worst = Trouble::None;
+    for (const BackendSnapshot& b : e.snapshot->backends) {
+        if (b.servers.isEmpty())
+            continue;
+        const int up = b.serversUp();
+        if (up == 0)
+            return Trouble::Critical; // a pool with nothing left to serve
+        if (up < b.servers.size())
+            worst = Trouble::Warning;
+    }
+    const QString gw = SeriesKeys::subject(e.config.name);
+    const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
+    const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
+    if (!std::isnan(req) && !std::isnan(err) && req > 0 && err / req > 0.05)
+        return Trouble::Critical;
+    return worst;
+}
+
+QString GatewayTile::summary() const
+{
+    if (m_gateway >= m_store->gatewayCount())
+        return {};
+    const FleetStore::Entry& e = m_store->entry(m_gateway);
+    const QString gw = SeriesKeys::subject(e.config.name);
+    const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
+    const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
+    int up = 0, total = 0;
+    if (e.snapshot) {
+        for (const BackendSnapshot& b : e.snapshot->backends) {
+            up += b.serversUp();
+            total += int(b.servers.size());
+        }
+    }
+    QString state = label(e.status.connection);
+    if (e.status.connection == Connection::Unreachable && e.status.lastSeenMs > 0)
+        state += tr(" since %1").arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
+    const QString rate = std::isnan(req) ? QStringLiteral("–") : QString::number(req, 'f', req < 10 ? 1 : 0);
+    const QString share = (std::isnan(req) || std::isnan(err) || req <= 0) ? QStringLiteral("–")
+                                                                          : QString::number(100.0 * err / req, 'f', 1) + QLatin1Char('%');
+    return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up").arg(e.config.name, state, rate, share).arg(up).arg(total);
+}
+
+void GatewayTile::paintEvent(QPaintEvent*)
+{
+    if (m_gateway >= m_store->gatewayCount())
+        return;
+    const FleetStore::Entry& e = m_store->entry(m_gateway);
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QRectF box = QRectF(rect()).adjusted(1, 1, -1, -1);
+    const QColor colour = troubleColour(trouble());
+    p.setPen(QPen(colour, 2));
+    p.setBrush(palette().base());
+    p.drawRoundedRect(box, 6, 6);
+    p.fillRect(QRectF(box.left() + 1, box.top() + 6, 5, box.height() - 12), colour);
+
+    const QString gw = SeriesKeys::subject(e.config.name);
+    const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
+    const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
+    int up = 0, total = 0;
+    if (e.snapshot) {
+        for (const BackendSnapshot& b : e.snapshot->backends) {
+            up += b.serversUp();
+            total += int(b.servers.size());
+        }
+    }
+    QFont bold = font();
+    bold.setBold(true);
+    p.setFont(bold);
+    p.setPen(palette().text().color());
+    p.drawText(QRectF(14, 6, width() - 20, 20), Qt::AlignLeft | Qt::AlignVCenter, e.config.name);
+    p.setFont(font());
+    p.setPen(e.status.connection == Connection::Up ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
+    p.drawText(QRectF(14, 6, width() - 24, 20), Qt::AlignRight | Qt::AlignVCenter, label(e.status.connection));
+
+    QFont big = font();
+    big.setPointSizeF(font().pointSizeF() * 1.6);
+    p.setFont(big);
+    p.setPen(palette().text().color());
+    p.drawText(QRectF(14, 28, 120, 30), Qt::AlignLeft | Qt::AlignVCenter,
+               std::isnan(req) ? QStringLiteral("–") : QString::number(req, 'f', req < 10 ? 1 : 0));
+    p.setFont(font());
+    p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, tr("req/s"));
+    const double share = (std::isnan(req) || std::isnan(err) || req <= 0) ? 0 : 100.0 * err / req;
+    p.setPen(share > 1 ? QColor(0xc0, 0x1c, 0x28) : palette().text().color());
+    p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("5xx %1%").arg(share, 0, 'f', 1));
+    p.setPen(up < total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
+    p.drawText(QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(up).arg(total));
+
+    // Sparkline of the last five minutes of req/s, min/max per pixel.
+    const QRectF spark(14, 78, width() - 28, height() - 90);
+    p.setPen(QColor(0xdd, 0xdd, 0xdd));
+    p.drawLine(spark.bottomLeft(), spark.bottomRight());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto points = decimateToPixels(m_metrics->range(SeriesKeys::requestRate(gw), now - kSparkWindowMs, now, int(spark.width()) * 4),
+                                         now - kSparkWindowMs, now, int(spark.width()));
+    double top = 1;
+    for (const ChartPoint& pt : points)
+        top = std::isnan(pt.y) ? top : qMax(top, pt.y);
+    QPainterPath path;
+    bool open = false;
+    for (const ChartPoint& pt : points) {
+        if (std::isnan(pt.y)) {
+            open = false;
+            continue;
+        }
+        const QPointF at(spark.left() + (pt.x - double(now - kSparkWindowMs)) / double(kSparkWindowMs) * spark.width(),
+                         spark.bottom() - pt.y / (top * 1.1) * spark.height());
+        if (open)
+            path.lineTo(at);
+        else
+            path.moveTo(at);
+        open = true;
+    }
+    p.setPen(QPen(QColor(0x00, 0x72, 0xb2), 1.2));
+    p.setBrush(Qt::NoBrush);
+    p.drawPath(path);
+}
+
+void GatewayTile::mouseReleaseEvent(QMouseEvent* event)
+{
+    if (event->button() == Qt::LeftButton)
+        Q_EMIT activated(gatewayName());
+}
+
+} // namespace Fleetdeck

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QList>
+#include <QWidget>
+
+class QGridLayout;
+class QScrollArea;
+class QTimer;
+
+namespace Fleetdeck {
+
+class FleetStore;
+class GatewayTile;
+class MetricStore;
+
+// The fleet at a glance: one tile per gateway (req/s sparkline, 5xx share, servers up of total, colour for
+// trouble), in a scrolling grid that holds hundreds of gateways.
+class OverviewPage final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(OverviewPage)
+
+public:
+    OverviewPage(const FleetStore* store, const MetricStore* metrics, QWidget* parent = nullptr);
+
+    int tileCount() const { return int(m_tiles.size()); }
+    GatewayTile* tile(int index) const { return m_tiles.value(index); }
+
+Q_SIGNALS:
+    void gatewayActivated(const QString& name);
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    void rebuild();
+    void relayout();
+
+    const FleetStore* m_store;
+    const MetricStore* m_metrics;
+    QScrollArea* m_scroll;
+    QWidget* m_grid;
+    QGridLayout* m_layout;
+    QList<GatewayTile*> m_tiles;
+    QTimer* m_repaint;
+    int m_columns = 0;
+};
+
+// One gateway's tile. Paints straight from the stores; nothing is cached but the gateway's index.
+class GatewayTile final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(GatewayTile)
+
+public:
+    enum class Trouble { None, Warning, Critical };
+
+    GatewayTile(const FleetStore* store, const MetricStore* metrics, int gateway, QWidget* parent = nullptr);
+    QSize sizeHint() const override;
+    QString gatewayName() const;
+    Trouble trouble() const;
+    // The tile's words, as painted (for tests and accessibility).
+    QString summary() const;
+
+Q_SIGNALS:
+    void activated(const QString& name);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+
+private:
+    const FleetStore* m_store;
+    const MetricStore* m_metrics;
+    int m_gateway;
+};
+
+} // namespace Fleetdeck
