@@ -37,6 +37,12 @@ void GatewayStatusWidget::rebuild()
 {
     qDeleteAll(m_badges);
     m_badges.clear();
+    if (!m_summary) {
+        m_summary = new QLabel;
+        m_summary->setObjectName(QStringLiteral("gatewaySummary"));
+        m_layout->insertWidget(0, m_summary);
+    }
+    updateSummary();
     for (int i = 0; i < m_store->gatewayCount(); ++i) {
         auto* label = new QLabel;
         label->setObjectName(QStringLiteral("gatewayBadge_") + m_store->entry(i).config.name);
@@ -65,10 +71,39 @@ QString GatewayStatusWidget::badgeText(int gateway) const
     return {};
 }
 
+void GatewayStatusWidget::updateSummary()
+{
+    // Past a handful of gateways one badge each does not fit: count them, and badge only the ones in trouble.
+    int up = 0, down = 0, connecting = 0;
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        switch (m_store->entry(i).status.connection) {
+        case Connection::Up:
+            ++up;
+            break;
+        case Connection::Unreachable:
+            ++down;
+            break;
+        case Connection::Connecting:
+            ++connecting;
+            break;
+        }
+    }
+    const bool compact = m_store->gatewayCount() > kBadgeLimit;
+    m_summary->setVisible(compact);
+    m_summary->setText(tr("%1 gateways: %2 up, %3 unreachable, %4 connecting")
+                           .arg(m_store->gatewayCount())
+                           .arg(up)
+                           .arg(down)
+                           .arg(connecting));
+    for (int i = 0; i < m_badges.size(); ++i)
+        m_badges.at(i)->setVisible(!compact || m_store->entry(i).status.connection != Connection::Up);
+}
+
 void GatewayStatusWidget::update(int gateway)
 {
     if (gateway < 0 || gateway >= m_badges.size())
         return;
+    updateSummary();
     const FleetStore::Entry& e = m_store->entry(gateway);
     QLabel* label = m_badges.at(gateway);
     const char* colour = e.status.connection == Connection::Up ? "#1a7f37"

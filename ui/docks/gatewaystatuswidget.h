@@ -24,10 +24,14 @@ public:
 private:
     void rebuild();
     void update(int gateway);
+    void updateSummary();
+
+    static constexpr int kBadgeLimit = 4;
 
     const FleetStore* m_store;
     QHBoxLayout* m_layout;
     QList<QLabel*> m_badges;
+    QLabel* m_summary = nullptr;
     QTimer* m_tick;
 };
 

@@ -1,6 +1,7 @@
 #include "overviewpage.h"
 
 #include <cmath>
+#include <limits>
 
 #include <QDateTime>
 #include <QGridLayout>
@@ -20,6 +21,21 @@ namespace {
 constexpr int kTileWidth = 270;
 constexpr int kTileHeight = 128;
 constexpr qint64 kSparkWindowMs = 5 * 60 * 1000;
+
+// The mean of a series over the last minute: a 5xx share from one-second samples is mostly noise.
+double minuteMean(const MetricStore* metrics, const QString& key)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    double sum = 0;
+    int n = 0;
+    for (const auto& b : metrics->range(key, now - 60000, now)) {
+        if (!b.isGap()) {
+            sum += b.mean;
+            ++n;
+        }
+    }
+    return n == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / n;
+}
 
 QColor troubleColour(GatewayTile::Trouble t)
 {
@@ -139,8 +155,8 @@ GatewayTile::Trouble GatewayTile::trouble() const
             worst = Trouble::Warning;
     }
     const QString gw = SeriesKeys::subject(e.config.name);
-    const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-    const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
+    const double req = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
+    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
     if (!std::isnan(req) && !std::isnan(err) && req > 0 && err / req > 0.05)
         return Trouble::Critical;
     return worst;
@@ -153,7 +169,8 @@ QString GatewayTile::summary() const
     const FleetStore::Entry& e = m_store->entry(m_gateway);
     const QString gw = SeriesKeys::subject(e.config.name);
     const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-    const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
+    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
+    const double reqMinute = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
     int up = 0, total = 0;
     if (e.snapshot) {
         for (const BackendSnapshot& b : e.snapshot->backends) {
@@ -165,8 +182,9 @@ QString GatewayTile::summary() const
     if (e.status.connection == Connection::Unreachable && e.status.lastSeenMs > 0)
         state += tr(" since %1").arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
     const QString rate = std::isnan(req) ? QStringLiteral("–") : QString::number(req, 'f', req < 10 ? 1 : 0);
-    const QString share = (std::isnan(req) || std::isnan(err) || req <= 0) ? QStringLiteral("–")
-                                                                          : QString::number(100.0 * err / req, 'f', 1) + QLatin1Char('%');
+    const QString share = (std::isnan(reqMinute) || std::isnan(err) || reqMinute <= 0)
+        ? QStringLiteral("–")
+        : QString::number(100.0 * err / reqMinute, 'f', 1) + QLatin1Char('%');
     return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up").arg(e.config.name, state, rate, share).arg(up).arg(total);
 }
 
@@ -186,7 +204,8 @@ void GatewayTile::paintEvent(QPaintEvent*)
 
     const QString gw = SeriesKeys::subject(e.config.name);
     const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-    const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
+    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
+    const double reqMinute = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
     int up = 0, total = 0;
     if (e.snapshot) {
         for (const BackendSnapshot& b : e.snapshot->backends) {
@@ -211,9 +230,9 @@ void GatewayTile::paintEvent(QPaintEvent*)
                std::isnan(req) ? QStringLiteral("–") : QString::number(req, 'f', req < 10 ? 1 : 0));
     p.setFont(font());
     p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, tr("req/s"));
-    const double share = (std::isnan(req) || std::isnan(err) || req <= 0) ? 0 : 100.0 * err / req;
+    const double share = (std::isnan(reqMinute) || std::isnan(err) || reqMinute <= 0) ? 0 : 100.0 * err / reqMinute;
     p.setPen(share > 1 ? QColor(0xc0, 0x1c, 0x28) : palette().text().color());
-    p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("5xx %1%").arg(share, 0, 'f', 1));
+    p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
     p.setPen(up < total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
     p.drawText(QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(up).arg(total));
 
@@ -222,8 +241,11 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.setPen(QColor(0xdd, 0xdd, 0xdd));
     p.drawLine(spark.bottomLeft(), spark.bottomRight());
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const auto points = decimateToPixels(m_metrics->range(SeriesKeys::requestRate(gw), now - kSparkWindowMs, now, int(spark.width()) * 4),
-                                         now - kSparkWindowMs, now, int(spark.width()));
+    // Five minutes, or the history so far (at least one minute) while it is shorter.
+    const qint64 oldest = m_metrics->oldestTimeMs(SeriesKeys::requestRate(gw));
+    const qint64 span = oldest == 0 ? kSparkWindowMs : qBound<qint64>(60000, now - oldest, kSparkWindowMs);
+    const auto points = decimateToPixels(m_metrics->range(SeriesKeys::requestRate(gw), now - span, now, int(spark.width()) * 4),
+                                         now - span, now, int(spark.width()));
     double top = 1;
     for (const ChartPoint& pt : points)
         top = std::isnan(pt.y) ? top : qMax(top, pt.y);
@@ -234,7 +256,7 @@ void GatewayTile::paintEvent(QPaintEvent*)
             open = false;
             continue;
         }
-        const QPointF at(spark.left() + (pt.x - double(now - kSparkWindowMs)) / double(kSparkWindowMs) * spark.width(),
+        const QPointF at(spark.left() + (pt.x - double(now - span)) / double(span) * spark.width(),
                          spark.bottom() - pt.y / (top * 1.1) * spark.height());
         if (open)
             path.lineTo(at);
