@@ -129,6 +129,22 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
     rows.reserve(lines.size() - headerAt);
     QVarLengthArray<QByteArrayView, 128> f;
     QList<QByteArray> quotedFields;
+    // Neighbouring rows repeat most texts (the proxy name, "UP", "L7OK", "Layer7 check passed"): reuse the
+    // previous row's string when the bytes are the same, so they share one allocation.
+    struct Interned
+    {
+        QByteArray bytes;
+        QString text;
+    };
+    Interned interned[6];
+    auto intern = [&interned](int slot, QByteArrayView bytes) -> QString {
+        Interned& i = interned[slot];
+        if (i.bytes != bytes) {
+            i.bytes = bytes.toByteArray();
+            i.text = QString::fromUtf8(bytes);
+        }
+        return i.text;
+    };
     for (qsizetype i = headerAt + 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines.at(i);
         if (line.isEmpty())
@@ -167,7 +183,7 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
             return ok ? n : fallback;
         };
         StatRow r;
-        r.proxy = QString::fromUtf8(f[cPx]);
+        r.proxy = intern(0, f[cPx]);
         r.name = QString::fromUtf8(f[cSv]);
         bool typeOk = false;
         const int type = f[cType].toInt(&typeOk);
@@ -176,7 +192,7 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
                                   .arg(i + 1)
                                   .arg(QString::fromUtf8(f[cType])));
         r.type = StatRow::Type(type);
-        r.status = QString::fromUtf8(f[cStatus]);
+        r.status = intern(1, f[cStatus]);
         r.weight = int(number(cWeight));
         r.userWeight = cUweight >= 0 && !field(cUweight).isEmpty() ? int(number(cUweight)) : -1;
         r.backup = number(cBck) == 1;
@@ -187,10 +203,10 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
         r.responses5xx = number(c5xx);
         r.deniedRequests = number(cDreq);
         r.lastChange = number(cLastchg, -1);
-        r.checkStatus = QString::fromUtf8(field(cCheck));
-        r.checkDescription = QString::fromUtf8(field(cCheckDesc));
+        r.checkStatus = intern(2, field(cCheck));
+        r.checkDescription = intern(3, field(cCheckDesc));
         r.address = QString::fromUtf8(field(cAddr));
-        r.algorithm = QString::fromUtf8(field(cAlgo));
+        r.algorithm = intern(4, field(cAlgo));
         rows.append(std::move(r));
     }
     return R::success(rows);
@@ -317,9 +333,24 @@ GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<S
     snap.pid = info.value(QStringLiteral("Pid")).toLongLong();
     snap.uptimeSeconds = info.value(QStringLiteral("Uptime_sec")).toLongLong();
 
+    // "show servers state" lists servers in the same order as "show stat": match by position, and fall back to
+    // a lookup by name only where the order differs.
     QHash<QString, const ServerStateRow*> states;
-    for (const auto& s : serversState)
-        states.insert(s.backend + QLatin1Char('/') + s.server, &s);
+    qsizetype nextState = 0;
+    auto stateFor = [&](const StatRow& r) -> const ServerStateRow* {
+        if (nextState < serversState.size()) {
+            const ServerStateRow& candidate = serversState.at(nextState);
+            if (candidate.server == r.name && candidate.backend == r.proxy) {
+                ++nextState;
+                return &candidate;
+            }
+        }
+        if (states.isEmpty()) {
+            for (const auto& st : serversState)
+                states.insert(st.backend + QLatin1Char('/') + st.server, &st);
+        }
+        return states.value(r.proxy + QLatin1Char('/') + r.name);
+    };
 
     QHash<QString, int> backendAt;
     auto backendFor = [&](const QString& name) -> BackendSnapshot& {
@@ -369,7 +400,7 @@ GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<S
             s.responses4xxTotal = r.responses4xx;
             s.responses5xxTotal = r.responses5xx;
             s.secondsSinceChange = r.lastChange;
-            if (const ServerStateRow* st = states.value(r.proxy + QLatin1Char('/') + r.name)) {
+            if (const ServerStateRow* st = stateFor(r)) {
                 s.admin = adminStateFromBits(st->adminState);
                 switch (st->operationalState) {
                 case 0:
