@@ -85,15 +85,15 @@ int main(int argc, char* argv[])
         points += c;
 
     // The naive way: every sample into a QLineSeries, the whole day per frame.
-    QChart naiveChart;
+    auto* naiveChart = new QChart; // owned by the view
     QList<QLineSeries*> naive;
     for (int s = 0; s < kSeries; ++s) {
         auto* series = new QLineSeries;
-        naiveChart.addSeries(series);
+        naiveChart->addSeries(series);
         naive.append(series);
     }
-    naiveChart.createDefaultAxes();
-    QChartView naiveView(&naiveChart);
+    naiveChart->createDefaultAxes();
+    QChartView naiveView(naiveChart);
     naiveView.setRenderHint(QPainter::Antialiasing);
     naiveView.resize(kWidth, kHeight);
     naiveView.show();
@@ -118,8 +118,8 @@ int main(int argc, char* argv[])
         t.start();
         for (int s = 0; s < kSeries; ++s)
             naive.at(s)->replace(raw.at(s));
-        naiveChart.axes(Qt::Horizontal).first()->setRange(double(start), double(end));
-        naiveChart.axes(Qt::Vertical).first()->setRange(0, 1200);
+        naiveChart->axes(Qt::Horizontal).first()->setRange(double(start), double(end));
+        naiveChart->axes(Qt::Vertical).first()->setRange(0, 1200);
         const QPixmap frame = naiveView.grab();
         if (i > 0) // the first frame warms up
             naiveMs.append(double(t.nsecsElapsed()) / 1e6);

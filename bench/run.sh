@@ -2,15 +2,15 @@
 # Runs every benchmark built in BUILD_DIR/bench, one after the other (they measure CPU: never in parallel).
 set -euo pipefail
 build=${1:-build/dev}
-shopt -s nullglob
 ran=0
-for b in "$build"/bench/bench_*; do
-    [ -x "$b" ] || continue
-    echo "== $(basename "$b")"
-    "$b"
+for name in bench_render bench_memory bench_scale bench_ingest; do
+    b="$build/bench/$name"
+    [ -f "$b" ] && [ -x "$b" ] || continue
+    echo "== $name"
+    "$b" 2> >(grep -vE 'propagateSizeHints|XDG_RUNTIME_DIR' >&2)
     ran=$((ran + 1))
 done
 if [ "$ran" -eq 0 ]; then
-    echo "fleetdeck: no benchmark is built yet" >&2
+    echo "fleetdeck: no benchmark is built" >&2
     exit 1
 fi

@@ -22,8 +22,9 @@ constexpr int kTileWidth = 270;
 constexpr int kTileHeight = 128;
 constexpr qint64 kSparkWindowMs = 5 * 60 * 1000;
 
-// The mean of a series over the last minute: a 5xx share from one-second samples is mostly noise.
-double minuteMean(const MetricStore* metrics, const QString& key)
+// The mean of a series over the last minute: a 5xx share from one-second samples is mostly noise. Fewer than
+// minSamples samples give NaN: too little to judge by.
+double minuteMean(const MetricStore* metrics, const QString& key, int minSamples = 1)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     double sum = 0;
@@ -34,7 +35,7 @@ double minuteMean(const MetricStore* metrics, const QString& key)
             ++n;
         }
     }
-    return n == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / n;
+    return n < qMax(1, minSamples) ? std::numeric_limits<double>::quiet_NaN() : sum / n;
 }
 
 QColor troubleColour(GatewayTile::Trouble t)
@@ -155,8 +156,9 @@ GatewayTile::Trouble GatewayTile::trouble() const
             worst = Trouble::Warning;
     }
     const QString gw = SeriesKeys::subject(e.config.name);
-    const double req = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
-    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
+    // A 5xx share over 5 % in the last minute is trouble, once there are 20 samples to say so.
+    const double req = minuteMean(m_metrics, SeriesKeys::requestRate(gw), 20);
+    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw), 20);
     if (!std::isnan(req) && !std::isnan(err) && req > 0 && err / req > 0.05)
         return Trouble::Critical;
     return worst;
