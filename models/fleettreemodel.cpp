@@ -19,10 +19,6 @@ constexpr int kGatewayBits = 20;
 constexpr int kBackendBits = 20;
 constexpr quintptr kMask = (quintptr(1) << kGatewayBits) - 1;
 
-QString rateText(double value)
-{
-    return std::isnan(value) ? QString() : QString::number(value, 'f', value < 10 ? 1 : 0);
-}
 } // namespace
 
 FleetTreeModel::FleetTreeModel(const FleetStore* store, const MetricStore* metrics, QObject* parent)
@@ -231,7 +227,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             if (index.column() == StateColumn)
                 return label(e.status.connection);
             if (index.column() == RateColumn)
-                return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
+                return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
             return {};
         case Qt::ForegroundRole:
             if (index.column() == StateColumn && e.status.connection == Connection::Unreachable)
@@ -261,7 +257,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             if (index.column() == StateColumn)
                 return tr("%1/%2 up").arg(be.serversUp()).arg(be.servers.size());
             if (index.column() == RateColumn)
-                return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
+                return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
             return {};
         case Qt::ForegroundRole:
             if (index.column() == StateColumn && be.serversUp() < be.servers.size())
@@ -289,7 +285,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
         if (index.column() == StateColumn)
             return s.admin == AdminState::Ready ? label(s.health) : label(s.admin);
         if (index.column() == RateColumn)
-            return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
+            return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
         return {};
     case KindRole:
         return int(NodeKind::Server);

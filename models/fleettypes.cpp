@@ -1,6 +1,7 @@
 #include "fleettypes.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace Fleetdeck {
 
@@ -65,6 +66,27 @@ QString label(Connection connection)
         return QStringLiteral("unreachable");
     }
     return {};
+}
+
+QString formatRate(double perSecond)
+{
+    return std::isnan(perSecond) ? QString() : QString::number(perSecond, 'f', perSecond < 10 ? 1 : 0);
+}
+
+int GatewaySnapshot::serversUp() const
+{
+    int up = 0;
+    for (const auto& b : backends)
+        up += b.serversUp();
+    return up;
+}
+
+int GatewaySnapshot::serverCount() const
+{
+    int count = 0;
+    for (const auto& b : backends)
+        count += int(b.servers.size());
+    return count;
 }
 
 QString ServerRef::displayName() const

@@ -118,6 +118,8 @@ struct GatewaySnapshot
     const BackendSnapshot* backend(const QString& name) const;
     const ServerSnapshot* server(const QString& backend, const QString& server) const;
     bool sameShape(const GatewaySnapshot& other) const; // same backends and servers, in the same order
+    int serversUp() const;
+    int serverCount() const;
     qint64 requestsTotal() const;
     qint64 responses5xxTotal() const;
     qint64 sessions() const;
@@ -126,6 +128,8 @@ struct GatewaySnapshot
 
 enum class Connection { Connecting, Up, Unreachable };
 QString label(Connection connection);
+// A rate as the tables show it: one decimal under 10, none above; empty for NaN (no value yet, or a gap).
+QString formatRate(double perSecond);
 
 struct GatewayStatus
 {

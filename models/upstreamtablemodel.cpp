@@ -28,10 +28,6 @@ QString durationText(qint64 seconds)
     return QStringLiteral("%1d %2h").arg(seconds / 86400).arg((seconds % 86400) / 3600);
 }
 
-QString rateText(double value)
-{
-    return std::isnan(value) ? QString() : QString::number(value, 'f', value < 10 ? 1 : 0);
-}
 
 QColor adminBackground(AdminState admin)
 {
@@ -222,9 +218,9 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         case SessionsColumn:
             return s.sessions;
         case RequestRateColumn:
-            return rateText(m_metrics->latest(SeriesKeys::requestRate(subject)));
+            return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
         case ErrorRateColumn:
-            return rateText(m_metrics->latest(SeriesKeys::errorRate(subject)));
+            return formatRate(m_metrics->latest(SeriesKeys::errorRate(subject)));
         case LastChangeColumn:
             return durationText(s.secondsSinceChange);
         default:

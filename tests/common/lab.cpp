@@ -85,3 +85,15 @@ QString testDataPath(const QString& relative)
 }
 
 } // namespace Fleetdeck::Test
+
+namespace Fleetdeck::Test {
+
+QByteArray readTestData(const QString& relative)
+{
+    QFile f(testDataPath(relative));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("missing test data %s", qPrintable(f.fileName()));
+    return f.readAll();
+}
+
+} // namespace Fleetdeck::Test

@@ -36,5 +36,7 @@ QByteArray haproxyCommand(int adminPort, const QByteArray& command);
 QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column);
 
 QString testDataPath(const QString& relative);
+// The bytes of a file under tests/data; stops the test run when it is missing.
+QByteArray readTestData(const QString& relative);
 
 } // namespace Fleetdeck::Test

@@ -14,10 +14,7 @@ using namespace Fleetdeck::Drivers::HAProxy;
 namespace {
 QByteArray readData(const QString& name)
 {
-    QFile f(Test::testDataPath(QStringLiteral("haproxy/") + name));
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing test data %s", qPrintable(f.fileName()));
-    return f.readAll();
+    return Test::readTestData(QStringLiteral("haproxy/") + name);
 }
 } // namespace
 

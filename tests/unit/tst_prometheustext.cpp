@@ -13,10 +13,7 @@ using namespace Fleetdeck::Wire;
 namespace {
 QByteArray readData(const QString& name)
 {
-    QFile f(Test::testDataPath(QStringLiteral("prometheus/") + name));
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing test data %s", qPrintable(f.fileName()));
-    return f.readAll();
+    return Test::readTestData(QStringLiteral("prometheus/") + name);
 }
 } // namespace
 

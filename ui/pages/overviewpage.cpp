@@ -164,30 +164,38 @@ GatewayTile::Trouble GatewayTile::trouble() const
     return worst;
 }
 
+double GatewayTile::Figures::errorShare() const
+{
+    if (std::isnan(minuteRequests) || std::isnan(minuteErrors) || minuteRequests <= 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    return 100.0 * minuteErrors / minuteRequests;
+}
+
+GatewayTile::Figures GatewayTile::figures() const
+{
+    const FleetStore::Entry& e = m_store->entry(m_gateway);
+    const QString gw = SeriesKeys::subject(e.config.name);
+    Figures f;
+    f.requestRate = m_metrics->latest(SeriesKeys::requestRate(gw));
+    f.minuteRequests = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
+    f.minuteErrors = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
+    f.up = e.snapshot ? e.snapshot->serversUp() : 0;
+    f.total = e.snapshot ? e.snapshot->serverCount() : 0;
+    return f;
+}
+
 QString GatewayTile::summary() const
 {
     if (m_gateway >= m_store->gatewayCount())
         return {};
     const FleetStore::Entry& e = m_store->entry(m_gateway);
-    const QString gw = SeriesKeys::subject(e.config.name);
-    const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
-    const double reqMinute = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
-    int up = 0, total = 0;
-    if (e.snapshot) {
-        for (const BackendSnapshot& b : e.snapshot->backends) {
-            up += b.serversUp();
-            total += int(b.servers.size());
-        }
-    }
+    const Figures f = figures();
     QString state = label(e.status.connection);
     if (e.status.connection == Connection::Unreachable && e.status.lastSeenMs > 0)
         state += tr(" since %1").arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
-    const QString rate = std::isnan(req) ? QStringLiteral("–") : QString::number(req, 'f', req < 10 ? 1 : 0);
-    const QString share = (std::isnan(reqMinute) || std::isnan(err) || reqMinute <= 0)
-        ? QStringLiteral("–")
-        : QString::number(100.0 * err / reqMinute, 'f', 1) + QLatin1Char('%');
-    return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up").arg(e.config.name, state, rate, share).arg(up).arg(total);
+    const QString rate = std::isnan(f.requestRate) ? QStringLiteral("–") : formatRate(f.requestRate);
+    const QString share = std::isnan(f.errorShare()) ? QStringLiteral("–") : QString::number(f.errorShare(), 'f', 1) + QLatin1Char('%');
+    return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up").arg(e.config.name, state, rate, share).arg(f.up).arg(f.total);
 }
 
 void GatewayTile::paintEvent(QPaintEvent*)
@@ -205,16 +213,8 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.fillRect(QRectF(box.left() + 1, box.top() + 6, 5, box.height() - 12), colour);
 
     const QString gw = SeriesKeys::subject(e.config.name);
-    const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-    const double err = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
-    const double reqMinute = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
-    int up = 0, total = 0;
-    if (e.snapshot) {
-        for (const BackendSnapshot& b : e.snapshot->backends) {
-            up += b.serversUp();
-            total += int(b.servers.size());
-        }
-    }
+    const Figures f = figures();
+    const double req = f.requestRate;
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
@@ -229,14 +229,14 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.setFont(big);
     p.setPen(palette().text().color());
     p.drawText(QRectF(14, 28, 120, 30), Qt::AlignLeft | Qt::AlignVCenter,
-               std::isnan(req) ? QStringLiteral("–") : QString::number(req, 'f', req < 10 ? 1 : 0));
+               std::isnan(req) ? QStringLiteral("–") : formatRate(req));
     p.setFont(font());
     p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, tr("req/s"));
-    const double share = (std::isnan(reqMinute) || std::isnan(err) || reqMinute <= 0) ? 0 : 100.0 * err / reqMinute;
+    const double share = std::isnan(f.errorShare()) ? 0 : f.errorShare();
     p.setPen(share > 1 ? QColor(0xc0, 0x1c, 0x28) : palette().text().color());
     p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
-    p.setPen(up < total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
-    p.drawText(QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(up).arg(total));
+    p.setPen(f.up < f.total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
+    p.drawText(QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(f.up).arg(f.total));
 
     // Sparkline of the last five minutes of req/s, min/max per pixel.
     const QRectF spark(14, 78, width() - 28, height() - 90);

@@ -70,6 +70,18 @@ protected:
     void mouseReleaseEvent(QMouseEvent* event) override;
 
 private:
+    // What the tile shows, read once per paint.
+    struct Figures
+    {
+        double requestRate = 0; // the latest req/s
+        double minuteRequests = 0; // means over the last minute, for the 5xx share
+        double minuteErrors = 0;
+        int up = 0;
+        int total = 0;
+        double errorShare() const; // percent, NaN when unknown
+    };
+    Figures figures() const;
+
     const FleetStore* m_store;
     const MetricStore* m_metrics;
     int m_gateway;
