@@ -24,6 +24,11 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on the <page>: servers (default) or overview."),
                                   QStringLiteral("page"), QStringLiteral("servers"));
     parser.addOption(page);
+    const QCommandLineOption readOnly(QStringLiteral("read-only"), QStringLiteral("Watch only: every action is refused before anything is sent."));
+    parser.addOption(readOnly);
+    const QCommandLineOption journal(QStringLiteral("journal"), QStringLiteral("Keep the change journal in <file> (SQLite)."),
+                                     QStringLiteral("file"));
+    parser.addOption(journal);
     parser.addOption(fleet);
     parser.addOption(screenshot);
     parser.addOption(after);
@@ -37,6 +42,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     if (!ok || out.screenshotAfterSeconds < 0 || out.screenshotAfterSeconds > 3600)
         out.error = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
     out.page = parser.value(page);
+    out.readOnly = parser.isSet(readOnly);
+    out.journalFile = parser.value(journal);
     if (out.page != QLatin1String("servers") && out.page != QLatin1String("overview"))
         out.error = QStringLiteral("--page: \"%1\" is not servers or overview").arg(out.page);
     if (!parser.positionalArguments().isEmpty())

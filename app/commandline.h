@@ -12,6 +12,8 @@ struct CommandLine
     QString screenshotFile;
     double screenshotAfterSeconds = 5.0;
     QString page; // "servers" or "overview": the page to open on
+    bool readOnly = false;
+    QString journalFile; // empty: the default place
     QString error; // non-empty: print it and exit with status 2
 
     // Handles --help and --version itself (prints and exits), like every Qt application.

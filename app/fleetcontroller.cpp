@@ -9,6 +9,7 @@
 #include "driver.h"
 #include "eventlog.h"
 #include "historycache.h"
+#include "journal.h"
 #include "wire/prometheusapi.h"
 #include "fleetstore.h"
 #include "metricstore.h"
@@ -242,17 +243,47 @@ quint64 FleetController::setServerWeight(const QList<ServerRef>& servers, int we
     return runActions(actions, description);
 }
 
+quint64 FleetController::applyActions(const QList<ServerAction>& actions, const QString& description)
+{
+    return runActions(actions, description);
+}
+
+void FleetController::recordBefore(ActionOutcome& o) const
+{
+    const int index = m_store->indexOf(o.action.target.gateway);
+    if (index < 0 || !m_store->entry(index).snapshot)
+        return;
+    if (const ServerSnapshot* s = m_store->entry(index).snapshot->server(o.action.target.backend, o.action.target.server)) {
+        o.knewBefore = true;
+        o.stateBefore = s->admin;
+        o.weightBefore = s->weight;
+    }
+}
+
 quint64 FleetController::runActions(const QList<ServerAction>& actions, const QString& description)
 {
     auto pending = std::make_shared<PendingAction>();
     pending->report.id = m_nextActionId++;
     pending->report.description = description;
     for (int i = 0; i < actions.size(); ++i) {
-        pending->report.outcomes.append(ActionOutcome { actions.at(i), false, {} });
+        ActionOutcome o { actions.at(i), false, {} };
+        recordBefore(o);
+        pending->report.outcomes.append(o);
         pending->byGateway[actions.at(i).target.gateway].append(i);
     }
     const quint64 id = pending->report.id;
     Q_EMIT actionStarted(id, description);
+    if (!m_readOnlyReason.isEmpty()) {
+        // Refused before anything is sent, and said so.
+        for (ActionOutcome& o : pending->report.outcomes)
+            o.message = tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason);
+        QTimer::singleShot(0, this, [this, pending] { Q_EMIT actionFinished(pending->report); });
+        return id;
+    }
+    if (m_journal) {
+        for (const ActionOutcome& o : std::as_const(pending->report.outcomes))
+            m_journal->append(JournalEntry::makeAttempt(id, o));
+    }
     if (actions.isEmpty()) {
         QTimer::singleShot(0, this, [this, pending] { Q_EMIT actionFinished(pending->report); });
         return id;
@@ -361,6 +392,11 @@ void FleetController::verify(const std::shared_ptr<PendingAction>& pending, cons
 void FleetController::finishGateway(const std::shared_ptr<PendingAction>& pending)
 {
     if (--pending->gatewaysLeft == 0) {
+        // The journal holds the result before anyone is told of it.
+        if (m_journal) {
+            for (const ActionOutcome& o : std::as_const(pending->report.outcomes))
+                m_journal->append(JournalEntry::makeResult(pending->report.id, o));
+        }
         recordReport(pending->report);
         Q_EMIT actionFinished(pending->report);
     }

@@ -36,6 +36,13 @@ public:
 
     quint64 setServerState(const QList<ServerRef>& servers, AdminState state) override;
     quint64 setServerWeight(const QList<ServerRef>& servers, int weight) override;
+    quint64 applyActions(const QList<ServerAction>& actions, const QString& description) override;
+    bool isReadOnly() const override { return !m_readOnlyReason.isEmpty(); }
+    QString readOnlyReason() const override { return m_readOnlyReason; }
+    // An empty reason turns read-only off.
+    void setReadOnly(const QString& reason) { m_readOnlyReason = reason; }
+    // Every attempt and its result are appended here before the result is reported (optional).
+    void setJournal(class Journal* journal) { m_journal = journal; }
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
     void refreshNow() override;
@@ -67,6 +74,7 @@ private:
     struct PendingAction;
 
     quint64 runActions(const QList<ServerAction>& actions, const QString& description);
+    void recordBefore(ActionOutcome& outcome) const;
     void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);
     void verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt);
     void finishGateway(const std::shared_ptr<PendingAction>& pending);
@@ -84,6 +92,8 @@ private:
     FleetStore* m_store;
     MetricStore* m_metrics;
     EventLog* m_events = nullptr;
+    class Journal* m_journal = nullptr;
+    QString m_readOnlyReason;
     HistoryCache* m_history = nullptr;
     QObject* m_prometheus = nullptr; // Wire::PrometheusClient, kept out of this header
     QHash<QString, Gateway> m_gateways;

@@ -12,6 +12,7 @@
 #include "commandline.h"
 #include "eventlog.h"
 #include "historycache.h"
+#include "journal.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -63,7 +64,22 @@ int main(int argc, char* argv[])
     EventLog events;
     FleetController controller(&store, &metrics);
     controller.setEventLog(&events);
+    if (options.readOnly)
+        controller.setReadOnly(QStringLiteral("started with --read-only"));
+    // The journal comes first: without it no change may be made, since none could be recorded.
+    Journal journal;
+    JournalModel journalModel;
+    const QString journalPath = options.journalFile.isEmpty() ? Journal::defaultPath() : options.journalFile;
+    if (const auto opened = journal.open(journalPath); opened) {
+        journalModel.setEntries(journal.readAll());
+        QObject::connect(&journal, &Journal::appended, &journalModel, &JournalModel::append);
+        controller.setJournal(&journal);
+    } else {
+        std::fprintf(stderr, "fleetdeck: %s; running read-only\n", qUtf8Printable(opened.error()));
+        controller.setReadOnly(opened.error());
+    }
     MainWindow window(&store, &metrics, &events, &controller);
+    window.setJournal(&journalModel);
     HistoryCache history;
     if (!prometheus.isEmpty()) {
         controller.setPrometheus(prometheus, &history);

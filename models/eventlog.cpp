@@ -142,8 +142,8 @@ bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
     const QAbstractItemModel* m = sourceModel();
     for (const QString& word : m_words) {
         bool found = false;
-        for (int c : { EventLog::GatewayColumn, EventLog::ObjectColumn, EventLog::TextColumn })
-            found = found || m->index(sourceRow, c, sourceParent).data().toString().contains(word, Qt::CaseInsensitive);
+        for (int c = 0; c < m->columnCount(sourceParent) && !found; ++c)
+            found = m->index(sourceRow, c, sourceParent).data().toString().contains(word, Qt::CaseInsensitive);
         if (!found)
             return false;
     }

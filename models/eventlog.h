@@ -53,7 +53,7 @@ private:
     QVector<FleetEvent> m_events;
 };
 
-// Filters the timeline by words (all must appear in gateway, object or text).
+// Filters a table (the timeline, the journal) by words: each must appear in some column of the row.
 class EventFilterProxy final : public QSortFilterProxyModel
 {
     Q_OBJECT

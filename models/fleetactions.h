@@ -23,6 +23,11 @@ public:
     // Each request returns its id; actionFinished reports the verified outcome under the same id.
     virtual quint64 setServerState(const QList<ServerRef>& servers, AdminState state) = 0;
     virtual quint64 setServerWeight(const QList<ServerRef>& servers, int weight) = 0;
+    // Any list of server actions as one request (undo and redo send the inverse or the original list).
+    virtual quint64 applyActions(const QList<ServerAction>& actions, const QString& description) = 0;
+    // Read-only: every action is refused before anything is sent, with this reason.
+    virtual bool isReadOnly() const { return false; }
+    virtual QString readOnlyReason() const { return {}; }
     virtual void addGateway(const GatewayConfig& config) = 0;
     virtual void removeGateway(const QString& name) = 0;
     virtual void refreshNow() = 0;

@@ -170,6 +170,14 @@ QString ServerAction::describe() const
     return QStringLiteral("set %1 to %2").arg(target.displayName(), label(state));
 }
 
+ServerAction ActionOutcome::inverse() const
+{
+    ServerAction back = action;
+    back.state = stateBefore;
+    back.weight = weightBefore;
+    return back;
+}
+
 bool ActionReport::ok() const
 {
     return !outcomes.isEmpty() && failures() == 0;

@@ -159,6 +159,12 @@ struct ActionOutcome
     ServerAction action;
     bool ok = false;
     QString message; // what the gateway answered, or what verification found
+    bool knewBefore = false; // the server's state was known when the change was asked for
+    AdminState stateBefore = AdminState::Ready;
+    int weightBefore = 0;
+
+    // The change that puts the server back as it was before this one (for undo).
+    ServerAction inverse() const;
 };
 
 // The result of one operator request (possibly many servers), after verification.

@@ -14,7 +14,11 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QPushButton>
 #include <QStatusBar>
+#include <QUndoCommand>
+#include <QUndoStack>
+#include <QHBoxLayout>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
@@ -22,6 +26,7 @@
 
 #include "dialogs/addgatewaydialog.h"
 #include "eventlog.h"
+#include "journalmodel.h"
 #include "docks/gatewaystatuswidget.h"
 #include "fleetactions.h"
 #include "fleetfile.h"
@@ -89,6 +94,7 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
     m_tabs->addTab(m_overview, tr("&Overview"));
     setCentralWidget(m_tabs);
 
+    m_undo = new QUndoStack(this);
     createActions();
     createTimelineDock();
     createMenusAndToolBar();
@@ -121,6 +127,61 @@ void MainWindow::showGateway(const QString& name)
         }
     }
     m_tabs->setCurrentWidget(m_page);
+}
+
+void MainWindow::setJournal(JournalModel* journal)
+{
+    auto* proxy = new EventFilterProxy(this);
+    proxy->setSourceModel(journal);
+    auto* filter = new QLineEdit;
+    filter->setObjectName(QStringLiteral("journalFilter"));
+    filter->setPlaceholderText(tr("Filter the journal: gateway, server, result, user…"));
+    filter->setClearButtonEnabled(true);
+    connect(filter, &QLineEdit::textChanged, proxy, &EventFilterProxy::setSearchText);
+    auto* exportButton = new QPushButton(tr("Export CSV…"));
+    exportButton->setObjectName(QStringLiteral("journalExport"));
+    connect(exportButton, &QPushButton::clicked, this, [this, journal] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export journal"), QStringLiteral("fleetdeck-journal.csv"),
+                                                          tr("CSV files (*.csv)"));
+        if (path.isEmpty())
+            return;
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(journal->toCsv()) < 0)
+            QMessageBox::warning(this, tr("Export journal"), tr("Could not write %1: %2").arg(path, file.errorString()));
+    });
+    auto* view = new QTableView;
+    view->setObjectName(QStringLiteral("journalTable"));
+    view->setModel(proxy);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setWordWrap(false);
+    connect(journal, &QAbstractItemModel::rowsInserted, view, [view] { view->scrollToBottom(); });
+    auto* top = new QHBoxLayout;
+    top->addWidget(filter, 1);
+    top->addWidget(exportButton);
+    auto* box = new QWidget;
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addLayout(top);
+    layout->addWidget(view);
+    auto* dock = new QDockWidget(tr("Change journal"), this);
+    dock->setObjectName(QStringLiteral("journalDock"));
+    dock->setWidget(box);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    if (QDockWidget* timeline = findChild<QDockWidget*>(QStringLiteral("timelineDock")))
+        tabifyDockWidget(timeline, dock);
+    if (QDockWidget* timeline = findChild<QDockWidget*>(QStringLiteral("timelineDock")))
+        timeline->raise();
+    dock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
+    m_actions.insert(QStringLiteral("view.journal"), dock->toggleViewAction());
+    if (QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu")))
+        view->addAction(dock->toggleViewAction());
+    restoreState(QSettings().value(QStringLiteral("ui/state")).toByteArray());
+    if (m_fleet->isReadOnly())
+        setWindowTitle(windowTitle() + tr(" (read-only)"));
+    updateActionStates();
 }
 
 void MainWindow::setHistory(const HistoryCache* history)
@@ -169,6 +230,17 @@ void MainWindow::createActions()
     addAction(QStringLiteral("server.weight"), tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
               tr("Set the load-balancing weight of the selected servers"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
+    // Undo and redo send the inverse (or the original) change, itself verified and journaled.
+    QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
+    undo->setObjectName(QStringLiteral("action_edit_undo"));
+    undo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Z));
+    QMainWindow::addAction(undo);
+    m_actions.insert(QStringLiteral("edit.undo"), undo);
+    QAction* redo = m_undo->createRedoAction(this, tr("&Redo"));
+    redo->setObjectName(QStringLiteral("action_edit_redo"));
+    redo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z));
+    QMainWindow::addAction(redo);
+    m_actions.insert(QStringLiteral("edit.redo"), redo);
 
     connect(action(QStringLiteral("fleet.add")), &QAction::triggered, this, &MainWindow::addGatewayInteractively);
     connect(action(QStringLiteral("fleet.open")), &QAction::triggered, this, &MainWindow::openFleetFile);
@@ -263,10 +335,14 @@ void MainWindow::createMenusAndToolBar()
     file->addAction(action(QStringLiteral("fleet.refresh")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("app.quit")));
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action(QStringLiteral("edit.undo")));
+    edit->addAction(action(QStringLiteral("edit.redo")));
     QMenu* server = menuBar()->addMenu(tr("&Server"));
     for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
         server->addAction(action(QLatin1String(id)));
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
     view->addAction(action(QStringLiteral("view.find")));
     view->addAction(action(QStringLiteral("view.timeline")));
     view->addSeparator();
@@ -290,11 +366,16 @@ void MainWindow::updateActionStates()
     const QList<ServerRef> selected = m_page->selectedServers();
     QString why;
     bool canDrain = true, canMaint = true, canWeight = true;
-    if (selected.isEmpty()) {
+    if (m_fleet->isReadOnly()) {
+        why = tr("Read-only: %1.").arg(m_fleet->readOnlyReason());
+        canDrain = canMaint = canWeight = false;
+    } else if (selected.isEmpty()) {
         why = tr("Select one or more servers in the table first.");
         canDrain = canMaint = canWeight = false;
     }
     for (const ServerRef& s : selected) {
+        if (m_fleet->isReadOnly())
+            break;
         const int g = m_store->indexOf(s.gateway);
         if (g < 0)
             continue;
@@ -354,8 +435,52 @@ void MainWindow::onTreeSelection()
     updateActionStates();
 }
 
+namespace {
+// One applied change on the undo stack: undo sends the inverse of what took, redo sends it again.
+class ServerChangeCommand final : public QUndoCommand
+{
+public:
+    ServerChangeCommand(FleetActions* fleet, QSet<quint64>* requests, const ActionReport& report)
+        : m_fleet(fleet)
+        , m_requests(requests)
+    {
+        for (const ActionOutcome& o : report.outcomes) {
+            if (o.ok && o.knewBefore) {
+                m_forward.append(o.action);
+                m_back.append(o.inverse());
+            }
+        }
+        setText(report.description);
+    }
+    bool isEmpty() const { return m_forward.isEmpty(); }
+    void undo() override { m_requests->insert(m_fleet->applyActions(m_back, QObject::tr("undo: %1").arg(text()))); }
+    void redo() override
+    {
+        if (m_first) { // already applied when pushed
+            m_first = false;
+            return;
+        }
+        m_requests->insert(m_fleet->applyActions(m_forward, QObject::tr("redo: %1").arg(text())));
+    }
+
+private:
+    FleetActions* m_fleet;
+    QSet<quint64>* m_requests;
+    QList<ServerAction> m_forward;
+    QList<ServerAction> m_back;
+    bool m_first = true;
+};
+} // namespace
+
 void MainWindow::onActionFinished(const ActionReport& report)
 {
+    if (!m_undoRequests.remove(report.id)) {
+        auto* command = new ServerChangeCommand(m_fleet, &m_undoRequests, report);
+        if (command->isEmpty())
+            delete command;
+        else
+            m_undo->push(command);
+    }
     if (report.ok()) {
         statusBar()->showMessage(tr("Done and verified: %1").arg(report.description), 10000);
         return;

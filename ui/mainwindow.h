@@ -1,10 +1,12 @@
 #pragma once
 
 #include <QHash>
+#include <QSet>
 #include <QMainWindow>
 
 class QAction;
 class QTabWidget;
+class QUndoStack;
 class QTreeView;
 class QLabel;
 
@@ -12,6 +14,7 @@ namespace Fleetdeck {
 
 class EventLog;
 class HistoryCache;
+class JournalModel;
 class EventFilterProxy;
 class FleetActions;
 class FleetStore;
@@ -42,6 +45,9 @@ public:
     void showGateway(const QString& name);
     // History older than the local store, read from the fleet's Prometheus through FleetActions.
     void setHistory(const HistoryCache* history);
+    // The change journal's dock (filter, CSV export).
+    void setJournal(JournalModel* journal);
+    QUndoStack* undoStack() const { return m_undo; }
     // Off for one-shot runs such as --screenshot, which must not overwrite the operator's layout.
     void setLayoutSaved(bool saved) { m_saveLayout = saved; }
 
@@ -77,6 +83,8 @@ private:
     QLabel* m_selectionLabel;
     QHash<QString, QAction*> m_actions;
     bool m_saveLayout = true;
+    QUndoStack* m_undo;
+    QSet<quint64> m_undoRequests; // actions sent by undo or redo: not pushed again
 };
 
 } // namespace Fleetdeck

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QTabWidget>
 #include <QToolButton>
+#include <QUndoStack>
 #include <QApplication>
 #include <QFile>
 #include <QLineEdit>
@@ -132,6 +133,21 @@ private Q_SLOTS:
         // And so does the table, right away.
         const int after = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2"));
         QCOMPARE(table->model()->index(after, UpstreamTableModel::AdminColumn).data().toString(), QStringLiteral("drain"));
+
+        // Undo puts it back (the inverse change, verified), redo drains it again.
+        QUndoStack* undo = window->undoStack();
+        QCOMPARE(undo->count(), 1);
+        window->action(QStringLiteral("edit.undo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"),
+                                         QStringLiteral("status")).startsWith(QLatin1String("UP")));
+        window->action(QStringLiteral("edit.redo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"),
+                                         QStringLiteral("status")).startsWith(QLatin1String("DRAIN")));
+        QCOMPARE(undo->count(), 1); // undo and redo do not stack themselves
 
         // Back to ready through the toolbar action.
         // selectRow() would toggle under a still-pressed Ctrl; select explicitly.

@@ -4,11 +4,13 @@
 #include <limits>
 
 #include <QFile>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTest>
 
 #include "eventlog.h"
 #include "fleetcontroller.h"
+#include "journal.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
 #include "lab.h"
@@ -33,6 +35,8 @@ private Q_SLOTS:
         QCOMPARE(fleet.value().gateways.size(), lab.haproxy.size());
         controller.setMaxBackoffMs(1000);
         controller.setEventLog(&events);
+        QVERIFY(journal.open(journalDir.filePath(QStringLiteral("journal.sqlite"))).ok());
+        controller.setJournal(&journal);
         for (GatewayConfig c : fleet.value().gateways) {
             c.pollIntervalMs = 500;
             controller.addGateway(c);
@@ -89,6 +93,40 @@ private Q_SLOTS:
         for (const auto& h : lab.haproxy)
             QVERIFY(Test::haproxyServerField(h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
                         .startsWith(QLatin1String("UP")));
+    }
+
+    void everyAttemptIsJournaled()
+    {
+        // The drain and ready of the previous test: an attempt and a result each, per server, all verified.
+        const auto all = journal.readAll();
+        int attempts = 0, verified = 0;
+        for (const JournalEntry& e : all) {
+            if (e.object != QLatin1String("static/s3"))
+                continue;
+            attempts += e.kind == QLatin1String("attempt") ? 1 : 0;
+            verified += e.result == QLatin1String("verified") ? 1 : 0;
+        }
+        QCOMPARE(attempts, 4); // 2 servers x (drain, ready)
+        QCOMPARE(verified, 4);
+        // Attempts are written before their results.
+        QVERIFY(all.first().kind == QLatin1String("attempt"));
+    }
+
+    void readOnlySendsNothing()
+    {
+        const ServerRef s2 { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2") };
+        const qsizetype journalBefore = journal.readAll().size();
+        controller.setReadOnly(QStringLiteral("test"));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.setServerState({ s2 }, AdminState::Maint);
+        QVERIFY(finished.wait(5000));
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        controller.setReadOnly({});
+        QVERIFY(!report.ok());
+        QCOMPARE(report.outcomes.first().message, QStringLiteral("not sent: Fleetdeck is read-only (test)"));
+        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, s2.backend, s2.server, QStringLiteral("status"))
+                    .startsWith(QLatin1String("UP")));
+        QCOMPARE(journal.readAll().size(), journalBefore); // nothing attempted, nothing journaled
     }
 
     void weightIsVerified()
@@ -162,6 +200,8 @@ private:
     FleetStore store;
     MetricStore metrics;
     EventLog events;
+    QTemporaryDir journalDir;
+    Journal journal;
     FleetController controller { &store, &metrics };
 };
 

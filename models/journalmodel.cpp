@@ -1,0 +1,142 @@
+#include "journalmodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+
+namespace Fleetdeck {
+
+namespace {
+QString describeTarget(const ServerAction& a, bool before, const ActionOutcome& o)
+{
+    if (a.kind == ServerAction::Kind::SetWeight)
+        return before ? (o.knewBefore ? QStringLiteral("weight %1").arg(o.weightBefore) : QStringLiteral("unknown"))
+                      : QStringLiteral("weight %1").arg(a.weight);
+    return before ? (o.knewBefore ? label(o.stateBefore) : QStringLiteral("unknown")) : label(a.state);
+}
+
+QByteArray csvField(const QString& text)
+{
+    QByteArray bytes = text.toUtf8();
+    if (bytes.contains(',') || bytes.contains('"') || bytes.contains('\n')) {
+        bytes.replace('"', "\"\"");
+        bytes = '"' + bytes + '"';
+    }
+    return bytes;
+}
+} // namespace
+
+QString JournalEntry::currentOsUser()
+{
+    const QString user = qEnvironmentVariable("USER");
+    return user.isEmpty() ? qEnvironmentVariable("LOGNAME", QStringLiteral("unknown")) : user;
+}
+
+JournalEntry JournalEntry::makeAttempt(quint64 actionId, const ActionOutcome& o)
+{
+    JournalEntry e;
+    e.actionId = actionId;
+    e.timeMs = QDateTime::currentMSecsSinceEpoch();
+    e.osUser = currentOsUser();
+    e.gateway = o.action.target.gateway;
+    e.object = o.action.target.backend + QLatin1Char('/') + o.action.target.server;
+    e.kind = QStringLiteral("attempt");
+    e.before = describeTarget(o.action, true, o);
+    e.after = describeTarget(o.action, false, o);
+    e.result = QStringLiteral("sending");
+    return e;
+}
+
+JournalEntry JournalEntry::makeResult(quint64 actionId, const ActionOutcome& o)
+{
+    JournalEntry e = makeAttempt(actionId, o);
+    e.kind = QStringLiteral("result");
+    e.result = o.ok ? QStringLiteral("verified") : QStringLiteral("failed");
+    e.answer = o.message;
+    return e;
+}
+
+JournalModel::JournalModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{
+    qRegisterMetaType<JournalEntry>();
+}
+
+void JournalModel::setEntries(const QVector<JournalEntry>& entries)
+{
+    beginResetModel();
+    m_entries = entries;
+    endResetModel();
+}
+
+void JournalModel::append(const JournalEntry& entry)
+{
+    beginInsertRows({}, int(m_entries.size()), int(m_entries.size()));
+    m_entries.append(entry);
+    endInsertRows();
+}
+
+QByteArray JournalModel::toCsv() const
+{
+    QByteArray out = "time,user,gateway,object,kind,before,after,result,answer\n";
+    for (const JournalEntry& e : m_entries) {
+        const QStringList fields { QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs), e.osUser, e.gateway,
+                                   e.object, e.kind, e.before, e.after, e.result, e.answer };
+        QList<QByteArray> bytes;
+        for (const QString& f : fields)
+            bytes.append(csvField(f));
+        out += bytes.join(',') + '\n';
+    }
+    return out;
+}
+
+int JournalModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+
+int JournalModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant JournalModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char* names[] = { "Time", "Gateway", "Object", "Change", "Result", "Answer", "User" };
+    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+}
+
+QVariant JournalModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const JournalEntry& e = m_entries.at(index.row());
+    if (role == TimeRole)
+        return e.timeMs;
+    if (role == Qt::ForegroundRole && e.result == QLatin1String("failed"))
+        return QBrush(QColor(0xc0, 0x1c, 0x28));
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+        return {};
+    switch (index.column()) {
+    case TimeColumn:
+        return QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    case GatewayColumn:
+        return e.gateway;
+    case ObjectColumn:
+        return e.object;
+    case ChangeColumn:
+        return QStringLiteral("%1 → %2").arg(e.before, e.after);
+    case ResultColumn:
+        return e.result;
+    case AnswerColumn:
+        return e.answer;
+    case UserColumn:
+        return e.osUser;
+    default:
+        return {};
+    }
+}
+
+} // namespace Fleetdeck
