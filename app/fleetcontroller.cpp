@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <QDateTime>
+#include <QSet>
 #include <QTimer>
 
 #include "driver.h"
@@ -22,6 +23,7 @@ struct FleetController::PendingAction
     ActionReport report;
     QHash<QString, QList<int>> byGateway; // gateway -> indices into report.outcomes
     QHash<int, bool> accepted; // outcome index -> the gateway accepted the command
+    QSet<int> skipped; // outcome indexes not sent (a conflict, or no such server)
     int gatewaysLeft = 0;
 };
 
@@ -298,9 +300,50 @@ quint64 FleetController::runActions(const QList<ServerAction>& actions, const QS
             QTimer::singleShot(0, this, [this, pending] { finishGateway(pending); });
             continue;
         }
-        applyNext(pending, gateway, 0);
+        checkThenApply(pending, gateway);
     }
     return id;
+}
+
+void FleetController::checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway)
+{
+    // Re-read first: a server that is no longer as the operator saw it was changed by someone else meanwhile.
+    // Its change is not sent (a conflict), so nothing is overwritten blind.
+    fetch(gateway, [this, pending, gateway](const Result<GatewaySnapshot>& now) {
+        if (!now) {
+            for (int i : pending->byGateway.value(gateway))
+                pending->report.outcomes[i].message = tr("%1: not sent, the gateway could not be read first: %2").arg(gateway, now.error());
+            finishGateway(pending);
+            return;
+        }
+        for (int i : pending->byGateway.value(gateway)) {
+            ActionOutcome& o = pending->report.outcomes[i];
+            const ServerRef& t = o.action.target;
+            const ServerSnapshot* s = now.value().server(t.backend, t.server);
+            if (!s) {
+                o.message = tr("%1: %2/%3 does not exist; nothing sent").arg(gateway, t.backend, t.server);
+                pending->skipped.insert(i);
+                continue;
+            }
+            if (!o.knewBefore)
+                continue;
+            const bool stateMoved = s->admin != o.stateBefore;
+            const bool weightMoved = s->weight != o.weightBefore;
+            if ((o.action.kind == ServerAction::Kind::SetState && stateMoved)
+                || (o.action.kind == ServerAction::Kind::SetWeight && weightMoved)) {
+                o.conflict = true;
+                o.message = o.action.kind == ServerAction::Kind::SetWeight
+                    ? tr("conflict: %1 %2/%3 now has weight %4, not %5 as when the change was asked for; nothing sent")
+                          .arg(gateway, t.backend, t.server)
+                          .arg(s->weight)
+                          .arg(o.weightBefore)
+                    : tr("conflict: %1 %2/%3 is now %4, not %5 as when the change was asked for; nothing sent")
+                          .arg(gateway, t.backend, t.server, label(s->admin), label(o.stateBefore));
+                pending->skipped.insert(i);
+            }
+        }
+        applyNext(pending, gateway, 0);
+    });
 }
 
 void FleetController::applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position)
@@ -320,6 +363,10 @@ void FleetController::applyNext(const std::shared_ptr<PendingAction>& pending, c
         return;
     }
     const int i = indices.at(position);
+    if (pending->skipped.contains(i)) {
+        applyNext(pending, gateway, position + 1);
+        return;
+    }
     const ServerAction action = pending->report.outcomes.at(i).action;
     it->driver->apply(action, [this, pending, gateway, position, i, action](Result<QString> answer) {
         if (answer) {

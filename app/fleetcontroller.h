@@ -75,6 +75,7 @@ private:
 
     quint64 runActions(const QList<ServerAction>& actions, const QString& description);
     void recordBefore(ActionOutcome& outcome) const;
+    void checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway);
     void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);
     void verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt);
     void finishGateway(const std::shared_ptr<PendingAction>& pending);

@@ -160,6 +160,7 @@ struct ActionOutcome
     bool ok = false;
     QString message; // what the gateway answered, or what verification found
     bool knewBefore = false; // the server's state was known when the change was asked for
+    bool conflict = false; // someone changed the server meanwhile: not sent
     AdminState stateBefore = AdminState::Ready;
     int weightBefore = 0;
 

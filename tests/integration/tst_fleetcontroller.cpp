@@ -159,11 +159,43 @@ private Q_SLOTS:
         QCOMPARE(report.failures(), 1);
         QVERIFY(report.outcomes.at(0).ok); // the good one took, and says so
         const QString message = report.outcomes.at(1).message;
+        // Checked against a fresh read before sending, so HAProxy is never asked (its own refusal, "No such
+        // server.", is covered by tst_haproxydriver).
         QVERIFY2(message.contains(QLatin1String("haproxy-1")) && message.contains(QLatin1String("api/nope"))
-                     && message.contains(QLatin1String("No such server.")),
+                     && message.contains(QLatin1String("does not exist; nothing sent")),
                  qPrintable(message));
         controller.setServerState({ targets.first() }, AdminState::Ready);
         QVERIFY(finished.wait(10000));
+    }
+
+    void conflictBehindOurBackIsNotOverwritten()
+    {
+        // A second controller that polls rarely, so what it last saw goes stale.
+        FleetStore slowStore;
+        MetricStore slowMetrics;
+        FleetController slow(&slowStore, &slowMetrics);
+        GatewayConfig c = store.entry(0).config;
+        c.pollIntervalMs = 600000;
+        slow.addGateway(c);
+        QTRY_VERIFY_WITH_TIMEOUT(slowStore.entry(0).snapshot.has_value(), 10000);
+        const ServerRef s3 { c.name, QStringLiteral("api"), QStringLiteral("s3") };
+        QCOMPARE(slowStore.entry(0).snapshot->server(s3.backend, s3.server)->admin, AdminState::Ready);
+
+        // Someone else puts it in maintenance over the runtime API.
+        const int port = lab.haproxy.at(0).adminPort;
+        QVERIFY(Test::haproxyCommand(port, "set server api/s3 state maint").trimmed().isEmpty());
+
+        QSignalSpy finished(&slow, &FleetActions::actionFinished);
+        slow.setServerState({ s3 }, AdminState::Drain);
+        QVERIFY(finished.wait(10000));
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY(!report.ok());
+        QVERIFY(report.outcomes.first().conflict);
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("is now maint, not ready")),
+                 qPrintable(report.outcomes.first().message));
+        // Nothing was overwritten: HAProxy still says what the other operator set.
+        QVERIFY(Test::haproxyServerField(port, s3.backend, s3.server, QStringLiteral("status")).startsWith(QLatin1String("MAINT")));
+        QVERIFY(Test::haproxyCommand(port, "set server api/s3 state ready").trimmed().isEmpty());
     }
 
     void killedGatewayIsUnreachableThenRecovers()
