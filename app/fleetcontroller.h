@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <QHash>
+#include <QSet>
 #include <QVector>
 #include <QPointer>
 
@@ -16,6 +17,7 @@ class QTimer;
 namespace Fleetdeck {
 
 class EventLog;
+struct ServerSpec;
 class HistoryCache;
 class FleetStore;
 class MetricStore;
@@ -37,6 +39,9 @@ public:
     quint64 setServerState(const QList<ServerRef>& servers, AdminState state) override;
     quint64 setServerWeight(const QList<ServerRef>& servers, int weight) override;
     quint64 applyActions(const QList<ServerAction>& actions, const QString& description) override;
+    quint64 addServer(const ServerSpec& spec) override;
+    quint64 removeServer(const ServerRef& server, int drainTimeoutMs) override;
+    void cancel(quint64 id) override;
     bool isReadOnly() const override { return !m_readOnlyReason.isEmpty(); }
     QString readOnlyReason() const override { return m_readOnlyReason; }
     // An empty reason turns read-only off.
@@ -75,6 +80,10 @@ private:
 
     quint64 runActions(const QList<ServerAction>& actions, const QString& description);
     void recordBefore(ActionOutcome& outcome) const;
+    // Journals, records and reports a one-server request that did not go through runActions.
+    void finishSingle(ActionReport report);
+    struct Removal;
+    void removalStep(const std::shared_ptr<Removal>& removal);
     void checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway);
     void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);
     void verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt);
@@ -95,6 +104,7 @@ private:
     EventLog* m_events = nullptr;
     class Journal* m_journal = nullptr;
     QString m_readOnlyReason;
+    QSet<quint64> m_cancelled;
     HistoryCache* m_history = nullptr;
     QObject* m_prometheus = nullptr; // Wire::PrometheusClient, kept out of this header
     QHash<QString, Gateway> m_gateways;

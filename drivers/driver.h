@@ -7,6 +7,7 @@
 
 #include "fleettypes.h"
 #include "result.h"
+#include "serverspec.h"
 
 namespace Fleetdeck::Drivers {
 
@@ -34,6 +35,10 @@ public:
     virtual void fetchSnapshot(SnapshotCallback callback) = 0;
     // Sends one action. A success means the gateway accepted it, not that it took: the caller re-reads.
     virtual void apply(const ServerAction& action, ActionCallback callback) = 0;
+    // Adds a server and brings it into service (ready, health checks on when asked for).
+    virtual void addServer(const ServerSpec& spec, ActionCallback callback) = 0;
+    // Deletes a server that is already in maintenance.
+    virtual void deleteServer(const ServerRef& server, ActionCallback callback) = 0;
 
 private:
     GatewayConfig m_config;

@@ -25,6 +25,12 @@ public:
     virtual quint64 setServerWeight(const QList<ServerRef>& servers, int weight) = 0;
     // Any list of server actions as one request (undo and redo send the inverse or the original list).
     virtual quint64 applyActions(const QList<ServerAction>& actions, const QString& description) = 0;
+    // Adds a server to a pool (enabled and, if asked, health-checked), after validating it and re-reading the pool.
+    virtual quint64 addServer(const struct ServerSpec& spec) = 0;
+    // Safe removal: drain, wait until its sessions reach zero (or drainTimeoutMs), maintenance, delete.
+    // removalProgress reports each step; cancel() stops before the next one.
+    virtual quint64 removeServer(const ServerRef& server, int drainTimeoutMs) = 0;
+    virtual void cancel(quint64 id) = 0;
     // Read-only: every action is refused before anything is sent, with this reason.
     virtual bool isReadOnly() const { return false; }
     virtual QString readOnlyReason() const { return {}; }
@@ -44,6 +50,7 @@ public:
 Q_SIGNALS:
     void actionStarted(quint64 id, const QString& description);
     void actionFinished(const Fleetdeck::ActionReport& report);
+    void removalProgress(quint64 id, const QString& stage, int sessions, int elapsedMs);
 };
 
 } // namespace Fleetdeck

@@ -165,6 +165,10 @@ qint64 GatewaySnapshot::sessions() const
 
 QString ServerAction::describe() const
 {
+    if (kind == Kind::AddServer)
+        return QStringLiteral("add %1 (%2)").arg(target.displayName(), detail);
+    if (kind == Kind::RemoveServer)
+        return QStringLiteral("remove %1").arg(target.displayName());
     if (kind == Kind::SetWeight)
         return QStringLiteral("set weight of %1 to %2").arg(target.displayName()).arg(weight);
     return QStringLiteral("set %1 to %2").arg(target.displayName(), label(state));

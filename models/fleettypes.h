@@ -144,11 +144,12 @@ struct GatewayStatus
 // One step an operator asked for on one server.
 struct ServerAction
 {
-    enum class Kind { SetState, SetWeight };
+    enum class Kind { SetState, SetWeight, AddServer, RemoveServer };
     Kind kind = Kind::SetState;
     ServerRef target;
     AdminState state = AdminState::Ready;
     int weight = 0;
+    QString detail; // AddServer: what was added (address, weight, check)
 
     QString describe() const;
     friend bool operator==(const ServerAction&, const ServerAction&) = default;

@@ -9,6 +9,10 @@ namespace Fleetdeck {
 namespace {
 QString describeTarget(const ServerAction& a, bool before, const ActionOutcome& o)
 {
+    if (a.kind == ServerAction::Kind::AddServer)
+        return before ? QStringLiteral("absent") : a.detail;
+    if (a.kind == ServerAction::Kind::RemoveServer)
+        return before ? (o.knewBefore ? label(o.stateBefore) : QStringLiteral("unknown")) : QStringLiteral("removed");
     if (a.kind == ServerAction::Kind::SetWeight)
         return before ? (o.knewBefore ? QStringLiteral("weight %1").arg(o.weightBefore) : QStringLiteral("unknown"))
                       : QStringLiteral("weight %1").arg(a.weight);

@@ -91,3 +91,79 @@ void HAProxyDriver::apply(const ServerAction& action, ActionCallback callback)
 }
 
 } // namespace Fleetdeck::Drivers::HAProxy
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+namespace {
+bool safeName(const QString& name)
+{
+    static const QRegularExpression safe(QStringLiteral("^[A-Za-z0-9._:\\-]+$"));
+    return safe.match(name).hasMatch();
+}
+} // namespace
+
+void HAProxyDriver::send(const QByteArray& command, const QString& expected, ActionCallback callback)
+{
+    Wire::LineCommandClient::run(
+        config().admin, command, m_options,
+        [callback = std::move(callback), expected](Result<QByteArray> reply) {
+            if (!reply) {
+                callback(Result<QString>::failure(reply.error()));
+                return;
+            }
+            const QString text = QString::fromUtf8(reply.value()).trimmed();
+            if (text.isEmpty() || text == expected)
+                callback(Result<QString>::success(text));
+            else
+                callback(Result<QString>::failure(text));
+        },
+        this);
+}
+
+void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
+{
+    if (!safeName(spec.backend) || !safeName(spec.name) || !isValidHost(spec.host) || spec.port < 1 || spec.port > 65535) {
+        callback(Result<QString>::failure(QStringLiteral("%1 cannot be sent over the runtime API").arg(spec.describe())));
+        return;
+    }
+    const QByteArray target = spec.backend.toUtf8() + '/' + spec.name.toUtf8();
+    QByteArray add = "add server " + target + ' ' + spec.address().toUtf8() + " weight " + QByteArray::number(spec.weight);
+    if (spec.maxconn > 0)
+        add += " maxconn " + QByteArray::number(spec.maxconn);
+    if (spec.check)
+        add += " check";
+    // A new server starts in maintenance: bring it into service, then turn its health checks on.
+    send(add, QStringLiteral("New server registered."), [this, target, spec, callback](Result<QString> added) {
+        if (!added) {
+            callback(added);
+            return;
+        }
+        send("set server " + target + " state ready", {}, [this, target, spec, callback](Result<QString> ready) {
+            if (!ready) {
+                callback(Result<QString>::failure(QStringLiteral("added, but left in maintenance: %1").arg(ready.error())));
+                return;
+            }
+            if (!spec.check) {
+                callback(Result<QString>::success(QStringLiteral("New server registered.")));
+                return;
+            }
+            send("enable health " + target, {}, [callback](Result<QString> health) {
+                if (!health)
+                    callback(Result<QString>::failure(QStringLiteral("added and ready, but health checks are off: %1").arg(health.error())));
+                else
+                    callback(Result<QString>::success(QStringLiteral("New server registered.")));
+            });
+        });
+    });
+}
+
+void HAProxyDriver::deleteServer(const ServerRef& server, ActionCallback callback)
+{
+    if (!safeName(server.backend) || !safeName(server.server)) {
+        callback(Result<QString>::failure(QStringLiteral("\"%1\" cannot be sent over the runtime API").arg(server.displayName())));
+        return;
+    }
+    send("del server " + server.backend.toUtf8() + '/' + server.server.toUtf8(), QStringLiteral("Server deleted."), std::move(callback));
+}
+
+} // namespace Fleetdeck::Drivers::HAProxy

@@ -17,6 +17,8 @@ public:
     Capabilities capabilities() const override;
     void fetchSnapshot(SnapshotCallback callback) override;
     void apply(const ServerAction& action, ActionCallback callback) override;
+    void addServer(const ServerSpec& spec, ActionCallback callback) override;
+    void deleteServer(const ServerRef& server, ActionCallback callback) override;
 
     // The runtime API command for an action, or an error when the names cannot be sent safely.
     static Result<QByteArray> commandFor(const ServerAction& action);
@@ -24,6 +26,9 @@ public:
     void setOptions(const Wire::LineCommandClient::Options& options) { m_options = options; }
 
 private:
+    // Sends one command; success when the answer is empty or equals `expected`.
+    void send(const QByteArray& command, const QString& expected, ActionCallback callback);
+
     Wire::LineCommandClient::Options m_options;
 };
 

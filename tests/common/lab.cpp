@@ -19,6 +19,8 @@ Lab Lab::load()
     }
     const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
     lab.fleetFile = root.value(QLatin1String("fleet")).toString();
+    for (const auto& port : root.value(QLatin1String("nginx")).toObject().value(QLatin1String("ports")).toArray())
+        lab.upstreamPorts.append(port.toInt());
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();

@@ -22,6 +22,7 @@ struct Lab
 {
     QString fleetFile;
     QList<LabHAProxy> haproxy;
+    QList<int> upstreamPorts; // nginx
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE

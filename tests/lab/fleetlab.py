@@ -126,6 +126,8 @@ def nginx_conf(root, ports, error_share, latency_ms):
             f"        listen {LOOPBACK}:{port};",
             # A marker file makes the health check fail, so tests and the demo can take an upstream down.
             f'        location = /health {{ if (-f {root}/down/{name}) {{ return 503; }} return 200 "ok\\n"; }}',
+            # A deliberately slow answer, for tests that need a request in flight.
+            '        location ~ /slow$ { echo_sleep 4; echo "slow"; }',
             "        location / {",
             "            if ($lab_fail) { return 500; }",
         ]

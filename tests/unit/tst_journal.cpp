@@ -15,7 +15,7 @@ ActionOutcome drain(bool ok)
 {
     ActionOutcome o;
     o.action = ServerAction { ServerAction::Kind::SetState, { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") },
-                              AdminState::Drain, 0 };
+                              AdminState::Drain, 0, {} };
     o.knewBefore = true;
     o.stateBefore = AdminState::Ready;
     o.ok = ok;
