@@ -26,6 +26,8 @@ struct Capabilities
     bool canDrain = false;
     bool canMaint = false;
     bool canSetWeight = false;
+    bool canAddServers = false;
+    bool canRemoveServers = false;
     int weightMin = 0;
     int weightMax = 0;
     bool runtimeOnly = true; // changes are lost on reload unless the config file carries them

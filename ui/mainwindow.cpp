@@ -14,6 +14,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QStatusBar>
 #include <QUndoCommand>
@@ -25,6 +26,7 @@
 #include <QTreeView>
 
 #include "dialogs/addgatewaydialog.h"
+#include "forms/serverformdialog.h"
 #include "eventlog.h"
 #include "journalmodel.h"
 #include "docks/gatewaystatuswidget.h"
@@ -229,6 +231,10 @@ void MainWindow::createActions()
               tr("Put the selected servers in maintenance: no traffic, no health checks"));
     addAction(QStringLiteral("server.weight"), tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
               tr("Set the load-balancing weight of the selected servers"));
+    addAction(QStringLiteral("server.add"), tr("&Add server…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
+              tr("Add a server to a pool: validate, review, push, verify"));
+    addAction(QStringLiteral("server.remove"), tr("Re&move server…"), QKeySequence(Qt::Key_Delete),
+              tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
     // Undo and redo send the inverse (or the original) change, itself verified and journaled.
     QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
@@ -271,6 +277,8 @@ void MainWindow::createActions()
     connect(action(QStringLiteral("server.maint")), &QAction::triggered, this,
             [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Maint); });
     connect(action(QStringLiteral("server.weight")), &QAction::triggered, this, &MainWindow::setWeightInteractively);
+    connect(action(QStringLiteral("server.add")), &QAction::triggered, this, &MainWindow::addServerInteractively);
+    connect(action(QStringLiteral("server.remove")), &QAction::triggered, this, &MainWindow::removeServerInteractively);
     connect(action(QStringLiteral("help.about")), &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About Fleetdeck"),
                            tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets.</p>"
@@ -279,7 +287,8 @@ void MainWindow::createActions()
                                .arg(QApplication::applicationVersion()));
     });
     m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
-                                action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")) });
+                                action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
+                                action(QStringLiteral("server.add")), action(QStringLiteral("server.remove")) });
     m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_tree->addAction(action(QStringLiteral("fleet.refresh")));
     m_tree->addAction(action(QStringLiteral("fleet.remove")));
@@ -341,6 +350,9 @@ void MainWindow::createMenusAndToolBar()
     QMenu* server = menuBar()->addMenu(tr("&Server"));
     for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
         server->addAction(action(QLatin1String(id)));
+    server->addSeparator();
+    server->addAction(action(QStringLiteral("server.add")));
+    server->addAction(action(QStringLiteral("server.remove")));
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
     view->addAction(action(QStringLiteral("view.find")));
@@ -359,6 +371,8 @@ void MainWindow::createMenusAndToolBar()
     bar->addSeparator();
     for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
         bar->addAction(action(QLatin1String(id)));
+    bar->addSeparator();
+    bar->addAction(action(QStringLiteral("server.add")));
 }
 
 void MainWindow::updateActionStates()
@@ -401,6 +415,14 @@ void MainWindow::updateActionStates()
     set("server.maint", canMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
     set("server.weight", canWeight, tr("Set the load-balancing weight of the selected servers"));
     action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->selectionModel()->hasSelection());
+    bool anyPool = false;
+    for (int i = 0; i < m_store->gatewayCount(); ++i)
+        anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.canAddServers);
+    action(QStringLiteral("server.add"))->setEnabled(!m_fleet->isReadOnly() && anyPool);
+    action(QStringLiteral("server.remove"))->setEnabled(canMaint && selected.size() == 1);
+    action(QStringLiteral("server.remove"))->setStatusTip(
+        canMaint && selected.size() == 1 ? tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete")
+                                         : (why.isEmpty() ? tr("Select exactly one server to remove.") : why));
     m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));
 }
 
@@ -445,7 +467,8 @@ public:
         , m_requests(requests)
     {
         for (const ActionOutcome& o : report.outcomes) {
-            if (o.ok && o.knewBefore) {
+            const bool stateOrWeight = o.action.kind == ServerAction::Kind::SetState || o.action.kind == ServerAction::Kind::SetWeight;
+            if (o.ok && o.knewBefore && stateOrWeight) {
                 m_forward.append(o.action);
                 m_back.append(o.inverse());
             }
@@ -472,8 +495,76 @@ private:
 };
 } // namespace
 
+void MainWindow::addServerInteractively()
+{
+    ServerSpec initial = m_lastSpec;
+    if (initial.gateway.isEmpty()) {
+        // Start from what is selected: its gateway and backend.
+        const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
+        if (!rows.isEmpty()) {
+            initial.gateway = rows.first().data(GatewayRole).toString();
+            initial.backend = rows.first().data(BackendRole).toString();
+        }
+    }
+    auto* form = new ServerFormDialog(m_store, initial, this);
+    form->setAttribute(Qt::WA_DeleteOnClose);
+    connect(form, &ServerFormDialog::reviewRequested, this, [this, form](const ServerSpec& spec) {
+        const int g = m_store->indexOf(spec.gateway);
+        const QString note = g >= 0 ? m_store->entry(g).capabilities.note : QString();
+        auto* review = new ReviewDialog({ { spec.gateway, spec.backend + QLatin1Char('/') + spec.name, tr("absent"), spec.describe() } },
+                                        note, form);
+        review->setAttribute(Qt::WA_DeleteOnClose);
+        connect(review, &QDialog::accepted, this, [this, form, spec] {
+            m_lastSpec = spec; // kept until the push is verified
+            m_addRequest = m_fleet->addServer(spec);
+            form->accept();
+        });
+        review->open();
+    });
+    form->open();
+}
+
+void MainWindow::removeServerInteractively()
+{
+    const QList<ServerRef> selected = m_page->selectedServers();
+    if (selected.size() != 1)
+        return;
+    const ServerRef target = selected.first();
+    if (QMessageBox::question(this, tr("Remove server"),
+                              tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "
+                                 "maintenance and deletes it. You can cancel at every step.")
+                                  .arg(target.displayName()))
+        != QMessageBox::Yes)
+        return;
+    auto* progress = new QProgressDialog(tr("Removing %1…").arg(target.displayName()), tr("Cancel"), 0, 30000, this);
+    progress->setObjectName(QStringLiteral("removalProgress"));
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    progress->setMinimumDuration(0);
+    progress->setAutoClose(false);
+    progress->setAutoReset(false);
+    const quint64 id = m_fleet->removeServer(target, 30000);
+    connect(m_fleet, &FleetActions::removalProgress, progress, [progress, id, target](quint64 rid, const QString& stage, int sessions, int elapsedMs) {
+        if (rid != id)
+            return;
+        progress->setValue(qMin(elapsedMs, 29999));
+        progress->setLabelText(sessions >= 0 ? QObject::tr("%1: %2, %3 session(s) open").arg(target.displayName(), stage).arg(sessions)
+                                             : QObject::tr("%1: %2").arg(target.displayName(), stage));
+    });
+    connect(progress, &QProgressDialog::canceled, this, [this, id] { m_fleet->cancel(id); });
+    connect(m_fleet, &FleetActions::actionFinished, progress, [progress, id](const ActionReport& r) {
+        if (r.id == id)
+            progress->close();
+    });
+    progress->show();
+}
+
 void MainWindow::onActionFinished(const ActionReport& report)
 {
+    if (report.id == m_addRequest) {
+        if (report.ok())
+            m_lastSpec = ServerSpec {};
+        m_addRequest = 0;
+    }
     if (!m_undoRequests.remove(report.id)) {
         auto* command = new ServerChangeCommand(m_fleet, &m_undoRequests, report);
         if (command->isEmpty())
@@ -495,12 +586,10 @@ void MainWindow::onActionFinished(const ActionReport& report)
         lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe() + QStringLiteral(": ")
                      + o.message);
     // Not modal: the operator keeps working while reading what went wrong.
-    auto* box = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"),
-                                tr("%1: %2 of %3 did not take.")
-                                    .arg(report.description)
-                                    .arg(report.failures())
-                                    .arg(report.outcomes.size()),
-                                QMessageBox::Close, this);
+    QString summary = tr("%1: %2 of %3 did not take.").arg(report.description).arg(report.failures()).arg(report.outcomes.size());
+    if (!report.outcomes.isEmpty() && report.outcomes.first().action.kind == ServerAction::Kind::AddServer)
+        summary += tr("\nServer → Add server… opens the form again with what you typed.");
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"), summary, QMessageBox::Close, this);
     box->setObjectName(QStringLiteral("actionFailedBox"));
     box->setDetailedText(lines.join(QLatin1Char('\n')));
     box->setInformativeText(lines.mid(0, 5).join(QLatin1Char('\n')));

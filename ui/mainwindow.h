@@ -4,6 +4,8 @@
 #include <QSet>
 #include <QMainWindow>
 
+#include "serverspec.h"
+
 class QAction;
 class QTabWidget;
 class QUndoStack;
@@ -65,6 +67,8 @@ private:
     void addGatewayInteractively();
     void openFleetFile();
     void setWeightInteractively();
+    void addServerInteractively();
+    void removeServerInteractively();
     void restoreLayout();
     void saveLayout();
 
@@ -83,6 +87,8 @@ private:
     QLabel* m_selectionLabel;
     QHash<QString, QAction*> m_actions;
     bool m_saveLayout = true;
+    ServerSpec m_lastSpec; // what the pool form held when its push failed, to give it back
+    quint64 m_addRequest = 0;
     QUndoStack* m_undo;
     QSet<quint64> m_undoRequests; // actions sent by undo or redo: not pushed again
 };

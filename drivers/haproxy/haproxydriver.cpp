@@ -18,6 +18,8 @@ Capabilities HAProxyDriver::capabilities() const
     c.canDrain = true;
     c.canMaint = true;
     c.canSetWeight = true;
+    c.canAddServers = true; // not on static-rr or balance source backends: validation says so per backend
+    c.canRemoveServers = true;
     c.weightMin = 0;
     c.weightMax = 256;
     c.runtimeOnly = true;

@@ -10,6 +10,9 @@
 #include <QFile>
 #include <QLineEdit>
 #include <QImage>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableWidget>
 #include <QMouseEvent>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -28,6 +31,7 @@
 #include "mainwindow.h"
 #include "metricstore.h"
 #include "modelroles.h"
+#include "forms/serverformdialog.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
 #include "upstreamtablemodel.h"
@@ -286,6 +290,57 @@ private Q_SLOTS:
         QCOMPARE(range.second - range.first, zoomed.first().at(1).toLongLong() - zoomed.first().at(0).toLongLong());
         window->findChild<QToolButton*>(QStringLiteral("liveButton"))->click();
         tree->clearSelection();
+    }
+
+    void poolFormValidatesReviewsAndPushes()
+    {
+        window->action(QStringLiteral("server.add"))->trigger();
+        auto* form = window->findChild<ServerFormDialog*>(QStringLiteral("serverForm"));
+        QVERIFY(form);
+        auto* gatewayCombo = form->findChild<QComboBox*>(QStringLiteral("gatewayCombo"));
+        auto* backendCombo = form->findChild<QComboBox*>(QStringLiteral("backendCombo"));
+        gatewayCombo->setCurrentIndex(gatewayCombo->findText(QStringLiteral("haproxy-1")));
+        backendCombo->setCurrentIndex(backendCombo->findText(QStringLiteral("api")));
+        QTest::keyClicks(form->findChild<QLineEdit*>(QStringLiteral("serverNameEdit")), QStringLiteral("s7"));
+        QTest::keyClicks(form->findChild<QLineEdit*>(QStringLiteral("hostEdit")), QStringLiteral("127.0.0.1"));
+        auto* portEdit = form->findChild<QLineEdit*>(QStringLiteral("portEdit"));
+        QTest::keyClicks(portEdit, QStringLiteral("70000"));
+        // The message sits next to the port, and nothing can be reviewed or sent.
+        auto* portError = form->findChild<QLabel*>(QStringLiteral("portError"));
+        QVERIFY(portError->isVisible());
+        QVERIFY2(portError->text().contains(QLatin1String("70000 is not a port")), qPrintable(portError->text()));
+        auto* review = form->findChild<QPushButton*>(QStringLiteral("reviewButton"));
+        QVERIFY(!review->isEnabled());
+        // Fixed, the message goes and review opens.
+        portEdit->clear();
+        QTest::keyClicks(portEdit, QString::number(lab.upstreamPorts.at(1)));
+        QVERIFY(!portError->isVisible());
+        QVERIFY(review->isEnabled());
+        QTest::mouseClick(review, Qt::LeftButton);
+        auto* reviewDialog = form->findChild<ReviewDialog*>(QStringLiteral("reviewDialog"));
+        QVERIFY(reviewDialog);
+        QTRY_VERIFY(reviewDialog->isVisible());
+        auto* table = reviewDialog->findChild<QTableWidget*>(QStringLiteral("reviewTable"));
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(table->item(0, 1)->text(), QStringLiteral("api/s7"));
+        QVERIFY(table->item(0, 3)->text().contains(QStringLiteral("127.0.0.1:%1").arg(lab.upstreamPorts.at(1))));
+        QVERIFY(reviewDialog->findChild<QLabel*>(QStringLiteral("reviewNote"))->text().contains(QLatin1String("in memory")));
+        if (const QString shot = qEnvironmentVariable("FLEETDECK_REVIEW_SCREENSHOT"); !shot.isEmpty())
+            reviewDialog->grab().save(shot);
+
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        QTest::mouseClick(reviewDialog->findChild<QPushButton*>(QStringLiteral("pushButton")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        // HAProxy's own show stat has it.
+        QTRY_VERIFY_WITH_TIMEOUT(!Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"),
+                                                           QStringLiteral("status")).isEmpty(), 5000);
+
+        controller.removeServer({ QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s7") }, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
     }
 
     void cleanupTestCase()
