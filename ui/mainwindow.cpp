@@ -231,6 +231,8 @@ void MainWindow::createActions()
               tr("Put the selected servers in maintenance: no traffic, no health checks"));
     addAction(QStringLiteral("server.weight"), tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
               tr("Set the load-balancing weight of the selected servers"));
+    addAction(QStringLiteral("server.everywhere"), tr("Select this upstream &everywhere"), QKeySequence(Qt::CTRL | Qt::Key_E),
+              tr("Select every server, on every gateway and pool, with the same address as the selected one"));
     addAction(QStringLiteral("server.add"), tr("&Add server…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
               tr("Add a server to a pool: validate, review, push, verify"));
     addAction(QStringLiteral("server.remove"), tr("Re&move server…"), QKeySequence(Qt::Key_Delete),
@@ -278,6 +280,25 @@ void MainWindow::createActions()
             [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Maint); });
     connect(action(QStringLiteral("server.weight")), &QAction::triggered, this, &MainWindow::setWeightInteractively);
     connect(action(QStringLiteral("server.add")), &QAction::triggered, this, &MainWindow::addServerInteractively);
+    connect(action(QStringLiteral("server.everywhere")), &QAction::triggered, this, [this] {
+        // A fleet-wide action starts from one upstream: the whole fleet is shown, and every row with its address
+        // is selected, ready for Drain or Ready.
+        QTableView* table = m_page->table();
+        const QModelIndexList rows = table->selectionModel()->selectedRows(UpstreamTableModel::AddressColumn);
+        if (rows.isEmpty())
+            return;
+        const QString address = rows.first().data().toString();
+        m_tree->clearSelection();
+        m_page->setScope({}, {});
+        QItemSelection selection;
+        for (int r = 0; r < table->model()->rowCount(); ++r) {
+            const QModelIndex cell = table->model()->index(r, UpstreamTableModel::AddressColumn);
+            if (cell.data().toString() == address)
+                selection.select(cell.siblingAtColumn(0), cell.siblingAtColumn(UpstreamTableModel::ColumnCount - 1));
+        }
+        table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        statusBar()->showMessage(tr("%n server(s) with address %1 selected", nullptr, int(selection.size())).arg(address), 8000);
+    });
     connect(action(QStringLiteral("server.remove")), &QAction::triggered, this, &MainWindow::removeServerInteractively);
     connect(action(QStringLiteral("help.about")), &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About Fleetdeck"),
@@ -288,7 +309,8 @@ void MainWindow::createActions()
     });
     m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
                                 action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
-                                action(QStringLiteral("server.add")), action(QStringLiteral("server.remove")) });
+                                action(QStringLiteral("server.everywhere")), action(QStringLiteral("server.add")),
+                                action(QStringLiteral("server.remove")) });
     m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_tree->addAction(action(QStringLiteral("fleet.refresh")));
     m_tree->addAction(action(QStringLiteral("fleet.remove")));
@@ -351,6 +373,7 @@ void MainWindow::createMenusAndToolBar()
     for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
         server->addAction(action(QLatin1String(id)));
     server->addSeparator();
+    server->addAction(action(QStringLiteral("server.everywhere")));
     server->addAction(action(QStringLiteral("server.add")));
     server->addAction(action(QStringLiteral("server.remove")));
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -420,6 +443,7 @@ void MainWindow::updateActionStates()
         anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.canAddServers);
     action(QStringLiteral("server.add"))->setEnabled(!m_fleet->isReadOnly() && anyPool);
     action(QStringLiteral("server.remove"))->setEnabled(canMaint && selected.size() == 1);
+    action(QStringLiteral("server.everywhere"))->setEnabled(!selected.isEmpty());
     action(QStringLiteral("server.remove"))->setStatusTip(
         canMaint && selected.size() == 1 ? tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete")
                                          : (why.isEmpty() ? tr("Select exactly one server to remove.") : why));

@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QMouseEvent>
+#include <QSet>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QSignalSpy>
@@ -164,6 +165,21 @@ private Q_SLOTS:
         QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"),
                                          QStringLiteral("status"))
                     .startsWith(QLatin1String("UP")));
+    }
+
+    void selectAnUpstreamEverywhere()
+    {
+        // The lab's gateways share their nginx upstreams: api/s1 has the same address on both.
+        const int row = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s1"));
+        table->selectionModel()->select(table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        window->action(QStringLiteral("server.everywhere"))->trigger();
+        const QList<ServerRef> selected = window->poolPage()->selectedServers();
+        QCOMPARE(selected.size(), 2);
+        QSet<QString> gateways;
+        for (const ServerRef& s : selected)
+            gateways.insert(s.gateway);
+        QCOMPARE(gateways, (QSet<QString> { QStringLiteral("haproxy-1"), QStringLiteral("haproxy-2") }));
+        table->clearSelection();
     }
 
     void timeControlsAndEventMarkers()
