@@ -42,6 +42,8 @@ public:
     quint64 addServer(const ServerSpec& spec) override;
     quint64 removeServer(const ServerRef& server, int drainTimeoutMs) override;
     void cancel(quint64 id) override;
+    void requestRateLimits(const QString& gateway) override;
+    quint64 changeRateLimits(const QList<RateLimitChange>& changes) override;
     bool isReadOnly() const override { return !m_readOnlyReason.isEmpty(); }
     QString readOnlyReason() const override { return m_readOnlyReason; }
     // An empty reason turns read-only off.
@@ -84,6 +86,8 @@ private:
     void finishSingle(ActionReport report);
     struct Removal;
     void removalStep(const std::shared_ptr<Removal>& removal);
+    struct LimitRun;
+    void applyLimitStep(const std::shared_ptr<LimitRun>& run, int position);
     void checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway);
     void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);
     void verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt);

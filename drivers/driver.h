@@ -7,6 +7,7 @@
 
 #include "fleettypes.h"
 #include "result.h"
+#include "ratelimits.h"
 #include "serverspec.h"
 
 namespace Fleetdeck::Drivers {
@@ -39,6 +40,18 @@ public:
     virtual void addServer(const ServerSpec& spec, ActionCallback callback) = 0;
     // Deletes a server that is already in maintenance.
     virtual void deleteServer(const ServerRef& server, ActionCallback callback) = 0;
+    // Rate limits, where the product keeps them at runtime.
+    using RateLimitsCallback = std::function<void(Result<RateLimits>)>;
+    virtual void readRateLimits(RateLimitsCallback callback)
+    {
+        callback(Result<RateLimits>::failure(QStringLiteral("this product has no runtime rate limits")));
+    }
+    virtual void applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback)
+    {
+        Q_UNUSED(change)
+        Q_UNUSED(current)
+        callback(Result<QString>::failure(QStringLiteral("this product has no runtime rate limits")));
+    }
 
 private:
     GatewayConfig m_config;

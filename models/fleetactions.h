@@ -4,6 +4,7 @@
 #include <QObject>
 
 #include "fleettypes.h"
+#include "ratelimits.h"
 
 namespace Fleetdeck {
 
@@ -31,6 +32,10 @@ public:
     // removalProgress reports each step; cancel() stops before the next one.
     virtual quint64 removeServer(const ServerRef& server, int drainTimeoutMs) = 0;
     virtual void cancel(quint64 id) = 0;
+    // Reads a gateway's rate limits; the answer comes as rateLimitsReceived or rateLimitsFailed.
+    virtual void requestRateLimits(const QString& gateway) = 0;
+    // Applies rate-limit changes (one gateway), re-reads and verifies each; reported like any action.
+    virtual quint64 changeRateLimits(const QList<RateLimitChange>& changes) = 0;
     // Read-only: every action is refused before anything is sent, with this reason.
     virtual bool isReadOnly() const { return false; }
     virtual QString readOnlyReason() const { return {}; }
@@ -51,6 +56,8 @@ Q_SIGNALS:
     void actionStarted(quint64 id, const QString& description);
     void actionFinished(const Fleetdeck::ActionReport& report);
     void removalProgress(quint64 id, const QString& stage, int sessions, int elapsedMs);
+    void rateLimitsReceived(const QString& gateway, const Fleetdeck::RateLimits& limits);
+    void rateLimitsFailed(const QString& gateway, const QString& error);
 };
 
 } // namespace Fleetdeck

@@ -167,11 +167,20 @@ QString ServerAction::describe() const
 {
     if (kind == Kind::AddServer)
         return QStringLiteral("add %1 (%2)").arg(target.displayName(), detail);
+    if (kind == Kind::RateLimit)
+        return detail;
     if (kind == Kind::RemoveServer)
         return QStringLiteral("remove %1").arg(target.displayName());
     if (kind == Kind::SetWeight)
         return QStringLiteral("set weight of %1 to %2").arg(target.displayName()).arg(weight);
     return QStringLiteral("set %1 to %2").arg(target.displayName(), label(state));
+}
+
+ActionOutcome ActionOutcome::of(const ServerAction& action)
+{
+    ActionOutcome o;
+    o.action = action;
+    return o;
 }
 
 ServerAction ActionOutcome::inverse() const

@@ -28,6 +28,7 @@ struct Capabilities
     bool canSetWeight = false;
     bool canAddServers = false;
     bool canRemoveServers = false;
+    bool canEditRateLimits = false;
     int weightMin = 0;
     int weightMax = 0;
     bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
@@ -146,7 +147,7 @@ struct GatewayStatus
 // One step an operator asked for on one server.
 struct ServerAction
 {
-    enum class Kind { SetState, SetWeight, AddServer, RemoveServer };
+    enum class Kind { SetState, SetWeight, AddServer, RemoveServer, RateLimit };
     Kind kind = Kind::SetState;
     ServerRef target;
     AdminState state = AdminState::Ready;
@@ -164,9 +165,12 @@ struct ActionOutcome
     QString message; // what the gateway answered, or what verification found
     bool knewBefore = false; // the server's state was known when the change was asked for
     bool conflict = false; // someone changed the server meanwhile: not sent
+    QString beforeText; // for changes that are not a server state or weight (rate limits): as the journal says them
+    QString afterText;
     AdminState stateBefore = AdminState::Ready;
     int weightBefore = 0;
 
+    static ActionOutcome of(const ServerAction& action); // not yet done, nothing known
     // The change that puts the server back as it was before this one (for undo).
     ServerAction inverse() const;
 };

@@ -9,6 +9,8 @@ namespace Fleetdeck {
 namespace {
 QString describeTarget(const ServerAction& a, bool before, const ActionOutcome& o)
 {
+    if (a.kind == ServerAction::Kind::RateLimit)
+        return before ? o.beforeText : o.afterText;
     if (a.kind == ServerAction::Kind::AddServer)
         return before ? QStringLiteral("absent") : a.detail;
     if (a.kind == ServerAction::Kind::RemoveServer)

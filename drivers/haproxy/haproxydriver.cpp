@@ -20,6 +20,7 @@ Capabilities HAProxyDriver::capabilities() const
     c.canSetWeight = true;
     c.canAddServers = true; // not on static-rr or balance source backends: validation says so per backend
     c.canRemoveServers = true;
+    c.canEditRateLimits = true;
     c.weightMin = 0;
     c.weightMax = 256;
     c.runtimeOnly = true;
@@ -166,6 +167,111 @@ void HAProxyDriver::deleteServer(const ServerRef& server, ActionCallback callbac
         return;
     }
     send("del server " + server.backend.toUtf8() + '/' + server.server.toUtf8(), QStringLiteral("Server deleted."), std::move(callback));
+}
+
+} // namespace Fleetdeck::Drivers::HAProxy
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+void HAProxyDriver::ask(const QByteArray& command, std::function<void(Result<QByteArray>)> callback)
+{
+    Wire::LineCommandClient::run(config().admin, command, m_options, std::move(callback), this);
+}
+
+void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
+{
+    // The per-key map (the one named *ratelimit*, else the first), its entries, the per-IP variable, and the
+    // string-keyed stick table's counters: four short questions, one after the other.
+    ask("show map", [this, callback](Result<QByteArray> list) {
+        if (!list) {
+            callback(Result<RateLimits>::failure(list.error()));
+            return;
+        }
+        const auto maps = parseMapList(list.value());
+        if (!maps || maps.value().isEmpty()) {
+            callback(Result<RateLimits>::failure(maps ? QStringLiteral("HAProxy has no map loaded: no per-key limits to edit") : maps.error()));
+            return;
+        }
+        QString path = maps.value().first().path;
+        for (const MapInfo& m : maps.value()) {
+            if (m.path.contains(QLatin1String("ratelimit")))
+                path = m.path;
+        }
+        ask("show map " + path.toUtf8(), [this, callback, path](Result<QByteArray> entries) {
+            const auto parsed = entries ? parseMapEntries(entries.value()) : Result<QList<QPair<QString, QString>>>::failure(entries.error());
+            if (!parsed) {
+                callback(Result<RateLimits>::failure(parsed.error()));
+                return;
+            }
+            RateLimits limits;
+            limits.mapFile = path;
+            for (const auto& [key, value] : parsed.value())
+                limits.entries.append(RateLimitEntry { key, value.toLongLong(), -1, -1 });
+            ask("get var " + limits.ipLimitVariable.toUtf8(), [this, callback, limits](Result<QByteArray> var) mutable {
+                if (var) {
+                    if (const auto v = parseIntegerVariable(var.value()))
+                        limits.ipLimit = v.value();
+                }
+                ask("show table", [this, callback, limits](Result<QByteArray> tables) mutable {
+                    // Find the string-keyed table: that is the per-key one.
+                    QByteArray name;
+                    if (tables) {
+                        for (const QByteArray& line : tables.value().split('\n')) {
+                            if (line.startsWith("# table: ") && line.contains("type: string")) {
+                                name = line.mid(9, line.indexOf(',') - 9);
+                                break;
+                            }
+                        }
+                    }
+                    if (name.isEmpty()) {
+                        callback(Result<RateLimits>::success(limits));
+                        return;
+                    }
+                    ask("show table " + name, [callback, limits](Result<QByteArray> table) mutable {
+                        if (table) {
+                            if (const auto rows = parseStickTable(table.value())) {
+                                for (const TableEntry& t : rows.value()) {
+                                    for (RateLimitEntry& e : limits.entries) {
+                                        if (e.key == t.key) {
+                                            e.requestCount = t.requestCount;
+                                            e.requestRate = t.requestRate;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        callback(Result<RateLimits>::success(limits));
+                    });
+                });
+            });
+        });
+    });
+}
+
+void HAProxyDriver::applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback)
+{
+    if (change.key.isEmpty()) {
+        if (change.limit < 0) {
+            callback(Result<QString>::failure(QStringLiteral("the per-IP limit cannot be negative")));
+            return;
+        }
+        // HAProxy 2.6 allows "set var" only in experimental mode, on the same line.
+        send("experimental-mode on; set var " + current.ipLimitVariable.toUtf8() + " int(" + QByteArray::number(change.limit) + ')', {},
+             std::move(callback));
+        return;
+    }
+    if (const QString problem = validateRateLimitKey(change.key); !problem.isEmpty()) {
+        callback(Result<QString>::failure(problem));
+        return;
+    }
+    const QByteArray map = current.mapFile.toUtf8();
+    const QByteArray key = change.key.toUtf8();
+    if (change.limit < 0)
+        send("del map " + map + ' ' + key, {}, std::move(callback));
+    else if (current.entry(change.key))
+        send("set map " + map + ' ' + key + ' ' + QByteArray::number(change.limit), {}, std::move(callback));
+    else
+        send("add map " + map + ' ' + key + ' ' + QByteArray::number(change.limit), {}, std::move(callback));
 }
 
 } // namespace Fleetdeck::Drivers::HAProxy

@@ -19,6 +19,8 @@ public:
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;
     void deleteServer(const ServerRef& server, ActionCallback callback) override;
+    void readRateLimits(RateLimitsCallback callback) override;
+    void applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback) override;
 
     // The runtime API command for an action, or an error when the names cannot be sent safely.
     static Result<QByteArray> commandFor(const ServerAction& action);
@@ -28,6 +30,8 @@ public:
 private:
     // Sends one command; success when the answer is empty or equals `expected`.
     void send(const QByteArray& command, const QString& expected, ActionCallback callback);
+    // Sends one command and hands back the raw answer.
+    void ask(const QByteArray& command, std::function<void(Result<QByteArray>)> callback);
 
     Wire::LineCommandClient::Options m_options;
 };

@@ -2,6 +2,7 @@
 
 #include <QByteArrayView>
 #include <QHash>
+#include <QRegularExpression>
 #include <QVarLengthArray>
 
 namespace Fleetdeck::Drivers::HAProxy {
@@ -491,6 +492,86 @@ Result<GatewaySnapshot> parsePollReply(const QByteArray& reply)
         states = parsedState.value();
     }
     return R::success(buildSnapshot(parsedInfo.value(), parsedStat.value(), states));
+}
+
+} // namespace Fleetdeck::Drivers::HAProxy
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+Result<QList<MapInfo>> parseMapList(const QByteArray& text)
+{
+    using R = Result<QList<MapInfo>>;
+    QList<MapInfo> out;
+    static const QRegularExpression row(QStringLiteral("^(-?\\d+) \\(([^)]*)\\)"));
+    for (const QByteArray& line : text.split('\n')) {
+        const QString l = QString::fromUtf8(line).trimmed();
+        if (l.isEmpty() || l.startsWith(QLatin1Char('#')))
+            continue;
+        const auto m = row.match(l);
+        if (!m.hasMatch())
+            return R::failure(QStringLiteral("show map: unexpected line \"%1\"").arg(l.left(120)));
+        out.append(MapInfo { m.captured(1).toInt(), m.captured(2) });
+    }
+    return R::success(out);
+}
+
+Result<QList<QPair<QString, QString>>> parseMapEntries(const QByteArray& text)
+{
+    using R = Result<QList<QPair<QString, QString>>>;
+    QList<QPair<QString, QString>> out;
+    for (const QByteArray& line : text.split('\n')) {
+        const QByteArray l = line.trimmed();
+        if (l.isEmpty())
+            continue;
+        // "0x55d6c1e0 key value": a pointer, the key, the value.
+        const QList<QByteArray> f = l.split(' ');
+        if (f.size() < 3 || !f.first().startsWith("0x"))
+            return R::failure(QStringLiteral("show map: unexpected line \"%1\"").arg(QString::fromUtf8(l.left(120))));
+        out.append({ QString::fromUtf8(f.at(1)), QString::fromUtf8(f.mid(2).join(' ')) });
+    }
+    return R::success(out);
+}
+
+Result<qint64> parseIntegerVariable(const QByteArray& text)
+{
+    // "proc.iplimit: type=sint value=<200>"
+    static const QRegularExpression value(QStringLiteral("type=sint value=<(-?\\d+)>"));
+    const auto m = value.match(QString::fromUtf8(text));
+    if (!m.hasMatch())
+        return Result<qint64>::failure(QStringLiteral("get var: \"%1\"").arg(QString::fromUtf8(text.trimmed().left(120))));
+    return Result<qint64>::success(m.captured(1).toLongLong());
+}
+
+Result<QList<TableEntry>> parseStickTable(const QByteArray& text)
+{
+    using R = Result<QList<TableEntry>>;
+    QList<TableEntry> out;
+    static const QRegularExpression key(QStringLiteral(" key=(\\S+)"));
+    static const QRegularExpression cnt(QStringLiteral(" http_req_cnt=(\\d+)"));
+    static const QRegularExpression rate(QStringLiteral(" http_req_rate\\(\\d+\\)=(\\d+)"));
+    bool sawHeader = false;
+    for (const QByteArray& line : text.split('\n')) {
+        const QString l = QString::fromUtf8(line).trimmed();
+        if (l.isEmpty())
+            continue;
+        if (l.startsWith(QLatin1String("# table:"))) {
+            sawHeader = true;
+            continue;
+        }
+        const auto k = key.match(l);
+        if (!k.hasMatch())
+            return R::failure(QStringLiteral("show table: unexpected line \"%1\"").arg(l.left(120)));
+        TableEntry e;
+        e.key = k.captured(1);
+        if (const auto c = cnt.match(l); c.hasMatch())
+            e.requestCount = c.captured(1).toLongLong();
+        if (const auto r = rate.match(l); r.hasMatch())
+            e.requestRate = r.captured(1).toLongLong();
+        out.append(e);
+    }
+    if (!sawHeader)
+        return R::failure(QStringLiteral("show table: no \"# table:\" header (%1)").arg(QString::fromUtf8(text.trimmed().left(120))));
+    return R::success(out);
 }
 
 } // namespace Fleetdeck::Drivers::HAProxy

@@ -57,6 +57,23 @@ AdminState adminStateFromBits(int bits);
 GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<StatRow>& stat,
                               const QList<ServerStateRow>& serversState);
 
+// Rate-limit pieces: "show map" (the list), "show map <file>", "get var <name>", "show table <name>".
+struct MapInfo
+{
+    int id = -1;
+    QString path;
+};
+Result<QList<MapInfo>> parseMapList(const QByteArray& text);
+Result<QList<QPair<QString, QString>>> parseMapEntries(const QByteArray& text);
+Result<qint64> parseIntegerVariable(const QByteArray& text);
+struct TableEntry
+{
+    QString key;
+    qint64 requestCount = -1;
+    qint64 requestRate = -1;
+};
+Result<QList<TableEntry>> parseStickTable(const QByteArray& text);
+
 // The command one poll sends, and the parser of its whole reply.
 QByteArray pollCommand();
 Result<GatewaySnapshot> parsePollReply(const QByteArray& reply);

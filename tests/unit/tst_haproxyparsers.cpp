@@ -218,6 +218,35 @@ private Q_SLOTS:
         QCOMPARE(ok.value().value(QStringLiteral("Version")), QStringLiteral("2.6.12"));
     }
 
+    void rateLimitAnswers()
+    {
+        // Captured from the lab's HAProxy 2.6 (addresses shortened).
+        const auto maps = parseMapList("# id (file) description\n1 (/tmp/lab/haproxy-1/ratelimits.map) pattern loaded from file "
+                                       "'/tmp/lab/haproxy-1/ratelimits.map' used by map at file '/tmp/lab/haproxy-1/haproxy.cfg' "
+                                       "line 18. curr_ver=0 next_ver=0 entry_cnt=3\n\n");
+        QVERIFY2(maps.ok(), qPrintable(maps.error()));
+        QCOMPARE(maps.value().size(), 1);
+        QCOMPARE(maps.value().first().path, QStringLiteral("/tmp/lab/haproxy-1/ratelimits.map"));
+        const auto entries = parseMapEntries("0x557e628732e0 key-gold 1000\n0x557e62873330 key-free 5\n\n");
+        QVERIFY(entries.ok());
+        QCOMPARE(entries.value().size(), 2);
+        QCOMPARE(entries.value().at(1), (QPair<QString, QString> { QStringLiteral("key-free"), QStringLiteral("5") }));
+        QVERIFY(!parseMapEntries("Unknown map identifier. Please use #<id> or <file>.\n").ok());
+        const auto var = parseIntegerVariable("proc.iplimit: type=sint value=<200>\n\n");
+        QVERIFY(var.ok());
+        QCOMPARE(var.value(), qint64(200));
+        QVERIFY(!parseIntegerVariable("Variable not found.\n").ok());
+        const auto table = parseStickTable("# table: fe, type: string, size:102400, used:2\n"
+                                           "0x557e62a69980: key=key-free use=0 exp=29804 http_req_cnt=4 http_req_rate(10000)=4\n"
+                                           "0x557e62a63d40: key=key-load use=0 exp=29960 http_req_cnt=172 http_req_rate(10000)=172\n\n");
+        QVERIFY2(table.ok(), qPrintable(table.error()));
+        QCOMPARE(table.value().size(), 2);
+        QCOMPARE(table.value().at(1).key, QStringLiteral("key-load"));
+        QCOMPARE(table.value().at(1).requestCount, qint64(172));
+        QCOMPARE(table.value().at(1).requestRate, qint64(172));
+        QVERIFY(!parseStickTable("garbage\n").ok());
+    }
+
     void commands_data()
     {
         QTest::addColumn<int>("kind");

@@ -1,0 +1,135 @@
+// Rate limits on the lab's real HAProxy: read the per-key map, the per-IP variable and the stick table; a change
+// that turns real requests' answers into 429s and back; refusals before sending.
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "fleetcontroller.h"
+#include "fleetfile.h"
+#include "fleetstore.h"
+#include "lab.h"
+#include "metricstore.h"
+
+using namespace Fleetdeck;
+
+class TestRateLimits : public QObject
+{
+    Q_OBJECT
+
+    QStringList codes(const QString& key, int count)
+    {
+        QStringList out;
+        for (int i = 0; i < count; ++i) {
+            QProcess curl;
+            curl.start(QStringLiteral("curl"), { QStringLiteral("-s"), QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"),
+                                                 QStringLiteral("%{http_code}"), QStringLiteral("--max-time"), QStringLiteral("5"),
+                                                 QStringLiteral("-H"), QStringLiteral("X-API-Key: ") + key,
+                                                 QStringLiteral("http://127.0.0.1:%1/").arg(lab.haproxy.at(0).frontendPort) });
+            curl.waitForFinished(10000);
+            // The lab answers 3 % of requests with a 500 on purpose: what matters here is limited (429) or not.
+            const QByteArray code = curl.readAllStandardOutput();
+            out.append(code == "429" ? QStringLiteral("429") : code.isEmpty() ? QStringLiteral("none") : QStringLiteral("passed"));
+        }
+        return out;
+    }
+
+    ActionReport change(const QList<RateLimitChange>& changes)
+    {
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.changeRateLimits(changes);
+        if (!finished.wait(10000))
+            return {};
+        return finished.takeFirst().at(0).value<ActionReport>();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        lab = Test::Lab::load();
+        QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
+        QFile f(lab.fleetFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto fleet = parseFleetFile(f.readAll());
+        QVERIFY(fleet.ok());
+        controller.addGateway(fleet.value().gateways.first());
+        gateway = fleet.value().gateways.first().name;
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+    }
+
+    void readsTheLimits()
+    {
+        // The lab's traffic (API key key-load) reaches the stick table within a few seconds of the lab's start.
+        RateLimits limits;
+        QElapsedTimer waited;
+        waited.start();
+        while (waited.elapsed() < 15000) {
+            QSignalSpy received(&controller, &FleetActions::rateLimitsReceived);
+            controller.requestRateLimits(gateway);
+            QVERIFY(received.wait(5000));
+            limits = received.first().at(1).value<RateLimits>();
+            if (limits.entry(QStringLiteral("key-load")) && limits.entry(QStringLiteral("key-load"))->requestCount > 0)
+                break;
+            QTest::qWait(500);
+        }
+        QVERIFY(limits.mapFile.endsWith(QLatin1String("/ratelimits.map")));
+        QVERIFY(limits.entry(QStringLiteral("key-gold")));
+        QCOMPARE(limits.entry(QStringLiteral("key-gold"))->limit, qint64(1000));
+        QCOMPARE(limits.entry(QStringLiteral("key-free"))->limit, qint64(5));
+        QCOMPARE(limits.ipLimit, qint64(200));
+        // The lab's traffic uses key-load: the stick table counts it.
+        QVERIFY2(limits.entry(QStringLiteral("key-load"))->requestCount > 0,
+                 qPrintable(QStringLiteral("count %1 rate %2").arg(limits.entry(QStringLiteral("key-load"))->requestCount).arg(limits.entry(QStringLiteral("key-load"))->requestRate)));
+        QVERIFY(limits.mapFileContent().contains(QLatin1String("key-free 5\n")));
+    }
+
+    void aLimitTurns200sInto429sAndBack()
+    {
+        auto report = change({ { gateway, QStringLiteral("key-test"), 2 } });
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QVERIFY(report.outcomes.first().message.contains(QLatin1String("in memory")));
+        const QStringList limited = codes(QStringLiteral("key-test"), 5);
+        QCOMPARE(limited.mid(0, 2), (QStringList { QStringLiteral("passed"), QStringLiteral("passed") }));
+        QCOMPARE(limited.mid(2), (QStringList { QStringLiteral("429"), QStringLiteral("429"), QStringLiteral("429") }));
+
+        report = change({ { gateway, QStringLiteral("key-test"), 1000 } });
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QCOMPARE(codes(QStringLiteral("key-test"), 3), (QStringList { QStringLiteral("passed"), QStringLiteral("passed"), QStringLiteral("passed") }));
+
+        report = change({ { gateway, QStringLiteral("key-test"), -1 } });
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+    }
+
+    void perIpLimit()
+    {
+        auto report = change({ { gateway, QString(), 30 } });
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QCOMPARE(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "get var proc.iplimit").trimmed(),
+                 QByteArray("proc.iplimit: type=sint value=<30>"));
+        report = change({ { gateway, QString(), 200 } });
+        QVERIFY(report.ok());
+    }
+
+    void badChangesSendNothing()
+    {
+        auto report = change({ { gateway, QStringLiteral("bad key"), 10 } });
+        QVERIFY(!report.ok());
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("\"bad key\": letters")), qPrintable(report.outcomes.first().message));
+        report = change({ { gateway, QStringLiteral("key-zero"), 0 } });
+        QVERIFY(report.outcomes.first().message.contains(QLatin1String("greater than zero")));
+        report = change({ { gateway, QString(), 0 } });
+        QVERIFY(report.outcomes.first().message.contains(QLatin1String("per-IP limit must be greater than zero")));
+        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + QFile::encodeName(QString()) + "#1").contains("key-zero"));
+    }
+
+private:
+    Test::Lab lab;
+    FleetStore store;
+    MetricStore metrics;
+    FleetController controller { &store, &metrics };
+    QString gateway;
+};
+
+QTEST_GUILESS_MAIN(TestRateLimits)
+#include "tst_ratelimits.moc"
