@@ -26,6 +26,7 @@
 #include <QTreeView>
 
 #include "dialogs/addgatewaydialog.h"
+#include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
 #include "eventlog.h"
 #include "journalmodel.h"
@@ -237,6 +238,8 @@ void MainWindow::createActions()
               tr("Add a server to a pool: validate, review, push, verify"));
     addAction(QStringLiteral("server.remove"), tr("Re&move server…"), QKeySequence(Qt::Key_Delete),
               tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete"));
+    addAction(QStringLiteral("fleet.ratelimits"), tr("Rate &limits…"), QKeySequence(Qt::CTRL | Qt::Key_L),
+              tr("Edit per-API-key and per-IP rate limits"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
     // Undo and redo send the inverse (or the original) change, itself verified and journaled.
     QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
@@ -280,6 +283,11 @@ void MainWindow::createActions()
             [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Maint); });
     connect(action(QStringLiteral("server.weight")), &QAction::triggered, this, &MainWindow::setWeightInteractively);
     connect(action(QStringLiteral("server.add")), &QAction::triggered, this, &MainWindow::addServerInteractively);
+    connect(action(QStringLiteral("fleet.ratelimits")), &QAction::triggered, this, [this] {
+        auto* dialog = new RateLimitDialog(m_store, m_fleet, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
     connect(action(QStringLiteral("server.everywhere")), &QAction::triggered, this, [this] {
         // A fleet-wide action starts from one upstream: the whole fleet is shown, and every row with its address
         // is selected, ready for Drain or Ready.
@@ -362,6 +370,7 @@ void MainWindow::createMenusAndToolBar()
     file->addAction(action(QStringLiteral("fleet.add")));
     file->addAction(action(QStringLiteral("fleet.open")));
     file->addAction(action(QStringLiteral("fleet.remove")));
+    file->addAction(action(QStringLiteral("fleet.ratelimits")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("fleet.refresh")));
     file->addSeparator();

@@ -16,6 +16,7 @@
 #include <QMouseEvent>
 #include <QSet>
 #include <QSettings>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -32,6 +33,7 @@
 #include "mainwindow.h"
 #include "metricstore.h"
 #include "modelroles.h"
+#include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
@@ -357,6 +359,41 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
+    }
+
+    void rateLimitEditor()
+    {
+        window->action(QStringLiteral("fleet.ratelimits"))->trigger();
+        auto* dialog = window->findChild<RateLimitDialog*>(QStringLiteral("rateLimitDialog"));
+        QVERIFY(dialog);
+        auto* combo = dialog->findChild<QComboBox*>(QStringLiteral("rateGatewayCombo"));
+        combo->setCurrentIndex(combo->findText(QStringLiteral("haproxy-1")));
+        auto* rates = dialog->findChild<QTableWidget*>(QStringLiteral("rateTable"));
+        QTRY_VERIFY_WITH_TIMEOUT(rates->rowCount() >= 3, 5000);
+        auto* key = dialog->findChild<QLineEdit*>(QStringLiteral("rateKeyEdit"));
+        QTest::keyClicks(key, QStringLiteral("bad key"));
+        QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("rateKeyError"))->isVisible());
+        auto* stage = dialog->findChild<QPushButton*>(QStringLiteral("stageKeyButton"));
+        QVERIFY(!stage->isEnabled());
+        key->clear();
+        QTest::keyClicks(key, QStringLiteral("key-gui"));
+        dialog->findChild<QSpinBox*>(QStringLiteral("rateLimitSpin"))->setValue(3);
+        QVERIFY(stage->isEnabled());
+        QTest::mouseClick(stage, Qt::LeftButton);
+        QCOMPARE(dialog->staged().size(), 1);
+        QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("rateReviewButton")), Qt::LeftButton);
+        auto* review = dialog->findChild<ReviewDialog*>(QStringLiteral("reviewDialog"));
+        QVERIFY(review);
+        QCOMPARE(review->findChild<QTableWidget*>(QStringLiteral("reviewTable"))->item(0, 3)->text(), QStringLiteral("3"));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        QTest::mouseClick(review->findChild<QPushButton*>(QStringLiteral("pushButton")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->limits().entry(QStringLiteral("key-gui")), 5000);
+        QVERIFY(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8()).contains("key-gui 3"));
+        controller.changeRateLimits({ { QStringLiteral("haproxy-1"), QStringLiteral("key-gui"), -1 } });
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        dialog->close();
     }
 
     void cleanupTestCase()
