@@ -42,6 +42,9 @@ public:
     quint64 addServer(const ServerSpec& spec) override;
     quint64 removeServer(const ServerRef& server, int drainTimeoutMs) override;
     void cancel(quint64 id) override;
+    quint64 rollingState(const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs) override;
+    void pauseRolling(quint64 id) override;
+    void resumeRolling(quint64 id) override;
     void requestRateLimits(const QString& gateway) override;
     quint64 changeRateLimits(const QList<RateLimitChange>& changes) override;
     bool isReadOnly() const override { return !m_readOnlyReason.isEmpty(); }
@@ -87,6 +90,10 @@ private:
     struct Removal;
     void removalStep(const std::shared_ptr<Removal>& removal);
     struct LimitRun;
+    struct Rolling;
+    void rollingStep(const std::shared_ptr<Rolling>& rolling);
+    QString healthGate(const QSet<QString>& gateways, double max5xxShare) const;
+    QSet<quint64> m_paused;
     void applyLimitStep(const std::shared_ptr<LimitRun>& run, int position);
     void checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway);
     void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);

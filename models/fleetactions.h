@@ -32,6 +32,13 @@ public:
     // removalProgress reports each step; cancel() stops before the next one.
     virtual quint64 removeServer(const ServerRef& server, int drainTimeoutMs) = 0;
     virtual void cancel(quint64 id) = 0;
+    // A rolling change: targets in batches of batchSize; after each batch is verified and pauseMs has passed, a
+    // health gate (every server of the touched gateways that is in service is UP, and each gateway's 5xx share is
+    // under max5xxShare) must hold before the next batch. Progress comes as rollingProgress; the final report as
+    // actionFinished. pauseRolling/resumeRolling hold and release it between batches; cancel(id) aborts it.
+    virtual quint64 rollingState(const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs) = 0;
+    virtual void pauseRolling(quint64 id) = 0;
+    virtual void resumeRolling(quint64 id) = 0;
     // Reads a gateway's rate limits; the answer comes as rateLimitsReceived or rateLimitsFailed.
     virtual void requestRateLimits(const QString& gateway) = 0;
     // Applies rate-limit changes (one gateway), re-reads and verifies each; reported like any action.
@@ -56,6 +63,7 @@ Q_SIGNALS:
     void actionStarted(quint64 id, const QString& description);
     void actionFinished(const Fleetdeck::ActionReport& report);
     void removalProgress(quint64 id, const QString& stage, int sessions, int elapsedMs);
+    void rollingProgress(quint64 id, int done, int total, const QString& status);
     void rateLimitsReceived(const QString& gateway, const Fleetdeck::RateLimits& limits);
     void rateLimitsFailed(const QString& gateway, const QString& error);
 };

@@ -196,6 +196,17 @@ bool ActionReport::ok() const
     return !outcomes.isEmpty() && failures() == 0;
 }
 
+QList<ServerAction> ActionReport::rollbackActions() const
+{
+    QList<ServerAction> back;
+    for (const ActionOutcome& o : outcomes) {
+        const bool stateOrWeight = o.action.kind == ServerAction::Kind::SetState || o.action.kind == ServerAction::Kind::SetWeight;
+        if (o.ok && o.knewBefore && stateOrWeight)
+            back.append(o.inverse());
+    }
+    return back;
+}
+
 int ActionReport::failures() const
 {
     return int(std::count_if(outcomes.cbegin(), outcomes.cend(), [](const ActionOutcome& o) { return !o.ok; }));

@@ -184,6 +184,8 @@ struct ActionReport
 
     bool ok() const;
     int failures() const;
+    // The changes that undo what took in a report that partly failed (state and weight changes only).
+    QList<ServerAction> rollbackActions() const;
 };
 
 } // namespace Fleetdeck

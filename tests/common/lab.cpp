@@ -49,6 +49,15 @@ bool Lab::control(const QString& command, int index) const
     return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
+bool Lab::setUpstreamHealthy(int index, bool healthy) const
+{
+    QProcess p;
+    p.start(QStringLiteral("python3"), { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), QStringLiteral("upstream"), QStringLiteral("--state"),
+                                         qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index),
+                                         healthy ? QStringLiteral("up") : QStringLiteral("down") });
+    return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
 QByteArray haproxyCommand(int adminPort, const QByteArray& command)
 {
     QProcess p;

@@ -28,6 +28,8 @@ struct Lab
     static Lab load(); // from $FLEETDECK_LAB_STATE
     // Runs fleetlab.py with the given command (kill-haproxy, start-haproxy) on instance index.
     bool control(const QString& command, int index) const;
+    // Makes the nginx upstream at index pass or fail its health checks.
+    bool setUpstreamHealthy(int index, bool healthy) const;
 };
 
 // Asks HAProxy directly, through socat and not through Fleetdeck's own client, so tests check the gateway's
