@@ -26,6 +26,7 @@
 #include <QTreeView>
 
 #include "dialogs/addgatewaydialog.h"
+#include "dialogs/rollingdialog.h"
 #include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
 #include "eventlog.h"
@@ -234,6 +235,8 @@ void MainWindow::createActions()
               tr("Set the load-balancing weight of the selected servers"));
     addAction(QStringLiteral("server.everywhere"), tr("Select this upstream &everywhere"), QKeySequence(Qt::CTRL | Qt::Key_E),
               tr("Select every server, on every gateway and pool, with the same address as the selected one"));
+    addAction(QStringLiteral("server.rolling"), tr("Ro&lling drain…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+              tr("Drain the selected servers in batches, with a health gate between batches"));
     addAction(QStringLiteral("server.add"), tr("&Add server…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
               tr("Add a server to a pool: validate, review, push, verify"));
     addAction(QStringLiteral("server.remove"), tr("Re&move server…"), QKeySequence(Qt::Key_Delete),
@@ -283,6 +286,14 @@ void MainWindow::createActions()
             [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Maint); });
     connect(action(QStringLiteral("server.weight")), &QAction::triggered, this, &MainWindow::setWeightInteractively);
     connect(action(QStringLiteral("server.add")), &QAction::triggered, this, &MainWindow::addServerInteractively);
+    connect(action(QStringLiteral("server.rolling")), &QAction::triggered, this, [this] {
+        const QList<ServerRef> selected = m_page->selectedServers();
+        if (selected.isEmpty())
+            return;
+        auto* dialog = new RollingDialog(m_fleet, selected, AdminState::Drain, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
     connect(action(QStringLiteral("fleet.ratelimits")), &QAction::triggered, this, [this] {
         auto* dialog = new RateLimitDialog(m_store, m_fleet, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -383,6 +394,7 @@ void MainWindow::createMenusAndToolBar()
         server->addAction(action(QLatin1String(id)));
     server->addSeparator();
     server->addAction(action(QStringLiteral("server.everywhere")));
+    server->addAction(action(QStringLiteral("server.rolling")));
     server->addAction(action(QStringLiteral("server.add")));
     server->addAction(action(QStringLiteral("server.remove")));
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -453,6 +465,7 @@ void MainWindow::updateActionStates()
     action(QStringLiteral("server.add"))->setEnabled(!m_fleet->isReadOnly() && anyPool);
     action(QStringLiteral("server.remove"))->setEnabled(canMaint && selected.size() == 1);
     action(QStringLiteral("server.everywhere"))->setEnabled(!selected.isEmpty());
+    action(QStringLiteral("server.rolling"))->setEnabled(canDrain && selected.size() > 1);
     action(QStringLiteral("server.remove"))->setStatusTip(
         canMaint && selected.size() == 1 ? tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete")
                                          : (why.isEmpty() ? tr("Select exactly one server to remove.") : why));
@@ -624,6 +637,13 @@ void MainWindow::onActionFinished(const ActionReport& report)
         summary += tr("\nServer → Add server… opens the form again with what you typed.");
     auto* box = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"), summary, QMessageBox::Close, this);
     box->setObjectName(QStringLiteral("actionFailedBox"));
+    // A set that failed half-way: offer to put back what did take.
+    if (const QList<ServerAction> back = report.rollbackActions(); !back.isEmpty() && report.failures() < report.outcomes.size()) {
+        QPushButton* rollback = box->addButton(tr("Roll back the %n that took", nullptr, int(back.size())), QMessageBox::ActionRole);
+        rollback->setObjectName(QStringLiteral("rollbackButton"));
+        const QString description = tr("roll back: %1").arg(report.description);
+        connect(rollback, &QPushButton::clicked, this, [this, back, description] { m_fleet->applyActions(back, description); });
+    }
     box->setDetailedText(lines.join(QLatin1Char('\n')));
     box->setInformativeText(lines.mid(0, 5).join(QLatin1Char('\n')));
     box->setAttribute(Qt::WA_DeleteOnClose);
