@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include <QDateTime>
@@ -232,7 +233,7 @@ quint64 FleetController::setServerState(const QList<ServerRef>& servers, AdminSt
 {
     QList<ServerAction> actions;
     for (const auto& s : servers)
-        actions.append(ServerAction { ServerAction::Kind::SetState, s, state, 0, {} });
+        actions.append(ServerAction::stateChange(s, state));
     const QString description = servers.size() == 1
         ? actions.first().describe()
         : tr("set %1 servers to %2").arg(servers.size()).arg(label(state));
@@ -243,7 +244,7 @@ quint64 FleetController::setServerWeight(const QList<ServerRef>& servers, int we
 {
     QList<ServerAction> actions;
     for (const auto& s : servers)
-        actions.append(ServerAction { ServerAction::Kind::SetWeight, s, AdminState::Ready, weight, {} });
+        actions.append(ServerAction::weightChange(s, weight));
     const QString description = servers.size() == 1 ? actions.first().describe()
                                                     : tr("set weight of %1 servers to %2").arg(servers.size()).arg(weight);
     return runActions(actions, description);
@@ -263,6 +264,8 @@ void FleetController::recordBefore(ActionOutcome& o) const
         o.knewBefore = true;
         o.stateBefore = s->admin;
         o.weightBefore = s->weight;
+        o.addressBefore = s->address;
+        o.checkedBefore = !s->checkStatus.isEmpty();
     }
 }
 
@@ -596,7 +599,7 @@ quint64 FleetController::addServer(const ServerSpec& spec)
     ActionReport report;
     report.id = m_nextActionId++;
     ServerAction action { ServerAction::Kind::AddServer, { spec.gateway, spec.backend, spec.name }, AdminState::Ready, spec.weight,
-                          spec.describe() };
+                          spec.describe(), spec.host, spec.port, spec.maxconn, spec.check };
     report.description = action.describe();
     report.outcomes.append(ActionOutcome::of(action));
     Q_EMIT actionStarted(report.id, report.description);
@@ -682,7 +685,10 @@ quint64 FleetController::removeServer(const ServerRef& server, int drainTimeoutM
     removal->server = server;
     removal->timeoutMs = qMax(0, drainTimeoutMs);
     removal->report.id = m_nextActionId++;
-    ServerAction action { ServerAction::Kind::RemoveServer, server, AdminState::Maint, 0, {} };
+    ServerAction action;
+    action.kind = ServerAction::Kind::RemoveServer;
+    action.target = server;
+    action.state = AdminState::Maint;
     removal->report.description = action.describe();
     ActionOutcome o = ActionOutcome::of(action);
     recordBefore(o);
@@ -735,7 +741,7 @@ void FleetController::removalStep(const std::shared_ptr<Removal>& removal)
     switch (removal->stage) {
     case Removal::Stage::Drain:
         Q_EMIT removalProgress(id, tr("draining"), -1, int(removal->clock.elapsed()));
-        g->driver->apply(ServerAction { ServerAction::Kind::SetState, t, AdminState::Drain, 0, {} },
+        g->driver->apply(ServerAction::stateChange(t, AdminState::Drain),
                          [this, removal, failed](Result<QString> r) {
                              if (!r) {
                                  failed(tr("drain"), r.error());
@@ -768,7 +774,7 @@ void FleetController::removalStep(const std::shared_ptr<Removal>& removal)
         return;
     case Removal::Stage::Maint:
         Q_EMIT removalProgress(id, tr("maintenance"), 0, int(removal->clock.elapsed()));
-        g->driver->apply(ServerAction { ServerAction::Kind::SetState, t, AdminState::Maint, 0, {} },
+        g->driver->apply(ServerAction::stateChange(t, AdminState::Maint),
                          [this, removal, failed](Result<QString> r) {
                              if (!r) {
                                  failed(tr("maintenance"), r.error());
@@ -847,8 +853,11 @@ quint64 FleetController::changeRateLimits(const QList<RateLimitChange>& changes)
     run->changes = changes;
     run->gateway = changes.isEmpty() ? QString() : changes.first().gateway;
     for (const RateLimitChange& c : changes) {
-        ServerAction a { ServerAction::Kind::RateLimit, { c.gateway, QStringLiteral("ratelimit"), c.key.isEmpty() ? QStringLiteral("per-ip") : c.key },
-                         AdminState::Ready, 0, c.describe() };
+        ServerAction a;
+        a.kind = ServerAction::Kind::RateLimit;
+        a.target = { c.gateway, QStringLiteral("ratelimit"), c.key.isEmpty() ? QStringLiteral("per-ip") : c.key };
+        a.weight = int(qBound<qint64>(qint64(-1), c.limit, qint64(std::numeric_limits<int>::max()))); // the new limit (-1: delete)
+        a.detail = c.describe();
         run->report.outcomes.append(ActionOutcome::of(a));
     }
     run->report.description = changes.size() == 1 ? changes.first().describe() : tr("%1 rate-limit changes on %2").arg(changes.size()).arg(run->gateway);
@@ -900,6 +909,11 @@ quint64 FleetController::changeRateLimits(const QList<RateLimitChange>& changes)
         for (int i = 0; i < run->changes.size(); ++i) {
             ActionOutcome& o = run->report.outcomes[i];
             o.beforeText = limitText(run->current, run->changes.at(i).key);
+            // For undo: the limit before (absent keys are not "known").
+            const QString& key = run->changes.at(i).key;
+            const RateLimitEntry* before = key.isEmpty() ? nullptr : run->current.entry(key);
+            o.knewBefore = key.isEmpty() ? run->current.ipLimit > 0 : before != nullptr;
+            o.weightBefore = int(qMin<qint64>(key.isEmpty() ? run->current.ipLimit : (before ? before->limit : 0), std::numeric_limits<int>::max()));
             o.afterText = run->changes.at(i).limit < 0 ? QStringLiteral("absent")
                 : run->changes.at(i).key.isEmpty()     ? QStringLiteral("%1 per %2 s per IP").arg(run->changes.at(i).limit).arg(run->current.windowSeconds)
                                                        : QStringLiteral("%1 per %2 s").arg(run->changes.at(i).limit).arg(run->current.windowSeconds);
@@ -976,7 +990,7 @@ quint64 FleetController::rollingState(const QList<ServerRef>& targets, AdminStat
     rolling->pauseMs = qMax(0, pauseMs);
     rolling->report.description = tr("rolling %1 of %2 servers, %3 at a time").arg(label(state)).arg(targets.size()).arg(rolling->batchSize);
     for (const ServerRef& t : targets) {
-        ActionOutcome o = ActionOutcome::of(ServerAction { ServerAction::Kind::SetState, t, state, 0, {} });
+        ActionOutcome o = ActionOutcome::of(ServerAction::stateChange(t, state));
         recordBefore(o);
         o.message = tr("not reached");
         rolling->report.outcomes.append(o);

@@ -163,6 +163,24 @@ qint64 GatewaySnapshot::sessions() const
     return sum;
 }
 
+ServerAction ServerAction::stateChange(const ServerRef& target, AdminState state)
+{
+    ServerAction a;
+    a.kind = Kind::SetState;
+    a.target = target;
+    a.state = state;
+    return a;
+}
+
+ServerAction ServerAction::weightChange(const ServerRef& target, int weight)
+{
+    ServerAction a;
+    a.kind = Kind::SetWeight;
+    a.target = target;
+    a.weight = weight;
+    return a;
+}
+
 QString ServerAction::describe() const
 {
     if (kind == Kind::AddServer)

@@ -152,8 +152,15 @@ struct ServerAction
     ServerRef target;
     AdminState state = AdminState::Ready;
     int weight = 0;
-    QString detail; // AddServer: what was added (address, weight, check)
+    QString detail; // AddServer: what was added (address, weight, check); RateLimit: the change in words
+    // AddServer (and the re-add that undoes a removal): where and how.
+    QString host;
+    int port = 0;
+    int maxconn = 0;
+    bool check = true;
 
+    static ServerAction stateChange(const ServerRef& target, AdminState state);
+    static ServerAction weightChange(const ServerRef& target, int weight);
     QString describe() const;
     friend bool operator==(const ServerAction&, const ServerAction&) = default;
 };
@@ -165,6 +172,8 @@ struct ActionOutcome
     QString message; // what the gateway answered, or what verification found
     bool knewBefore = false; // the server's state was known when the change was asked for
     bool conflict = false; // someone changed the server meanwhile: not sent
+    QString addressBefore; // RemoveServer: the removed server's address, to add it back on undo
+    bool checkedBefore = false;
     QString beforeText; // for changes that are not a server state or weight (rate limits): as the journal says them
     QString afterText;
     AdminState stateBefore = AdminState::Ready;

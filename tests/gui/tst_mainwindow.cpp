@@ -355,7 +355,16 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"),
                                                            QStringLiteral("status")).isEmpty(), 5000);
 
-        controller.removeServer({ QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s7") }, 5000);
+        // Undo removes it safely; redo adds it back; undo again leaves the lab as it was.
+        window->action(QStringLiteral("edit.undo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
+        window->action(QStringLiteral("edit.redo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(!Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
+        window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
@@ -391,8 +400,11 @@ private Q_SLOTS:
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QTRY_VERIFY_WITH_TIMEOUT(dialog->limits().entry(QStringLiteral("key-gui")), 5000);
         QVERIFY(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8()).contains("key-gui 3"));
-        controller.changeRateLimits({ { QStringLiteral("haproxy-1"), QStringLiteral("key-gui"), -1 } });
+        // Undo takes the new key away again.
+        window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8()).contains("key-gui"));
         dialog->close();
     }
 

@@ -75,21 +75,21 @@ private Q_SLOTS:
         auto apply = [&](ServerAction a) { return waitFor<QString>([&](auto cb) { driver.apply(a, cb); }); };
         auto status = [&] { return Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("status")); };
 
-        QVERIFY(apply({ ServerAction::Kind::SetState, s2, AdminState::Drain, 0 , {} }).ok());
+        QVERIFY(apply(ServerAction::stateChange(s2, AdminState::Drain)).ok());
         QVERIFY2(status().startsWith(QLatin1String("DRAIN")), qPrintable(status())); // "DRAIN 1/3" while rising
-        QVERIFY(apply({ ServerAction::Kind::SetState, s2, AdminState::Maint, 0 , {} }).ok());
+        QVERIFY(apply(ServerAction::stateChange(s2, AdminState::Maint)).ok());
         QVERIFY2(status().startsWith(QLatin1String("MAINT")), qPrintable(status()));
-        QVERIFY(apply({ ServerAction::Kind::SetState, s2, AdminState::Ready, 0 , {} }).ok());
+        QVERIFY(apply(ServerAction::stateChange(s2, AdminState::Ready)).ok());
         // Out of maintenance the server is health-checked again before it is UP; ready is what we asked for.
         QTRY_VERIFY_WITH_TIMEOUT(status().startsWith(QLatin1String("UP")), 10000);
 
-        QVERIFY(apply({ ServerAction::Kind::SetWeight, s2, AdminState::Ready, 42 , {} }).ok());
+        QVERIFY(apply(ServerAction::weightChange(s2, 42)).ok());
         QCOMPARE(Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("42"));
         // The driver's own snapshot agrees with HAProxy.
         const auto snap = waitFor<GatewaySnapshot>([&](auto cb) { driver.fetchSnapshot(cb); });
         QVERIFY(snap.ok());
         QCOMPARE(snap.value().server(s2.backend, s2.server)->weight, 42);
-        QVERIFY(apply({ ServerAction::Kind::SetWeight, s2, AdminState::Ready, 1 , {} }).ok());
+        QVERIFY(apply(ServerAction::weightChange(s2, 1)).ok());
         QCOMPARE(Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("1"));
     }
 
@@ -100,7 +100,7 @@ private Q_SLOTS:
                                              QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port)), {}, 1000 });
         const ServerRef ghost { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s99") };
         const auto r = waitFor<QString>([&](auto cb) {
-            driver.apply({ ServerAction::Kind::SetState, ghost, AdminState::Drain, 0 , {} }, cb);
+            driver.apply(ServerAction::stateChange(ghost, AdminState::Drain), cb);
         });
         QVERIFY(!r.ok());
         QCOMPARE(r.error(), QStringLiteral("No such server."));

@@ -14,8 +14,7 @@ namespace {
 ActionOutcome drain(bool ok)
 {
     ActionOutcome o;
-    o.action = ServerAction { ServerAction::Kind::SetState, { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") },
-                              AdminState::Drain, 0, {} };
+    o.action = ServerAction::stateChange({ QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") }, AdminState::Drain);
     o.knewBefore = true;
     o.stateBefore = AdminState::Ready;
     o.ok = ok;
