@@ -297,6 +297,21 @@ quint64 FleetController::runActions(const QList<ServerAction>& actions, const QS
         QTimer::singleShot(0, this, [this, pending] { Q_EMIT actionFinished(pending->report); });
         return id;
     }
+    // A gateway marked read-only in the fleet gets nothing, whatever else the request holds.
+    for (auto it = pending->byGateway.begin(); it != pending->byGateway.end();) {
+        const int index = m_store->indexOf(it.key());
+        if (index >= 0 && m_store->entry(index).config.readOnly) {
+            for (int i : it.value())
+                pending->report.outcomes[i].message = tr("not sent: %1 is read-only in the fleet").arg(it.key());
+            it = pending->byGateway.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (pending->byGateway.isEmpty()) {
+        QTimer::singleShot(0, this, [this, pending] { finishSingle(pending->report); });
+        return id;
+    }
     pending->gatewaysLeft = int(pending->byGateway.size());
     for (auto it = pending->byGateway.cbegin(); it != pending->byGateway.cend(); ++it) {
         const QString gateway = it.key();
@@ -618,6 +633,10 @@ quint64 FleetController::addServer(const ServerSpec& spec)
         fail(report, tr("%1 is not in the fleet").arg(spec.gateway));
         return id;
     }
+    if (m_store->entry(index).config.readOnly) {
+        fail(report, tr("not sent: %1 is read-only in the fleet").arg(spec.gateway));
+        return id;
+    }
     const Capabilities caps = m_store->entry(index).capabilities;
     // Validate against the pool as it is now, not as it was last polled.
     fetch(spec.gateway, [this, report, spec, caps, fail](const Result<GatewaySnapshot>& now) mutable {
@@ -697,6 +716,11 @@ quint64 FleetController::removeServer(const ServerRef& server, int drainTimeoutM
     const quint64 id = removal->report.id;
     if (!m_readOnlyReason.isEmpty()) {
         removal->report.outcomes.first().message = tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason);
+        QTimer::singleShot(0, this, [this, removal] { finishSingle(removal->report); });
+        return id;
+    }
+    if (const int index = m_store->indexOf(server.gateway); index >= 0 && m_store->entry(index).config.readOnly) {
+        removal->report.outcomes.first().message = tr("not sent: %1 is read-only in the fleet").arg(server.gateway);
         QTimer::singleShot(0, this, [this, removal] { finishSingle(removal->report); });
         return id;
     }
@@ -895,6 +919,10 @@ quint64 FleetController::changeRateLimits(const QList<RateLimitChange>& changes)
     auto it = m_gateways.find(run->gateway);
     if (it == m_gateways.end() || !it->driver) {
         failAll(tr("%1 is not in the fleet").arg(run->gateway));
+        return id;
+    }
+    if (const int index = m_store->indexOf(run->gateway); index >= 0 && m_store->entry(index).config.readOnly) {
+        failAll(tr("not sent: %1 is read-only in the fleet").arg(run->gateway));
         return id;
     }
     // Re-read the limits as they are now: what add/set/del to send depends on it, and it is the "before".

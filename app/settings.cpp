@@ -20,6 +20,7 @@ QList<GatewayConfig> loadFleet()
         c.admin = adminUrlFromUserText(settings.value(QStringLiteral("admin")).toString());
         c.metrics = QUrl(settings.value(QStringLiteral("metrics")).toString());
         c.pollIntervalMs = settings.value(QStringLiteral("pollIntervalMs"), 1000).toInt();
+        c.readOnly = settings.value(QStringLiteral("readOnly"), false).toBool();
         if (validateGatewayConfig(c).isEmpty())
             out.append(c);
     }
@@ -40,6 +41,7 @@ void saveFleet(const QList<GatewayConfig>& gateways)
         settings.setValue(QStringLiteral("admin"), c.admin.toString());
         settings.setValue(QStringLiteral("metrics"), c.metrics.toString());
         settings.setValue(QStringLiteral("pollIntervalMs"), c.pollIntervalMs);
+        settings.setValue(QStringLiteral("readOnly"), c.readOnly);
     }
     settings.endArray();
 }

@@ -79,6 +79,7 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.admin = adminUrlFromUserText(o.value(QLatin1String("admin")).toString());
         c.metrics = QUrl(o.value(QLatin1String("metrics")).toString());
         c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
+        c.readOnly = o.value(QLatin1String("readOnly")).toBool(false);
         if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
             return Result<FleetFile>::failure(QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
         if (names.contains(c.name))
@@ -100,6 +101,8 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
         if (!c.metrics.isEmpty())
             o.insert(QLatin1String("metrics"), c.metrics.toString());
         o.insert(QLatin1String("pollIntervalMs"), c.pollIntervalMs);
+        if (c.readOnly)
+            o.insert(QLatin1String("readOnly"), true);
         list.append(o);
     }
     QJsonObject root;

@@ -45,6 +45,7 @@ struct GatewayConfig
     QUrl admin; // tcp://host:port or unix:///path/to/socket
     QUrl metrics; // optional Prometheus endpoint
     int pollIntervalMs = 1000;
+    bool readOnly = false; // watch only: Fleetdeck sends this gateway no change
 
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };

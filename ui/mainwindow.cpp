@@ -438,6 +438,11 @@ void MainWindow::updateActionStates()
         if (g < 0)
             continue;
         const FleetStore::Entry& e = m_store->entry(g);
+        if (e.config.readOnly) {
+            why = tr("%1 is read-only in the fleet.").arg(s.gateway);
+            canDrain = canMaint = canWeight = false;
+            break;
+        }
         if (e.status.connection == Connection::Unreachable) {
             why = tr("%1 is unreachable.").arg(s.gateway);
             canDrain = canMaint = canWeight = false;

@@ -129,6 +129,28 @@ private Q_SLOTS:
         QCOMPARE(journal.readAll().size(), journalBefore); // nothing attempted, nothing journaled
     }
 
+    void readOnlyGatewayGetsNothing()
+    {
+        FleetStore roStore;
+        MetricStore roMetrics;
+        FleetController ro(&roStore, &roMetrics);
+        GatewayConfig c = store.entry(0).config;
+        c.readOnly = true;
+        ro.addGateway(c);
+        QTRY_VERIFY_WITH_TIMEOUT(roStore.entry(0).snapshot.has_value(), 10000);
+        QSignalSpy finished(&ro, &FleetActions::actionFinished);
+        ro.setServerState({ { c.name, QStringLiteral("api"), QStringLiteral("s2") } }, AdminState::Maint);
+        QVERIFY(finished.wait(5000));
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY(!report.ok());
+        QCOMPARE(report.outcomes.first().message, QStringLiteral("not sent: %1 is read-only in the fleet").arg(c.name));
+        ro.changeRateLimits({ { c.name, QStringLiteral("key-ro"), 5 } });
+        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().outcomes.first().message.contains(QLatin1String("read-only")));
+        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
+                    .startsWith(QLatin1String("UP")));
+    }
+
     void weightIsVerified()
     {
         const ServerRef s1 { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s1") };

@@ -29,6 +29,7 @@ private Q_SLOTS:
         GatewayConfig b;
         b.name = QStringLiteral("edge-2");
         b.admin = QUrl(QStringLiteral("unix:///run/haproxy/admin.sock"));
+        b.readOnly = true;
         f.gateways = { a, b };
         const auto parsed = parseFleetFile(serializeFleetFile(f));
         QVERIFY2(parsed.ok(), qPrintable(parsed.error()));

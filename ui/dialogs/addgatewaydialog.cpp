@@ -1,5 +1,6 @@
 #include "addgatewaydialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -73,6 +74,9 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
     metricsBox->addWidget(m_metricsError);
     form->addRow(tr("&Metrics:"), metricsBox);
     form->addRow(tr("Poll &every:"), m_interval);
+    m_readOnly = new QCheckBox(tr("Read-only: watch this gateway, never change it"));
+    m_readOnly->setObjectName(QStringLiteral("readOnlyCheck"));
+    form->addRow(QString(), m_readOnly);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -96,6 +100,7 @@ GatewayConfig AddGatewayDialog::config() const
     c.admin = adminUrlFromUserText(m_admin->text());
     c.metrics = QUrl(m_metrics->text().trimmed());
     c.pollIntervalMs = m_interval->value();
+    c.readOnly = m_readOnly && m_readOnly->isChecked();
     return c;
 }
 

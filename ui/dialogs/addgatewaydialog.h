@@ -4,6 +4,7 @@
 
 #include "fleettypes.h"
 
+class QCheckBox;
 class QComboBox;
 class QDialogButtonBox;
 class QLabel;
@@ -35,6 +36,7 @@ private:
     QLineEdit* m_metrics;
     QLabel* m_metricsError;
     QSpinBox* m_interval;
+    QCheckBox* m_readOnly = nullptr;
     QDialogButtonBox* m_buttons;
 };
 
