@@ -408,6 +408,39 @@ private Q_SLOTS:
         dialog->close();
     }
 
+    void undoWeightAndRemoval()
+    {
+        const int port = lab.haproxy.at(0).adminPort;
+        QUndoStack* undo = window->undoStack();
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+
+        // Weight: 1 -> 9, undone back to 1.
+        controller.setServerWeight({ { QStringLiteral("haproxy-1"), QStringLiteral("static"), QStringLiteral("s2") } }, 9);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s2"), QStringLiteral("uweight")), QStringLiteral("9"));
+        window->action(QStringLiteral("edit.undo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s2"), QStringLiteral("uweight")), QStringLiteral("1"));
+
+        // Removal: undo adds the server back at its address and weight, health-checked.
+        const QString address = Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr"));
+        QVERIFY(!address.isEmpty());
+        controller.removeServer({ QStringLiteral("haproxy-1"), QStringLiteral("static"), QStringLiteral("s3") }, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status")).isEmpty());
+        QCOMPARE(undo->undoText(), QStringLiteral("remove haproxy-1:static/s3"));
+        window->action(QStringLiteral("edit.undo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr")), address);
+        QTRY_VERIFY_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+                                     .startsWith(QLatin1String("UP")), 10000);
+    }
+
     void cleanupTestCase()
     {
         window.reset();
