@@ -13,6 +13,7 @@ struct RateLimitEntry
     qint64 limit = 0; // requests per window
     qint64 requestRate = -1; // requests in the current window, from the stick table (-1: not tracked now)
     qint64 requestCount = -1;
+    qint64 refused = -1; // 429s answered to this key (-1: the gateway does not count them)
     friend bool operator==(const RateLimitEntry&, const RateLimitEntry&) = default;
 };
 

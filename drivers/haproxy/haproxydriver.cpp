@@ -206,7 +206,7 @@ void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
             RateLimits limits;
             limits.mapFile = path;
             for (const auto& [key, value] : parsed.value())
-                limits.entries.append(RateLimitEntry { key, value.toLongLong(), -1, -1 });
+                limits.entries.append(RateLimitEntry { key, value.toLongLong(), -1, -1, -1 });
             ask("get var " + limits.ipLimitVariable.toUtf8(), [this, callback, limits](Result<QByteArray> var) mutable {
                 if (var) {
                     if (const auto v = parseIntegerVariable(var.value()))
@@ -235,6 +235,7 @@ void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
                                         if (e.key == t.key) {
                                             e.requestCount = t.requestCount;
                                             e.requestRate = t.requestRate;
+                                            e.refused = t.refused;
                                         }
                                     }
                                 }

@@ -549,6 +549,7 @@ Result<QList<TableEntry>> parseStickTable(const QByteArray& text)
     static const QRegularExpression key(QStringLiteral(" key=(\\S+)"));
     static const QRegularExpression cnt(QStringLiteral(" http_req_cnt=(\\d+)"));
     static const QRegularExpression rate(QStringLiteral(" http_req_rate\\(\\d+\\)=(\\d+)"));
+    static const QRegularExpression gpc0(QStringLiteral(" gpc0=(\\d+)"));
     bool sawHeader = false;
     for (const QByteArray& line : text.split('\n')) {
         const QString l = QString::fromUtf8(line).trimmed();
@@ -567,6 +568,8 @@ Result<QList<TableEntry>> parseStickTable(const QByteArray& text)
             e.requestCount = c.captured(1).toLongLong();
         if (const auto r = rate.match(l); r.hasMatch())
             e.requestRate = r.captured(1).toLongLong();
+        if (const auto g = gpc0.match(l); g.hasMatch())
+            e.refused = g.captured(1).toLongLong();
         out.append(e);
     }
     if (!sawHeader)

@@ -71,6 +71,7 @@ struct TableEntry
     QString key;
     qint64 requestCount = -1;
     qint64 requestRate = -1;
+    qint64 refused = -1; // gpc0, where the configuration counts refusals in it
 };
 Result<QList<TableEntry>> parseStickTable(const QByteArray& text);
 

@@ -92,6 +92,13 @@ private Q_SLOTS:
         const QStringList limited = codes(QStringLiteral("key-test"), 5);
         QCOMPARE(limited.mid(0, 2), (QStringList { QStringLiteral("passed"), QStringLiteral("passed") }));
         QCOMPARE(limited.mid(2), (QStringList { QStringLiteral("429"), QStringLiteral("429"), QStringLiteral("429") }));
+        // The stick table counted the three refusals against the key.
+        QSignalSpy received(&controller, &FleetActions::rateLimitsReceived);
+        controller.requestRateLimits(gateway);
+        QVERIFY(received.wait(5000));
+        const RateLimits seen = received.first().at(1).value<RateLimits>();
+        QVERIFY(seen.entry(QStringLiteral("key-test")));
+        QCOMPARE(seen.entry(QStringLiteral("key-test"))->refused, qint64(3));
 
         report = change({ { gateway, QStringLiteral("key-test"), 1000 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));

@@ -160,11 +160,13 @@ def haproxy_conf(inst, backends, servers, upstream_ports, check_inter_ms):
         "",
         "frontend fe",
         f"    bind {LOOPBACK}:{inst['frontendPort']}",
-        "    stick-table type string len 64 size 100k expire 30s store http_req_rate(10s),http_req_cnt",
+        "    stick-table type string len 64 size 100k expire 30s store http_req_rate(10s),http_req_cnt,gpc0",
         "    http-request set-var(txn.apikey) req.hdr(X-API-Key)",
         "    http-request track-sc0 var(txn.apikey) if { var(txn.apikey) -m found }",
         f"    http-request set-var(txn.keylimit) var(txn.apikey),map_str_int({d}/ratelimits.map,100)"
         " if { var(txn.apikey) -m found }",
+        # gpc0 counts each key's refusals, so the rate-limit editor can show 429s per key.
+        "    http-request sc-inc-gpc0(0) if { var(txn.apikey) -m found } { sc_http_req_rate(0),sub(txn.keylimit) gt 0 }",
         "    http-request deny deny_status 429 if { var(txn.apikey) -m found }"
         " { sc_http_req_rate(0),sub(txn.keylimit) gt 0 }",
         "    http-request track-sc1 src table st_ip if !{ var(txn.apikey) -m found }",

@@ -238,12 +238,14 @@ private Q_SLOTS:
         QVERIFY(!parseIntegerVariable("Variable not found.\n").ok());
         const auto table = parseStickTable("# table: fe, type: string, size:102400, used:2\n"
                                            "0x557e62a69980: key=key-free use=0 exp=29804 http_req_cnt=4 http_req_rate(10000)=4\n"
-                                           "0x557e62a63d40: key=key-load use=0 exp=29960 http_req_cnt=172 http_req_rate(10000)=172\n\n");
+                                           "0x557e62a63d40: key=key-load use=0 exp=29960 gpc0=7 http_req_cnt=172 http_req_rate(10000)=172\n\n");
         QVERIFY2(table.ok(), qPrintable(table.error()));
         QCOMPARE(table.value().size(), 2);
         QCOMPARE(table.value().at(1).key, QStringLiteral("key-load"));
         QCOMPARE(table.value().at(1).requestCount, qint64(172));
         QCOMPARE(table.value().at(1).requestRate, qint64(172));
+        QCOMPARE(table.value().at(1).refused, qint64(7));
+        QCOMPARE(table.value().at(0).refused, qint64(-1));
         QVERIFY(!parseStickTable("garbage\n").ok());
     }
 

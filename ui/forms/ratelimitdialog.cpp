@@ -36,9 +36,9 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
             m_gateway->addItem(store->entry(i).config.name);
     }
     auto* reloadButton = new QPushButton(tr("Re&load"));
-    m_table = new QTableWidget(0, 4);
+    m_table = new QTableWidget(0, 5);
     m_table->setObjectName(QStringLiteral("rateTable"));
-    m_table->setHorizontalHeaderLabels({ tr("API key"), tr("Limit"), tr("Requests in window"), tr("Requests seen") });
+    m_table->setHorizontalHeaderLabels({ tr("API key"), tr("Limit"), tr("Requests in window"), tr("Requests seen"), tr("Refused (429)") });
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -172,8 +172,9 @@ void RateLimitDialog::show(const RateLimits& limits)
         const RateLimitEntry& e = limits.entries.at(r);
         const QStringList cells { e.key, tr("%1 per %2 s").arg(e.limit).arg(limits.windowSeconds),
                                   e.requestRate < 0 ? QStringLiteral("–") : QString::number(e.requestRate),
-                                  e.requestCount < 0 ? QStringLiteral("–") : QString::number(e.requestCount) };
-        for (int c = 0; c < 4; ++c)
+                                  e.requestCount < 0 ? QStringLiteral("–") : QString::number(e.requestCount),
+                                  e.refused < 0 ? QStringLiteral("–") : QString::number(e.refused) };
+        for (int c = 0; c < 5; ++c)
             m_table->setItem(r, c, new QTableWidgetItem(cells.at(c)));
     }
     if (limits.ipLimit > 0)
