@@ -233,9 +233,14 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             if (index.column() == StateColumn && e.status.connection == Connection::Unreachable)
                 return QBrush(QColor(0xc0, 0x1c, 0x28));
             return {};
-        case Qt::ToolTipRole:
-            return e.status.lastError.isEmpty() ? e.config.admin.toString()
-                                                : e.config.admin.toString() + QLatin1Char('\n') + e.status.lastError;
+        case Qt::ToolTipRole: {
+            QString tip = e.config.admin.toString();
+            if (!e.status.lastError.isEmpty())
+                tip += QLatin1Char('\n') + e.status.lastError;
+            if (e.config.plaintextOverNetwork())
+                tip += tr("\nPlaintext admin channel across the network: tunnel it (SSH port forward).");
+            return tip;
+        }
         case KindRole:
             return int(NodeKind::Gateway);
         case GatewayRole:

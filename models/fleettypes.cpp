@@ -89,6 +89,18 @@ int GatewaySnapshot::serverCount() const
     return count;
 }
 
+bool GatewayConfig::plaintextOverNetwork() const
+{
+    if (admin.scheme() != QLatin1String("tcp"))
+        return false; // a UNIX socket stays on this machine
+    const QString host = admin.host();
+    if (host == QLatin1String("localhost") || host == QLatin1String("::1"))
+        return false;
+    // 127.0.0.0/8 is loopback.
+    const QStringList parts = host.split(QLatin1Char('.'));
+    return !(parts.size() == 4 && parts.first() == QLatin1String("127"));
+}
+
 QString ServerRef::displayName() const
 {
     return gateway % QLatin1Char(':') % backend % QLatin1Char('/') % server;

@@ -47,6 +47,10 @@ struct GatewayConfig
     int pollIntervalMs = 1000;
     bool readOnly = false; // watch only: Fleetdeck sends this gateway no change
 
+    // The admin channel has no TLS (HAProxy's runtime API, Varnish's CLI) and leaves this machine: anyone on the
+    // path can read and send admin commands. Tunnel it (SSH port forward) instead.
+    bool plaintextOverNetwork() const;
+
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };
 

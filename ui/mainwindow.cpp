@@ -14,6 +14,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QCheckBox>
+#include <QDialogButtonBox>
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QStatusBar>
@@ -278,12 +280,18 @@ void MainWindow::createActions()
     });
     connect(action(QStringLiteral("view.servers")), &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_page); });
     connect(action(QStringLiteral("view.overview")), &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_overview); });
-    connect(action(QStringLiteral("server.drain")), &QAction::triggered, this,
-            [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Drain); });
+    connect(action(QStringLiteral("server.drain")), &QAction::triggered, this, [this] {
+        const QList<ServerRef> targets = m_page->selectedServers();
+        if (confirmLastHealthy(targets, tr("Draining")))
+            m_fleet->setServerState(targets, AdminState::Drain);
+    });
     connect(action(QStringLiteral("server.ready")), &QAction::triggered, this,
             [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Ready); });
-    connect(action(QStringLiteral("server.maint")), &QAction::triggered, this,
-            [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Maint); });
+    connect(action(QStringLiteral("server.maint")), &QAction::triggered, this, [this] {
+        const QList<ServerRef> targets = m_page->selectedServers();
+        if (confirmLastHealthy(targets, tr("Putting in maintenance")))
+            m_fleet->setServerState(targets, AdminState::Maint);
+    });
     connect(action(QStringLiteral("server.weight")), &QAction::triggered, this, &MainWindow::setWeightInteractively);
     connect(action(QStringLiteral("server.add")), &QAction::triggered, this, &MainWindow::addServerInteractively);
     connect(action(QStringLiteral("server.rolling")), &QAction::triggered, this, [this] {
@@ -647,12 +655,67 @@ void MainWindow::addServerInteractively()
     form->open();
 }
 
+bool MainWindow::confirmLastHealthy(const QList<ServerRef>& targets, const QString& verb)
+{
+    // Pools this would leave with no server in service.
+    QStringList emptied;
+    QHash<QString, int> taken; // "gateway/backend" -> servers in service among the targets
+    for (const ServerRef& t : targets) {
+        const int g = m_store->indexOf(t.gateway);
+        if (g < 0 || !m_store->entry(g).snapshot)
+            continue;
+        const ServerSnapshot* s = m_store->entry(g).snapshot->server(t.backend, t.server);
+        if (s && s->admin == AdminState::Ready && (s->health == Health::Up || s->health == Health::NoCheck))
+            taken[t.gateway + QLatin1Char('/') + t.backend] += 1;
+    }
+    for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
+        const QString gateway = it.key().section(QLatin1Char('/'), 0, 0);
+        const QString backend = it.key().section(QLatin1Char('/'), 1);
+        const int g = m_store->indexOf(gateway);
+        const BackendSnapshot* b = m_store->entry(g).snapshot->backend(backend);
+        if (b && b->serversUp() - it.value() <= 0)
+            emptied.append(tr("%1 on %2").arg(backend, gateway));
+    }
+    if (emptied.isEmpty())
+        return true;
+    QMessageBox first(QMessageBox::Warning, tr("Last healthy server"),
+                      tr("%1 the selected server(s) leaves %2 with no server in service: its traffic will fail.")
+                          .arg(verb, emptied.join(tr(", "))),
+                      QMessageBox::Cancel, this);
+    first.setObjectName(QStringLiteral("lastHealthyWarning"));
+    QPushButton* onward = first.addButton(tr("Continue…"), QMessageBox::AcceptRole);
+    onward->setObjectName(QStringLiteral("lastHealthyContinue"));
+    first.setDefaultButton(QMessageBox::Cancel);
+    first.exec();
+    if (first.clickedButton() != onward)
+        return false;
+    // The second choice is explicit: a box to tick, then the button.
+    QDialog second(this);
+    second.setObjectName(QStringLiteral("lastHealthyConfirm"));
+    second.setWindowTitle(tr("Confirm: no server in service"));
+    auto* check = new QCheckBox(tr("I understand that %1 will have no server in service.").arg(emptied.join(tr(", "))));
+    check->setObjectName(QStringLiteral("lastHealthyCheck"));
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
+    QPushButton* proceed = buttons->addButton(tr("%1 anyway").arg(verb), QDialogButtonBox::AcceptRole);
+    proceed->setObjectName(QStringLiteral("lastHealthyProceed"));
+    proceed->setEnabled(false);
+    connect(check, &QCheckBox::toggled, proceed, &QPushButton::setEnabled);
+    connect(buttons, &QDialogButtonBox::accepted, &second, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &second, &QDialog::reject);
+    auto* layout = new QVBoxLayout(&second);
+    layout->addWidget(check);
+    layout->addWidget(buttons);
+    return second.exec() == QDialog::Accepted;
+}
+
 void MainWindow::removeServerInteractively()
 {
     const QList<ServerRef> selected = m_page->selectedServers();
     if (selected.size() != 1)
         return;
     const ServerRef target = selected.first();
+    if (!confirmLastHealthy(selected, tr("Removing")))
+        return;
     if (QMessageBox::question(this, tr("Remove server"),
                               tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "
                                  "maintenance and deletes it. You can cancel at every step.")

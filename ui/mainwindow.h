@@ -68,6 +68,8 @@ private:
     void openFleetFile();
     void setWeightInteractively();
     void addServerInteractively();
+    // Taking these servers out would leave a pool with no server in service: two explicit choices to go on.
+    bool confirmLastHealthy(const QList<ServerRef>& targets, const QString& verb);
     void removeServerInteractively();
     void restoreLayout();
     void saveLayout();

@@ -14,7 +14,12 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QMouseEvent>
+#include <QCheckBox>
+#include <QDir>
+#include <QMessageBox>
 #include <QSet>
+#include <QTcpServer>
+#include <QTimer>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -439,6 +444,90 @@ private Q_SLOTS:
         QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr")), address);
         QTRY_VERIFY_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
                                      .startsWith(QLatin1String("UP")), 10000);
+    }
+
+    void lastHealthyMemberNeedsTwoChoices()
+    {
+        // haproxy-2's api pool: put s1 and s2 in maintenance behind the window's back, then ask to drain s3.
+        const int port = lab.haproxy.at(1).adminPort;
+        QVERIFY(Test::haproxyCommand(port, "set server api/s1 state maint").trimmed().isEmpty());
+        QVERIFY(Test::haproxyCommand(port, "set server api/s2 state maint").trimmed().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(1).snapshot->backend(QStringLiteral("api"))->serversUp() == 1, 5000);
+        const int row = rowOf(table->model(), QStringLiteral("haproxy-2"), QStringLiteral("api"), QStringLiteral("s3"));
+        table->selectionModel()->select(table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+        // First try: the warning appears; Cancel sends nothing.
+        QStringList seen;
+        QTimer::singleShot(200, this, [&seen] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            seen.append(box ? box->objectName() + QLatin1Char(':') + box->text() : QStringLiteral("none"));
+            if (box)
+                box->button(QMessageBox::Cancel)->click();
+        });
+        window->action(QStringLiteral("server.drain"))->trigger();
+        QCOMPARE(seen.size(), 1);
+        QVERIFY2(seen.first().startsWith(QLatin1String("lastHealthyWarning:")) && seen.first().contains(QLatin1String("api on haproxy-2")),
+                 qPrintable(seen.first()));
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status")).startsWith(QLatin1String("UP")));
+
+        // Second try: Continue, then the second dialog's button only works once the box is ticked.
+        bool proceedWasOff = false;
+        QTimer::singleShot(200, this, [this, &proceedWasOff] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            box->findChild<QPushButton*>(QStringLiteral("lastHealthyContinue"))->click();
+            QTimer::singleShot(200, this, [&proceedWasOff] {
+                QWidget* dialog = QApplication::activeModalWidget();
+                QVERIFY(dialog && dialog->objectName() == QLatin1String("lastHealthyConfirm"));
+                auto* proceed = dialog->findChild<QPushButton*>(QStringLiteral("lastHealthyProceed"));
+                proceedWasOff = !proceed->isEnabled();
+                dialog->findChild<QCheckBox*>(QStringLiteral("lastHealthyCheck"))->setChecked(true);
+                proceed->click();
+            });
+        });
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        window->action(QStringLiteral("server.drain"))->trigger();
+        QVERIFY(proceedWasOff);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status")).startsWith(QLatin1String("DRAIN")));
+        for (const char* s : { "s1", "s2", "s3" })
+            Test::haproxyCommand(port, QByteArray("set server api/") + s + " state ready");
+    }
+
+    // The socket inodes of this process that are listening for TCP connections.
+    static QSet<QByteArray> listeningSockets()
+    {
+        QSet<QByteArray> ours;
+        QDir fds(QStringLiteral("/proc/self/fd"));
+        for (const QString& fd : fds.entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System)) {
+            const QString target = QFile::symLinkTarget(fds.filePath(fd));
+            if (target.contains(QLatin1String("socket:[")))
+                ours.insert(target.section(QLatin1Char('['), 1).chopped(1).toUtf8());
+        }
+        QSet<QByteArray> listening;
+        for (const char* table : { "/proc/self/net/tcp", "/proc/self/net/tcp6" }) {
+            QFile f { QString::fromLatin1(table) };
+            if (!f.open(QIODevice::ReadOnly))
+                continue;
+            for (const QByteArray& line : f.readAll().split('\n')) {
+                const QList<QByteArray> cols = line.simplified().split(' ');
+                if (cols.size() > 9 && cols.at(3) == "0A" && ours.contains(cols.at(9))) // 0A: LISTEN
+                    listening.insert(cols.at(9));
+            }
+        }
+        return listening;
+    }
+
+    void opensNoListeningSocket()
+    {
+        // The check sees a listener when there is one...
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            QCOMPARE(listeningSockets().size(), 1);
+        }
+        // ...and Fleetdeck, after a whole session of polls, actions, forms and dialogs, has none: it only connects out.
+        QVERIFY2(listeningSockets().isEmpty(), "Fleetdeck has a listening socket");
     }
 
     void cleanupTestCase()

@@ -54,6 +54,28 @@ private Q_SLOTS:
         QCOMPARE(adminUrlFromUserText(text).toString(), url);
     }
 
+    void plaintextChannels_data()
+    {
+        QTest::addColumn<QString>("admin");
+        QTest::addColumn<bool>("plaintextOverNetwork");
+        QTest::newRow("loopback v4") << "tcp://127.0.0.1:9999" << false;
+        QTest::newRow("loopback 127/8") << "tcp://127.3.2.1:9999" << false;
+        QTest::newRow("localhost") << "tcp://localhost:9999" << false;
+        QTest::newRow("loopback v6") << "tcp://[::1]:9999" << false;
+        QTest::newRow("unix socket") << "unix:///run/haproxy/admin.sock" << false;
+        QTest::newRow("lan address") << "tcp://10.0.0.11:9999" << true;
+        QTest::newRow("host name") << "tcp://lb-1.prod.example:9999" << true;
+        QTest::newRow("not loopback") << "tcp://128.0.0.1:9999" << true;
+    }
+    void plaintextChannels()
+    {
+        QFETCH(QString, admin);
+        QFETCH(bool, plaintextOverNetwork);
+        GatewayConfig c;
+        c.admin = QUrl(admin);
+        QCOMPARE(c.plaintextOverNetwork(), plaintextOverNetwork);
+    }
+
     void errors_data()
     {
         QTest::addColumn<QByteArray>("json");

@@ -96,7 +96,8 @@ void GatewayStatusWidget::updateSummary()
                            .arg(down)
                            .arg(connecting));
     for (int i = 0; i < m_badges.size(); ++i)
-        m_badges.at(i)->setVisible(!compact || m_store->entry(i).status.connection != Connection::Up);
+        m_badges.at(i)->setVisible(!compact || m_store->entry(i).status.connection != Connection::Up
+                                   || m_store->entry(i).config.plaintextOverNetwork());
 }
 
 void GatewayStatusWidget::update(int gateway)
@@ -109,9 +110,18 @@ void GatewayStatusWidget::update(int gateway)
     const char* colour = e.status.connection == Connection::Up ? "#1a7f37"
         : e.status.connection == Connection::Connecting       ? "#806000"
                                                                : "#c01c28";
-    label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2")
-                       .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped()));
-    label->setToolTip(e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError);
+    // A plaintext admin channel across the network gets a warning badge and one line of advice.
+    const QString plaintext = e.config.plaintextOverNetwork()
+        ? QStringLiteral(" <span style='color:#c01c28'>&#9888; plaintext</span>")
+        : QString();
+    label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2%3")
+                       .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped(), plaintext));
+    QString tip = e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError;
+    if (e.config.plaintextOverNetwork())
+        tip += tr("\nThe admin channel to %1 has no encryption and crosses the network: reach it through an SSH port "
+                  "forward (ssh -L 9999:127.0.0.1:9999 host) and point Fleetdeck at 127.0.0.1.")
+                   .arg(e.config.admin.host());
+    label->setToolTip(tip);
 }
 
 } // namespace Fleetdeck
