@@ -217,6 +217,8 @@ void MainWindow::createActions()
               tr("Add a gateway to the fleet by its admin API address"));
     addAction(QStringLiteral("fleet.open"), tr("&Open fleet file…"), QKeySequence::Open,
               tr("Add the gateways listed in a fleet file"));
+    addAction(QStringLiteral("fleet.export"), tr("&Export fleet file…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
+              tr("Write the fleet's gateways to a file to share: addresses only, never secrets"));
     addAction(QStringLiteral("fleet.remove"), tr("&Remove gateway"), {}, tr("Remove the selected gateway from the fleet"));
     addAction(QStringLiteral("fleet.refresh"), tr("Re&fresh now"), QKeySequence(Qt::Key_F5),
               tr("Poll every gateway now"));
@@ -260,6 +262,20 @@ void MainWindow::createActions()
 
     connect(action(QStringLiteral("fleet.add")), &QAction::triggered, this, &MainWindow::addGatewayInteractively);
     connect(action(QStringLiteral("fleet.open")), &QAction::triggered, this, &MainWindow::openFleetFile);
+    connect(action(QStringLiteral("fleet.export")), &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export fleet file"), QStringLiteral("fleet.json"),
+                                                          tr("Fleet files (*.json)"));
+        if (path.isEmpty())
+            return;
+        FleetFile fleet;
+        fleet.name = windowTitle();
+        fleet.gateways = m_store->configs();
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(serializeFleetFile(fleet)) < 0)
+            QMessageBox::warning(this, tr("Export fleet file"), tr("Could not write %1: %2").arg(path, file.errorString()));
+        else
+            statusBar()->showMessage(tr("Fleet written to %1 (%n gateway(s), no secrets)", nullptr, int(fleet.gateways.size())).arg(path), 8000);
+    });
     connect(action(QStringLiteral("fleet.remove")), &QAction::triggered, this, [this] {
         const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
         const QString gateway = rows.isEmpty() ? QString() : rows.first().data(GatewayRole).toString();
@@ -388,6 +404,7 @@ void MainWindow::createMenusAndToolBar()
     QMenu* file = menuBar()->addMenu(tr("&Fleet"));
     file->addAction(action(QStringLiteral("fleet.add")));
     file->addAction(action(QStringLiteral("fleet.open")));
+    file->addAction(action(QStringLiteral("fleet.export")));
     file->addAction(action(QStringLiteral("fleet.remove")));
     file->addAction(action(QStringLiteral("fleet.ratelimits")));
     file->addSeparator();
