@@ -1,4 +1,5 @@
 #include "driver.h"
+#include "caddy/caddydriver.h"
 #include "haproxy/haproxydriver.h"
 
 namespace Fleetdeck::Drivers {
@@ -8,6 +9,8 @@ Driver* createDriver(const GatewayConfig& config, QObject* parent)
     switch (config.product) {
     case Product::HAProxy:
         return new HAProxy::HAProxyDriver(config, parent);
+    case Product::Caddy:
+        return new Caddy::CaddyDriver(config, parent);
     }
     return nullptr;
 }

@@ -26,6 +26,14 @@ QString validateGatewayConfig(const GatewayConfig& c)
     if (c.name.contains(QLatin1Char('/')))
         return QStringLiteral("name: \"%1\" must not contain '/'").arg(c.name);
     const QUrl& a = c.admin;
+    if (c.product == Product::Caddy) {
+        // Caddy's admin API is HTTP.
+        if (!a.isValid() || (a.scheme() != QLatin1String("http") && a.scheme() != QLatin1String("https")) || a.host().isEmpty())
+            return QStringLiteral("admin: \"%1\" is not Caddy's admin API URL (http://host:2019)").arg(a.toString());
+        if (c.pollIntervalMs < 100 || c.pollIntervalMs > 3600000)
+            return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
+        return {};
+    }
     if (!a.isValid() || a.isEmpty())
         return QStringLiteral("admin: \"%1\" is not an address (use tcp://host:port or a UNIX socket path)")
             .arg(a.toString());

@@ -42,6 +42,8 @@ QString label(Product product)
     switch (product) {
     case Product::HAProxy:
         return QStringLiteral("haproxy");
+    case Product::Caddy:
+        return QStringLiteral("caddy");
     }
     return {};
 }
@@ -50,6 +52,10 @@ bool productFromString(const QString& text, Product* product)
 {
     if (text.compare(QLatin1String("haproxy"), Qt::CaseInsensitive) == 0) {
         *product = Product::HAProxy;
+        return true;
+    }
+    if (text.compare(QLatin1String("caddy"), Qt::CaseInsensitive) == 0) {
+        *product = Product::Caddy;
         return true;
     }
     return false;

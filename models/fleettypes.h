@@ -16,7 +16,7 @@ enum class Health { Up, Down, Starting, Stopping, NoCheck, Unknown };
 QString label(AdminState state);
 QString label(Health health);
 
-enum class Product { HAProxy };
+enum class Product { HAProxy, Caddy };
 QString label(Product product);
 bool productFromString(const QString& text, Product* product);
 

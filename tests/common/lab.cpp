@@ -21,6 +21,8 @@ Lab Lab::load()
     lab.fleetFile = root.value(QLatin1String("fleet")).toString();
     for (const auto& port : root.value(QLatin1String("nginx")).toObject().value(QLatin1String("ports")).toArray())
         lab.upstreamPorts.append(port.toInt());
+    for (const auto& c : root.value(QLatin1String("caddy")).toArray())
+        lab.caddyAdminPorts.append(c.toObject().value(QLatin1String("adminPort")).toInt());
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();

@@ -23,6 +23,7 @@ struct Lab
     QString fleetFile;
     QList<LabHAProxy> haproxy;
     QList<int> upstreamPorts; // nginx
+    QList<int> caddyAdminPorts;
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE

@@ -263,6 +263,27 @@ def _start_into(state, args):
                          "metrics": f"http://{LOOPBACK}:{inst['statsPort']}/metrics",
                          "pollIntervalMs": args.poll_ms})
 
+    state["caddy"] = []
+    for i in range(args.caddy):
+        name = f"caddy-{i + 1}"
+        d = os.path.join(root, name)
+        os.makedirs(d)
+        inst = {"index": i, "name": name, "dir": d, "adminPort": free_port(), "listenPort": free_port()}
+        api = [{"dial": f"{LOOPBACK}:{p}"} for _, p in ups[:args.servers]]
+        cfg = {"admin": {"listen": f"{LOOPBACK}:{inst['adminPort']}", "config": {"persist": False}},
+               "apps": {"http": {"servers": {"srv0": {
+                   "listen": [f"{LOOPBACK}:{inst['listenPort']}"], "automatic_https": {"disable": True}, "metrics": {},
+                   "routes": [{"handle": [{"handler": "reverse_proxy", "@id": "api", "upstreams": api,
+                                           "load_balancing": {"selection_policy": {"policy": "round_robin"}},
+                                           "health_checks": {"active": {"uri": "/health", "interval": "1s",
+                                                                        "timeout": "1s", "expect_status": 200}}}]}]}}}}}
+        with open(os.path.join(d, "caddy.json"), "w") as f:
+            json.dump(cfg, f)
+        env = dict(os.environ, XDG_DATA_HOME=os.path.join(d, "data"), XDG_CONFIG_HOME=os.path.join(d, "config"), HOME=d)
+        inst["pid"] = spawn(["caddy", "run", "--config", os.path.join(d, "caddy.json")], os.path.join(d, "caddy.log"), env)
+        wait_for_port(inst["adminPort"], 10, f"Caddy {name} admin API")
+        state["caddy"].append(inst)
+
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
     if args.prometheus:
         start_prometheus(state, args.scrape_interval)
@@ -353,7 +374,7 @@ def stop_state(state, keep=False):
     if state.get("watchdog") and state["watchdog"] != os.getpid():
         stop_pid(state["watchdog"], 1)
     stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
-    stop_pids([inst.get("pid") for inst in state.get("haproxy", [])])
+    stop_pids([inst.get("pid") for inst in state.get("haproxy", [])] + [inst.get("pid") for inst in state.get("caddy", [])])
     stop_pids([state.get("nginx", {}).get("pid"), state.get("prometheus", {}).get("pid")])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
@@ -497,6 +518,7 @@ def main():
         sp.add_argument("--poll-ms", type=int, default=1000, help="poll interval written to the fleet file")
         sp.add_argument("--lifetime", type=int, default=3600, help="stop by itself after this many seconds")
         sp.add_argument("--prometheus", action="store_true", help="also run Prometheus scraping every HAProxy")
+        sp.add_argument("--caddy", type=int, default=0, help="Caddy instances proxying the first pool's upstreams")
         sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
         sp.add_argument("--flap-seconds", type=int, default=0,
                         help="make one upstream fail its health checks every N seconds (0: never)")
