@@ -13,21 +13,21 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption fleet(QStringLiteral("fleet"),
-                                   QStringLiteral("Open the gateways listed in the fleet file <file> (JSON)."),
-                                   QStringLiteral("file"));
-    const QCommandLineOption screenshot(
-        QStringLiteral("screenshot"), QStringLiteral("Render the main window to the PNG <file> and exit."),
-        QStringLiteral("file"));
+        QStringLiteral("Open the gateways listed in the fleet file <file> (JSON)."), QStringLiteral("file"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+        QStringLiteral("Render the main window to the PNG <file> and exit."), QStringLiteral("file"));
     const QCommandLineOption after(QStringLiteral("after"),
-                                   QStringLiteral("With --screenshot: wait <seconds> before rendering (default 5)."),
-                                   QStringLiteral("seconds"), QStringLiteral("5"));
-    const QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on the <page>: servers (default) or overview."),
-                                  QStringLiteral("page"), QStringLiteral("servers"));
+        QStringLiteral("With --screenshot: wait <seconds> before rendering (default 5)."), QStringLiteral("seconds"),
+        QStringLiteral("5"));
+    const QCommandLineOption page(QStringLiteral("page"),
+        QStringLiteral("Open on the <page>: servers (default) or overview."), QStringLiteral("page"),
+        QStringLiteral("servers"));
     parser.addOption(page);
-    const QCommandLineOption readOnly(QStringLiteral("read-only"), QStringLiteral("Watch only: every action is refused before anything is sent."));
+    const QCommandLineOption readOnly(
+        QStringLiteral("read-only"), QStringLiteral("Watch only: every action is refused before anything is sent."));
     parser.addOption(readOnly);
-    const QCommandLineOption journal(QStringLiteral("journal"), QStringLiteral("Keep the change journal in <file> (SQLite)."),
-                                     QStringLiteral("file"));
+    const QCommandLineOption journal(QStringLiteral("journal"),
+        QStringLiteral("Keep the change journal in <file> (SQLite)."), QStringLiteral("file"));
     parser.addOption(journal);
     parser.addOption(fleet);
     parser.addOption(screenshot);
@@ -40,7 +40,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     bool ok = false;
     out.screenshotAfterSeconds = parser.value(after).toDouble(&ok);
     if (!ok || out.screenshotAfterSeconds < 0 || out.screenshotAfterSeconds > 3600)
-        out.error = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
+        out.error
+            = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
     out.page = parser.value(page);
     out.readOnly = parser.isSet(readOnly);
     out.journalFile = parser.value(journal);

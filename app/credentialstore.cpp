@@ -11,8 +11,9 @@ QString explain(const QKeychain::Job* job, const QString& what, const QString& r
         return QStringLiteral("no secret stored for %1").arg(reference);
     if (job->error() == QKeychain::NoBackendAvailable || job->error() == QKeychain::OtherError
         || job->error() == QKeychain::AccessDenied)
-        return QStringLiteral("the system keychain is not available (%1 %2: %3); type the secret for this session only, "
-                              "or cancel")
+        return QStringLiteral(
+            "the system keychain is not available (%1 %2: %3); type the secret for this session only, "
+            "or cancel")
             .arg(what, reference, job->errorString());
     return QStringLiteral("keychain: %1 %2 failed: %3").arg(what, reference, job->errorString());
 }
@@ -21,8 +22,7 @@ QString explain(const QKeychain::Job* job, const QString& what, const QString& r
 KeychainCredentialStore::KeychainCredentialStore(const QString& service, QObject* parent)
     : CredentialStore(parent)
     , m_service(service)
-{
-}
+{ }
 
 void KeychainCredentialStore::write(const QString& reference, const QString& secret, DoneCallback done)
 {
@@ -72,8 +72,7 @@ void KeychainCredentialStore::forget(const QString& reference, DoneCallback done
 
 SessionCredentialStore::SessionCredentialStore(QObject* parent)
     : CredentialStore(parent)
-{
-}
+{ }
 
 void SessionCredentialStore::write(const QString& reference, const QString& secret, DoneCallback done)
 {

@@ -23,8 +23,7 @@ public:
 
     explicit CredentialStore(QObject* parent = nullptr)
         : QObject(parent)
-    {
-    }
+    { }
     ~CredentialStore() override = default;
 
     virtual void write(const QString& reference, const QString& secret, DoneCallback done) = 0;

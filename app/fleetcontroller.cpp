@@ -128,8 +128,8 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
         status.consecutiveFailures = 0;
         m_store->setStatus(name, status);
         if (m_events && before == Connection::Unreachable)
-            m_events->add(FleetEvent { result.value().takenAtMs, FleetEvent::Kind::Connection, name, {},
-                                       tr("reachable again"), false });
+            m_events->add(FleetEvent {
+                result.value().takenAtMs, FleetEvent::Kind::Connection, name, {}, tr("reachable again"), false });
     } else {
         const GatewayConfig& config = m_store->entry(index).config;
         status.connection = Connection::Unreachable;
@@ -139,8 +139,8 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
         markGaps(name, now);
         m_store->setStatus(name, status);
         if (m_events && before != Connection::Unreachable)
-            m_events->add(FleetEvent { now, FleetEvent::Kind::Connection, name, {},
-                                       tr("unreachable: %1").arg(result.error()), true });
+            m_events->add(FleetEvent {
+                now, FleetEvent::Kind::Connection, name, {}, tr("unreachable: %1").arg(result.error()), true });
     }
 }
 
@@ -173,7 +173,7 @@ void FleetController::ingest(const QString& name, const GatewaySnapshot& snap)
         g.handles.clear();
         auto add = [&](const QString& subj) {
             g.handles.append({ m_metrics->handle(requestRate(subj)), m_metrics->handle(errorRate(subj)),
-                               m_metrics->handle(sessions(subj)) });
+                m_metrics->handle(sessions(subj)) });
         };
         add(subject(name));
         for (const auto& b : snap.backends) {
@@ -183,7 +183,8 @@ void FleetController::ingest(const QString& name, const GatewaySnapshot& snap)
         }
         g.handlesShape = snap;
     }
-    auto handle = [&](qsizetype row, int which) { return static_cast<MetricStore::Handle>(g.handles.at(row)[size_t(which)]); };
+    auto handle
+        = [&](qsizetype row, int which) { return static_cast<MetricStore::Handle>(g.handles.at(row)[size_t(which)]); };
     qsizetype row = 0;
     m_metrics->appendCounter(handle(row, 0), t, double(snap.requestsTotal()));
     m_metrics->appendCounter(handle(row, 1), t, double(snap.responses5xxTotal()));
@@ -234,9 +235,8 @@ quint64 FleetController::setServerState(const QList<ServerRef>& servers, AdminSt
     QList<ServerAction> actions;
     for (const auto& s : servers)
         actions.append(ServerAction::stateChange(s, state));
-    const QString description = servers.size() == 1
-        ? actions.first().describe()
-        : tr("set %1 servers to %2").arg(servers.size()).arg(label(state));
+    const QString description = servers.size() == 1 ? actions.first().describe()
+                                                    : tr("set %1 servers to %2").arg(servers.size()).arg(label(state));
     return runActions(actions, description);
 }
 
@@ -245,8 +245,9 @@ quint64 FleetController::setServerWeight(const QList<ServerRef>& servers, int we
     QList<ServerAction> actions;
     for (const auto& s : servers)
         actions.append(ServerAction::weightChange(s, weight));
-    const QString description = servers.size() == 1 ? actions.first().describe()
-                                                    : tr("set weight of %1 servers to %2").arg(servers.size()).arg(weight);
+    const QString description = servers.size() == 1
+        ? actions.first().describe()
+        : tr("set weight of %1 servers to %2").arg(servers.size()).arg(weight);
     return runActions(actions, description);
 }
 
@@ -260,7 +261,8 @@ void FleetController::recordBefore(ActionOutcome& o) const
     const int index = m_store->indexOf(o.action.target.gateway);
     if (index < 0 || !m_store->entry(index).snapshot)
         return;
-    if (const ServerSnapshot* s = m_store->entry(index).snapshot->server(o.action.target.backend, o.action.target.server)) {
+    if (const ServerSnapshot* s
+        = m_store->entry(index).snapshot->server(o.action.target.backend, o.action.target.server)) {
         o.knewBefore = true;
         o.stateBefore = s->admin;
         o.weightBefore = s->weight;
@@ -334,7 +336,8 @@ void FleetController::checkThenApply(const std::shared_ptr<PendingAction>& pendi
     fetch(gateway, [this, pending, gateway](const Result<GatewaySnapshot>& now) {
         if (!now) {
             for (int i : pending->byGateway.value(gateway))
-                pending->report.outcomes[i].message = tr("%1: not sent, the gateway could not be read first: %2").arg(gateway, now.error());
+                pending->report.outcomes[i].message
+                    = tr("%1: not sent, the gateway could not be read first: %2").arg(gateway, now.error());
             finishGateway(pending);
             return;
         }
@@ -442,10 +445,10 @@ void FleetController::verify(const std::shared_ptr<PendingAction>& pending, cons
                                        .arg(s->weight);
             } else {
                 o.ok = s->admin == o.action.state;
-                o.message = o.ok ? tr("verified: %1 (%2)").arg(label(s->admin), s->status)
-                                 : tr("%1: %2/%3 asked for %4, the gateway reports %5 (%6)")
-                                       .arg(gateway, t.backend, t.server, label(o.action.state),
-                                            label(s->admin), s->status);
+                o.message = o.ok
+                    ? tr("verified: %1 (%2)").arg(label(s->admin), s->status)
+                    : tr("%1: %2/%3 asked for %4, the gateway reports %5 (%6)")
+                          .arg(gateway, t.backend, t.server, label(o.action.state), label(s->admin), s->status);
             }
             allGood = allGood && o.ok;
         }
@@ -471,7 +474,8 @@ void FleetController::finishGateway(const std::shared_ptr<PendingAction>& pendin
     }
 }
 
-void FleetController::recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after)
+void FleetController::recordTransitions(
+    const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after)
 {
     if (!m_events)
         return;
@@ -481,7 +485,8 @@ void FleetController::recordTransitions(const QString& name, const GatewaySnapsh
         const BackendSnapshot& b = after.backends.at(bi);
         for (qsizetype si = 0; si < b.servers.size(); ++si) {
             const ServerSnapshot& s = b.servers.at(si);
-            const ServerSnapshot* old = sameShape ? &before.backends.at(bi).servers.at(si) : before.server(b.name, s.name);
+            const ServerSnapshot* old
+                = sameShape ? &before.backends.at(bi).servers.at(si) : before.server(b.name, s.name);
             if (!old)
                 continue;
             const QString object = b.name + QLatin1Char('/') + s.name;
@@ -491,12 +496,12 @@ void FleetController::recordTransitions(const QString& name, const GatewaySnapsh
             if (old->health != s.health)
                 what.append(QStringLiteral("%1 → %2%3")
                                 .arg(label(old->health), label(s.health),
-                                     s.checkStatus.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(s.checkStatus)));
+                                    s.checkStatus.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(s.checkStatus)));
             if (old->weight != s.weight)
                 what.append(QStringLiteral("weight %1 → %2").arg(old->weight).arg(s.weight));
             if (!what.isEmpty())
                 m_events->add(FleetEvent { after.takenAtMs, FleetEvent::Kind::Transition, name, object,
-                                           what.join(QStringLiteral(", ")), s.health == Health::Down });
+                    what.join(QStringLiteral(", ")), s.health == Health::Down });
         }
     }
 }
@@ -511,8 +516,8 @@ void FleetController::recordReport(const ActionReport& report)
             ? tr("weight %1 asked from Fleetdeck").arg(o.action.weight)
             : tr("%1 asked from Fleetdeck").arg(label(o.action.state));
         m_events->add(FleetEvent { now, FleetEvent::Kind::Change, o.action.target.gateway,
-                                   o.action.target.backend + QLatin1Char('/') + o.action.target.server,
-                                   what + QStringLiteral(": ") + (o.ok ? tr("done and verified") : o.message), !o.ok });
+            o.action.target.backend + QLatin1Char('/') + o.action.target.server,
+            what + QStringLiteral(": ") + (o.ok ? tr("done and verified") : o.message), !o.ok });
     }
 }
 
@@ -542,7 +547,9 @@ QString FleetController::promqlFor(const QString& seriesKey, qint64 stepMs) cons
     if (metrics.isEmpty())
         return {};
     const QString instance = QStringLiteral("%1:%2").arg(metrics.host()).arg(metrics.port(80));
-    auto quoted = [](QString v) { return v.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\"")); };
+    auto quoted = [](QString v) {
+        return v.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""));
+    };
     QString selector = QStringLiteral("instance=\"%1\"").arg(quoted(instance));
     QString level = QStringLiteral("frontend");
     if (parts.size() >= 2) {
@@ -559,7 +566,8 @@ QString FleetController::promqlFor(const QString& seriesKey, qint64 stepMs) cons
         return QStringLiteral("sum(rate(haproxy_%1_http_requests_total{%2}[%3]))").arg(level, selector, window);
     }
     if (metric == QLatin1String("5xx"))
-        return QStringLiteral("sum(rate(haproxy_%1_http_responses_total{%2,code=\"5xx\"}[%3]))").arg(level, selector, window);
+        return QStringLiteral("sum(rate(haproxy_%1_http_responses_total{%2,code=\"5xx\"}[%3]))")
+            .arg(level, selector, window);
     if (metric == QLatin1String("scur"))
         return QStringLiteral("sum(haproxy_%1_current_sessions{%2})").arg(level, selector);
     return {};
@@ -576,556 +584,24 @@ void FleetController::requestHistory(const QString& seriesKey, qint64 fromMs, qi
         return;
     m_history->markRequested(seriesKey, fromMs, toMs);
     QPointer<HistoryCache> cache = m_history;
-    client->queryRange(promql, fromMs, toMs, step, [cache, seriesKey, fromMs, toMs](Result<QList<Wire::RangeSeries>> result) {
-        if (!cache)
-            return;
-        if (!result) {
-            cache->setError(result.error());
-            return;
-        }
-        QVector<MetricStore::Bucket> buckets;
-        for (const Wire::RangeSeries& series : result.value()) {
-            for (const auto& [t, v] : series.points) {
-                const float f = float(v);
-                buckets.append(MetricStore::Bucket { t, f, f, f });
-            }
-        }
-        std::sort(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) { return a.timeMs < b.timeMs; });
-        cache->store(seriesKey, fromMs, toMs, buckets);
-    });
-}
-
-} // namespace Fleetdeck
-
-namespace Fleetdeck {
-
-void FleetController::finishSingle(ActionReport report)
-{
-    if (m_journal) {
-        for (const ActionOutcome& o : std::as_const(report.outcomes))
-            m_journal->append(JournalEntry::makeResult(report.id, o));
-    }
-    recordReport(report);
-    Q_EMIT actionFinished(report);
-}
-
-quint64 FleetController::addServer(const ServerSpec& spec)
-{
-    ActionReport report;
-    report.id = m_nextActionId++;
-    ServerAction action { ServerAction::Kind::AddServer, { spec.gateway, spec.backend, spec.name }, AdminState::Ready, spec.weight,
-                          spec.describe(), spec.host, spec.port, spec.maxconn, spec.check };
-    report.description = action.describe();
-    report.outcomes.append(ActionOutcome::of(action));
-    Q_EMIT actionStarted(report.id, report.description);
-    const quint64 id = report.id;
-    auto fail = [this](ActionReport r, const QString& message) {
-        r.outcomes.first().message = message;
-        QTimer::singleShot(0, this, [this, r] { finishSingle(r); });
-    };
-    if (!m_readOnlyReason.isEmpty()) {
-        fail(report, tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason));
-        return id;
-    }
-    auto it = m_gateways.find(spec.gateway);
-    const int index = m_store->indexOf(spec.gateway);
-    if (it == m_gateways.end() || index < 0 || !it->driver) {
-        fail(report, tr("%1 is not in the fleet").arg(spec.gateway));
-        return id;
-    }
-    if (m_store->entry(index).config.readOnly) {
-        fail(report, tr("not sent: %1 is read-only in the fleet").arg(spec.gateway));
-        return id;
-    }
-    const Capabilities caps = m_store->entry(index).capabilities;
-    // Validate against the pool as it is now, not as it was last polled.
-    fetch(spec.gateway, [this, report, spec, caps, fail](const Result<GatewaySnapshot>& now) mutable {
-        if (!now) {
-            fail(report, tr("%1: not sent, the gateway could not be read first: %2").arg(spec.gateway, now.error()));
-            return;
-        }
-        const BackendSnapshot* pool = now.value().backend(spec.backend);
-        if (!pool) {
-            fail(report, tr("%1: there is no backend \"%2\"; nothing sent").arg(spec.gateway, spec.backend));
-            return;
-        }
-        const auto problems = validateServerSpec(spec, pool, caps);
-        if (!problems.isEmpty()) {
-            QStringList lines;
-            for (auto p = problems.cbegin(); p != problems.cend(); ++p)
-                lines.append(p.key() + QStringLiteral(": ") + p.value());
-            fail(report, tr("%1: nothing sent: %2").arg(spec.gateway, lines.join(QStringLiteral("; "))));
-            return;
-        }
-        if (m_journal)
-            m_journal->append(JournalEntry::makeAttempt(report.id, report.outcomes.first()));
-        auto g = m_gateways.find(spec.gateway);
-        if (g == m_gateways.end() || !g->driver) {
-            fail(report, tr("%1 was removed from the fleet meanwhile").arg(spec.gateway));
-            return;
-        }
-        g->driver->addServer(spec, [this, report, spec](Result<QString> answer) mutable {
-            ActionOutcome& o = report.outcomes.first();
-            if (!answer) {
-                const int i = m_store->indexOf(spec.gateway);
-                o.message = tr("%1 (%2): %3 refused: %4")
-                                .arg(spec.gateway, i >= 0 ? m_store->entry(i).config.admin.toString() : QString(),
-                                     o.action.describe(), answer.error());
-                finishSingle(report);
+    client->queryRange(
+        promql, fromMs, toMs, step, [cache, seriesKey, fromMs, toMs](Result<QList<Wire::RangeSeries>> result) {
+            if (!cache)
+                return;
+            if (!result) {
+                cache->setError(result.error());
                 return;
             }
-            fetch(spec.gateway, [this, report, spec](const Result<GatewaySnapshot>& after) mutable {
-                ActionOutcome& o = report.outcomes.first();
-                const ServerSnapshot* s = after ? after.value().server(spec.backend, spec.name) : nullptr;
-                o.ok = s && s->admin == AdminState::Ready;
-                o.message = !after ? tr("%1: added, but could not re-read to verify: %2").arg(spec.gateway, after.error())
-                    : !s           ? tr("%1: HAProxy said it added %2/%3, but it is not there").arg(spec.gateway, spec.backend, spec.name)
-                    : o.ok         ? tr("verified: %1 is in %2, %3 (%4)").arg(spec.name, spec.backend, label(s->admin), s->status)
-                                   : tr("%1: %2/%3 was added but is %4").arg(spec.gateway, spec.backend, spec.name, label(s->admin));
-                finishSingle(report);
-            });
-        });
-    });
-    return id;
-}
-
-struct FleetController::Removal
-{
-    ActionReport report;
-    ServerRef server;
-    int timeoutMs = 30000;
-    QElapsedTimer clock;
-    enum class Stage { Drain, Wait, Maint, Delete, Verify } stage = Stage::Drain;
-};
-
-quint64 FleetController::removeServer(const ServerRef& server, int drainTimeoutMs)
-{
-    auto removal = std::make_shared<Removal>();
-    removal->server = server;
-    removal->timeoutMs = qMax(0, drainTimeoutMs);
-    removal->report.id = m_nextActionId++;
-    ServerAction action;
-    action.kind = ServerAction::Kind::RemoveServer;
-    action.target = server;
-    action.state = AdminState::Maint;
-    removal->report.description = action.describe();
-    ActionOutcome o = ActionOutcome::of(action);
-    recordBefore(o);
-    removal->report.outcomes.append(o);
-    Q_EMIT actionStarted(removal->report.id, removal->report.description);
-    const quint64 id = removal->report.id;
-    if (!m_readOnlyReason.isEmpty()) {
-        removal->report.outcomes.first().message = tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason);
-        QTimer::singleShot(0, this, [this, removal] { finishSingle(removal->report); });
-        return id;
-    }
-    if (const int index = m_store->indexOf(server.gateway); index >= 0 && m_store->entry(index).config.readOnly) {
-        removal->report.outcomes.first().message = tr("not sent: %1 is read-only in the fleet").arg(server.gateway);
-        QTimer::singleShot(0, this, [this, removal] { finishSingle(removal->report); });
-        return id;
-    }
-    if (m_journal)
-        m_journal->append(JournalEntry::makeAttempt(id, removal->report.outcomes.first()));
-    removal->clock.start();
-    QTimer::singleShot(0, this, [this, removal] { removalStep(removal); });
-    return id;
-}
-
-void FleetController::cancel(quint64 id)
-{
-    m_cancelled.insert(id);
-}
-
-void FleetController::removalStep(const std::shared_ptr<Removal>& removal)
-{
-    ActionOutcome& o = removal->report.outcomes.first();
-    const ServerRef& t = removal->server;
-    const quint64 id = removal->report.id;
-    auto g = m_gateways.find(t.gateway);
-    if (g == m_gateways.end() || !g->driver) {
-        o.message = tr("%1 is not in the fleet").arg(t.gateway);
-        finishSingle(removal->report);
-        return;
-    }
-    if (m_cancelled.remove(id)) {
-        o.message = removal->stage == Removal::Stage::Drain
-            ? tr("cancelled before anything was sent; %1 is unchanged").arg(t.displayName())
-            : tr("cancelled; %1 is left %2 and was not deleted")
-                  .arg(t.displayName(), removal->stage == Removal::Stage::Delete ? label(AdminState::Maint) : label(AdminState::Drain));
-        finishSingle(removal->report);
-        return;
-    }
-    auto failed = [this, removal, t](const QString& step, const QString& error) {
-        const int i = m_store->indexOf(t.gateway);
-        removal->report.outcomes.first().message = tr("%1 (%2): removing %3 stopped at %4: %5")
-                                                       .arg(t.gateway, i >= 0 ? m_store->entry(i).config.admin.toString() : QString(),
-                                                            t.displayName(), step, error);
-        finishSingle(removal->report);
-    };
-    switch (removal->stage) {
-    case Removal::Stage::Drain:
-        Q_EMIT removalProgress(id, tr("draining"), -1, int(removal->clock.elapsed()));
-        g->driver->apply(ServerAction::stateChange(t, AdminState::Drain),
-                         [this, removal, failed](Result<QString> r) {
-                             if (!r) {
-                                 failed(tr("drain"), r.error());
-                                 return;
-                             }
-                             removal->stage = Removal::Stage::Wait;
-                             removalStep(removal);
-                         });
-        return;
-    case Removal::Stage::Wait:
-        // Poll the server's sessions until none are left or the time is up; the operator sees the count.
-        fetch(t.gateway, [this, removal, failed, t, id](const Result<GatewaySnapshot>& now) {
-            if (!now) {
-                failed(tr("waiting for sessions"), now.error());
-                return;
-            }
-            const ServerSnapshot* s = now.value().server(t.backend, t.server);
-            if (!s) {
-                failed(tr("waiting for sessions"), tr("the server disappeared"));
-                return;
-            }
-            Q_EMIT removalProgress(id, tr("waiting for sessions to end"), int(s->sessions), int(removal->clock.elapsed()));
-            if (s->sessions > 0 && removal->clock.elapsed() < removal->timeoutMs) {
-                QTimer::singleShot(250, this, [this, removal] { removalStep(removal); });
-                return;
-            }
-            removal->stage = Removal::Stage::Maint;
-            removalStep(removal);
-        });
-        return;
-    case Removal::Stage::Maint:
-        Q_EMIT removalProgress(id, tr("maintenance"), 0, int(removal->clock.elapsed()));
-        g->driver->apply(ServerAction::stateChange(t, AdminState::Maint),
-                         [this, removal, failed](Result<QString> r) {
-                             if (!r) {
-                                 failed(tr("maintenance"), r.error());
-                                 return;
-                             }
-                             removal->stage = Removal::Stage::Delete;
-                             removalStep(removal);
-                         });
-        return;
-    case Removal::Stage::Delete:
-        Q_EMIT removalProgress(id, tr("deleting"), 0, int(removal->clock.elapsed()));
-        g->driver->deleteServer(t, [this, removal, failed](Result<QString> r) {
-            if (!r) {
-                failed(tr("delete"), r.error());
-                return;
-            }
-            removal->stage = Removal::Stage::Verify;
-            removalStep(removal);
-        });
-        return;
-    case Removal::Stage::Verify:
-        fetch(t.gateway, [this, removal, t](const Result<GatewaySnapshot>& now) {
-            ActionOutcome& out = removal->report.outcomes.first();
-            out.ok = now && !now.value().server(t.backend, t.server);
-            out.message = !now ? tr("%1: deleted, but could not re-read to verify: %2").arg(t.gateway, now.error())
-                : out.ok       ? tr("verified: %1 is gone (drained and deleted in %2 ms)").arg(t.displayName()).arg(removal->clock.elapsed())
-                               : tr("%1: HAProxy said it deleted %2, but it is still there").arg(t.gateway, t.displayName());
-            finishSingle(removal->report);
-        });
-        return;
-    }
-}
-
-} // namespace Fleetdeck
-
-namespace Fleetdeck {
-
-namespace {
-QString limitText(const RateLimits& limits, const QString& key)
-{
-    if (key.isEmpty())
-        return limits.ipLimit < 0 ? QStringLiteral("none") : QStringLiteral("%1 per %2 s per IP").arg(limits.ipLimit).arg(limits.windowSeconds);
-    const RateLimitEntry* e = limits.entry(key);
-    return e ? QStringLiteral("%1 per %2 s").arg(e->limit).arg(limits.windowSeconds) : QStringLiteral("absent");
-}
-} // namespace
-
-void FleetController::requestRateLimits(const QString& gateway)
-{
-    auto it = m_gateways.find(gateway);
-    if (it == m_gateways.end() || !it->driver) {
-        Q_EMIT rateLimitsFailed(gateway, tr("%1 is not in the fleet").arg(gateway));
-        return;
-    }
-    it->driver->readRateLimits([this, gateway](Result<RateLimits> limits) {
-        if (limits)
-            Q_EMIT rateLimitsReceived(gateway, limits.value());
-        else
-            Q_EMIT rateLimitsFailed(gateway, tr("%1: %2").arg(gateway, limits.error()));
-    });
-}
-
-struct FleetController::LimitRun
-{
-    ActionReport report;
-    QList<RateLimitChange> changes;
-    QString gateway;
-    RateLimits current;
-    QSet<int> sent;
-};
-
-quint64 FleetController::changeRateLimits(const QList<RateLimitChange>& changes)
-{
-    auto run = std::make_shared<LimitRun>();
-    run->report.id = m_nextActionId++;
-    run->changes = changes;
-    run->gateway = changes.isEmpty() ? QString() : changes.first().gateway;
-    for (const RateLimitChange& c : changes) {
-        ServerAction a;
-        a.kind = ServerAction::Kind::RateLimit;
-        a.target = { c.gateway, QStringLiteral("ratelimit"), c.key.isEmpty() ? QStringLiteral("per-ip") : c.key };
-        a.weight = int(qBound<qint64>(qint64(-1), c.limit, qint64(std::numeric_limits<int>::max()))); // the new limit (-1: delete)
-        a.detail = c.describe();
-        run->report.outcomes.append(ActionOutcome::of(a));
-    }
-    run->report.description = changes.size() == 1 ? changes.first().describe() : tr("%1 rate-limit changes on %2").arg(changes.size()).arg(run->gateway);
-    const quint64 id = run->report.id;
-    Q_EMIT actionStarted(id, run->report.description);
-    auto failAll = [this, run](const QString& message) {
-        for (ActionOutcome& o : run->report.outcomes)
-            o.message = message;
-        QTimer::singleShot(0, this, [this, run] { finishSingle(run->report); });
-    };
-    if (!m_readOnlyReason.isEmpty()) {
-        failAll(tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason));
-        return id;
-    }
-    for (const RateLimitChange& c : changes) {
-        if (c.gateway != run->gateway) {
-            failAll(tr("one request changes one gateway's limits; nothing sent"));
-            return id;
-        }
-        if (!c.key.isEmpty()) {
-            if (const QString problem = validateRateLimitKey(c.key); !problem.isEmpty()) {
-                failAll(tr("key: %1 Nothing sent.").arg(problem));
-                return id;
-            }
-        }
-        if (c.key.isEmpty() && c.limit <= 0) {
-            failAll(tr("the per-IP limit must be greater than zero; nothing sent"));
-            return id;
-        }
-        if (!c.key.isEmpty() && c.limit == 0) {
-            failAll(tr("a key's limit must be greater than zero (delete the key to lift it); nothing sent"));
-            return id;
-        }
-    }
-    auto it = m_gateways.find(run->gateway);
-    if (it == m_gateways.end() || !it->driver) {
-        failAll(tr("%1 is not in the fleet").arg(run->gateway));
-        return id;
-    }
-    if (const int index = m_store->indexOf(run->gateway); index >= 0 && m_store->entry(index).config.readOnly) {
-        failAll(tr("not sent: %1 is read-only in the fleet").arg(run->gateway));
-        return id;
-    }
-    // Re-read the limits as they are now: what add/set/del to send depends on it, and it is the "before".
-    it->driver->readRateLimits([this, run](Result<RateLimits> now) {
-        if (!now) {
-            for (ActionOutcome& o : run->report.outcomes)
-                o.message = tr("%1: not sent, the limits could not be read first: %2").arg(run->gateway, now.error());
-            finishSingle(run->report);
-            return;
-        }
-        run->current = now.value();
-        for (int i = 0; i < run->changes.size(); ++i) {
-            ActionOutcome& o = run->report.outcomes[i];
-            o.beforeText = limitText(run->current, run->changes.at(i).key);
-            // For undo: the limit before (absent keys are not "known").
-            const QString& key = run->changes.at(i).key;
-            const RateLimitEntry* before = key.isEmpty() ? nullptr : run->current.entry(key);
-            o.knewBefore = key.isEmpty() ? run->current.ipLimit > 0 : before != nullptr;
-            o.weightBefore = int(qMin<qint64>(key.isEmpty() ? run->current.ipLimit : (before ? before->limit : 0), std::numeric_limits<int>::max()));
-            o.afterText = run->changes.at(i).limit < 0 ? QStringLiteral("absent")
-                : run->changes.at(i).key.isEmpty()     ? QStringLiteral("%1 per %2 s per IP").arg(run->changes.at(i).limit).arg(run->current.windowSeconds)
-                                                       : QStringLiteral("%1 per %2 s").arg(run->changes.at(i).limit).arg(run->current.windowSeconds);
-            if (m_journal)
-                m_journal->append(JournalEntry::makeAttempt(run->report.id, o));
-        }
-        applyLimitStep(run, 0);
-    });
-    return id;
-}
-
-void FleetController::applyLimitStep(const std::shared_ptr<LimitRun>& run, int position)
-{
-    auto it = m_gateways.find(run->gateway);
-    if (it == m_gateways.end() || !it->driver) {
-        finishSingle(run->report);
-        return;
-    }
-    if (position < run->changes.size()) {
-        it->driver->applyRateLimit(run->changes.at(position), run->current, [this, run, position](Result<QString> answer) {
-            if (answer)
-                run->sent.insert(position);
-            else
-                run->report.outcomes[position].message = tr("%1: %2 refused: %3").arg(run->gateway, run->changes.at(position).describe(), answer.error());
-            applyLimitStep(run, position + 1);
-        });
-        return;
-    }
-    // Read back and compare each change with what it asked for.
-    it->driver->readRateLimits([this, run](Result<RateLimits> after) {
-        for (int i = 0; i < run->changes.size(); ++i) {
-            if (!run->sent.contains(i))
-                continue;
-            ActionOutcome& o = run->report.outcomes[i];
-            const RateLimitChange& c = run->changes.at(i);
-            if (!after) {
-                o.message = tr("%1: sent, but could not re-read to verify: %2").arg(run->gateway, after.error());
-                continue;
-            }
-            const RateLimitEntry* e = c.key.isEmpty() ? nullptr : after.value().entry(c.key);
-            o.ok = c.key.isEmpty() ? after.value().ipLimit == c.limit : (c.limit < 0 ? e == nullptr : (e && e->limit == c.limit));
-            o.message = o.ok ? tr("verified: %1 (in memory: save the map file to keep it)").arg(limitText(after.value(), c.key))
-                             : tr("%1: asked to %2, the gateway now has %3").arg(run->gateway, c.describe(), limitText(after.value(), c.key));
-        }
-        finishSingle(run->report);
-    });
-}
-
-} // namespace Fleetdeck
-
-namespace Fleetdeck {
-
-struct FleetController::Rolling
-{
-    ActionReport report;
-    QList<ServerRef> targets;
-    AdminState state = AdminState::Drain;
-    int batchSize = 1;
-    double max5xxShare = 0.05;
-    int pauseMs = 0;
-    int next = 0; // index of the first target not yet sent
-    quint64 batchRequest = 0;
-    QMetaObject::Connection batchConnection;
-};
-
-quint64 FleetController::rollingState(const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs)
-{
-    auto rolling = std::make_shared<Rolling>();
-    rolling->report.id = m_nextActionId++;
-    rolling->targets = targets;
-    rolling->state = state;
-    rolling->batchSize = qMax(1, batchSize);
-    rolling->max5xxShare = max5xxShare;
-    rolling->pauseMs = qMax(0, pauseMs);
-    rolling->report.description = tr("rolling %1 of %2 servers, %3 at a time").arg(label(state)).arg(targets.size()).arg(rolling->batchSize);
-    for (const ServerRef& t : targets) {
-        ActionOutcome o = ActionOutcome::of(ServerAction::stateChange(t, state));
-        recordBefore(o);
-        o.message = tr("not reached");
-        rolling->report.outcomes.append(o);
-    }
-    Q_EMIT actionStarted(rolling->report.id, rolling->report.description);
-    QTimer::singleShot(0, this, [this, rolling] { rollingStep(rolling); });
-    return rolling->report.id;
-}
-
-void FleetController::pauseRolling(quint64 id)
-{
-    m_paused.insert(id);
-}
-
-void FleetController::resumeRolling(quint64 id)
-{
-    m_paused.remove(id);
-}
-
-QString FleetController::healthGate(const QSet<QString>& gateways, double max5xxShare) const
-{
-    for (const QString& name : gateways) {
-        const int index = m_store->indexOf(name);
-        if (index < 0 || !m_store->entry(index).snapshot)
-            return tr("%1 has not been read").arg(name);
-        if (m_store->entry(index).status.connection != Connection::Up)
-            return tr("%1 is %2").arg(name, label(m_store->entry(index).status.connection));
-        for (const BackendSnapshot& b : m_store->entry(index).snapshot->backends) {
-            for (const ServerSnapshot& s : b.servers) {
-                if (s.admin == AdminState::Ready && (s.health == Health::Down || s.health == Health::Stopping))
-                    return tr("%1 %2/%3 is %4 (%5)").arg(name, b.name, s.name, label(s.health), s.checkStatus);
-            }
-        }
-        const QString gw = SeriesKeys::subject(name);
-        const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-        const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
-        if (!std::isnan(req) && !std::isnan(err) && req > 0 && err / req > max5xxShare)
-            return tr("%1 answers %2 % 5xx (the gate is %3 %)").arg(name).arg(100.0 * err / req, 0, 'f', 1).arg(100.0 * max5xxShare, 0, 'f', 1);
-    }
-    return {};
-}
-
-void FleetController::rollingStep(const std::shared_ptr<Rolling>& rolling)
-{
-    const quint64 id = rolling->report.id;
-    const int total = int(rolling->targets.size());
-    if (m_cancelled.remove(id)) {
-        for (int i = rolling->next; i < total; ++i)
-            rolling->report.outcomes[i].message = tr("not sent: the rolling change was aborted");
-        Q_EMIT rollingProgress(id, rolling->next, total, tr("aborted after %1 of %2").arg(rolling->next).arg(total));
-        Q_EMIT actionFinished(rolling->report);
-        return;
-    }
-    if (m_paused.contains(id)) {
-        Q_EMIT rollingProgress(id, rolling->next, total, tr("paused after %1 of %2").arg(rolling->next).arg(total));
-        QTimer::singleShot(200, this, [this, rolling] { rollingStep(rolling); });
-        return;
-    }
-    if (rolling->next >= total) {
-        Q_EMIT rollingProgress(id, total, total, tr("done"));
-        Q_EMIT actionFinished(rolling->report);
-        return;
-    }
-    const QList<ServerRef> batch = rolling->targets.mid(rolling->next, rolling->batchSize);
-    const int first = rolling->next;
-    rolling->next += int(batch.size());
-    Q_EMIT rollingProgress(id, first, total, tr("sending %1 to %2").arg(label(rolling->state)).arg(batch.size()));
-    const quint64 batchId = setServerState(batch, rolling->state);
-    rolling->batchConnection = connect(this, &FleetActions::actionFinished, this, [this, rolling, batchId, first, batch](const ActionReport& r) {
-        if (r.id != batchId)
-            return;
-        disconnect(rolling->batchConnection);
-        for (int i = 0; i < r.outcomes.size(); ++i)
-            rolling->report.outcomes[first + i] = r.outcomes.at(i);
-        const int total = int(rolling->targets.size());
-        if (!r.ok()) {
-            for (int i = rolling->next; i < total; ++i)
-                rolling->report.outcomes[i].message = tr("not sent: the batch before it failed");
-            Q_EMIT rollingProgress(rolling->report.id, rolling->next, total, tr("stopped: a batch failed"));
-            Q_EMIT actionFinished(rolling->report);
-            return;
-        }
-        if (rolling->next >= total) {
-            rollingStep(rolling);
-            return;
-        }
-        // Pause, then the health gate, before the next batch.
-        QTimer::singleShot(rolling->pauseMs, this, [this, rolling, batch] {
-            QSet<QString> gateways;
-            for (const ServerRef& s : batch)
-                gateways.insert(s.gateway);
-            refreshNow();
-            // Let the refresh land before judging the gate.
-            QTimer::singleShot(qMin(1500, 2 * rolling->pauseMs + 300), this, [this, rolling, gateways] {
-                const QString problem = healthGate(gateways, rolling->max5xxShare);
-                const int total = int(rolling->targets.size());
-                if (!problem.isEmpty()) {
-                    for (int i = rolling->next; i < total; ++i)
-                        rolling->report.outcomes[i].message = tr("not sent: stopped at the health gate: %1").arg(problem);
-                    Q_EMIT rollingProgress(rolling->report.id, rolling->next, total, tr("stopped at the health gate: %1").arg(problem));
-                    Q_EMIT actionFinished(rolling->report);
-                    return;
+            QVector<MetricStore::Bucket> buckets;
+            for (const Wire::RangeSeries& series : result.value()) {
+                for (const auto& [t, v] : series.points) {
+                    const float f = float(v);
+                    buckets.append(MetricStore::Bucket { t, f, f, f });
                 }
-                rollingStep(rolling);
-            });
+            }
+            std::sort(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) { return a.timeMs < b.timeMs; });
+            cache->store(seriesKey, fromMs, toMs, buckets);
         });
-    });
 }
 
 } // namespace Fleetdeck

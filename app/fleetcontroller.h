@@ -42,7 +42,8 @@ public:
     quint64 addServer(const ServerSpec& spec) override;
     quint64 removeServer(const ServerRef& server, int drainTimeoutMs) override;
     void cancel(quint64 id) override;
-    quint64 rollingState(const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs) override;
+    quint64 rollingState(
+        const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs) override;
     void pauseRolling(quint64 id) override;
     void resumeRolling(quint64 id) override;
     void requestRateLimits(const QString& gateway) override;

@@ -12,8 +12,7 @@ namespace Fleetdeck {
 
 Journal::Journal(QObject* parent)
     : QObject(parent)
-{
-}
+{ }
 
 Journal::~Journal()
 {
@@ -76,8 +75,9 @@ bool Journal::append(const JournalEntry& entry)
     if (m_connection.isEmpty())
         return false;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("INSERT INTO changes (action_id, time_ms, os_user, gateway, object, kind, before, after, result, "
-                             "answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral(
+        "INSERT INTO changes (action_id, time_ms, os_user, gateway, object, kind, before, after, result, "
+        "answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(qint64(entry.actionId));
     q.addBindValue(entry.timeMs);
     q.addBindValue(entry.osUser);
@@ -105,8 +105,9 @@ QVector<JournalEntry> Journal::readAll() const
         return out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT id, action_id, time_ms, os_user, gateway, object, kind, before, after, result, answer "
-                               "FROM changes ORDER BY id")))
+    if (!q.exec(QStringLiteral(
+            "SELECT id, action_id, time_ms, os_user, gateway, object, kind, before, after, result, answer "
+            "FROM changes ORDER BY id")))
         return out;
     while (q.next()) {
         JournalEntry e;

@@ -45,12 +45,13 @@ int main(int argc, char* argv[])
         QFile file(options.fleetFile);
         if (!file.open(QIODevice::ReadOnly)) {
             std::fprintf(stderr, "fleetdeck: cannot read fleet file %s: %s\n", qUtf8Printable(options.fleetFile),
-                         qUtf8Printable(file.errorString()));
+                qUtf8Printable(file.errorString()));
             return 2;
         }
         const auto fleet = parseFleetFile(file.read(16 * 1024 * 1024));
         if (!fleet) {
-            std::fprintf(stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(fleet.error()));
+            std::fprintf(
+                stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(fleet.error()));
             return 2;
         }
         gateways = fleet.value().gateways;
@@ -90,7 +91,8 @@ int main(int argc, char* argv[])
     else // the fleet built in the app is remembered; a fleet file is not copied into the settings
         QObject::connect(&store, &FleetStore::gatewayAdded, &store, [&store] { Settings::saveFleet(store.configs()); });
     if (!fromFile)
-        QObject::connect(&store, &FleetStore::gatewayRemoved, &store, [&store] { Settings::saveFleet(store.configs()); });
+        QObject::connect(
+            &store, &FleetStore::gatewayRemoved, &store, [&store] { Settings::saveFleet(store.configs()); });
     for (const GatewayConfig& c : gateways)
         controller.addGateway(c);
     if (options.page == QLatin1String("overview"))

@@ -15,7 +15,8 @@ QList<GatewayConfig> loadFleet()
         settings.setArrayIndex(i);
         GatewayConfig c;
         c.name = settings.value(QStringLiteral("name")).toString();
-        if (!productFromString(settings.value(QStringLiteral("product"), QStringLiteral("haproxy")).toString(), &c.product))
+        if (!productFromString(
+                settings.value(QStringLiteral("product"), QStringLiteral("haproxy")).toString(), &c.product))
             continue;
         c.admin = adminUrlFromUserText(settings.value(QStringLiteral("admin")).toString());
         c.metrics = QUrl(settings.value(QStringLiteral("metrics")).toString());

@@ -94,13 +94,15 @@ int main(int argc, char* argv[])
 
     // Part 1: one gateway, one server, drain and ready in turn.
     const QString state = tmp.filePath(QStringLiteral("lab1.json"));
-    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state, QStringLiteral("--haproxy"), QStringLiteral("1"),
-               QStringLiteral("--traffic-seconds"), QStringLiteral("0"), QStringLiteral("--lifetime"), QStringLiteral("600") })) {
+    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state, QStringLiteral("--haproxy"),
+            QStringLiteral("1"), QStringLiteral("--traffic-seconds"), QStringLiteral("0"), QStringLiteral("--lifetime"),
+            QStringLiteral("600") })) {
         std::fprintf(stderr, "the lab did not start\n");
         return 1;
     }
     const QJsonObject s1 = readState(state);
-    const int statsPort = s1.value(QLatin1String("haproxy")).toArray().first().toObject().value(QLatin1String("statsPort")).toInt();
+    const int statsPort
+        = s1.value(QLatin1String("haproxy")).toArray().first().toObject().value(QLatin1String("statsPort")).toInt();
     FleetStore store;
     MetricStore metrics;
     FleetController controller(&store, &metrics);
@@ -138,13 +140,15 @@ int main(int argc, char* argv[])
         QObject::connect(r, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         loop.exec();
         r->deleteLater();
-        QNetworkReply* csv = net.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/stats;csv").arg(statsPort))));
+        QNetworkReply* csv
+            = net.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/stats;csv").arg(statsPort))));
         QObject::connect(csv, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         loop.exec();
         const QByteArray body = csv->readAll();
         csv->deleteLater();
         const qsizetype at = body.indexOf("\napi,s1,");
-        const QList<QByteArray> fields = at >= 0 ? body.mid(at + 1, body.indexOf('\n', at + 1) - at - 1).split(',') : QList<QByteArray> {};
+        const QList<QByteArray> fields
+            = at >= 0 ? body.mid(at + 1, body.indexOf('\n', at + 1) - at - 1).split(',') : QList<QByteArray> {};
         const bool took = fields.size() > 17 && fields.at(17).startsWith(i % 2 == 0 ? "DRAIN" : "UP");
         peerFailures += took ? 0 : 1;
         statsPage.append(double(t.nsecsElapsed()) / 1e6);
@@ -153,9 +157,10 @@ int main(int argc, char* argv[])
 
     // Part 2: a fleet-wide drain of one upstream across 20 gateways.
     const QString state20 = tmp.filePath(QStringLiteral("lab20.json"));
-    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state20, QStringLiteral("--haproxy"), QStringLiteral("20"),
-               QStringLiteral("--traffic-seconds"), QStringLiteral("0"), QStringLiteral("--check-inter-ms"), QStringLiteral("5000"),
-               QStringLiteral("--lifetime"), QStringLiteral("600") })) {
+    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state20, QStringLiteral("--haproxy"),
+            QStringLiteral("20"), QStringLiteral("--traffic-seconds"), QStringLiteral("0"),
+            QStringLiteral("--check-inter-ms"), QStringLiteral("5000"), QStringLiteral("--lifetime"),
+            QStringLiteral("600") })) {
         std::fprintf(stderr, "the 20-gateway lab did not start\n");
         return 1;
     }
@@ -189,13 +194,14 @@ int main(int argc, char* argv[])
 
     const double p50 = Bench::median(fleetdeck), p99 = Bench::percentile(fleetdeck, 0.99);
     const double peerP50 = Bench::median(statsPage), peerP99 = Bench::percentile(statsPage, 0.99);
-    std::printf("fleetdeck: %d drains/readies, click to verified: p50 %.2f ms, p99 %.2f ms (%d not verified)\n", actions, p50,
-                p99, failures);
-    std::printf("stats page form (POST, then GET ;csv): p50 %.2f ms, p99 %.2f ms (%d not seen)\n", peerP50, peerP99, peerFailures);
+    std::printf("fleetdeck: %d drains/readies, click to verified: p50 %.2f ms, p99 %.2f ms (%d not verified)\n",
+        actions, p50, p99, failures);
+    std::printf("stats page form (POST, then GET ;csv): p50 %.2f ms, p99 %.2f ms (%d not seen)\n", peerP50, peerP99,
+        peerFailures);
     std::printf("fleet-wide drain of one upstream: %d servers on 20 gateways, verified %s in %.1f ms\n", targets,
-                fleetOk ? "yes" : "NO", fleetDrainMs);
+        fleetOk ? "yes" : "NO", fleetDrainMs);
     std::printf("action_p50_ms=%.2f action_p99_ms=%.2f statspage_p50_ms=%.2f statspage_p99_ms=%.2f "
                 "action_latency_ratio_vs_statspage=%.2f fleet_drain_ms=%.1f fleet_drain_targets=%d\n",
-                p50, p99, peerP50, peerP99, p99 / peerP99, fleetDrainMs, targets);
+        p50, p99, peerP50, peerP99, p99 / peerP99, fleetDrainMs, targets);
     return failures == 0 && fleetOk ? 0 : 1;
 }

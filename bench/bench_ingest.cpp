@@ -51,11 +51,12 @@ int main(int argc, char* argv[])
     std::printf("starting the lab: %d HAProxy x 10 backends x 50 servers, and Prometheus (scrape 1 s)\n", instances);
     QElapsedTimer startup;
     startup.start();
-    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state, QStringLiteral("--haproxy"), QString::number(instances),
-               QStringLiteral("--backends"), QStringLiteral("10"), QStringLiteral("--servers"), QStringLiteral("50"),
-               QStringLiteral("--traffic-seconds"), QStringLiteral("0"), QStringLiteral("--check-inter-ms"),
-               QStringLiteral("30000"), QStringLiteral("--prometheus"), QStringLiteral("--scrape-interval"),
-               QStringLiteral("1s"), QStringLiteral("--lifetime"), QString::number(seconds + 300) })) {
+    if (!lab({ QStringLiteral("start"), QStringLiteral("--state"), state, QStringLiteral("--haproxy"),
+            QString::number(instances), QStringLiteral("--backends"), QStringLiteral("10"), QStringLiteral("--servers"),
+            QStringLiteral("50"), QStringLiteral("--traffic-seconds"), QStringLiteral("0"),
+            QStringLiteral("--check-inter-ms"), QStringLiteral("30000"), QStringLiteral("--prometheus"),
+            QStringLiteral("--scrape-interval"), QStringLiteral("1s"), QStringLiteral("--lifetime"),
+            QString::number(seconds + 300) })) {
         std::fprintf(stderr, "the lab did not start\n");
         return 1;
     }
@@ -63,7 +64,8 @@ int main(int argc, char* argv[])
     QFile stateFile(state);
     stateFile.open(QIODevice::ReadOnly);
     const QJsonObject root = QJsonDocument::fromJson(stateFile.readAll()).object();
-    const qint64 prometheusPid = root.value(QLatin1String("prometheus")).toObject().value(QLatin1String("pid")).toInteger();
+    const qint64 prometheusPid
+        = root.value(QLatin1String("prometheus")).toObject().value(QLatin1String("pid")).toInteger();
     QFile fleetFile(root.value(QLatin1String("fleet")).toString());
     fleetFile.open(QIODevice::ReadOnly);
     const auto fleet = parseFleetFile(fleetFile.readAll());
@@ -139,22 +141,22 @@ int main(int argc, char* argv[])
     lab({ QStringLiteral("stop"), QStringLiteral("--state"), state });
 
     std::printf("polled %d gateways (%d servers, %lld series) for %.1f s; %d up at the end\n", store.gatewayCount(),
-                servers, static_cast<long long>(metrics.seriesCount()), wallSeconds, up);
+        servers, static_cast<long long>(metrics.seriesCount()), wallSeconds, up);
     std::printf("fleetdeck: %.2f CPU s (%.1f %% of one core); prometheus: %.2f CPU s (%.1f %% of one core)\n", selfCpu,
-                100 * selfCpu / wallSeconds, promCpu, 100 * promCpu / wallSeconds);
+        100 * selfCpu / wallSeconds, promCpu, 100 * promCpu / wallSeconds);
     std::printf("fleetdeck peak RSS %.1f MB; event-loop lag p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d ticks\n",
-                double(Bench::peakRssBytes()) / 1e6, Bench::median(lags), Bench::percentile(lags, 0.99),
-                Bench::percentile(lags, 1.0), int(lags.size()));
+        double(Bench::peakRssBytes()) / 1e6, Bench::median(lags), Bench::percentile(lags, 0.99),
+        Bench::percentile(lags, 1.0), int(lags.size()));
 #ifdef BENCH_SCALE
     std::printf("scale_series=%lld scale_cpu_share=%.3f scale_peak_rss_mb=%.1f scale_lag_p99_ms=%.1f "
                 "scale_prometheus_cpu_share=%.3f\n",
-                static_cast<long long>(metrics.seriesCount()), selfCpu / wallSeconds, double(Bench::peakRssBytes()) / 1e6,
-                Bench::percentile(lags, 0.99), promCpu / wallSeconds);
+        static_cast<long long>(metrics.seriesCount()), selfCpu / wallSeconds, double(Bench::peakRssBytes()) / 1e6,
+        Bench::percentile(lags, 0.99), promCpu / wallSeconds);
 #else
     std::printf("ingest_cpu_s=%.2f prometheus_cpu_s=%.2f ingest_cpu_ratio_vs_prometheus=%.3f ingest_series=%lld "
                 "ingest_peak_rss_mb=%.1f ingest_lag_p99_ms=%.1f\n",
-                selfCpu, promCpu, promCpu > 0 ? selfCpu / promCpu : -1.0, static_cast<long long>(metrics.seriesCount()),
-                double(Bench::peakRssBytes()) / 1e6, Bench::percentile(lags, 0.99));
+        selfCpu, promCpu, promCpu > 0 ? selfCpu / promCpu : -1.0, static_cast<long long>(metrics.seriesCount()),
+        double(Bench::peakRssBytes()) / 1e6, Bench::percentile(lags, 0.99));
 #endif
     return 0;
 }

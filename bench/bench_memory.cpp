@@ -42,13 +42,15 @@ int main(int argc, char* argv[])
 
     std::printf("%d series, one day of 1 s samples each\n", series);
     std::printf("tiers: 1 s x 3600, 10 s x 8640, 60 s x 10080; a full series (7 days held) costs %lld bytes\n",
-                static_cast<long long>(store.bytesPerSeries()));
+        static_cast<long long>(store.bytesPerSeries()));
     std::printf("after one day: %.0f bytes per series by the store's accounting, %.0f by resident memory\n",
-                accountedPerSeriesDay, rssPerSeriesDay);
-    std::printf("raw (time, value) samples for the same day: %.0f bytes per series by resident memory\n", rawPerSeriesDay);
-    std::printf("memory_bytes_per_series_day=%.0f memory_rss_bytes_per_series_day=%.0f memory_bytes_per_series_full=%lld "
-                "memory_raw_bytes_per_series_day=%.0f memory_ratio_vs_raw=%.3f\n",
-                accountedPerSeriesDay, rssPerSeriesDay, static_cast<long long>(store.bytesPerSeries()),
-                rawPerSeriesDay, rssPerSeriesDay / rawPerSeriesDay);
+        accountedPerSeriesDay, rssPerSeriesDay);
+    std::printf(
+        "raw (time, value) samples for the same day: %.0f bytes per series by resident memory\n", rawPerSeriesDay);
+    std::printf(
+        "memory_bytes_per_series_day=%.0f memory_rss_bytes_per_series_day=%.0f memory_bytes_per_series_full=%lld "
+        "memory_raw_bytes_per_series_day=%.0f memory_ratio_vs_raw=%.3f\n",
+        accountedPerSeriesDay, rssPerSeriesDay, static_cast<long long>(store.bytesPerSeries()), rawPerSeriesDay,
+        rssPerSeriesDay / rawPerSeriesDay);
     return 0;
 }

@@ -132,15 +132,17 @@ int main(int argc, char* argv[])
     const double hourMs = Bench::median(hour);
     const double naiveMedian = Bench::median(naiveMs);
     std::printf("fleetdeck chart, 24 h window: median %.2f ms per frame over %d frames (%d points drawn)\n", dayMs,
-                frames, points);
-    std::printf("fleetdeck chart, 1 h window (3600 samples per series, more than the pixels): median %.2f ms per frame\n",
-                hourMs);
-    std::printf("fleetdeck chart, 5 min window (300 samples per series, fewer than the pixels): median %.2f ms per frame\n",
-                fiveMs);
+        frames, points);
+    std::printf(
+        "fleetdeck chart, 1 h window (3600 samples per series, more than the pixels): median %.2f ms per frame\n",
+        hourMs);
+    std::printf(
+        "fleetdeck chart, 5 min window (300 samples per series, fewer than the pixels): median %.2f ms per frame\n",
+        fiveMs);
     std::printf("plain QLineSeries with all %d points: median %.1f ms per frame over %d frames\n", kSeries * 86400,
-                naiveMedian, int(naiveMs.size()));
+        naiveMedian, int(naiveMs.size()));
     std::printf("render_ms_24h=%.2f render_ms_1h=%.2f render_ms_5m=%.2f render_ms_naive_24h=%.1f "
                 "render_speedup_vs_naive=%.1f render_ratio_24h_vs_5m=%.2f render_ratio_24h_vs_1h=%.2f\n",
-                dayMs, hourMs, fiveMs, naiveMedian, naiveMedian / dayMs, dayMs / fiveMs, dayMs / hourMs);
+        dayMs, hourMs, fiveMs, naiveMedian, naiveMedian / dayMs, dayMs / fiveMs, dayMs / hourMs);
     return 0;
 }

@@ -26,8 +26,7 @@ public:
     explicit Driver(const GatewayConfig& config, QObject* parent = nullptr)
         : QObject(parent)
         , m_config(config)
-    {
-    }
+    { }
     ~Driver() override = default;
 
     const GatewayConfig& config() const { return m_config; }

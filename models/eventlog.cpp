@@ -103,7 +103,7 @@ QVariant EventLog::data(const QModelIndex& index, int role) const
         }
     case Qt::ToolTipRole:
         return QString(QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
-                       + QLatin1Char(' ') + e.gateway + QLatin1Char(' ') + e.object + QLatin1String(": ") + e.text);
+            + QLatin1Char(' ') + e.gateway + QLatin1Char(' ') + e.object + QLatin1String(": ") + e.text);
     case Qt::ForegroundRole:
         if (e.failed)
             return QBrush(QColor(0xc0, 0x1c, 0x28));
@@ -125,8 +125,7 @@ QVariant EventLog::data(const QModelIndex& index, int role) const
 
 EventFilterProxy::EventFilterProxy(QObject* parent)
     : QSortFilterProxyModel(parent)
-{
-}
+{ }
 
 void EventFilterProxy::setSearchText(const QString& text)
 {

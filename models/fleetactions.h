@@ -17,8 +17,7 @@ class FleetActions : public QObject
 public:
     explicit FleetActions(QObject* parent = nullptr)
         : QObject(parent)
-    {
-    }
+    { }
     ~FleetActions() override = default;
 
     // Each request returns its id; actionFinished reports the verified outcome under the same id.
@@ -36,7 +35,9 @@ public:
     // health gate (every server of the touched gateways that is in service is UP, and each gateway's 5xx share is
     // under max5xxShare) must hold before the next batch. Progress comes as rollingProgress; the final report as
     // actionFinished. pauseRolling/resumeRolling hold and release it between batches; cancel(id) aborts it.
-    virtual quint64 rollingState(const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs) = 0;
+    virtual quint64 rollingState(
+        const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs)
+        = 0;
     virtual void pauseRolling(quint64 id) = 0;
     virtual void resumeRolling(quint64 id) = 0;
     // Reads a gateway's rate limits; the answer comes as rateLimitsReceived or rateLimitsFailed.

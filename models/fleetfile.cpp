@@ -28,7 +28,8 @@ QString validateGatewayConfig(const GatewayConfig& c)
     const QUrl& a = c.admin;
     if (c.product == Product::Caddy) {
         // Caddy's admin API is HTTP.
-        if (!a.isValid() || (a.scheme() != QLatin1String("http") && a.scheme() != QLatin1String("https")) || a.host().isEmpty())
+        if (!a.isValid() || (a.scheme() != QLatin1String("http") && a.scheme() != QLatin1String("https"))
+            || a.host().isEmpty())
             return QStringLiteral("admin: \"%1\" is not Caddy's admin API URL (http://host:2019)").arg(a.toString());
         if (c.pollIntervalMs < 100 || c.pollIntervalMs > 3600000)
             return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
@@ -71,7 +72,8 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
     FleetFile fleet;
     fleet.name = root.value(QLatin1String("name")).toString();
     fleet.prometheus = QUrl(root.value(QLatin1String("prometheus")).toString());
-    if (!fleet.prometheus.isEmpty() && (!fleet.prometheus.isValid() || !fleet.prometheus.scheme().startsWith(QLatin1String("http"))))
+    if (!fleet.prometheus.isEmpty()
+        && (!fleet.prometheus.isValid() || !fleet.prometheus.scheme().startsWith(QLatin1String("http"))))
         return Result<FleetFile>::failure(
             QStringLiteral("prometheus: \"%1\" is not an http(s) URL").arg(fleet.prometheus.toString()));
     QSet<QString> names;
@@ -89,9 +91,11 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
         c.readOnly = o.value(QLatin1String("readOnly")).toBool(false);
         if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
-            return Result<FleetFile>::failure(QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
+            return Result<FleetFile>::failure(
+                QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
         if (names.contains(c.name))
-            return Result<FleetFile>::failure(QStringLiteral("gateway %1: the name \"%2\" is used twice").arg(i + 1).arg(c.name));
+            return Result<FleetFile>::failure(
+                QStringLiteral("gateway %1: the name \"%2\" is used twice").arg(i + 1).arg(c.name));
         names.insert(c.name);
         fleet.gateways.append(c);
     }

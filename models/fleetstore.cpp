@@ -4,8 +4,7 @@ namespace Fleetdeck {
 
 FleetStore::FleetStore(QObject* parent)
     : QObject(parent)
-{
-}
+{ }
 
 int FleetStore::indexOf(const QString& gatewayName) const
 {

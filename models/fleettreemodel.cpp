@@ -45,9 +45,8 @@ FleetTreeModel::FleetTreeModel(const FleetStore* store, const MetricStore* metri
         }
     });
     connect(store, &FleetStore::snapshotApplied, this, &FleetTreeModel::onSnapshotApplied);
-    connect(store, &FleetStore::statusChanged, this, [this](int i) {
-        Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1));
-    });
+    connect(store, &FleetStore::statusChanged, this,
+        [this](int i) { Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1)); });
 }
 
 quintptr FleetTreeModel::encode(const Node& n)
@@ -57,7 +56,8 @@ quintptr FleetTreeModel::encode(const Node& n)
 
 FleetTreeModel::Node FleetTreeModel::decode(quintptr id)
 {
-    return Node { int(id & 3), int((id >> 2) & kMask), int((id >> (2 + kGatewayBits)) & ((quintptr(1) << kBackendBits) - 1)) };
+    return Node { int(id & 3), int((id >> 2) & kMask),
+        int((id >> (2 + kGatewayBits)) & ((quintptr(1) << kBackendBits) - 1)) };
 }
 
 int FleetTreeModel::backendCount(int gateway) const
@@ -266,7 +266,8 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             return {};
         case Qt::ForegroundRole:
             if (index.column() == StateColumn && be.serversUp() < be.servers.size())
-                return QBrush(be.serversUp() == 0 && !be.servers.isEmpty() ? QColor(0xc0, 0x1c, 0x28) : QColor(0xb0, 0x60, 0x00));
+                return QBrush(
+                    be.serversUp() == 0 && !be.servers.isEmpty() ? QColor(0xc0, 0x1c, 0x28) : QColor(0xb0, 0x60, 0x00));
             return {};
         case KindRole:
             return int(NodeKind::Backend);

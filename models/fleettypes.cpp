@@ -236,7 +236,8 @@ QList<ServerAction> ActionReport::rollbackActions() const
 {
     QList<ServerAction> back;
     for (const ActionOutcome& o : outcomes) {
-        const bool stateOrWeight = o.action.kind == ServerAction::Kind::SetState || o.action.kind == ServerAction::Kind::SetWeight;
+        const bool stateOrWeight
+            = o.action.kind == ServerAction::Kind::SetState || o.action.kind == ServerAction::Kind::SetWeight;
         if (o.ok && o.knewBefore && stateOrWeight)
             back.append(o.inverse());
     }

@@ -4,8 +4,7 @@ namespace Fleetdeck {
 
 HistoryCache::HistoryCache(QObject* parent)
     : QObject(parent)
-{
-}
+{ }
 
 void HistoryCache::store(const QString& key, qint64 fromMs, qint64 toMs, const QVector<MetricStore::Bucket>& buckets)
 {

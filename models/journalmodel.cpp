@@ -86,8 +86,8 @@ QByteArray JournalModel::toCsv() const
 {
     QByteArray out = "time,user,gateway,object,kind,before,after,result,answer\n";
     for (const JournalEntry& e : m_entries) {
-        const QStringList fields { QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs), e.osUser, e.gateway,
-                                   e.object, e.kind, e.before, e.after, e.result, e.answer };
+        const QStringList fields { QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs), e.osUser,
+            e.gateway, e.object, e.kind, e.before, e.after, e.result, e.answer };
         QList<QByteArray> bytes;
         for (const QString& f : fields)
             bytes.append(csvField(f));

@@ -35,7 +35,16 @@ class JournalModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(JournalModel)
 
 public:
-    enum Column { TimeColumn, GatewayColumn, ObjectColumn, ChangeColumn, ResultColumn, AnswerColumn, UserColumn, ColumnCount };
+    enum Column {
+        TimeColumn,
+        GatewayColumn,
+        ObjectColumn,
+        ChangeColumn,
+        ResultColumn,
+        AnswerColumn,
+        UserColumn,
+        ColumnCount
+    };
     enum Role { TimeRole = Qt::UserRole + 200 };
 
     explicit JournalModel(QObject* parent = nullptr);

@@ -73,8 +73,7 @@ QList<MetricStore::Tier> MetricStore::defaultTiers()
 
 MetricStore::MetricStore(QObject* parent)
     : MetricStore(defaultTiers(), parent)
-{
-}
+{ }
 
 MetricStore::MetricStore(QList<Tier> tiers, QObject* parent)
     : QObject(parent)
@@ -297,8 +296,8 @@ void MetricStore::notifyAppended()
     Q_EMIT samplesAppended();
 }
 
-QVector<ChartPoint> decimateToPixels(const QVector<MetricStore::Bucket>& buckets, qint64 fromMs, qint64 toMs,
-                                     int pixelColumns)
+QVector<ChartPoint> decimateToPixels(
+    const QVector<MetricStore::Bucket>& buckets, qint64 fromMs, qint64 toMs, int pixelColumns)
 {
     QVector<ChartPoint> out;
     if (buckets.isEmpty() || pixelColumns <= 0 || toMs <= fromMs)

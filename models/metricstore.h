@@ -101,7 +101,7 @@ struct ChartPoint
     double y = 0;
     friend bool operator==(const ChartPoint&, const ChartPoint&) = default;
 };
-QVector<ChartPoint> decimateToPixels(const QVector<MetricStore::Bucket>& buckets, qint64 fromMs, qint64 toMs,
-                                     int pixelColumns);
+QVector<ChartPoint> decimateToPixels(
+    const QVector<MetricStore::Bucket>& buckets, qint64 fromMs, qint64 toMs, int pixelColumns);
 
 } // namespace Fleetdeck

@@ -8,8 +8,7 @@
 namespace Fleetdeck {
 
 // A value or the reason there is none; what parsers and drivers hand back instead of throwing.
-template <typename T>
-class Result
+template <typename T> class Result
 {
 public:
     static Result success(T value)

@@ -15,8 +15,17 @@ inline QString subject(const QString& gateway, const QString& backend = {}, cons
         s += QLatin1Char('/') + server;
     return s;
 }
-inline QString requestRate(const QString& subject) { return subject + QLatin1String("#req"); }
-inline QString errorRate(const QString& subject) { return subject + QLatin1String("#5xx"); }
-inline QString sessions(const QString& subject) { return subject + QLatin1String("#scur"); }
+inline QString requestRate(const QString& subject)
+{
+    return subject + QLatin1String("#req");
+}
+inline QString errorRate(const QString& subject)
+{
+    return subject + QLatin1String("#5xx");
+}
+inline QString sessions(const QString& subject)
+{
+    return subject + QLatin1String("#scur");
+}
 
 } // namespace Fleetdeck::SeriesKeys

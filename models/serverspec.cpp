@@ -9,7 +9,8 @@ namespace Fleetdeck {
 QString ServerSpec::address() const
 {
     const QString h = host.startsWith(QLatin1Char('[')) ? host.mid(1, host.size() - 2) : host;
-    return (h.contains(QLatin1Char(':')) ? QLatin1Char('[') + h + QLatin1Char(']') : h) + QLatin1Char(':') + QString::number(port);
+    return (h.contains(QLatin1Char(':')) ? QLatin1Char('[') + h + QLatin1Char(']') : h) + QLatin1Char(':')
+        + QString::number(port);
 }
 
 QString ServerSpec::describe() const
@@ -48,38 +49,43 @@ bool isValidHost(const QString& input)
     return !allNumeric;
 }
 
-QMap<QString, QString> validateServerSpec(const ServerSpec& spec, const BackendSnapshot* existing, const Capabilities& caps)
+QMap<QString, QString> validateServerSpec(
+    const ServerSpec& spec, const BackendSnapshot* existing, const Capabilities& caps)
 {
     QMap<QString, QString> problems;
     static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
     if (spec.name.isEmpty())
         problems.insert(QStringLiteral("name"), QStringLiteral("A server needs a name."));
     else if (!name.match(spec.name).hasMatch())
-        problems.insert(QStringLiteral("name"), QStringLiteral("\"%1\": letters, digits, '.', '_' and '-' only, at most 64.").arg(spec.name));
+        problems.insert(QStringLiteral("name"),
+            QStringLiteral("\"%1\": letters, digits, '.', '_' and '-' only, at most 64.").arg(spec.name));
     if (spec.host.trimmed().isEmpty())
         problems.insert(QStringLiteral("host"), QStringLiteral("An address is needed: IPv4, IPv6 or a host name."));
     else if (!isValidHost(spec.host))
-        problems.insert(QStringLiteral("host"), QStringLiteral("\"%1\" is not an IPv4 or IPv6 address or a host name.").arg(spec.host));
+        problems.insert(QStringLiteral("host"),
+            QStringLiteral("\"%1\" is not an IPv4 or IPv6 address or a host name.").arg(spec.host));
     if (spec.port < 1 || spec.port > 65535)
         problems.insert(QStringLiteral("port"), QStringLiteral("%1 is not a port: 1 to 65535.").arg(spec.port));
     if (spec.weight < caps.weightMin || spec.weight > caps.weightMax)
         problems.insert(QStringLiteral("weight"),
-                        QStringLiteral("%1 is outside %2..%3.").arg(spec.weight).arg(caps.weightMin).arg(caps.weightMax));
+            QStringLiteral("%1 is outside %2..%3.").arg(spec.weight).arg(caps.weightMin).arg(caps.weightMax));
     if (spec.maxconn < 0)
-        problems.insert(QStringLiteral("maxconn"), QStringLiteral("%1: a limit cannot be negative (0 means none).").arg(spec.maxconn));
+        problems.insert(QStringLiteral("maxconn"),
+            QStringLiteral("%1: a limit cannot be negative (0 means none).").arg(spec.maxconn));
     if (spec.backend.isEmpty())
         problems.insert(QStringLiteral("backend"), QStringLiteral("Choose the backend to add the server to."));
     if (existing) {
         for (const ServerSnapshot& s : existing->servers) {
             if (s.name == spec.name)
-                problems.insert(QStringLiteral("name"), QStringLiteral("%1 already has a server named \"%2\".").arg(existing->name, spec.name));
+                problems.insert(QStringLiteral("name"),
+                    QStringLiteral("%1 already has a server named \"%2\".").arg(existing->name, spec.name));
         }
         // HAProxy's own rule, known in advance: dynamic servers need a dynamic balancing algorithm.
         if (existing->algorithm == QLatin1String("static-rr") || existing->algorithm == QLatin1String("source"))
             problems.insert(QStringLiteral("backend"),
-                            QStringLiteral("%1 balances with \"%2\": HAProxy adds servers at runtime only to backends with a "
-                                           "dynamic algorithm (roundrobin, leastconn, first, random, consistent hash).")
-                                .arg(existing->name, existing->algorithm));
+                QStringLiteral("%1 balances with \"%2\": HAProxy adds servers at runtime only to backends with a "
+                               "dynamic algorithm (roundrobin, leastconn, first, random, consistent hash).")
+                    .arg(existing->name, existing->algorithm));
     }
     return problems;
 }

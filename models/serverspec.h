@@ -26,7 +26,8 @@ struct ServerSpec
 
 // Field name ("name", "host", "port", "weight", "maxconn", "backend") -> what is wrong with it. Empty when the spec
 // can be sent. `existing` is the pool as last read (for duplicate names and the balancing algorithm), may be null.
-QMap<QString, QString> validateServerSpec(const ServerSpec& spec, const BackendSnapshot* existing, const Capabilities& caps);
+QMap<QString, QString> validateServerSpec(
+    const ServerSpec& spec, const BackendSnapshot* existing, const Capabilities& caps);
 
 bool isValidHost(const QString& host);
 

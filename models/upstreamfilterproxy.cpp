@@ -41,8 +41,12 @@ bool UpstreamFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sou
     if (m_words.isEmpty())
         return true;
     static constexpr int searched[] = {
-        UpstreamTableModel::GatewayColumn, UpstreamTableModel::BackendColumn, UpstreamTableModel::ServerColumn,
-        UpstreamTableModel::AddressColumn, UpstreamTableModel::AdminColumn, UpstreamTableModel::HealthColumn,
+        UpstreamTableModel::GatewayColumn,
+        UpstreamTableModel::BackendColumn,
+        UpstreamTableModel::ServerColumn,
+        UpstreamTableModel::AddressColumn,
+        UpstreamTableModel::AdminColumn,
+        UpstreamTableModel::HealthColumn,
         UpstreamTableModel::CheckColumn,
     };
     for (const QString& word : m_words) {

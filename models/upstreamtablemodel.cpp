@@ -28,7 +28,6 @@ QString durationText(qint64 seconds)
     return QStringLiteral("%1d %2h").arg(seconds / 86400).arg((seconds % 86400) / 3600);
 }
 
-
 QColor adminBackground(AdminState admin)
 {
     switch (admin) {

@@ -47,7 +47,8 @@
 
 namespace Fleetdeck {
 
-MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent)
+MainWindow::MainWindow(
+    FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent)
     : QMainWindow(parent)
     , m_store(store)
     , m_metrics(metrics)
@@ -74,8 +75,10 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
     // UI cost with 20 gateways polled each second).
     m_tree->header()->setSectionResizeMode(FleetTreeModel::StateColumn, QHeaderView::Fixed);
     m_tree->header()->setSectionResizeMode(FleetTreeModel::RateColumn, QHeaderView::Fixed);
-    m_tree->header()->resizeSection(FleetTreeModel::StateColumn, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("unreachable")) + 12);
-    m_tree->header()->resizeSection(FleetTreeModel::RateColumn, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("00000.0")) + 12);
+    m_tree->header()->resizeSection(
+        FleetTreeModel::StateColumn, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("unreachable")) + 12);
+    m_tree->header()->resizeSection(
+        FleetTreeModel::RateColumn, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("00000.0")) + 12);
     // Selection, not the current index: a tree that merely gets the focus must not narrow the view.
     connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onTreeSelection);
     // A gateway's backends show as soon as its first snapshot arrives.
@@ -111,9 +114,8 @@ MainWindow::MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events
 
     connect(m_page, &PoolPage::selectionChanged, this, &MainWindow::updateActionStates);
     connect(m_store, &FleetStore::statusChanged, this, &MainWindow::updateActionStates);
-    connect(m_fleet, &FleetActions::actionStarted, this, [this](quint64, const QString& description) {
-        statusBar()->showMessage(tr("Working: %1…").arg(description));
-    });
+    connect(m_fleet, &FleetActions::actionStarted, this,
+        [this](quint64, const QString& description) { statusBar()->showMessage(tr("Working: %1…").arg(description)); });
     connect(m_fleet, &FleetActions::actionFinished, this, &MainWindow::onActionFinished);
 
     resize(1400, 860);
@@ -128,7 +130,8 @@ void MainWindow::showGateway(const QString& name)
     for (int r = 0; r < m_treeModel->rowCount(); ++r) {
         const QModelIndex index = m_treeModel->index(r, 0);
         if (index.data(GatewayRole).toString() == name) {
-            m_tree->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            m_tree->selectionModel()->setCurrentIndex(
+                index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
             break;
         }
     }
@@ -147,13 +150,14 @@ void MainWindow::setJournal(JournalModel* journal)
     auto* exportButton = new QPushButton(tr("Export CSV…"));
     exportButton->setObjectName(QStringLiteral("journalExport"));
     connect(exportButton, &QPushButton::clicked, this, [this, journal] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export journal"), QStringLiteral("fleetdeck-journal.csv"),
-                                                          tr("CSV files (*.csv)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export journal"), QStringLiteral("fleetdeck-journal.csv"), tr("CSV files (*.csv)"));
         if (path.isEmpty())
             return;
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(journal->toCsv()) < 0)
-            QMessageBox::warning(this, tr("Export journal"), tr("Could not write %1: %2").arg(path, file.errorString()));
+            QMessageBox::warning(
+                this, tr("Export journal"), tr("Could not write %1: %2").arg(path, file.errorString()));
     });
     auto* view = new QTableView;
     view->setObjectName(QStringLiteral("journalTable"));
@@ -214,39 +218,41 @@ QAction* MainWindow::addAction(const QString& id, const QString& text, const QKe
 void MainWindow::createActions()
 {
     addAction(QStringLiteral("fleet.add"), tr("&Add gateway…"), QKeySequence(Qt::CTRL | Qt::Key_N),
-              tr("Add a gateway to the fleet by its admin API address"));
+        tr("Add a gateway to the fleet by its admin API address"));
     addAction(QStringLiteral("fleet.open"), tr("&Open fleet file…"), QKeySequence::Open,
-              tr("Add the gateways listed in a fleet file"));
+        tr("Add the gateways listed in a fleet file"));
     addAction(QStringLiteral("fleet.export"), tr("&Export fleet file…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
-              tr("Write the fleet's gateways to a file to share: addresses only, never secrets"));
-    addAction(QStringLiteral("fleet.remove"), tr("&Remove gateway"), {}, tr("Remove the selected gateway from the fleet"));
-    addAction(QStringLiteral("fleet.refresh"), tr("Re&fresh now"), QKeySequence(Qt::Key_F5),
-              tr("Poll every gateway now"));
+        tr("Write the fleet's gateways to a file to share: addresses only, never secrets"));
+    addAction(
+        QStringLiteral("fleet.remove"), tr("&Remove gateway"), {}, tr("Remove the selected gateway from the fleet"));
+    addAction(
+        QStringLiteral("fleet.refresh"), tr("Re&fresh now"), QKeySequence(Qt::Key_F5), tr("Poll every gateway now"));
     addAction(QStringLiteral("app.quit"), tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), tr("Quit Fleetdeck"));
     addAction(QStringLiteral("view.find"), tr("&Find servers"), QKeySequence(Qt::CTRL | Qt::Key_F),
-              tr("Filter the server table"));
+        tr("Filter the server table"));
     addAction(QStringLiteral("view.servers"), tr("&Servers page"), QKeySequence(Qt::CTRL | Qt::Key_1),
-              tr("Show the server table and charts"));
+        tr("Show the server table and charts"));
     addAction(QStringLiteral("view.overview"), tr("&Overview page"), QKeySequence(Qt::CTRL | Qt::Key_2),
-              tr("Show one tile per gateway"));
+        tr("Show one tile per gateway"));
     addAction(QStringLiteral("server.drain"), tr("&Drain"), QKeySequence(Qt::CTRL | Qt::Key_D),
-              tr("Drain the selected servers: no new sessions, current ones finish"));
+        tr("Drain the selected servers: no new sessions, current ones finish"));
     addAction(QStringLiteral("server.ready"), tr("&Ready"), QKeySequence(Qt::CTRL | Qt::Key_R),
-              tr("Put the selected servers back in service"));
+        tr("Put the selected servers back in service"));
     addAction(QStringLiteral("server.maint"), tr("&Maintenance"), QKeySequence(Qt::CTRL | Qt::Key_M),
-              tr("Put the selected servers in maintenance: no traffic, no health checks"));
+        tr("Put the selected servers in maintenance: no traffic, no health checks"));
     addAction(QStringLiteral("server.weight"), tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
-              tr("Set the load-balancing weight of the selected servers"));
-    addAction(QStringLiteral("server.everywhere"), tr("Select this upstream &everywhere"), QKeySequence(Qt::CTRL | Qt::Key_E),
-              tr("Select every server, on every gateway and pool, with the same address as the selected one"));
+        tr("Set the load-balancing weight of the selected servers"));
+    addAction(QStringLiteral("server.everywhere"), tr("Select this upstream &everywhere"),
+        QKeySequence(Qt::CTRL | Qt::Key_E),
+        tr("Select every server, on every gateway and pool, with the same address as the selected one"));
     addAction(QStringLiteral("server.rolling"), tr("Ro&lling drain…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
-              tr("Drain the selected servers in batches, with a health gate between batches"));
+        tr("Drain the selected servers in batches, with a health gate between batches"));
     addAction(QStringLiteral("server.add"), tr("&Add server…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
-              tr("Add a server to a pool: validate, review, push, verify"));
+        tr("Add a server to a pool: validate, review, push, verify"));
     addAction(QStringLiteral("server.remove"), tr("Re&move server…"), QKeySequence(Qt::Key_Delete),
-              tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete"));
+        tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete"));
     addAction(QStringLiteral("fleet.ratelimits"), tr("Rate &limits…"), QKeySequence(Qt::CTRL | Qt::Key_L),
-              tr("Edit per-API-key and per-IP rate limits"));
+        tr("Edit per-API-key and per-IP rate limits"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
     // Undo and redo send the inverse (or the original) change, itself verified and journaled.
     QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
@@ -263,8 +269,8 @@ void MainWindow::createActions()
     connect(action(QStringLiteral("fleet.add")), &QAction::triggered, this, &MainWindow::addGatewayInteractively);
     connect(action(QStringLiteral("fleet.open")), &QAction::triggered, this, &MainWindow::openFleetFile);
     connect(action(QStringLiteral("fleet.export")), &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export fleet file"), QStringLiteral("fleet.json"),
-                                                          tr("Fleet files (*.json)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export fleet file"), QStringLiteral("fleet.json"), tr("Fleet files (*.json)"));
         if (path.isEmpty())
             return;
         FleetFile fleet;
@@ -272,9 +278,12 @@ void MainWindow::createActions()
         fleet.gateways = m_store->configs();
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(serializeFleetFile(fleet)) < 0)
-            QMessageBox::warning(this, tr("Export fleet file"), tr("Could not write %1: %2").arg(path, file.errorString()));
+            QMessageBox::warning(
+                this, tr("Export fleet file"), tr("Could not write %1: %2").arg(path, file.errorString()));
         else
-            statusBar()->showMessage(tr("Fleet written to %1 (%n gateway(s), no secrets)", nullptr, int(fleet.gateways.size())).arg(path), 8000);
+            statusBar()->showMessage(
+                tr("Fleet written to %1 (%n gateway(s), no secrets)", nullptr, int(fleet.gateways.size())).arg(path),
+                8000);
     });
     connect(action(QStringLiteral("fleet.remove")), &QAction::triggered, this, [this] {
         const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
@@ -282,9 +291,9 @@ void MainWindow::createActions()
         if (gateway.isEmpty())
             return;
         if (QMessageBox::question(this, tr("Remove gateway"),
-                                  tr("Remove %1 from the fleet? Fleetdeck stops polling it; the gateway itself is "
-                                     "not changed.")
-                                      .arg(gateway))
+                tr("Remove %1 from the fleet? Fleetdeck stops polling it; the gateway itself is "
+                   "not changed.")
+                    .arg(gateway))
             == QMessageBox::Yes)
             m_fleet->removeGateway(gateway);
     });
@@ -294,15 +303,17 @@ void MainWindow::createActions()
         m_tabs->setCurrentWidget(m_page);
         m_page->focusSearch();
     });
-    connect(action(QStringLiteral("view.servers")), &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_page); });
-    connect(action(QStringLiteral("view.overview")), &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_overview); });
+    connect(action(QStringLiteral("view.servers")), &QAction::triggered, this,
+        [this] { m_tabs->setCurrentWidget(m_page); });
+    connect(action(QStringLiteral("view.overview")), &QAction::triggered, this,
+        [this] { m_tabs->setCurrentWidget(m_overview); });
     connect(action(QStringLiteral("server.drain")), &QAction::triggered, this, [this] {
         const QList<ServerRef> targets = m_page->selectedServers();
         if (confirmLastHealthy(targets, tr("Draining")))
             m_fleet->setServerState(targets, AdminState::Drain);
     });
     connect(action(QStringLiteral("server.ready")), &QAction::triggered, this,
-            [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Ready); });
+        [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Ready); });
     connect(action(QStringLiteral("server.maint")), &QAction::triggered, this, [this] {
         const QList<ServerRef> targets = m_page->selectedServers();
         if (confirmLastHealthy(targets, tr("Putting in maintenance")))
@@ -340,20 +351,21 @@ void MainWindow::createActions()
                 selection.select(cell.siblingAtColumn(0), cell.siblingAtColumn(UpstreamTableModel::ColumnCount - 1));
         }
         table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        statusBar()->showMessage(tr("%n server(s) with address %1 selected", nullptr, int(selection.size())).arg(address), 8000);
+        statusBar()->showMessage(
+            tr("%n server(s) with address %1 selected", nullptr, int(selection.size())).arg(address), 8000);
     });
     connect(action(QStringLiteral("server.remove")), &QAction::triggered, this, &MainWindow::removeServerInteractively);
     connect(action(QStringLiteral("help.about")), &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About Fleetdeck"),
-                           tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets.</p>"
-                              "<p>HAProxy over its runtime API: watch backends and servers live; drain, ready, "
-                              "maintenance and weight, each verified by re-reading the gateway.</p>")
-                               .arg(QApplication::applicationVersion()));
+            tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets.</p>"
+               "<p>HAProxy over its runtime API: watch backends and servers live; drain, ready, "
+               "maintenance and weight, each verified by re-reading the gateway.</p>")
+                .arg(QApplication::applicationVersion()));
     });
     m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
-                                action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
-                                action(QStringLiteral("server.everywhere")), action(QStringLiteral("server.add")),
-                                action(QStringLiteral("server.remove")) });
+        action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
+        action(QStringLiteral("server.everywhere")), action(QStringLiteral("server.add")),
+        action(QStringLiteral("server.remove")) });
     m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_tree->addAction(action(QStringLiteral("fleet.refresh")));
     m_tree->addAction(action(QStringLiteral("fleet.remove")));
@@ -382,9 +394,8 @@ void MainWindow::createTimelineDock()
     view->horizontalHeader()->setSectionResizeMode(EventLog::ObjectColumn, QHeaderView::ResizeToContents);
     view->setWordWrap(false);
     // Clicking an event moves the charts to it (and freezes them there).
-    connect(view, &QTableView::clicked, this, [this](const QModelIndex& index) {
-        m_page->showTime(index.data(EventLog::TimeRole).toLongLong());
-    });
+    connect(view, &QTableView::clicked, this,
+        [this](const QModelIndex& index) { m_page->showTime(index.data(EventLog::TimeRole).toLongLong()); });
     auto* box = new QWidget;
     auto* layout = new QVBoxLayout(box);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -496,9 +507,10 @@ void MainWindow::updateActionStates()
     action(QStringLiteral("server.remove"))->setEnabled(canMaint && selected.size() == 1);
     action(QStringLiteral("server.everywhere"))->setEnabled(!selected.isEmpty());
     action(QStringLiteral("server.rolling"))->setEnabled(canDrain && selected.size() > 1);
-    action(QStringLiteral("server.remove"))->setStatusTip(
-        canMaint && selected.size() == 1 ? tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete")
-                                         : (why.isEmpty() ? tr("Select exactly one server to remove.") : why));
+    action(QStringLiteral("server.remove"))
+        ->setStatusTip(canMaint && selected.size() == 1
+                ? tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete")
+                : (why.isEmpty() ? tr("Select exactly one server to remove.") : why));
     m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));
 }
 
@@ -659,8 +671,9 @@ void MainWindow::addServerInteractively()
     connect(form, &ServerFormDialog::reviewRequested, this, [this, form](const ServerSpec& spec) {
         const int g = m_store->indexOf(spec.gateway);
         const QString note = g >= 0 ? m_store->entry(g).capabilities.note : QString();
-        auto* review = new ReviewDialog({ { spec.gateway, spec.backend + QLatin1Char('/') + spec.name, tr("absent"), spec.describe() } },
-                                        note, form);
+        auto* review = new ReviewDialog(
+            { { spec.gateway, spec.backend + QLatin1Char('/') + spec.name, tr("absent"), spec.describe() } }, note,
+            form);
         review->setAttribute(Qt::WA_DeleteOnClose);
         connect(review, &QDialog::accepted, this, [this, form, spec] {
             m_lastSpec = spec; // kept until the push is verified
@@ -696,9 +709,9 @@ bool MainWindow::confirmLastHealthy(const QList<ServerRef>& targets, const QStri
     if (emptied.isEmpty())
         return true;
     QMessageBox first(QMessageBox::Warning, tr("Last healthy server"),
-                      tr("%1 the selected server(s) leaves %2 with no server in service: its traffic will fail.")
-                          .arg(verb, emptied.join(tr(", "))),
-                      QMessageBox::Cancel, this);
+        tr("%1 the selected server(s) leaves %2 with no server in service: its traffic will fail.")
+            .arg(verb, emptied.join(tr(", "))),
+        QMessageBox::Cancel, this);
     first.setObjectName(QStringLiteral("lastHealthyWarning"));
     QPushButton* onward = first.addButton(tr("Continue…"), QMessageBox::AcceptRole);
     onward->setObjectName(QStringLiteral("lastHealthyContinue"));
@@ -734,9 +747,9 @@ void MainWindow::removeServerInteractively()
     if (!confirmLastHealthy(selected, tr("Removing")))
         return;
     if (QMessageBox::question(this, tr("Remove server"),
-                              tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "
-                                 "maintenance and deletes it. You can cancel at every step.")
-                                  .arg(target.displayName()))
+            tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "
+               "maintenance and deletes it. You can cancel at every step.")
+                .arg(target.displayName()))
         != QMessageBox::Yes)
         return;
     auto* progress = new QProgressDialog(tr("Removing %1…").arg(target.displayName()), tr("Cancel"), 0, 30000, this);
@@ -746,13 +759,15 @@ void MainWindow::removeServerInteractively()
     progress->setAutoClose(false);
     progress->setAutoReset(false);
     const quint64 id = m_fleet->removeServer(target, 30000);
-    connect(m_fleet, &FleetActions::removalProgress, progress, [progress, id, target](quint64 rid, const QString& stage, int sessions, int elapsedMs) {
-        if (rid != id)
-            return;
-        progress->setValue(qMin(elapsedMs, 29999));
-        progress->setLabelText(sessions >= 0 ? QObject::tr("%1: %2, %3 session(s) open").arg(target.displayName(), stage).arg(sessions)
-                                             : QObject::tr("%1: %2").arg(target.displayName(), stage));
-    });
+    connect(m_fleet, &FleetActions::removalProgress, progress,
+        [progress, id, target](quint64 rid, const QString& stage, int sessions, int elapsedMs) {
+            if (rid != id)
+                return;
+            progress->setValue(qMin(elapsedMs, 29999));
+            progress->setLabelText(sessions >= 0
+                    ? QObject::tr("%1: %2, %3 session(s) open").arg(target.displayName(), stage).arg(sessions)
+                    : QObject::tr("%1: %2").arg(target.displayName(), stage));
+        });
     connect(progress, &QProgressDialog::canceled, this, [this, id] { m_fleet->cancel(id); });
     connect(m_fleet, &FleetActions::actionFinished, progress, [progress, id](const ActionReport& r) {
         if (r.id == id)
@@ -779,27 +794,29 @@ void MainWindow::onActionFinished(const ActionReport& report)
         statusBar()->showMessage(tr("Done and verified: %1").arg(report.description), 10000);
         return;
     }
-    statusBar()->showMessage(tr("Failed: %1 (%2 of %3)")
-                                 .arg(report.description)
-                                 .arg(report.failures())
-                                 .arg(report.outcomes.size()),
-                             15000);
+    statusBar()->showMessage(
+        tr("Failed: %1 (%2 of %3)").arg(report.description).arg(report.failures()).arg(report.outcomes.size()), 15000);
     QStringList lines;
     for (const ActionOutcome& o : report.outcomes)
         lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe() + QStringLiteral(": ")
-                     + o.message);
+            + o.message);
     // Not modal: the operator keeps working while reading what went wrong.
-    QString summary = tr("%1: %2 of %3 did not take.").arg(report.description).arg(report.failures()).arg(report.outcomes.size());
+    QString summary
+        = tr("%1: %2 of %3 did not take.").arg(report.description).arg(report.failures()).arg(report.outcomes.size());
     if (!report.outcomes.isEmpty() && report.outcomes.first().action.kind == ServerAction::Kind::AddServer)
         summary += tr("\nServer → Add server… opens the form again with what you typed.");
-    auto* box = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"), summary, QMessageBox::Close, this);
+    auto* box
+        = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"), summary, QMessageBox::Close, this);
     box->setObjectName(QStringLiteral("actionFailedBox"));
     // A set that failed half-way: offer to put back what did take.
-    if (const QList<ServerAction> back = report.rollbackActions(); !back.isEmpty() && report.failures() < report.outcomes.size()) {
-        QPushButton* rollback = box->addButton(tr("Roll back the %n that took", nullptr, int(back.size())), QMessageBox::ActionRole);
+    if (const QList<ServerAction> back = report.rollbackActions();
+        !back.isEmpty() && report.failures() < report.outcomes.size()) {
+        QPushButton* rollback
+            = box->addButton(tr("Roll back the %n that took", nullptr, int(back.size())), QMessageBox::ActionRole);
         rollback->setObjectName(QStringLiteral("rollbackButton"));
         const QString description = tr("roll back: %1").arg(report.description);
-        connect(rollback, &QPushButton::clicked, this, [this, back, description] { m_fleet->applyActions(back, description); });
+        connect(rollback, &QPushButton::clicked, this,
+            [this, back, description] { m_fleet->applyActions(back, description); });
     }
     box->setDetailedText(lines.join(QLatin1Char('\n')));
     box->setInformativeText(lines.mid(0, 5).join(QLatin1Char('\n')));
@@ -855,8 +872,7 @@ void MainWindow::setWeightInteractively()
             current = s->weight;
     }
     bool ok = false;
-    const int weight = QInputDialog::getInt(
-        this, tr("Set weight"),
+    const int weight = QInputDialog::getInt(this, tr("Set weight"),
         tr("Weight for %n server(s) (%1..%2; 0 takes no new traffic):", nullptr, int(selected.size())).arg(lo).arg(hi),
         current, lo, hi, 1, &ok);
     if (ok)
@@ -868,7 +884,8 @@ void MainWindow::restoreLayout()
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("ui/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("ui/state")).toByteArray());
-    if (m_page->table()->horizontalHeader()->restoreState(settings.value(QStringLiteral("ui/serverTable")).toByteArray()))
+    if (m_page->table()->horizontalHeader()->restoreState(
+            settings.value(QStringLiteral("ui/serverTable")).toByteArray()))
         m_page->table()->setProperty("layoutRestored", true);
     m_page->restoreSplitterState(settings.value(QStringLiteral("ui/poolSplitter")).toByteArray());
 }

@@ -36,7 +36,8 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    MainWindow(FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent = nullptr);
+    MainWindow(
+        FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.

@@ -15,8 +15,7 @@ const QString kNotYet = QStringLiteral("Fleetdeck reads Caddy but does not chang
 CaddyDriver::CaddyDriver(const GatewayConfig& config, QObject* parent)
     : Driver(config, parent)
     , m_network(new QNetworkAccessManager(this))
-{
-}
+{ }
 
 Capabilities CaddyDriver::capabilities() const
 {
@@ -36,7 +35,9 @@ void CaddyDriver::get(const QString& path, std::function<void(Result<QByteArray>
         reply->deleteLater();
         const QByteArray body = reply->read(64 * 1024 * 1024);
         if (reply->error() != QNetworkReply::NoError)
-            callback(Result<QByteArray>::failure(QStringLiteral("GET %1: %2 %3").arg(url.path(), reply->errorString(), QString::fromUtf8(body.left(200)).trimmed())));
+            callback(Result<QByteArray>::failure(
+                QStringLiteral("GET %1: %2 %3")
+                    .arg(url.path(), reply->errorString(), QString::fromUtf8(body.left(200)).trimmed())));
         else
             callback(Result<QByteArray>::success(body));
     });

@@ -9,7 +9,8 @@ namespace Fleetdeck::Drivers::Caddy {
 
 namespace {
 
-void walkRoutes(const QJsonArray& routes, const QString& where, const QHash<QString, qint64>& inFlight, GatewaySnapshot& snap)
+void walkRoutes(
+    const QJsonArray& routes, const QString& where, const QHash<QString, qint64>& inFlight, GatewaySnapshot& snap)
 {
     for (qsizetype r = 0; r < routes.size(); ++r) {
         const QJsonArray handlers = routes.at(r).toObject().value(QLatin1String("handle")).toArray();
@@ -25,8 +26,12 @@ void walkRoutes(const QJsonArray& routes, const QString& where, const QHash<QStr
                 continue;
             BackendSnapshot b;
             b.name = handler.value(QLatin1String("@id")).toString(path);
-            b.algorithm = handler.value(QLatin1String("load_balancing")).toObject().value(QLatin1String("selection_policy")).toObject()
-                              .value(QLatin1String("policy")).toString(QStringLiteral("random"));
+            b.algorithm = handler.value(QLatin1String("load_balancing"))
+                              .toObject()
+                              .value(QLatin1String("selection_policy"))
+                              .toObject()
+                              .value(QLatin1String("policy"))
+                              .toString(QStringLiteral("random"));
             const QJsonArray upstreams = handler.value(QLatin1String("upstreams")).toArray();
             for (const auto& u : upstreams) {
                 ServerSnapshot s;
@@ -66,16 +71,23 @@ Result<GatewaySnapshot> parseCaddyConfig(const QByteArray& configJson, const QBy
     if (!upstreamsJson.isEmpty()) {
         const QJsonDocument up = QJsonDocument::fromJson(upstreamsJson, &error);
         if (error.error != QJsonParseError::NoError || !up.isArray())
-            return R::failure(QStringLiteral("/reverse_proxy/upstreams is not a JSON list: \"%1\"").arg(QString::fromUtf8(upstreamsJson.left(80))));
+            return R::failure(QStringLiteral("/reverse_proxy/upstreams is not a JSON list: \"%1\"")
+                                  .arg(QString::fromUtf8(upstreamsJson.left(80))));
         for (const auto& u : up.array()) {
             const QJsonObject o = u.toObject();
-            inFlight.insert(o.value(QLatin1String("address")).toString(), o.value(QLatin1String("num_requests")).toInteger());
+            inFlight.insert(
+                o.value(QLatin1String("address")).toString(), o.value(QLatin1String("num_requests")).toInteger());
         }
     }
     GatewaySnapshot snap;
     snap.version = QStringLiteral("Caddy");
-    const QJsonObject servers = doc.object().value(QLatin1String("apps")).toObject().value(QLatin1String("http")).toObject()
-                                    .value(QLatin1String("servers")).toObject();
+    const QJsonObject servers = doc.object()
+                                    .value(QLatin1String("apps"))
+                                    .toObject()
+                                    .value(QLatin1String("http"))
+                                    .toObject()
+                                    .value(QLatin1String("servers"))
+                                    .toObject();
     const QStringList names = servers.keys(); // sorted: a stable order between polls
     for (const QString& name : names)
         walkRoutes(servers.value(name).toObject().value(QLatin1String("routes")).toArray(), name, inFlight, snap);

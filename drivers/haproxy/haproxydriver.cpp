@@ -9,8 +9,7 @@ namespace Fleetdeck::Drivers::HAProxy {
 
 HAProxyDriver::HAProxyDriver(const GatewayConfig& config, QObject* parent)
     : Driver(config, parent)
-{
-}
+{ }
 
 Capabilities HAProxyDriver::capabilities() const
 {
@@ -57,15 +56,19 @@ Result<QByteArray> HAProxyDriver::commandFor(const ServerAction& action)
     for (const QString& name : { action.target.backend, action.target.server }) {
         if (!safe.match(name).hasMatch())
             return Result<QByteArray>::failure(
-                QStringLiteral("\"%1\" cannot be sent over the runtime API (spaces, ';' or control characters)").arg(name));
+                QStringLiteral("\"%1\" cannot be sent over the runtime API (spaces, ';' or control characters)")
+                    .arg(name));
     }
     const QByteArray target = action.target.backend.toUtf8() + '/' + action.target.server.toUtf8();
     if (action.kind == ServerAction::Kind::SetWeight) {
         if (action.weight < 0 || action.weight > 256)
-            return Result<QByteArray>::failure(QStringLiteral("weight %1 is outside HAProxy's 0..256").arg(action.weight));
+            return Result<QByteArray>::failure(
+                QStringLiteral("weight %1 is outside HAProxy's 0..256").arg(action.weight));
         return Result<QByteArray>::success("set weight " + target + ' ' + QByteArray::number(action.weight));
     }
-    const char* state = action.state == AdminState::Drain ? "drain" : action.state == AdminState::Maint ? "maint" : "ready";
+    const char* state = action.state == AdminState::Drain ? "drain"
+        : action.state == AdminState::Maint               ? "maint"
+                                                          : "ready";
     return Result<QByteArray>::success("set server " + target + " state " + state);
 }
 
@@ -125,12 +128,15 @@ void HAProxyDriver::send(const QByteArray& command, const QString& expected, Act
 
 void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
 {
-    if (!safeName(spec.backend) || !safeName(spec.name) || !isValidHost(spec.host) || spec.port < 1 || spec.port > 65535) {
-        callback(Result<QString>::failure(QStringLiteral("%1 cannot be sent over the runtime API").arg(spec.describe())));
+    if (!safeName(spec.backend) || !safeName(spec.name) || !isValidHost(spec.host) || spec.port < 1
+        || spec.port > 65535) {
+        callback(
+            Result<QString>::failure(QStringLiteral("%1 cannot be sent over the runtime API").arg(spec.describe())));
         return;
     }
     const QByteArray target = spec.backend.toUtf8() + '/' + spec.name.toUtf8();
-    QByteArray add = "add server " + target + ' ' + spec.address().toUtf8() + " weight " + QByteArray::number(spec.weight);
+    QByteArray add
+        = "add server " + target + ' ' + spec.address().toUtf8() + " weight " + QByteArray::number(spec.weight);
     if (spec.maxconn > 0)
         add += " maxconn " + QByteArray::number(spec.maxconn);
     if (spec.check)
@@ -143,7 +149,8 @@ void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
         }
         send("set server " + target + " state ready", {}, [this, target, spec, callback](Result<QString> ready) {
             if (!ready) {
-                callback(Result<QString>::failure(QStringLiteral("added, but left in maintenance: %1").arg(ready.error())));
+                callback(
+                    Result<QString>::failure(QStringLiteral("added, but left in maintenance: %1").arg(ready.error())));
                 return;
             }
             if (!spec.check) {
@@ -152,7 +159,8 @@ void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
             }
             send("enable health " + target, {}, [callback](Result<QString> health) {
                 if (!health)
-                    callback(Result<QString>::failure(QStringLiteral("added and ready, but health checks are off: %1").arg(health.error())));
+                    callback(Result<QString>::failure(
+                        QStringLiteral("added and ready, but health checks are off: %1").arg(health.error())));
                 else
                     callback(Result<QString>::success(QStringLiteral("New server registered.")));
             });
@@ -163,10 +171,12 @@ void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
 void HAProxyDriver::deleteServer(const ServerRef& server, ActionCallback callback)
 {
     if (!safeName(server.backend) || !safeName(server.server)) {
-        callback(Result<QString>::failure(QStringLiteral("\"%1\" cannot be sent over the runtime API").arg(server.displayName())));
+        callback(Result<QString>::failure(
+            QStringLiteral("\"%1\" cannot be sent over the runtime API").arg(server.displayName())));
         return;
     }
-    send("del server " + server.backend.toUtf8() + '/' + server.server.toUtf8(), QStringLiteral("Server deleted."), std::move(callback));
+    send("del server " + server.backend.toUtf8() + '/' + server.server.toUtf8(), QStringLiteral("Server deleted."),
+        std::move(callback));
 }
 
 } // namespace Fleetdeck::Drivers::HAProxy
@@ -189,7 +199,8 @@ void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
         }
         const auto maps = parseMapList(list.value());
         if (!maps || maps.value().isEmpty()) {
-            callback(Result<RateLimits>::failure(maps ? QStringLiteral("HAProxy has no map loaded: no per-key limits to edit") : maps.error()));
+            callback(Result<RateLimits>::failure(
+                maps ? QStringLiteral("HAProxy has no map loaded: no per-key limits to edit") : maps.error()));
             return;
         }
         QString path = maps.value().first().path;
@@ -198,7 +209,8 @@ void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
                 path = m.path;
         }
         ask("show map " + path.toUtf8(), [this, callback, path](Result<QByteArray> entries) {
-            const auto parsed = entries ? parseMapEntries(entries.value()) : Result<QList<QPair<QString, QString>>>::failure(entries.error());
+            const auto parsed = entries ? parseMapEntries(entries.value())
+                                        : Result<QList<QPair<QString, QString>>>::failure(entries.error());
             if (!parsed) {
                 callback(Result<RateLimits>::failure(parsed.error()));
                 return;
@@ -257,8 +269,9 @@ void HAProxyDriver::applyRateLimit(const RateLimitChange& change, const RateLimi
             return;
         }
         // HAProxy 2.6 allows "set var" only in experimental mode, on the same line.
-        send("experimental-mode on; set var " + current.ipLimitVariable.toUtf8() + " int(" + QByteArray::number(change.limit) + ')', {},
-             std::move(callback));
+        send("experimental-mode on; set var " + current.ipLimitVariable.toUtf8() + " int("
+                + QByteArray::number(change.limit) + ')',
+            {}, std::move(callback));
         return;
     }
     if (const QString problem = validateRateLimitKey(change.key); !problem.isEmpty()) {

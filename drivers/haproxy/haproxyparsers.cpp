@@ -120,8 +120,8 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
     const int cPx = at("pxname"), cSv = at("svname"), cStatus = at("status"), cWeight = at("weight"),
               cScur = at("scur"), cType = at("type"), cUweight = at("uweight"), cBck = at("bck"), cStot = at("stot"),
               cReq = at("req_tot"), c4xx = at("hrsp_4xx"), c5xx = at("hrsp_5xx"), cDreq = at("dreq"),
-              cLastchg = at("lastchg"), cCheck = at("check_status"), cCheckDesc = at("check_desc"),
-              cAddr = at("addr"), cAlgo = at("algo");
+              cLastchg = at("lastchg"), cCheck = at("check_status"), cCheckDesc = at("check_desc"), cAddr = at("addr"),
+              cAlgo = at("algo");
     int needed = 0;
     for (int c : { cPx, cSv, cStatus, cWeight, cScur, cType })
         needed = qMax(needed, c + 1);
@@ -170,10 +170,11 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
             }
         }
         if (f.size() < needed)
-            return R::failure(QStringLiteral("show stat, line %1: %2 fields where at least %3 are needed (truncated answer?)")
-                                  .arg(i + 1)
-                                  .arg(f.size())
-                                  .arg(needed));
+            return R::failure(
+                QStringLiteral("show stat, line %1: %2 fields where at least %3 are needed (truncated answer?)")
+                    .arg(i + 1)
+                    .arg(f.size())
+                    .arg(needed));
         auto field = [&f](int c) { return c >= 0 && c < f.size() ? f[c] : QByteArrayView(); };
         auto number = [&field](int c, qint64 fallback = 0) {
             const QByteArrayView v = field(c);
@@ -245,8 +246,8 @@ Result<QList<ServerStateRow>> parseServersState(const QByteArray& text)
                 col.insert(names.at(c), c);
             for (const char* name : { "be_name", "srv_name", "srv_op_state", "srv_admin_state", "srv_uweight" }) {
                 if (!col.contains(QByteArray(name)))
-                    return R::failure(QStringLiteral("show servers state: the header has no \"%1\" column")
-                                          .arg(QLatin1String(name)));
+                    return R::failure(
+                        QStringLiteral("show servers state: the header has no \"%1\" column").arg(QLatin1String(name)));
             }
             cBe = col.value("be_name");
             cSrv = col.value("srv_name");
@@ -271,10 +272,11 @@ Result<QList<ServerStateRow>> parseServersState(const QByteArray& text)
             start = space + 1;
         }
         if (f.size() < needed)
-            return R::failure(QStringLiteral("show servers state, line %1: %2 fields where %3 are expected (truncated answer?)")
-                                  .arg(lineNo)
-                                  .arg(f.size())
-                                  .arg(needed));
+            return R::failure(
+                QStringLiteral("show servers state, line %1: %2 fields where %3 are expected (truncated answer?)")
+                    .arg(lineNo)
+                    .arg(f.size())
+                    .arg(needed));
         bool okOp = false, okAdm = false;
         ServerStateRow r;
         r.backend = QString::fromUtf8(f[cBe]);
@@ -326,8 +328,8 @@ AdminState adminFromStatus(const QString& status)
 
 } // namespace
 
-GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<StatRow>& stat,
-                              const QList<ServerStateRow>& serversState)
+GatewaySnapshot buildSnapshot(
+    const QHash<QString, QString>& info, const QList<StatRow>& stat, const QList<ServerStateRow>& serversState)
 {
     GatewaySnapshot snap;
     snap.version = info.value(QStringLiteral("Version"));
@@ -447,8 +449,9 @@ Result<GatewaySnapshot> parsePollReply(const QByteArray& reply)
         return R::failure(QStringLiteral("empty answer to \"show info;show stat;show servers state\""));
 
     if (!reply.endsWith("\n\n"))
-        return R::failure(QStringLiteral("truncated answer: it does not end with the closing empty line; it began \"%1\"")
-                              .arg(firstLine(reply)));
+        return R::failure(
+            QStringLiteral("truncated answer: it does not end with the closing empty line; it began \"%1\"")
+                .arg(firstLine(reply)));
 
     // The three answers are separated by empty lines; recognise each by its first line. Sections are cut from
     // the reply by position: a 500-server answer is 600 KB, and copying it line by line was measured costly.
@@ -538,7 +541,8 @@ Result<qint64> parseIntegerVariable(const QByteArray& text)
     static const QRegularExpression value(QStringLiteral("type=sint value=<(-?\\d+)>"));
     const auto m = value.match(QString::fromUtf8(text));
     if (!m.hasMatch())
-        return Result<qint64>::failure(QStringLiteral("get var: \"%1\"").arg(QString::fromUtf8(text.trimmed().left(120))));
+        return Result<qint64>::failure(
+            QStringLiteral("get var: \"%1\"").arg(QString::fromUtf8(text.trimmed().left(120))));
     return Result<qint64>::success(m.captured(1).toLongLong());
 }
 
@@ -573,7 +577,8 @@ Result<QList<TableEntry>> parseStickTable(const QByteArray& text)
         out.append(e);
     }
     if (!sawHeader)
-        return R::failure(QStringLiteral("show table: no \"# table:\" header (%1)").arg(QString::fromUtf8(text.trimmed().left(120))));
+        return R::failure(
+            QStringLiteral("show table: no \"# table:\" header (%1)").arg(QString::fromUtf8(text.trimmed().left(120))));
     return R::success(out);
 }
 

@@ -54,8 +54,8 @@ Result<QList<ServerStateRow>> parseServersState(const QByteArray& text);
 
 AdminState adminStateFromBits(int bits);
 // Builds a snapshot from the three answers; serversState may be empty (then states come from "show stat").
-GatewaySnapshot buildSnapshot(const QHash<QString, QString>& info, const QList<StatRow>& stat,
-                              const QList<ServerStateRow>& serversState);
+GatewaySnapshot buildSnapshot(
+    const QHash<QString, QString>& info, const QList<StatRow>& stat, const QList<ServerStateRow>& serversState);
 
 // Rate-limit pieces: "show map" (the list), "show map <file>", "get var <name>", "show table <name>".
 struct MapInfo

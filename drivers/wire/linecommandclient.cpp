@@ -9,15 +9,15 @@
 
 namespace Fleetdeck::Wire {
 
-void LineCommandClient::run(const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback,
-                            QObject* context)
+void LineCommandClient::run(
+    const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback, QObject* context)
 {
     auto* client = new LineCommandClient(endpoint, command, options, std::move(callback), context);
     client->start();
 }
 
-LineCommandClient::LineCommandClient(const QUrl& endpoint, QByteArray command, Options options, Callback callback,
-                                     QObject* context)
+LineCommandClient::LineCommandClient(
+    const QUrl& endpoint, QByteArray command, Options options, Callback callback, QObject* context)
     : QObject(context)
     , m_endpoint(endpoint)
     , m_command(std::move(command))
@@ -66,9 +66,8 @@ void LineCommandClient::start()
         socket->connectToHost(m_endpoint.host(), quint16(m_endpoint.port()));
     } else {
         // Report on the next turn of the event loop, so callers see one behaviour for every failure.
-        QTimer::singleShot(0, this, [this] {
-            onError(QStringLiteral("unsupported address scheme \"%1\"").arg(m_endpoint.scheme()));
-        });
+        QTimer::singleShot(
+            0, this, [this] { onError(QStringLiteral("unsupported address scheme \"%1\"").arg(m_endpoint.scheme())); });
     }
 }
 

@@ -30,8 +30,8 @@ public:
     using Callback = std::function<void(Result<QByteArray>)>;
 
     // Runs the command and calls back exactly once, on the calling thread, then deletes itself.
-    static void run(const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback,
-                    QObject* context);
+    static void run(
+        const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback, QObject* context);
 
 private:
     LineCommandClient(const QUrl& endpoint, QByteArray command, Options options, Callback callback, QObject* context);

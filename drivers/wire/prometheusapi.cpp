@@ -21,14 +21,15 @@ Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
     const QJsonObject root = doc.object();
     const QString status = root.value(QLatin1String("status")).toString();
     if (status == QLatin1String("error"))
-        return R::failure(QStringLiteral("Prometheus answered %1: %2")
-                              .arg(root.value(QLatin1String("errorType")).toString(),
-                                   root.value(QLatin1String("error")).toString()));
+        return R::failure(
+            QStringLiteral("Prometheus answered %1: %2")
+                .arg(root.value(QLatin1String("errorType")).toString(), root.value(QLatin1String("error")).toString()));
     if (status != QLatin1String("success"))
         return R::failure(QStringLiteral("Prometheus answer without a status"));
     const QJsonObject data = root.value(QLatin1String("data")).toObject();
     if (data.value(QLatin1String("resultType")).toString() != QLatin1String("matrix"))
-        return R::failure(QStringLiteral("expected a matrix, got \"%1\"").arg(data.value(QLatin1String("resultType")).toString()));
+        return R::failure(
+            QStringLiteral("expected a matrix, got \"%1\"").arg(data.value(QLatin1String("resultType")).toString()));
     QList<RangeSeries> out;
     const QJsonArray result = data.value(QLatin1String("result")).toArray();
     for (const auto& item : result) {
@@ -58,8 +59,7 @@ PrometheusClient::PrometheusClient(const QUrl& base, QObject* parent)
     : QObject(parent)
     , m_base(base)
     , m_network(new QNetworkAccessManager(this))
-{
-}
+{ }
 
 void PrometheusClient::queryRange(const QString& promql, qint64 fromMs, qint64 toMs, qint64 stepMs, Callback callback)
 {
@@ -85,7 +85,8 @@ void PrometheusClient::queryRange(const QString& promql, qint64 fromMs, qint64 t
         // A 400 still carries Prometheus' own explanation in its JSON.
         auto parsed = parseQueryRange(body);
         if (!parsed)
-            callback(Result<QList<RangeSeries>>::failure(QStringLiteral("Prometheus %1: %2").arg(base.toString(), parsed.error())));
+            callback(Result<QList<RangeSeries>>::failure(
+                QStringLiteral("Prometheus %1: %2").arg(base.toString(), parsed.error())));
         else
             callback(std::move(parsed));
     });

@@ -118,7 +118,8 @@ Result<PrometheusScrape> parsePrometheusText(const QByteArray& text)
             if (words.size() >= 2 && (words.at(0) == "HELP" || words.at(0) == "TYPE")) {
                 const QString name = QString::fromUtf8(words.at(1));
                 if (readName(words.at(1), 0, true) != words.at(1).size())
-                    return R::failure(lineError(lineNo, QStringLiteral("bad metric name in %1").arg(QString::fromUtf8(words.at(0))), line));
+                    return R::failure(lineError(
+                        lineNo, QStringLiteral("bad metric name in %1").arg(QString::fromUtf8(words.at(0))), line));
                 PrometheusFamily& f = scrape.families[name];
                 f.name = name;
                 if (words.at(0) == "TYPE") {
@@ -154,7 +155,8 @@ Result<PrometheusScrape> parsePrometheusText(const QByteArray& text)
                 const QString labelName = QString::fromUtf8(line.mid(pos, nameEnd - pos));
                 pos = nameEnd;
                 if (pos + 1 >= line.size() || line.at(pos) != '=' || line.at(pos + 1) != '"')
-                    return R::failure(lineError(lineNo, QStringLiteral("expected =\" after label %1").arg(labelName), line));
+                    return R::failure(
+                        lineError(lineNo, QStringLiteral("expected =\" after label %1").arg(labelName), line));
                 pos += 2;
                 QByteArray value;
                 bool closed = false;
@@ -173,13 +175,16 @@ Result<PrometheusScrape> parsePrometheusText(const QByteArray& text)
                         else if (e == '\\' || e == '"')
                             value.append(e);
                         else
-                            return R::failure(lineError(lineNo, QStringLiteral("bad escape \\%1 in label %2").arg(QLatin1Char(e)).arg(labelName), line));
+                            return R::failure(lineError(lineNo,
+                                QStringLiteral("bad escape \\%1 in label %2").arg(QLatin1Char(e)).arg(labelName),
+                                line));
                     } else {
                         value.append(c);
                     }
                 }
                 if (!closed)
-                    return R::failure(lineError(lineNo, QStringLiteral("unterminated value of label %1").arg(labelName), line));
+                    return R::failure(
+                        lineError(lineNo, QStringLiteral("unterminated value of label %1").arg(labelName), line));
                 s.labels.append({ labelName, QString::fromUtf8(value) });
                 while (pos < line.size() && line.at(pos) == ' ')
                     ++pos;
@@ -191,7 +196,8 @@ Result<PrometheusScrape> parsePrometheusText(const QByteArray& text)
                     ++pos;
                     break;
                 }
-                return R::failure(lineError(lineNo, QStringLiteral("expected , or } after label %1").arg(labelName), line));
+                return R::failure(
+                    lineError(lineNo, QStringLiteral("expected , or } after label %1").arg(labelName), line));
             }
         }
         const QList<QByteArray> rest = line.mid(pos).simplified().split(' ');
@@ -200,7 +206,8 @@ Result<PrometheusScrape> parsePrometheusText(const QByteArray& text)
         if (rest.size() > 2)
             return R::failure(lineError(lineNo, QStringLiteral("extra text after the value"), line));
         if (!parseValue(rest.first(), &s.value))
-            return R::failure(lineError(lineNo, QStringLiteral("value \"%1\" is not a number").arg(QString::fromUtf8(rest.first())), line));
+            return R::failure(lineError(
+                lineNo, QStringLiteral("value \"%1\" is not a number").arg(QString::fromUtf8(rest.first())), line));
         if (rest.size() == 2) {
             bool ok = false;
             s.timestampMs = rest.at(1).toLongLong(&ok);

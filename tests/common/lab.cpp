@@ -45,26 +45,28 @@ Lab Lab::load()
 bool Lab::control(const QString& command, int index) const
 {
     QProcess p;
-    p.start(QStringLiteral("python3"), { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), command, QStringLiteral("--state"),
-                                         qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"),
-                                         QString::number(index) });
+    p.start(QStringLiteral("python3"),
+        { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), command, QStringLiteral("--state"),
+            qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index) });
     return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
 bool Lab::setUpstreamHealthy(int index, bool healthy) const
 {
     QProcess p;
-    p.start(QStringLiteral("python3"), { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), QStringLiteral("upstream"), QStringLiteral("--state"),
-                                         qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index),
-                                         healthy ? QStringLiteral("up") : QStringLiteral("down") });
+    p.start(QStringLiteral("python3"),
+        { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), QStringLiteral("upstream"), QStringLiteral("--state"),
+            qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index),
+            healthy ? QStringLiteral("up") : QStringLiteral("down") });
     return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
 QByteArray haproxyCommand(int adminPort, const QByteArray& command)
 {
     QProcess p;
-    p.start(QStringLiteral("socat"), { QStringLiteral("-t"), QStringLiteral("2"), QStringLiteral("-"),
-                                       QStringLiteral("TCP:127.0.0.1:%1").arg(adminPort) });
+    p.start(QStringLiteral("socat"),
+        { QStringLiteral("-t"), QStringLiteral("2"), QStringLiteral("-"),
+            QStringLiteral("TCP:127.0.0.1:%1").arg(adminPort) });
     if (!p.waitForStarted(5000))
         return {};
     p.write(command + '\n');

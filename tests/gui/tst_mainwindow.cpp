@@ -139,12 +139,14 @@ private Q_SLOTS:
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
 
         // HAProxy itself says so.
-        const QString status = Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"),
-                                                        QStringLiteral("s2"), QStringLiteral("status"));
+        const QString status = Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"));
         QVERIFY2(status.startsWith(QLatin1String("DRAIN")), qPrintable(status));
         // And so does the table, right away.
-        const int after = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2"));
-        QCOMPARE(table->model()->index(after, UpstreamTableModel::AdminColumn).data().toString(), QStringLiteral("drain"));
+        const int after
+            = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2"));
+        QCOMPARE(
+            table->model()->index(after, UpstreamTableModel::AdminColumn).data().toString(), QStringLiteral("drain"));
 
         // Undo puts it back (the inverse change, verified), redo drains it again.
         QUndoStack* undo = window->undoStack();
@@ -152,25 +154,27 @@ private Q_SLOTS:
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"),
-                                         QStringLiteral("status")).startsWith(QLatin1String("UP")));
+        QVERIFY(Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
+                    .startsWith(QLatin1String("UP")));
         window->action(QStringLiteral("edit.redo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"),
-                                         QStringLiteral("status")).startsWith(QLatin1String("DRAIN")));
+        QVERIFY(Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
+                    .startsWith(QLatin1String("DRAIN")));
         QCOMPARE(undo->count(), 1); // undo and redo do not stack themselves
 
         // Back to ready through the toolbar action.
         // selectRow() would toggle under a still-pressed Ctrl; select explicitly.
-        table->selectionModel()->select(table->model()->index(after, 0),
-                                        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        table->selectionModel()->select(
+            table->model()->index(after, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(window->poolPage()->selectedServers().size(), 1);
         window->action(QStringLiteral("server.ready"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"),
-                                         QStringLiteral("status"))
+        QVERIFY(Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
                     .startsWith(QLatin1String("UP")));
     }
 
@@ -178,7 +182,8 @@ private Q_SLOTS:
     {
         // The lab's gateways share their nginx upstreams: api/s1 has the same address on both.
         const int row = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s1"));
-        table->selectionModel()->select(table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        table->selectionModel()->select(
+            table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         window->action(QStringLiteral("server.everywhere"))->trigger();
         const QList<ServerRef> selected = window->poolPage()->selectedServers();
         QCOMPARE(selected.size(), 2);
@@ -201,8 +206,8 @@ private Q_SLOTS:
         // Drain haproxy-1 api/s1; its chart gets event markers and the timeline lists the change.
         const int row = rowOf(table->model(), QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s1"));
         QVERIFY(row >= 0);
-        table->selectionModel()->select(table->model()->index(row, 0),
-                                        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        table->selectionModel()->select(
+            table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(chart->lines().size(), 1);
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         window->action(QStringLiteral("server.drain"))->trigger();
@@ -304,7 +309,8 @@ private Q_SLOTS:
         const QPoint a(chart->width() / 3, chart->height() / 2);
         const QPoint b(chart->width() * 2 / 3, chart->height() / 2);
         QTest::mousePress(chart, Qt::LeftButton, {}, a);
-        QMouseEvent move(QEvent::MouseMove, QPointF(b), chart->mapToGlobal(QPointF(b)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QMouseEvent move(QEvent::MouseMove, QPointF(b), chart->mapToGlobal(QPointF(b)), Qt::NoButton, Qt::LeftButton,
+            Qt::NoModifier);
         QApplication::sendEvent(chart, &move);
         QTest::mouseRelease(chart, Qt::LeftButton, {}, b);
         QCOMPARE(zoomed.count(), 1);
@@ -347,7 +353,9 @@ private Q_SLOTS:
         QCOMPARE(table->rowCount(), 1);
         QCOMPARE(table->item(0, 1)->text(), QStringLiteral("api/s7"));
         QVERIFY(table->item(0, 3)->text().contains(QStringLiteral("127.0.0.1:%1").arg(lab.upstreamPorts.at(1))));
-        QVERIFY(reviewDialog->findChild<QLabel*>(QStringLiteral("reviewNote"))->text().contains(QLatin1String("in memory")));
+        QVERIFY(reviewDialog->findChild<QLabel*>(QStringLiteral("reviewNote"))
+                    ->text()
+                    .contains(QLatin1String("in memory")));
         if (const QString shot = qEnvironmentVariable("FLEETDECK_REVIEW_SCREENSHOT"); !shot.isEmpty())
             reviewDialog->grab().save(shot);
 
@@ -357,22 +365,30 @@ private Q_SLOTS:
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
         // HAProxy's own show stat has it.
-        QTRY_VERIFY_WITH_TIMEOUT(!Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"),
-                                                           QStringLiteral("status")).isEmpty(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"),
+                                     QStringLiteral("s7"), QStringLiteral("status"))
+                                      .isEmpty(),
+            5000);
 
         // Undo removes it safely; redo adds it back; undo again leaves the lab as it was.
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
+        QVERIFY(Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status"))
+                    .isEmpty());
         window->action(QStringLiteral("edit.redo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(!Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
+        QVERIFY(!Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status"))
+                     .isEmpty());
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status")).isEmpty());
+        QVERIFY(Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s7"), QStringLiteral("status"))
+                    .isEmpty());
     }
 
     void rateLimitEditor()
@@ -398,18 +414,21 @@ private Q_SLOTS:
         QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("rateReviewButton")), Qt::LeftButton);
         auto* review = dialog->findChild<ReviewDialog*>(QStringLiteral("reviewDialog"));
         QVERIFY(review);
-        QCOMPARE(review->findChild<QTableWidget*>(QStringLiteral("reviewTable"))->item(0, 3)->text(), QStringLiteral("3"));
+        QCOMPARE(
+            review->findChild<QTableWidget*>(QStringLiteral("reviewTable"))->item(0, 3)->text(), QStringLiteral("3"));
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         QTest::mouseClick(review->findChild<QPushButton*>(QStringLiteral("pushButton")), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QTRY_VERIFY_WITH_TIMEOUT(dialog->limits().entry(QStringLiteral("key-gui")), 5000);
-        QVERIFY(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8()).contains("key-gui 3"));
+        QVERIFY(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8())
+                    .contains("key-gui 3"));
         // Undo takes the new key away again.
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8()).contains("key-gui"));
+        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8())
+                     .contains("key-gui"));
         dialog->close();
     }
 
@@ -420,30 +439,40 @@ private Q_SLOTS:
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
 
         // Weight: 1 -> 9, undone back to 1.
-        controller.setServerWeight({ { QStringLiteral("haproxy-1"), QStringLiteral("static"), QStringLiteral("s2") } }, 9);
+        controller.setServerWeight(
+            { { QStringLiteral("haproxy-1"), QStringLiteral("static"), QStringLiteral("s2") } }, 9);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s2"), QStringLiteral("uweight")), QStringLiteral("9"));
+        QCOMPARE(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s2"), QStringLiteral("uweight")),
+            QStringLiteral("9"));
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s2"), QStringLiteral("uweight")), QStringLiteral("1"));
+        QCOMPARE(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s2"), QStringLiteral("uweight")),
+            QStringLiteral("1"));
 
         // Removal: undo adds the server back at its address and weight, health-checked.
-        const QString address = Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr"));
+        const QString address
+            = Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr"));
         QVERIFY(!address.isEmpty());
         controller.removeServer({ QStringLiteral("haproxy-1"), QStringLiteral("static"), QStringLiteral("s3") }, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status")).isEmpty());
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+                    .isEmpty());
         QCOMPARE(undo->undoText(), QStringLiteral("remove haproxy-1:static/s3"));
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
-        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr")), address);
-        QTRY_VERIFY_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
-                                     .startsWith(QLatin1String("UP")), 10000);
+        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("addr")),
+            address);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+                .startsWith(QLatin1String("UP")),
+            10000);
     }
 
     void lastHealthyMemberNeedsTwoChoices()
@@ -454,7 +483,8 @@ private Q_SLOTS:
         QVERIFY(Test::haproxyCommand(port, "set server api/s2 state maint").trimmed().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(1).snapshot->backend(QStringLiteral("api"))->serversUp() == 1, 5000);
         const int row = rowOf(table->model(), QStringLiteral("haproxy-2"), QStringLiteral("api"), QStringLiteral("s3"));
-        table->selectionModel()->select(table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        table->selectionModel()->select(
+            table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 
         // First try: the warning appears; Cancel sends nothing.
         QStringList seen;
@@ -466,9 +496,11 @@ private Q_SLOTS:
         });
         window->action(QStringLiteral("server.drain"))->trigger();
         QCOMPARE(seen.size(), 1);
-        QVERIFY2(seen.first().startsWith(QLatin1String("lastHealthyWarning:")) && seen.first().contains(QLatin1String("api on haproxy-2")),
-                 qPrintable(seen.first()));
-        QVERIFY(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status")).startsWith(QLatin1String("UP")));
+        QVERIFY2(seen.first().startsWith(QLatin1String("lastHealthyWarning:"))
+                && seen.first().contains(QLatin1String("api on haproxy-2")),
+            qPrintable(seen.first()));
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status"))
+                    .startsWith(QLatin1String("UP")));
 
         // Second try: Continue, then the second dialog's button only works once the box is ticked.
         bool proceedWasOff = false;
@@ -489,7 +521,8 @@ private Q_SLOTS:
         window->action(QStringLiteral("server.drain"))->trigger();
         QVERIFY(proceedWasOff);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
-        QVERIFY(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status")).startsWith(QLatin1String("DRAIN")));
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status"))
+                    .startsWith(QLatin1String("DRAIN")));
         for (const char* s : { "s1", "s2", "s3" })
             Test::haproxyCommand(port, QByteArray("set server api/") + s + " state ready");
     }
@@ -530,10 +563,7 @@ private Q_SLOTS:
         QVERIFY2(listeningSockets().isEmpty(), "Fleetdeck has a listening socket");
     }
 
-    void cleanupTestCase()
-    {
-        window.reset();
-    }
+    void cleanupTestCase() { window.reset(); }
 
 private:
     Test::Lab lab;

@@ -43,7 +43,8 @@ private Q_SLOTS:
         QVERIFY(finished.wait(5000));
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(!report.ok());
-        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("does not change it yet")), qPrintable(report.outcomes.first().message));
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("does not change it yet")),
+            qPrintable(report.outcomes.first().message));
     }
 };
 

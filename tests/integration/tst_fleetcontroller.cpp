@@ -51,7 +51,8 @@ private Q_SLOTS:
         QVERIFY(store.entry(0).status.lastSeenMs > 0);
         QCOMPARE(store.entry(0).capabilities.weightMax, 256);
         // The lab's traffic runs all the time: rates show up after two polls.
-        const QString key = SeriesKeys::requestRate(SeriesKeys::subject(QStringLiteral("haproxy-1"), QStringLiteral("api")));
+        const QString key
+            = SeriesKeys::requestRate(SeriesKeys::subject(QStringLiteral("haproxy-1"), QStringLiteral("api")));
         QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(metrics.latest(key)) && metrics.latest(key) > 0, 10000);
     }
 
@@ -70,28 +71,34 @@ private Q_SLOTS:
         QCOMPARE(report.outcomes.size(), 2);
         // HAProxy may append the health transition ("DRAIN 1/3"); the state is the first word.
         for (const auto& h : lab.haproxy)
-            QVERIFY(Test::haproxyServerField(h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+            QVERIFY(Test::haproxyServerField(
+                h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
                         .startsWith(QLatin1String("DRAIN")));
         // Both the change and the transition HAProxy reported are on the timeline, for each gateway.
         for (const auto& h : lab.haproxy) {
-            const auto seen = events.eventsFor(SeriesKeys::subject(h.name, QStringLiteral("static"), QStringLiteral("s3")), 0,
-                                               std::numeric_limits<qint64>::max());
+            const auto seen
+                = events.eventsFor(SeriesKeys::subject(h.name, QStringLiteral("static"), QStringLiteral("s3")), 0,
+                    std::numeric_limits<qint64>::max());
             bool change = false, transition = false;
             for (const FleetEvent& e : seen) {
-                change = change || (e.kind == FleetEvent::Kind::Change && e.text.contains(QLatin1String("done and verified")));
-                transition = transition || (e.kind == FleetEvent::Kind::Transition && e.text.contains(QStringLiteral("ready → drain")));
+                change = change
+                    || (e.kind == FleetEvent::Kind::Change && e.text.contains(QLatin1String("done and verified")));
+                transition = transition
+                    || (e.kind == FleetEvent::Kind::Transition && e.text.contains(QStringLiteral("ready → drain")));
             }
             QVERIFY2(change && transition, qPrintable(h.name));
         }
         // The store already shows it: the verification re-read was applied.
-        QCOMPARE(store.entry(0).snapshot->server(QStringLiteral("static"), QStringLiteral("s3"))->admin, AdminState::Drain);
+        QCOMPARE(
+            store.entry(0).snapshot->server(QStringLiteral("static"), QStringLiteral("s3"))->admin, AdminState::Drain);
 
         controller.setServerState(targets, AdminState::Ready);
         QVERIFY(finished.wait(10000));
         report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(report.ok());
         for (const auto& h : lab.haproxy)
-            QVERIFY(Test::haproxyServerField(h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
+            QVERIFY(Test::haproxyServerField(
+                h.adminPort, QStringLiteral("static"), QStringLiteral("s3"), QStringLiteral("status"))
                         .startsWith(QLatin1String("UP")));
     }
 
@@ -146,8 +153,10 @@ private Q_SLOTS:
         QCOMPARE(report.outcomes.first().message, QStringLiteral("not sent: %1 is read-only in the fleet").arg(c.name));
         ro.changeRateLimits({ { c.name, QStringLiteral("key-ro"), 5 } });
         QVERIFY(finished.wait(5000));
-        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().outcomes.first().message.contains(QLatin1String("read-only")));
-        QVERIFY(Test::haproxyServerField(lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().outcomes.first().message.contains(
+            QLatin1String("read-only")));
+        QVERIFY(Test::haproxyServerField(
+            lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
                     .startsWith(QLatin1String("UP")));
     }
 
@@ -160,8 +169,9 @@ private Q_SLOTS:
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(report.ok());
         QVERIFY(report.outcomes.first().message.contains(QLatin1String("weight 7")));
-        QCOMPARE(Test::haproxyServerField(lab.haproxy.at(0).adminPort, s1.backend, s1.server, QStringLiteral("uweight")),
-                 QStringLiteral("7"));
+        QCOMPARE(
+            Test::haproxyServerField(lab.haproxy.at(0).adminPort, s1.backend, s1.server, QStringLiteral("uweight")),
+            QStringLiteral("7"));
         controller.setServerWeight({ s1 }, 1);
         QVERIFY(finished.wait(10000));
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
@@ -184,8 +194,8 @@ private Q_SLOTS:
         // Checked against a fresh read before sending, so HAProxy is never asked (its own refusal, "No such
         // server.", is covered by tst_haproxydriver).
         QVERIFY2(message.contains(QLatin1String("haproxy-1")) && message.contains(QLatin1String("api/nope"))
-                     && message.contains(QLatin1String("does not exist; nothing sent")),
-                 qPrintable(message));
+                && message.contains(QLatin1String("does not exist; nothing sent")),
+            qPrintable(message));
         controller.setServerState({ targets.first() }, AdminState::Ready);
         QVERIFY(finished.wait(10000));
     }
@@ -214,9 +224,10 @@ private Q_SLOTS:
         QVERIFY(!report.ok());
         QVERIFY(report.outcomes.first().conflict);
         QVERIFY2(report.outcomes.first().message.contains(QLatin1String("is now maint, not ready")),
-                 qPrintable(report.outcomes.first().message));
+            qPrintable(report.outcomes.first().message));
         // Nothing was overwritten: HAProxy still says what the other operator set.
-        QVERIFY(Test::haproxyServerField(port, s3.backend, s3.server, QStringLiteral("status")).startsWith(QLatin1String("MAINT")));
+        QVERIFY(Test::haproxyServerField(port, s3.backend, s3.server, QStringLiteral("status"))
+                    .startsWith(QLatin1String("MAINT")));
         QVERIFY(Test::haproxyCommand(port, "set server api/s3 state ready").trimmed().isEmpty());
     }
 
@@ -234,8 +245,9 @@ private Q_SLOTS:
         QVERIFY(events.events().last().text.startsWith(QLatin1String("unreachable")));
         const GatewayStatus down = store.entry(index).status;
         QVERIFY(down.lastSeenMs > 0);
-        QVERIFY2(down.lastError.startsWith(name) && down.lastError.contains(QLatin1String("refused"), Qt::CaseInsensitive),
-                 qPrintable(down.lastError));
+        QVERIFY2(
+            down.lastError.startsWith(name) && down.lastError.contains(QLatin1String("refused"), Qt::CaseInsensitive),
+            qPrintable(down.lastError));
         QVERIFY(std::isnan(metrics.latest(key))); // a gap, not a zero
         QVERIFY(store.entry(index).snapshot.has_value()); // the last answer is kept, marked stale
         QCOMPARE(store.entry(0).status.connection, Connection::Up); // the other gateway is unaffected

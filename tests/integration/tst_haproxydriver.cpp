@@ -84,7 +84,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(status().startsWith(QLatin1String("UP")), 10000);
 
         QVERIFY(apply(ServerAction::weightChange(s2, 42)).ok());
-        QCOMPARE(Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("42"));
+        QCOMPARE(
+            Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("42"));
         // The driver's own snapshot agrees with HAProxy.
         const auto snap = waitFor<GatewaySnapshot>([&](auto cb) { driver.fetchSnapshot(cb); });
         QVERIFY(snap.ok());
@@ -97,11 +98,10 @@ private Q_SLOTS:
     {
         const int port = lab.haproxy.at(0).adminPort;
         HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy,
-                                             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port)), {}, 1000 });
+            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port)), {}, 1000 });
         const ServerRef ghost { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s99") };
-        const auto r = waitFor<QString>([&](auto cb) {
-            driver.apply(ServerAction::stateChange(ghost, AdminState::Drain), cb);
-        });
+        const auto r
+            = waitFor<QString>([&](auto cb) { driver.apply(ServerAction::stateChange(ghost, AdminState::Drain), cb); });
         QVERIFY(!r.ok());
         QCOMPARE(r.error(), QStringLiteral("No such server."));
     }
@@ -114,13 +114,13 @@ private Q_SLOTS:
         const quint16 closed = probe.serverPort();
         probe.close();
         HAProxyDriver refused(GatewayConfig { QStringLiteral("gone"), Product::HAProxy,
-                                              QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(closed)), {}, 1000 });
+            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(closed)), {}, 1000 });
         const auto r1 = waitFor<GatewaySnapshot>([&](auto cb) { refused.fetchSnapshot(cb); });
         QVERIFY(!r1.ok());
         QVERIFY2(r1.error().contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(r1.error()));
 
         HAProxyDriver noSocket(GatewayConfig { QStringLiteral("gone"), Product::HAProxy,
-                                               QUrl(QStringLiteral("unix:///nonexistent/admin.sock")), {}, 1000 });
+            QUrl(QStringLiteral("unix:///nonexistent/admin.sock")), {}, 1000 });
         const auto r2 = waitFor<GatewaySnapshot>([&](auto cb) { noSocket.fetchSnapshot(cb); });
         QVERIFY(!r2.ok());
         QVERIFY(!r2.error().isEmpty());
@@ -134,7 +134,7 @@ private Q_SLOTS:
         QList<QTcpSocket*> held;
         connect(&silent, &QTcpServer::newConnection, this, [&] { held.append(silent.nextPendingConnection()); });
         HAProxyDriver slow(GatewayConfig { QStringLiteral("slow"), Product::HAProxy,
-                                           QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(silent.serverPort())), {}, 1000 });
+            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(silent.serverPort())), {}, 1000 });
         slow.setOptions({ 1000, 500, 1024 * 1024 });
         const auto r1 = waitFor<GatewaySnapshot>([&](auto cb) { slow.fetchSnapshot(cb); });
         QVERIFY(!r1.ok());
@@ -148,7 +148,7 @@ private Q_SLOTS:
             s->disconnectFromHost();
         });
         HAProxyDriver wrong(GatewayConfig { QStringLiteral("wrong"), Product::HAProxy,
-                                            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(liar.serverPort())), {}, 1000 });
+            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(liar.serverPort())), {}, 1000 });
         const auto r2 = waitFor<GatewaySnapshot>([&](auto cb) { wrong.fetchSnapshot(cb); });
         QVERIFY(!r2.ok());
         QVERIFY2(r2.error().contains(QLatin1String("HTTP/1.1 400")), qPrintable(r2.error()));
@@ -161,7 +161,7 @@ private Q_SLOTS:
             s->write(QByteArray(4 * 1024 * 1024, 'x'));
         });
         HAProxyDriver huge(GatewayConfig { QStringLiteral("huge"), Product::HAProxy,
-                                           QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(flood.serverPort())), {}, 1000 });
+            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(flood.serverPort())), {}, 1000 });
         huge.setOptions({ 1000, 2000, 1024 * 1024 });
         const auto r3 = waitFor<GatewaySnapshot>([&](auto cb) { huge.fetchSnapshot(cb); });
         QVERIFY(!r3.ok());

@@ -57,7 +57,8 @@ private Q_SLOTS:
         // Put the lab back: whatever was sent before the kill.
         for (const char* backend : { "api", "static" })
             for (const char* server : { "s1", "s2", "s3" })
-                Test::haproxyCommand(lab.haproxy.at(0).adminPort, QByteArray("set server ") + backend + '/' + server + " state ready");
+                Test::haproxyCommand(
+                    lab.haproxy.at(0).adminPort, QByteArray("set server ") + backend + '/' + server + " state ready");
     }
 };
 

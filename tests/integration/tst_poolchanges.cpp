@@ -44,52 +44,69 @@ private Q_SLOTS:
     void addServerAndTrafficFollows()
     {
         ServerSpec spec { gateway, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("127.0.0.1"),
-                          lab.upstreamPorts.first(), 1, 0, true };
+            lab.upstreamPorts.first(), 1, 0, true };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         controller.addServer(spec);
         QVERIFY(finished.wait(10000));
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
         // HAProxy itself lists it, health-checked and UP, and it takes a share of the lab's /static/ traffic.
-        QTRY_VERIFY_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("status"))
-                                     .startsWith(QLatin1String("UP")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("status"))
+                .startsWith(QLatin1String("UP")),
+            10000);
         // Its first health check runs within the default 2 s interval (dynamic servers inherit no default-server).
-        QTRY_COMPARE_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("check_status")),
-                                  QStringLiteral("L7OK"), 10000);
-        QTRY_VERIFY_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("stot")).toInt() > 0,
-                                 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"),
+                                      QStringLiteral("check_status")),
+            QStringLiteral("L7OK"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("stot"))
+                    .toInt()
+                > 0,
+            10000);
     }
 
     void badServerIsRefusedBeforeSending()
     {
-        ServerSpec spec { gateway, QStringLiteral("static"), QStringLiteral("s10"), QStringLiteral("127.0.0.1"), 0, 1, 0, true };
+        ServerSpec spec { gateway, QStringLiteral("static"), QStringLiteral("s10"), QStringLiteral("127.0.0.1"), 0, 1,
+            0, true };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         controller.addServer(spec);
         QVERIFY(finished.wait(10000));
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(!report.ok());
-        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("port: 0 is not a port")), qPrintable(report.outcomes.first().message));
-        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s10"), QStringLiteral("status")).isEmpty());
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("port: 0 is not a port")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s10"), QStringLiteral("status"))
+                .isEmpty());
         // A duplicate name is caught against the pool as it is now.
         spec.name = QStringLiteral("s9");
         spec.port = lab.upstreamPorts.first();
         controller.addServer(spec);
         QVERIFY(finished.wait(10000));
-        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().outcomes.first().message.contains(QLatin1String("already has a server named \"s9\"")));
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().outcomes.first().message.contains(
+            QLatin1String("already has a server named \"s9\"")));
     }
 
     void safeRemovalWaitsForTheSlowRequest()
     {
         // Only s9 takes new sessions, so the slow request lands there.
         for (const char* s : { "s1", "s2", "s3" })
-            QVERIFY(Test::haproxyCommand(port, QByteArray("set server static/") + s + " state drain").trimmed().isEmpty());
+            QVERIFY(
+                Test::haproxyCommand(port, QByteArray("set server static/") + s + " state drain").trimmed().isEmpty());
         QProcess slow;
-        slow.start(QStringLiteral("curl"), { QStringLiteral("-s"), QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"),
-                                             QStringLiteral("%{http_code}"), QStringLiteral("--max-time"), QStringLiteral("15"),
-                                             QStringLiteral("-H"), QStringLiteral("X-API-Key: key-load"),
-                                             QStringLiteral("http://127.0.0.1:%1/static/slow").arg(lab.haproxy.at(0).frontendPort) });
+        slow.start(QStringLiteral("curl"),
+            { QStringLiteral("-s"), QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"),
+                QStringLiteral("%{http_code}"), QStringLiteral("--max-time"), QStringLiteral("15"),
+                QStringLiteral("-H"), QStringLiteral("X-API-Key: key-load"),
+                QStringLiteral("http://127.0.0.1:%1/static/slow").arg(lab.haproxy.at(0).frontendPort) });
         QVERIFY(slow.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("scur")).toInt() >= 1, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("scur"))
+                    .toInt()
+                >= 1,
+            3000);
 
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         QSignalSpy progress(&controller, &FleetActions::removalProgress);
@@ -108,9 +125,11 @@ private Q_SLOTS:
         for (const auto& p : progress)
             sawSessions = sawSessions || p.at(2).toInt() >= 1;
         QVERIFY(sawSessions); // the operator was shown the live count
-        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("status")).isEmpty());
+        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("status"))
+                    .isEmpty());
         for (const char* s : { "s1", "s2", "s3" })
-            QVERIFY(Test::haproxyCommand(port, QByteArray("set server static/") + s + " state ready").trimmed().isEmpty());
+            QVERIFY(
+                Test::haproxyCommand(port, QByteArray("set server static/") + s + " state ready").trimmed().isEmpty());
     }
 
     void cancelledRemovalLeavesTheServer()
@@ -121,8 +140,10 @@ private Q_SLOTS:
         QVERIFY(finished.wait(10000));
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(!report.ok());
-        QVERIFY2(report.outcomes.first().message.startsWith(QLatin1String("cancelled")), qPrintable(report.outcomes.first().message));
-        QVERIFY(!Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status")).isEmpty());
+        QVERIFY2(report.outcomes.first().message.startsWith(QLatin1String("cancelled")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(!Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status"))
+                     .isEmpty());
         Test::haproxyCommand(port, "set server api/s3 state ready");
     }
 

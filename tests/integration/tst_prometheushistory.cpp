@@ -39,14 +39,24 @@ private Q_SLOTS:
     void promqlMapping()
     {
         const QString gw = fleet.gateways.first().name;
-        const QString instance = QStringLiteral("%1:%2").arg(fleet.gateways.first().metrics.host()).arg(fleet.gateways.first().metrics.port());
+        const QString instance = QStringLiteral("%1:%2")
+                                     .arg(fleet.gateways.first().metrics.host())
+                                     .arg(fleet.gateways.first().metrics.port());
         QCOMPARE(controller.promqlFor(SeriesKeys::requestRate(gw), 1000),
-                 QStringLiteral("sum(rate(haproxy_frontend_http_requests_total{instance=\"%1\"}[10s]))").arg(instance));
+            QStringLiteral("sum(rate(haproxy_frontend_http_requests_total{instance=\"%1\"}[10s]))").arg(instance));
         QCOMPARE(controller.promqlFor(SeriesKeys::errorRate(SeriesKeys::subject(gw, QStringLiteral("api"))), 60000),
-                 QStringLiteral("sum(rate(haproxy_backend_http_responses_total{instance=\"%1\",proxy=\"api\",code=\"5xx\"}[120s]))").arg(instance));
-        QCOMPARE(controller.promqlFor(SeriesKeys::sessions(SeriesKeys::subject(gw, QStringLiteral("api"), QStringLiteral("s1"))), 1000),
-                 QStringLiteral("sum(haproxy_server_current_sessions{instance=\"%1\",proxy=\"api\",server=\"s1\"})").arg(instance));
-        QVERIFY(controller.promqlFor(SeriesKeys::requestRate(SeriesKeys::subject(gw, QStringLiteral("api"), QStringLiteral("s1"))), 1000).isEmpty());
+            QStringLiteral(
+                "sum(rate(haproxy_backend_http_responses_total{instance=\"%1\",proxy=\"api\",code=\"5xx\"}[120s]))")
+                .arg(instance));
+        QCOMPARE(controller.promqlFor(
+                     SeriesKeys::sessions(SeriesKeys::subject(gw, QStringLiteral("api"), QStringLiteral("s1"))), 1000),
+            QStringLiteral("sum(haproxy_server_current_sessions{instance=\"%1\",proxy=\"api\",server=\"s1\"})")
+                .arg(instance));
+        QVERIFY(
+            controller
+                .promqlFor(
+                    SeriesKeys::requestRate(SeriesKeys::subject(gw, QStringLiteral("api"), QStringLiteral("s1"))), 1000)
+                .isEmpty());
         QVERIFY(controller.promqlFor(QStringLiteral("nosuchgateway#req"), 1000).isEmpty());
     }
 
@@ -93,8 +103,9 @@ private Q_SLOTS:
         controller.requestHistory(SeriesKeys::requestRate(fleet.gateways.first().name), now - 60000, now, 60);
         QVERIFY(failed.wait(10000));
         const QString error = failed.first().at(0).toString();
-        QVERIFY2(error.contains(QStringLiteral("127.0.0.1:%1").arg(closed)) && error.contains(QLatin1String("refused"), Qt::CaseInsensitive),
-                 qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("127.0.0.1:%1").arg(closed))
+                && error.contains(QLatin1String("refused"), Qt::CaseInsensitive),
+            qPrintable(error));
         controller.setPrometheus(fleet.prometheus, &history);
     }
 

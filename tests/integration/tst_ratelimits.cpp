@@ -23,14 +23,17 @@ class TestRateLimits : public QObject
         QStringList out;
         for (int i = 0; i < count; ++i) {
             QProcess curl;
-            curl.start(QStringLiteral("curl"), { QStringLiteral("-s"), QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"),
-                                                 QStringLiteral("%{http_code}"), QStringLiteral("--max-time"), QStringLiteral("5"),
-                                                 QStringLiteral("-H"), QStringLiteral("X-API-Key: ") + key,
-                                                 QStringLiteral("http://127.0.0.1:%1/").arg(lab.haproxy.at(0).frontendPort) });
+            curl.start(QStringLiteral("curl"),
+                { QStringLiteral("-s"), QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-w"),
+                    QStringLiteral("%{http_code}"), QStringLiteral("--max-time"), QStringLiteral("5"),
+                    QStringLiteral("-H"), QStringLiteral("X-API-Key: ") + key,
+                    QStringLiteral("http://127.0.0.1:%1/").arg(lab.haproxy.at(0).frontendPort) });
             curl.waitForFinished(10000);
             // The lab answers 3 % of requests with a 500 on purpose: what matters here is limited (429) or not.
             const QByteArray code = curl.readAllStandardOutput();
-            out.append(code == "429" ? QStringLiteral("429") : code.isEmpty() ? QStringLiteral("none") : QStringLiteral("passed"));
+            out.append(code == "429" ? QStringLiteral("429")
+                    : code.isEmpty() ? QStringLiteral("none")
+                                     : QStringLiteral("passed"));
         }
         return out;
     }
@@ -80,7 +83,9 @@ private Q_SLOTS:
         QCOMPARE(limits.ipLimit, qint64(200));
         // The lab's traffic uses key-load: the stick table counts it.
         QVERIFY2(limits.entry(QStringLiteral("key-load"))->requestCount > 0,
-                 qPrintable(QStringLiteral("count %1 rate %2").arg(limits.entry(QStringLiteral("key-load"))->requestCount).arg(limits.entry(QStringLiteral("key-load"))->requestRate)));
+            qPrintable(QStringLiteral("count %1 rate %2")
+                           .arg(limits.entry(QStringLiteral("key-load"))->requestCount)
+                           .arg(limits.entry(QStringLiteral("key-load"))->requestRate)));
         QVERIFY(limits.mapFileContent().contains(QLatin1String("key-free 5\n")));
     }
 
@@ -102,7 +107,8 @@ private Q_SLOTS:
 
         report = change({ { gateway, QStringLiteral("key-test"), 1000 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
-        QCOMPARE(codes(QStringLiteral("key-test"), 3), (QStringList { QStringLiteral("passed"), QStringLiteral("passed"), QStringLiteral("passed") }));
+        QCOMPARE(codes(QStringLiteral("key-test"), 3),
+            (QStringList { QStringLiteral("passed"), QStringLiteral("passed"), QStringLiteral("passed") }));
 
         report = change({ { gateway, QStringLiteral("key-test"), -1 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
@@ -113,7 +119,7 @@ private Q_SLOTS:
         auto report = change({ { gateway, QString(), 30 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QCOMPARE(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "get var proc.iplimit").trimmed(),
-                 QByteArray("proc.iplimit: type=sint value=<30>"));
+            QByteArray("proc.iplimit: type=sint value=<30>"));
         report = change({ { gateway, QString(), 200 } });
         QVERIFY(report.ok());
     }
@@ -122,12 +128,14 @@ private Q_SLOTS:
     {
         auto report = change({ { gateway, QStringLiteral("bad key"), 10 } });
         QVERIFY(!report.ok());
-        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("\"bad key\": letters")), qPrintable(report.outcomes.first().message));
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("\"bad key\": letters")),
+            qPrintable(report.outcomes.first().message));
         report = change({ { gateway, QStringLiteral("key-zero"), 0 } });
         QVERIFY(report.outcomes.first().message.contains(QLatin1String("greater than zero")));
         report = change({ { gateway, QString(), 0 } });
         QVERIFY(report.outcomes.first().message.contains(QLatin1String("per-IP limit must be greater than zero")));
-        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + QFile::encodeName(QString()) + "#1").contains("key-zero"));
+        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + QFile::encodeName(QString()) + "#1")
+                     .contains("key-zero"));
     }
 
 private:

@@ -18,7 +18,8 @@ class TestRolling : public QObject
 
     QString status(int gateway, const char* backend, const char* server)
     {
-        return Test::haproxyServerField(lab.haproxy.at(gateway).adminPort, QLatin1String(backend), QLatin1String(server), QStringLiteral("status"));
+        return Test::haproxyServerField(
+            lab.haproxy.at(gateway).adminPort, QLatin1String(backend), QLatin1String(server), QStringLiteral("status"));
     }
     ActionReport waitReport(QSignalSpy& finished, quint64 id)
     {
@@ -54,8 +55,10 @@ private Q_SLOTS:
 
     void rollingDrainInBatches()
     {
-        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s1") }, { names[0], QStringLiteral("api"), QStringLiteral("s2") },
-                                         { names[1], QStringLiteral("api"), QStringLiteral("s1") }, { names[1], QStringLiteral("api"), QStringLiteral("s2") } };
+        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s1") },
+            { names[0], QStringLiteral("api"), QStringLiteral("s2") },
+            { names[1], QStringLiteral("api"), QStringLiteral("s1") },
+            { names[1], QStringLiteral("api"), QStringLiteral("s2") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         QSignalSpy progress(&controller, &FleetActions::rollingProgress);
         const quint64 id = controller.rollingState(targets, AdminState::Drain, 2, 0.5, 200);
@@ -77,7 +80,8 @@ private Q_SLOTS:
         // static/s3's upstream (index 5: backend 1, server 2) fails its checks: HAProxy marks it DOWN on both.
         QVERIFY(lab.setUpstreamHealthy(5, false));
         QTRY_VERIFY_WITH_TIMEOUT(status(0, "static", "s3").startsWith(QLatin1String("DOWN")), 10000);
-        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s1") }, { names[1], QStringLiteral("api"), QStringLiteral("s1") } };
+        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s1") },
+            { names[1], QStringLiteral("api"), QStringLiteral("s1") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         const quint64 id = controller.rollingState(targets, AdminState::Drain, 1, 0.5, 100);
         const ActionReport report = waitReport(finished, id);
@@ -85,8 +89,8 @@ private Q_SLOTS:
         QVERIFY(!report.ok());
         QVERIFY(report.outcomes.at(0).ok);
         QVERIFY2(report.outcomes.at(1).message.contains(QLatin1String("stopped at the health gate"))
-                     && report.outcomes.at(1).message.contains(QLatin1String("static/s3")),
-                 qPrintable(report.outcomes.at(1).message));
+                && report.outcomes.at(1).message.contains(QLatin1String("static/s3")),
+            qPrintable(report.outcomes.at(1).message));
         // The second gateway was never touched.
         QVERIFY(status(1, "api", "s1").startsWith(QLatin1String("UP")));
         QVERIFY(status(0, "api", "s1").startsWith(QLatin1String("DRAIN")));
@@ -97,8 +101,10 @@ private Q_SLOTS:
 
     void abortLeavesAnExactState()
     {
-        const QList<ServerRef> targets { { names[0], QStringLiteral("static"), QStringLiteral("s1") }, { names[0], QStringLiteral("static"), QStringLiteral("s2") },
-                                         { names[1], QStringLiteral("static"), QStringLiteral("s1") }, { names[1], QStringLiteral("static"), QStringLiteral("s2") } };
+        const QList<ServerRef> targets { { names[0], QStringLiteral("static"), QStringLiteral("s1") },
+            { names[0], QStringLiteral("static"), QStringLiteral("s2") },
+            { names[1], QStringLiteral("static"), QStringLiteral("s1") },
+            { names[1], QStringLiteral("static"), QStringLiteral("s2") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         QSignalSpy progress(&controller, &FleetActions::rollingProgress);
         const quint64 id = controller.rollingState(targets, AdminState::Maint, 1, 0.5, 300);
@@ -109,8 +115,9 @@ private Q_SLOTS:
         // Exactly the servers the report says took are in maintenance; the others are as they were.
         for (int i = 0; i < targets.size(); ++i) {
             const int g = targets.at(i).gateway == names[0] ? 0 : 1;
-            const bool maint = Test::haproxyServerField(lab.haproxy.at(g).adminPort, targets.at(i).backend, targets.at(i).server,
-                                                        QStringLiteral("status")).startsWith(QLatin1String("MAINT"));
+            const bool maint = Test::haproxyServerField(
+                lab.haproxy.at(g).adminPort, targets.at(i).backend, targets.at(i).server, QStringLiteral("status"))
+                                   .startsWith(QLatin1String("MAINT"));
             QCOMPARE(maint, report.outcomes.at(i).ok);
         }
         QVERIFY(report.outcomes.last().message.contains(QLatin1String("aborted")));
@@ -120,7 +127,8 @@ private Q_SLOTS:
 
     void halfFailedSetIsRolledBack()
     {
-        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s2") }, { names[0], QStringLiteral("api"), QStringLiteral("ghost") } };
+        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s2") },
+            { names[0], QStringLiteral("api"), QStringLiteral("ghost") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         const ActionReport report = waitReport(finished, controller.setServerState(targets, AdminState::Maint));
         QVERIFY(!report.ok());

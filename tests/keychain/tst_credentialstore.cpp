@@ -10,8 +10,7 @@
 using namespace Fleetdeck;
 
 namespace {
-template <typename T>
-Result<T> wait(const std::function<void(std::function<void(Result<T>)>)>& start)
+template <typename T> Result<T> wait(const std::function<void(std::function<void(Result<T>)>)>& start)
 {
     std::optional<Result<T>> out;
     start([&out](Result<T> r) { out = std::move(r); });
@@ -65,9 +64,9 @@ private Q_SLOTS:
         const auto written = wait<bool>([&](auto cb) { store.write(QStringLiteral("varnish-1/secret"), kSecret, cb); });
         QVERIFY(!written.ok());
         QVERIFY2(written.error().contains(QLatin1String("the system keychain is not available"))
-                     && written.error().contains(QLatin1String("varnish-1/secret"))
-                     && written.error().contains(QLatin1String("for this session only")),
-                 qPrintable(written.error()));
+                && written.error().contains(QLatin1String("varnish-1/secret"))
+                && written.error().contains(QLatin1String("for this session only")),
+            qPrintable(written.error()));
         QVERIFY(!written.error().contains(kSecret));
         // No fallback wrote the secret anywhere under HOME.
         QDirIterator it(home.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
@@ -79,7 +78,8 @@ private Q_SLOTS:
         // What the operator can do instead: this session only, in memory.
         SessionCredentialStore session;
         QVERIFY(wait<bool>([&](auto cb) { session.write(QStringLiteral("varnish-1/secret"), kSecret, cb); }).ok());
-        QCOMPARE(wait<QString>([&](auto cb) { session.read(QStringLiteral("varnish-1/secret"), cb); }).value(), kSecret);
+        QCOMPARE(
+            wait<QString>([&](auto cb) { session.read(QStringLiteral("varnish-1/secret"), cb); }).value(), kSecret);
     }
 
 private:

@@ -16,7 +16,7 @@ private Q_SLOTS:
     void poolsAndUpstreams()
     {
         const auto snap = parseCaddyConfig(Test::readTestData(QStringLiteral("caddy/config-nested.json")),
-                                           Test::readTestData(QStringLiteral("caddy/upstreams.json")));
+            Test::readTestData(QStringLiteral("caddy/upstreams.json")));
         QVERIFY2(snap.ok(), qPrintable(snap.error()));
         QCOMPARE(snap.value().backends.size(), 2);
         // The pool inside a subroute is named by where it sits; the other by its @id.
@@ -36,10 +36,13 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("config");
         QTest::addColumn<QByteArray>("upstreams");
         QTest::addColumn<QString>("errorContains");
-        QTest::newRow("html") << QByteArray("<html>404</html>") << QByteArray() << QStringLiteral("/config/ is not JSON");
-        QTest::newRow("truncated") << QByteArray("{\"apps\":{\"http\":{\"servers\"") << QByteArray() << QStringLiteral("/config/ is not JSON");
+        QTest::newRow("html") << QByteArray("<html>404</html>") << QByteArray()
+                              << QStringLiteral("/config/ is not JSON");
+        QTest::newRow("truncated") << QByteArray("{\"apps\":{\"http\":{\"servers\"") << QByteArray()
+                                   << QStringLiteral("/config/ is not JSON");
         QTest::newRow("a list") << QByteArray("[1,2]") << QByteArray() << QStringLiteral("not a JSON object");
-        QTest::newRow("bad upstreams") << QByteArray("{}") << QByteArray("{\"error\":\"x\"}") << QStringLiteral("not a JSON list");
+        QTest::newRow("bad upstreams") << QByteArray("{}") << QByteArray("{\"error\":\"x\"}")
+                                       << QStringLiteral("not a JSON list");
     }
     void broken()
     {

@@ -11,9 +11,9 @@ class TestCommandLine : public QObject
 private Q_SLOTS:
     void options()
     {
-        const auto c = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--fleet"), QStringLiteral("f.json"),
-                                            QStringLiteral("--screenshot"), QStringLiteral("s.png"), QStringLiteral("--after"),
-                                            QStringLiteral("15") });
+        const auto c = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--fleet"),
+            QStringLiteral("f.json"), QStringLiteral("--screenshot"), QStringLiteral("s.png"),
+            QStringLiteral("--after"), QStringLiteral("15") });
         QVERIFY(c.error.isEmpty());
         QCOMPARE(c.fleetFile, QStringLiteral("f.json"));
         QCOMPARE(c.screenshotFile, QStringLiteral("s.png"));
@@ -21,7 +21,8 @@ private Q_SLOTS:
     }
     void badAfter()
     {
-        const auto c = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--after"), QStringLiteral("soon") });
+        const auto c
+            = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--after"), QStringLiteral("soon") });
         QVERIFY(c.error.contains(QLatin1String("--after")));
     }
     void strayArgument()

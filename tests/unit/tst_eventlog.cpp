@@ -17,9 +17,12 @@ private Q_SLOTS:
         EventFilterProxy proxy;
         proxy.setSourceModel(&log);
         QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        log.add({ 3000, FleetEvent::Kind::Transition, QStringLiteral("gw1"), QStringLiteral("api/s1"), QStringLiteral("up → down (L4CON)"), true });
-        log.add({ 1000, FleetEvent::Kind::Change, QStringLiteral("gw1"), QStringLiteral("api/s2"), QStringLiteral("drain asked from Fleetdeck"), false });
-        log.add({ 2000, FleetEvent::Kind::Connection, QStringLiteral("gw2"), {}, QStringLiteral("unreachable: refused"), true });
+        log.add({ 3000, FleetEvent::Kind::Transition, QStringLiteral("gw1"), QStringLiteral("api/s1"),
+            QStringLiteral("up → down (L4CON)"), true });
+        log.add({ 1000, FleetEvent::Kind::Change, QStringLiteral("gw1"), QStringLiteral("api/s2"),
+            QStringLiteral("drain asked from Fleetdeck"), false });
+        log.add({ 2000, FleetEvent::Kind::Connection, QStringLiteral("gw2"), {}, QStringLiteral("unreachable: refused"),
+            true });
         QCOMPARE(log.rowCount(), 3);
         QCOMPARE(log.events().at(0).timeMs, qint64(1000)); // kept in time order even when added late
         QCOMPARE(log.events().at(2).timeMs, qint64(3000));
@@ -45,7 +48,8 @@ private Q_SLOTS:
     {
         EventLog log(10);
         for (int i = 0; i < 25; ++i)
-            log.add({ i * 1000, FleetEvent::Kind::Transition, QStringLiteral("gw"), QStringLiteral("b/s"), QString::number(i), false });
+            log.add({ i * 1000, FleetEvent::Kind::Transition, QStringLiteral("gw"), QStringLiteral("b/s"),
+                QString::number(i), false });
         QVERIFY(log.rowCount() <= 10);
         QCOMPARE(log.events().last().text, QStringLiteral("24")); // the newest are kept
     }

@@ -41,11 +41,16 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("url");
-        QTest::newRow("host:port") << "127.0.0.1:9999" << "tcp://127.0.0.1:9999";
-        QTest::newRow("tcp url") << "tcp://lb.example:9999" << "tcp://lb.example:9999";
-        QTest::newRow("socket path") << "/run/haproxy/admin.sock" << "unix:///run/haproxy/admin.sock";
-        QTest::newRow("ipv6") << "[::1]:9999" << "tcp://[::1]:9999";
-        QTest::newRow("spaces") << "  10.0.0.1:1  " << "tcp://10.0.0.1:1";
+        QTest::newRow("host:port") << "127.0.0.1:9999"
+                                   << "tcp://127.0.0.1:9999";
+        QTest::newRow("tcp url") << "tcp://lb.example:9999"
+                                 << "tcp://lb.example:9999";
+        QTest::newRow("socket path") << "/run/haproxy/admin.sock"
+                                     << "unix:///run/haproxy/admin.sock";
+        QTest::newRow("ipv6") << "[::1]:9999"
+                              << "tcp://[::1]:9999";
+        QTest::newRow("spaces") << "  10.0.0.1:1  "
+                                << "tcp://10.0.0.1:1";
     }
     void userText()
     {
@@ -85,11 +90,17 @@ private Q_SLOTS:
         QTest::newRow("no list") << QByteArray("{\"gateways\": 3}") << "must be a list";
         QTest::newRow("no name") << json("{'gateways':[{'admin':'127.0.0.1:1'}]}") << "gateway 1 (\"\"): name";
         QTest::newRow("no port") << json("{'gateways':[{'name':'a','admin':'tcp://127.0.0.1'}]}") << "needs a port";
-        QTest::newRow("bad scheme") << json("{'gateways':[{'name':'a','admin':'http://127.0.0.1:1'}]}") << "scheme \"http\"";
-        QTest::newRow("product") << json("{'gateways':[{'name':'a','product':'kong','admin':'127.0.0.1:1'}]}") << "product \"kong\"";
-        QTest::newRow("duplicate") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1'},{'name':'a','admin':'127.0.0.1:2'}]}") << "used twice";
-        QTest::newRow("poll too fast") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','pollIntervalMs':5}]}") << "pollIntervalMs";
-        QTest::newRow("slash in name") << json("{'gateways':[{'name':'a/b','admin':'127.0.0.1:1'}]}") << "must not contain '/'";
+        QTest::newRow("bad scheme") << json("{'gateways':[{'name':'a','admin':'http://127.0.0.1:1'}]}")
+                                    << "scheme \"http\"";
+        QTest::newRow("product") << json("{'gateways':[{'name':'a','product':'kong','admin':'127.0.0.1:1'}]}")
+                                 << "product \"kong\"";
+        QTest::newRow("duplicate") << json(
+            "{'gateways':[{'name':'a','admin':'127.0.0.1:1'},{'name':'a','admin':'127.0.0.1:2'}]}")
+                                   << "used twice";
+        QTest::newRow("poll too fast") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','pollIntervalMs':5}]}")
+                                       << "pollIntervalMs";
+        QTest::newRow("slash in name") << json("{'gateways':[{'name':'a/b','admin':'127.0.0.1:1'}]}")
+                                       << "must not contain '/'";
     }
     void errors()
     {

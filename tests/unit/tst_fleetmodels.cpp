@@ -53,9 +53,9 @@ private Q_SLOTS:
         proxy->setSourceModel(table.get());
         testers.clear();
         for (QAbstractItemModel* m : { static_cast<QAbstractItemModel*>(tree.get()),
-                                       static_cast<QAbstractItemModel*>(table.get()),
-                                       static_cast<QAbstractItemModel*>(proxy.get()) })
-            testers.push_back(std::make_unique<QAbstractItemModelTester>(m, QAbstractItemModelTester::FailureReportingMode::QtTest));
+                 static_cast<QAbstractItemModel*>(table.get()), static_cast<QAbstractItemModel*>(proxy.get()) })
+            testers.push_back(
+                std::make_unique<QAbstractItemModelTester>(m, QAbstractItemModelTester::FailureReportingMode::QtTest));
     }
     void cleanup()
     {
@@ -85,7 +85,8 @@ private Q_SLOTS:
         QCOMPARE(s2.data().toString(), QStringLiteral("s2"));
         QCOMPARE(s2.parent(), api);
         QCOMPARE(s2.data(SubjectRole).toString(), QStringLiteral("gw1/api/s2"));
-        QCOMPARE(s2.data(ServerRefRole).value<ServerRef>(), (ServerRef { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s2") }));
+        QCOMPARE(s2.data(ServerRefRole).value<ServerRef>(),
+            (ServerRef { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s2") }));
 
         // Same shape: values change in place, rows stay.
         QSignalSpy removed(tree.get(), &QAbstractItemModel::rowsRemoved);
@@ -126,7 +127,8 @@ private Q_SLOTS:
         store->applySnapshot(QStringLiteral("gw1"), snapshot(QStringLiteral("poll-lab-mixed-states.txt")));
         QCOMPARE(reset.count(), 0);
         QCOMPARE(changed.count(), 1); // one signal covers the gateway's rows
-        const auto [top, bottom] = std::pair { changed.first().at(0).value<QModelIndex>(), changed.first().at(1).value<QModelIndex>() };
+        const auto [top, bottom]
+            = std::pair { changed.first().at(0).value<QModelIndex>(), changed.first().at(1).value<QModelIndex>() };
         QCOMPARE(top.row(), 0);
         QCOMPARE(bottom.row(), 5);
 
@@ -136,7 +138,8 @@ private Q_SLOTS:
         QCOMPARE(table->index(2, UpstreamTableModel::WeightColumn).data().toInt(), 50);
         QVERIFY(table->index(0, 0).data(Qt::BackgroundRole).isValid()); // drain is coloured
         QCOMPARE(table->index(7, UpstreamTableModel::AddressColumn).data().toString(), QStringLiteral("[::1]:9"));
-        QCOMPARE(table->index(9, UpstreamTableModel::ServerColumn).data().toString(), QStringLiteral("backup.node (backup)"));
+        QCOMPARE(table->index(9, UpstreamTableModel::ServerColumn).data().toString(),
+            QStringLiteral("backup.node (backup)"));
 
         GatewayStatus down;
         down.connection = Connection::Unreachable;

@@ -152,12 +152,15 @@ private Q_SLOTS:
         const QByteArray good = readData(QStringLiteral("poll-lab-healthy.txt"));
         QTest::newRow("empty") << QByteArray() << QStringLiteral("empty answer");
         QTest::newRow("blank lines") << QByteArray("\n\n\n") << QStringLiteral("empty answer");
-        QTest::newRow("unknown command") << QByteArray("Unknown command, but maybe one of the following ones is a better match:\n  show fd\n\n")
+        QTest::newRow("unknown command") << QByteArray(
+            "Unknown command, but maybe one of the following ones is a better match:\n  show fd\n\n")
                                          << QStringLiteral("unexpected answer: \"Unknown command");
-        QTest::newRow("permission denied") << QByteArray("Permission denied\n\n") << QStringLiteral("Permission denied");
-        QTest::newRow("truncated mid-row") << good.left(good.indexOf("api,s2,") + 30)
-                                           << QStringLiteral("truncated answer");
-        QTest::newRow("truncated before stat") << good.left(good.indexOf("# pxname")) << QStringLiteral("no \"show stat\" part");
+        QTest::newRow("permission denied")
+            << QByteArray("Permission denied\n\n") << QStringLiteral("Permission denied");
+        QTest::newRow("truncated mid-row")
+            << good.left(good.indexOf("api,s2,") + 30) << QStringLiteral("truncated answer");
+        QTest::newRow("truncated before stat")
+            << good.left(good.indexOf("# pxname")) << QStringLiteral("no \"show stat\" part");
         QByteArray badHeader = good;
         badHeader.replace("# pxname,svname,qcur", "# pxname,svnom,qcur");
         QTest::newRow("header lacks svname") << badHeader << QStringLiteral("no \"svname\" column");
@@ -175,7 +178,8 @@ private Q_SLOTS:
         QByteArray badState = good;
         badState.replace("\n1\n# be_id", "\n2\n# be_id");
         QTest::newRow("unknown state format") << badState << QStringLiteral("unexpected answer");
-        QTest::newRow("garbage") << QByteArray("\x01\x02garbage\xff\xfe\n\n", 13) << QStringLiteral("unexpected answer");
+        QTest::newRow("garbage") << QByteArray("\x01\x02garbage\xff\xfe\n\n", 13)
+                                 << QStringLiteral("unexpected answer");
         QByteArray huge(1 << 20, 'x');
         huge.append("\n\n");
         QTest::newRow("one huge line") << huge << QStringLiteral("unexpected answer");
@@ -221,9 +225,10 @@ private Q_SLOTS:
     void rateLimitAnswers()
     {
         // Captured from the lab's HAProxy 2.6 (addresses shortened).
-        const auto maps = parseMapList("# id (file) description\n1 (/tmp/lab/haproxy-1/ratelimits.map) pattern loaded from file "
-                                       "'/tmp/lab/haproxy-1/ratelimits.map' used by map at file '/tmp/lab/haproxy-1/haproxy.cfg' "
-                                       "line 18. curr_ver=0 next_ver=0 entry_cnt=3\n\n");
+        const auto maps
+            = parseMapList("# id (file) description\n1 (/tmp/lab/haproxy-1/ratelimits.map) pattern loaded from file "
+                           "'/tmp/lab/haproxy-1/ratelimits.map' used by map at file '/tmp/lab/haproxy-1/haproxy.cfg' "
+                           "line 18. curr_ver=0 next_ver=0 entry_cnt=3\n\n");
         QVERIFY2(maps.ok(), qPrintable(maps.error()));
         QCOMPARE(maps.value().size(), 1);
         QCOMPARE(maps.value().first().path, QStringLiteral("/tmp/lab/haproxy-1/ratelimits.map"));
@@ -236,9 +241,10 @@ private Q_SLOTS:
         QVERIFY(var.ok());
         QCOMPARE(var.value(), qint64(200));
         QVERIFY(!parseIntegerVariable("Variable not found.\n").ok());
-        const auto table = parseStickTable("# table: fe, type: string, size:102400, used:2\n"
-                                           "0x557e62a69980: key=key-free use=0 exp=29804 http_req_cnt=4 http_req_rate(10000)=4\n"
-                                           "0x557e62a63d40: key=key-load use=0 exp=29960 gpc0=7 http_req_cnt=172 http_req_rate(10000)=172\n\n");
+        const auto table = parseStickTable(
+            "# table: fe, type: string, size:102400, used:2\n"
+            "0x557e62a69980: key=key-free use=0 exp=29804 http_req_cnt=4 http_req_rate(10000)=4\n"
+            "0x557e62a63d40: key=key-load use=0 exp=29960 gpc0=7 http_req_cnt=172 http_req_rate(10000)=172\n\n");
         QVERIFY2(table.ok(), qPrintable(table.error()));
         QCOMPARE(table.value().size(), 2);
         QCOMPARE(table.value().at(1).key, QStringLiteral("key-load"));
@@ -256,16 +262,27 @@ private Q_SLOTS:
         QTest::addColumn<QString>("server");
         QTest::addColumn<int>("value");
         QTest::addColumn<QByteArray>("command"); // empty: refused
-        QTest::newRow("drain") << 0 << "api" << "s1" << int(AdminState::Drain) << QByteArray("set server api/s1 state drain");
-        QTest::newRow("ready") << 0 << "api" << "s1" << int(AdminState::Ready) << QByteArray("set server api/s1 state ready");
-        QTest::newRow("maint") << 0 << "be.v2" << "web_01" << int(AdminState::Maint) << QByteArray("set server be.v2/web_01 state maint");
-        QTest::newRow("weight") << 1 << "api" << "s3" << 50 << QByteArray("set weight api/s3 50");
-        QTest::newRow("weight 0") << 1 << "api" << "s3" << 0 << QByteArray("set weight api/s3 0");
-        QTest::newRow("weight too high") << 1 << "api" << "s3" << 257 << QByteArray();
-        QTest::newRow("negative weight") << 1 << "api" << "s3" << -1 << QByteArray();
-        QTest::newRow("injection") << 0 << "api" << "s1;shutdown sessions" << 0 << QByteArray();
-        QTest::newRow("newline") << 0 << "api\nshow" << "s1" << 0 << QByteArray();
-        QTest::newRow("space") << 0 << "api" << "s 1" << 0 << QByteArray();
+        QTest::newRow("drain") << 0 << "api"
+                               << "s1" << int(AdminState::Drain) << QByteArray("set server api/s1 state drain");
+        QTest::newRow("ready") << 0 << "api"
+                               << "s1" << int(AdminState::Ready) << QByteArray("set server api/s1 state ready");
+        QTest::newRow("maint") << 0 << "be.v2"
+                               << "web_01" << int(AdminState::Maint)
+                               << QByteArray("set server be.v2/web_01 state maint");
+        QTest::newRow("weight") << 1 << "api"
+                                << "s3" << 50 << QByteArray("set weight api/s3 50");
+        QTest::newRow("weight 0") << 1 << "api"
+                                  << "s3" << 0 << QByteArray("set weight api/s3 0");
+        QTest::newRow("weight too high") << 1 << "api"
+                                         << "s3" << 257 << QByteArray();
+        QTest::newRow("negative weight") << 1 << "api"
+                                         << "s3" << -1 << QByteArray();
+        QTest::newRow("injection") << 0 << "api"
+                                   << "s1;shutdown sessions" << 0 << QByteArray();
+        QTest::newRow("newline") << 0 << "api\nshow"
+                                 << "s1" << 0 << QByteArray();
+        QTest::newRow("space") << 0 << "api"
+                               << "s 1" << 0 << QByteArray();
     }
     void commands()
     {

@@ -14,7 +14,8 @@ namespace {
 ActionOutcome drain(bool ok)
 {
     ActionOutcome o;
-    o.action = ServerAction::stateChange({ QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") }, AdminState::Drain);
+    o.action = ServerAction::stateChange(
+        { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") }, AdminState::Drain);
     o.knewBefore = true;
     o.stateBefore = AdminState::Ready;
     o.ok = ok;
@@ -90,7 +91,8 @@ private Q_SLOTS:
         Journal j;
         const auto opened = j.open(QStringLiteral("/proc/fleetdeck-cannot-be-here/journal.sqlite"));
         QVERIFY(!opened.ok());
-        QVERIFY2(opened.error().contains(QLatin1String("/proc/fleetdeck-cannot-be-here/journal.sqlite")), qPrintable(opened.error()));
+        QVERIFY2(opened.error().contains(QLatin1String("/proc/fleetdeck-cannot-be-here/journal.sqlite")),
+            qPrintable(opened.error()));
         QVERIFY(!j.append(JournalEntry::makeAttempt(1, drain(true))));
     }
 };

@@ -41,20 +41,26 @@ private Q_SLOTS:
     {
         const auto r = parseQueryRange(readData(QStringLiteral("query_range-error.json")));
         QVERIFY(!r.ok());
-        QCOMPARE(r.error(), QStringLiteral("Prometheus answered bad_data: 1:10: parse error: unclosed left parenthesis"));
+        QCOMPARE(
+            r.error(), QStringLiteral("Prometheus answered bad_data: 1:10: parse error: unclosed left parenthesis"));
     }
     void malformed_data()
     {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("errorContains");
-        QTest::newRow("html") << QByteArray("<html>502 Bad Gateway</html>") << QStringLiteral("not a Prometheus API answer");
-        QTest::newRow("truncated") << QByteArray("{\"status\":\"success\",\"data\":{\"resultT") << QStringLiteral("not a Prometheus API answer");
+        QTest::newRow("html") << QByteArray("<html>502 Bad Gateway</html>")
+                              << QStringLiteral("not a Prometheus API answer");
+        QTest::newRow("truncated") << QByteArray("{\"status\":\"success\",\"data\":{\"resultT")
+                                   << QStringLiteral("not a Prometheus API answer");
         QTest::newRow("no status") << QByteArray("{}") << QStringLiteral("without a status");
-        QTest::newRow("vector") << QByteArray("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}")
+        QTest::newRow("vector") << QByteArray(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}")
                                 << QStringLiteral("expected a matrix");
-        QTest::newRow("bad point") << QByteArray("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},\"values\":[[1]]}]}}")
+        QTest::newRow("bad point") << QByteArray("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                                 "\"result\":[{\"metric\":{},\"values\":[[1]]}]}}")
                                    << QStringLiteral("[time, value]");
-        QTest::newRow("bad value") << QByteArray("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},\"values\":[[1,\"x\"]]}]}}")
+        QTest::newRow("bad value") << QByteArray("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                                 "\"result\":[{\"metric\":{},\"values\":[[1,\"x\"]]}]}}")
                                    << QStringLiteral("value \"x\"");
     }
     void malformed()

@@ -28,16 +28,18 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), qPrintable(r.error()));
         const PrometheusScrape& s = r.value();
         QCOMPARE(s.samples.size(), 781); // every non-comment line of the capture
-        QCOMPARE(s.families.value(QStringLiteral("haproxy_server_http_responses_total")).type, PrometheusFamily::Type::Counter);
-        QVERIFY(s.families.value(QStringLiteral("haproxy_server_http_responses_total")).help.startsWith(QLatin1String("Total number of HTTP responses")));
+        QCOMPARE(s.families.value(QStringLiteral("haproxy_server_http_responses_total")).type,
+            PrometheusFamily::Type::Counter);
+        QVERIFY(s.families.value(QStringLiteral("haproxy_server_http_responses_total"))
+                    .help.startsWith(QLatin1String("Total number of HTTP responses")));
         const auto twoxx = s.find(QStringLiteral("haproxy_server_http_responses_total"),
-                                  { { QStringLiteral("proxy"), QStringLiteral("api") }, { QStringLiteral("code"), QStringLiteral("2xx") } });
+            { { QStringLiteral("proxy"), QStringLiteral("api") }, { QStringLiteral("code"), QStringLiteral("2xx") } });
         QCOMPARE(twoxx.size(), 3); // s1, s2, s3
         for (const auto& x : twoxx)
             QVERIFY(x.value > 0);
         QCOMPARE(twoxx.first().label(QStringLiteral("server")), QStringLiteral("s1"));
         const auto up = s.find(QStringLiteral("haproxy_server_status"),
-                               { { QStringLiteral("server"), QStringLiteral("s1") }, { QStringLiteral("state"), QStringLiteral("UP") } });
+            { { QStringLiteral("server"), QStringLiteral("s1") }, { QStringLiteral("state"), QStringLiteral("UP") } });
         QVERIFY(!up.isEmpty());
         QCOMPARE(up.first().value, 1.0);
     }
@@ -47,28 +49,31 @@ private Q_SLOTS:
         const auto r = parsePrometheusText(readData(QStringLiteral("caddy-2.6.txt")));
         QVERIFY2(r.ok(), qPrintable(r.error()));
         const PrometheusScrape& s = r.value();
-        const auto total = s.find(QStringLiteral("caddy_http_requests_total"), { { QStringLiteral("server"), QStringLiteral("srv0") } });
+        const auto total = s.find(
+            QStringLiteral("caddy_http_requests_total"), { { QStringLiteral("server"), QStringLiteral("srv0") } });
         QCOMPARE(total.size(), 1);
         QCOMPARE(total.first().value, 20.0); // the capture was taken after 20 requests
-        QCOMPARE(s.families.value(QStringLiteral("caddy_http_request_duration_seconds")).type, PrometheusFamily::Type::Histogram);
+        QCOMPARE(s.families.value(QStringLiteral("caddy_http_request_duration_seconds")).type,
+            PrometheusFamily::Type::Histogram);
         const auto inf = s.find(QStringLiteral("caddy_http_request_duration_seconds_bucket"),
-                                { { QStringLiteral("code"), QStringLiteral("200") }, { QStringLiteral("le"), QStringLiteral("+Inf") } });
+            { { QStringLiteral("code"), QStringLiteral("200") }, { QStringLiteral("le"), QStringLiteral("+Inf") } });
         QCOMPARE(inf.size(), 1);
-        const auto big = s.find(QStringLiteral("caddy_http_request_size_bytes_bucket"), { { QStringLiteral("le"), QStringLiteral("1.048576e+06") } });
+        const auto big = s.find(QStringLiteral("caddy_http_request_size_bytes_bucket"),
+            { { QStringLiteral("le"), QStringLiteral("1.048576e+06") } });
         QVERIFY(!big.isEmpty());
     }
 
     void grammar()
     {
-        const auto r = parsePrometheusText(
-            "# a free comment\n"
-            "# TYPE x counter\n"
-            "x 1\n"
-            "y{a=\"q\\\"uote\",b=\"back\\\\slash\",c=\"new\\nline\",} 2.5 1700000000000\n"
-            "z{} NaN\n"
-            "w +Inf\n"
-            "v -Inf\r\n"
-            "u{ a=\"1\" , b=\"2\" } 3e-3\n");
+        const auto r
+            = parsePrometheusText("# a free comment\n"
+                                  "# TYPE x counter\n"
+                                  "x 1\n"
+                                  "y{a=\"q\\\"uote\",b=\"back\\\\slash\",c=\"new\\nline\",} 2.5 1700000000000\n"
+                                  "z{} NaN\n"
+                                  "w +Inf\n"
+                                  "v -Inf\r\n"
+                                  "u{ a=\"1\" , b=\"2\" } 3e-3\n");
         QVERIFY2(r.ok(), qPrintable(r.error()));
         const auto& s = r.value().samples;
         QCOMPARE(s.size(), 6);
@@ -90,15 +95,19 @@ private Q_SLOTS:
         QTest::newRow("no value") << QByteArray("x\n") << QStringLiteral("line 1: no value");
         QTest::newRow("bad value") << QByteArray("ok 1\nx abc\n") << QStringLiteral("line 2: value \"abc\"");
         QTest::newRow("bad name") << QByteArray("9x 1\n") << QStringLiteral("expected a metric name");
-        QTest::newRow("label without quotes") << QByteArray("x{a=1} 1\n") << QStringLiteral("expected =\" after label a");
-        QTest::newRow("unterminated label") << QByteArray("x{a=\"1} 1\n") << QStringLiteral("unterminated value of label a");
-        QTest::newRow("truncated in labels") << QByteArray("x{a=\"1\",b") << QStringLiteral("expected =\" after label b");
+        QTest::newRow("label without quotes")
+            << QByteArray("x{a=1} 1\n") << QStringLiteral("expected =\" after label a");
+        QTest::newRow("unterminated label")
+            << QByteArray("x{a=\"1} 1\n") << QStringLiteral("unterminated value of label a");
+        QTest::newRow("truncated in labels")
+            << QByteArray("x{a=\"1\",b") << QStringLiteral("expected =\" after label b");
         QTest::newRow("bad escape") << QByteArray("x{a=\"\\t\"} 1\n") << QStringLiteral("bad escape \\t");
         QTest::newRow("missing comma") << QByteArray("x{a=\"1\" b=\"2\"} 1\n") << QStringLiteral("expected , or }");
         QTest::newRow("extra text") << QByteArray("x 1 2 3\n") << QStringLiteral("extra text");
         QTest::newRow("bad timestamp") << QByteArray("x 1 soon\n") << QStringLiteral("timestamp");
         QTest::newRow("unknown type") << QByteArray("# TYPE x meter\n") << QStringLiteral("unknown metric type");
-        QTest::newRow("html error page") << QByteArray("<html><body>503 Service Unavailable</body></html>\n") << QStringLiteral("expected a metric name");
+        QTest::newRow("html error page") << QByteArray("<html><body>503 Service Unavailable</body></html>\n")
+                                         << QStringLiteral("expected a metric name");
     }
     void malformed()
     {

@@ -16,7 +16,8 @@ Capabilities haproxy()
 }
 ServerSpec good()
 {
-    return ServerSpec { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s4"), QStringLiteral("127.0.0.1"), 8080, 1, 0, true };
+    return ServerSpec { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s4"), QStringLiteral("127.0.0.1"),
+        8080, 1, 0, true };
 }
 } // namespace
 
@@ -31,26 +32,85 @@ private Q_SLOTS:
         QTest::addColumn<QString>("value");
         QTest::addColumn<QString>("problemField"); // empty: valid
         QTest::addColumn<QString>("messageContains");
-        QTest::newRow("ipv4") << "host" << "10.0.0.7" << "" << "";
-        QTest::newRow("ipv6") << "host" << "2001:db8::1" << "" << "";
-        QTest::newRow("ipv6 brackets") << "host" << "[::1]" << "" << "";
-        QTest::newRow("host name") << "host" << "api-7.eu-west.internal" << "" << "";
-        QTest::newRow("bad ipv4") << "host" << "10.0.0.300" << "host" << "\"10.0.0.300\" is not";
-        QTest::newRow("bad ipv6") << "host" << "2001:db8:::1::" << "host" << "is not an IPv4 or IPv6";
-        QTest::newRow("space in host") << "host" << "my host" << "host" << "\"my host\"";
-        QTest::newRow("empty host") << "host" << "" << "host" << "An address is needed";
-        QTest::newRow("label too long") << "host" << QString(64, QLatin1Char('a')) + QStringLiteral(".example") << "host" << "is not";
-        QTest::newRow("port 0") << "port" << "0" << "port" << "0 is not a port";
-        QTest::newRow("port 65536") << "port" << "65536" << "port" << "65536 is not a port";
-        QTest::newRow("port 443") << "port" << "443" << "" << "";
-        QTest::newRow("weight 257") << "weight" << "257" << "weight" << "257 is outside 0..256";
-        QTest::newRow("weight -1") << "weight" << "-1" << "weight" << "-1 is outside";
-        QTest::newRow("weight 0") << "weight" << "0" << "" << "";
-        QTest::newRow("maxconn -5") << "maxconn" << "-5" << "maxconn" << "cannot be negative";
-        QTest::newRow("empty name") << "name" << "" << "name" << "needs a name";
-        QTest::newRow("name with space") << "name" << "web 1" << "name" << "\"web 1\": letters, digits";
-        QTest::newRow("name with semicolon") << "name" << "s1;shutdown" << "name" << "letters, digits";
-        QTest::newRow("duplicate name") << "name" << "s1" << "name" << "already has a server named \"s1\"";
+        QTest::newRow("ipv4") << "host"
+                              << "10.0.0.7"
+                              << ""
+                              << "";
+        QTest::newRow("ipv6") << "host"
+                              << "2001:db8::1"
+                              << ""
+                              << "";
+        QTest::newRow("ipv6 brackets") << "host"
+                                       << "[::1]"
+                                       << ""
+                                       << "";
+        QTest::newRow("host name") << "host"
+                                   << "api-7.eu-west.internal"
+                                   << ""
+                                   << "";
+        QTest::newRow("bad ipv4") << "host"
+                                  << "10.0.0.300"
+                                  << "host"
+                                  << "\"10.0.0.300\" is not";
+        QTest::newRow("bad ipv6") << "host"
+                                  << "2001:db8:::1::"
+                                  << "host"
+                                  << "is not an IPv4 or IPv6";
+        QTest::newRow("space in host") << "host"
+                                       << "my host"
+                                       << "host"
+                                       << "\"my host\"";
+        QTest::newRow("empty host") << "host"
+                                    << ""
+                                    << "host"
+                                    << "An address is needed";
+        QTest::newRow("label too long") << "host" << QString(64, QLatin1Char('a')) + QStringLiteral(".example")
+                                        << "host"
+                                        << "is not";
+        QTest::newRow("port 0") << "port"
+                                << "0"
+                                << "port"
+                                << "0 is not a port";
+        QTest::newRow("port 65536") << "port"
+                                    << "65536"
+                                    << "port"
+                                    << "65536 is not a port";
+        QTest::newRow("port 443") << "port"
+                                  << "443"
+                                  << ""
+                                  << "";
+        QTest::newRow("weight 257") << "weight"
+                                    << "257"
+                                    << "weight"
+                                    << "257 is outside 0..256";
+        QTest::newRow("weight -1") << "weight"
+                                   << "-1"
+                                   << "weight"
+                                   << "-1 is outside";
+        QTest::newRow("weight 0") << "weight"
+                                  << "0"
+                                  << ""
+                                  << "";
+        QTest::newRow("maxconn -5") << "maxconn"
+                                    << "-5"
+                                    << "maxconn"
+                                    << "cannot be negative";
+        QTest::newRow("empty name") << "name"
+                                    << ""
+                                    << "name"
+                                    << "needs a name";
+        QTest::newRow("name with space") << "name"
+                                         << "web 1"
+                                         << "name"
+                                         << "\"web 1\": letters, digits";
+        QTest::newRow("name with semicolon") << "name"
+                                             << "s1;shutdown"
+                                             << "name"
+                                             << "letters, digits";
+        QTest::newRow("duplicate name") << "name"
+                                        << "s1"
+                                        << "name"
+                                        << "already has a server named \"s1\"";
     }
     void fields()
     {

@@ -28,9 +28,9 @@ namespace Fleetdeck {
 namespace {
 
 // Okabe-Ito colours: told apart with the common colour-vision deficiencies.
-const QColor kPalette[] = { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73),
-                            QColor(0xcc, 0x79, 0xa7), QColor(0x56, 0xb4, 0xe9), QColor(0xd5, 0x5e, 0x00),
-                            QColor(0x33, 0x33, 0x33), QColor(0xf0, 0xe4, 0x42) };
+const QColor kPalette[]
+    = { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73), QColor(0xcc, 0x79, 0xa7),
+          QColor(0x56, 0xb4, 0xe9), QColor(0xd5, 0x5e, 0x00), QColor(0x33, 0x33, 0x33), QColor(0xf0, 0xe4, 0x42) };
 
 double niceStep(double range, int ticks)
 {
@@ -48,7 +48,7 @@ double niceStep(double range, int ticks)
 qint64 timeStepMs(qint64 rangeMs, int ticks)
 {
     static const qint64 steps[] = { 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000,
-                                    1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000 };
+        1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000 };
     for (qint64 s : steps) {
         if (rangeMs / s <= ticks)
             return s;
@@ -76,7 +76,8 @@ struct TimeSeriesChart::Private
 
     QRect plotRect(const QRect& all, const QFontMetrics& fm) const
     {
-        const int legend = lines.size() > 1 || (lines.size() == 1 && !lines.first().label.isEmpty()) ? fm.height() + 6 : 0;
+        const int legend
+            = lines.size() > 1 || (lines.size() == 1 && !lines.first().label.isEmpty()) ? fm.height() + 6 : 0;
         const int left = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
         return all.adjusted(left, fm.height() + 10, -12, -(fm.height() + 10 + legend));
     }
@@ -137,8 +138,8 @@ void TimeSeriesChart::setEvents(const QList<FleetEvent>& events)
     update();
 }
 
-void TimeSeriesChart::refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory,
-                              const HistoryCache* history)
+void TimeSeriesChart::refresh(
+    const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory, const HistoryCache* history)
 {
     const qint64 fromMs = endMs - windowMs;
     const QRect plot = d->plotRect(rect(), fontMetrics());
@@ -230,11 +231,14 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
         p.drawLine(plot.left(), y, plot.right(), y);
         p.setPen(palette().text().color());
         const QString label = d->yStep < 1 ? QString::number(v, 'f', 1) : QString::number(v, 'f', 0);
-        p.drawText(QRect(0, y - fm.height() / 2, plot.left() - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter, label);
+        p.drawText(
+            QRect(0, y - fm.height() / 2, plot.left() - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter, label);
     }
     const qint64 range = d->toMs - d->fromMs;
-    const qint64 step = timeStepMs(range, qMax(2, plot.width() / (fm.horizontalAdvance(QStringLiteral("00:00:00")) * 2)));
-    const QString format = range > 2 * 86400000LL ? QStringLiteral("MM-dd HH:mm")
+    const qint64 step
+        = timeStepMs(range, qMax(2, plot.width() / (fm.horizontalAdvance(QStringLiteral("00:00:00")) * 2)));
+    const QString format = range > 2 * 86400000LL
+        ? QStringLiteral("MM-dd HH:mm")
         : (step >= 60000 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss"));
     const qint64 offset = QDateTime::fromMSecsSinceEpoch(d->fromMs).offsetFromUtc() * 1000LL; // ticks on local time
     for (qint64 t = ((d->fromMs + offset) / step + 1) * step - offset; t <= d->toMs; t += step) {
@@ -365,7 +369,8 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
     p.setClipping(false);
 
     if (d->dragging) {
-        const QRect band(QPoint(qMin(d->dragFrom, d->dragTo), plot.top()), QPoint(qMax(d->dragFrom, d->dragTo), plot.bottom()));
+        const QRect band(
+            QPoint(qMin(d->dragFrom, d->dragTo), plot.top()), QPoint(qMax(d->dragFrom, d->dragTo), plot.bottom()));
         p.fillRect(band, QColor(0x00, 0x72, 0xb2, 40));
     }
 
@@ -413,7 +418,7 @@ void TimeSeriesChart::mouseMoveEvent(QMouseEvent* event)
             continue;
         rows.append(QStringLiteral("%1: %2 at %3")
                         .arg(d->lines.at(i).label, QString::number(it->y(), 'f', 2),
-                             QDateTime::fromMSecsSinceEpoch(qint64(it->x())).toString(QStringLiteral("HH:mm:ss"))));
+                            QDateTime::fromMSecsSinceEpoch(qint64(it->x())).toString(QStringLiteral("HH:mm:ss"))));
     }
     for (const FleetEvent& e : std::as_const(d->events)) {
         if (std::abs(d->xToPixel(double(e.timeMs), plot) - event->position().x()) <= 4)
@@ -457,7 +462,7 @@ QList<int> TimeSeriesChart::pointCounts() const
 int TimeSeriesChart::eventMarkerCount() const
 {
     return int(std::count_if(d->events.cbegin(), d->events.cend(),
-                             [this](const FleetEvent& e) { return e.timeMs >= d->fromMs && e.timeMs <= d->toMs; }));
+        [this](const FleetEvent& e) { return e.timeMs >= d->fromMs && e.timeMs <= d->toMs; }));
 }
 
 QPair<qint64, qint64> TimeSeriesChart::shownRange() const

@@ -38,7 +38,7 @@ public:
     // Redraws [endMs - windowMs, endMs] from the store: decimated to the pixel width, one replace() per line.
     // Older than the store holds, buckets come from history (read from Prometheus) when it is given.
     void refresh(const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory,
-                 const HistoryCache* history = nullptr);
+        const HistoryCache* history = nullptr);
     // Events drawn as markers along the top of the plot.
     void setEvents(const QList<FleetEvent>& events);
 

@@ -41,7 +41,8 @@ RollingDialog::RollingDialog(FleetActions* fleet, const QList<ServerRef>& target
     form->addRow(tr("Batch size:"), m_batch);
     form->addRow(tr("Health gate:"), m_gate);
     form->addRow(tr("Pause:"), m_pause);
-    form->addRow(QString(), new QLabel(tr("Before each next batch, every server in service on the touched gateways must be up.")));
+    form->addRow(QString(),
+        new QLabel(tr("Before each next batch, every server in service on the touched gateways must be up.")));
 
     m_table = new QTableWidget(int(targets.size()), 2);
     m_table->setObjectName(QStringLiteral("rollingTable"));
@@ -90,7 +91,8 @@ RollingDialog::RollingDialog(FleetActions* fleet, const QList<ServerRef>& target
         if (report.id != m_id)
             return;
         for (int i = 0; i < report.outcomes.size() && i < m_table->rowCount(); ++i)
-            m_table->item(i, 1)->setText((report.outcomes.at(i).ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + report.outcomes.at(i).message);
+            m_table->item(i, 1)->setText((report.outcomes.at(i).ok ? QStringLiteral("✔ ") : QStringLiteral("✘ "))
+                + report.outcomes.at(i).message);
         m_hold->setEnabled(false);
         m_abort->setEnabled(false);
     });
@@ -106,7 +108,8 @@ RollingDialog::RollingDialog(FleetActions* fleet, const QList<ServerRef>& target
 
 void RollingDialog::start()
 {
-    m_id = m_fleet->rollingState(m_targets, m_state, m_batch->value(), m_gate->value() / 100.0, m_pause->value() * 1000);
+    m_id
+        = m_fleet->rollingState(m_targets, m_state, m_batch->value(), m_gate->value() / 100.0, m_pause->value() * 1000);
     m_start->setEnabled(false);
     m_batch->setEnabled(false);
     m_gate->setEnabled(false);

@@ -64,8 +64,8 @@ QString GatewayStatusWidget::badgeText(int gateway) const
         if (e.status.lastSeenMs == 0)
             return QStringLiteral("%1: unreachable, never seen").arg(e.config.name);
         return QStringLiteral("%1: unreachable, last seen %2 (%3 s ago)")
-            .arg(e.config.name,
-                 QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")))
+            .arg(
+                e.config.name, QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")))
             .arg((QDateTime::currentMSecsSinceEpoch() - e.status.lastSeenMs) / 1000);
     }
     return {};
@@ -97,7 +97,7 @@ void GatewayStatusWidget::updateSummary()
                            .arg(connecting));
     for (int i = 0; i < m_badges.size(); ++i)
         m_badges.at(i)->setVisible(!compact || m_store->entry(i).status.connection != Connection::Up
-                                   || m_store->entry(i).config.plaintextOverNetwork());
+            || m_store->entry(i).config.plaintextOverNetwork());
 }
 
 void GatewayStatusWidget::update(int gateway)
@@ -108,7 +108,7 @@ void GatewayStatusWidget::update(int gateway)
     const FleetStore::Entry& e = m_store->entry(gateway);
     QLabel* label = m_badges.at(gateway);
     const char* colour = e.status.connection == Connection::Up ? "#1a7f37"
-        : e.status.connection == Connection::Connecting       ? "#806000"
+        : e.status.connection == Connection::Connecting        ? "#806000"
                                                                : "#c01c28";
     // A plaintext admin channel across the network gets a warning badge and one line of advice.
     const QString plaintext = e.config.plaintextOverNetwork()

@@ -38,7 +38,8 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     auto* reloadButton = new QPushButton(tr("Re&load"));
     m_table = new QTableWidget(0, 5);
     m_table->setObjectName(QStringLiteral("rateTable"));
-    m_table->setHorizontalHeaderLabels({ tr("API key"), tr("Limit"), tr("Requests in window"), tr("Requests seen"), tr("Refused (429)") });
+    m_table->setHorizontalHeaderLabels(
+        { tr("API key"), tr("Limit"), tr("Requests in window"), tr("Requests seen"), tr("Refused (429)") });
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -111,13 +112,17 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
         stageKey->setEnabled(!text.isEmpty() && problem.isEmpty());
     });
     stageKey->setEnabled(false);
-    connect(stageKey, &QPushButton::clicked, this, [this] { stage({ m_gateway->currentText(), m_key->text(), m_limit->value() }); });
+    connect(stageKey, &QPushButton::clicked, this, [this] {
+        stage({ m_gateway->currentText(), m_key->text(), m_limit->value() });
+    });
     connect(stageDelete, &QPushButton::clicked, this, [this] {
         const auto rows = m_table->selectionModel()->selectedRows();
         for (const QModelIndex& r : rows)
             stage({ m_gateway->currentText(), m_table->item(r.row(), 0)->text(), -1 });
     });
-    connect(stageIp, &QPushButton::clicked, this, [this] { stage({ m_gateway->currentText(), QString(), m_ipLimit->value() }); });
+    connect(stageIp, &QPushButton::clicked, this, [this] {
+        stage({ m_gateway->currentText(), QString(), m_ipLimit->value() });
+    });
     connect(reloadButton, &QPushButton::clicked, this, &RateLimitDialog::reload);
     connect(m_gateway, &QComboBox::currentIndexChanged, this, [this] {
         m_staged.clear();
@@ -126,7 +131,8 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     });
     connect(reviewButton, &QPushButton::clicked, this, &RateLimitDialog::review);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export map file"), QStringLiteral("ratelimits.map"));
+        const QString path
+            = QFileDialog::getSaveFileName(this, tr("Export map file"), QStringLiteral("ratelimits.map"));
         if (path.isEmpty())
             return;
         QFile f(path);
@@ -147,7 +153,8 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
         m_push = 0;
         QStringList lines;
         for (const ActionOutcome& o : report.outcomes)
-            lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe() + QStringLiteral(": ") + o.message);
+            lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe()
+                + QStringLiteral(": ") + o.message);
         m_status->setText(lines.join(QLatin1Char('\n')));
         if (report.ok()) {
             m_staged.clear();
@@ -171,18 +178,19 @@ void RateLimitDialog::show(const RateLimits& limits)
     for (int r = 0; r < limits.entries.size(); ++r) {
         const RateLimitEntry& e = limits.entries.at(r);
         const QStringList cells { e.key, tr("%1 per %2 s").arg(e.limit).arg(limits.windowSeconds),
-                                  e.requestRate < 0 ? QStringLiteral("–") : QString::number(e.requestRate),
-                                  e.requestCount < 0 ? QStringLiteral("–") : QString::number(e.requestCount),
-                                  e.refused < 0 ? QStringLiteral("–") : QString::number(e.refused) };
+            e.requestRate < 0 ? QStringLiteral("–") : QString::number(e.requestRate),
+            e.requestCount < 0 ? QStringLiteral("–") : QString::number(e.requestCount),
+            e.refused < 0 ? QStringLiteral("–") : QString::number(e.refused) };
         for (int c = 0; c < 5; ++c)
             m_table->setItem(r, c, new QTableWidgetItem(cells.at(c)));
     }
     if (limits.ipLimit > 0)
         m_ipLimit->setValue(int(qMin<qint64>(limits.ipLimit, 1000000000)));
-    m_note->setText(tr("Limits are requests per %1 s window, per key (map %2) and per client IP (variable %3). Changes made "
-                       "here live in HAProxy's memory: export the map file and save it over %2 to keep them across a reload.")
-                        .arg(limits.windowSeconds)
-                        .arg(limits.mapFile, limits.ipLimitVariable));
+    m_note->setText(
+        tr("Limits are requests per %1 s window, per key (map %2) and per client IP (variable %3). Changes made "
+           "here live in HAProxy's memory: export the map file and save it over %2 to keep them across a reload.")
+            .arg(limits.windowSeconds)
+            .arg(limits.mapFile, limits.ipLimitVariable));
 }
 
 void RateLimitDialog::stage(const RateLimitChange& change)
@@ -198,11 +206,14 @@ void RateLimitDialog::review()
     QList<ReviewDialog::Row> rows;
     for (const RateLimitChange& c : std::as_const(m_staged)) {
         const RateLimitEntry* e = c.key.isEmpty() ? nullptr : m_limits.entry(c.key);
-        const QString before = c.key.isEmpty() ? tr("%1 per IP").arg(m_limits.ipLimit) : (e ? QString::number(e->limit) : tr("absent"));
-        const QString after = c.limit < 0 ? tr("absent") : (c.key.isEmpty() ? tr("%1 per IP").arg(c.limit) : QString::number(c.limit));
+        const QString before
+            = c.key.isEmpty() ? tr("%1 per IP").arg(m_limits.ipLimit) : (e ? QString::number(e->limit) : tr("absent"));
+        const QString after
+            = c.limit < 0 ? tr("absent") : (c.key.isEmpty() ? tr("%1 per IP").arg(c.limit) : QString::number(c.limit));
         rows.append({ c.gateway, c.key.isEmpty() ? tr("per-IP limit") : tr("key %1").arg(c.key), before, after });
     }
-    auto* dialog = new ReviewDialog(rows, tr("Runtime changes: they live in memory until the map file is updated."), this);
+    auto* dialog
+        = new ReviewDialog(rows, tr("Runtime changes: they live in memory until the map file is updated."), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] { m_push = m_fleet->changeRateLimits(m_staged); });
     dialog->open();

@@ -155,7 +155,8 @@ void ServerFormDialog::validate()
 {
     const ServerSpec s = spec();
     const int g = m_store->indexOf(s.gateway);
-    const BackendSnapshot* pool = g >= 0 && m_store->entry(g).snapshot ? m_store->entry(g).snapshot->backend(s.backend) : nullptr;
+    const BackendSnapshot* pool
+        = g >= 0 && m_store->entry(g).snapshot ? m_store->entry(g).snapshot->backend(s.backend) : nullptr;
     const Capabilities caps = g >= 0 ? m_store->entry(g).capabilities : Capabilities {};
     m_problems = validateServerSpec(s, pool, caps);
     // Text that is not a number at all gets its own words.
@@ -166,7 +167,7 @@ void ServerFormDialog::validate()
     if (s.maxconn == std::numeric_limits<int>::min())
         m_problems.insert(QStringLiteral("maxconn"), tr("\"%1\" is not a number.").arg(m_maxconn->text()));
     const QMap<QString, QLineEdit*> typed { { QStringLiteral("name"), m_name }, { QStringLiteral("host"), m_host },
-                                            { QStringLiteral("port"), m_port } };
+        { QStringLiteral("port"), m_port } };
     for (auto it = m_errors.cbegin(); it != m_errors.cend(); ++it) {
         // Do not scold a field the operator has not reached yet.
         const QLineEdit* field = typed.value(it.key());
@@ -206,8 +207,9 @@ ReviewDialog::ReviewDialog(const QList<Row>& rows, const QString& note, QWidget*
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Nothing has been sent yet. These changes will be pushed, then verified by reading the "
-                                    "gateway back:")));
+    layout->addWidget(
+        new QLabel(tr("Nothing has been sent yet. These changes will be pushed, then verified by reading the "
+                      "gateway back:")));
     layout->addWidget(table);
     layout->addWidget(noteLabel);
     layout->addWidget(buttons);

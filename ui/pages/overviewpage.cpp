@@ -192,10 +192,15 @@ QString GatewayTile::summary() const
     const Figures f = figures();
     QString state = label(e.status.connection);
     if (e.status.connection == Connection::Unreachable && e.status.lastSeenMs > 0)
-        state += tr(" since %1").arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
+        state += tr(" since %1")
+                     .arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
     const QString rate = std::isnan(f.requestRate) ? QStringLiteral("–") : formatRate(f.requestRate);
-    const QString share = std::isnan(f.errorShare()) ? QStringLiteral("–") : QString::number(f.errorShare(), 'f', 1) + QLatin1Char('%');
-    return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up").arg(e.config.name, state, rate, share).arg(f.up).arg(f.total);
+    const QString share
+        = std::isnan(f.errorShare()) ? QStringLiteral("–") : QString::number(f.errorShare(), 'f', 1) + QLatin1Char('%');
+    return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up")
+        .arg(e.config.name, state, rate, share)
+        .arg(f.up)
+        .arg(f.total);
 }
 
 void GatewayTile::paintEvent(QPaintEvent*)
@@ -229,14 +234,16 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.setFont(big);
     p.setPen(palette().text().color());
     p.drawText(QRectF(14, 28, 120, 30), Qt::AlignLeft | Qt::AlignVCenter,
-               std::isnan(req) ? QStringLiteral("–") : formatRate(req));
+        std::isnan(req) ? QStringLiteral("–") : formatRate(req));
     p.setFont(font());
     p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, tr("req/s"));
     const double share = std::isnan(f.errorShare()) ? 0 : f.errorShare();
     p.setPen(share > 1 ? QColor(0xc0, 0x1c, 0x28) : palette().text().color());
-    p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
+    p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter,
+        tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
     p.setPen(f.up < f.total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
-    p.drawText(QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(f.up).arg(f.total));
+    p.drawText(
+        QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(f.up).arg(f.total));
 
     // Sparkline of the last five minutes of req/s, min/max per pixel.
     const QRectF spark(14, 78, width() - 28, height() - 90);
@@ -246,8 +253,9 @@ void GatewayTile::paintEvent(QPaintEvent*)
     // Five minutes, or the history so far (at least one minute) while it is shorter.
     const qint64 oldest = m_metrics->oldestTimeMs(SeriesKeys::requestRate(gw));
     const qint64 span = oldest == 0 ? kSparkWindowMs : qBound<qint64>(60000, now - oldest, kSparkWindowMs);
-    const auto points = decimateToPixels(m_metrics->range(SeriesKeys::requestRate(gw), now - span, now, int(spark.width()) * 4),
-                                         now - span, now, int(spark.width()));
+    const auto points
+        = decimateToPixels(m_metrics->range(SeriesKeys::requestRate(gw), now - span, now, int(spark.width()) * 4),
+            now - span, now, int(spark.width()));
     double top = 1;
     for (const ChartPoint& pt : points)
         top = std::isnan(pt.y) ? top : qMax(top, pt.y);
@@ -259,7 +267,7 @@ void GatewayTile::paintEvent(QPaintEvent*)
             continue;
         }
         const QPointF at(spark.left() + (pt.x - double(now - span)) / double(span) * spark.width(),
-                         spark.bottom() - pt.y / (top * 1.1) * spark.height());
+            spark.bottom() - pt.y / (top * 1.1) * spark.height());
         if (open)
             path.lineTo(at);
         else

@@ -37,7 +37,7 @@ constexpr int kMaxLines = 8;
 }
 
 PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const EventLog* events,
-                   UpstreamFilterProxy* proxy, QWidget* parent)
+    UpstreamFilterProxy* proxy, QWidget* parent)
     : QWidget(parent)
     , m_store(store)
     , m_metrics(metrics)
@@ -54,10 +54,11 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
     m_window->setObjectName(QStringLiteral("windowCombo"));
     m_window->setToolTip(tr("Time window of the charts"));
     const QList<QPair<QString, int>> presets = { { tr("5 min"), 300 }, { tr("15 min"), 900 }, { tr("1 h"), 3600 },
-                                                 { tr("6 h"), 6 * 3600 }, { tr("24 h"), 86400 }, { tr("7 days"), 7 * 86400 } };
+        { tr("6 h"), 6 * 3600 }, { tr("24 h"), 86400 }, { tr("7 days"), 7 * 86400 } };
     for (const auto& [text, seconds] : presets)
         m_window->addItem(text, seconds);
-    m_window->setCurrentIndex(qBound(0, QSettings().value(QStringLiteral("ui/chartWindow"), 0).toInt(), int(presets.size()) - 1));
+    m_window->setCurrentIndex(
+        qBound(0, QSettings().value(QStringLiteral("ui/chartWindow"), 0).toInt(), int(presets.size()) - 1));
     m_windowMs = qint64(m_window->currentData().toInt()) * 1000;
     connect(m_window, &QComboBox::activated, this, [this](int index) {
         QSettings().setValue(QStringLiteral("ui/chartWindow"), index);
@@ -336,10 +337,12 @@ void PoolPage::showTime(qint64 timeMs)
 
 void PoolPage::exportChart(TimeSeriesChart* chart, bool csv)
 {
-    const QString base = chart->objectName() + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss"));
-    const QString path = QFileDialog::getSaveFileName(this, csv ? tr("Export series as CSV") : tr("Export chart as PNG"),
-                                                      base + (csv ? QStringLiteral(".csv") : QStringLiteral(".png")),
-                                                      csv ? tr("CSV files (*.csv)") : tr("PNG images (*.png)"));
+    const QString base
+        = chart->objectName() + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss"));
+    const QString path
+        = QFileDialog::getSaveFileName(this, csv ? tr("Export series as CSV") : tr("Export chart as PNG"),
+            base + (csv ? QStringLiteral(".csv") : QStringLiteral(".png")),
+            csv ? tr("CSV files (*.csv)") : tr("PNG images (*.png)"));
     if (path.isEmpty())
         return;
     const bool ok = csv ? chart->exportCsv(path, *m_metrics) : chart->exportPng(path);

@@ -31,7 +31,7 @@ class PoolPage final : public QWidget
 
 public:
     PoolPage(const FleetStore* store, const MetricStore* metrics, const EventLog* events, UpstreamFilterProxy* proxy,
-             QWidget* parent = nullptr);
+        QWidget* parent = nullptr);
 
     // What the charts show when no server row is selected: the whole fleet, a gateway or a backend.
     void setScope(const QString& gateway, const QString& backend);
