@@ -27,6 +27,8 @@
 #include <QToolBar>
 #include <QTreeView>
 
+#include "changecommand.h"
+#include "dialogs/lasthealthy.h"
 #include "dialogs/addgatewaydialog.h"
 #include "dialogs/rollingdialog.h"
 #include "forms/ratelimitdialog.h"
@@ -545,116 +547,6 @@ void MainWindow::onTreeSelection()
     updateActionStates();
 }
 
-namespace {
-// One applied change on the undo stack, of any kind: undo sends what puts things back (the inverse state or weight,
-// the removal of an added server, the re-add of a removed one, the previous rate limit), redo sends the change
-// again. Each is a request of its own, re-read, verified and journaled.
-class ServerChangeCommand final : public QUndoCommand
-{
-public:
-    ServerChangeCommand(FleetActions* fleet, QSet<quint64>* requests, const ActionReport& report)
-        : m_fleet(fleet)
-        , m_requests(requests)
-    {
-        for (const ActionOutcome& o : report.outcomes) {
-            if (!o.ok)
-                continue;
-            const ServerAction& a = o.action;
-            switch (a.kind) {
-            case ServerAction::Kind::SetState:
-            case ServerAction::Kind::SetWeight:
-                if (o.knewBefore) {
-                    m_forward.append(a);
-                    m_back.append(o.inverse());
-                }
-                break;
-            case ServerAction::Kind::AddServer:
-                m_added.append(specOf(a));
-                break;
-            case ServerAction::Kind::RemoveServer:
-                if (o.knewBefore && !o.addressBefore.isEmpty()) {
-                    ServerSpec spec;
-                    spec.gateway = a.target.gateway;
-                    spec.backend = a.target.backend;
-                    spec.name = a.target.server;
-                    const qsizetype colon = o.addressBefore.lastIndexOf(QLatin1Char(':'));
-                    spec.host = o.addressBefore.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']'));
-                    spec.port = o.addressBefore.mid(colon + 1).toInt();
-                    spec.weight = o.weightBefore;
-                    spec.check = o.checkedBefore;
-                    m_removed.append(spec);
-                }
-                break;
-            case ServerAction::Kind::RateLimit: {
-                const QString key = a.target.server == QLatin1String("per-ip") ? QString() : a.target.server;
-                m_limitsForward.append({ a.target.gateway, key, a.weight });
-                m_limitsBack.append({ a.target.gateway, key, o.knewBefore ? qint64(o.weightBefore) : qint64(-1) });
-                break;
-            }
-            }
-        }
-        setText(report.description);
-    }
-    bool isEmpty() const
-    {
-        return m_forward.isEmpty() && m_added.isEmpty() && m_removed.isEmpty() && m_limitsForward.isEmpty();
-    }
-    void undo() override
-    {
-        const QString what = QObject::tr("undo: %1").arg(text());
-        if (!m_back.isEmpty())
-            m_requests->insert(m_fleet->applyActions(m_back, what));
-        for (const ServerSpec& s : std::as_const(m_added))
-            m_requests->insert(m_fleet->removeServer({ s.gateway, s.backend, s.name }, 30000));
-        for (const ServerSpec& s : std::as_const(m_removed))
-            m_requests->insert(m_fleet->addServer(s));
-        if (!m_limitsBack.isEmpty())
-            m_requests->insert(m_fleet->changeRateLimits(m_limitsBack));
-    }
-    void redo() override
-    {
-        if (m_first) { // already applied when pushed
-            m_first = false;
-            return;
-        }
-        const QString what = QObject::tr("redo: %1").arg(text());
-        if (!m_forward.isEmpty())
-            m_requests->insert(m_fleet->applyActions(m_forward, what));
-        for (const ServerSpec& s : std::as_const(m_added))
-            m_requests->insert(m_fleet->addServer(s));
-        for (const ServerSpec& s : std::as_const(m_removed))
-            m_requests->insert(m_fleet->removeServer({ s.gateway, s.backend, s.name }, 30000));
-        if (!m_limitsForward.isEmpty())
-            m_requests->insert(m_fleet->changeRateLimits(m_limitsForward));
-    }
-
-private:
-    static ServerSpec specOf(const ServerAction& a)
-    {
-        ServerSpec spec;
-        spec.gateway = a.target.gateway;
-        spec.backend = a.target.backend;
-        spec.name = a.target.server;
-        spec.host = a.host;
-        spec.port = a.port;
-        spec.weight = a.weight;
-        spec.maxconn = a.maxconn;
-        spec.check = a.check;
-        return spec;
-    }
-
-    FleetActions* m_fleet;
-    QSet<quint64>* m_requests;
-    QList<ServerAction> m_forward;
-    QList<ServerAction> m_back;
-    QList<ServerSpec> m_added;
-    QList<ServerSpec> m_removed;
-    QList<RateLimitChange> m_limitsForward;
-    QList<RateLimitChange> m_limitsBack;
-    bool m_first = true;
-};
-} // namespace
-
 void MainWindow::addServerInteractively()
 {
     ServerSpec initial = m_lastSpec;
@@ -687,55 +579,7 @@ void MainWindow::addServerInteractively()
 
 bool MainWindow::confirmLastHealthy(const QList<ServerRef>& targets, const QString& verb)
 {
-    // Pools this would leave with no server in service.
-    QStringList emptied;
-    QHash<QString, int> taken; // "gateway/backend" -> servers in service among the targets
-    for (const ServerRef& t : targets) {
-        const int g = m_store->indexOf(t.gateway);
-        if (g < 0 || !m_store->entry(g).snapshot)
-            continue;
-        const ServerSnapshot* s = m_store->entry(g).snapshot->server(t.backend, t.server);
-        if (s && s->admin == AdminState::Ready && (s->health == Health::Up || s->health == Health::NoCheck))
-            taken[t.gateway + QLatin1Char('/') + t.backend] += 1;
-    }
-    for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
-        const QString gateway = it.key().section(QLatin1Char('/'), 0, 0);
-        const QString backend = it.key().section(QLatin1Char('/'), 1);
-        const int g = m_store->indexOf(gateway);
-        const BackendSnapshot* b = m_store->entry(g).snapshot->backend(backend);
-        if (b && b->serversUp() - it.value() <= 0)
-            emptied.append(tr("%1 on %2").arg(backend, gateway));
-    }
-    if (emptied.isEmpty())
-        return true;
-    QMessageBox first(QMessageBox::Warning, tr("Last healthy server"),
-        tr("%1 the selected server(s) leaves %2 with no server in service: its traffic will fail.")
-            .arg(verb, emptied.join(tr(", "))),
-        QMessageBox::Cancel, this);
-    first.setObjectName(QStringLiteral("lastHealthyWarning"));
-    QPushButton* onward = first.addButton(tr("Continue…"), QMessageBox::AcceptRole);
-    onward->setObjectName(QStringLiteral("lastHealthyContinue"));
-    first.setDefaultButton(QMessageBox::Cancel);
-    first.exec();
-    if (first.clickedButton() != onward)
-        return false;
-    // The second choice is explicit: a box to tick, then the button.
-    QDialog second(this);
-    second.setObjectName(QStringLiteral("lastHealthyConfirm"));
-    second.setWindowTitle(tr("Confirm: no server in service"));
-    auto* check = new QCheckBox(tr("I understand that %1 will have no server in service.").arg(emptied.join(tr(", "))));
-    check->setObjectName(QStringLiteral("lastHealthyCheck"));
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
-    QPushButton* proceed = buttons->addButton(tr("%1 anyway").arg(verb), QDialogButtonBox::AcceptRole);
-    proceed->setObjectName(QStringLiteral("lastHealthyProceed"));
-    proceed->setEnabled(false);
-    connect(check, &QCheckBox::toggled, proceed, &QPushButton::setEnabled);
-    connect(buttons, &QDialogButtonBox::accepted, &second, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &second, &QDialog::reject);
-    auto* layout = new QVBoxLayout(&second);
-    layout->addWidget(check);
-    layout->addWidget(buttons);
-    return second.exec() == QDialog::Accepted;
+    return Fleetdeck::confirmLastHealthy(this, m_store, targets, verb);
 }
 
 void MainWindow::removeServerInteractively()
@@ -784,10 +628,7 @@ void MainWindow::onActionFinished(const ActionReport& report)
         m_addRequest = 0;
     }
     if (!m_undoRequests.remove(report.id)) {
-        auto* command = new ServerChangeCommand(m_fleet, &m_undoRequests, report);
-        if (command->isEmpty())
-            delete command;
-        else
+        if (QUndoCommand* command = makeChangeCommand(m_fleet, &m_undoRequests, report))
             m_undo->push(command);
     }
     if (report.ok()) {
