@@ -36,6 +36,8 @@
 #include "eventlog.h"
 #include "journalmodel.h"
 #include "docks/gatewaystatuswidget.h"
+#include "docks/journaldock.h"
+#include "docks/timelinedock.h"
 #include "fleetactions.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -142,50 +144,12 @@ void MainWindow::showGateway(const QString& name)
 
 void MainWindow::setJournal(JournalModel* journal)
 {
-    auto* proxy = new EventFilterProxy(this);
-    proxy->setSourceModel(journal);
-    auto* filter = new QLineEdit;
-    filter->setObjectName(QStringLiteral("journalFilter"));
-    filter->setPlaceholderText(tr("Filter the journal: gateway, server, result, user…"));
-    filter->setClearButtonEnabled(true);
-    connect(filter, &QLineEdit::textChanged, proxy, &EventFilterProxy::setSearchText);
-    auto* exportButton = new QPushButton(tr("Export CSV…"));
-    exportButton->setObjectName(QStringLiteral("journalExport"));
-    connect(exportButton, &QPushButton::clicked, this, [this, journal] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export journal"), QStringLiteral("fleetdeck-journal.csv"), tr("CSV files (*.csv)"));
-        if (path.isEmpty())
-            return;
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(journal->toCsv()) < 0)
-            QMessageBox::warning(
-                this, tr("Export journal"), tr("Could not write %1: %2").arg(path, file.errorString()));
-    });
-    auto* view = new QTableView;
-    view->setObjectName(QStringLiteral("journalTable"));
-    view->setModel(proxy);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->setWordWrap(false);
-    connect(journal, &QAbstractItemModel::rowsInserted, view, [view] { view->scrollToBottom(); });
-    auto* top = new QHBoxLayout;
-    top->addWidget(filter, 1);
-    top->addWidget(exportButton);
-    auto* box = new QWidget;
-    auto* layout = new QVBoxLayout(box);
-    layout->setContentsMargins(2, 2, 2, 2);
-    layout->addLayout(top);
-    layout->addWidget(view);
-    auto* dock = new QDockWidget(tr("Change journal"), this);
-    dock->setObjectName(QStringLiteral("journalDock"));
-    dock->setWidget(box);
+    auto* dock = new JournalDock(journal, this);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
-    if (QDockWidget* timeline = findChild<QDockWidget*>(QStringLiteral("timelineDock")))
+    if (QDockWidget* timeline = findChild<QDockWidget*>(QStringLiteral("timelineDock"))) {
         tabifyDockWidget(timeline, dock);
-    if (QDockWidget* timeline = findChild<QDockWidget*>(QStringLiteral("timelineDock")))
         timeline->raise();
+    }
     dock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
     m_actions.insert(QStringLiteral("view.journal"), dock->toggleViewAction());
     if (QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu")))
@@ -375,37 +339,9 @@ void MainWindow::createActions()
 
 void MainWindow::createTimelineDock()
 {
-    m_eventProxy = new EventFilterProxy(this);
-    m_eventProxy->setSourceModel(m_events);
-    m_eventProxy->setSortRole(EventLog::TimeRole);
-    m_eventProxy->sort(EventLog::TimeColumn, Qt::DescendingOrder); // newest first
-    auto* filter = new QLineEdit;
-    filter->setObjectName(QStringLiteral("timelineFilter"));
-    filter->setPlaceholderText(tr("Filter events: gateway, server, words…"));
-    filter->setClearButtonEnabled(true);
-    connect(filter, &QLineEdit::textChanged, m_eventProxy, &EventFilterProxy::setSearchText);
-    auto* view = new QTableView;
-    view->setObjectName(QStringLiteral("timelineTable"));
-    view->setModel(m_eventProxy);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->horizontalHeader()->setSectionResizeMode(EventLog::TimeColumn, QHeaderView::ResizeToContents);
-    view->horizontalHeader()->setSectionResizeMode(EventLog::ObjectColumn, QHeaderView::ResizeToContents);
-    view->setWordWrap(false);
+    auto* dock = new TimelineDock(m_events, this);
     // Clicking an event moves the charts to it (and freezes them there).
-    connect(view, &QTableView::clicked, this,
-        [this](const QModelIndex& index) { m_page->showTime(index.data(EventLog::TimeRole).toLongLong()); });
-    auto* box = new QWidget;
-    auto* layout = new QVBoxLayout(box);
-    layout->setContentsMargins(2, 2, 2, 2);
-    layout->addWidget(filter);
-    layout->addWidget(view);
-    auto* dock = new QDockWidget(tr("Incident timeline"), this);
-    dock->setObjectName(QStringLiteral("timelineDock"));
-    dock->setWidget(box);
+    connect(dock, &TimelineDock::eventActivated, m_page, &PoolPage::showTime);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
     resizeDocks({ dock }, { 170 }, Qt::Vertical);
     m_actions.insert(QStringLiteral("view.timeline"), dock->toggleViewAction());

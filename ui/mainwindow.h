@@ -78,7 +78,6 @@ private:
     FleetStore* m_store;
     MetricStore* m_metrics;
     EventLog* m_events;
-    EventFilterProxy* m_eventProxy = nullptr;
     FleetActions* m_fleet;
     FleetTreeModel* m_treeModel;
     UpstreamTableModel* m_tableModel;
