@@ -27,10 +27,7 @@ using namespace Fleetdeck;
 namespace {
 bool lab(const QStringList& args)
 {
-    QProcess p;
-    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    p.start(QStringLiteral("python3"), QStringList { QStringLiteral(FLEETDECK_LAB_SCRIPT) } + args);
-    return p.waitForFinished(300000) && p.exitCode() == 0;
+    return Bench::runLab(QStringLiteral(FLEETDECK_LAB_SCRIPT), args);
 }
 } // namespace
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <QFile>
+#include <QProcess>
 
 namespace Fleetdeck::Bench {
 
@@ -44,6 +45,14 @@ double cpuSeconds(qint64 pid)
         return -1;
     const double ticks = double(sysconf(_SC_CLK_TCK));
     return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks; // utime, stime
+}
+
+bool runLab(const QString& script, const QStringList& args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p.start(QStringLiteral("python3"), QStringList { script } + args);
+    return p.waitForFinished(300000) && p.exitCode() == 0;
 }
 
 double median(QList<double> values)

@@ -6,6 +6,8 @@
 #include <QJsonObject>
 #include <QProcess>
 
+#include "fleetfile.h"
+
 namespace Fleetdeck::Test {
 
 Lab Lab::load()
@@ -19,6 +21,17 @@ Lab Lab::load()
     }
     const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
     lab.fleetFile = root.value(QLatin1String("fleet")).toString();
+    QFile fleetFile(lab.fleetFile);
+    if (!fleetFile.open(QIODevice::ReadOnly)) {
+        lab.error = QStringLiteral("cannot read the lab's fleet file \"%1\"").arg(lab.fleetFile);
+        return lab;
+    }
+    const auto fleet = parseFleetFile(fleetFile.readAll());
+    if (!fleet) {
+        lab.error = QStringLiteral("the lab's fleet file: %1").arg(fleet.error());
+        return lab;
+    }
+    lab.gateways = fleet.value().gateways;
     for (const auto& port : root.value(QLatin1String("nginx")).toObject().value(QLatin1String("ports")).toArray())
         lab.upstreamPorts.append(port.toInt());
     for (const auto& c : root.value(QLatin1String("caddy")).toArray())

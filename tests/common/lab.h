@@ -4,6 +4,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "fleettypes.h"
+
 namespace Fleetdeck::Test {
 
 // The running lab, as tests/lab/fleetlab.py described it in its state file.
@@ -21,6 +23,7 @@ struct LabHAProxy
 struct Lab
 {
     QString fleetFile;
+    QList<GatewayConfig> gateways; // as the fleet file lists them
     QList<LabHAProxy> haproxy;
     QList<int> upstreamPorts; // nginx
     QList<int> caddyAdminPorts;

@@ -69,13 +69,9 @@ private Q_SLOTS:
         QSettings().clear(); // test-mode settings: start from the defaults every run
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
-        QFile f(lab.fleetFile);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto fleet = parseFleetFile(f.readAll());
-        QVERIFY(fleet.ok());
         controller.setEventLog(&events);
         window = std::make_unique<MainWindow>(&store, &metrics, &events, &controller);
-        for (const GatewayConfig& c : fleet.value().gateways)
+        for (const GatewayConfig& c : lab.gateways)
             controller.addGateway(c);
         window->show();
         QVERIFY(QTest::qWaitForWindowExposed(window.get()));

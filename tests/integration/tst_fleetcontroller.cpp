@@ -28,16 +28,12 @@ private Q_SLOTS:
     {
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
-        QFile f(lab.fleetFile);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto fleet = parseFleetFile(f.readAll());
-        QVERIFY2(fleet.ok(), qPrintable(fleet.error()));
-        QCOMPARE(fleet.value().gateways.size(), lab.haproxy.size());
+        QCOMPARE(lab.gateways.size(), lab.haproxy.size());
         controller.setMaxBackoffMs(1000);
         controller.setEventLog(&events);
         QVERIFY(journal.open(journalDir.filePath(QStringLiteral("journal.sqlite"))).ok());
         controller.setJournal(&journal);
-        for (GatewayConfig c : fleet.value().gateways) {
+        for (GatewayConfig c : lab.gateways) {
             c.pollIntervalMs = 500;
             controller.addGateway(c);
         }

@@ -27,13 +27,9 @@ private Q_SLOTS:
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
         QVERIFY(!lab.upstreamPorts.isEmpty());
-        QFile f(lab.fleetFile);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto fleet = parseFleetFile(f.readAll());
-        QVERIFY(fleet.ok());
         QVERIFY(journal.open(dir.filePath(QStringLiteral("journal.sqlite"))).ok());
         controller.setJournal(&journal);
-        GatewayConfig c = fleet.value().gateways.first();
+        GatewayConfig c = lab.gateways.first();
         c.pollIntervalMs = 500;
         controller.addGateway(c);
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);

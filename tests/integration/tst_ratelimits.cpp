@@ -52,12 +52,8 @@ private Q_SLOTS:
     {
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
-        QFile f(lab.fleetFile);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto fleet = parseFleetFile(f.readAll());
-        QVERIFY(fleet.ok());
-        controller.addGateway(fleet.value().gateways.first());
-        gateway = fleet.value().gateways.first().name;
+        controller.addGateway(lab.gateways.first());
+        gateway = lab.gateways.first().name;
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
     }
 

@@ -39,11 +39,7 @@ private Q_SLOTS:
     {
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
-        QFile f(lab.fleetFile);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto fleet = parseFleetFile(f.readAll());
-        QVERIFY(fleet.ok());
-        for (GatewayConfig c : fleet.value().gateways) {
+        for (GatewayConfig c : lab.gateways) {
             c.pollIntervalMs = 500;
             controller.addGateway(c);
         }
