@@ -10,6 +10,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include "credentialstore.h"
 #include "driver.h"
 #include "eventlog.h"
 #include "historycache.h"
@@ -55,7 +56,24 @@ void FleetController::addGateway(const GatewayConfig& config)
     connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
     m_gateways.insert(name, g);
     m_store->addGateway(config, g.driver->capabilities());
-    poll(name);
+    if (config.credential.isEmpty() || !m_credentials) {
+        poll(name);
+        return;
+    }
+    // The secret comes from the credential store, goes to the driver's memory and nowhere else.
+    const QPointer<Drivers::Driver> driver = g.driver;
+    m_credentials->read(config.credential, [this, name, driver, reference = config.credential](Result<QString> secret) {
+        if (!driver)
+            return; // the gateway was removed meanwhile
+        auto it = m_gateways.find(name);
+        if (it == m_gateways.end())
+            return;
+        if (secret)
+            driver->setSecret(secret.value().toUtf8());
+        else
+            it->credentialProblem = tr("its credential \"%1\" could not be read: %2").arg(reference, secret.error());
+        poll(name);
+    });
 }
 
 void FleetController::removeGateway(const QString& name)
@@ -134,6 +152,8 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
         const GatewayConfig& config = m_store->entry(index).config;
         status.connection = Connection::Unreachable;
         status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error());
+        if (result.failureKind() == Failure::Authentication && !it->credentialProblem.isEmpty())
+            status.lastError += QStringLiteral(" (%1)").arg(it->credentialProblem);
         status.consecutiveFailures += 1;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         markGaps(name, now);

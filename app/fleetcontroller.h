@@ -48,12 +48,16 @@ public:
     void resumeRolling(quint64 id) override;
     void requestRateLimits(const QString& gateway) override;
     quint64 changeRateLimits(const QList<RateLimitChange>& changes) override;
+    void requestCachePolicy(const QString& gateway) override;
+    quint64 changeCachePolicy(const QList<PolicyChange>& changes) override;
     bool isReadOnly() const override { return !m_readOnlyReason.isEmpty(); }
     QString readOnlyReason() const override { return m_readOnlyReason; }
     // An empty reason turns read-only off.
     void setReadOnly(const QString& reason) { m_readOnlyReason = reason; }
     // Every attempt and its result are appended here before the result is reported (optional).
     void setJournal(class Journal* journal) { m_journal = journal; }
+    // Where gateways' secrets are read from (GatewayConfig::credential names them). Set before adding gateways.
+    void setCredentialStore(class CredentialStore* store) { m_credentials = store; }
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
     void refreshNow() override;
@@ -77,6 +81,7 @@ private:
         quint64 nextGeneration = 1;
         quint64 appliedGeneration = 0;
         bool pollInFlight = false;
+        QString credentialProblem; // why the gateway's secret could not be read, if it could not
         // Series handles in snapshot order (gateway, each backend, each server; req, 5xx, sessions), rebuilt when
         // the gateway's shape changes, so a poll appends without building or hashing 30,000 keys.
         std::optional<GatewaySnapshot> handlesShape;
@@ -96,6 +101,10 @@ private:
     QString healthGate(const QSet<QString>& gateways, double max5xxShare) const;
     QSet<quint64> m_paused;
     void applyLimitStep(const std::shared_ptr<LimitRun>& run, int position);
+    struct PolicyRun;
+    void applyPolicyStep(const std::shared_ptr<PolicyRun>& run, int position);
+    // Refuses a change before anything is sent: read-only, unknown gateway. Empty when it may go.
+    QString refusal(const QString& gateway) const;
     void checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway);
     void applyNext(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int position);
     void verify(const std::shared_ptr<PendingAction>& pending, const QString& gateway, int attempt);
@@ -115,6 +124,7 @@ private:
     MetricStore* m_metrics;
     EventLog* m_events = nullptr;
     class Journal* m_journal = nullptr;
+    class CredentialStore* m_credentials = nullptr;
     QString m_readOnlyReason;
     QSet<quint64> m_cancelled;
     HistoryCache* m_history = nullptr;

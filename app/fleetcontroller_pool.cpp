@@ -37,8 +37,15 @@ quint64 FleetController::addServer(const ServerSpec& spec)
 {
     ActionReport report;
     report.id = m_nextActionId++;
-    ServerAction action { ServerAction::Kind::AddServer, { spec.gateway, spec.backend, spec.name }, AdminState::Ready,
-        spec.weight, spec.describe(), spec.host, spec.port, spec.maxconn, spec.check };
+    ServerAction action;
+    action.kind = ServerAction::Kind::AddServer;
+    action.target = { spec.gateway, spec.backend, spec.name };
+    action.weight = spec.weight;
+    action.detail = spec.describe();
+    action.host = spec.host;
+    action.port = spec.port;
+    action.maxconn = spec.maxconn;
+    action.check = spec.check;
     report.description = action.describe();
     report.outcomes.append(ActionOutcome::of(action));
     Q_EMIT actionStarted(report.id, report.description);
@@ -62,8 +69,12 @@ quint64 FleetController::addServer(const ServerSpec& spec)
         return id;
     }
     const Capabilities caps = m_store->entry(index).capabilities;
+    // Products that check a config version (Caddy) refuse the write if the config moved since the operator saw it.
+    ServerSpec sent = spec;
+    if (sent.baseVersion.isEmpty() && m_store->entry(index).snapshot)
+        sent.baseVersion = m_store->entry(index).snapshot->configVersion;
     // Validate against the pool as it is now, not as it was last polled.
-    fetch(spec.gateway, [this, report, spec, caps, fail](const Result<GatewaySnapshot>& now) mutable {
+    fetch(spec.gateway, [this, report, spec = sent, caps, fail](const Result<GatewaySnapshot>& now) mutable {
         if (!now) {
             fail(report, tr("%1: not sent, the gateway could not be read first: %2").arg(spec.gateway, now.error()));
             return;
@@ -92,7 +103,8 @@ quint64 FleetController::addServer(const ServerSpec& spec)
             ActionOutcome& o = report.outcomes.first();
             if (!answer) {
                 const int i = m_store->indexOf(spec.gateway);
-                o.message = tr("%1 (%2): %3 refused: %4")
+                o.conflict = answer.failureKind() == Failure::Conflict;
+                o.message = o.conflict ? tr("conflict: %1: %2").arg(spec.gateway, answer.error()) : tr("%1 (%2): %3 refused: %4")
                                 .arg(spec.gateway, i >= 0 ? m_store->entry(i).config.admin.toString() : QString(),
                                     o.action.describe(), answer.error());
                 finishSingle(report);
@@ -104,7 +116,7 @@ quint64 FleetController::addServer(const ServerSpec& spec)
                 o.ok = s && s->admin == AdminState::Ready;
                 o.message = !after
                     ? tr("%1: added, but could not re-read to verify: %2").arg(spec.gateway, after.error())
-                    : !s ? tr("%1: HAProxy said it added %2/%3, but it is not there")
+                    : !s ? tr("%1: the gateway said it added %2/%3, but it is not there")
                                .arg(spec.gateway, spec.backend, spec.name)
                     : o.ok
                     ? tr("verified: %1 is in %2, %3 (%4)").arg(spec.name, spec.backend, label(s->admin), s->status)
@@ -136,6 +148,14 @@ quint64 FleetController::removeServer(const ServerRef& server, int drainTimeoutM
     action.target = server;
     action.state = AdminState::Maint;
     removal->report.description = action.describe();
+    if (const int index = m_store->indexOf(server.gateway); index >= 0) {
+        const FleetStore::Entry& e = m_store->entry(index);
+        if (e.snapshot)
+            action.baseVersion = e.snapshot->configVersion;
+        // A product without drain (Caddy) removes at once; its in-flight requests finish on the old config.
+        if (!e.capabilities.canDrain)
+            removal->stage = Removal::Stage::Delete;
+    }
     ActionOutcome o = ActionOutcome::of(action);
     recordBefore(o);
     removal->report.outcomes.append(o);
@@ -238,8 +258,9 @@ void FleetController::removalStep(const std::shared_ptr<Removal>& removal)
         return;
     case Removal::Stage::Delete:
         Q_EMIT removalProgress(id, tr("deleting"), 0, int(removal->clock.elapsed()));
-        g->driver->deleteServer(t, [this, removal, failed](Result<QString> r) {
+        g->driver->deleteServer(t, o.action.baseVersion, [this, removal, failed](Result<QString> r) {
             if (!r) {
+                removal->report.outcomes.first().conflict = r.failureKind() == Failure::Conflict;
                 failed(tr("delete"), r.error());
                 return;
             }
@@ -255,7 +276,7 @@ void FleetController::removalStep(const std::shared_ptr<Removal>& removal)
                 : out.ok       ? tr("verified: %1 is gone (drained and deleted in %2 ms)")
                                .arg(t.displayName())
                                .arg(removal->clock.elapsed())
-                         : tr("%1: HAProxy said it deleted %2, but it is still there").arg(t.gateway, t.displayName());
+                         : tr("%1: the gateway said it deleted %2, but it is still there").arg(t.gateway, t.displayName());
             finishSingle(removal->report);
         });
         return;

@@ -5,6 +5,7 @@
 #include <QList>
 #include <QObject>
 
+#include "cachepolicy.h"
 #include "fleettypes.h"
 #include "result.h"
 #include "ratelimits.h"
@@ -37,8 +38,9 @@ public:
     virtual void apply(const ServerAction& action, ActionCallback callback) = 0;
     // Adds a server and brings it into service (ready, health checks on when asked for).
     virtual void addServer(const ServerSpec& spec, ActionCallback callback) = 0;
-    // Deletes a server that is already in maintenance.
-    virtual void deleteServer(const ServerRef& server, ActionCallback callback) = 0;
+    // Deletes a server (HAProxy: one already in maintenance). baseVersion is the configVersion the operator saw;
+    // products that check it (Caddy) refuse the write with Failure::Conflict when the config changed since.
+    virtual void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) = 0;
     // Rate limits, where the product keeps them at runtime.
     using RateLimitsCallback = std::function<void(Result<RateLimits>)>;
     virtual void readRateLimits(RateLimitsCallback callback)
@@ -51,6 +53,22 @@ public:
         Q_UNUSED(current)
         callback(Result<QString>::failure(QStringLiteral("this product has no runtime rate limits")));
     }
+
+    // Cache policy: Cache-Control rules (Caddy), TTL parameters and bans (Varnish), cache sections (HAProxy).
+    using CachePolicyCallback = std::function<void(Result<CachePolicy>)>;
+    virtual void readCachePolicy(CachePolicyCallback callback)
+    {
+        callback(Result<CachePolicy>::failure(QStringLiteral("this product has no cache policy Fleetdeck can read")));
+    }
+    virtual void applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback)
+    {
+        Q_UNUSED(change)
+        Q_UNUSED(current)
+        callback(Result<QString>::failure(QStringLiteral("this product's cache policy cannot be changed at runtime")));
+    }
+    // A secret for the admin channel (the Varnish CLI secret), read from the credential store by the caller.
+    // Drivers keep it in memory only and never put it in an error or a log.
+    virtual void setSecret(const QByteArray& secret) { Q_UNUSED(secret) }
 
 private:
     GatewayConfig m_config;

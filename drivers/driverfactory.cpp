@@ -1,6 +1,7 @@
 #include "driver.h"
 #include "caddy/caddydriver.h"
 #include "haproxy/haproxydriver.h"
+#include "varnish/varnishdriver.h"
 
 namespace Fleetdeck::Drivers {
 
@@ -11,6 +12,8 @@ Driver* createDriver(const GatewayConfig& config, QObject* parent)
         return new HAProxy::HAProxyDriver(config, parent);
     case Product::Caddy:
         return new Caddy::CaddyDriver(config, parent);
+    case Product::Varnish:
+        return new Varnish::VarnishDriver(config, parent);
     }
     return nullptr;
 }

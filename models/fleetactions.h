@@ -3,6 +3,7 @@
 #include <QList>
 #include <QObject>
 
+#include "cachepolicy.h"
 #include "fleettypes.h"
 #include "ratelimits.h"
 
@@ -44,6 +45,10 @@ public:
     virtual void requestRateLimits(const QString& gateway) = 0;
     // Applies rate-limit changes (one gateway), re-reads and verifies each; reported like any action.
     virtual quint64 changeRateLimits(const QList<RateLimitChange>& changes) = 0;
+    // Reads a gateway's cache policy; the answer comes as cachePolicyReceived or cachePolicyFailed.
+    virtual void requestCachePolicy(const QString& gateway) = 0;
+    // Applies cache-policy changes (one gateway) in order, re-reads and verifies each; reported like any action.
+    virtual quint64 changeCachePolicy(const QList<PolicyChange>& changes) = 0;
     // Read-only: every action is refused before anything is sent, with this reason.
     virtual bool isReadOnly() const { return false; }
     virtual QString readOnlyReason() const { return {}; }
@@ -67,6 +72,8 @@ Q_SIGNALS:
     void rollingProgress(quint64 id, int done, int total, const QString& status);
     void rateLimitsReceived(const QString& gateway, const Fleetdeck::RateLimits& limits);
     void rateLimitsFailed(const QString& gateway, const QString& error);
+    void cachePolicyReceived(const QString& gateway, const Fleetdeck::CachePolicy& policy);
+    void cachePolicyFailed(const QString& gateway, const QString& error);
 };
 
 } // namespace Fleetdeck

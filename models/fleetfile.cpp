@@ -35,6 +35,8 @@ QString validateGatewayConfig(const GatewayConfig& c)
             return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
         return {};
     }
+    if (c.product == Product::Varnish && a.scheme() != QLatin1String("tcp"))
+        return QStringLiteral("admin: \"%1\" is not Varnish's CLI address (tcp://host:6082)").arg(a.toString());
     if (!a.isValid() || a.isEmpty())
         return QStringLiteral("admin: \"%1\" is not an address (use tcp://host:port or a UNIX socket path)")
             .arg(a.toString());
@@ -90,6 +92,7 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.metrics = QUrl(o.value(QLatin1String("metrics")).toString());
         c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
         c.readOnly = o.value(QLatin1String("readOnly")).toBool(false);
+        c.credential = o.value(QLatin1String("credential")).toString();
         if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
             return Result<FleetFile>::failure(
                 QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
@@ -115,6 +118,8 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
         o.insert(QLatin1String("pollIntervalMs"), c.pollIntervalMs);
         if (c.readOnly)
             o.insert(QLatin1String("readOnly"), true);
+        if (!c.credential.isEmpty())
+            o.insert(QLatin1String("credential"), c.credential);
         list.append(o);
     }
     QJsonObject root;

@@ -14,6 +14,8 @@ QString label(AdminState state)
         return QStringLiteral("drain");
     case AdminState::Maint:
         return QStringLiteral("maint");
+    case AdminState::ForcedUp:
+        return QStringLiteral("forced up");
     }
     return {};
 }
@@ -44,6 +46,8 @@ QString label(Product product)
         return QStringLiteral("haproxy");
     case Product::Caddy:
         return QStringLiteral("caddy");
+    case Product::Varnish:
+        return QStringLiteral("varnish");
     }
     return {};
 }
@@ -56,6 +60,10 @@ bool productFromString(const QString& text, Product* product)
     }
     if (text.compare(QLatin1String("caddy"), Qt::CaseInsensitive) == 0) {
         *product = Product::Caddy;
+        return true;
+    }
+    if (text.compare(QLatin1String("varnish"), Qt::CaseInsensitive) == 0) {
+        *product = Product::Varnish;
         return true;
     }
     return false;
@@ -203,7 +211,7 @@ QString ServerAction::describe() const
 {
     if (kind == Kind::AddServer)
         return QStringLiteral("add %1 (%2)").arg(target.displayName(), detail);
-    if (kind == Kind::RateLimit)
+    if (kind == Kind::RateLimit || kind == Kind::CachePolicy)
         return detail;
     if (kind == Kind::RemoveServer)
         return QStringLiteral("remove %1").arg(target.displayName());

@@ -3,12 +3,15 @@
 #include <QList>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
+#include <QVariant>
 
 namespace Fleetdeck {
 
 // What an operator set on a server, independent of whether its health checks pass.
-enum class AdminState { Ready, Drain, Maint };
+// ForcedUp: the operator declared it healthy whatever its checks say (Varnish's backend.set_health healthy).
+enum class AdminState { Ready, Drain, Maint, ForcedUp };
 
 // What the gateway's health checks say about a server.
 enum class Health { Up, Down, Starting, Stopping, NoCheck, Unknown };
@@ -16,7 +19,7 @@ enum class Health { Up, Down, Starting, Stopping, NoCheck, Unknown };
 QString label(AdminState state);
 QString label(Health health);
 
-enum class Product { HAProxy, Caddy };
+enum class Product { HAProxy, Caddy, Varnish };
 QString label(Product product);
 bool productFromString(const QString& text, Product* product);
 
@@ -25,14 +28,19 @@ struct Capabilities
 {
     bool canDrain = false;
     bool canMaint = false;
+    bool canForceUp = false;
     bool canSetWeight = false;
     bool canAddServers = false;
     bool canRemoveServers = false;
     bool canEditRateLimits = false;
+    bool canEditCachePolicy = false;
+    bool membersNamedByAddress = false; // a member's name is its host:port (Caddy's upstreams)
     int weightMin = 0;
     int weightMax = 0;
     bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
     QString note;
+    // How the product's own words map to Fleetdeck's (e.g. Varnish: drain is "sick"), for menus and tooltips.
+    QString drainMeans;
 
     friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
@@ -46,6 +54,8 @@ struct GatewayConfig
     QUrl metrics; // optional Prometheus endpoint
     int pollIntervalMs = 1000;
     bool readOnly = false; // watch only: Fleetdeck sends this gateway no change
+    // Names the secret in the credential store (the Varnish CLI secret, an API token); never the secret itself.
+    QString credential = {};
 
     // The admin channel has no TLS (HAProxy's runtime API, Varnish's CLI) and leaves this machine: anyone on the
     // path can read and send admin commands. Tunnel it (SSH port forward) instead.
@@ -109,6 +119,8 @@ struct FrontendSnapshot
     qint64 responses4xxTotal = 0;
     qint64 responses5xxTotal = 0;
     qint64 deniedRequests = 0;
+    qint64 cacheHitsTotal = -1; // -1: the product does not say
+    qint64 cacheMissesTotal = -1;
 
     friend bool operator==(const FrontendSnapshot&, const FrontendSnapshot&) = default;
 };
@@ -117,6 +129,11 @@ struct FrontendSnapshot
 struct GatewaySnapshot
 {
     QString version;
+    // Identifies the configuration this snapshot was read from, for products that refuse a write made against
+    // an older one (Caddy's If-Match); empty where the product has no such check.
+    QString configVersion;
+    // Things the operator should know about this gateway's own setup (e.g. "HTTP metrics are off").
+    QStringList notices;
     qint64 pid = 0;
     qint64 uptimeSeconds = 0;
     qint64 takenAtMs = 0;
@@ -152,7 +169,7 @@ struct GatewayStatus
 // One step an operator asked for on one server.
 struct ServerAction
 {
-    enum class Kind { SetState, SetWeight, AddServer, RemoveServer, RateLimit };
+    enum class Kind { SetState, SetWeight, AddServer, RemoveServer, RateLimit, CachePolicy };
     Kind kind = Kind::SetState;
     ServerRef target;
     AdminState state = AdminState::Ready;
@@ -163,6 +180,8 @@ struct ServerAction
     int port = 0;
     int maxconn = 0;
     bool check = true;
+    QString baseVersion = {}; // the gateway's configVersion the operator saw (empty: none)
+    QVariant payload = {}; // CachePolicy: the PolicyChange asked for
 
     static ServerAction stateChange(const ServerRef& target, AdminState state);
     static ServerAction weightChange(const ServerRef& target, int weight);
@@ -183,6 +202,7 @@ struct ActionOutcome
     QString afterText;
     AdminState stateBefore = AdminState::Ready;
     int weightBefore = 0;
+    QVariant undo; // CachePolicy: the PolicyChange that puts it back (invalid: cannot be undone)
 
     static ActionOutcome of(const ServerAction& action); // not yet done, nothing known
     // The change that puts the server back as it was before this one (for undo).

@@ -9,7 +9,7 @@ namespace Fleetdeck {
 namespace {
 QString describeTarget(const ServerAction& a, bool before, const ActionOutcome& o)
 {
-    if (a.kind == ServerAction::Kind::RateLimit)
+    if (a.kind == ServerAction::Kind::RateLimit || a.kind == ServerAction::Kind::CachePolicy)
         return before ? o.beforeText : o.afterText;
     if (a.kind == ServerAction::Kind::AddServer)
         return before ? QStringLiteral("absent") : a.detail;

@@ -7,6 +7,9 @@
 
 namespace Fleetdeck {
 
+// What kind of failure a Result carries, where the caller acts on it (a conflict is not sent again blind).
+enum class Failure { General, Conflict, Authentication };
+
 // A value or the reason there is none; what parsers and drivers hand back instead of throwing.
 template <typename T> class Result
 {
@@ -17,10 +20,11 @@ public:
         r.m_value = std::move(value);
         return r;
     }
-    static Result failure(QString error)
+    static Result failure(QString error, Failure kind = Failure::General)
     {
         Result r;
         r.m_error = std::move(error);
+        r.m_failure = kind;
         return r;
     }
 
@@ -29,10 +33,12 @@ public:
     const T& value() const& { return *m_value; }
     T&& value() && { return std::move(*m_value); }
     const QString& error() const { return m_error; }
+    Failure failureKind() const { return m_failure; }
 
 private:
     std::optional<T> m_value;
     QString m_error;
+    Failure m_failure = Failure::General;
 };
 
 } // namespace Fleetdeck

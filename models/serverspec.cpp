@@ -54,7 +54,11 @@ QMap<QString, QString> validateServerSpec(
 {
     QMap<QString, QString> problems;
     static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
-    if (spec.name.isEmpty())
+    if (caps.membersNamedByAddress) {
+        if (spec.name != spec.address())
+            problems.insert(QStringLiteral("name"),
+                QStringLiteral("\"%1\": this product names a member by its address, %2.").arg(spec.name, spec.address()));
+    } else if (spec.name.isEmpty())
         problems.insert(QStringLiteral("name"), QStringLiteral("A server needs a name."));
     else if (!name.match(spec.name).hasMatch())
         problems.insert(QStringLiteral("name"),

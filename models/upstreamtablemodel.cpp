@@ -35,6 +35,8 @@ QColor adminBackground(AdminState admin)
         return QColor(0xff, 0xe8, 0xb0);
     case AdminState::Maint:
         return QColor(0xd8, 0xdc, 0xe6);
+    case AdminState::ForcedUp:
+        return QColor(0xd6, 0xee, 0xff);
     case AdminState::Ready:
         break;
     }

@@ -47,6 +47,13 @@ public:
                     m_removed.append(spec);
                 }
                 break;
+            case ServerAction::Kind::CachePolicy:
+                // A ban cannot be taken back: the whole command then has no undo for it.
+                if (a.payload.canConvert<PolicyChange>() && o.undo.canConvert<PolicyChange>()) {
+                    m_policyForward.append(a.payload.value<PolicyChange>());
+                    m_policyBack.prepend(o.undo.value<PolicyChange>());
+                }
+                break;
             case ServerAction::Kind::RateLimit: {
                 const QString key = a.target.server == QLatin1String("per-ip") ? QString() : a.target.server;
                 m_limitsForward.append({ a.target.gateway, key, a.weight });
@@ -59,7 +66,8 @@ public:
     }
     bool isEmpty() const
     {
-        return m_forward.isEmpty() && m_added.isEmpty() && m_removed.isEmpty() && m_limitsForward.isEmpty();
+        return m_forward.isEmpty() && m_added.isEmpty() && m_removed.isEmpty() && m_limitsForward.isEmpty()
+            && m_policyForward.isEmpty();
     }
     void undo() override
     {
@@ -72,6 +80,8 @@ public:
             m_requests->insert(m_fleet->addServer(s));
         if (!m_limitsBack.isEmpty())
             m_requests->insert(m_fleet->changeRateLimits(m_limitsBack));
+        if (!m_policyBack.isEmpty())
+            m_requests->insert(m_fleet->changeCachePolicy(m_policyBack));
     }
     void redo() override
     {
@@ -88,6 +98,12 @@ public:
             m_requests->insert(m_fleet->removeServer({ s.gateway, s.backend, s.name }, 30000));
         if (!m_limitsForward.isEmpty())
             m_requests->insert(m_fleet->changeRateLimits(m_limitsForward));
+        if (!m_policyForward.isEmpty()) {
+            QList<PolicyChange> again = m_policyForward;
+            for (PolicyChange& c : again)
+                c.baseVersion.clear(); // against the config as it is when redoing
+            m_requests->insert(m_fleet->changeCachePolicy(again));
+        }
     }
 
 private:
@@ -113,6 +129,8 @@ private:
     QList<ServerSpec> m_removed;
     QList<RateLimitChange> m_limitsForward;
     QList<RateLimitChange> m_limitsBack;
+    QList<PolicyChange> m_policyForward;
+    QList<PolicyChange> m_policyBack;
     bool m_first = true;
 };
 } // namespace

@@ -1,6 +1,9 @@
 #include "caddydriver.h"
 
+#include <QBuffer>
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 
@@ -9,7 +12,8 @@
 namespace Fleetdeck::Drivers::Caddy {
 
 namespace {
-const QString kNotYet = QStringLiteral("Fleetdeck reads Caddy but does not change it yet");
+constexpr qint64 kMaxBody = 64 * 1024 * 1024;
+constexpr int kTimeoutMs = 5000;
 }
 
 CaddyDriver::CaddyDriver(const GatewayConfig& config, QObject* parent)
@@ -20,27 +24,70 @@ CaddyDriver::CaddyDriver(const GatewayConfig& config, QObject* parent)
 Capabilities CaddyDriver::capabilities() const
 {
     Capabilities c;
-    c.note = kNotYet;
+    c.canAddServers = true;
+    c.canRemoveServers = true;
+    c.canEditCachePolicy = true;
+    c.membersNamedByAddress = true;
+    c.weightMin = 1;
+    c.weightMax = 1;
+    c.runtimeOnly = true;
+    c.note = tr("Caddy 2.6 has no drain, maintenance or weight for an upstream at runtime: add or remove it. Changes "
+                "go through the admin API; the config file on disk is not rewritten.");
     return c;
 }
 
-void CaddyDriver::get(const QString& path, std::function<void(Result<QByteArray>)> callback)
+QUrl CaddyDriver::metricsUrl() const
 {
+    if (!config().metrics.isEmpty())
+        return config().metrics;
     QUrl url = config().admin;
-    url.setPath(path);
+    url.setPath(QStringLiteral("/metrics"));
+    return url;
+}
+
+void CaddyDriver::send(
+    const QByteArray& method, const QString& path, const QByteArray& body, const QString& ifMatch, BodyCallback callback)
+{
+    QUrl url = path.startsWith(QLatin1String("http")) ? QUrl(path) : config().admin;
+    if (!path.startsWith(QLatin1String("http")))
+        url.setPath(path);
     QNetworkRequest request(url);
-    request.setTransferTimeout(5000);
-    QNetworkReply* reply = m_network->get(request);
-    connect(reply, &QNetworkReply::finished, this, [reply, callback = std::move(callback), url] {
-        reply->deleteLater();
-        const QByteArray body = reply->read(64 * 1024 * 1024);
-        if (reply->error() != QNetworkReply::NoError)
-            callback(Result<QByteArray>::failure(
-                QStringLiteral("GET %1: %2 %3")
-                    .arg(url.path(), reply->errorString(), QString::fromUtf8(body.left(200)).trimmed())));
-        else
-            callback(Result<QByteArray>::success(body));
-    });
+    request.setTransferTimeout(kTimeoutMs);
+    if (!body.isEmpty() || method != "GET")
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    if (!ifMatch.isEmpty())
+        request.setRawHeader("If-Match", ifMatch.toUtf8());
+    QNetworkReply* reply = method == "GET" ? m_network->get(request)
+                                           : m_network->sendCustomRequest(request, method, body);
+    connect(reply, &QNetworkReply::finished, this,
+        [reply, callback = std::move(callback), method, path = url.path(), name = config().name] {
+            reply->deleteLater();
+            const QByteArray answer = reply->read(kMaxBody);
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            // Caddy explains an error as {"error": "..."}.
+            QString detail = QJsonDocument::fromJson(answer).object().value(QLatin1String("error")).toString();
+            if (detail.isEmpty())
+                detail = QString::fromUtf8(answer.left(300)).trimmed();
+            if (status == 412) {
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("%1 %2: the config changed since it was read (HTTP 412: %3); nothing was changed")
+                        .arg(QString::fromLatin1(method), path, detail),
+                    Failure::Conflict));
+                return;
+            }
+            if (reply->error() != QNetworkReply::NoError) {
+                callback(Result<QByteArray>::failure(QStringLiteral("%1 %2: %3%4")
+                                                         .arg(QString::fromLatin1(method), path, reply->errorString(),
+                                                             detail.isEmpty() ? QString() : QStringLiteral(": ") + detail)));
+                return;
+            }
+            if (!reply->atEnd()) {
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("%1 %2: the answer is larger than %3 MiB").arg(QString::fromLatin1(method), path).arg(kMaxBody >> 20)));
+                return;
+            }
+            callback(Result<QByteArray>::success(answer));
+        });
 }
 
 void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
@@ -50,33 +97,137 @@ void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
             callback(Result<GatewaySnapshot>::failure(config.error()));
             return;
         }
-        get(QStringLiteral("/reverse_proxy/upstreams"), [callback, config](Result<QByteArray> upstreams) {
+        get(QStringLiteral("/reverse_proxy/upstreams"), [this, callback, config](Result<QByteArray> upstreams) {
             // The in-flight counts are a bonus: a failure here still leaves the pools.
             auto snap = parseCaddyConfig(config.value(), upstreams ? upstreams.value() : QByteArray());
             if (!snap) {
                 callback(snap);
                 return;
             }
-            GatewaySnapshot s = std::move(snap).value();
-            s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
-            callback(Result<GatewaySnapshot>::success(std::move(s)));
+            send("GET", metricsUrl().toString(), {}, {},
+                [callback, config, s = std::move(snap).value()](Result<QByteArray> metrics) mutable {
+                    if (!metrics) {
+                        s.notices.append(QStringLiteral("metrics unreadable: %1").arg(metrics.error()));
+                    } else if (auto applied = applyCaddyMetrics(metrics.value(), config.value(), s); !applied) {
+                        s.notices.append(applied.error());
+                    }
+                    s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+                    callback(Result<GatewaySnapshot>::success(std::move(s)));
+                });
         });
     });
 }
 
-void CaddyDriver::apply(const ServerAction&, ActionCallback callback)
+void CaddyDriver::apply(const ServerAction& action, ActionCallback callback)
 {
-    callback(Result<QString>::failure(kNotYet));
+    callback(Result<QString>::failure(tr("Caddy 2.6 cannot %1 at runtime: remove the upstream instead")
+                                          .arg(action.kind == ServerAction::Kind::SetWeight
+                                                  ? tr("change an upstream's weight")
+                                                  : tr("drain or pause an upstream"))));
 }
 
-void CaddyDriver::addServer(const ServerSpec&, ActionCallback callback)
+void CaddyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
 {
-    callback(Result<QString>::failure(kNotYet));
+    get(QStringLiteral("/config/"), [this, spec, callback](Result<QByteArray> now) {
+        if (!now) {
+            callback(Result<QString>::failure(now.error()));
+            return;
+        }
+        QHash<QString, QString> paths;
+        if (!parseCaddyConfig(now.value(), {}, &paths) || !paths.contains(spec.backend)) {
+            callback(Result<QString>::failure(tr("there is no pool \"%1\" in the config").arg(spec.backend)));
+            return;
+        }
+        QJsonObject upstream;
+        upstream.insert(QLatin1String("dial"), spec.address());
+        if (spec.maxconn > 0)
+            upstream.insert(QLatin1String("max_requests"), spec.maxconn);
+        // Against the config the operator saw; without one, the config just read.
+        const QString version = spec.baseVersion.isEmpty() ? configEtag(now.value()) : spec.baseVersion;
+        send("POST", paths.value(spec.backend) + QStringLiteral("/upstreams"),
+            QJsonDocument(upstream).toJson(QJsonDocument::Compact), version, [callback](Result<QByteArray> r) {
+                callback(r ? Result<QString>::success(QStringLiteral("upstream added"))
+                           : Result<QString>::failure(r.error(), r.failureKind()));
+            });
+    });
 }
 
-void CaddyDriver::deleteServer(const ServerRef&, ActionCallback callback)
+void CaddyDriver::deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback)
 {
-    callback(Result<QString>::failure(kNotYet));
+    get(QStringLiteral("/config/"), [this, server, baseVersion, callback](Result<QByteArray> now) {
+        if (!now) {
+            callback(Result<QString>::failure(now.error()));
+            return;
+        }
+        QHash<QString, QString> paths;
+        const auto snap = parseCaddyConfig(now.value(), {}, &paths);
+        const BackendSnapshot* pool = snap ? snap.value().backend(server.backend) : nullptr;
+        qsizetype index = -1;
+        for (qsizetype i = 0; pool && i < pool->servers.size(); ++i) {
+            if (pool->servers.at(i).name == server.server)
+                index = i;
+        }
+        if (index < 0) {
+            callback(Result<QString>::failure(
+                tr("%1 is not in pool %2 any more").arg(server.server, server.backend), Failure::Conflict));
+            return;
+        }
+        // The index comes from the config as it is now; If-Match with the config the operator saw makes Caddy
+        // refuse the delete if anything moved in between.
+        const QString version = baseVersion.isEmpty() ? configEtag(now.value()) : baseVersion;
+        send("DELETE", paths.value(server.backend) + QStringLiteral("/upstreams/%1").arg(index), {}, version,
+            [callback](Result<QByteArray> r) {
+                callback(r ? Result<QString>::success(QStringLiteral("upstream removed"))
+                           : Result<QString>::failure(r.error(), r.failureKind()));
+            });
+    });
+}
+
+void CaddyDriver::readCachePolicy(CachePolicyCallback callback)
+{
+    get(QStringLiteral("/config/"), [callback](Result<QByteArray> now) {
+        callback(now ? parseCaddyCachePolicy(now.value()) : Result<CachePolicy>::failure(now.error()));
+    });
+}
+
+void CaddyDriver::applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback)
+{
+    const QString version = change.baseVersion.isEmpty() ? current.configVersion : change.baseVersion;
+    auto done = [callback](Result<QByteArray> r) {
+        callback(r ? Result<QString>::success(QStringLiteral("accepted"))
+                   : Result<QString>::failure(r.error(), r.failureKind()));
+    };
+    if (change.kind == PolicyChange::Kind::EnableMetrics) {
+        send("PUT", QStringLiteral("/config/apps/http/servers/%1/metrics").arg(change.server), "{}", version, done);
+        return;
+    }
+    if (change.kind != PolicyChange::Kind::SetRule && change.kind != PolicyChange::Kind::RemoveRule) {
+        callback(Result<QString>::failure(tr("Caddy has no %1").arg(change.describe())));
+        return;
+    }
+    get(QStringLiteral("/config/"), [this, change, version, done, callback](Result<QByteArray> now) {
+        if (!now) {
+            callback(Result<QString>::failure(now.error()));
+            return;
+        }
+        const QString existing = cacheRulePath(now.value(), change.server, change.path);
+        if (change.kind == PolicyChange::Kind::RemoveRule) {
+            if (existing.isEmpty())
+                callback(Result<QString>::failure(tr("there is no rule on %1 to remove")
+                                                      .arg(change.path.isEmpty() ? tr("every path") : change.path),
+                    Failure::Conflict));
+            else
+                send("DELETE", existing, {}, version, done);
+            return;
+        }
+        const QByteArray route = cacheRuleRoute(change.path, change.control.toHeader());
+        if (!existing.isEmpty()) {
+            send("PATCH", existing, route, version, done);
+            return;
+        }
+        // A new rule goes first, so it applies before any route that answers.
+        send("PUT", QStringLiteral("/config/apps/http/servers/%1/routes/0").arg(change.server), route, version, done);
+    });
 }
 
 } // namespace Fleetdeck::Drivers::Caddy

@@ -6,8 +6,9 @@ class QNetworkAccessManager;
 
 namespace Fleetdeck::Drivers::Caddy {
 
-// Caddy over its admin API (HTTP JSON). This first slice reads pools and upstreams; changes come later, so its
-// capabilities are all off and every action is refused with the reason.
+// Caddy over its admin API (HTTP JSON). Pools are reverse_proxy handlers, members their upstreams. Every write
+// names the config it was made against (If-Match); Caddy answers 412 when someone changed it since, which
+// becomes a conflict. Nothing is sent to /load, so the admin block is never touched.
 class CaddyDriver final : public Driver
 {
     Q_OBJECT
@@ -20,10 +21,17 @@ public:
     void fetchSnapshot(SnapshotCallback callback) override;
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;
-    void deleteServer(const ServerRef& server, ActionCallback callback) override;
+    void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
+    void readCachePolicy(CachePolicyCallback callback) override;
+    void applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback) override;
 
 private:
-    void get(const QString& path, std::function<void(Result<QByteArray>)> callback);
+    using BodyCallback = std::function<void(Result<QByteArray>)>;
+    // One admin API request. A 412 fails with Failure::Conflict; any other error names the path and Caddy's text.
+    void send(const QByteArray& method, const QString& path, const QByteArray& body, const QString& ifMatch,
+        BodyCallback callback);
+    void get(const QString& path, BodyCallback callback) { send("GET", path, {}, {}, std::move(callback)); }
+    QUrl metricsUrl() const;
 
     QNetworkAccessManager* m_network;
 };

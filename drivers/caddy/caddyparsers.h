@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
+
+#include "cachepolicy.h"
 
 #include "fleettypes.h"
 #include "result.h"
@@ -11,6 +14,27 @@ namespace Fleetdeck::Drivers::Caddy {
 // included). A pool is named by its "@id" when it has one, else by where it sits
 // ("srv0/routes/1/handle/0"); its members are its upstreams, named by their dial address.
 // upstreamsJson (GET /reverse_proxy/upstreams, optional) gives each upstream's in-flight requests.
-Result<GatewaySnapshot> parseCaddyConfig(const QByteArray& configJson, const QByteArray& upstreamsJson = {});
+// poolServers receives each pool's HTTP server name. poolPaths, when given, receives each pool's place in the admin API ("/id/api" or "/config/apps/http/...").
+// The snapshot's configVersion is the If-Match value that names this exact config (configEtag).
+Result<GatewaySnapshot> parseCaddyConfig(const QByteArray& configJson, const QByteArray& upstreamsJson = {},
+    QHash<QString, QString>* poolPaths = nullptr, QHash<QString, QString>* poolServers = nullptr);
+
+// Caddy 2.6 sends a config's ETag only as an HTTP trailer, so Fleetdeck computes it as Caddy does: the request
+// path and the FNV-1a (32 bit) hash of the exact body of GET /config/, trailing newline included.
+QString configEtag(const QByteArray& configBody);
+quint32 fnv1a32(const QByteArray& bytes);
+
+// Adds what Caddy's /metrics says (HTTP requests and 5xx per server, in-flight requests, upstream health) to a
+// snapshot read from the config. Notes HTTP servers whose metrics are off.
+Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& configJson, GatewaySnapshot& snap);
+
+// The Cache-Control rules in a config: headers handlers in each server's top-level routes (editable) and
+// response headers set inside reverse_proxy handlers (shown only).
+Result<CachePolicy> parseCaddyCachePolicy(const QByteArray& configJson);
+
+// The admin API path of the top-level route that carries a Fleetdeck-editable rule, or empty.
+QString cacheRulePath(const QByteArray& configJson, const QString& server, const QString& path);
+// The route Fleetdeck inserts for a rule: a path matcher and a deferred headers handler.
+QByteArray cacheRuleRoute(const QString& path, const QString& header);
 
 } // namespace Fleetdeck::Drivers::Caddy

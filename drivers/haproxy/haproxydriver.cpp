@@ -168,8 +168,9 @@ void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
     });
 }
 
-void HAProxyDriver::deleteServer(const ServerRef& server, ActionCallback callback)
+void HAProxyDriver::deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback)
 {
+    Q_UNUSED(baseVersion) // the runtime API has no config version: the controller re-reads before sending
     if (!safeName(server.backend) || !safeName(server.server)) {
         callback(Result<QString>::failure(
             QStringLiteral("\"%1\" cannot be sent over the runtime API").arg(server.displayName())));

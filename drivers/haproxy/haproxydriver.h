@@ -18,7 +18,7 @@ public:
     void fetchSnapshot(SnapshotCallback callback) override;
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;
-    void deleteServer(const ServerRef& server, ActionCallback callback) override;
+    void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
     void readRateLimits(RateLimitsCallback callback) override;
     void applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback) override;
 

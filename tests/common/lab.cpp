@@ -34,8 +34,18 @@ Lab Lab::load()
     lab.gateways = fleet.value().gateways;
     for (const auto& port : root.value(QLatin1String("nginx")).toObject().value(QLatin1String("ports")).toArray())
         lab.upstreamPorts.append(port.toInt());
-    for (const auto& c : root.value(QLatin1String("caddy")).toArray())
-        lab.caddyAdminPorts.append(c.toObject().value(QLatin1String("adminPort")).toInt());
+    for (const auto& c : root.value(QLatin1String("caddy")).toArray()) {
+        const QJsonObject o = c.toObject();
+        lab.caddyAdminPorts.append(o.value(QLatin1String("adminPort")).toInt());
+        lab.caddy.append({ o.value(QLatin1String("name")).toString(), o.value(QLatin1String("adminPort")).toInt(),
+            o.value(QLatin1String("listenPort")).toInt() });
+    }
+    for (const auto& v : root.value(QLatin1String("varnish")).toArray()) {
+        const QJsonObject o = v.toObject();
+        lab.varnish.append({ o.value(QLatin1String("name")).toString(), o.value(QLatin1String("adminPort")).toInt(),
+            o.value(QLatin1String("listenPort")).toInt(), o.value(QLatin1String("exporterPort")).toInt(),
+            o.value(QLatin1String("secretFile")).toString() });
+    }
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();
@@ -53,6 +63,34 @@ Lab Lab::load()
     if (lab.haproxy.isEmpty())
         lab.error = QStringLiteral("the lab state file lists no HAProxy");
     return lab;
+}
+
+QByteArray httpGet(int port, const QString& path, const QStringList& extraCurlArgs)
+{
+    QProcess p;
+    p.start(QStringLiteral("curl"),
+        QStringList { QStringLiteral("-si"), QStringLiteral("--max-time"), QStringLiteral("5") } + extraCurlArgs
+            + QStringList { QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path) });
+    if (!p.waitForFinished(10000))
+        return {};
+    return p.readAllStandardOutput();
+}
+
+QByteArray caddyAdmin(int adminPort, const QString& method, const QString& path, const QByteArray& body)
+{
+    QProcess p;
+    QStringList args { QStringLiteral("-s"), QStringLiteral("--max-time"), QStringLiteral("5"), QStringLiteral("-o"),
+        QStringLiteral("-"), QStringLiteral("-w"), QStringLiteral(" %{http_code}"), QStringLiteral("-X"), method,
+        QStringLiteral("-H"), QStringLiteral("Content-Type: application/json") };
+    if (!body.isEmpty())
+        args << QStringLiteral("--data-binary") << QString::fromUtf8(body);
+    args << QStringLiteral("http://127.0.0.1:%1%2").arg(adminPort).arg(path);
+    p.start(QStringLiteral("curl"), args);
+    if (!p.waitForFinished(10000))
+        return {};
+    const QByteArray out = p.readAllStandardOutput();
+    const qsizetype space = out.lastIndexOf(' ');
+    return out.mid(space + 1) + ' ' + out.left(space);
 }
 
 bool Lab::control(const QString& command, int index) const

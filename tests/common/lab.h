@@ -20,6 +20,22 @@ struct LabHAProxy
     QStringList backends;
 };
 
+struct LabCaddy
+{
+    QString name;
+    int adminPort = 0;
+    int listenPort = 0;
+};
+
+struct LabVarnish
+{
+    QString name;
+    int adminPort = 0;
+    int listenPort = 0;
+    int exporterPort = 0;
+    QString secretFile;
+};
+
 struct Lab
 {
     QString fleetFile;
@@ -27,6 +43,8 @@ struct Lab
     QList<LabHAProxy> haproxy;
     QList<int> upstreamPorts; // nginx
     QList<int> caddyAdminPorts;
+    QList<LabCaddy> caddy;
+    QList<LabVarnish> varnish;
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE
@@ -41,6 +59,12 @@ struct Lab
 QByteArray haproxyCommand(int adminPort, const QByteArray& command);
 // The status column of "show stat" for backend/server ("UP", "DRAIN", "MAINT", ...), empty if not found.
 QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column);
+
+// An HTTP request straight to a lab port (curl, independent of Fleetdeck): the status, headers and body as curl
+// prints them with -i. Empty on failure.
+QByteArray httpGet(int port, const QString& path, const QStringList& extraCurlArgs = {});
+// Sends one raw HTTP request to a Caddy admin API with curl; returns "<status> <body>".
+QByteArray caddyAdmin(int adminPort, const QString& method, const QString& path, const QByteArray& body = {});
 
 QString testDataPath(const QString& relative);
 // The bytes of a file under tests/data; stops the test run when it is missing.

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Fleetdeck's test lab: a real fleet of HAProxy instances in front of nginx upstreams, on 127.0.0.1 only.
+Caddy and Varnish instances in front of the first pool's upstreams can be added (--caddy, --varnish).
 
 Commands:
   start   start the lab in a fresh temporary directory, write its state file and return
@@ -12,6 +13,7 @@ A watchdog stops the lab by itself after --lifetime seconds, so a lab whose call
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -198,6 +200,42 @@ def haproxy_conf(inst, backends, servers, upstream_ports, check_inter_ms):
     return "\n".join(lines) + "\n"
 
 
+def varnish_vcl(upstreams):
+    lines = [
+        "vcl 4.1;",
+        "import directors;",
+        "",
+        "probe health {",
+        '    .url = "/health";',
+        "    .interval = 1s;",
+        "    .timeout = 1s;",
+        "    .window = 3;",
+        "    .threshold = 2;",
+        "}",
+        "",
+    ]
+    for name, port in upstreams:
+        lines.append(f'backend {name} {{ .host = "{LOOPBACK}"; .port = "{port}"; .probe = health; }}')
+    lines += ["", "sub vcl_init {", "    new pool = directors.round_robin();"]
+    lines += [f"    pool.add_backend({name});" for name, _ in upstreams]
+    lines += [
+        "}",
+        "",
+        "sub vcl_recv {",
+        "    set req.backend_hint = pool.backend();",
+        "}",
+        "",
+        "sub vcl_deliver {",
+        "    if (obj.hits > 0) {",
+        '        set resp.http.X-Cache = "HIT";',
+        "    } else {",
+        '        set resp.http.X-Cache = "MISS";',
+        "    }",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------- lab lifecycle
 
 def start_haproxy(inst):
@@ -205,6 +243,39 @@ def start_haproxy(inst):
     inst["pid"] = pid
     wait_for_port(inst["adminPort"], 10, f"HAProxy {inst['name']} runtime API")
     return pid
+
+
+def start_varnish(state, args, upstreams):
+    state["varnish"] = []
+    exporter = shutil.which("prometheus-varnish-exporter")
+    for i in range(args.varnish):
+        name = f"varnish-{i + 1}"
+        d = os.path.join(state["dir"], name)
+        os.makedirs(d)
+        inst = {"index": i, "name": name, "dir": d, "workdir": os.path.join(d, "workdir"),
+                "adminPort": free_port(), "listenPort": free_port(), "secretFile": os.path.join(d, "secret"),
+                "exporterPort": 0, "pid": 0, "exporterPid": 0, "vcl": os.path.join(d, "default.vcl")}
+        state["varnish"].append(inst)
+        # The same bytes as `head -c 32 /dev/urandom | base64`: the trailing newline is part of the secret.
+        fd = os.open(inst["secretFile"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(base64.b64encode(os.urandom(32)) + b"\n")
+        with open(inst["vcl"], "w") as f:
+            f.write(varnish_vcl(upstreams))
+        # -F keeps the manager in the foreground, so the PID is varnishd's own; it stops its child on SIGTERM.
+        inst["pid"] = spawn(["varnishd", "-F", "-j", "none", "-n", inst["workdir"], "-f", inst["vcl"],
+                             "-a", f"{LOOPBACK}:{inst['listenPort']}", "-T", f"{LOOPBACK}:{inst['adminPort']}",
+                             "-S", inst["secretFile"], "-s", "malloc,32m", "-p", "default_ttl=60"],
+                            os.path.join(d, "varnishd.log"))
+        wait_for_port(inst["adminPort"], 20, f"Varnish {name} CLI")
+        wait_for_port(inst["listenPort"], 10, f"Varnish {name} listener")
+        if exporter:
+            inst["exporterPort"] = free_port()
+            # The exporter listens on every interface unless told otherwise.
+            inst["exporterPid"] = spawn([exporter, "-n", inst["workdir"], "-raw",
+                                         "-web.listen-address", f"{LOOPBACK}:{inst['exporterPort']}"],
+                                        os.path.join(d, "exporter.log"))
+            wait_for_port(inst["exporterPort"], 20, f"Varnish exporter for {name}")
 
 
 def start(args):
@@ -284,6 +355,10 @@ def _start_into(state, args):
         wait_for_port(inst["adminPort"], 10, f"Caddy {name} admin API")
         state["caddy"].append(inst)
 
+    start_varnish(state, args, ups[:args.servers])
+    if args.mixed_fleet:
+        gateways += mixed_gateways(state, args.poll_ms)
+
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
     if args.prometheus:
         start_prometheus(state, args.scrape_interval)
@@ -305,6 +380,26 @@ def _start_into(state, args):
                 ["hey", "-z", f"{args.traffic_seconds}s", "-c", "1", "-q", "2",
                  "-H", "X-API-Key: key-free", f"http://{LOOPBACK}:{inst['frontendPort']}/"],
                 os.path.join(inst["dir"], "traffic.log")))
+        for inst in state["caddy"] + state["varnish"]:
+            state["traffic"].append(spawn(
+                ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", str(max(1, args.rate // 2)),
+                 f"http://{LOOPBACK}:{inst['listenPort']}/"],
+                os.path.join(inst["dir"], "traffic.log")))
+
+
+def mixed_gateways(state, poll_ms):
+    gateways = []
+    for inst in state["caddy"]:
+        admin = f"http://{LOOPBACK}:{inst['adminPort']}"
+        gateways.append({"name": inst["name"], "product": "caddy", "admin": admin, "metrics": f"{admin}/metrics",
+                         "pollIntervalMs": poll_ms})
+    for inst in state["varnish"]:
+        gw = {"name": inst["name"], "product": "varnish", "admin": f"tcp://{LOOPBACK}:{inst['adminPort']}"}
+        if inst["exporterPort"]:
+            gw["metrics"] = f"http://{LOOPBACK}:{inst['exporterPort']}/metrics"
+        gw.update({"credential": f"{inst['name']}/cli", "pollIntervalMs": poll_ms})
+        gateways.append(gw)
+    return gateways
 
 
 PROMETHEUS_KEEP = ("haproxy_(frontend|backend)_(http_requests_total|http_responses_total|current_sessions)"
@@ -374,7 +469,9 @@ def stop_state(state, keep=False):
     if state.get("watchdog") and state["watchdog"] != os.getpid():
         stop_pid(state["watchdog"], 1)
     stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
-    stop_pids([inst.get("pid") for inst in state.get("haproxy", [])] + [inst.get("pid") for inst in state.get("caddy", [])])
+    varnish = state.get("varnish", [])
+    stop_pids([inst.get("pid") for inst in state.get("haproxy", []) + state.get("caddy", []) + varnish]
+              + [inst.get("exporterPid") for inst in varnish])
     stop_pids([state.get("nginx", {}).get("pid"), state.get("prometheus", {}).get("pid")])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
@@ -519,6 +616,9 @@ def main():
         sp.add_argument("--lifetime", type=int, default=3600, help="stop by itself after this many seconds")
         sp.add_argument("--prometheus", action="store_true", help="also run Prometheus scraping every HAProxy")
         sp.add_argument("--caddy", type=int, default=0, help="Caddy instances proxying the first pool's upstreams")
+        sp.add_argument("--varnish", type=int, default=0, help="Varnish instances caching the first pool's upstreams")
+        sp.add_argument("--mixed-fleet", action="store_true",
+                        help="also list the Caddy and Varnish instances as gateways in the fleet file")
         sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
         sp.add_argument("--flap-seconds", type=int, default=0,
                         help="make one upstream fail its health checks every N seconds (0: never)")

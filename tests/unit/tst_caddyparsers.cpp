@@ -61,6 +61,78 @@ private Q_SLOTS:
         QVERIFY2(snap.ok(), qPrintable(snap.error()));
         QVERIFY(snap.value().backends.isEmpty());
     }
+
+    void etagMatchesCaddysOwnTrailer()
+    {
+        // Caddy 2.6 sent this body with the trailer Etag: "/config/ 48731b75" (captured with curl --raw).
+        const QByteArray body = Test::readTestData(QStringLiteral("caddy/config-cache-rules.json"));
+        QCOMPARE(configEtag(body), QStringLiteral("\"/config/ 48731b75\""));
+        QCOMPARE(fnv1a32(QByteArray()), 0x811c9dc5u);
+        QCOMPARE(fnv1a32("a"), 0xe40c292cu); // the FNV-1a reference value
+        // The trailing newline counts: without it the hash differs, and Caddy would answer 412.
+        QVERIFY(configEtag(body.chopped(1)) != configEtag(body));
+        const auto snap = parseCaddyConfig(body);
+        QVERIFY(snap.ok());
+        QCOMPARE(snap.value().configVersion, configEtag(body));
+    }
+
+    void poolPaths()
+    {
+        QHash<QString, QString> paths;
+        QHash<QString, QString> servers;
+        QVERIFY(parseCaddyConfig(Test::readTestData(QStringLiteral("caddy/config-nested.json")), {}, &paths, &servers));
+        QCOMPARE(paths.value(QStringLiteral("api")), QStringLiteral("/id/api"));
+        QCOMPARE(paths.value(QStringLiteral("srv0/routes/0/handle/0/routes/0/handle/0")),
+            QStringLiteral("/config/apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0"));
+        QCOMPARE(servers.value(QStringLiteral("api")), QStringLiteral("srv0"));
+    }
+
+    void cacheRules()
+    {
+        const QByteArray body = Test::readTestData(QStringLiteral("caddy/config-cache-rules.json"));
+        const auto policy = parseCaddyCachePolicy(body);
+        QVERIFY2(policy.ok(), qPrintable(policy.error()));
+        QCOMPARE(policy.value().servers, QStringList { QStringLiteral("srv0") });
+        QCOMPARE(policy.value().rules.size(), 2);
+        const CacheRule& route = policy.value().rules.at(0);
+        QCOMPARE(route.path, QStringLiteral("/static/*"));
+        QCOMPARE(route.header, QStringLiteral("public, max-age=600"));
+        QVERIFY(route.editable);
+        const CacheRule& inner = policy.value().rules.at(1);
+        QCOMPARE(inner.header, QStringLiteral("no-store"));
+        QVERIFY(!inner.editable); // set inside the reverse_proxy: shown, not edited
+        QCOMPARE(inner.where, QStringLiteral("inside pool api"));
+        QCOMPARE(cacheRulePath(body, QStringLiteral("srv0"), QStringLiteral("/static/*")),
+            QStringLiteral("/config/apps/http/servers/srv0/routes/0"));
+        QVERIFY(cacheRulePath(body, QStringLiteral("srv0"), QStringLiteral("/other/*")).isEmpty());
+        // The route Fleetdeck would insert reads back as the same rule.
+        const QByteArray route2 = cacheRuleRoute(QStringLiteral("/img/*"), QStringLiteral("public, max-age=5"));
+        QVERIFY(route2.contains("\"deferred\":true"));
+        QVERIFY(route2.contains("/img/*"));
+    }
+
+    void metrics()
+    {
+        const QByteArray body = Test::readTestData(QStringLiteral("caddy/config-cache-rules.json"));
+        auto snap = parseCaddyConfig(body).value();
+        const auto r = applyCaddyMetrics(Test::readTestData(QStringLiteral("caddy/metrics.txt")), body, snap);
+        QVERIFY2(r.ok(), qPrintable(r.error()));
+        QCOMPARE(snap.frontends.size(), 1);
+        QCOMPARE(snap.frontends.first().requestsTotal, 21038);
+        QCOMPARE(snap.frontends.first().responses5xxTotal, 641);
+        // One pool on the server: its requests are the server's.
+        QCOMPARE(snap.backend(QStringLiteral("api"))->requestsTotal, 21038);
+        QVERIFY(snap.notices.isEmpty());
+        // Metrics off on the server: said, not guessed.
+        QByteArray off = body;
+        off.replace("\"metrics\":{},", "");
+        auto snapOff = parseCaddyConfig(off).value();
+        QVERIFY(applyCaddyMetrics("", off, snapOff).ok());
+        QCOMPARE(snapOff.notices.size(), 1);
+        QVERIFY(snapOff.notices.first().contains(QLatin1String("HTTP metrics are off on server srv0")));
+        QVERIFY(!applyCaddyMetrics("caddy_http_requests_total{server=\"srv0\" 5", body, snap).ok());
+        QVERIFY(!parseCaddyCachePolicy("{\"apps\": [").ok());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCaddyParsers)
