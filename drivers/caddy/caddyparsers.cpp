@@ -122,7 +122,7 @@ quint32 fnv1a32(const QByteArray& bytes)
 
 QString configEtag(const QByteArray& configBody)
 {
-    return QStringLiteral("\"/config/ %1\"").arg(fnv1a32(configBody), 0, 16);
+    return QStringLiteral("\"/config/ %1\"").arg(fnv1a32(configBody), 8, 16, QLatin1Char('0'));
 }
 
 namespace {

@@ -1,0 +1,225 @@
+// Changes to a real Caddy 2.6 (the lab's caddy-2) through the controller: an upstream added and removed with
+// requests through Caddy following, a change made behind Fleetdeck's back caught by Caddy's own 412, a
+// Cache-Control rule pushed and seen on real responses (and undone), and HTTP metrics switched back on.
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "fleetcontroller.h"
+#include "fleetstore.h"
+#include "lab.h"
+#include "metricstore.h"
+#include "serverspec.h"
+
+using namespace Fleetdeck;
+
+namespace {
+// Which nginx upstreams answered n requests through Caddy (each upstream answers with its name, u1..u6).
+QSet<QString> answeredBy(int port, int n, const QString& path = QStringLiteral("/"))
+{
+    QSet<QString> names;
+    static const QRegularExpression name(QStringLiteral("\\r?\\n\\r?\\n(u\\d+)\\n"));
+    for (int i = 0; i < n; ++i) {
+        const auto m = name.match(QString::fromUtf8(Test::httpGet(port, path)));
+        if (m.hasMatch())
+            names.insert(m.captured(1));
+    }
+    return names;
+}
+
+ActionReport waitReport(QSignalSpy& spy, int timeoutMs = 15000)
+{
+    if (spy.isEmpty() && !spy.wait(timeoutMs))
+        return {};
+    return spy.takeFirst().at(0).value<ActionReport>();
+}
+} // namespace
+
+class TestCaddyChanges : public QObject
+{
+    Q_OBJECT
+
+private:
+    Test::Lab m_lab;
+    Test::LabCaddy m_caddy;
+    GatewayConfig config(int pollMs) const
+    {
+        GatewayConfig c;
+        c.name = m_caddy.name;
+        c.product = Product::Caddy;
+        c.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_caddy.adminPort));
+        c.pollIntervalMs = pollMs;
+        return c;
+    }
+    QString upstream(int index) const { return QStringLiteral("127.0.0.1:%1").arg(m_lab.upstreamPorts.at(index)); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_lab = Test::Lab::load();
+        QVERIFY2(m_lab.error.isEmpty(), qPrintable(m_lab.error));
+        QVERIFY2(m_lab.caddy.size() >= 2, "the lab runs two Caddy instances; caddy-2 is the one changed here");
+        QVERIFY(m_lab.upstreamPorts.size() >= 5);
+        m_caddy = m_lab.caddy.at(1);
+        qRegisterMetaType<ActionReport>();
+    }
+
+    void addAndRemoveAnUpstream()
+    {
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.addGateway(config(500));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        QVERIFY(store.entry(0).capabilities.canAddServers);
+        QCOMPARE(answeredBy(m_caddy.listenPort, 12), (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
+
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        ServerSpec spec;
+        spec.gateway = m_caddy.name;
+        spec.backend = QStringLiteral("api");
+        spec.host = QStringLiteral("127.0.0.1");
+        spec.port = m_lab.upstreamPorts.at(3);
+        spec.name = spec.address();
+        controller.addServer(spec);
+        ActionReport added = waitReport(finished);
+        QVERIFY2(added.ok(), qPrintable(added.outcomes.value(0).message));
+        // Round robin over four: u4 answers among the next requests through Caddy.
+        QVERIFY(answeredBy(m_caddy.listenPort, 12).contains(QStringLiteral("u4")));
+
+        // A bad address is refused before anything is sent.
+        ServerSpec bad = spec;
+        bad.port = 70000;
+        bad.name = bad.address();
+        controller.addServer(bad);
+        const ActionReport refused = waitReport(finished);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.outcomes.first().message.contains(QLatin1String("port")),
+            qPrintable(refused.outcomes.first().message));
+
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->server(QStringLiteral("api"), spec.name), 5000);
+        controller.removeServer({ m_caddy.name, QStringLiteral("api"), spec.name }, 5000);
+        const ActionReport removed = waitReport(finished);
+        QVERIFY2(removed.ok(), qPrintable(removed.outcomes.value(0).message));
+        QCOMPARE(answeredBy(m_caddy.listenPort, 12), (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
+    }
+
+    void conflictBehindFleetdecksBackIs412()
+    {
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.addGateway(config(3600 * 1000)); // one poll: what the operator saw stays as it was
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+
+        // Someone else adds u5 straight through the admin API.
+        const QByteArray other = Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("POST"),
+            QStringLiteral("/id/api/upstreams"), QStringLiteral("{\"dial\":\"%1\"}").arg(upstream(4)).toUtf8());
+        QVERIFY2(other.startsWith("200"), other.constData());
+
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        ServerSpec spec;
+        spec.gateway = m_caddy.name;
+        spec.backend = QStringLiteral("api");
+        spec.host = QStringLiteral("127.0.0.1");
+        spec.port = m_lab.upstreamPorts.at(3);
+        spec.name = spec.address();
+        controller.addServer(spec);
+        const ActionReport report = waitReport(finished);
+        QVERIFY(!report.ok());
+        const ActionOutcome& o = report.outcomes.first();
+        QVERIFY(o.conflict);
+        QVERIFY2(o.message.contains(QLatin1String("412")), qPrintable(o.message));
+        // Nothing was overwritten: the other change is there, ours is not.
+        const QByteArray now = Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("GET"), QStringLiteral("/id/api/upstreams"));
+        QVERIFY(now.contains(upstream(4).toUtf8()));
+        QVERIFY(!now.contains(upstream(3).toUtf8()));
+
+        // Put it back as the lab had it: remove u5 (the fourth upstream).
+        QVERIFY(Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("DELETE"), QStringLiteral("/id/api/upstreams/3"))
+                    .startsWith("200"));
+    }
+
+    void cacheControlRulePushedSeenAndUndone()
+    {
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.addGateway(config(1000));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        QVERIFY(store.entry(0).capabilities.canEditCachePolicy);
+        QSignalSpy policy(&controller, &FleetActions::cachePolicyReceived);
+        controller.requestCachePolicy(m_caddy.name);
+        QVERIFY(policy.wait(5000));
+        const auto before = policy.takeFirst().at(1).value<CachePolicy>();
+        QVERIFY(before.rule(QStringLiteral("srv0"), QStringLiteral("/static/*")) == nullptr);
+
+        PolicyChange change;
+        change.kind = PolicyChange::Kind::SetRule;
+        change.gateway = m_caddy.name;
+        change.server = QStringLiteral("srv0");
+        change.path = QStringLiteral("/static/*");
+        change.control.visibility = CacheControl::Visibility::Public;
+        change.control.maxAge = 600;
+        change.control.staleWhileRevalidate = 30;
+        change.baseVersion = before.configVersion;
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.changeCachePolicy({ change });
+        const ActionReport report = waitReport(finished);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QVERIFY(report.outcomes.first().undo.canConvert<PolicyChange>());
+
+        // Real responses through Caddy carry it on /static/ only.
+        QByteArray staticAnswer;
+        for (int i = 0; i < 5 && !staticAnswer.startsWith("HTTP/1.1 200"); ++i)
+            staticAnswer = Test::httpGet(m_caddy.listenPort, QStringLiteral("/static/app.js"));
+        QVERIFY2(staticAnswer.contains("Cache-Control: public, max-age=600, stale-while-revalidate=30"),
+            staticAnswer.constData());
+        QVERIFY(!Test::httpGet(m_caddy.listenPort, QStringLiteral("/api/x")).contains("max-age=600"));
+
+        // The same change against the config as it was before is now stale: Caddy's 412, nothing sent.
+        PolicyChange stale = change;
+        stale.control.maxAge = 5;
+        controller.changeCachePolicy({ stale });
+        const ActionReport conflict = waitReport(finished);
+        QVERIFY(!conflict.ok());
+        QVERIFY(conflict.outcomes.first().conflict);
+
+        // Undo: the inverse change removes the rule again.
+        controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
+        const ActionReport undone = waitReport(finished);
+        QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
+        QVERIFY(!Test::httpGet(m_caddy.listenPort, QStringLiteral("/static/app.js")).contains("max-age=600"));
+    }
+
+    void metricsOffIsSaidAndCanBeEnabled()
+    {
+        QVERIFY(Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("DELETE"),
+            QStringLiteral("/config/apps/http/servers/srv0/metrics"))
+                    .startsWith("200"));
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.addGateway(config(500));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        QVERIFY2(store.entry(0).snapshot->notices.join(QLatin1Char(' ')).contains(QLatin1String("metrics are off")),
+            qPrintable(store.entry(0).snapshot->notices.join(QLatin1Char(' '))));
+
+        PolicyChange enable;
+        enable.kind = PolicyChange::Kind::EnableMetrics;
+        enable.gateway = m_caddy.name;
+        enable.server = QStringLiteral("srv0");
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.changeCachePolicy({ enable });
+        const ActionReport report = waitReport(finished);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->notices.isEmpty(), 5000);
+        // Requests are counted again.
+        for (int i = 0; i < 3; ++i)
+            Test::httpGet(m_caddy.listenPort, QStringLiteral("/"));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->requestsTotal() > 0, 5000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCaddyChanges)
+#include "tst_caddychanges.moc"

@@ -1,0 +1,215 @@
+// The Varnish driver against the lab's real Varnish 7.1, through the controller with the CLI secret in a
+// credential store: the VCL's backends, one made sick and given back to its probe, default_ttl changed and read
+// back (and undone), a ban that turns a cached HIT into a MISS, and wrong or missing secrets.
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "credentialstore.h"
+#include "fleetcontroller.h"
+#include "fleetstore.h"
+#include "lab.h"
+#include "metricstore.h"
+
+using namespace Fleetdeck;
+
+namespace {
+ActionReport waitReport(QSignalSpy& spy, int timeoutMs = 15000)
+{
+    if (spy.isEmpty() && !spy.wait(timeoutMs))
+        return {};
+    return spy.takeFirst().at(0).value<ActionReport>();
+}
+
+// Asks Varnish with its own varnishadm, independent of Fleetdeck's client.
+QString varnishadm(const Test::LabVarnish& v, const QStringList& command)
+{
+    QProcess p;
+    p.start(QStringLiteral("varnishadm"),
+        QStringList { QStringLiteral("-T"), QStringLiteral("127.0.0.1:%1").arg(v.adminPort), QStringLiteral("-S"),
+            v.secretFile }
+            + command);
+    p.waitForFinished(10000);
+    return QString::fromUtf8(p.readAllStandardOutput());
+}
+
+QString xCache(int port, const QString& path)
+{
+    // Retry past nginx's deliberate 500s, which Varnish does not cache.
+    for (int i = 0; i < 10; ++i) {
+        const QByteArray answer = Test::httpGet(port, path);
+        if (!answer.startsWith("HTTP/1.1 200"))
+            continue;
+        if (answer.contains("X-Cache: HIT"))
+            return QStringLiteral("HIT");
+        if (answer.contains("X-Cache: MISS"))
+            return QStringLiteral("MISS");
+    }
+    return QStringLiteral("no answer");
+}
+} // namespace
+
+class TestVarnishDriver : public QObject
+{
+    Q_OBJECT
+
+private:
+    Test::Lab m_lab;
+    Test::LabVarnish m_varnish;
+    QString m_secret;
+
+    GatewayConfig config(const QString& credential) const
+    {
+        GatewayConfig c;
+        c.name = m_varnish.name;
+        c.product = Product::Varnish;
+        c.admin = QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(m_varnish.adminPort));
+        if (m_varnish.exporterPort > 0)
+            c.metrics = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_varnish.exporterPort));
+        c.credential = credential;
+        c.pollIntervalMs = 500;
+        return c;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_lab = Test::Lab::load();
+        QVERIFY2(m_lab.error.isEmpty(), qPrintable(m_lab.error));
+        QVERIFY2(!m_lab.varnish.isEmpty(), "the lab runs a Varnish");
+        m_varnish = m_lab.varnish.first();
+        QFile secret(m_varnish.secretFile);
+        QVERIFY(secret.open(QIODevice::ReadOnly));
+        m_secret = QString::fromUtf8(secret.readAll()); // the file's bytes, trailing newline included
+        qRegisterMetaType<ActionReport>();
+    }
+
+    void backendsSickAndBack()
+    {
+        SessionCredentialStore credentials;
+        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setCredentialStore(&credentials);
+        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        const GatewaySnapshot& snap = *store.entry(0).snapshot;
+        QCOMPARE(snap.backends.size(), 1);
+        QCOMPARE(snap.backends.first().name, QStringLiteral("boot"));
+        QCOMPARE(snap.backends.first().servers.size(), 3);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().servers.first().health == Health::Up, 10000);
+        if (m_varnish.exporterPort > 0)
+            QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->requestsTotal() > 0, 10000);
+
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        const ServerRef u1 { m_varnish.name, QStringLiteral("boot"), QStringLiteral("u1") };
+        controller.setServerState({ u1 }, AdminState::Drain);
+        ActionReport sick = waitReport(finished);
+        QVERIFY2(sick.ok(), qPrintable(sick.outcomes.value(0).message));
+        QVERIFY2(varnishadm(m_varnish, { QStringLiteral("backend.list"), QStringLiteral("boot.u1") })
+                     .contains(QLatin1String("sick")),
+            "varnishadm does not show boot.u1 sick");
+        controller.setServerState({ u1 }, AdminState::ForcedUp);
+        QVERIFY2(waitReport(finished).ok(), "force up");
+        controller.setServerState({ u1 }, AdminState::Ready);
+        ActionReport back = waitReport(finished);
+        QVERIFY2(back.ok(), qPrintable(back.outcomes.value(0).message));
+        const QString list = varnishadm(m_varnish, { QStringLiteral("backend.list"), QStringLiteral("boot.u1") });
+        QVERIFY2(list.contains(QLatin1String("probe")) && !list.contains(QLatin1String("sick")), qPrintable(list));
+        // Maintenance does not exist in Varnish: refused with the reason, nothing sent.
+        controller.setServerState({ u1 }, AdminState::Maint);
+        const ActionReport maint = waitReport(finished);
+        QVERIFY(!maint.ok());
+        QVERIFY2(maint.outcomes.first().message.contains(QLatin1String("maintenance")),
+            qPrintable(maint.outcomes.first().message));
+    }
+
+    void defaultTtlChangedReadBackAndUndone()
+    {
+        SessionCredentialStore credentials;
+        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setCredentialStore(&credentials);
+        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        PolicyChange ttl;
+        ttl.kind = PolicyChange::Kind::SetParameter;
+        ttl.gateway = m_varnish.name;
+        ttl.parameter = QStringLiteral("default_ttl");
+        ttl.value = 30;
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        controller.changeCachePolicy({ ttl });
+        const ActionReport report = waitReport(finished);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QCOMPARE(report.outcomes.first().beforeText, QStringLiteral("default_ttl 60 s"));
+        QVERIFY2(varnishadm(m_varnish, { QStringLiteral("param.show"), QStringLiteral("default_ttl") })
+                     .contains(QLatin1String("Value is: 30.000")),
+            "varnishadm does not read 30 back");
+        QVERIFY(report.outcomes.first().undo.canConvert<PolicyChange>());
+        controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
+        const ActionReport undone = waitReport(finished);
+        QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
+        QVERIFY(varnishadm(m_varnish, { QStringLiteral("param.show"), QStringLiteral("default_ttl") })
+                    .contains(QLatin1String("Value is: 60.000")));
+    }
+
+    void banTurnsHitIntoMiss()
+    {
+        SessionCredentialStore credentials;
+        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setCredentialStore(&credentials);
+        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        const QString path = QStringLiteral("/ban-test/%1").arg(QDateTime::currentMSecsSinceEpoch());
+        xCache(m_varnish.listenPort, path);
+        QCOMPARE(xCache(m_varnish.listenPort, path), QStringLiteral("HIT"));
+        xCache(m_varnish.listenPort, QStringLiteral("/kept"));
+        QCOMPARE(xCache(m_varnish.listenPort, QStringLiteral("/kept")), QStringLiteral("HIT"));
+
+        PolicyChange ban;
+        ban.kind = PolicyChange::Kind::Ban;
+        ban.gateway = m_varnish.name;
+        ban.banUrlRegex = QStringLiteral("^/ban-test/");
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.changeCachePolicy({ ban });
+        const ActionReport report = waitReport(finished);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QVERIFY(!report.outcomes.first().undo.isValid()); // a ban cannot be undone, and says so by having no undo
+        QCOMPARE(xCache(m_varnish.listenPort, path), QStringLiteral("MISS"));
+        QCOMPARE(xCache(m_varnish.listenPort, QStringLiteral("/kept")), QStringLiteral("HIT"));
+        QVERIFY(varnishadm(m_varnish, { QStringLiteral("ban.list") }).contains(QLatin1String("req.url ~ ^/ban-test/")));
+    }
+
+    void wrongOrMissingSecret()
+    {
+        SessionCredentialStore credentials;
+        credentials.write(QStringLiteral("varnish-1/cli"), QStringLiteral("not-the-secret\n"), [](Result<bool>) {});
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setCredentialStore(&credentials);
+        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        GatewayConfig missing = config(QStringLiteral("varnish-1/nowhere"));
+        missing.name = QStringLiteral("varnish-missing");
+        controller.addGateway(missing);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).status.connection == Connection::Unreachable, 10000);
+        const QString wrong = store.entry(0).status.lastError;
+        QVERIFY2(wrong.contains(QLatin1String("authentication failed")) && wrong.contains(m_varnish.name),
+            qPrintable(wrong));
+        QVERIFY(!wrong.contains(QLatin1String("not-the-secret"))); // never in an error
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(1).status.connection == Connection::Unreachable, 10000);
+        const QString none = store.entry(1).status.lastError;
+        QVERIFY2(none.contains(QLatin1String("none is set")) && none.contains(QLatin1String("varnish-1/nowhere")),
+            qPrintable(none));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVarnishDriver)
+#include "tst_varnishdriver.moc"
