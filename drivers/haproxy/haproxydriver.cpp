@@ -189,6 +189,19 @@ void HAProxyDriver::ask(const QByteArray& command, std::function<void(Result<QBy
     Wire::LineCommandClient::run(config().admin, command, m_options, std::move(callback), this);
 }
 
+void HAProxyDriver::readCachePolicy(CachePolicyCallback callback)
+{
+    ask("show cache", [this, callback](Result<QByteArray> caches) {
+        if (!caches) {
+            callback(Result<CachePolicy>::failure(caches.error()));
+            return;
+        }
+        ask("show stat", [callback, caches](Result<QByteArray> stat) {
+            callback(stat ? parseCachePolicy(caches.value(), stat.value()) : Result<CachePolicy>::failure(stat.error()));
+        });
+    });
+}
+
 void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
 {
     // The per-key map (the one named *ratelimit*, else the first), its entries, the per-IP variable, and the

@@ -19,6 +19,7 @@ public:
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;
     void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
+    void readCachePolicy(CachePolicyCallback callback) override;
     void readRateLimits(RateLimitsCallback callback) override;
     void applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback) override;
 

@@ -121,7 +121,7 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
               cScur = at("scur"), cType = at("type"), cUweight = at("uweight"), cBck = at("bck"), cStot = at("stot"),
               cReq = at("req_tot"), c4xx = at("hrsp_4xx"), c5xx = at("hrsp_5xx"), cDreq = at("dreq"),
               cLastchg = at("lastchg"), cCheck = at("check_status"), cCheckDesc = at("check_desc"), cAddr = at("addr"),
-              cAlgo = at("algo");
+              cAlgo = at("algo"), cCacheLookups = at("cache_lookups"), cCacheHits = at("cache_hits");
     int needed = 0;
     for (int c : { cPx, cSv, cStatus, cWeight, cScur, cType })
         needed = qMax(needed, c + 1);
@@ -209,6 +209,8 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
         r.checkDescription = intern(3, field(cCheckDesc));
         r.address = QString::fromUtf8(field(cAddr));
         r.algorithm = intern(4, field(cAlgo));
+        r.cacheLookups = number(cCacheLookups);
+        r.cacheHits = number(cCacheHits);
         rows.append(std::move(r));
     }
     return R::success(rows);
@@ -580,6 +582,53 @@ Result<QList<TableEntry>> parseStickTable(const QByteArray& text)
         return R::failure(
             QStringLiteral("show table: no \"# table:\" header (%1)").arg(QString::fromUtf8(text.trimmed().left(120))));
     return R::success(out);
+}
+
+} // namespace Fleetdeck::Drivers::HAProxy
+
+namespace Fleetdeck::Drivers::HAProxy {
+
+Result<CachePolicy> parseCachePolicy(const QByteArray& showCache, const QByteArray& showStat)
+{
+    using R = Result<CachePolicy>;
+    CachePolicy policy;
+    policy.product = Product::HAProxy;
+    policy.readOnlyReason = QStringLiteral("HAProxy 2.6 cannot change a cache section at runtime: edit the cache "
+                                           "section in haproxy.cfg and reload. Fleetdeck shows what it does.");
+    // "0x55d1c1a0e0c0: mycache (shctx:0x7f..., available blocks:4096)" starts a section; indented-less lines
+    // "0x...: hash:... size:... expire:..." that follow are its entries.
+    static const QRegularExpression section(QStringLiteral("^0x[0-9a-f]+: (\\S+) \\(shctx:0x[0-9a-f]+, available blocks:(\\d+)\\)$"));
+    static const QRegularExpression entry(QStringLiteral("^0x[0-9a-f]+ hash:\\d+ "));
+    int lineNo = 0;
+    for (const QByteArray& raw : showCache.split('\n')) {
+        ++lineNo;
+        const QString line = QString::fromUtf8(raw).trimmed();
+        if (line.isEmpty())
+            continue;
+        if (const auto m = section.match(line); m.hasMatch()) {
+            CacheStore store;
+            store.name = m.captured(1);
+            store.availableBlocks = m.captured(2).toLongLong();
+            policy.stores.append(store);
+        } else if (entry.match(line).hasMatch() && !policy.stores.isEmpty()) {
+            policy.stores.last().entries += 1;
+        } else {
+            return R::failure(QStringLiteral("show cache, line %1: unexpected \"%2\"").arg(lineNo).arg(line.left(120)));
+        }
+    }
+    const auto rows = parseShowStat(showStat);
+    if (!rows)
+        return R::failure(rows.error());
+    // 2.6 does not say which backend uses which cache: with one section the backends' counts are its own.
+    for (const StatRow& r : rows.value()) {
+        if (r.type != StatRow::Type::Backend || r.cacheLookups <= 0 || policy.stores.isEmpty())
+            continue;
+        CacheStore& target = policy.stores.first();
+        target.lookups += r.cacheLookups;
+        target.hits += r.cacheHits;
+        target.backends.append(r.proxy);
+    }
+    return R::success(policy);
 }
 
 } // namespace Fleetdeck::Drivers::HAProxy

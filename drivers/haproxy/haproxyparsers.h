@@ -5,6 +5,7 @@
 #include <QList>
 #include <QString>
 
+#include "cachepolicy.h"
 #include "fleettypes.h"
 #include "result.h"
 
@@ -34,6 +35,8 @@ struct StatRow
     QString checkDescription;
     QString address;
     QString algorithm;
+    qint64 cacheLookups = 0;
+    qint64 cacheHits = 0;
 };
 
 // One row of "show servers state".
@@ -78,5 +81,9 @@ Result<QList<TableEntry>> parseStickTable(const QByteArray& text);
 // The command one poll sends, and the parser of its whole reply.
 QByteArray pollCommand();
 Result<GatewaySnapshot> parsePollReply(const QByteArray& reply);
+
+// "show cache": each cache section with its entries, and "show stat"'s per-backend cache lookups and hits as
+// a read-only policy (HAProxy 2.6 cannot change a cache section at runtime).
+Result<CachePolicy> parseCachePolicy(const QByteArray& showCache, const QByteArray& showStat);
 
 } // namespace Fleetdeck::Drivers::HAProxy

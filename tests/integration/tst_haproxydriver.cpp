@@ -3,6 +3,7 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QDateTime>
 #include <QTest>
 
 #include "haproxy/haproxydriver.h"
@@ -56,6 +57,32 @@ private Q_SLOTS:
             QVERIFY2(b, qPrintable(backend));
             QCOMPARE(b->servers.size(), 3);
         }
+    }
+
+    void cachePolicyIsReadOnly()
+    {
+        // The lab's static pool caches /static/assets/: three requests are one miss and two hits.
+        const auto& h = lab.haproxy.at(0);
+        const QString path = QStringLiteral("/static/assets/%1.js").arg(QDateTime::currentMSecsSinceEpoch());
+        int ok = 0;
+        for (int i = 0; i < 10 && ok < 3; ++i)
+            ok += Test::httpGet(h.frontendPort, path, { QStringLiteral("-H"), QStringLiteral("X-API-Key: key-load") })
+                      .startsWith("HTTP/1.1 200");
+        HAProxyDriver driver(GatewayConfig {
+            QStringLiteral("haproxy-1"), Product::HAProxy, QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(h.adminPort)), {}, 1000 });
+        const auto policy = waitFor<CachePolicy>([&](auto cb) { driver.readCachePolicy(cb); });
+        QVERIFY2(policy.ok(), qPrintable(policy.error()));
+        QVERIFY(policy.value().readOnlyReason.contains(QLatin1String("cannot change")));
+        QCOMPARE(policy.value().stores.size(), 1);
+        const CacheStore& assets = policy.value().stores.first();
+        QCOMPARE(assets.name, QStringLiteral("assets"));
+        QVERIFY(assets.entries >= 1);
+        QVERIFY2(assets.hits >= 2 && assets.lookups >= 3,
+            qPrintable(QStringLiteral("lookups %1, hits %2").arg(assets.lookups).arg(assets.hits)));
+        QCOMPARE(assets.backends, QStringList { QStringLiteral("static") });
+        // And a change is refused before anything is sent.
+        const auto refused = waitFor<QString>([&](auto cb) { driver.applyPolicyChange(PolicyChange {}, policy.value(), cb); });
+        QVERIFY(!refused.ok());
     }
 
     void stateChanges_data()

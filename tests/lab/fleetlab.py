@@ -181,9 +181,16 @@ def haproxy_conf(inst, backends, servers, upstream_ports, check_inter_ms):
     lines += [f"    default_backend {names[0]}", "",
               "backend st_ip",
               "    stick-table type ip size 100k expire 30s store http_req_rate(10s)", ""]
+    # A small cache for the static pool's /static/assets/ paths only, so the lab's traffic still reaches servers.
+    lines += ["cache assets", "    total-max-size 4", "    max-age 60", ""]
     for b, name in enumerate(names):
         lines += [f"backend {name}", "    balance roundrobin", "    option httpchk GET /health",
                   "    http-check expect status 200"]
+        if name == "static":
+            lines += ["    http-request set-var(txn.asset) bool(true) if { path_beg /static/assets/ }",
+                      "    http-request cache-use assets if { var(txn.asset) -m bool }",
+                      '    http-response set-header Cache-Control "max-age=60" if { var(txn.asset) -m bool }',
+                      "    http-response cache-store assets if { var(txn.asset) -m bool }"]
         for s in range(servers):
             port = upstream_ports[b * servers + s]
             lines.append(f"    server s{s + 1} {LOOPBACK}:{port} check inter {check_inter_ms}")

@@ -305,6 +305,25 @@ private Q_SLOTS:
             QCOMPARE(c.value(), command);
         }
     }
+
+    void showCache()
+    {
+        // A captured "show cache" and a minimal "show stat" with the static backend's cache counters.
+        const QByteArray stat = "# pxname,svname,status,weight,scur,type,cache_lookups,cache_hits\n"
+                                "static,BACKEND,UP,3,0,1,12,9\napi,BACKEND,UP,3,0,1,0,0\n\n";
+        const auto policy = parseCachePolicy(readData(QStringLiteral("show-cache.txt")), stat);
+        QVERIFY2(policy.ok(), qPrintable(policy.error()));
+        QCOMPARE(policy.value().stores.size(), 1);
+        QCOMPARE(policy.value().stores.first().name, QStringLiteral("assets"));
+        QCOMPARE(policy.value().stores.first().entries, 1);
+        QCOMPARE(policy.value().stores.first().availableBlocks, 4096);
+        QCOMPARE(policy.value().stores.first().lookups, 12);
+        QCOMPARE(policy.value().stores.first().hits, 9);
+        QVERIFY(!policy.value().readOnlyReason.isEmpty());
+        QVERIFY(parseCachePolicy(QByteArray(), stat).value().stores.isEmpty()); // no cache section at all
+        QVERIFY(!parseCachePolicy("Unknown command: 'show cache'\n", stat).ok());
+        QVERIFY(!parseCachePolicy(readData(QStringLiteral("show-cache.txt")), "garbage\n").ok());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHAProxyParsers)
