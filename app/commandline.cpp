@@ -9,7 +9,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Fleetdeck: a desktop control panel for API fleets (HAProxy today), over each product's own admin API."));
+        "Fleetdeck: a desktop control panel for API fleets (HAProxy, Caddy, Varnish), over each product's own admin "
+        "API."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption fleet(QStringLiteral("fleet"),
@@ -29,6 +30,12 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     const QCommandLineOption journal(QStringLiteral("journal"),
         QStringLiteral("Keep the change journal in <file> (SQLite)."), QStringLiteral("file"));
     parser.addOption(journal);
+    const QCommandLineOption storeCredential(QStringLiteral("store-credential"),
+        QStringLiteral("Read a secret from standard input (e.g. a Varnish -S secret file, exactly as its bytes are) "
+                       "and keep it in the OS keychain under <name>, then exit. Fleet files name it as "
+                       "\"credential\"."),
+        QStringLiteral("name"));
+    parser.addOption(storeCredential);
     parser.addOption(fleet);
     parser.addOption(screenshot);
     parser.addOption(after);
@@ -45,6 +52,7 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.page = parser.value(page);
     out.readOnly = parser.isSet(readOnly);
     out.journalFile = parser.value(journal);
+    out.storeCredential = parser.value(storeCredential);
     if (out.page != QLatin1String("servers") && out.page != QLatin1String("overview"))
         out.error = QStringLiteral("--page: \"%1\" is not servers or overview").arg(out.page);
     if (!parser.positionalArguments().isEmpty())

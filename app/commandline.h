@@ -14,6 +14,7 @@ struct CommandLine
     QString page; // "servers" or "overview": the page to open on
     bool readOnly = false;
     QString journalFile; // empty: the default place
+    QString storeCredential; // non-empty: store the secret read from stdin under this name, then exit
     QString error; // non-empty: print it and exit with status 2
 
     // Handles --help and --version itself (prints and exits), like every Qt application.

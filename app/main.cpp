@@ -13,6 +13,7 @@
 #include "eventlog.h"
 #include "historycache.h"
 #include "journal.h"
+#include "credentialstore.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -36,6 +37,35 @@ int main(int argc, char* argv[])
     if (!options.error.isEmpty()) {
         std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(options.error));
         return 2;
+    }
+
+    KeychainCredentialStore credentials;
+    if (!options.storeCredential.isEmpty()) {
+        // The secret comes on stdin, never in argv (other users can read a process's arguments).
+        QFile in;
+        if (!in.open(stdin, QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "fleetdeck: cannot read the secret from standard input\n");
+            return 2;
+        }
+        const QByteArray secret = in.read(64 * 1024);
+        if (secret.isEmpty()) {
+            std::fprintf(stderr, "fleetdeck: no secret on standard input; nothing stored\n");
+            return 2;
+        }
+        int status = 1;
+        QTimer::singleShot(0, &credentials, [&] {
+            credentials.write(options.storeCredential, QString::fromUtf8(secret), [&status, &options](Result<bool> done) {
+                if (done) {
+                    std::printf("stored credential %s in the keychain\n", qUtf8Printable(options.storeCredential));
+                    status = 0;
+                } else {
+                    std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(done.error()));
+                }
+                QCoreApplication::exit(status);
+            });
+        });
+        QApplication::exec();
+        return status;
     }
 
     QList<GatewayConfig> gateways;
@@ -65,6 +95,7 @@ int main(int argc, char* argv[])
     EventLog events;
     FleetController controller(&store, &metrics);
     controller.setEventLog(&events);
+    controller.setCredentialStore(&credentials);
     if (options.readOnly)
         controller.setReadOnly(QStringLiteral("started with --read-only"));
     // The journal comes first: without it no change may be made, since none could be recorded.

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -31,6 +32,8 @@
 #include "dialogs/lasthealthy.h"
 #include "dialogs/addgatewaydialog.h"
 #include "dialogs/rollingdialog.h"
+#include "capabilities.h"
+#include "forms/cachepolicydialog.h"
 #include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
 #include "eventlog.h"
@@ -204,6 +207,8 @@ void MainWindow::createActions()
         tr("Drain the selected servers: no new sessions, current ones finish"));
     addAction(QStringLiteral("server.ready"), tr("&Ready"), QKeySequence(Qt::CTRL | Qt::Key_R),
         tr("Put the selected servers back in service"));
+    addAction(QStringLiteral("server.forceup"), tr("&Force up"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U),
+        tr("Declare the selected backends healthy whatever their probe says"));
     addAction(QStringLiteral("server.maint"), tr("&Maintenance"), QKeySequence(Qt::CTRL | Qt::Key_M),
         tr("Put the selected servers in maintenance: no traffic, no health checks"));
     addAction(QStringLiteral("server.weight"), tr("Set &weight…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
@@ -219,6 +224,10 @@ void MainWindow::createActions()
         tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete"));
     addAction(QStringLiteral("fleet.ratelimits"), tr("Rate &limits…"), QKeySequence(Qt::CTRL | Qt::Key_L),
         tr("Edit per-API-key and per-IP rate limits"));
+    addAction(QStringLiteral("fleet.cache"), tr("&Cache policy…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
+        tr("Cache-Control rules (Caddy), TTLs and bans (Varnish), cache sections (HAProxy, read-only)"));
+    addAction(QStringLiteral("fleet.metrics"), tr("Enable HTTP &metrics…"), {},
+        tr("Caddy counts requests and errors only where HTTP metrics are on: review and switch them on"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
     // Undo and redo send the inverse (or the original) change, itself verified and journaled.
     QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
@@ -280,6 +289,8 @@ void MainWindow::createActions()
     });
     connect(action(QStringLiteral("server.ready")), &QAction::triggered, this,
         [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::Ready); });
+    connect(action(QStringLiteral("server.forceup")), &QAction::triggered, this,
+        [this] { m_fleet->setServerState(m_page->selectedServers(), AdminState::ForcedUp); });
     connect(action(QStringLiteral("server.maint")), &QAction::triggered, this, [this] {
         const QList<ServerRef> targets = m_page->selectedServers();
         if (confirmLastHealthy(targets, tr("Putting in maintenance")))
@@ -295,6 +306,14 @@ void MainWindow::createActions()
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->open();
     });
+    connect(action(QStringLiteral("fleet.cache")), &QAction::triggered, this, [this] {
+        const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
+        auto* dialog = new CachePolicyDialog(
+            m_store, m_fleet, rows.isEmpty() ? QString() : rows.first().data(GatewayRole).toString(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    connect(action(QStringLiteral("fleet.metrics")), &QAction::triggered, this, &MainWindow::enableMetricsInteractively);
     connect(action(QStringLiteral("fleet.ratelimits")), &QAction::triggered, this, [this] {
         auto* dialog = new RateLimitDialog(m_store, m_fleet, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -323,13 +342,12 @@ void MainWindow::createActions()
     connect(action(QStringLiteral("server.remove")), &QAction::triggered, this, &MainWindow::removeServerInteractively);
     connect(action(QStringLiteral("help.about")), &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About Fleetdeck"),
-            tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets.</p>"
-               "<p>HAProxy over its runtime API: watch backends and servers live; drain, ready, "
-               "maintenance and weight, each verified by re-reading the gateway.</p>")
-                .arg(QApplication::applicationVersion()));
+            tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets. What each product can do at "
+               "runtime, over its own admin API:</p>%2")
+                .arg(QApplication::applicationVersion(), capabilitiesTable()));
     });
     m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
-        action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
+        action(QStringLiteral("server.forceup")), action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
         action(QStringLiteral("server.everywhere")), action(QStringLiteral("server.add")),
         action(QStringLiteral("server.remove")) });
     m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
@@ -356,6 +374,8 @@ void MainWindow::createMenusAndToolBar()
     file->addAction(action(QStringLiteral("fleet.export")));
     file->addAction(action(QStringLiteral("fleet.remove")));
     file->addAction(action(QStringLiteral("fleet.ratelimits")));
+    file->addAction(action(QStringLiteral("fleet.cache")));
+    file->addAction(action(QStringLiteral("fleet.metrics")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("fleet.refresh")));
     file->addSeparator();
@@ -364,7 +384,7 @@ void MainWindow::createMenusAndToolBar()
     edit->addAction(action(QStringLiteral("edit.undo")));
     edit->addAction(action(QStringLiteral("edit.redo")));
     QMenu* server = menuBar()->addMenu(tr("&Server"));
-    for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
+    for (const char* id : { "server.drain", "server.ready", "server.forceup", "server.maint", "server.weight" })
         server->addAction(action(QLatin1String(id)));
     server->addSeparator();
     server->addAction(action(QStringLiteral("server.everywhere")));
@@ -387,68 +407,129 @@ void MainWindow::createMenusAndToolBar()
     bar->addAction(action(QStringLiteral("fleet.add")));
     bar->addAction(action(QStringLiteral("fleet.refresh")));
     bar->addSeparator();
-    for (const char* id : { "server.drain", "server.ready", "server.maint", "server.weight" })
+    for (const char* id : { "server.drain", "server.ready", "server.forceup", "server.maint", "server.weight" })
         bar->addAction(action(QLatin1String(id)));
     bar->addSeparator();
     bar->addAction(action(QStringLiteral("server.add")));
 }
 
+void MainWindow::enableMetricsInteractively()
+{
+    // Every Caddy whose snapshot says HTTP metrics are off on a server: one reviewed change each.
+    QList<PolicyChange> changes;
+    QList<ReviewDialog::Row> rows;
+    static const QRegularExpression off(QStringLiteral("HTTP metrics are off on server (\\S+):"));
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        const FleetStore::Entry& e = m_store->entry(i);
+        if (!e.snapshot || e.config.product != Product::Caddy)
+            continue;
+        for (const QString& n : e.snapshot->notices) {
+            const auto m = off.match(n);
+            if (!m.hasMatch())
+                continue;
+            PolicyChange c;
+            c.kind = PolicyChange::Kind::EnableMetrics;
+            c.gateway = e.config.name;
+            c.server = m.captured(1);
+            c.baseVersion = e.snapshot->configVersion;
+            changes.append(c);
+            rows.append({ c.gateway, tr("server %1 metrics").arg(c.server), tr("off"),
+                tr("on (PUT /config/apps/http/servers/%1/metrics {})").arg(c.server) });
+        }
+    }
+    if (changes.isEmpty()) {
+        statusBar()->showMessage(tr("Every Caddy in the fleet already has HTTP metrics on."), 8000);
+        return;
+    }
+    auto* dialog = new ReviewDialog(rows,
+        tr("Caddy then counts requests, errors and durations per server; the cost is small. Sent with If-Match."), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, changes] {
+        // One request per gateway: the pipeline changes one gateway at a time.
+        QHash<QString, QList<PolicyChange>> byGateway;
+        for (const PolicyChange& c : changes)
+            byGateway[c.gateway].append(c);
+        for (auto it = byGateway.cbegin(); it != byGateway.cend(); ++it)
+            m_fleet->changeCachePolicy(it.value());
+    });
+    dialog->open();
+}
+
 void MainWindow::updateActionStates()
 {
     const QList<ServerRef> selected = m_page->selectedServers();
+    // One reason per action: what the operator reads on a disabled action (status bar and tooltip).
     QString why;
-    bool canDrain = true, canMaint = true, canWeight = true;
-    if (m_fleet->isReadOnly()) {
+    if (m_fleet->isReadOnly())
         why = tr("Read-only: %1.").arg(m_fleet->readOnlyReason());
-        canDrain = canMaint = canWeight = false;
-    } else if (selected.isEmpty()) {
+    else if (selected.isEmpty())
         why = tr("Select one or more servers in the table first.");
-        canDrain = canMaint = canWeight = false;
-    }
+    QString whyDrain = why, whyMaint = why, whyWeight = why, whyForce = why, whyRemove = why;
+    QString drainMeans;
     for (const ServerRef& s : selected) {
-        if (m_fleet->isReadOnly())
+        if (!why.isEmpty())
             break;
         const int g = m_store->indexOf(s.gateway);
         if (g < 0)
             continue;
         const FleetStore::Entry& e = m_store->entry(g);
-        if (e.config.readOnly) {
-            why = tr("%1 is read-only in the fleet.").arg(s.gateway);
-            canDrain = canMaint = canWeight = false;
+        QString all;
+        if (e.config.readOnly)
+            all = tr("%1 is read-only in the fleet.").arg(s.gateway);
+        else if (e.status.connection == Connection::Unreachable)
+            all = tr("%1 is unreachable.").arg(s.gateway);
+        if (!all.isEmpty()) {
+            whyDrain = whyMaint = whyWeight = whyForce = whyRemove = all;
             break;
         }
-        if (e.status.connection == Connection::Unreachable) {
-            why = tr("%1 is unreachable.").arg(s.gateway);
-            canDrain = canMaint = canWeight = false;
-            break;
-        }
-        canDrain = canDrain && e.capabilities.canDrain;
-        canMaint = canMaint && e.capabilities.canMaint;
-        canWeight = canWeight && e.capabilities.canSetWeight;
-        if (!e.capabilities.canDrain)
-            why = tr("%1 cannot drain servers at runtime.").arg(s.gateway);
+        const QString product = label(e.config.product);
+        if (!e.capabilities.canDrain && whyDrain.isEmpty())
+            whyDrain = tr("%1 (%2) cannot drain at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+        if (!e.capabilities.canMaint && whyMaint.isEmpty())
+            whyMaint = tr("%1 (%2) has no maintenance state at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+        if (!e.capabilities.canSetWeight && whyWeight.isEmpty())
+            whyWeight = tr("%1 (%2) cannot change a weight at runtime.").arg(s.gateway, product);
+        if (!e.capabilities.canForceUp && whyForce.isEmpty())
+            whyForce = tr("%1 (%2) cannot force a server up; only Varnish can (backend.set_health healthy).")
+                           .arg(s.gateway, product);
+        if (!e.capabilities.canRemoveServers && whyRemove.isEmpty())
+            whyRemove = tr("%1 (%2) cannot remove a member at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+        if (!e.capabilities.drainMeans.isEmpty())
+            drainMeans = e.capabilities.drainMeans;
     }
-    auto set = [&](const char* id, bool on, const QString& tip) {
+    if (whyRemove.isEmpty() && selected.size() != 1)
+        whyRemove = tr("Select exactly one server to remove.");
+    auto set = [this](const char* id, const QString& whyNot, const QString& tip) {
         QAction* a = action(QLatin1String(id));
-        a->setEnabled(on);
-        a->setStatusTip(on ? tip : why);
+        a->setEnabled(whyNot.isEmpty());
+        a->setStatusTip(whyNot.isEmpty() ? tip : whyNot);
+        a->setToolTip(whyNot.isEmpty() ? tip : whyNot);
     };
-    set("server.drain", canDrain, tr("Drain the selected servers: no new sessions, current ones finish"));
-    set("server.ready", canDrain, tr("Put the selected servers back in service"));
-    set("server.maint", canMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
-    set("server.weight", canWeight, tr("Set the load-balancing weight of the selected servers"));
+    set("server.drain", whyDrain,
+        drainMeans.isEmpty() ? tr("Drain the selected servers: no new sessions, current ones finish")
+                             : tr("Drain the selected servers: %1").arg(drainMeans));
+    set("server.ready", whyDrain, tr("Put the selected servers back in service (Varnish: the probe decides again)"));
+    set("server.forceup", whyForce, tr("Declare the selected backends healthy whatever their probe says"));
+    set("server.maint", whyMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
+    set("server.weight", whyWeight, tr("Set the load-balancing weight of the selected servers"));
     action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->selectionModel()->hasSelection());
+    bool metricsOff = false;
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        const FleetStore::Entry& e = m_store->entry(i);
+        metricsOff = metricsOff
+            || (e.snapshot && e.config.product == Product::Caddy && !e.snapshot->notices.isEmpty()
+                && e.snapshot->notices.join(QLatin1Char(' ')).contains(QLatin1String("HTTP metrics are off")));
+    }
+    action(QStringLiteral("fleet.metrics"))->setEnabled(metricsOff && !m_fleet->isReadOnly());
     bool anyPool = false;
     for (int i = 0; i < m_store->gatewayCount(); ++i)
         anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.canAddServers);
     action(QStringLiteral("server.add"))->setEnabled(!m_fleet->isReadOnly() && anyPool);
-    action(QStringLiteral("server.remove"))->setEnabled(canMaint && selected.size() == 1);
+    set("server.remove", whyRemove,
+        tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete (Caddy: remove the "
+           "upstream at once)"));
     action(QStringLiteral("server.everywhere"))->setEnabled(!selected.isEmpty());
-    action(QStringLiteral("server.rolling"))->setEnabled(canDrain && selected.size() > 1);
-    action(QStringLiteral("server.remove"))
-        ->setStatusTip(canMaint && selected.size() == 1
-                ? tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete")
-                : (why.isEmpty() ? tr("Select exactly one server to remove.") : why));
+    action(QStringLiteral("server.rolling"))->setEnabled(whyDrain.isEmpty() && selected.size() > 1);
     m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));
 }
 

@@ -63,6 +63,7 @@ private:
     void createMenusAndToolBar();
     void createTimelineDock();
     void updateActionStates();
+    void enableMetricsInteractively();
     void onTreeSelection();
     void onActionFinished(const ActionReport& report);
     void addGatewayInteractively();

@@ -38,6 +38,7 @@
 #include "mainwindow.h"
 #include "metricstore.h"
 #include "modelroles.h"
+#include "forms/cachepolicydialog.h"
 #include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
 #include "pages/overviewpage.h"
@@ -557,6 +558,74 @@ private Q_SLOTS:
         }
         // ...and Fleetdeck, after a whole session of polls, actions, forms and dialogs, has none: it only connects out.
         QVERIFY2(listeningSockets().isEmpty(), "Fleetdeck has a listening socket");
+    }
+
+    void cachePolicyFormForCaddy()
+    {
+        // A Caddy joins the fleet; the cache-policy form reads its rules, refuses a bad path field by field,
+        // pushes a Cache-Control rule through the review, and real responses carry it; Undo takes it away.
+        QVERIFY(!lab.caddy.isEmpty());
+        const Test::LabCaddy caddy = lab.caddy.first();
+        GatewayConfig c;
+        c.name = caddy.name;
+        c.product = Product::Caddy;
+        c.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(caddy.adminPort));
+        controller.addGateway(c);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(store.indexOf(c.name)).snapshot.has_value(), 10000);
+        window->action(QStringLiteral("fleet.cache"))->trigger();
+        auto* dialog = window->findChild<CachePolicyDialog*>(QStringLiteral("cachePolicyDialog"));
+        QVERIFY(dialog);
+        auto* gatewayCombo = dialog->findChild<QComboBox*>(QStringLiteral("cacheGatewayCombo"));
+        gatewayCombo->setCurrentIndex(gatewayCombo->findData(c.name));
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->loaded() && dialog->policy().product == Product::Caddy, 5000);
+        QCOMPARE(dialog->findChild<QComboBox*>(QStringLiteral("cacheServerCombo"))->currentText(), QStringLiteral("srv0"));
+
+        auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("cachePathEdit"));
+        auto* error = dialog->findChild<QLabel*>(QStringLiteral("cacheRuleError"));
+        auto* push = dialog->findChild<QPushButton*>(QStringLiteral("cachePushButton"));
+        QTest::keyClicks(path, QStringLiteral("assets/*"));
+        dialog->findChild<QSpinBox*>(QStringLiteral("cacheMaxAgeSpin"))->setValue(300);
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QLatin1String("path")), qPrintable(error->text()));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        QTest::mouseClick(push, Qt::LeftButton);
+        QVERIFY(!dialog->findChild<ReviewDialog*>(QStringLiteral("reviewDialog"))); // nothing to review, nothing sent
+        QCOMPARE(finished.count(), 0);
+
+        path->clear();
+        QTest::keyClicks(path, QStringLiteral("/assets/*"));
+        auto* visibility = dialog->findChild<QComboBox*>(QStringLiteral("cacheVisibilityCombo"));
+        visibility->setCurrentIndex(visibility->findText(QStringLiteral("public")));
+        QVERIFY(!error->isVisible());
+        QCOMPARE(dialog->findChild<QLabel*>(QStringLiteral("cachePreview"))->text(),
+            QStringLiteral("Cache-Control: public, max-age=300"));
+        QTest::mouseClick(push, Qt::LeftButton);
+        auto* review = dialog->findChild<ReviewDialog*>(QStringLiteral("reviewDialog"));
+        QVERIFY(review);
+        auto* reviewTable = review->findChild<QTableWidget*>(QStringLiteral("reviewTable"));
+        QCOMPARE(reviewTable->item(0, 2)->text(), QStringLiteral("no rule"));
+        QCOMPARE(reviewTable->item(0, 3)->text(), QStringLiteral("Cache-Control \"public, max-age=300\""));
+        QTest::mouseClick(review->findChild<QPushButton*>(QStringLiteral("pushButton")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        const auto report = finished.takeFirst().at(0).value<ActionReport>();
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            dialog->findChild<QLabel*>(QStringLiteral("cacheStatus"))->text().contains(QLatin1String("verified")), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->policy().rule(QStringLiteral("srv0"), QStringLiteral("/assets/*")), 5000);
+        QVERIFY(dialog->findChild<QTableWidget*>(QStringLiteral("cacheRuleTable"))->rowCount() >= 1);
+        QByteArray answer;
+        for (int i = 0; i < 5 && !answer.startsWith("HTTP/1.1 200"); ++i)
+            answer = Test::httpGet(caddy.listenPort, QStringLiteral("/assets/app.css"));
+        QVERIFY2(answer.contains("Cache-Control: public, max-age=300"), answer.constData());
+
+        // Undo removes the rule from the real Caddy.
+        QCOMPARE(window->undoStack()->undoText(), report.description);
+        window->action(QStringLiteral("edit.undo"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
+        QVERIFY(!Test::httpGet(caddy.listenPort, QStringLiteral("/assets/app.css")).contains("max-age=300"));
+        dialog->close();
+        controller.removeGateway(c.name);
     }
 
     void cleanupTestCase() { window.reset(); }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QHash>
+#include <QStringList>
 #include <QWidget>
 
 class QHBoxLayout;
@@ -33,6 +35,7 @@ private:
     QList<QLabel*> m_badges;
     QLabel* m_summary = nullptr;
     QTimer* m_tick;
+    QHash<int, QStringList> m_notices;
 };
 
 } // namespace Fleetdeck
