@@ -1,5 +1,7 @@
 #!/bin/bash
-# `make demo`: start the lab, then Fleetdeck on the lab's fleet file.
+# `make demo`: start the lab (HAProxy, Caddy and Varnish in front of the same nginx upstreams), then Fleetdeck on
+# the lab's mixed fleet file. The Varnish CLI secret goes through a private, throw-away keychain (gnome-keyring
+# in its own D-Bus session), never through the fleet file or the operator's own keychain.
 # With a display, Fleetdeck opens a window; closing it or Ctrl-C stops the lab.
 # Without one, Fleetdeck runs under Xvfb, writes a screenshot after FLEETDECK_DEMO_AFTER seconds (15) and exits.
 set -euo pipefail
@@ -7,15 +9,19 @@ app=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=$(mktemp -u "${TMPDIR:-/tmp}/fleetdeck-demo-XXXXXX.json")
-lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --traffic-seconds 1800 --lifetime 3600 --flap-seconds "${FLEETDECK_DEMO_FLAP:-20}")
+lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --caddy 1 --varnish 1 --mixed-fleet
+    --traffic-seconds 1800 --lifetime 3600 --flap-seconds "${FLEETDECK_DEMO_FLAP:-20}")
+keyring=(dbus-run-session -- "$root/tests/keychain/with-keyring.sh")
 
 if [ -n "${DISPLAY:-}" ]; then
-    exec python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- "$app" --fleet '{fleet}'
+    exec "${keyring[@]}" python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- \
+        "$here/demo-app.sh" "$app" '{state}' --fleet '{fleet}'
 fi
 
 shot=${FLEETDECK_DEMO_SCREENSHOT:-$root/build/demo-screenshot.png}
 after=${FLEETDECK_DEMO_AFTER:-15}
 echo "fleetdeck demo: no display; running under Xvfb, screenshot in ${after} s"
-python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- \
-    xvfb-run -a -s "-screen 0 1600x1000x24" "$app" --fleet '{fleet}' --screenshot "$shot" --after "$after"
+"${keyring[@]}" python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- \
+    xvfb-run -a -s "-screen 0 1600x1000x24" "$here/demo-app.sh" "$app" '{state}' --fleet '{fleet}' \
+    --screenshot "$shot" --after "$after"
 echo "fleetdeck demo: screenshot written to $shot"

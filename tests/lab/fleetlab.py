@@ -392,6 +392,12 @@ def _start_into(state, args):
                 ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", str(max(1, args.rate // 2)),
                  f"http://{LOOPBACK}:{inst['listenPort']}/"],
                 os.path.join(inst["dir"], "traffic.log")))
+        for inst in state["varnish"]:
+            # Requests with a cookie pass through Varnish uncached, so its backends see traffic too.
+            state["traffic"].append(spawn(
+                ["hey", "-z", f"{args.traffic_seconds}s", "-c", "1", "-q", str(max(1, args.rate // 4)),
+                 "-H", "Cookie: session=lab", f"http://{LOOPBACK}:{inst['listenPort']}/"],
+                os.path.join(inst["dir"], "traffic.log")))
 
 
 def mixed_gateways(state, poll_ms):
@@ -519,7 +525,8 @@ def cmd_run(args):
     signal.signal(signal.SIGTERM, on_signal)
     rc = 0
     try:
-        command = [c.replace("{fleet}", state["fleet"]) for c in args.command if c != "--"]
+        command = [c.replace("{fleet}", state["fleet"]).replace("{state}", state_path)
+                   for c in args.command if c != "--"]
         if command:
             child = subprocess.Popen(command)
             while child.poll() is None and not stopping["flag"]:
