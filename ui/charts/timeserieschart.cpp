@@ -74,10 +74,29 @@ struct TimeSeriesChart::Private
     int dragFrom = 0;
     int dragTo = 0;
 
+    // The legend wraps onto as many rows as its entries need at this width.
+    int legendRows(const QRect& all, const QFontMetrics& fm) const
+    {
+        if (lines.isEmpty() || (lines.size() == 1 && lines.first().label.isEmpty()))
+            return 0;
+        const int left = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
+        int rows = 1;
+        int x = all.left() + left;
+        for (const auto& line : lines) {
+            const int w = fm.horizontalAdvance(line.label) + 24;
+            if (x + w > all.right() && x > all.left() + left) {
+                ++rows;
+                x = all.left() + left;
+            }
+            x += w;
+        }
+        return qMin(rows, 4);
+    }
+
     QRect plotRect(const QRect& all, const QFontMetrics& fm) const
     {
-        const int legend
-            = lines.size() > 1 || (lines.size() == 1 && !lines.first().label.isEmpty()) ? fm.height() + 6 : 0;
+        const int rows = legendRows(all, fm);
+        const int legend = rows > 0 ? rows * (fm.height() + 2) + 4 : 0;
         const int left = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
         return all.adjusted(left, fm.height() + 10, -12, -(fm.height() + 10 + legend));
     }
@@ -374,20 +393,28 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
         p.fillRect(band, QColor(0x00, 0x72, 0xb2, 40));
     }
 
-    // Legend.
+    // Legend, wrapped under the plot; past four rows the rest is counted, not drawn.
+    const int rows = d->legendRows(all, fm);
     int x = plot.left();
-    const int y = all.bottom() - fm.height() - 2;
-    if (y > plot.bottom() + fm.height()) {
-        for (qsizetype i = 0; i < d->lines.size(); ++i) {
-            const QString label = d->lines.at(i).label;
-            const int w = fm.horizontalAdvance(label) + 24;
-            if (x + w > all.right())
+    int row = 0;
+    const int top = all.bottom() - rows * (fm.height() + 2);
+    for (qsizetype i = 0; i < d->lines.size() && rows > 0; ++i) {
+        const QString label = d->lines.at(i).label;
+        const int w = fm.horizontalAdvance(label) + 24;
+        if (x + w > all.right() && x > plot.left()) {
+            if (++row >= rows) {
+                p.setPen(palette().text().color());
+                p.drawText(QRect(x - 40, top + (row - 1) * (fm.height() + 2), 40, fm.height()), Qt::AlignRight,
+                    QStringLiteral("+%1").arg(d->lines.size() - i));
                 break;
-            p.fillRect(QRect(x, y + fm.height() / 2 - 4, 10, 8), kPalette[i % 8]);
-            p.setPen(palette().text().color());
-            p.drawText(QRect(x + 14, y, w, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
-            x += w;
+            }
+            x = plot.left();
         }
+        const int y = top + row * (fm.height() + 2);
+        p.fillRect(QRect(x, y + fm.height() / 2 - 4, 10, 8), kPalette[i % 8]);
+        p.setPen(palette().text().color());
+        p.drawText(QRect(x + 14, y, w, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
+        x += w;
     }
 }
 
