@@ -56,7 +56,7 @@ quint64 FleetController::changeCachePolicy(const QList<PolicyChange>& changes)
         ServerAction a;
         a.kind = ServerAction::Kind::CachePolicy;
         a.target = { c.gateway, QStringLiteral("cache"),
-            c.kind == PolicyChange::Kind::SetParameter ? c.parameter
+            c.kind == PolicyChange::Kind::SetParameter || c.kind == PolicyChange::Kind::UseVcl ? c.parameter
                 : c.kind == PolicyChange::Kind::Ban    ? QStringLiteral("ban")
                                                        : c.server + (c.path.isEmpty() ? QString() : QLatin1Char(' ') + c.path) };
         a.detail = c.describe();
@@ -118,6 +118,7 @@ quint64 FleetController::changeCachePolicy(const QList<PolicyChange>& changes)
             o.afterText = c.kind == PolicyChange::Kind::SetRule ? QStringLiteral("Cache-Control \"%1\"").arg(c.control.toHeader())
                 : c.kind == PolicyChange::Kind::RemoveRule      ? QStringLiteral("no rule")
                 : c.kind == PolicyChange::Kind::SetParameter    ? QStringLiteral("%1 %2 s").arg(c.parameter).arg(c.value)
+                : c.kind == PolicyChange::Kind::UseVcl          ? QStringLiteral("active VCL %1").arg(c.parameter)
                                                                 : c.describe();
             if (const auto back = c.inverse(run->current)) {
                 o.undo = QVariant::fromValue(*back);

@@ -151,6 +151,8 @@ QString PolicyChange::describe() const
         return QStringLiteral("ban %1 on %2").arg(banExpression(), gateway);
     case Kind::EnableMetrics:
         return QStringLiteral("enable HTTP metrics on %1/%2").arg(gateway, server);
+    case Kind::UseVcl:
+        return QStringLiteral("make VCL %1 active on %2").arg(parameter, gateway);
     }
     return {};
 }
@@ -178,6 +180,11 @@ std::optional<PolicyChange> PolicyChange::inverse(const CachePolicy& before) con
         if (before.parameter(parameter) < 0)
             return std::nullopt;
         back.value = before.parameter(parameter);
+        return back;
+    case Kind::UseVcl:
+        if (before.configVersion.isEmpty())
+            return std::nullopt;
+        back.parameter = before.configVersion;
         return back;
     case Kind::Ban:
     case Kind::EnableMetrics:
@@ -234,6 +241,10 @@ QMap<QString, QString> validatePolicyChange(const PolicyChange& change)
         if (!server.match(change.server).hasMatch())
             problems.insert(QStringLiteral("server"), QStringLiteral("Choose the HTTP server."));
         break;
+    case PolicyChange::Kind::UseVcl:
+        if (!server.match(change.parameter).hasMatch())
+            problems.insert(QStringLiteral("vcl"), QStringLiteral("\"%1\" is not a VCL name.").arg(change.parameter));
+        break;
     }
     return problems;
 }
@@ -252,6 +263,8 @@ QString describePolicyState(const CachePolicy& policy, const PolicyChange& chang
         return QStringLiteral("%1 bans").arg(policy.bans.size());
     case PolicyChange::Kind::EnableMetrics:
         return {};
+    case PolicyChange::Kind::UseVcl:
+        return QStringLiteral("active VCL %1").arg(policy.configVersion);
     }
     return {};
 }
@@ -286,6 +299,8 @@ bool policyShows(const CachePolicy& policy, const PolicyChange& change)
     }
     case PolicyChange::Kind::EnableMetrics:
         return true; // verified through the snapshot's notices
+    case PolicyChange::Kind::UseVcl:
+        return policy.configVersion == change.parameter;
     }
     return false;
 }

@@ -67,8 +67,8 @@ struct CacheStore
 struct CachePolicy
 {
     Product product = Product::HAProxy;
-    QString configVersion; // Caddy: the config the rules were read from (writes send it as If-Match)
-    QStringList servers; // Caddy: the HTTP servers a rule can go on
+    QString configVersion; // Caddy: the config the rules were read from (writes send it as If-Match); Varnish: the active VCL
+    QStringList servers; // Caddy: the HTTP servers a rule can go on; Varnish: the loaded VCLs
     QList<CacheRule> rules; // Caddy
     bool hasParameters = false; // Varnish
     double defaultTtl = -1;
@@ -85,13 +85,13 @@ struct CachePolicy
 // One cache-policy edit.
 struct PolicyChange
 {
-    enum class Kind { SetRule, RemoveRule, SetParameter, Ban, EnableMetrics };
+    enum class Kind { SetRule, RemoveRule, SetParameter, Ban, EnableMetrics, UseVcl };
     Kind kind = Kind::SetRule;
     QString gateway;
     QString server; // SetRule/RemoveRule/EnableMetrics: the HTTP server (Caddy)
     QString path; // SetRule/RemoveRule
     CacheControl control; // SetRule
-    QString parameter; // SetParameter: default_ttl, default_grace or default_keep
+    QString parameter; // SetParameter: default_ttl, default_grace or default_keep; UseVcl: the VCL's name
     double value = 0; // SetParameter: seconds
     QString banUrlRegex; // Ban: either or both
     QString banHost;

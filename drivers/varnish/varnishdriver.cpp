@@ -214,6 +214,9 @@ void VarnishDriver::applyPolicyChange(const PolicyChange& change, const CachePol
     case PolicyChange::Kind::Ban:
         command("ban " + change.banExpression().toUtf8(), std::move(callback));
         return;
+    case PolicyChange::Kind::UseVcl:
+        command("vcl.use " + change.parameter.toUtf8(), std::move(callback));
+        return;
     case PolicyChange::Kind::SetRule:
     case PolicyChange::Kind::RemoveRule:
     case PolicyChange::Kind::EnableMetrics:

@@ -1,12 +1,16 @@
 // The Varnish driver against the lab's real Varnish 7.1, through the controller with the CLI secret in a
 // credential store: the VCL's backends, one made sick and given back to its probe, default_ttl changed and read
 // back (and undone), a ban that turns a cached HIT into a MISS, and wrong or missing secrets.
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
 #include "credentialstore.h"
+#include "varnish/varnishcli.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "lab.h"
@@ -185,6 +189,68 @@ private Q_SLOTS:
         QCOMPARE(xCache(m_varnish.listenPort, path), QStringLiteral("MISS"));
         QCOMPARE(xCache(m_varnish.listenPort, QStringLiteral("/kept")), QStringLiteral("HIT"));
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("ban.list") }).contains(QLatin1String("req.url ~ ^/ban-test/")));
+    }
+
+    void vclListedAndSwitched()
+    {
+        // A second VCL loaded behind the scenes (the lab's own file again, as "v2"); Fleetdeck lists it, makes it
+        // active, verifies, and its undo makes the first one active again.
+        const QString vclFile = QFileInfo(m_varnish.secretFile).dir().filePath(QStringLiteral("default.vcl"));
+        varnishadm(m_varnish, { QStringLiteral("vcl.discard"), QStringLiteral("v2") });
+        varnishadm(m_varnish, { QStringLiteral("vcl.load"), QStringLiteral("v2"), vclFile });
+        QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") }).contains(QLatin1String("v2")));
+        SessionCredentialStore credentials;
+        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setCredentialStore(&credentials);
+        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        QSignalSpy policy(&controller, &FleetActions::cachePolicyReceived);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
+        controller.requestCachePolicy(m_varnish.name);
+        QVERIFY(policy.wait(5000));
+        const auto before = policy.takeFirst().at(1).value<CachePolicy>();
+        QCOMPARE(before.configVersion, QStringLiteral("boot"));
+        QVERIFY(before.servers.contains(QStringLiteral("v2")));
+
+        PolicyChange use;
+        use.kind = PolicyChange::Kind::UseVcl;
+        use.gateway = m_varnish.name;
+        use.parameter = QStringLiteral("v2");
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.changeCachePolicy({ use });
+        const ActionReport report = waitReport(finished);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") }).contains(QRegularExpression(QStringLiteral("active\\s+\\S+\\s+\\S+\\s+\\d+\\s+v2"))));
+        // The pool follows the active VCL.
+        QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("v2"), 5000);
+        controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
+        QVERIFY(waitReport(finished).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("boot"), 5000);
+        varnishadm(m_varnish, { QStringLiteral("vcl.discard"), QStringLiteral("v2") });
+    }
+
+    void cliStatusesAreExplained()
+    {
+        // 101 for an unknown command and 106 with the VCL compiler's own text, straight from the CLI session.
+        QFile secretFile(m_varnish.secretFile);
+        QVERIFY(secretFile.open(QIODevice::ReadOnly));
+        const QByteArray secret = secretFile.readAll();
+        std::optional<Result<QList<Drivers::Varnish::CliReply>>> got;
+        Drivers::Varnish::CliSession::run(m_varnish.name, QStringLiteral("127.0.0.1"), quint16(m_varnish.adminPort),
+            secret, { "no.such.command" }, [&got](auto r) { got = r; }, this);
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 5000);
+        QVERIFY2(got->ok(), qPrintable(got->error()));
+        QCOMPARE(got->value().last().status, 101);
+        QCOMPARE(Drivers::Varnish::cliStatusText(101), QStringLiteral("unknown request"));
+        got.reset();
+        Drivers::Varnish::CliSession::run(m_varnish.name, QStringLiteral("127.0.0.1"), quint16(m_varnish.adminPort),
+            secret, { "vcl.inline broken \"vcl 4.1; backend b { .host = ; }\"" }, [&got](auto r) { got = r; }, this);
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 5000);
+        QVERIFY2(got->ok(), qPrintable(got->error()));
+        QCOMPARE(got->value().last().status, 106);
+        QVERIFY2(got->value().last().body.contains("VCL compilation failed"), got->value().last().body.constData());
     }
 
     void wrongOrMissingSecret()

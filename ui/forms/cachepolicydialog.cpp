@@ -234,8 +234,13 @@ QWidget* CachePolicyDialog::buildVarnishPage()
     m_ttl = ttlSpin(QStringLiteral("varnishTtlSpin"));
     m_grace = ttlSpin(QStringLiteral("varnishGraceSpin"));
     m_keep = ttlSpin(QStringLiteral("varnishKeepSpin"));
-    m_vcl = new QLabel;
-    m_vcl->setObjectName(QStringLiteral("varnishVclLabel"));
+    m_vcl = new QComboBox;
+    m_vcl->setObjectName(QStringLiteral("varnishVclCombo"));
+    auto* useVcl = new QPushButton(tr("&Use this VCL…"));
+    useVcl->setObjectName(QStringLiteral("useVclButton"));
+    auto* vclRow = new QHBoxLayout;
+    vclRow->addWidget(m_vcl, 1);
+    vclRow->addWidget(useVcl);
     auto* pushParams = new QPushButton(tr("Review and &push…"));
     pushParams->setObjectName(QStringLiteral("varnishPushButton"));
     m_banUrl = new QLineEdit;
@@ -250,7 +255,7 @@ QWidget* CachePolicyDialog::buildVarnishPage()
     m_bans = table(QStringLiteral("banTable"), { tr("Time"), tr("Objects"), tr("Done"), tr("Expression") });
 
     auto* form = new QFormLayout;
-    form->addRow(tr("Active VCL:"), m_vcl);
+    form->addRow(tr("VCL:"), vclRow);
     form->addRow(QStringLiteral("default_ttl:"), m_ttl);
     form->addRow(QStringLiteral("default_grace:"), m_grace);
     form->addRow(QStringLiteral("default_keep:"), m_keep);
@@ -267,6 +272,17 @@ QWidget* CachePolicyDialog::buildVarnishPage()
     layout->addLayout(banForm);
     layout->addWidget(m_bans, 1);
     connect(pushParams, &QPushButton::clicked, this, &CachePolicyDialog::pushParameters);
+    connect(useVcl, &QPushButton::clicked, this, [this] {
+        PolicyChange c;
+        c.kind = PolicyChange::Kind::UseVcl;
+        c.gateway = gateway();
+        c.parameter = m_vcl->currentData().toString();
+        if (c.parameter == m_policy.configVersion) {
+            m_status->setText(tr("%1 is already the active VCL.").arg(c.parameter));
+            return;
+        }
+        review({ c }, tr("New requests use the chosen VCL at once; its backends and probes take over."));
+    });
     connect(ban, &QPushButton::clicked, this, &CachePolicyDialog::pushBan);
     return page;
 }
@@ -328,7 +344,10 @@ void CachePolicyDialog::show(const CachePolicy& policy)
         m_pages->setCurrentIndex(VarnishPage);
         if (note.isEmpty())
             note = tr("TTL parameters apply to objects fetched from now on; bans evict what is cached already.");
-        m_vcl->setText(tr("%1 (of %2)").arg(policy.configVersion, policy.servers.join(QStringLiteral(", "))));
+        m_vcl->clear();
+        for (const QString& vcl : policy.servers)
+            m_vcl->addItem(vcl == policy.configVersion ? tr("%1 (active)").arg(vcl) : vcl, vcl);
+        m_vcl->setCurrentIndex(m_vcl->findData(policy.configVersion));
         m_ttl->setValue(policy.defaultTtl);
         m_grace->setValue(policy.defaultGrace);
         m_keep->setValue(policy.defaultKeep);
@@ -476,9 +495,10 @@ void CachePolicyDialog::review(const QList<PolicyChange>& changes, const QString
     for (const PolicyChange& c : changes) {
         const QString after = c.kind == PolicyChange::Kind::SetRule ? QStringLiteral("Cache-Control \"%1\"").arg(c.control.toHeader())
             : c.kind == PolicyChange::Kind::RemoveRule           ? tr("no rule")
+            : c.kind == PolicyChange::Kind::UseVcl               ? tr("active VCL %1").arg(c.parameter)
                                                                  : QStringLiteral("%1 %2 s").arg(c.parameter).arg(c.value);
-        const QString object = c.kind == PolicyChange::Kind::SetParameter
-            ? c.parameter
+        const QString object = c.kind == PolicyChange::Kind::SetParameter ? c.parameter
+            : c.kind == PolicyChange::Kind::UseVcl                     ? tr("VCL")
             : QStringLiteral("%1 %2").arg(c.server, c.path.isEmpty() ? tr("(every path)") : c.path);
         rows.append({ c.gateway, object, describePolicyState(m_policy, c), after });
     }

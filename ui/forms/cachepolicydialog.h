@@ -75,7 +75,7 @@ private:
     QLineEdit* m_banHost = nullptr;
     QLabel* m_banError = nullptr;
     QTableWidget* m_bans = nullptr;
-    QLabel* m_vcl = nullptr;
+    QComboBox* m_vcl = nullptr;
     // HAProxy
     QTableWidget* m_stores = nullptr;
 
