@@ -36,8 +36,10 @@ FleetController::FleetController(FleetStore* store, MetricStore* metrics, QObjec
     : FleetActions(parent)
     , m_store(store)
     , m_metrics(metrics)
+    , m_sessionCredentials(new SessionCredentialStore(this))
 {
     qRegisterMetaType<ActionReport>();
+    qRegisterMetaType<CachePolicy>();
     qRegisterMetaType<RateLimits>();
     qRegisterMetaType<ServerRef>();
 }
@@ -56,13 +58,22 @@ void FleetController::addGateway(const GatewayConfig& config)
     connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
     m_gateways.insert(name, g);
     m_store->addGateway(config, g.driver->capabilities());
-    if (config.credential.isEmpty() || !m_credentials) {
+    if (config.credential.isEmpty()) {
         poll(name);
         return;
     }
-    // The secret comes from the credential store, goes to the driver's memory and nowhere else.
+    // The secret comes from the credential store (this session's first, then the keychain), goes to the driver's
+    // memory and nowhere else.
     const QPointer<Drivers::Driver> driver = g.driver;
-    m_credentials->read(config.credential, [this, name, driver, reference = config.credential](Result<QString> secret) {
+    auto readFrom = [this](const QString& reference, CredentialStore::SecretCallback then) {
+        m_sessionCredentials->read(reference, [this, reference, then](Result<QString> session) {
+            if (session || !m_credentials)
+                then(session);
+            else
+                m_credentials->read(reference, then);
+        });
+    };
+    readFrom(config.credential, [this, name, driver, reference = config.credential](Result<QString> secret) {
         if (!driver)
             return; // the gateway was removed meanwhile
         auto it = m_gateways.find(name);
@@ -74,6 +85,16 @@ void FleetController::addGateway(const GatewayConfig& config)
             it->credentialProblem = tr("its credential \"%1\" could not be read: %2").arg(reference, secret.error());
         poll(name);
     });
+}
+
+void FleetController::storeCredential(
+    const QString& reference, const QString& secret, bool sessionOnly, std::function<void(Result<bool>)> done)
+{
+    if (sessionOnly || !m_credentials) {
+        m_sessionCredentials->write(reference, secret, std::move(done));
+        return;
+    }
+    m_credentials->write(reference, secret, std::move(done));
 }
 
 void FleetController::removeGateway(const QString& name)

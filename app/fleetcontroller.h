@@ -58,6 +58,8 @@ public:
     void setJournal(class Journal* journal) { m_journal = journal; }
     // Where gateways' secrets are read from (GatewayConfig::credential names them). Set before adding gateways.
     void setCredentialStore(class CredentialStore* store) { m_credentials = store; }
+    void storeCredential(const QString& reference, const QString& secret, bool sessionOnly,
+        std::function<void(Result<bool>)> done) override;
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
     void refreshNow() override;
@@ -125,6 +127,7 @@ private:
     EventLog* m_events = nullptr;
     class Journal* m_journal = nullptr;
     class CredentialStore* m_credentials = nullptr;
+    class SessionCredentialStore* m_sessionCredentials; // the operator's "this session only" secrets
     QString m_readOnlyReason;
     QSet<quint64> m_cancelled;
     HistoryCache* m_history = nullptr;

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <functional>
+
 #include <QList>
 #include <QObject>
 
 #include "cachepolicy.h"
 #include "fleettypes.h"
+#include "result.h"
 #include "ratelimits.h"
 
 namespace Fleetdeck {
@@ -52,6 +55,11 @@ public:
     // Read-only: every action is refused before anything is sent, with this reason.
     virtual bool isReadOnly() const { return false; }
     virtual QString readOnlyReason() const { return {}; }
+    // Keeps a secret under a reference: in the OS keychain, or, when sessionOnly, in memory for this run only (what
+    // the operator chooses when the keychain is unavailable). done reports the keychain's answer.
+    virtual void storeCredential(
+        const QString& reference, const QString& secret, bool sessionOnly, std::function<void(Result<bool>)> done)
+        = 0;
     virtual void addGateway(const GatewayConfig& config) = 0;
     virtual void removeGateway(const QString& name) = 0;
     virtual void refreshNow() = 0;

@@ -689,8 +689,36 @@ void MainWindow::addGatewayInteractively()
     for (int i = 0; i < m_store->gatewayCount(); ++i)
         taken.append(m_store->entry(i).config.name);
     AddGatewayDialog dialog(taken, this);
-    if (dialog.exec() == QDialog::Accepted)
-        m_fleet->addGateway(dialog.config());
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const GatewayConfig config = dialog.config();
+    const QString secret = dialog.secret();
+    if (secret.isEmpty()) {
+        m_fleet->addGateway(config);
+        return;
+    }
+    // The secret goes to the keychain first; the gateway is added once it is there, so its first poll finds it.
+    m_fleet->storeCredential(config.credential, secret, false, [this, config, secret](Result<bool> stored) {
+        if (stored) {
+            statusBar()->showMessage(tr("Credential %1 kept in the keychain").arg(config.credential), 8000);
+            m_fleet->addGateway(config);
+            return;
+        }
+        // No keychain: say so plainly; the operator chooses this session only (memory) or nothing. Never a file.
+        QMessageBox box(QMessageBox::Warning, tr("Keychain unavailable"),
+            tr("The secret for %1 could not be stored: %2\n\nUse it for this session only (kept in memory, "
+               "gone when Fleetdeck quits), or cancel and add the gateway later?")
+                .arg(config.name, stored.error()),
+            QMessageBox::Cancel, this);
+        box.setObjectName(QStringLiteral("keychainUnavailableBox"));
+        QPushButton* session = box.addButton(tr("This &session only"), QMessageBox::AcceptRole);
+        box.exec();
+        if (box.clickedButton() != session)
+            return;
+        m_fleet->storeCredential(config.credential, secret, true, [this, config](Result<bool>) {
+            m_fleet->addGateway(config);
+        });
+    });
 }
 
 void MainWindow::openFleetFile()

@@ -3,6 +3,9 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -44,6 +47,8 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
     m_product = new QComboBox;
     m_product->setObjectName(QStringLiteral("productCombo"));
     m_product->addItem(tr("HAProxy (runtime API)"), label(Product::HAProxy));
+    m_product->addItem(tr("Caddy (admin API)"), label(Product::Caddy));
+    m_product->addItem(tr("Varnish (CLI)"), label(Product::Varnish));
     m_admin = new QLineEdit;
     m_admin->setObjectName(QStringLiteral("adminEdit"));
     m_admin->setPlaceholderText(tr("127.0.0.1:9999 or /run/haproxy/admin.sock"));
@@ -77,6 +82,50 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
     m_readOnly = new QCheckBox(tr("Read-only: watch this gateway, never change it"));
     m_readOnly->setObjectName(QStringLiteral("readOnlyCheck"));
     form->addRow(QString(), m_readOnly);
+    m_credential = new QLineEdit;
+    m_credential->setObjectName(QStringLiteral("credentialEdit"));
+    m_credential->setPlaceholderText(tr("a name for the secret, e.g. edge-1/cli"));
+    m_secret = new QLineEdit;
+    m_secret->setObjectName(QStringLiteral("secretEdit"));
+    m_secret->setEchoMode(QLineEdit::Password);
+    m_secret->setPlaceholderText(tr("Varnish CLI secret, API token…"));
+    auto* fromFile = new QPushButton(tr("From &file…"));
+    fromFile->setObjectName(QStringLiteral("secretFromFileButton"));
+    auto* secretRow = new QHBoxLayout;
+    secretRow->addWidget(m_secret, 1);
+    secretRow->addWidget(fromFile);
+    m_secretNote = new QLabel;
+    m_secretNote->setObjectName(QStringLiteral("secretNote"));
+    m_secretNote->setWordWrap(true);
+    form->addRow(tr("&Credential:"), m_credential);
+    form->addRow(tr("&Secret:"), secretRow);
+    form->addRow(QString(), m_secretNote);
+    connect(fromFile, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Secret file (e.g. varnishd's -S file)"));
+        if (path.isEmpty())
+            return;
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            m_secretNote->setText(tr("Could not read %1: %2").arg(path, file.errorString()));
+            return;
+        }
+        // The exact bytes, trailing newline included: Varnish hashes the file as it is.
+        m_secret->setText(QString::fromUtf8(file.read(64 * 1024)));
+        m_secretNote->setText(tr("Read %1 (%n byte(s)); it goes to the keychain when you press OK.", nullptr,
+            int(m_secret->text().toUtf8().size()))
+                                  .arg(path));
+    });
+    // A Varnish gateway's credential gets a name by default, so the operator only pastes the secret.
+    connect(m_product, &QComboBox::currentIndexChanged, this, [this] {
+        Product p = Product::HAProxy;
+        productFromString(m_product->currentData().toString(), &p);
+        m_admin->setPlaceholderText(p == Product::Caddy ? tr("http://127.0.0.1:2019")
+                : p == Product::Varnish                 ? tr("tcp://127.0.0.1:6082")
+                                                        : tr("127.0.0.1:9999 or /run/haproxy/admin.sock"));
+        if (p == Product::Varnish && m_credential->text().isEmpty() && !m_name->text().trimmed().isEmpty())
+            m_credential->setText(m_name->text().trimmed() + QStringLiteral("/cli"));
+        validate();
+    });
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -84,10 +133,11 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
-    layout->addWidget(new QLabel(tr("Fleetdeck keeps addresses only; credentials never go into its settings.")));
+    layout->addWidget(new QLabel(tr("Fleetdeck keeps addresses and the credential's name only; the secret goes to the "
+                                    "OS keychain, never into settings, fleet files, the journal or logs.")));
     layout->addWidget(m_buttons);
 
-    for (QLineEdit* e : { m_name, m_admin, m_metrics })
+    for (QLineEdit* e : { m_name, m_admin, m_metrics, m_credential, m_secret })
         connect(e, &QLineEdit::textChanged, this, &AddGatewayDialog::validate);
     validate();
 }
@@ -101,7 +151,13 @@ GatewayConfig AddGatewayDialog::config() const
     c.metrics = QUrl(m_metrics->text().trimmed());
     c.pollIntervalMs = m_interval->value();
     c.readOnly = m_readOnly && m_readOnly->isChecked();
+    c.credential = m_credential->text().trimmed();
     return c;
+}
+
+QString AddGatewayDialog::secret() const
+{
+    return m_secret->text();
 }
 
 void AddGatewayDialog::validate()
@@ -122,7 +178,10 @@ void AddGatewayDialog::validate()
     showError(m_nameError, m_name->text().isEmpty() ? QString() : nameError);
     showError(m_adminError, m_admin->text().isEmpty() ? QString() : adminError);
     showError(m_metricsError, metricsError);
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty() && nameError.isEmpty());
+    if (!m_secret->text().isEmpty() && c.credential.isEmpty())
+        m_secretNote->setText(tr("Name the credential the secret is kept under."));
+    const bool credentialOk = m_secret->text().isEmpty() || !c.credential.isEmpty();
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty() && nameError.isEmpty() && credentialOk);
 }
 
 } // namespace Fleetdeck

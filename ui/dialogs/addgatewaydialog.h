@@ -23,6 +23,9 @@ public:
     explicit AddGatewayDialog(const QStringList& takenNames, QWidget* parent = nullptr);
 
     GatewayConfig config() const;
+    // What the operator typed or read from a file for the gateway's credential (empty: none). It goes to the
+    // keychain, under config().credential, and nowhere else.
+    QString secret() const;
 
 private:
     void validate();
@@ -37,6 +40,9 @@ private:
     QLabel* m_metricsError;
     QSpinBox* m_interval;
     QCheckBox* m_readOnly = nullptr;
+    QLineEdit* m_credential;
+    QLineEdit* m_secret;
+    QLabel* m_secretNote;
     QDialogButtonBox* m_buttons;
 };
 
