@@ -97,6 +97,37 @@ void FleetController::storeCredential(
     m_credentials->write(reference, secret, std::move(done));
 }
 
+void FleetController::trustCertificate(const QString& gateway, const QString& sha256)
+{
+    const int index = m_store->indexOf(gateway);
+    if (index < 0 || sha256.isEmpty())
+        return;
+    GatewayConfig config = m_store->entry(index).config;
+    const QString before = config.tls.pinSha256;
+    config.tls.pinSha256 = sha256.toLower();
+    if (m_journal) {
+        // An explicit "accept this certificate" is a change like any other: who, when, which fingerprint.
+        JournalEntry e;
+        e.actionId = m_nextActionId++;
+        e.timeMs = QDateTime::currentMSecsSinceEpoch();
+        e.osUser = JournalEntry::currentOsUser();
+        e.gateway = gateway;
+        e.object = QStringLiteral("tls certificate");
+        e.kind = QStringLiteral("result");
+        e.before = before.isEmpty() ? QStringLiteral("not trusted") : QStringLiteral("pinned SHA-256 %1").arg(before);
+        e.after = QStringLiteral("pinned SHA-256 %1").arg(config.tls.pinSha256);
+        e.result = QStringLiteral("verified");
+        e.answer = QStringLiteral("accepted by the operator after checking the fingerprint (trust on first use)");
+        m_journal->append(e);
+    }
+    if (m_events)
+        m_events->add(FleetEvent { QDateTime::currentMSecsSinceEpoch(), FleetEvent::Kind::Connection, gateway, {},
+            tr("certificate pinned: SHA-256 %1").arg(config.tls.pinSha256), false });
+    // The driver holds its config: a new one with the pin takes over.
+    removeGateway(gateway);
+    addGateway(config);
+}
+
 void FleetController::removeGateway(const QString& name)
 {
     auto it = m_gateways.find(name);
@@ -164,6 +195,7 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
         status.connection = Connection::Up;
         status.lastSeenMs = result.value().takenAtMs;
         status.lastError.clear();
+        status.certificateToTrust.clear();
         status.consecutiveFailures = 0;
         m_store->setStatus(name, status);
         if (m_events && before == Connection::Unreachable)
@@ -173,6 +205,10 @@ void FleetController::onSnapshot(const QString& name, quint64 generation, const 
         const GatewayConfig& config = m_store->entry(index).config;
         status.connection = Connection::Unreachable;
         status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error());
+        // Trust on first use: an unpinned gateway's untrusted certificate is offered to the operator to check.
+        status.certificateToTrust = result.failureKind() == Failure::Certificate && config.tls.pinSha256.isEmpty()
+            ? result.detail()
+            : QString();
         if (result.failureKind() == Failure::Authentication && !it->credentialProblem.isEmpty())
             status.lastError += QStringLiteral(" (%1)").arg(it->credentialProblem);
         status.consecutiveFailures += 1;

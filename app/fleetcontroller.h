@@ -60,6 +60,7 @@ public:
     void setCredentialStore(class CredentialStore* store) { m_credentials = store; }
     void storeCredential(const QString& reference, const QString& secret, bool sessionOnly,
         std::function<void(Result<bool>)> done) override;
+    void trustCertificate(const QString& gateway, const QString& sha256) override;
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
     void refreshNow() override;

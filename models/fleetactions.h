@@ -60,6 +60,8 @@ public:
     virtual void storeCredential(
         const QString& reference, const QString& secret, bool sessionOnly, std::function<void(Result<bool>)> done)
         = 0;
+    // The operator checked an https gateway's certificate and trusts it: pin its SHA-256 (journaled) and go on.
+    virtual void trustCertificate(const QString& gateway, const QString& sha256) = 0;
     virtual void addGateway(const GatewayConfig& config) = 0;
     virtual void removeGateway(const QString& name) = 0;
     virtual void refreshNow() = 0;

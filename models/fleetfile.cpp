@@ -1,5 +1,7 @@
 #include "fleetfile.h"
 
+#include <QRegularExpression>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,6 +37,11 @@ QString validateGatewayConfig(const GatewayConfig& c)
             return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
         return {};
     }
+    static const QRegularExpression hex64(QStringLiteral("^[0-9a-f]{64}$"));
+    if (!c.tls.pinSha256.isEmpty() && !hex64.match(c.tls.pinSha256).hasMatch())
+        return QStringLiteral("tls: pinSha256 \"%1\" is not a SHA-256 (64 hex digits)").arg(c.tls.pinSha256);
+    if (c.tls.clientCertFile.isEmpty() != c.tls.clientKeyFile.isEmpty())
+        return QStringLiteral("tls: a client certificate needs its key, and a key its certificate");
     if (c.product == Product::Varnish && a.scheme() != QLatin1String("tcp"))
         return QStringLiteral("admin: \"%1\" is not Varnish's CLI address (tcp://host:6082)").arg(a.toString());
     if (!a.isValid() || a.isEmpty())
@@ -93,6 +100,11 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
         c.readOnly = o.value(QLatin1String("readOnly")).toBool(false);
         c.credential = o.value(QLatin1String("credential")).toString();
+        const QJsonObject tls = o.value(QLatin1String("tls")).toObject();
+        c.tls.caFile = tls.value(QLatin1String("caFile")).toString();
+        c.tls.pinSha256 = tls.value(QLatin1String("pinSha256")).toString().remove(QLatin1Char(':')).toLower();
+        c.tls.clientCertFile = tls.value(QLatin1String("clientCert")).toString();
+        c.tls.clientKeyFile = tls.value(QLatin1String("clientKey")).toString();
         if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
             return Result<FleetFile>::failure(
                 QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
@@ -120,6 +132,18 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
             o.insert(QLatin1String("readOnly"), true);
         if (!c.credential.isEmpty())
             o.insert(QLatin1String("credential"), c.credential);
+        if (!c.tls.isEmpty()) {
+            QJsonObject tls;
+            if (!c.tls.caFile.isEmpty())
+                tls.insert(QLatin1String("caFile"), c.tls.caFile);
+            if (!c.tls.pinSha256.isEmpty())
+                tls.insert(QLatin1String("pinSha256"), c.tls.pinSha256);
+            if (!c.tls.clientCertFile.isEmpty())
+                tls.insert(QLatin1String("clientCert"), c.tls.clientCertFile);
+            if (!c.tls.clientKeyFile.isEmpty())
+                tls.insert(QLatin1String("clientKey"), c.tls.clientKeyFile);
+            o.insert(QLatin1String("tls"), tls);
+        }
         list.append(o);
     }
     QJsonObject root;

@@ -45,6 +45,19 @@ struct Capabilities
     friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 
+// How an https admin endpoint is trusted. Files are paths; nothing here is secret (a client key's pass phrase,
+// if any, would be a credential).
+struct TlsSettings
+{
+    QString caFile; // verify against these CAs only (empty: the system's)
+    QString pinSha256; // trust exactly this certificate (hex SHA-256 of its DER), and refuse any other
+    QString clientCertFile; // mTLS
+    QString clientKeyFile;
+
+    bool isEmpty() const { return caFile.isEmpty() && pinSha256.isEmpty() && clientCertFile.isEmpty(); }
+    friend bool operator==(const TlsSettings&, const TlsSettings&) = default;
+};
+
 // One gateway entry of a fleet: where to reach it. Never holds a secret.
 struct GatewayConfig
 {
@@ -56,6 +69,7 @@ struct GatewayConfig
     bool readOnly = false; // watch only: Fleetdeck sends this gateway no change
     // Names the secret in the credential store (the Varnish CLI secret, an API token); never the secret itself.
     QString credential = {};
+    TlsSettings tls = {};
 
     // The admin channel has no TLS (HAProxy's runtime API, Varnish's CLI) and leaves this machine: anyone on the
     // path can read and send admin commands. Tunnel it (SSH port forward) instead.
@@ -162,6 +176,9 @@ struct GatewayStatus
     qint64 lastSeenMs = 0; // 0: never
     QString lastError;
     int consecutiveFailures = 0;
+    // An https gateway whose certificate is not trusted and not pinned yet: its SHA-256, for the operator to check
+    // and pin (trust on first use). Empty otherwise.
+    QString certificateToTrust;
 
     friend bool operator==(const GatewayStatus&, const GatewayStatus&) = default;
 };

@@ -8,7 +8,7 @@
 namespace Fleetdeck {
 
 // What kind of failure a Result carries, where the caller acts on it (a conflict is not sent again blind).
-enum class Failure { General, Conflict, Authentication };
+enum class Failure { General, Conflict, Authentication, Certificate };
 
 // A value or the reason there is none; what parsers and drivers hand back instead of throwing.
 template <typename T> class Result
@@ -20,11 +20,13 @@ public:
         r.m_value = std::move(value);
         return r;
     }
-    static Result failure(QString error, Failure kind = Failure::General)
+    // detail: what the caller may act on (Certificate: the peer certificate's SHA-256, hex).
+    static Result failure(QString error, Failure kind = Failure::General, QString detail = {})
     {
         Result r;
         r.m_error = std::move(error);
         r.m_failure = kind;
+        r.m_detail = std::move(detail);
         return r;
     }
 
@@ -34,11 +36,13 @@ public:
     T&& value() && { return std::move(*m_value); }
     const QString& error() const { return m_error; }
     Failure failureKind() const { return m_failure; }
+    const QString& detail() const { return m_detail; }
 
 private:
     std::optional<T> m_value;
     QString m_error;
     Failure m_failure = Failure::General;
+    QString m_detail;
 };
 
 } // namespace Fleetdeck

@@ -31,6 +31,7 @@
 #include "changecommand.h"
 #include "dialogs/lasthealthy.h"
 #include "dialogs/addgatewaydialog.h"
+#include "dialogs/certificateprompt.h"
 #include "dialogs/rollingdialog.h"
 #include "capabilities.h"
 #include "forms/cachepolicydialog.h"
@@ -121,6 +122,7 @@ MainWindow::MainWindow(
 
     connect(m_page, &PoolPage::selectionChanged, this, &MainWindow::updateActionStates);
     connect(m_store, &FleetStore::statusChanged, this, &MainWindow::updateActionStates);
+    connect(m_store, &FleetStore::statusChanged, this, &MainWindow::offerCertificate);
     connect(m_fleet, &FleetActions::actionStarted, this,
         [this](quint64, const QString& description) { statusBar()->showMessage(tr("Working: %1…").arg(description)); });
     connect(m_fleet, &FleetActions::actionFinished, this, &MainWindow::onActionFinished);
@@ -411,6 +413,21 @@ void MainWindow::createMenusAndToolBar()
         bar->addAction(action(QLatin1String(id)));
     bar->addSeparator();
     bar->addAction(action(QStringLiteral("server.add")));
+}
+
+void MainWindow::offerCertificate(int index)
+{
+    const FleetStore::Entry& e = m_store->entry(index);
+    const QString fingerprint = e.status.certificateToTrust;
+    // Once per gateway and certificate: a gateway retried every few seconds does not pile up prompts.
+    const QString key = e.config.name + QLatin1Char(' ') + fingerprint;
+    if (fingerprint.isEmpty() || m_certificatesOffered.contains(key))
+        return;
+    m_certificatesOffered.insert(key);
+    auto* prompt = new CertificatePrompt(e.config.name, e.config.admin.toString(), fingerprint, e.status.lastError, this);
+    prompt->setAttribute(Qt::WA_DeleteOnClose);
+    connect(prompt, &CertificatePrompt::trusted, m_fleet, &FleetActions::trustCertificate);
+    prompt->open();
 }
 
 void MainWindow::enableMetricsInteractively()

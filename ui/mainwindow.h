@@ -64,6 +64,7 @@ private:
     void createTimelineDock();
     void updateActionStates();
     void enableMetricsInteractively();
+    void offerCertificate(int index);
     void onTreeSelection();
     void onActionFinished(const ActionReport& report);
     void addGatewayInteractively();
@@ -94,6 +95,7 @@ private:
     quint64 m_addRequest = 0;
     QUndoStack* m_undo;
     QSet<quint64> m_undoRequests; // actions sent by undo or redo: not pushed again
+    QSet<QString> m_certificatesOffered; // "gateway fingerprint" already put to the operator
 };
 
 } // namespace Fleetdeck

@@ -1,6 +1,11 @@
 #include "caddydriver.h"
 
 #include <QBuffer>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -53,15 +58,56 @@ void CaddyDriver::send(
         url.setPath(path);
     QNetworkRequest request(url);
     request.setTransferTimeout(kTimeoutMs);
+    const bool https = url.scheme() == QLatin1String("https");
+    if (https) {
+        auto ssl = sslConfiguration();
+        if (!ssl) {
+            callback(Result<QByteArray>::failure(ssl.error()));
+            return;
+        }
+        request.setSslConfiguration(ssl.value());
+    }
     if (!body.isEmpty() || method != "GET")
         request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     if (!ifMatch.isEmpty())
         request.setRawHeader("If-Match", ifMatch.toUtf8());
     QNetworkReply* reply = method == "GET" ? m_network->get(request)
                                            : m_network->sendCustomRequest(request, method, body);
+    // The peer's certificate, seen in the handshake whether it is trusted or not.
+    auto peer = std::make_shared<QByteArray>();
+    const QString pin = config().tls.pinSha256;
+    if (https) {
+        connect(reply, &QNetworkReply::sslErrors, this, [reply, peer, pin](const QList<QSslError>& errors) {
+            const QSslCertificate cert = reply->sslConfiguration().peerCertificate();
+            *peer = cert.digest(QCryptographicHash::Sha256).toHex();
+            // A pinned certificate is trusted as itself, whoever signed it (trust on first use).
+            if (!pin.isEmpty() && *peer == pin.toLatin1())
+                reply->ignoreSslErrors(errors);
+        });
+    }
     connect(reply, &QNetworkReply::finished, this,
-        [reply, callback = std::move(callback), method, path = url.path(), name = config().name] {
+        [reply, callback = std::move(callback), method, path = url.path(), name = config().name, https, peer, pin,
+            where = QStringLiteral("%1:%2").arg(url.host()).arg(url.port())] {
             reply->deleteLater();
+            if (https && peer->isEmpty())
+                *peer = reply->sslConfiguration().peerCertificate().digest(QCryptographicHash::Sha256).toHex();
+            // A pin holds even against a certificate the CAs would accept: a changed certificate is refused.
+            if (https && !pin.isEmpty() && !peer->isEmpty() && *peer != pin.toLatin1()) {
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("the certificate of %1 changed: pinned SHA-256 %2, now %3; refused (check with the "
+                                   "gateway's owner, then pin the new one)")
+                        .arg(where, pin, QString::fromLatin1(*peer)),
+                    Failure::Certificate, QString::fromLatin1(*peer)));
+                return;
+            }
+            if (https && reply->error() == QNetworkReply::SslHandshakeFailedError) {
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("the certificate of %1 is not trusted (%2); SHA-256 %3. Give the gateway a CA file, "
+                                   "or check this fingerprint and pin it")
+                        .arg(where, reply->errorString(), peer->isEmpty() ? QStringLiteral("unknown") : QString::fromLatin1(*peer)),
+                    pin.isEmpty() ? Failure::Certificate : Failure::General, QString::fromLatin1(*peer)));
+                return;
+            }
             const QByteArray answer = reply->read(kMaxBody);
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             // Caddy explains an error as {"error": "..."}.
@@ -90,11 +136,42 @@ void CaddyDriver::send(
         });
 }
 
+Result<QSslConfiguration> CaddyDriver::sslConfiguration() const
+{
+    using R = Result<QSslConfiguration>;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    const TlsSettings& tls = config().tls;
+    if (!tls.caFile.isEmpty()) {
+        const auto cas = QSslCertificate::fromPath(tls.caFile, QSsl::Pem);
+        if (cas.isEmpty())
+            return R::failure(tr("the CA file %1 holds no certificate (or cannot be read)").arg(tls.caFile));
+        ssl.setCaCertificates(cas); // these only, not the system's
+    }
+    if (!tls.clientCertFile.isEmpty()) {
+        const auto certs = QSslCertificate::fromPath(tls.clientCertFile, QSsl::Pem);
+        QFile keyFile(tls.clientKeyFile);
+        if (certs.isEmpty())
+            return R::failure(tr("the client certificate file %1 holds no certificate").arg(tls.clientCertFile));
+        if (!keyFile.open(QIODevice::ReadOnly))
+            return R::failure(tr("the client key %1 cannot be read: %2").arg(tls.clientKeyFile, keyFile.errorString()));
+        const QByteArray pem = keyFile.read(1024 * 1024);
+        QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+        if (key.isNull())
+            return R::failure(tr("the client key %1 is not an unencrypted RSA or EC key in PEM").arg(tls.clientKeyFile));
+        ssl.setLocalCertificate(certs.first());
+        ssl.setPrivateKey(key);
+    }
+    return R::success(ssl);
+}
+
 void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
 {
     get(QStringLiteral("/config/"), [this, callback](Result<QByteArray> config) {
         if (!config) {
-            callback(Result<GatewaySnapshot>::failure(config.error()));
+            callback(Result<GatewaySnapshot>::failure(config.error(), config.failureKind(), config.detail()));
             return;
         }
         get(QStringLiteral("/reverse_proxy/upstreams"), [this, callback, config](Result<QByteArray> upstreams) {

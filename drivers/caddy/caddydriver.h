@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QSslConfiguration>
+
 #include "driver.h"
 
 class QNetworkAccessManager;
@@ -32,6 +34,9 @@ private:
         BodyCallback callback);
     void get(const QString& path, BodyCallback callback) { send("GET", path, {}, {}, std::move(callback)); }
     QUrl metricsUrl() const;
+    // The TLS settings of an https admin endpoint: the gateway's CA file (else the system's), its client
+    // certificate; a pin is checked per reply.
+    Result<QSslConfiguration> sslConfiguration() const;
 
     QNetworkAccessManager* m_network;
 };

@@ -46,6 +46,16 @@ Lab Lab::load()
             o.value(QLatin1String("listenPort")).toInt(), o.value(QLatin1String("exporterPort")).toInt(),
             o.value(QLatin1String("secretFile")).toString() });
     }
+    const QJsonObject tls = root.value(QLatin1String("tls")).toObject();
+    lab.tls.caFile = tls.value(QLatin1String("caFile")).toString();
+    lab.tls.wrongCaFile = tls.value(QLatin1String("wrongCaFile")).toString();
+    lab.tls.clientCert = tls.value(QLatin1String("clientCert")).toString();
+    lab.tls.clientKey = tls.value(QLatin1String("clientKey")).toString();
+    lab.tls.port = tls.value(QLatin1String("port")).toInt();
+    lab.tls.changedPort = tls.value(QLatin1String("changedPort")).toInt();
+    lab.tls.mtlsPort = tls.value(QLatin1String("mtlsPort")).toInt();
+    lab.tls.serverSha256 = tls.value(QLatin1String("serverSha256")).toString();
+    lab.tls.changedSha256 = tls.value(QLatin1String("changedSha256")).toString();
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();

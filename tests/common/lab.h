@@ -36,6 +36,20 @@ struct LabVarnish
     QString secretFile;
 };
 
+// The nginx TLS front of the first Caddy's admin API (lab --tls).
+struct LabTls
+{
+    QString caFile;
+    QString wrongCaFile;
+    QString clientCert;
+    QString clientKey;
+    int port = 0; // server certificate signed by the lab CA
+    int changedPort = 0; // another certificate from the same CA
+    int mtlsPort = 0; // wants a client certificate
+    QString serverSha256;
+    QString changedSha256;
+};
+
 struct Lab
 {
     QString fleetFile;
@@ -45,6 +59,7 @@ struct Lab
     QList<int> caddyAdminPorts;
     QList<LabCaddy> caddy;
     QList<LabVarnish> varnish;
+    LabTls tls;
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fleetdeck's test lab: a real fleet of HAProxy instances in front of nginx upstreams, on 127.0.0.1 only.
 Caddy and Varnish instances in front of the first pool's upstreams can be added (--caddy, --varnish).
+--tls adds an HTTPS front (nginx) to the first Caddy's admin API, with a lab CA and certificates for TLS tests.
 
 Commands:
   start   start the lab in a fresh temporary directory, write its state file and return
@@ -14,11 +15,13 @@ A watchdog stops the lab by itself after --lifetime seconds, so a lab whose call
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -243,6 +246,87 @@ def varnish_vcl(upstreams):
     return "\n".join(lines) + "\n"
 
 
+def tls_nginx_conf(root, servers, upstream_port):
+    """servers: (port, certificate, key, extra directives) for each HTTPS server in front of upstream_port."""
+    lines = [
+        "worker_processes 1;",
+        f"pid {root}/nginx.pid;",
+        "error_log stderr warn;",
+        "events { worker_connections 256; }",
+        "http {",
+        "    access_log off;",
+        f"    client_body_temp_path {root}/client_body;",
+        f"    proxy_temp_path {root}/proxy;",
+        f"    fastcgi_temp_path {root}/fastcgi;",
+        f"    uwsgi_temp_path {root}/uwsgi;",
+        f"    scgi_temp_path {root}/scgi;",
+        # nginx before 1.23.4 leaves TLS 1.3 off by default; clients should meet what current gateways speak.
+        "    ssl_protocols TLSv1.2 TLSv1.3;",
+    ]
+    for port, cert, key, extra in servers:
+        lines += [
+            "    server {",
+            f"        listen {LOOPBACK}:{port} ssl;",
+            f"        ssl_certificate {cert};",
+            f"        ssl_certificate_key {key};",
+        ]
+        lines += [f"        {d}" for d in extra]
+        # The default Host sent upstream, 127.0.0.1:<admin port>, is one Caddy's admin API accepts.
+        lines += [f"        location / {{ proxy_pass http://{LOOPBACK}:{upstream_port}; }}", "    }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- lab certificates
+
+TLS_DAYS = "3"
+CA_EXT = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"]
+# Leaf extensions complete enough for strict verifiers (X509_STRICT wants the key identifiers too).
+LEAF_EXT = ["basicConstraints = CA:FALSE", "keyUsage = critical, digitalSignature, keyEncipherment",
+            "subjectKeyIdentifier = hash", "authorityKeyIdentifier = keyid:always"]
+SERVER_EXT = LEAF_EXT + ["extendedKeyUsage = serverAuth", f"subjectAltName = IP:{LOOPBACK}, DNS:localhost"]
+CLIENT_EXT = LEAF_EXT + ["extendedKeyUsage = clientAuth"]
+
+
+def openssl(args, cwd):
+    r = subprocess.run(["openssl"] + args, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"openssl {args[0]} failed: {r.stderr.strip()}")
+
+
+def make_ca(d, name, cn):
+    """Self-signed CA: name.pem and name.key in d."""
+    addext = [a for ext in CA_EXT for a in ("-addext", ext)]
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem",
+             "-days", TLS_DAYS, "-sha256", "-subj", f"/CN={cn}"] + addext, d)
+
+
+def make_cert(d, name, cn, ca, ext):
+    """A fresh key (name.key, unencrypted) and its certificate (name.pem) signed by the CA ca.pem/ca.key."""
+    with open(os.path.join(d, f"{name}.ext"), "w") as f:
+        f.write("\n".join(ext) + "\n")
+    openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+             "-subj", f"/CN={cn}"], d)
+    openssl(["x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
+             "-set_serial", "0x" + os.urandom(15).hex(), "-days", TLS_DAYS, "-sha256",
+             "-extfile", f"{name}.ext", "-out", f"{name}.pem"], d)
+
+
+def cert_sha256(path):
+    with open(path) as f:
+        return hashlib.sha256(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest()
+
+
+def make_lab_certificates(d):
+    make_ca(d, "ca", "Fleetdeck lab CA")
+    make_ca(d, "wrong-ca", "Fleetdeck lab unrelated CA")
+    make_ca(d, "client-ca", "Fleetdeck lab client CA")
+    make_cert(d, "server", "localhost", "ca", SERVER_EXT)
+    # Same CA and names, another key: what a test sees when the gateway's certificate was replaced.
+    make_cert(d, "server2", "localhost", "ca", SERVER_EXT)
+    make_cert(d, "client", "Fleetdeck lab client", "client-ca", CLIENT_EXT)
+
+
 # ---------------------------------------------------------------- lab lifecycle
 
 def start_haproxy(inst):
@@ -283,6 +367,31 @@ def start_varnish(state, args, upstreams):
                                          "-web.listen-address", f"{LOOPBACK}:{inst['exporterPort']}"],
                                         os.path.join(d, "exporter.log"))
             wait_for_port(inst["exporterPort"], 20, f"Varnish exporter for {name}")
+
+
+def start_tls(state):
+    d = os.path.join(state["dir"], "tls")
+    ngx = os.path.join(d, "nginx")
+    os.makedirs(ngx)
+    make_lab_certificates(d)
+    caddy = state["caddy"][0]
+    tls = {"dir": d, "caFile": os.path.join(d, "ca.pem"), "wrongCaFile": os.path.join(d, "wrong-ca.pem"),
+           "clientCert": os.path.join(d, "client.pem"), "clientKey": os.path.join(d, "client.key"),
+           "port": free_port(), "changedPort": free_port(), "mtlsPort": free_port(),
+           "serverSha256": cert_sha256(os.path.join(d, "server.pem")),
+           "changedSha256": cert_sha256(os.path.join(d, "server2.pem")),
+           "caddyAdminPort": caddy["adminPort"], "pid": 0}
+    server, server2 = (os.path.join(d, f"{n}.pem") for n in ("server", "server2"))
+    key, key2 = (os.path.join(d, f"{n}.key") for n in ("server", "server2"))
+    servers = [(tls["port"], server, key, []),
+               (tls["changedPort"], server2, key2, []),
+               (tls["mtlsPort"], server, key, [f"ssl_client_certificate {d}/client-ca.pem;", "ssl_verify_client on;"])]
+    with open(os.path.join(ngx, "nginx.conf"), "w") as f:
+        f.write(tls_nginx_conf(ngx, servers, caddy["adminPort"]))
+    state["tls"] = tls
+    tls["pid"] = spawn(["nginx", "-p", ngx, "-c", "nginx.conf", "-g", "daemon off;"], os.path.join(ngx, "nginx.log"))
+    for port in (tls["port"], tls["changedPort"], tls["mtlsPort"]):
+        wait_for_port(port, 10, "nginx TLS front")
 
 
 def start(args):
@@ -361,6 +470,8 @@ def _start_into(state, args):
         inst["pid"] = spawn(["caddy", "run", "--config", os.path.join(d, "caddy.json")], os.path.join(d, "caddy.log"), env)
         wait_for_port(inst["adminPort"], 10, f"Caddy {name} admin API")
         state["caddy"].append(inst)
+    if args.tls:
+        start_tls(state)
 
     start_varnish(state, args, ups[:args.servers])
     if args.mixed_fleet:
@@ -485,7 +596,8 @@ def stop_state(state, keep=False):
     varnish = state.get("varnish", [])
     stop_pids([inst.get("pid") for inst in state.get("haproxy", []) + state.get("caddy", []) + varnish]
               + [inst.get("exporterPid") for inst in varnish])
-    stop_pids([state.get("nginx", {}).get("pid"), state.get("prometheus", {}).get("pid")])
+    stop_pids([state.get("nginx", {}).get("pid"), state.get("tls", {}).get("pid"),
+               state.get("prometheus", {}).get("pid")])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
         shutil.rmtree(root, ignore_errors=True)
@@ -516,6 +628,9 @@ def cmd_run(args):
               f" stats http://{LOOPBACK}:{inst['statsPort']}/stats", flush=True)
     if "prometheus" in state:
         print(f"  prometheus: {state['prometheus']['url']}", flush=True)
+    if "tls" in state:
+        print(f"  tls: https://{LOOPBACK}:{state['tls']['port']}/ in front of caddy-1's admin API,"
+              f" CA {state['tls']['caFile']}", flush=True)
     stopping = {"flag": False}
 
     def on_signal(signum, _frame):
@@ -636,6 +751,8 @@ def main():
         sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
         sp.add_argument("--flap-seconds", type=int, default=0,
                         help="make one upstream fail its health checks every N seconds (0: never)")
+        sp.add_argument("--tls", action="store_true",
+                        help="an HTTPS front (nginx, lab CA) for the first Caddy's admin API; needs --caddy 1 or more")
 
     lab_options(sub.add_parser("start"), True)
     r = sub.add_parser("run")
@@ -660,6 +777,8 @@ def main():
     w.add_argument("--state", required=True)
     w.add_argument("--after", type=int, required=True)
     args = p.parse_args()
+    if getattr(args, "tls", False) and args.caddy < 1:
+        p.error("--tls needs --caddy 1 or more")
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
             "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
             "flap": cmd_flap}[args.cmd](args)

@@ -1,0 +1,135 @@
+// TLS to a real HTTPS admin endpoint: the lab's nginx front of Caddy's admin API, with certificates made for the
+// test run. Verified with the right CA, refused with a wrong one, pinned on first use (journaled), refused after
+// the certificate changes (both fingerprints named), and mTLS accepted with the client certificate, refused without.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "fleetcontroller.h"
+#include "fleetstore.h"
+#include "journal.h"
+#include "lab.h"
+#include "metricstore.h"
+
+using namespace Fleetdeck;
+
+class TestTls : public QObject
+{
+    Q_OBJECT
+
+private:
+    Test::Lab m_lab;
+
+    GatewayConfig https(int port, const QString& caFile) const
+    {
+        GatewayConfig c;
+        c.name = QStringLiteral("caddy-tls");
+        c.product = Product::Caddy;
+        c.admin = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(port));
+        c.tls.caFile = caFile;
+        c.pollIntervalMs = 300;
+        return c;
+    }
+
+    // Adds the gateway and waits for its first verdict.
+    static void firstPoll(FleetController& controller, FleetStore& store, const GatewayConfig& c)
+    {
+        controller.addGateway(c);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).status.connection != Connection::Connecting, 10000);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_lab = Test::Lab::load();
+        QVERIFY2(m_lab.error.isEmpty(), qPrintable(m_lab.error));
+        QVERIFY2(m_lab.tls.port > 0, "the lab runs with --tls");
+    }
+
+    void verifiedWithTheRightCa()
+    {
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        firstPoll(controller, store, https(m_lab.tls.port, m_lab.tls.caFile));
+        QVERIFY2(store.entry(0).status.connection == Connection::Up, qPrintable(store.entry(0).status.lastError));
+        QVERIFY(store.entry(0).snapshot->backend(QStringLiteral("api")));
+    }
+
+    void refusedWithAWrongCa()
+    {
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        firstPoll(controller, store, https(m_lab.tls.port, m_lab.tls.wrongCaFile));
+        const GatewayStatus& s = store.entry(0).status;
+        QCOMPARE(s.connection, Connection::Unreachable);
+        QVERIFY2(s.lastError.contains(QLatin1String("not trusted")) && s.lastError.contains(m_lab.tls.serverSha256),
+            qPrintable(s.lastError));
+        QCOMPARE(s.certificateToTrust, m_lab.tls.serverSha256); // offered to the operator, not trusted
+        QVERIFY(!store.entry(0).snapshot.has_value());
+    }
+
+    void pinnedOnFirstUseAndJournaled()
+    {
+        QTemporaryDir dir;
+        Journal journal;
+        QVERIFY(journal.open(dir.filePath(QStringLiteral("journal.sqlite"))));
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setJournal(&journal);
+        firstPoll(controller, store, https(m_lab.tls.port, {})); // the system CAs do not know the lab's
+        QCOMPARE(store.entry(0).status.connection, Connection::Unreachable);
+        QCOMPARE(store.entry(0).status.certificateToTrust, m_lab.tls.serverSha256);
+        controller.trustCertificate(QStringLiteral("caddy-tls"), m_lab.tls.serverSha256);
+        QTRY_VERIFY_WITH_TIMEOUT(store.gatewayCount() == 1 && store.entry(0).status.connection == Connection::Up, 10000);
+        QCOMPARE(store.entry(0).config.tls.pinSha256, m_lab.tls.serverSha256);
+        bool journaled = false;
+        for (const JournalEntry& e : journal.readAll())
+            journaled = journaled || (e.object == QLatin1String("tls certificate") && e.after.contains(m_lab.tls.serverSha256));
+        QVERIFY(journaled);
+    }
+
+    void refusedAfterTheCertificateChanges()
+    {
+        // Pinned to the first certificate, the gateway now shows another one, valid for the same CA: refused.
+        GatewayConfig c = https(m_lab.tls.changedPort, m_lab.tls.caFile);
+        c.tls.pinSha256 = m_lab.tls.serverSha256;
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        firstPoll(controller, store, c);
+        const GatewayStatus& s = store.entry(0).status;
+        QCOMPARE(s.connection, Connection::Unreachable);
+        QVERIFY2(s.lastError.contains(QLatin1String("changed")) && s.lastError.contains(m_lab.tls.serverSha256)
+                && s.lastError.contains(m_lab.tls.changedSha256),
+            qPrintable(s.lastError));
+        QVERIFY(s.certificateToTrust.isEmpty()); // a changed certificate is not offered as a first use
+    }
+
+    void mutualTls()
+    {
+        {
+            FleetStore store;
+            MetricStore metrics;
+            FleetController controller(&store, &metrics);
+            GatewayConfig c = https(m_lab.tls.mtlsPort, m_lab.tls.caFile);
+            c.tls.clientCertFile = m_lab.tls.clientCert;
+            c.tls.clientKeyFile = m_lab.tls.clientKey;
+            firstPoll(controller, store, c);
+            QVERIFY2(store.entry(0).status.connection == Connection::Up, qPrintable(store.entry(0).status.lastError));
+        }
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        firstPoll(controller, store, https(m_lab.tls.mtlsPort, m_lab.tls.caFile));
+        QCOMPARE(store.entry(0).status.connection, Connection::Unreachable);
+        // nginx completes the handshake and answers 400 "No required SSL certificate was sent".
+        QVERIFY2(store.entry(0).status.lastError.contains(QLatin1String("certificate")),
+            qPrintable(store.entry(0).status.lastError));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTls)
+#include "tst_tls.moc"
