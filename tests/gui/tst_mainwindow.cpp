@@ -38,6 +38,7 @@
 #include "mainwindow.h"
 #include "metricstore.h"
 #include "modelroles.h"
+#include "dialogs/certificateprompt.h"
 #include "forms/cachepolicydialog.h"
 #include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
@@ -625,6 +626,38 @@ private Q_SLOTS:
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QVERIFY(!Test::httpGet(caddy.listenPort, QStringLiteral("/assets/app.css")).contains("max-age=300"));
         dialog->close();
+        controller.removeGateway(c.name);
+    }
+
+    void certificateFirstUsePrompt()
+    {
+        // An https gateway whose certificate no CA vouches for: the prompt shows its fingerprint; "Not now" trusts
+        // nothing; "Trust and pin" pins it and the gateway comes up.
+        QVERIFY(lab.tls.port > 0);
+        GatewayConfig c;
+        c.name = QStringLiteral("caddy-https");
+        c.product = Product::Caddy;
+        c.admin = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(lab.tls.port));
+        c.pollIntervalMs = 500;
+        controller.addGateway(c);
+        CertificatePrompt* prompt = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((prompt = window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt"))), 10000);
+        const QString text = prompt->findChild<QLabel*>(QStringLiteral("certificateText"))->text();
+        QVERIFY2(text.contains(CertificatePrompt::formatFingerprint(lab.tls.serverSha256)), qPrintable(text));
+        QVERIFY(text.contains(QLatin1String("caddy-https")));
+        const int at = store.indexOf(c.name);
+        QCOMPARE(store.entry(at).status.connection, Connection::Unreachable);
+        QVERIFY(store.entry(at).config.tls.pinSha256.isEmpty());
+        if (qEnvironmentVariableIsSet("FLEETDECK_CERT_SCREENSHOT"))
+            prompt->grab().save(qEnvironmentVariable("FLEETDECK_CERT_SCREENSHOT"));
+        QTest::mouseClick(prompt->findChild<QPushButton*>(QStringLiteral("trustButton")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(store.indexOf(c.name) >= 0
+                && store.entry(store.indexOf(c.name)).status.connection == Connection::Up,
+            10000);
+        QCOMPARE(store.entry(store.indexOf(c.name)).config.tls.pinSha256, lab.tls.serverSha256);
+        // Once pinned, no prompt comes back.
+        QTest::qWait(700);
+        QVERIFY(!window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt")));
         controller.removeGateway(c.name);
     }
 
