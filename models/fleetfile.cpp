@@ -28,6 +28,15 @@ QString validateGatewayConfig(const GatewayConfig& c)
     if (c.name.contains(QLatin1Char('/')))
         return QStringLiteral("name: \"%1\" must not contain '/'").arg(c.name);
     const QUrl& a = c.admin;
+    static const QRegularExpression hex64(QStringLiteral("^[0-9a-f]{64}$"));
+    if (!c.tls.pinSha256.isEmpty() && !hex64.match(c.tls.pinSha256).hasMatch())
+        return QStringLiteral("tls: pinSha256 \"%1\" is not a SHA-256 (64 hex digits)").arg(c.tls.pinSha256);
+    if (!c.httpAuth.isEmpty() && c.httpAuth != QLatin1String("basic") && c.httpAuth != QLatin1String("bearer"))
+        return QStringLiteral("auth: \"%1\" is not basic or bearer").arg(c.httpAuth);
+    if (!c.httpAuth.isEmpty() && c.credential.isEmpty())
+        return QStringLiteral("auth: %1 authentication needs a credential (its name in the keychain)").arg(c.httpAuth);
+    if (c.tls.clientCertFile.isEmpty() != c.tls.clientKeyFile.isEmpty())
+        return QStringLiteral("tls: a client certificate needs its key, and a key its certificate");
     if (c.product == Product::Caddy) {
         // Caddy's admin API is HTTP.
         if (!a.isValid() || (a.scheme() != QLatin1String("http") && a.scheme() != QLatin1String("https"))
@@ -37,11 +46,6 @@ QString validateGatewayConfig(const GatewayConfig& c)
             return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
         return {};
     }
-    static const QRegularExpression hex64(QStringLiteral("^[0-9a-f]{64}$"));
-    if (!c.tls.pinSha256.isEmpty() && !hex64.match(c.tls.pinSha256).hasMatch())
-        return QStringLiteral("tls: pinSha256 \"%1\" is not a SHA-256 (64 hex digits)").arg(c.tls.pinSha256);
-    if (c.tls.clientCertFile.isEmpty() != c.tls.clientKeyFile.isEmpty())
-        return QStringLiteral("tls: a client certificate needs its key, and a key its certificate");
     if (c.product == Product::Varnish && a.scheme() != QLatin1String("tcp"))
         return QStringLiteral("admin: \"%1\" is not Varnish's CLI address (tcp://host:6082)").arg(a.toString());
     if (!a.isValid() || a.isEmpty())
@@ -100,6 +104,8 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
         c.readOnly = o.value(QLatin1String("readOnly")).toBool(false);
         c.credential = o.value(QLatin1String("credential")).toString();
+        c.httpAuth = o.value(QLatin1String("auth")).toString();
+        c.sshForward = o.value(QLatin1String("sshForward")).toString();
         const QJsonObject tls = o.value(QLatin1String("tls")).toObject();
         c.tls.caFile = tls.value(QLatin1String("caFile")).toString();
         c.tls.pinSha256 = tls.value(QLatin1String("pinSha256")).toString().remove(QLatin1Char(':')).toLower();
@@ -132,6 +138,10 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
             o.insert(QLatin1String("readOnly"), true);
         if (!c.credential.isEmpty())
             o.insert(QLatin1String("credential"), c.credential);
+        if (!c.httpAuth.isEmpty())
+            o.insert(QLatin1String("auth"), c.httpAuth);
+        if (!c.sshForward.isEmpty())
+            o.insert(QLatin1String("sshForward"), c.sshForward);
         if (!c.tls.isEmpty()) {
             QJsonObject tls;
             if (!c.tls.caFile.isEmpty())

@@ -69,7 +69,13 @@ struct GatewayConfig
     bool readOnly = false; // watch only: Fleetdeck sends this gateway no change
     // Names the secret in the credential store (the Varnish CLI secret, an API token); never the secret itself.
     QString credential = {};
+    // HTTP admin APIs: how the credential is sent. "basic" (the secret is user:password) or "bearer" (a token);
+    // empty: not sent over HTTP (Varnish's CLI uses its own challenge).
+    QString httpAuth = {};
     TlsSettings tls = {};
+    // A plaintext channel's tunnel, as the operator runs it (e.g. "ssh -N -L 9999:127.0.0.1:9999 lb1"); shown with
+    // the plaintext badge. Fleetdeck does not start it.
+    QString sshForward = {};
 
     // The admin channel has no TLS (HAProxy's runtime API, Varnish's CLI) and leaves this machine: anyone on the
     // path can read and send admin commands. Tunnel it (SSH port forward) instead.

@@ -71,6 +71,10 @@ void CaddyDriver::send(
         request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     if (!ifMatch.isEmpty())
         request.setRawHeader("If-Match", ifMatch.toUtf8());
+    if (!m_secret.isEmpty() && config().httpAuth == QLatin1String("bearer"))
+        request.setRawHeader("Authorization", "Bearer " + m_secret.trimmed());
+    else if (!m_secret.isEmpty() && config().httpAuth == QLatin1String("basic"))
+        request.setRawHeader("Authorization", "Basic " + m_secret.trimmed().toBase64());
     QNetworkReply* reply = method == "GET" ? m_network->get(request)
                                            : m_network->sendCustomRequest(request, method, body);
     // The peer's certificate, seen in the handshake whether it is trusted or not.
@@ -114,6 +118,14 @@ void CaddyDriver::send(
             QString detail = QJsonDocument::fromJson(answer).object().value(QLatin1String("error")).toString();
             if (detail.isEmpty())
                 detail = QString::fromUtf8(answer.left(300)).trimmed();
+            if (status == 401 || status == 403) {
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("%1 %2: authentication failed (HTTP %3): check the gateway's credential")
+                        .arg(QString::fromLatin1(method), path)
+                        .arg(status),
+                    Failure::Authentication));
+                return;
+            }
             if (status == 412) {
                 callback(Result<QByteArray>::failure(
                     QStringLiteral("%1 %2: the config changed since it was read (HTTP 412: %3); nothing was changed")

@@ -26,6 +26,8 @@ public:
     void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
     void applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback) override;
+    void setSecret(const QByteArray& secret) override { m_secret = secret; }
+    ~CaddyDriver() override { m_secret.fill('\0'); }
 
 private:
     using BodyCallback = std::function<void(Result<QByteArray>)>;
@@ -39,6 +41,7 @@ private:
     Result<QSslConfiguration> sslConfiguration() const;
 
     QNetworkAccessManager* m_network;
+    QByteArray m_secret; // HTTP basic (user:password) or bearer token, when the gateway names one
 };
 
 } // namespace Fleetdeck::Drivers::Caddy

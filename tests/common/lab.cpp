@@ -56,6 +56,11 @@ Lab Lab::load()
     lab.tls.mtlsPort = tls.value(QLatin1String("mtlsPort")).toInt();
     lab.tls.serverSha256 = tls.value(QLatin1String("serverSha256")).toString();
     lab.tls.changedSha256 = tls.value(QLatin1String("changedSha256")).toString();
+    lab.tls.authPort = tls.value(QLatin1String("authPort")).toInt();
+    lab.tls.authUser = tls.value(QLatin1String("authUser")).toString();
+    lab.tls.authPassword = tls.value(QLatin1String("authPassword")).toString();
+    lab.tls.bearerPort = tls.value(QLatin1String("bearerPort")).toInt();
+    lab.tls.bearerToken = tls.value(QLatin1String("bearerToken")).toString();
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();

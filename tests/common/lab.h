@@ -48,6 +48,11 @@ struct LabTls
     int mtlsPort = 0; // wants a client certificate
     QString serverSha256;
     QString changedSha256;
+    int authPort = 0; // HTTP basic authentication in front
+    QString authUser;
+    QString authPassword;
+    int bearerPort = 0; // a bearer token in front
+    QString bearerToken;
 };
 
 struct Lab

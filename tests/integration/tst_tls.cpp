@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "credentialstore.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "journal.h"
@@ -106,6 +107,43 @@ private Q_SLOTS:
                 && s.lastError.contains(m_lab.tls.changedSha256),
             qPrintable(s.lastError));
         QVERIFY(s.certificateToTrust.isEmpty()); // a changed certificate is not offered as a first use
+    }
+
+    void httpBasicAndBearer_data()
+    {
+        QTest::addColumn<QString>("auth");
+        QTest::addColumn<bool>("right");
+        QTest::newRow("basic, right password") << QStringLiteral("basic") << true;
+        QTest::newRow("basic, wrong password") << QStringLiteral("basic") << false;
+        QTest::newRow("bearer, right token") << QStringLiteral("bearer") << true;
+        QTest::newRow("bearer, wrong token") << QStringLiteral("bearer") << false;
+    }
+    void httpBasicAndBearer()
+    {
+        QFETCH(QString, auth);
+        QFETCH(bool, right);
+        const bool basic = auth == QLatin1String("basic");
+        QString secret = basic ? m_lab.tls.authUser + QLatin1Char(':') + m_lab.tls.authPassword : m_lab.tls.bearerToken;
+        if (!right)
+            secret += QStringLiteral("x");
+        SessionCredentialStore credentials;
+        credentials.write(QStringLiteral("caddy-tls/admin"), secret, [](Result<bool>) {});
+        FleetStore store;
+        MetricStore metrics;
+        FleetController controller(&store, &metrics);
+        controller.setCredentialStore(&credentials);
+        GatewayConfig c = https(basic ? m_lab.tls.authPort : m_lab.tls.bearerPort, m_lab.tls.caFile);
+        c.credential = QStringLiteral("caddy-tls/admin");
+        c.httpAuth = auth;
+        firstPoll(controller, store, c);
+        const GatewayStatus& s = store.entry(0).status;
+        if (right) {
+            QVERIFY2(s.connection == Connection::Up, qPrintable(s.lastError));
+        } else {
+            QCOMPARE(s.connection, Connection::Unreachable);
+            QVERIFY2(s.lastError.contains(QLatin1String("authentication failed")), qPrintable(s.lastError));
+            QVERIFY(!s.lastError.contains(secret)); // never in an error
+        }
     }
 
     void mutualTls()

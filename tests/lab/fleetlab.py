@@ -17,6 +17,7 @@ import argparse
 import base64
 import hashlib
 import json
+import secrets
 import os
 import shutil
 import signal
@@ -380,17 +381,27 @@ def start_tls(state):
            "port": free_port(), "changedPort": free_port(), "mtlsPort": free_port(),
            "serverSha256": cert_sha256(os.path.join(d, "server.pem")),
            "changedSha256": cert_sha256(os.path.join(d, "server2.pem")),
-           "caddyAdminPort": caddy["adminPort"], "pid": 0}
+           "caddyAdminPort": caddy["adminPort"], "pid": 0,
+           # HTTP authentication in front of the admin API: basic (user and password) and a bearer token.
+           "authPort": free_port(), "authUser": "operator", "authPassword": secrets.token_hex(12),
+           "bearerPort": free_port(), "bearerToken": secrets.token_hex(16)}
+    with open(os.path.join(d, "htpasswd"), "w") as f:
+        hashed = subprocess.run(["openssl", "passwd", "-apr1", tls["authPassword"]], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        f.write(f"{tls['authUser']}:{hashed}\n")
     server, server2 = (os.path.join(d, f"{n}.pem") for n in ("server", "server2"))
     key, key2 = (os.path.join(d, f"{n}.key") for n in ("server", "server2"))
     servers = [(tls["port"], server, key, []),
                (tls["changedPort"], server2, key2, []),
-               (tls["mtlsPort"], server, key, [f"ssl_client_certificate {d}/client-ca.pem;", "ssl_verify_client on;"])]
+               (tls["mtlsPort"], server, key, [f"ssl_client_certificate {d}/client-ca.pem;", "ssl_verify_client on;"]),
+               (tls["authPort"], server, key, ['auth_basic "fleetdeck lab";', f"auth_basic_user_file {d}/htpasswd;"]),
+               (tls["bearerPort"], server, key,
+                [f'if ($http_authorization != "Bearer {tls["bearerToken"]}") {{ return 401; }}'])]
     with open(os.path.join(ngx, "nginx.conf"), "w") as f:
         f.write(tls_nginx_conf(ngx, servers, caddy["adminPort"]))
     state["tls"] = tls
     tls["pid"] = spawn(["nginx", "-p", ngx, "-c", "nginx.conf", "-g", "daemon off;"], os.path.join(ngx, "nginx.log"))
-    for port in (tls["port"], tls["changedPort"], tls["mtlsPort"]):
+    for port in (tls["port"], tls["changedPort"], tls["mtlsPort"], tls["authPort"], tls["bearerPort"]):
         wait_for_port(port, 10, "nginx TLS front")
 
 

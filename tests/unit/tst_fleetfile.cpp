@@ -101,6 +101,40 @@ private Q_SLOTS:
                                        << "pollIntervalMs";
         QTest::newRow("slash in name") << json("{'gateways':[{'name':'a/b','admin':'127.0.0.1:1'}]}")
                                        << "must not contain '/'";
+        QTest::newRow("bad pin") << json("{'gateways':[{'name':'a','product':'caddy','admin':'https://h:1',"
+                                         "'tls':{'pinSha256':'abc'}}]}")
+                                 << "not a SHA-256";
+        QTest::newRow("cert without key") << json("{'gateways':[{'name':'a','product':'caddy','admin':'https://h:1',"
+                                                  "'tls':{'clientCert':'/c.pem'}}]}")
+                                          << "needs its key";
+        QTest::newRow("auth kind") << json("{'gateways':[{'name':'a','product':'caddy','admin':'http://h:1',"
+                                           "'auth':'digest','credential':'a/x'}]}")
+                                   << "not basic or bearer";
+        QTest::newRow("auth without credential")
+            << json("{'gateways':[{'name':'a','product':'caddy','admin':'http://h:1','auth':'basic'}]}")
+            << "needs a credential";
+        QTest::newRow("varnish over http") << json("{'gateways':[{'name':'a','product':'varnish','admin':'http://h:1'}]}")
+                                           << "Varnish's CLI";
+    }
+
+    void securityFieldsRoundTrip()
+    {
+        // TLS, authentication, the credential's name and the SSH forward survive export and import; no secret
+        // has a field to be written in.
+        QByteArray text = QByteArray("{'name':'f','gateways':[{'name':'c','product':'caddy','admin':'https://10.0.0.5:2019',"
+                                     "'auth':'bearer','credential':'c/token','tls':{'caFile':'/etc/ca.pem','pinSha256':'AB:CD");
+        text += QByteArray(":00").repeated(30);
+        text += "','clientCert':'/c.pem','clientKey':'/c.key'}},{'name':'h','admin':'tcp://10.0.0.6:9999',"
+                "'sshForward':'ssh -N -L 9999:127.0.0.1:9999 lb1'}]}";
+        const auto parsed = parseFleetFile(text.replace('\'', '"'));
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+        const GatewayConfig& c = parsed.value().gateways.first();
+        QCOMPARE(c.tls.pinSha256, QStringLiteral("abcd") + QString(QStringLiteral("00")).repeated(30));
+        QCOMPARE(c.httpAuth, QStringLiteral("bearer"));
+        QCOMPARE(parsed.value().gateways.at(1).sshForward, QStringLiteral("ssh -N -L 9999:127.0.0.1:9999 lb1"));
+        const auto again = parseFleetFile(serializeFleetFile(parsed.value()));
+        QVERIFY(again.ok());
+        QCOMPARE(again.value().gateways, parsed.value().gateways);
     }
     void errors()
     {

@@ -134,6 +134,8 @@ void GatewayStatusWidget::update(int gateway)
         tip += tr("\nThe admin channel to %1 has no encryption and crosses the network: reach it through an SSH port "
                   "forward (ssh -L 9999:127.0.0.1:9999 host) and point Fleetdeck at 127.0.0.1.")
                    .arg(e.config.admin.host());
+    if (!e.config.sshForward.isEmpty())
+        tip += tr("\nThe fleet file names this tunnel for it: %1").arg(e.config.sshForward);
     label->setToolTip(tip);
 }
 
