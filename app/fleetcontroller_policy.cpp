@@ -57,8 +57,9 @@ quint64 FleetController::changeCachePolicy(const QList<PolicyChange>& changes)
         a.kind = ServerAction::Kind::CachePolicy;
         a.target = { c.gateway, QStringLiteral("cache"),
             c.kind == PolicyChange::Kind::SetParameter || c.kind == PolicyChange::Kind::UseVcl ? c.parameter
-                : c.kind == PolicyChange::Kind::Ban    ? QStringLiteral("ban")
-                                                       : c.server + (c.path.isEmpty() ? QString() : QLatin1Char(' ') + c.path) };
+                : c.kind == PolicyChange::Kind::Ban
+                ? QStringLiteral("ban")
+                : c.server + (c.path.isEmpty() ? QString() : QLatin1Char(' ') + c.path) };
         a.detail = c.describe();
         a.baseVersion = c.baseVersion;
         a.payload = QVariant::fromValue(c);
@@ -100,7 +101,8 @@ quint64 FleetController::changeCachePolicy(const QList<PolicyChange>& changes)
     m_gateways[run->gateway].driver->readCachePolicy([this, run](Result<CachePolicy> now) {
         if (!now) {
             for (ActionOutcome& o : run->report.outcomes)
-                o.message = tr("%1: not sent, the cache policy could not be read first: %2").arg(run->gateway, now.error());
+                o.message
+                    = tr("%1: not sent, the cache policy could not be read first: %2").arg(run->gateway, now.error());
             finishSingle(run->report);
             return;
         }
@@ -115,11 +117,12 @@ quint64 FleetController::changeCachePolicy(const QList<PolicyChange>& changes)
             ActionOutcome& o = run->report.outcomes[i];
             const PolicyChange& c = run->changes.at(i);
             o.beforeText = describePolicyState(run->current, c);
-            o.afterText = c.kind == PolicyChange::Kind::SetRule ? QStringLiteral("Cache-Control \"%1\"").arg(c.control.toHeader())
-                : c.kind == PolicyChange::Kind::RemoveRule      ? QStringLiteral("no rule")
-                : c.kind == PolicyChange::Kind::SetParameter    ? QStringLiteral("%1 %2 s").arg(c.parameter).arg(c.value)
-                : c.kind == PolicyChange::Kind::UseVcl          ? QStringLiteral("active VCL %1").arg(c.parameter)
-                                                                : c.describe();
+            o.afterText = c.kind == PolicyChange::Kind::SetRule
+                ? QStringLiteral("Cache-Control \"%1\"").arg(c.control.toHeader())
+                : c.kind == PolicyChange::Kind::RemoveRule   ? QStringLiteral("no rule")
+                : c.kind == PolicyChange::Kind::SetParameter ? QStringLiteral("%1 %2 s").arg(c.parameter).arg(c.value)
+                : c.kind == PolicyChange::Kind::UseVcl       ? QStringLiteral("active VCL %1").arg(c.parameter)
+                                                             : c.describe();
             if (const auto back = c.inverse(run->current)) {
                 o.undo = QVariant::fromValue(*back);
                 o.knewBefore = true;

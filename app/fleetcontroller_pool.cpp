@@ -104,9 +104,11 @@ quint64 FleetController::addServer(const ServerSpec& spec)
             if (!answer) {
                 const int i = m_store->indexOf(spec.gateway);
                 o.conflict = answer.failureKind() == Failure::Conflict;
-                o.message = o.conflict ? tr("conflict: %1: %2").arg(spec.gateway, answer.error()) : tr("%1 (%2): %3 refused: %4")
-                                .arg(spec.gateway, i >= 0 ? m_store->entry(i).config.admin.toString() : QString(),
-                                    o.action.describe(), answer.error());
+                o.message = o.conflict
+                    ? tr("conflict: %1: %2").arg(spec.gateway, answer.error())
+                    : tr("%1 (%2): %3 refused: %4")
+                          .arg(spec.gateway, i >= 0 ? m_store->entry(i).config.admin.toString() : QString(),
+                              o.action.describe(), answer.error());
                 finishSingle(report);
                 return;
             }
@@ -273,10 +275,11 @@ void FleetController::removalStep(const std::shared_ptr<Removal>& removal)
             ActionOutcome& out = removal->report.outcomes.first();
             out.ok = now && !now.value().server(t.backend, t.server);
             out.message = !now ? tr("%1: deleted, but could not re-read to verify: %2").arg(t.gateway, now.error())
-                : out.ok       ? tr("verified: %1 is gone (drained and deleted in %2 ms)")
-                               .arg(t.displayName())
-                               .arg(removal->clock.elapsed())
-                         : tr("%1: the gateway said it deleted %2, but it is still there").arg(t.gateway, t.displayName());
+                : out.ok
+                ? tr("verified: %1 is gone (drained and deleted in %2 ms)")
+                      .arg(t.displayName())
+                      .arg(removal->clock.elapsed())
+                : tr("%1: the gateway said it deleted %2, but it is still there").arg(t.gateway, t.displayName());
             finishSingle(removal->report);
         });
         return;

@@ -54,15 +54,16 @@ int main(int argc, char* argv[])
         }
         int status = 1;
         QTimer::singleShot(0, &credentials, [&] {
-            credentials.write(options.storeCredential, QString::fromUtf8(secret), [&status, &options](Result<bool> done) {
-                if (done) {
-                    std::printf("stored credential %s in the keychain\n", qUtf8Printable(options.storeCredential));
-                    status = 0;
-                } else {
-                    std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(done.error()));
-                }
-                QCoreApplication::exit(status);
-            });
+            credentials.write(
+                options.storeCredential, QString::fromUtf8(secret), [&status, &options](Result<bool> done) {
+                    if (done) {
+                        std::printf("stored credential %s in the keychain\n", qUtf8Printable(options.storeCredential));
+                        status = 0;
+                    } else {
+                        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(done.error()));
+                    }
+                    QCoreApplication::exit(status);
+                });
         });
         QApplication::exec();
         return status;

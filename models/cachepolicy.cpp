@@ -48,8 +48,8 @@ Result<CacheControl> CacheControl::parse(const QString& header)
         const QString part = raw.trimmed().toLower();
         const qsizetype eq = part.indexOf(QLatin1Char('='));
         const QString name = eq < 0 ? part : part.left(eq).trimmed();
-        int* target = name == QLatin1String("max-age") ? &c.maxAge
-            : name == QLatin1String("s-maxage")        ? &c.sMaxAge
+        int* target = name == QLatin1String("max-age")        ? &c.maxAge
+            : name == QLatin1String("s-maxage")               ? &c.sMaxAge
             : name == QLatin1String("stale-while-revalidate") ? &c.staleWhileRevalidate
                                                               : nullptr;
         if (target) {
@@ -89,11 +89,12 @@ QMap<QString, QString> CacheControl::validate() const
             QStringLiteral("no-store forbids storing: it cannot go with public, max-age, s-maxage or "
                            "stale-while-revalidate."));
     if (visibility == Visibility::Private && sMaxAge >= 0)
-        problems.insert(QStringLiteral("s-maxage"),
-            QStringLiteral("s-maxage is for shared caches, which private forbids."));
+        problems.insert(
+            QStringLiteral("s-maxage"), QStringLiteral("s-maxage is for shared caches, which private forbids."));
     if (!noStore && visibility == Visibility::Unset && maxAge < 0 && sMaxAge < 0 && staleWhileRevalidate < 0)
-        problems.insert(QStringLiteral("max-age"), QStringLiteral("An empty Cache-Control says nothing: set max-age "
-                                                                  "or no-store, or remove the rule."));
+        problems.insert(QStringLiteral("max-age"),
+            QStringLiteral("An empty Cache-Control says nothing: set max-age "
+                           "or no-store, or remove the rule."));
     return problems;
 }
 

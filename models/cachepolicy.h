@@ -67,7 +67,8 @@ struct CacheStore
 struct CachePolicy
 {
     Product product = Product::HAProxy;
-    QString configVersion; // Caddy: the config the rules were read from (writes send it as If-Match); Varnish: the active VCL
+    QString configVersion; // Caddy: the config the rules were read from (writes send it as If-Match); Varnish: the
+                           // active VCL
     QStringList servers; // Caddy: the HTTP servers a rule can go on; Varnish: the loaded VCLs
     QList<CacheRule> rules; // Caddy
     bool hasParameters = false; // Varnish

@@ -57,7 +57,8 @@ QMap<QString, QString> validateServerSpec(
     if (caps.membersNamedByAddress) {
         if (spec.name != spec.address())
             problems.insert(QStringLiteral("name"),
-                QStringLiteral("\"%1\": this product names a member by its address, %2.").arg(spec.name, spec.address()));
+                QStringLiteral("\"%1\": this product names a member by its address, %2.")
+                    .arg(spec.name, spec.address()));
     } else if (spec.name.isEmpty())
         problems.insert(QStringLiteral("name"), QStringLiteral("A server needs a name."));
     else if (!name.match(spec.name).hasMatch())

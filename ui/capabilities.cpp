@@ -17,7 +17,8 @@ QString capabilitiesTable()
     static const Row rows[] = {
         { "Admin channel", "runtime API (TCP or UNIX socket, no TLS)", "admin API (HTTP JSON)",
             "CLI (TCP, challenge with the -S secret)" },
-        { "Pools and members", "backends, servers", "reverse_proxy handlers, upstreams", "the active VCL, its backends" },
+        { "Pools and members", "backends, servers", "reverse_proxy handlers, upstreams",
+            "the active VCL, its backends" },
         { "Drain", "yes (state drain)", "no: remove the upstream", "yes: backend.set_health sick" },
         { "Ready", "yes (state ready)", "always in service", "yes: auto (the probe decides)" },
         { "Force up", "no", "no", "yes: backend.set_health healthy" },

@@ -315,7 +315,8 @@ void MainWindow::createActions()
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->open();
     });
-    connect(action(QStringLiteral("fleet.metrics")), &QAction::triggered, this, &MainWindow::enableMetricsInteractively);
+    connect(
+        action(QStringLiteral("fleet.metrics")), &QAction::triggered, this, &MainWindow::enableMetricsInteractively);
     connect(action(QStringLiteral("fleet.ratelimits")), &QAction::triggered, this, [this] {
         auto* dialog = new RateLimitDialog(m_store, m_fleet, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -349,9 +350,9 @@ void MainWindow::createActions()
                 .arg(QApplication::applicationVersion(), capabilitiesTable()));
     });
     m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
-        action(QStringLiteral("server.forceup")), action(QStringLiteral("server.maint")), action(QStringLiteral("server.weight")),
-        action(QStringLiteral("server.everywhere")), action(QStringLiteral("server.add")),
-        action(QStringLiteral("server.remove")) });
+        action(QStringLiteral("server.forceup")), action(QStringLiteral("server.maint")),
+        action(QStringLiteral("server.weight")), action(QStringLiteral("server.everywhere")),
+        action(QStringLiteral("server.add")), action(QStringLiteral("server.remove")) });
     m_tree->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_tree->addAction(action(QStringLiteral("fleet.refresh")));
     m_tree->addAction(action(QStringLiteral("fleet.remove")));
@@ -424,7 +425,8 @@ void MainWindow::offerCertificate(int index)
     if (fingerprint.isEmpty() || m_certificatesOffered.contains(key))
         return;
     m_certificatesOffered.insert(key);
-    auto* prompt = new CertificatePrompt(e.config.name, e.config.admin.toString(), fingerprint, e.status.lastError, this);
+    auto* prompt
+        = new CertificatePrompt(e.config.name, e.config.admin.toString(), fingerprint, e.status.lastError, this);
     prompt->setAttribute(Qt::WA_DeleteOnClose);
     connect(prompt, &CertificatePrompt::trusted, m_fleet, &FleetActions::trustCertificate);
     prompt->open();
@@ -459,7 +461,8 @@ void MainWindow::enableMetricsInteractively()
         return;
     }
     auto* dialog = new ReviewDialog(rows,
-        tr("Caddy then counts requests, errors and durations per server; the cost is small. Sent with If-Match."), this);
+        tr("Caddy then counts requests, errors and durations per server; the cost is small. Sent with If-Match."),
+        this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, changes] {
         // One request per gateway: the pipeline changes one gateway at a time.
@@ -503,14 +506,16 @@ void MainWindow::updateActionStates()
         if (!e.capabilities.canDrain && whyDrain.isEmpty())
             whyDrain = tr("%1 (%2) cannot drain at runtime. %3").arg(s.gateway, product, e.capabilities.note);
         if (!e.capabilities.canMaint && whyMaint.isEmpty())
-            whyMaint = tr("%1 (%2) has no maintenance state at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+            whyMaint
+                = tr("%1 (%2) has no maintenance state at runtime. %3").arg(s.gateway, product, e.capabilities.note);
         if (!e.capabilities.canSetWeight && whyWeight.isEmpty())
             whyWeight = tr("%1 (%2) cannot change a weight at runtime.").arg(s.gateway, product);
         if (!e.capabilities.canForceUp && whyForce.isEmpty())
             whyForce = tr("%1 (%2) cannot force a server up; only Varnish can (backend.set_health healthy).")
                            .arg(s.gateway, product);
         if (!e.capabilities.canRemoveServers && whyRemove.isEmpty())
-            whyRemove = tr("%1 (%2) cannot remove a member at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+            whyRemove
+                = tr("%1 (%2) cannot remove a member at runtime. %3").arg(s.gateway, product, e.capabilities.note);
         if (!e.capabilities.drainMeans.isEmpty())
             drainMeans = e.capabilities.drainMeans;
     }
@@ -732,9 +737,8 @@ void MainWindow::addGatewayInteractively()
         box.exec();
         if (box.clickedButton() != session)
             return;
-        m_fleet->storeCredential(config.credential, secret, true, [this, config](Result<bool>) {
-            m_fleet->addGateway(config);
-        });
+        m_fleet->storeCredential(
+            config.credential, secret, true, [this, config](Result<bool>) { m_fleet->addGateway(config); });
     });
 }
 

@@ -50,8 +50,8 @@ QUrl CaddyDriver::metricsUrl() const
     return url;
 }
 
-void CaddyDriver::send(
-    const QByteArray& method, const QString& path, const QByteArray& body, const QString& ifMatch, BodyCallback callback)
+void CaddyDriver::send(const QByteArray& method, const QString& path, const QByteArray& body, const QString& ifMatch,
+    BodyCallback callback)
 {
     QUrl url = path.startsWith(QLatin1String("http")) ? QUrl(path) : config().admin;
     if (!path.startsWith(QLatin1String("http")))
@@ -75,8 +75,8 @@ void CaddyDriver::send(
         request.setRawHeader("Authorization", "Bearer " + m_secret.trimmed());
     else if (!m_secret.isEmpty() && config().httpAuth == QLatin1String("basic"))
         request.setRawHeader("Authorization", "Basic " + m_secret.trimmed().toBase64());
-    QNetworkReply* reply = method == "GET" ? m_network->get(request)
-                                           : m_network->sendCustomRequest(request, method, body);
+    QNetworkReply* reply
+        = method == "GET" ? m_network->get(request) : m_network->sendCustomRequest(request, method, body);
     // The peer's certificate, seen in the handshake whether it is trusted or not.
     auto peer = std::make_shared<QByteArray>();
     const QString pin = config().tls.pinSha256;
@@ -108,7 +108,8 @@ void CaddyDriver::send(
                 callback(Result<QByteArray>::failure(
                     QStringLiteral("the certificate of %1 is not trusted (%2); SHA-256 %3. Give the gateway a CA file, "
                                    "or check this fingerprint and pin it")
-                        .arg(where, reply->errorString(), peer->isEmpty() ? QStringLiteral("unknown") : QString::fromLatin1(*peer)),
+                        .arg(where, reply->errorString(),
+                            peer->isEmpty() ? QStringLiteral("unknown") : QString::fromLatin1(*peer)),
                     pin.isEmpty() ? Failure::Certificate : Failure::General, QString::fromLatin1(*peer)));
                 return;
             }
@@ -134,14 +135,16 @@ void CaddyDriver::send(
                 return;
             }
             if (reply->error() != QNetworkReply::NoError) {
-                callback(Result<QByteArray>::failure(QStringLiteral("%1 %2: %3%4")
-                                                         .arg(QString::fromLatin1(method), path, reply->errorString(),
-                                                             detail.isEmpty() ? QString() : QStringLiteral(": ") + detail)));
+                callback(
+                    Result<QByteArray>::failure(QStringLiteral("%1 %2: %3%4")
+                                                    .arg(QString::fromLatin1(method), path, reply->errorString(),
+                                                        detail.isEmpty() ? QString() : QStringLiteral(": ") + detail)));
                 return;
             }
             if (!reply->atEnd()) {
-                callback(Result<QByteArray>::failure(
-                    QStringLiteral("%1 %2: the answer is larger than %3 MiB").arg(QString::fromLatin1(method), path).arg(kMaxBody >> 20)));
+                callback(Result<QByteArray>::failure(QStringLiteral("%1 %2: the answer is larger than %3 MiB")
+                                                         .arg(QString::fromLatin1(method), path)
+                                                         .arg(kMaxBody >> 20)));
                 return;
             }
             callback(Result<QByteArray>::success(answer));
@@ -172,7 +175,8 @@ Result<QSslConfiguration> CaddyDriver::sslConfiguration() const
         if (key.isNull())
             key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
         if (key.isNull())
-            return R::failure(tr("the client key %1 is not an unencrypted RSA or EC key in PEM").arg(tls.clientKeyFile));
+            return R::failure(
+                tr("the client key %1 is not an unencrypted RSA or EC key in PEM").arg(tls.clientKeyFile));
         ssl.setLocalCertificate(certs.first());
         ssl.setPrivateKey(key);
     }
@@ -209,10 +213,10 @@ void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
 
 void CaddyDriver::apply(const ServerAction& action, ActionCallback callback)
 {
-    callback(Result<QString>::failure(tr("Caddy 2.6 cannot %1 at runtime: remove the upstream instead")
-                                          .arg(action.kind == ServerAction::Kind::SetWeight
-                                                  ? tr("change an upstream's weight")
-                                                  : tr("drain or pause an upstream"))));
+    callback(Result<QString>::failure(
+        tr("Caddy 2.6 cannot %1 at runtime: remove the upstream instead")
+            .arg(action.kind == ServerAction::Kind::SetWeight ? tr("change an upstream's weight")
+                                                              : tr("drain or pause an upstream"))));
 }
 
 void CaddyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
@@ -302,8 +306,8 @@ void CaddyDriver::applyPolicyChange(const PolicyChange& change, const CachePolic
         const QString existing = cacheRulePath(now.value(), change.server, change.path);
         if (change.kind == PolicyChange::Kind::RemoveRule) {
             if (existing.isEmpty())
-                callback(Result<QString>::failure(tr("there is no rule on %1 to remove")
-                                                      .arg(change.path.isEmpty() ? tr("every path") : change.path),
+                callback(Result<QString>::failure(
+                    tr("there is no rule on %1 to remove").arg(change.path.isEmpty() ? tr("every path") : change.path),
                     Failure::Conflict));
             else
                 send("DELETE", existing, {}, version, done);

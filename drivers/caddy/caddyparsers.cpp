@@ -21,7 +21,8 @@ void walkRoutes(const QJsonArray& routes, const QString& where, const QHash<QStr
             const QString path = QStringLiteral("%1/routes/%2/handle/%3").arg(where).arg(r).arg(h);
             const QString kind = handler.value(QLatin1String("handler")).toString();
             if (kind == QLatin1String("subroute")) {
-                walkRoutes(handler.value(QLatin1String("routes")).toArray(), path, inFlight, snap, poolPaths, poolServers);
+                walkRoutes(
+                    handler.value(QLatin1String("routes")).toArray(), path, inFlight, snap, poolPaths, poolServers);
                 continue;
             }
             if (kind != QLatin1String("reverse_proxy"))
@@ -61,9 +62,8 @@ void walkRoutes(const QJsonArray& routes, const QString& where, const QHash<QStr
 
 } // namespace
 
-Result<GatewaySnapshot> parseCaddyConfig(
-    const QByteArray& configJson, const QByteArray& upstreamsJson, QHash<QString, QString>* poolPaths,
-    QHash<QString, QString>* poolServers)
+Result<GatewaySnapshot> parseCaddyConfig(const QByteArray& configJson, const QByteArray& upstreamsJson,
+    QHash<QString, QString>* poolPaths, QHash<QString, QString>* poolServers)
 {
     using R = Result<GatewaySnapshot>;
     QJsonParseError error {};
@@ -101,8 +101,8 @@ Result<GatewaySnapshot> parseCaddyConfig(
                                     .toObject();
     const QStringList names = servers.keys(); // sorted: a stable order between polls
     for (const QString& name : names)
-        walkRoutes(
-            servers.value(name).toObject().value(QLatin1String("routes")).toArray(), name, inFlight, snap, poolPaths, poolServers);
+        walkRoutes(servers.value(name).toObject().value(QLatin1String("routes")).toArray(), name, inFlight, snap,
+            poolPaths, poolServers);
     return R::success(snap);
 }
 
@@ -223,18 +223,19 @@ Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& 
             continue;
         }
         f.status = QStringLiteral("OPEN");
-        for (const auto& s : scrape.value().find(QStringLiteral("caddy_http_requests_total"), { { QStringLiteral("server"), server } }))
+        for (const auto& s :
+            scrape.value().find(QStringLiteral("caddy_http_requests_total"), { { QStringLiteral("server"), server } }))
             f.requestsTotal += qint64(s.value);
-        for (const auto& s : scrape.value().find(
-                 QStringLiteral("caddy_http_request_duration_seconds_count"), { { QStringLiteral("server"), server } })) {
+        for (const auto& s : scrape.value().find(QStringLiteral("caddy_http_request_duration_seconds_count"),
+                 { { QStringLiteral("server"), server } })) {
             const QString code = s.label(QStringLiteral("code"));
             if (code.startsWith(QLatin1Char('5')))
                 f.responses5xxTotal += qint64(s.value);
             else if (code.startsWith(QLatin1Char('4')))
                 f.responses4xxTotal += qint64(s.value);
         }
-        for (const auto& s :
-            scrape.value().find(QStringLiteral("caddy_http_requests_in_flight"), { { QStringLiteral("server"), server } }))
+        for (const auto& s : scrape.value().find(
+                 QStringLiteral("caddy_http_requests_in_flight"), { { QStringLiteral("server"), server } }))
             f.sessions += qint64(s.value);
         snap.frontends.append(f);
         const QStringList own = poolsOf.value(server);

@@ -14,8 +14,9 @@ namespace Fleetdeck::Drivers::Caddy {
 // included). A pool is named by its "@id" when it has one, else by where it sits
 // ("srv0/routes/1/handle/0"); its members are its upstreams, named by their dial address.
 // upstreamsJson (GET /reverse_proxy/upstreams, optional) gives each upstream's in-flight requests.
-// poolServers receives each pool's HTTP server name. poolPaths, when given, receives each pool's place in the admin API ("/id/api" or "/config/apps/http/...").
-// The snapshot's configVersion is the If-Match value that names this exact config (configEtag).
+// poolServers receives each pool's HTTP server name. poolPaths, when given, receives each pool's place in the admin API
+// ("/id/api" or "/config/apps/http/..."). The snapshot's configVersion is the If-Match value that names this exact
+// config (configEtag).
 Result<GatewaySnapshot> parseCaddyConfig(const QByteArray& configJson, const QByteArray& upstreamsJson = {},
     QHash<QString, QString>* poolPaths = nullptr, QHash<QString, QString>* poolServers = nullptr);
 

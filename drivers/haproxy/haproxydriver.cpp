@@ -197,7 +197,8 @@ void HAProxyDriver::readCachePolicy(CachePolicyCallback callback)
             return;
         }
         ask("show stat", [callback, caches](Result<QByteArray> stat) {
-            callback(stat ? parseCachePolicy(caches.value(), stat.value()) : Result<CachePolicy>::failure(stat.error()));
+            callback(
+                stat ? parseCachePolicy(caches.value(), stat.value()) : Result<CachePolicy>::failure(stat.error()));
         });
     });
 }

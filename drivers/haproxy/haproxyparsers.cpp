@@ -597,7 +597,8 @@ Result<CachePolicy> parseCachePolicy(const QByteArray& showCache, const QByteArr
                                            "section in haproxy.cfg and reload. Fleetdeck shows what it does.");
     // "0x55d1c1a0e0c0: mycache (shctx:0x7f..., available blocks:4096)" starts a section; indented-less lines
     // "0x...: hash:... size:... expire:..." that follow are its entries.
-    static const QRegularExpression section(QStringLiteral("^0x[0-9a-f]+: (\\S+) \\(shctx:0x[0-9a-f]+, available blocks:(\\d+)\\)$"));
+    static const QRegularExpression section(
+        QStringLiteral("^0x[0-9a-f]+: (\\S+) \\(shctx:0x[0-9a-f]+, available blocks:(\\d+)\\)$"));
     static const QRegularExpression entry(QStringLiteral("^0x[0-9a-f]+ hash:\\d+ "));
     int lineNo = 0;
     for (const QByteArray& raw : showCache.split('\n')) {

@@ -66,8 +66,8 @@ void VarnishDriver::command(const QByteArray& line, ActionCallback callback)
             return;
         }
         if (r.value().isEmpty() || r.value().last().status != 200) {
-            callback(Result<QString>::failure(r.value().isEmpty() ? QStringLiteral("no answer")
-                                                                  : failedCommand(r.value(), { line })));
+            callback(Result<QString>::failure(
+                r.value().isEmpty() ? QStringLiteral("no answer") : failedCommand(r.value(), { line })));
             return;
         }
         callback(Result<QString>::success(QString::fromUtf8(r.value().last().body).trimmed()));
@@ -83,9 +83,8 @@ void VarnishDriver::fetchSnapshot(SnapshotCallback callback)
             return;
         }
         if (r.value().size() < 2 || r.value().last().status != 200) {
-            callback(R::failure(r.value().isEmpty()
-                    ? QStringLiteral("no answer")
-                    : failedCommand(r.value(), { "vcl.list -j", "backend.list -j" })));
+            callback(R::failure(r.value().isEmpty() ? QStringLiteral("no answer")
+                                                    : failedCommand(r.value(), { "vcl.list -j", "backend.list -j" })));
             return;
         }
         const auto vcls = parseVclList(r.value().at(0).body);
@@ -131,9 +130,9 @@ void VarnishDriver::fetchSnapshot(SnapshotCallback callback)
 void VarnishDriver::apply(const ServerAction& action, ActionCallback callback)
 {
     if (action.kind != ServerAction::Kind::SetState || action.state == AdminState::Maint) {
-        callback(Result<QString>::failure(tr("Varnish has no %1 for a backend: drain sets it sick instead")
-                                              .arg(action.kind == ServerAction::Kind::SetWeight ? tr("weight")
-                                                                                                : tr("maintenance"))));
+        callback(Result<QString>::failure(
+            tr("Varnish has no %1 for a backend: drain sets it sick instead")
+                .arg(action.kind == ServerAction::Kind::SetWeight ? tr("weight") : tr("maintenance"))));
         return;
     }
     if (!safeName(action.target.backend) || !safeName(action.target.server)) {
@@ -141,10 +140,9 @@ void VarnishDriver::apply(const ServerAction& action, ActionCallback callback)
         return;
     }
     const QByteArray health = action.state == AdminState::Drain ? "sick"
-        : action.state == AdminState::ForcedUp                 ? "healthy"
-                                                               : "auto";
-    command("backend.set_health " + action.target.backend.toUtf8() + '.' + action.target.server.toUtf8() + ' '
-            + health,
+        : action.state == AdminState::ForcedUp                  ? "healthy"
+                                                                : "auto";
+    command("backend.set_health " + action.target.backend.toUtf8() + '.' + action.target.server.toUtf8() + ' ' + health,
         std::move(callback));
 }
 
@@ -169,7 +167,8 @@ void VarnishDriver::readCachePolicy(CachePolicyCallback callback)
             return;
         }
         if (r.value().size() < commands.size() || r.value().last().status != 200) {
-            callback(R::failure(r.value().isEmpty() ? QStringLiteral("no answer") : failedCommand(r.value(), commands)));
+            callback(
+                R::failure(r.value().isEmpty() ? QStringLiteral("no answer") : failedCommand(r.value(), commands)));
             return;
         }
         CachePolicy policy;
@@ -222,7 +221,8 @@ void VarnishDriver::applyPolicyChange(const PolicyChange& change, const CachePol
     case PolicyChange::Kind::EnableMetrics:
         break;
     }
-    callback(Result<QString>::failure(tr("Varnish has no %1: its cache policy is TTLs and bans").arg(change.describe())));
+    callback(
+        Result<QString>::failure(tr("Varnish has no %1: its cache policy is TTLs and bans").arg(change.describe())));
 }
 
 } // namespace Fleetdeck::Drivers::Varnish

@@ -25,9 +25,8 @@ Result<QJsonArray> items(const QByteArray& json, const char* command)
                                                .arg(QString::fromUtf8(json.left(60))));
     const QJsonArray all = doc.array();
     if (!doc.isArray() || all.size() < 3 || !all.at(1).isArray())
-        return Result<QJsonArray>::failure(
-            QStringLiteral("%1 -j: expected [version, [command], time, ...], got \"%2\"")
-                .arg(what, QString::fromUtf8(json.left(60))));
+        return Result<QJsonArray>::failure(QStringLiteral("%1 -j: expected [version, [command], time, ...], got \"%2\"")
+                                               .arg(what, QString::fromUtf8(json.left(60))));
     QJsonArray out;
     for (qsizetype i = 3; i < all.size(); ++i)
         out.append(all.at(i));
@@ -87,9 +86,10 @@ Result<BackendSnapshot> parseBackendList(const QByteArray& json, const QString& 
                 s.checkStatus = QStringLiteral("%1/%2").arg(probe.at(0).toInt()).arg(probe.at(1).toInt());
             }
             s.status = admin == QLatin1String("probe")
-                ? QStringLiteral("%1 (probe %2)").arg(verdict.isEmpty() ? QStringLiteral("no probe") : verdict,
-                      s.checkStatus)
-                : QStringLiteral("set %1 (probe says %2)").arg(admin, verdict.isEmpty() ? QStringLiteral("nothing") : verdict);
+                ? QStringLiteral("%1 (probe %2)")
+                      .arg(verdict.isEmpty() ? QStringLiteral("no probe") : verdict, s.checkStatus)
+                : QStringLiteral("set %1 (probe says %2)")
+                      .arg(admin, verdict.isEmpty() ? QStringLiteral("nothing") : verdict);
             const double changed = b.value(QLatin1String("last_change")).toDouble(-1);
             if (changed > 0)
                 s.secondsSinceChange = qMax<qint64>(0, (nowMs - qint64(changed * 1000)) / 1000);

@@ -579,7 +579,8 @@ private Q_SLOTS:
         auto* gatewayCombo = dialog->findChild<QComboBox*>(QStringLiteral("cacheGatewayCombo"));
         gatewayCombo->setCurrentIndex(gatewayCombo->findData(c.name));
         QTRY_VERIFY_WITH_TIMEOUT(dialog->loaded() && dialog->policy().product == Product::Caddy, 5000);
-        QCOMPARE(dialog->findChild<QComboBox*>(QStringLiteral("cacheServerCombo"))->currentText(), QStringLiteral("srv0"));
+        QCOMPARE(
+            dialog->findChild<QComboBox*>(QStringLiteral("cacheServerCombo"))->currentText(), QStringLiteral("srv0"));
 
         auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("cachePathEdit"));
         auto* error = dialog->findChild<QLabel*>(QStringLiteral("cacheRuleError"));
@@ -611,7 +612,8 @@ private Q_SLOTS:
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
         QTRY_VERIFY_WITH_TIMEOUT(
-            dialog->findChild<QLabel*>(QStringLiteral("cacheStatus"))->text().contains(QLatin1String("verified")), 5000);
+            dialog->findChild<QLabel*>(QStringLiteral("cacheStatus"))->text().contains(QLatin1String("verified")),
+            5000);
         QTRY_VERIFY_WITH_TIMEOUT(dialog->policy().rule(QStringLiteral("srv0"), QStringLiteral("/assets/*")), 5000);
         QVERIFY(dialog->findChild<QTableWidget*>(QStringLiteral("cacheRuleTable"))->rowCount() >= 1);
         QByteArray answer;
@@ -641,7 +643,8 @@ private Q_SLOTS:
         c.pollIntervalMs = 500;
         controller.addGateway(c);
         CertificatePrompt* prompt = nullptr;
-        QTRY_VERIFY_WITH_TIMEOUT((prompt = window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt"))), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (prompt = window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt"))), 10000);
         const QString text = prompt->findChild<QLabel*>(QStringLiteral("certificateText"))->text();
         QVERIFY2(text.contains(CertificatePrompt::formatFingerprint(lab.tls.serverSha256)), qPrintable(text));
         QVERIFY(text.contains(QLatin1String("caddy-https")));
@@ -651,8 +654,8 @@ private Q_SLOTS:
         if (qEnvironmentVariableIsSet("FLEETDECK_CERT_SCREENSHOT"))
             prompt->grab().save(qEnvironmentVariable("FLEETDECK_CERT_SCREENSHOT"));
         QTest::mouseClick(prompt->findChild<QPushButton*>(QStringLiteral("trustButton")), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(store.indexOf(c.name) >= 0
-                && store.entry(store.indexOf(c.name)).status.connection == Connection::Up,
+        QTRY_VERIFY_WITH_TIMEOUT(
+            store.indexOf(c.name) >= 0 && store.entry(store.indexOf(c.name)).status.connection == Connection::Up,
             10000);
         QCOMPARE(store.entry(store.indexOf(c.name)).config.tls.pinSha256, lab.tls.serverSha256);
         // Once pinned, no prompt comes back.

@@ -72,7 +72,8 @@ private Q_SLOTS:
         controller.addGateway(config(500));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         QVERIFY(store.entry(0).capabilities.canAddServers);
-        QCOMPARE(answeredBy(m_caddy.listenPort, 12), (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
+        QCOMPARE(answeredBy(m_caddy.listenPort, 12),
+            (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
 
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         ServerSpec spec;
@@ -101,7 +102,8 @@ private Q_SLOTS:
         controller.removeServer({ m_caddy.name, QStringLiteral("api"), spec.name }, 5000);
         const ActionReport removed = waitReport(finished);
         QVERIFY2(removed.ok(), qPrintable(removed.outcomes.value(0).message));
-        QCOMPARE(answeredBy(m_caddy.listenPort, 12), (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
+        QCOMPARE(answeredBy(m_caddy.listenPort, 12),
+            (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
     }
 
     void conflictBehindFleetdecksBackIs412()
@@ -131,7 +133,8 @@ private Q_SLOTS:
         QVERIFY(o.conflict);
         QVERIFY2(o.message.contains(QLatin1String("412")), qPrintable(o.message));
         // Nothing was overwritten: the other change is there, ours is not.
-        const QByteArray now = Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("GET"), QStringLiteral("/id/api/upstreams"));
+        const QByteArray now
+            = Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("GET"), QStringLiteral("/id/api/upstreams"));
         QVERIFY(now.contains(upstream(4).toUtf8()));
         QVERIFY(!now.contains(upstream(3).toUtf8()));
 
@@ -194,8 +197,8 @@ private Q_SLOTS:
 
     void metricsOffIsSaidAndCanBeEnabled()
     {
-        QVERIFY(Test::caddyAdmin(m_caddy.adminPort, QStringLiteral("DELETE"),
-            QStringLiteral("/config/apps/http/servers/srv0/metrics"))
+        QVERIFY(Test::caddyAdmin(
+            m_caddy.adminPort, QStringLiteral("DELETE"), QStringLiteral("/config/apps/http/servers/srv0/metrics"))
                     .startsWith("200"));
         FleetStore store;
         MetricStore metrics;

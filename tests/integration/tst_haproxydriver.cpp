@@ -68,8 +68,8 @@ private Q_SLOTS:
         for (int i = 0; i < 10 && ok < 3; ++i)
             ok += Test::httpGet(h.frontendPort, path, { QStringLiteral("-H"), QStringLiteral("X-API-Key: key-load") })
                       .startsWith("HTTP/1.1 200");
-        HAProxyDriver driver(GatewayConfig {
-            QStringLiteral("haproxy-1"), Product::HAProxy, QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(h.adminPort)), {}, 1000 });
+        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy,
+            QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(h.adminPort)), {}, 1000 });
         const auto policy = waitFor<CachePolicy>([&](auto cb) { driver.readCachePolicy(cb); });
         QVERIFY2(policy.ok(), qPrintable(policy.error()));
         QVERIFY(policy.value().readOnlyReason.contains(QLatin1String("cannot change")));
@@ -81,7 +81,8 @@ private Q_SLOTS:
             qPrintable(QStringLiteral("lookups %1, hits %2").arg(assets.lookups).arg(assets.hits)));
         QCOMPARE(assets.backends, QStringList { QStringLiteral("static") });
         // And a change is refused before anything is sent.
-        const auto refused = waitFor<QString>([&](auto cb) { driver.applyPolicyChange(PolicyChange {}, policy.value(), cb); });
+        const auto refused
+            = waitFor<QString>([&](auto cb) { driver.applyPolicyChange(PolicyChange {}, policy.value(), cb); });
         QVERIFY(!refused.ok());
     }
 

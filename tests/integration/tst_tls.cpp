@@ -84,11 +84,13 @@ private Q_SLOTS:
         QCOMPARE(store.entry(0).status.connection, Connection::Unreachable);
         QCOMPARE(store.entry(0).status.certificateToTrust, m_lab.tls.serverSha256);
         controller.trustCertificate(QStringLiteral("caddy-tls"), m_lab.tls.serverSha256);
-        QTRY_VERIFY_WITH_TIMEOUT(store.gatewayCount() == 1 && store.entry(0).status.connection == Connection::Up, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            store.gatewayCount() == 1 && store.entry(0).status.connection == Connection::Up, 10000);
         QCOMPARE(store.entry(0).config.tls.pinSha256, m_lab.tls.serverSha256);
         bool journaled = false;
         for (const JournalEntry& e : journal.readAll())
-            journaled = journaled || (e.object == QLatin1String("tls certificate") && e.after.contains(m_lab.tls.serverSha256));
+            journaled = journaled
+                || (e.object == QLatin1String("tls certificate") && e.after.contains(m_lab.tls.serverSha256));
         QVERIFY(journaled);
     }
 

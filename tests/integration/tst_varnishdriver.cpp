@@ -31,8 +31,8 @@ QString varnishadm(const Test::LabVarnish& v, const QStringList& command)
 {
     QProcess p;
     p.start(QStringLiteral("varnishadm"),
-        QStringList { QStringLiteral("-T"), QStringLiteral("127.0.0.1:%1").arg(v.adminPort), QStringLiteral("-S"),
-            v.secretFile }
+        QStringList {
+            QStringLiteral("-T"), QStringLiteral("127.0.0.1:%1").arg(v.adminPort), QStringLiteral("-S"), v.secretFile }
             + command);
     p.waitForFinished(10000);
     return QString::fromUtf8(p.readAllStandardOutput());
@@ -222,7 +222,8 @@ private Q_SLOTS:
         controller.changeCachePolicy({ use });
         const ActionReport report = waitReport(finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
-        QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") }).contains(QRegularExpression(QStringLiteral("active\\s+\\S+\\s+\\S+\\s+\\d+\\s+v2"))));
+        QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") })
+                    .contains(QRegularExpression(QStringLiteral("active\\s+\\S+\\s+\\S+\\s+\\d+\\s+v2"))));
         // The pool follows the active VCL.
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("v2"), 5000);
         controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
@@ -238,15 +239,17 @@ private Q_SLOTS:
         QVERIFY(secretFile.open(QIODevice::ReadOnly));
         const QByteArray secret = secretFile.readAll();
         std::optional<Result<QList<Drivers::Varnish::CliReply>>> got;
-        Drivers::Varnish::CliSession::run(m_varnish.name, QStringLiteral("127.0.0.1"), quint16(m_varnish.adminPort),
-            secret, { "no.such.command" }, [&got](auto r) { got = r; }, this);
+        Drivers::Varnish::CliSession::run(
+            m_varnish.name, QStringLiteral("127.0.0.1"), quint16(m_varnish.adminPort), secret, { "no.such.command" },
+            [&got](auto r) { got = r; }, this);
         QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 5000);
         QVERIFY2(got->ok(), qPrintable(got->error()));
         QCOMPARE(got->value().last().status, 101);
         QCOMPARE(Drivers::Varnish::cliStatusText(101), QStringLiteral("unknown request"));
         got.reset();
-        Drivers::Varnish::CliSession::run(m_varnish.name, QStringLiteral("127.0.0.1"), quint16(m_varnish.adminPort),
-            secret, { "vcl.inline broken \"vcl 4.1; backend b { .host = ; }\"" }, [&got](auto r) { got = r; }, this);
+        Drivers::Varnish::CliSession::run(
+            m_varnish.name, QStringLiteral("127.0.0.1"), quint16(m_varnish.adminPort), secret,
+            { "vcl.inline broken \"vcl 4.1; backend b { .host = ; }\"" }, [&got](auto r) { got = r; }, this);
         QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 5000);
         QVERIFY2(got->ok(), qPrintable(got->error()));
         QCOMPARE(got->value().last().status, 106);

@@ -72,7 +72,8 @@ private Q_SLOTS:
     void secretGoesNowhereButTheKeychain()
     {
         const QString home = QDir::homePath();
-        QVERIFY2(home.contains(QLatin1String("fleetdeck-keyring")), "run me through with-keyring.sh (a throw-away HOME)");
+        QVERIFY2(
+            home.contains(QLatin1String("fleetdeck-keyring")), "run me through with-keyring.sh (a throw-away HOME)");
         const Test::Lab lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
         QVERIFY(!lab.varnish.isEmpty());
@@ -95,7 +96,8 @@ private Q_SLOTS:
             Journal journal;
             QVERIFY(journal.open(Journal::defaultPath()));
             controller.setJournal(&journal);
-            QObject::connect(&store, &FleetStore::gatewayAdded, &store, [&store] { Settings::saveFleet(store.configs()); });
+            QObject::connect(
+                &store, &FleetStore::gatewayAdded, &store, [&store] { Settings::saveFleet(store.configs()); });
             MainWindow window(&store, &metrics, &events, &controller);
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -114,7 +116,8 @@ private Q_SLOTS:
                 if (v.exporterPort > 0)
                     dialog->findChild<QLineEdit*>(QStringLiteral("metricsEdit"))
                         ->setText(QStringLiteral("http://127.0.0.1:%1/metrics").arg(v.exporterPort));
-                QCOMPARE(dialog->findChild<QLineEdit*>(QStringLiteral("credentialEdit"))->text(), v.name + QStringLiteral("/cli"));
+                QCOMPARE(dialog->findChild<QLineEdit*>(QStringLiteral("credentialEdit"))->text(),
+                    v.name + QStringLiteral("/cli"));
                 dialog->findChild<QLineEdit*>(QStringLiteral("secretEdit"))->setText(QString::fromUtf8(secret));
                 filled = true;
                 dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();

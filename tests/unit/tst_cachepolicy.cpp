@@ -15,10 +15,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("header");
         QTest::addColumn<QString>("written");
-        QTest::newRow("public max-age") << QStringLiteral("public, max-age=600") << QStringLiteral("public, max-age=600");
+        QTest::newRow("public max-age") << QStringLiteral("public, max-age=600")
+                                        << QStringLiteral("public, max-age=600");
         QTest::newRow("all") << QStringLiteral("private, max-age=10, stale-while-revalidate=30")
                              << QStringLiteral("private, max-age=10, stale-while-revalidate=30");
-        QTest::newRow("case and spaces") << QStringLiteral(" Public ,MAX-AGE=5 ") << QStringLiteral("public, max-age=5");
+        QTest::newRow("case and spaces") << QStringLiteral(" Public ,MAX-AGE=5 ")
+                                         << QStringLiteral("public, max-age=5");
         QTest::newRow("no-store") << QStringLiteral("no-store") << QStringLiteral("no-store");
         QTest::newRow("s-maxage") << QStringLiteral("public, s-maxage=60, max-age=0")
                                   << QStringLiteral("public, max-age=0, s-maxage=60");
@@ -108,7 +110,8 @@ private Q_SLOTS:
         ban.kind = PolicyChange::Kind::Ban;
         ban.banUrlRegex = QStringLiteral("\\.png\"$");
         ban.banHost = QStringLiteral("img.example");
-        QCOMPARE(ban.banExpression(), QStringLiteral("req.url ~ \"\\\\.png\\\"$\" && req.http.host == \"img.example\""));
+        QCOMPARE(
+            ban.banExpression(), QStringLiteral("req.url ~ \"\\\\.png\\\"$\" && req.http.host == \"img.example\""));
         QVERIFY(!ban.bansEverything());
         ban.banHost.clear();
         ban.banUrlRegex = QStringLiteral(".");

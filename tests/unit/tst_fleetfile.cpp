@@ -113,16 +113,17 @@ private Q_SLOTS:
         QTest::newRow("auth without credential")
             << json("{'gateways':[{'name':'a','product':'caddy','admin':'http://h:1','auth':'basic'}]}")
             << "needs a credential";
-        QTest::newRow("varnish over http") << json("{'gateways':[{'name':'a','product':'varnish','admin':'http://h:1'}]}")
-                                           << "Varnish's CLI";
+        QTest::newRow("varnish over http")
+            << json("{'gateways':[{'name':'a','product':'varnish','admin':'http://h:1'}]}") << "Varnish's CLI";
     }
 
     void securityFieldsRoundTrip()
     {
         // TLS, authentication, the credential's name and the SSH forward survive export and import; no secret
         // has a field to be written in.
-        QByteArray text = QByteArray("{'name':'f','gateways':[{'name':'c','product':'caddy','admin':'https://10.0.0.5:2019',"
-                                     "'auth':'bearer','credential':'c/token','tls':{'caFile':'/etc/ca.pem','pinSha256':'AB:CD");
+        QByteArray text
+            = QByteArray("{'name':'f','gateways':[{'name':'c','product':'caddy','admin':'https://10.0.0.5:2019',"
+                         "'auth':'bearer','credential':'c/token','tls':{'caFile':'/etc/ca.pem','pinSha256':'AB:CD");
         text += QByteArray(":00").repeated(30);
         text += "','clientCert':'/c.pem','clientKey':'/c.key'}},{'name':'h','admin':'tcp://10.0.0.6:9999',"
                 "'sshForward':'ssh -N -L 9999:127.0.0.1:9999 lb1'}]}";

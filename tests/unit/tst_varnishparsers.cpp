@@ -28,7 +28,8 @@ private Q_SLOTS:
     void framesSplitAnywhere()
     {
         // Two answers cut into single bytes come out whole, in order.
-        const QByteArray stream = QByteArray("200 19      \nPONG 1795800167 1.0\n") + "101 16      \nUnknown request.\n";
+        const QByteArray stream
+            = QByteArray("200 19      \nPONG 1795800167 1.0\n") + "101 16      \nUnknown request.\n";
         CliFrameReader reader;
         QList<CliReply> got;
         for (const char c : stream) {
@@ -80,7 +81,8 @@ private Q_SLOTS:
 
     void backendsOfTheActiveVcl()
     {
-        const auto pool = parseBackendList(Test::readTestData(QStringLiteral("varnish/backend-list.json")), QStringLiteral("boot"));
+        const auto pool
+            = parseBackendList(Test::readTestData(QStringLiteral("varnish/backend-list.json")), QStringLiteral("boot"));
         QVERIFY2(pool.ok(), qPrintable(pool.error()));
         QCOMPARE(pool.value().name, QStringLiteral("boot"));
         // The director "boot.pool" is not a member.
@@ -138,7 +140,8 @@ private Q_SLOTS:
     {
         GatewaySnapshot snap;
         snap.backends.append(
-            parseBackendList(Test::readTestData(QStringLiteral("varnish/backend-list.json")), QStringLiteral("boot")).value());
+            parseBackendList(Test::readTestData(QStringLiteral("varnish/backend-list.json")), QStringLiteral("boot"))
+                .value());
         const auto r = applyVarnishMetrics(Test::readTestData(QStringLiteral("varnish/exporter-metrics.txt")), snap);
         QVERIFY2(r.ok(), qPrintable(r.error()));
         QCOMPARE(snap.frontends.size(), 1);

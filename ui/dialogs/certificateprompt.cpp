@@ -21,14 +21,14 @@ CertificatePrompt::CertificatePrompt(
 {
     setObjectName(QStringLiteral("certificatePrompt"));
     setWindowTitle(tr("Certificate of %1").arg(gateway));
-    auto* text = new QLabel(tr("<p><b>%1</b> (%2) presented a certificate Fleetdeck does not trust:</p><p>%3</p>"
-                               "<p>SHA-256 fingerprint:<br><tt>%4</tt></p>"
-                               "<p>Compare it with the one the gateway's owner gives you (for example "
-                               "<tt>openssl x509 -noout -fingerprint -sha256</tt> on the gateway). If they are the "
-                               "same, pin it: Fleetdeck will then trust exactly this certificate for %1 and refuse any "
-                               "other, and the acceptance goes into the change journal.</p>")
-                                .arg(gateway.toHtmlEscaped(), address.toHtmlEscaped(), why.toHtmlEscaped(),
-                                    formatFingerprint(sha256)));
+    auto* text = new QLabel(
+        tr("<p><b>%1</b> (%2) presented a certificate Fleetdeck does not trust:</p><p>%3</p>"
+           "<p>SHA-256 fingerprint:<br><tt>%4</tt></p>"
+           "<p>Compare it with the one the gateway's owner gives you (for example "
+           "<tt>openssl x509 -noout -fingerprint -sha256</tt> on the gateway). If they are the "
+           "same, pin it: Fleetdeck will then trust exactly this certificate for %1 and refuse any "
+           "other, and the acceptance goes into the change journal.</p>")
+            .arg(gateway.toHtmlEscaped(), address.toHtmlEscaped(), why.toHtmlEscaped(), formatFingerprint(sha256)));
     text->setObjectName(QStringLiteral("certificateText"));
     text->setWordWrap(true);
     text->setTextInteractionFlags(Qt::TextSelectableByMouse);

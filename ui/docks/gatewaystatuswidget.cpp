@@ -124,7 +124,8 @@ void GatewayStatusWidget::update(int gateway)
         ? QStringLiteral(" <span style='color:#c01c28'>&#9888; plaintext</span>")
         : QString();
     const QStringList notices = e.snapshot ? e.snapshot->notices : QStringList();
-    const QString notice = notices.isEmpty() ? QString() : QStringLiteral(" <span style='color:#806000'>&#9432;</span>");
+    const QString notice
+        = notices.isEmpty() ? QString() : QStringLiteral(" <span style='color:#806000'>&#9432;</span>");
     label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2%3%4")
                        .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped(), plaintext, notice));
     QString tip = e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError;

@@ -149,7 +149,8 @@ QString CachePolicyDialog::gateway() const
 QWidget* CachePolicyDialog::buildCaddyPage()
 {
     auto* page = new QWidget;
-    m_rules = table(QStringLiteral("cacheRuleTable"), { tr("HTTP server"), tr("Path"), tr("Cache-Control"), tr("Where") });
+    m_rules
+        = table(QStringLiteral("cacheRuleTable"), { tr("HTTP server"), tr("Path"), tr("Cache-Control"), tr("Where") });
     m_server = new QComboBox;
     m_server->setObjectName(QStringLiteral("cacheServerCombo"));
     m_path = new QLineEdit;
@@ -310,8 +311,8 @@ void CachePolicyDialog::show(const CachePolicy& policy)
     m_policy = policy;
     m_loaded = true;
     const int at = m_store->indexOf(gateway());
-    const bool writable = at >= 0 && !m_store->entry(at).config.readOnly && !m_fleet->isReadOnly()
-        && policy.readOnlyReason.isEmpty();
+    const bool writable
+        = at >= 0 && !m_store->entry(at).config.readOnly && !m_fleet->isReadOnly() && policy.readOnlyReason.isEmpty();
     QString note = policy.readOnlyReason;
     if (note.isEmpty() && !writable)
         note = m_fleet->isReadOnly() ? tr("Fleetdeck is read-only: %1").arg(m_fleet->readOnlyReason())
@@ -368,8 +369,9 @@ void CachePolicyDialog::show(const CachePolicy& policy)
         m_stores->setRowCount(int(policy.stores.size()));
         for (int r = 0; r < policy.stores.size(); ++r) {
             const CacheStore& s = policy.stores.at(r);
-            const QString ratio = s.lookups > 0 ? QStringLiteral("%1 %").arg(100.0 * double(s.hits) / double(s.lookups), 0, 'f', 1)
-                                                : QStringLiteral("–");
+            const QString ratio = s.lookups > 0
+                ? QStringLiteral("%1 %").arg(100.0 * double(s.hits) / double(s.lookups), 0, 'f', 1)
+                : QStringLiteral("–");
             const QStringList cells { s.name, QString::number(s.entries), QString::number(s.availableBlocks),
                 QString::number(s.lookups), QString::number(s.hits), ratio, s.backends.join(QStringLiteral(", ")) };
             for (int c = 0; c < cells.size(); ++c)
@@ -493,12 +495,14 @@ void CachePolicyDialog::review(const QList<PolicyChange>& changes, const QString
 {
     QList<ReviewDialog::Row> rows;
     for (const PolicyChange& c : changes) {
-        const QString after = c.kind == PolicyChange::Kind::SetRule ? QStringLiteral("Cache-Control \"%1\"").arg(c.control.toHeader())
-            : c.kind == PolicyChange::Kind::RemoveRule           ? tr("no rule")
-            : c.kind == PolicyChange::Kind::UseVcl               ? tr("active VCL %1").arg(c.parameter)
-                                                                 : QStringLiteral("%1 %2 s").arg(c.parameter).arg(c.value);
+        const QString after = c.kind == PolicyChange::Kind::SetRule
+            ? QStringLiteral("Cache-Control \"%1\"").arg(c.control.toHeader())
+            : c.kind == PolicyChange::Kind::RemoveRule ? tr("no rule")
+            : c.kind == PolicyChange::Kind::UseVcl     ? tr("active VCL %1").arg(c.parameter)
+                                                       : QStringLiteral("%1 %2 s").arg(c.parameter).arg(c.value);
         const QString object = c.kind == PolicyChange::Kind::SetParameter ? c.parameter
-            : c.kind == PolicyChange::Kind::UseVcl                     ? tr("VCL")
+            : c.kind == PolicyChange::Kind::UseVcl
+            ? tr("VCL")
             : QStringLiteral("%1 %2").arg(c.server, c.path.isEmpty() ? tr("(every path)") : c.path);
         rows.append({ c.gateway, object, describePolicyState(m_policy, c), after });
     }
