@@ -52,6 +52,20 @@ QString xCache(int port, const QString& path)
     }
     return QStringLiteral("no answer");
 }
+// A controller watching the lab's Varnish, its CLI secret in a session credential store.
+struct Session
+{
+    Session(const QString& secret, const GatewayConfig& config)
+    {
+        credentials.write(config.credential, secret, [](Result<bool>) {});
+        controller.setCredentialStore(&credentials);
+        controller.addGateway(config);
+    }
+    SessionCredentialStore credentials;
+    FleetStore store;
+    MetricStore metrics;
+    FleetController controller { &store, &metrics };
+};
 } // namespace
 
 class TestVarnishDriver : public QObject
@@ -91,13 +105,9 @@ private Q_SLOTS:
 
     void backendsSickAndBack()
     {
-        SessionCredentialStore credentials;
-        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
-        controller.setCredentialStore(&credentials);
-        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        Session session(m_secret, config(QStringLiteral("varnish-1/cli")));
+        FleetStore& store = session.store;
+        FleetController& controller = session.controller;
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         const GatewaySnapshot& snap = *store.entry(0).snapshot;
         QCOMPARE(snap.backends.size(), 1);
@@ -132,13 +142,9 @@ private Q_SLOTS:
 
     void defaultTtlChangedReadBackAndUndone()
     {
-        SessionCredentialStore credentials;
-        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
-        controller.setCredentialStore(&credentials);
-        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        Session session(m_secret, config(QStringLiteral("varnish-1/cli")));
+        FleetStore& store = session.store;
+        FleetController& controller = session.controller;
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         PolicyChange ttl;
         ttl.kind = PolicyChange::Kind::SetParameter;
@@ -163,13 +169,9 @@ private Q_SLOTS:
 
     void banTurnsHitIntoMiss()
     {
-        SessionCredentialStore credentials;
-        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
-        controller.setCredentialStore(&credentials);
-        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        Session session(m_secret, config(QStringLiteral("varnish-1/cli")));
+        FleetStore& store = session.store;
+        FleetController& controller = session.controller;
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         const QString path = QStringLiteral("/ban-test/%1").arg(QDateTime::currentMSecsSinceEpoch());
         xCache(m_varnish.listenPort, path);
@@ -199,13 +201,9 @@ private Q_SLOTS:
         varnishadm(m_varnish, { QStringLiteral("vcl.discard"), QStringLiteral("v2") });
         varnishadm(m_varnish, { QStringLiteral("vcl.load"), QStringLiteral("v2"), vclFile });
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") }).contains(QLatin1String("v2")));
-        SessionCredentialStore credentials;
-        credentials.write(QStringLiteral("varnish-1/cli"), m_secret, [](Result<bool>) {});
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
-        controller.setCredentialStore(&credentials);
-        controller.addGateway(config(QStringLiteral("varnish-1/cli")));
+        Session session(m_secret, config(QStringLiteral("varnish-1/cli")));
+        FleetStore& store = session.store;
+        FleetController& controller = session.controller;
         QSignalSpy policy(&controller, &FleetActions::cachePolicyReceived);
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         controller.requestCachePolicy(m_varnish.name);

@@ -1,0 +1,201 @@
+// MainWindow, part two: the gateways (adding one with its credential, certificates to trust, Caddy metrics to
+// switch on) and which actions the selection allows, with the reason when not.
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QHash>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QStatusBar>
+#include <QTreeView>
+#include <QItemSelectionModel>
+
+#include "cachepolicy.h"
+#include "dialogs/addgatewaydialog.h"
+#include "dialogs/certificateprompt.h"
+#include "fleetactions.h"
+#include "fleetstore.h"
+#include "forms/serverformdialog.h"
+#include "pages/poolpage.h"
+
+namespace Fleetdeck {
+
+void MainWindow::offerCertificate(int index)
+{
+    const FleetStore::Entry& e = m_store->entry(index);
+    const QString fingerprint = e.status.certificateToTrust;
+    // Once per gateway and certificate: a gateway retried every few seconds does not pile up prompts.
+    const QString key = e.config.name + QLatin1Char(' ') + fingerprint;
+    if (fingerprint.isEmpty() || m_certificatesOffered.contains(key))
+        return;
+    m_certificatesOffered.insert(key);
+    auto* prompt
+        = new CertificatePrompt(e.config.name, e.config.admin.toString(), fingerprint, e.status.lastError, this);
+    prompt->setAttribute(Qt::WA_DeleteOnClose);
+    connect(prompt, &CertificatePrompt::trusted, m_fleet, &FleetActions::trustCertificate);
+    prompt->open();
+}
+
+void MainWindow::enableMetricsInteractively()
+{
+    // Every Caddy whose snapshot says HTTP metrics are off on a server: one reviewed change each.
+    QList<PolicyChange> changes;
+    QList<ReviewDialog::Row> rows;
+    static const QRegularExpression off(QStringLiteral("HTTP metrics are off on server (\\S+):"));
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        const FleetStore::Entry& e = m_store->entry(i);
+        if (!e.snapshot || e.config.product != Product::Caddy)
+            continue;
+        for (const QString& n : e.snapshot->notices) {
+            const auto m = off.match(n);
+            if (!m.hasMatch())
+                continue;
+            PolicyChange c;
+            c.kind = PolicyChange::Kind::EnableMetrics;
+            c.gateway = e.config.name;
+            c.server = m.captured(1);
+            c.baseVersion = e.snapshot->configVersion;
+            changes.append(c);
+            rows.append({ c.gateway, tr("server %1 metrics").arg(c.server), tr("off"),
+                tr("on (PUT /config/apps/http/servers/%1/metrics {})").arg(c.server) });
+        }
+    }
+    if (changes.isEmpty()) {
+        statusBar()->showMessage(tr("Every Caddy in the fleet already has HTTP metrics on."), 8000);
+        return;
+    }
+    auto* dialog = new ReviewDialog(rows,
+        tr("Caddy then counts requests, errors and durations per server; the cost is small. Sent with If-Match."),
+        this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, changes] {
+        // One request per gateway: the pipeline changes one gateway at a time.
+        QHash<QString, QList<PolicyChange>> byGateway;
+        for (const PolicyChange& c : changes)
+            byGateway[c.gateway].append(c);
+        for (auto it = byGateway.cbegin(); it != byGateway.cend(); ++it)
+            m_fleet->changeCachePolicy(it.value());
+    });
+    dialog->open();
+}
+
+void MainWindow::addGatewayInteractively()
+{
+    QStringList taken;
+    for (int i = 0; i < m_store->gatewayCount(); ++i)
+        taken.append(m_store->entry(i).config.name);
+    AddGatewayDialog dialog(taken, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const GatewayConfig config = dialog.config();
+    const QString secret = dialog.secret();
+    if (secret.isEmpty()) {
+        m_fleet->addGateway(config);
+        return;
+    }
+    // The secret goes to the keychain first; the gateway is added once it is there, so its first poll finds it.
+    m_fleet->storeCredential(config.credential, secret, false, [this, config, secret](Result<bool> stored) {
+        if (stored) {
+            statusBar()->showMessage(tr("Credential %1 kept in the keychain").arg(config.credential), 8000);
+            m_fleet->addGateway(config);
+            return;
+        }
+        // No keychain: say so plainly; the operator chooses this session only (memory) or nothing. Never a file.
+        QMessageBox box(QMessageBox::Warning, tr("Keychain unavailable"),
+            tr("The secret for %1 could not be stored: %2\n\nUse it for this session only (kept in memory, "
+               "gone when Fleetdeck quits), or cancel and add the gateway later?")
+                .arg(config.name, stored.error()),
+            QMessageBox::Cancel, this);
+        box.setObjectName(QStringLiteral("keychainUnavailableBox"));
+        QPushButton* session = box.addButton(tr("This &session only"), QMessageBox::AcceptRole);
+        box.exec();
+        if (box.clickedButton() != session)
+            return;
+        m_fleet->storeCredential(
+            config.credential, secret, true, [this, config](Result<bool>) { m_fleet->addGateway(config); });
+    });
+}
+
+void MainWindow::updateActionStates()
+{
+    const QList<ServerRef> selected = m_page->selectedServers();
+    // One reason per action: what the operator reads on a disabled action (status bar and tooltip).
+    QString why;
+    if (m_fleet->isReadOnly())
+        why = tr("Read-only: %1.").arg(m_fleet->readOnlyReason());
+    else if (selected.isEmpty())
+        why = tr("Select one or more servers in the table first.");
+    QString whyDrain = why, whyMaint = why, whyWeight = why, whyForce = why, whyRemove = why;
+    QString drainMeans;
+    for (const ServerRef& s : selected) {
+        if (!why.isEmpty())
+            break;
+        const int g = m_store->indexOf(s.gateway);
+        if (g < 0)
+            continue;
+        const FleetStore::Entry& e = m_store->entry(g);
+        QString all;
+        if (e.config.readOnly)
+            all = tr("%1 is read-only in the fleet.").arg(s.gateway);
+        else if (e.status.connection == Connection::Unreachable)
+            all = tr("%1 is unreachable.").arg(s.gateway);
+        if (!all.isEmpty()) {
+            whyDrain = whyMaint = whyWeight = whyForce = whyRemove = all;
+            break;
+        }
+        const QString product = label(e.config.product);
+        if (!e.capabilities.canDrain && whyDrain.isEmpty())
+            whyDrain = tr("%1 (%2) cannot drain at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+        if (!e.capabilities.canMaint && whyMaint.isEmpty())
+            whyMaint
+                = tr("%1 (%2) has no maintenance state at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+        if (!e.capabilities.canSetWeight && whyWeight.isEmpty())
+            whyWeight = tr("%1 (%2) cannot change a weight at runtime.").arg(s.gateway, product);
+        if (!e.capabilities.canForceUp && whyForce.isEmpty())
+            whyForce = tr("%1 (%2) cannot force a server up; only Varnish can (backend.set_health healthy).")
+                           .arg(s.gateway, product);
+        if (!e.capabilities.canRemoveServers && whyRemove.isEmpty())
+            whyRemove
+                = tr("%1 (%2) cannot remove a member at runtime. %3").arg(s.gateway, product, e.capabilities.note);
+        if (!e.capabilities.drainMeans.isEmpty())
+            drainMeans = e.capabilities.drainMeans;
+    }
+    if (whyRemove.isEmpty() && selected.size() != 1)
+        whyRemove = tr("Select exactly one server to remove.");
+    auto set = [this](const char* id, const QString& whyNot, const QString& tip) {
+        QAction* a = action(QLatin1String(id));
+        a->setEnabled(whyNot.isEmpty());
+        a->setStatusTip(whyNot.isEmpty() ? tip : whyNot);
+        a->setToolTip(whyNot.isEmpty() ? tip : whyNot);
+    };
+    set("server.drain", whyDrain,
+        drainMeans.isEmpty() ? tr("Drain the selected servers: no new sessions, current ones finish")
+                             : tr("Drain the selected servers: %1").arg(drainMeans));
+    set("server.ready", whyDrain, tr("Put the selected servers back in service (Varnish: the probe decides again)"));
+    set("server.forceup", whyForce, tr("Declare the selected backends healthy whatever their probe says"));
+    set("server.maint", whyMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
+    set("server.weight", whyWeight, tr("Set the load-balancing weight of the selected servers"));
+    action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->selectionModel()->hasSelection());
+    bool metricsOff = false;
+    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+        const FleetStore::Entry& e = m_store->entry(i);
+        metricsOff = metricsOff
+            || (e.snapshot && e.config.product == Product::Caddy && !e.snapshot->notices.isEmpty()
+                && e.snapshot->notices.join(QLatin1Char(' ')).contains(QLatin1String("HTTP metrics are off")));
+    }
+    action(QStringLiteral("fleet.metrics"))->setEnabled(metricsOff && !m_fleet->isReadOnly());
+    bool anyPool = false;
+    for (int i = 0; i < m_store->gatewayCount(); ++i)
+        anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.canAddServers);
+    action(QStringLiteral("server.add"))->setEnabled(!m_fleet->isReadOnly() && anyPool);
+    set("server.remove", whyRemove,
+        tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete (Caddy: remove the "
+           "upstream at once)"));
+    action(QStringLiteral("server.everywhere"))->setEnabled(!selected.isEmpty());
+    action(QStringLiteral("server.rolling"))->setEnabled(whyDrain.isEmpty() && selected.size() > 1);
+    m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));
+}
+
+} // namespace Fleetdeck
