@@ -83,8 +83,8 @@ quint64 FleetController::changeRateLimits(const QList<RateLimitChange>& changes)
             o.message = message;
         QTimer::singleShot(0, this, [this, run] { finishSingle(run->report); });
     };
-    if (!m_readOnlyReason.isEmpty()) {
-        failAll(tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason));
+    if (const QString no = refusal(run->gateway); !no.isEmpty()) {
+        failAll(no);
         return id;
     }
     for (const RateLimitChange& c : changes) {
@@ -108,14 +108,6 @@ quint64 FleetController::changeRateLimits(const QList<RateLimitChange>& changes)
         }
     }
     auto it = m_gateways.find(run->gateway);
-    if (it == m_gateways.end() || !it->driver) {
-        failAll(tr("%1 is not in the fleet").arg(run->gateway));
-        return id;
-    }
-    if (const int index = m_store->indexOf(run->gateway); index >= 0 && m_store->entry(index).config.readOnly) {
-        failAll(tr("not sent: %1 is read-only in the fleet").arg(run->gateway));
-        return id;
-    }
     // Re-read the limits as they are now: what add/set/del to send depends on it, and it is the "before".
     it->driver->readRateLimits([this, run](Result<RateLimits> now) {
         if (!now) {
