@@ -106,6 +106,12 @@ private:
     void applyLimitStep(const std::shared_ptr<LimitRun>& run, int position);
     struct PolicyRun;
     void applyPolicyStep(const std::shared_ptr<PolicyRun>& run, int position);
+    // Asks a gateway's driver for something it reads on request (rate limits, cache policy) and answers with
+    // received(gateway, value) or failed(gateway, error naming the gateway).
+    template <typename T>
+    void readFromDriver(const QString& gateway, void (Drivers::Driver::*read)(std::function<void(Result<T>)>),
+        void (FleetActions::*received)(const QString&, const T&),
+        void (FleetActions::*failed)(const QString&, const QString&));
     // Refuses a change before anything is sent: read-only, unknown gateway. Empty when it may go.
     QString refusal(const QString& gateway) const;
     void checkThenApply(const std::shared_ptr<PendingAction>& pending, const QString& gateway);
@@ -137,5 +143,24 @@ private:
     quint64 m_nextActionId = 1;
     int m_maxBackoffMs = 30000;
 };
+
+template <typename T>
+void FleetController::readFromDriver(const QString& gateway,
+    void (Drivers::Driver::*read)(std::function<void(Result<T>)>),
+    void (FleetActions::*received)(const QString&, const T&),
+    void (FleetActions::*failed)(const QString&, const QString&))
+{
+    auto it = m_gateways.find(gateway);
+    if (it == m_gateways.end() || !it->driver) {
+        Q_EMIT(this->*failed)(gateway, tr("%1 is not in the fleet").arg(gateway));
+        return;
+    }
+    (it->driver.data()->*read)([this, gateway, received, failed](Result<T> value) {
+        if (value)
+            Q_EMIT(this->*received)(gateway, value.value());
+        else
+            Q_EMIT(this->*failed)(gateway, tr("%1: %2").arg(gateway, value.error()));
+    });
+}
 
 } // namespace Fleetdeck

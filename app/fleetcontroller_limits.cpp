@@ -36,17 +36,8 @@ QString limitText(const RateLimits& limits, const QString& key)
 
 void FleetController::requestRateLimits(const QString& gateway)
 {
-    auto it = m_gateways.find(gateway);
-    if (it == m_gateways.end() || !it->driver) {
-        Q_EMIT rateLimitsFailed(gateway, tr("%1 is not in the fleet").arg(gateway));
-        return;
-    }
-    it->driver->readRateLimits([this, gateway](Result<RateLimits> limits) {
-        if (limits)
-            Q_EMIT rateLimitsReceived(gateway, limits.value());
-        else
-            Q_EMIT rateLimitsFailed(gateway, tr("%1: %2").arg(gateway, limits.error()));
-    });
+    readFromDriver<RateLimits>(
+        gateway, &Drivers::Driver::readRateLimits, &FleetActions::rateLimitsReceived, &FleetActions::rateLimitsFailed);
 }
 
 struct FleetController::LimitRun

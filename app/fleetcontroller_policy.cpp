@@ -25,17 +25,8 @@ QString FleetController::refusal(const QString& gateway) const
 
 void FleetController::requestCachePolicy(const QString& gateway)
 {
-    auto it = m_gateways.find(gateway);
-    if (it == m_gateways.end() || !it->driver) {
-        Q_EMIT cachePolicyFailed(gateway, tr("%1 is not in the fleet").arg(gateway));
-        return;
-    }
-    it->driver->readCachePolicy([this, gateway](Result<CachePolicy> policy) {
-        if (policy)
-            Q_EMIT cachePolicyReceived(gateway, policy.value());
-        else
-            Q_EMIT cachePolicyFailed(gateway, tr("%1: %2").arg(gateway, policy.error()));
-    });
+    readFromDriver<CachePolicy>(gateway, &Drivers::Driver::readCachePolicy, &FleetActions::cachePolicyReceived,
+        &FleetActions::cachePolicyFailed);
 }
 
 struct FleetController::PolicyRun

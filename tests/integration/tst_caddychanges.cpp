@@ -52,6 +52,17 @@ private:
         return c;
     }
     QString upstream(int index) const { return QStringLiteral("127.0.0.1:%1").arg(m_lab.upstreamPorts.at(index)); }
+    // The lab's nginx upstream at index, as a new member of caddy-2's pool "api" (Caddy names it by address).
+    ServerSpec upstreamSpec(int index) const
+    {
+        ServerSpec spec;
+        spec.gateway = m_caddy.name;
+        spec.backend = QStringLiteral("api");
+        spec.host = QStringLiteral("127.0.0.1");
+        spec.port = m_lab.upstreamPorts.at(index);
+        spec.name = spec.address();
+        return spec;
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -76,12 +87,7 @@ private Q_SLOTS:
             (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
 
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        ServerSpec spec;
-        spec.gateway = m_caddy.name;
-        spec.backend = QStringLiteral("api");
-        spec.host = QStringLiteral("127.0.0.1");
-        spec.port = m_lab.upstreamPorts.at(3);
-        spec.name = spec.address();
+        const ServerSpec spec = upstreamSpec(3);
         controller.addServer(spec);
         ActionReport added = waitReport(finished);
         QVERIFY2(added.ok(), qPrintable(added.outcomes.value(0).message));
@@ -120,12 +126,7 @@ private Q_SLOTS:
         QVERIFY2(other.startsWith("200"), other.constData());
 
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        ServerSpec spec;
-        spec.gateway = m_caddy.name;
-        spec.backend = QStringLiteral("api");
-        spec.host = QStringLiteral("127.0.0.1");
-        spec.port = m_lab.upstreamPorts.at(3);
-        spec.name = spec.address();
+        const ServerSpec spec = upstreamSpec(3);
         controller.addServer(spec);
         const ActionReport report = waitReport(finished);
         QVERIFY(!report.ok());
