@@ -79,22 +79,61 @@ void FleetController::addGateway(const GatewayConfig& config)
         auto it = m_gateways.find(name);
         if (it == m_gateways.end())
             return;
-        if (secret)
+        if (secret) {
             driver->setSecret(secret.value().toUtf8());
-        else
+        } else {
             it->credentialProblem = tr("its credential \"%1\" could not be read: %2").arg(reference, secret.error());
+            // Ask the operator for it (an imported fleet file names credentials this machine may not have).
+            if (const int index = m_store->indexOf(name); index >= 0) {
+                GatewayStatus status = m_store->entry(index).status;
+                status.credentialMissing = reference;
+                m_store->setStatus(name, status);
+            }
+        }
         poll(name);
     });
+}
+
+void FleetController::applySecret(const QString& reference, const QString& secret, const QString& problem)
+{
+    for (auto it = m_gateways.begin(); it != m_gateways.end(); ++it) {
+        const int index = m_store->indexOf(it.key());
+        if (index < 0 || !it->driver || m_store->entry(index).config.credential != reference)
+            continue;
+        it->driver->setSecret(secret.toUtf8());
+        it->credentialProblem = problem;
+        GatewayStatus status = m_store->entry(index).status;
+        status.credentialMissing.clear();
+        m_store->setStatus(it.key(), status);
+        if (!it->pollInFlight)
+            poll(it.key());
+    }
+}
+
+void FleetController::forgetCredential(const QString& reference, std::function<void(Result<bool>)> done)
+{
+    m_sessionCredentials->forget(reference, [](Result<bool>) {});
+    applySecret(reference, {}, tr("its credential \"%1\" was forgotten").arg(reference));
+    if (!m_credentials) {
+        done(Result<bool>::success(true));
+        return;
+    }
+    m_credentials->forget(reference, std::move(done));
 }
 
 void FleetController::storeCredential(
     const QString& reference, const QString& secret, bool sessionOnly, std::function<void(Result<bool>)> done)
 {
+    auto then = [this, reference, secret, done = std::move(done)](Result<bool> stored) {
+        if (stored)
+            applySecret(reference, secret, {});
+        done(stored);
+    };
     if (sessionOnly || !m_credentials) {
-        m_sessionCredentials->write(reference, secret, std::move(done));
+        m_sessionCredentials->write(reference, secret, std::move(then));
         return;
     }
-    m_credentials->write(reference, secret, std::move(done));
+    m_credentials->write(reference, secret, std::move(then));
 }
 
 void FleetController::trustCertificate(const QString& gateway, const QString& sha256)

@@ -60,6 +60,7 @@ public:
     void setCredentialStore(class CredentialStore* store) { m_credentials = store; }
     void storeCredential(const QString& reference, const QString& secret, bool sessionOnly,
         std::function<void(Result<bool>)> done) override;
+    void forgetCredential(const QString& reference, std::function<void(Result<bool>)> done) override;
     void trustCertificate(const QString& gateway, const QString& sha256) override;
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
@@ -120,6 +121,8 @@ private:
     void finishGateway(const std::shared_ptr<PendingAction>& pending);
 
     void poll(const QString& name);
+    // Gives every gateway that names the reference this secret (empty: none), and polls them.
+    void applySecret(const QString& reference, const QString& secret, const QString& problem);
     // Fetches a snapshot under a new generation; replies older than the newest applied one are dropped.
     void fetch(const QString& name, std::function<void(const Result<GatewaySnapshot>&)> then);
     void onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result);

@@ -56,10 +56,13 @@ public:
     virtual bool isReadOnly() const { return false; }
     virtual QString readOnlyReason() const { return {}; }
     // Keeps a secret under a reference: in the OS keychain, or, when sessionOnly, in memory for this run only (what
-    // the operator chooses when the keychain is unavailable). done reports the keychain's answer.
+    // the operator chooses when the keychain is unavailable). done reports the keychain's answer. Gateways that
+    // name the reference use the new secret from their next poll.
     virtual void storeCredential(
         const QString& reference, const QString& secret, bool sessionOnly, std::function<void(Result<bool>)> done)
         = 0;
+    // Forgets a secret everywhere Fleetdeck keeps it (keychain and this session); gateways naming it go on without.
+    virtual void forgetCredential(const QString& reference, std::function<void(Result<bool>)> done) = 0;
     // The operator checked an https gateway's certificate and trusts it: pin its SHA-256 (journaled) and go on.
     virtual void trustCertificate(const QString& gateway, const QString& sha256) = 0;
     virtual void addGateway(const GatewayConfig& config) = 0;

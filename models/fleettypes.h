@@ -185,6 +185,9 @@ struct GatewayStatus
     // An https gateway whose certificate is not trusted and not pinned yet: its SHA-256, for the operator to check
     // and pin (trust on first use). Empty otherwise.
     QString certificateToTrust;
+    // The credential this gateway names but no store holds (e.g. a fleet file imported on another machine): for
+    // the operator to supply. Empty otherwise.
+    QString credentialMissing;
 
     friend bool operator==(const GatewayStatus&, const GatewayStatus&) = default;
 };

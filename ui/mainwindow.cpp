@@ -123,6 +123,7 @@ MainWindow::MainWindow(
     connect(m_page, &PoolPage::selectionChanged, this, &MainWindow::updateActionStates);
     connect(m_store, &FleetStore::statusChanged, this, &MainWindow::updateActionStates);
     connect(m_store, &FleetStore::statusChanged, this, &MainWindow::offerCertificate);
+    connect(m_store, &FleetStore::statusChanged, this, &MainWindow::offerCredential);
     connect(m_fleet, &FleetActions::actionStarted, this,
         [this](quint64, const QString& description) { statusBar()->showMessage(tr("Working: %1…").arg(description)); });
     connect(m_fleet, &FleetActions::actionFinished, this, &MainWindow::onActionFinished);
@@ -228,6 +229,8 @@ void MainWindow::createActions()
         tr("Edit per-API-key and per-IP rate limits"));
     addAction(QStringLiteral("fleet.cache"), tr("&Cache policy…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
         tr("Cache-Control rules (Caddy), TTLs and bans (Varnish), cache sections (HAProxy, read-only)"));
+    addAction(QStringLiteral("fleet.credential"), tr("Gateway c&redential…"), {},
+        tr("Change or forget the secret the selected gateway's credential names"));
     addAction(QStringLiteral("fleet.metrics"), tr("Enable HTTP &metrics…"), {},
         tr("Caddy counts requests and errors only where HTTP metrics are on: review and switch them on"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
@@ -317,6 +320,21 @@ void MainWindow::createActions()
     });
     connect(
         action(QStringLiteral("fleet.metrics")), &QAction::triggered, this, &MainWindow::enableMetricsInteractively);
+    connect(action(QStringLiteral("fleet.credential")), &QAction::triggered, this, [this] {
+        const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
+        const int index = rows.isEmpty() ? -1 : m_store->indexOf(rows.first().data(GatewayRole).toString());
+        if (index < 0) {
+            statusBar()->showMessage(tr("Select a gateway in the fleet tree first."), 8000);
+            return;
+        }
+        const GatewayConfig& c = m_store->entry(index).config;
+        if (c.credential.isEmpty()) {
+            statusBar()->showMessage(
+                tr("%1 names no credential (its fleet entry has no \"credential\").").arg(c.name), 8000);
+            return;
+        }
+        openCredentialDialog(c.name, c.credential, false);
+    });
     connect(action(QStringLiteral("fleet.ratelimits")), &QAction::triggered, this, [this] {
         auto* dialog = new RateLimitDialog(m_store, m_fleet, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -379,6 +397,7 @@ void MainWindow::createMenusAndToolBar()
     file->addAction(action(QStringLiteral("fleet.ratelimits")));
     file->addAction(action(QStringLiteral("fleet.cache")));
     file->addAction(action(QStringLiteral("fleet.metrics")));
+    file->addAction(action(QStringLiteral("fleet.credential")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("fleet.refresh")));
     file->addSeparator();

@@ -65,6 +65,8 @@ private:
     void updateActionStates();
     void enableMetricsInteractively();
     void offerCertificate(int index);
+    void offerCredential(int index);
+    void openCredentialDialog(const QString& gateway, const QString& reference, bool missing);
     void onTreeSelection();
     void onActionFinished(const ActionReport& report);
     void addGatewayInteractively();
@@ -95,6 +97,7 @@ private:
     quint64 m_addRequest = 0;
     QUndoStack* m_undo;
     QSet<quint64> m_undoRequests; // actions sent by undo or redo: not pushed again
+    QSet<QString> m_credentialsOffered; // "gateway reference" already asked for
     QSet<QString> m_certificatesOffered; // "gateway fingerprint" already put to the operator
 };
 

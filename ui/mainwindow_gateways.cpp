@@ -15,6 +15,7 @@
 #include "cachepolicy.h"
 #include "dialogs/addgatewaydialog.h"
 #include "dialogs/certificateprompt.h"
+#include "dialogs/credentialdialog.h"
 #include "fleetactions.h"
 #include "fleetstore.h"
 #include "forms/serverformdialog.h"
@@ -36,6 +37,48 @@ void MainWindow::offerCertificate(int index)
     prompt->setAttribute(Qt::WA_DeleteOnClose);
     connect(prompt, &CertificatePrompt::trusted, m_fleet, &FleetActions::trustCertificate);
     prompt->open();
+}
+
+void MainWindow::offerCredential(int index)
+{
+    const FleetStore::Entry& e = m_store->entry(index);
+    const QString reference = e.status.credentialMissing;
+    const QString key = e.config.name + QLatin1Char(' ') + reference;
+    if (reference.isEmpty() || m_credentialsOffered.contains(key))
+        return;
+    m_credentialsOffered.insert(key);
+    openCredentialDialog(e.config.name, reference, true);
+}
+
+void MainWindow::openCredentialDialog(const QString& gateway, const QString& reference, bool missing)
+{
+    auto* dialog = new CredentialDialog(gateway, reference, missing, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const QString reference = dialog->reference();
+        auto report = [this, reference](const QString& what) {
+            return [this, reference, what](Result<bool> r) {
+                statusBar()->showMessage(
+                    r ? what.arg(reference) : tr("Credential %1: %2").arg(reference, r.error()), 10000);
+            };
+        };
+        switch (dialog->choice()) {
+        case CredentialDialog::Choice::Keychain:
+            m_fleet->storeCredential(
+                reference, dialog->secret(), false, report(tr("Credential %1 kept in the keychain")));
+            break;
+        case CredentialDialog::Choice::SessionOnly:
+            m_fleet->storeCredential(
+                reference, dialog->secret(), true, report(tr("Credential %1 kept for this session")));
+            break;
+        case CredentialDialog::Choice::Forget:
+            m_fleet->forgetCredential(reference, report(tr("Credential %1 forgotten")));
+            break;
+        case CredentialDialog::Choice::Cancel:
+            break;
+        }
+    });
+    dialog->open();
 }
 
 void MainWindow::enableMetricsInteractively()
