@@ -58,39 +58,55 @@ void FleetController::addGateway(const GatewayConfig& config)
     connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
     m_gateways.insert(name, g);
     m_store->addGateway(config, g.driver->capabilities());
-    if (config.credential.isEmpty()) {
-        poll(name);
-        return;
-    }
-    // The secret comes from the credential store (this session's first, then the keychain), goes to the driver's
-    // memory and nowhere else.
+    // Secrets come from the credential store (this session's first, then the keychain), go to the driver's
+    // memory and nowhere else: the TLS key's pass phrase first, then the admin credential, then the first poll.
     const QPointer<Drivers::Driver> driver = g.driver;
-    auto readFrom = [this](const QString& reference, CredentialStore::SecretCallback then) {
-        m_sessionCredentials->read(reference, [this, reference, then](Result<QString> session) {
-            if (session || !m_credentials)
-                then(session);
-            else
-                m_credentials->read(reference, then);
+    auto withCredential = [this, name, driver, reference = config.credential] {
+        if (reference.isEmpty()) {
+            poll(name);
+            return;
+        }
+        readSecret(reference, [this, name, driver, reference](Result<QString> secret) {
+            if (!driver)
+                return; // the gateway was removed meanwhile
+            auto it = m_gateways.find(name);
+            if (it == m_gateways.end())
+                return;
+            if (secret) {
+                driver->setSecret(secret.value().toUtf8());
+            } else {
+                it->credentialProblem
+                    = tr("its credential \"%1\" could not be read: %2").arg(reference, secret.error());
+                // Ask the operator for it (an imported fleet file names credentials this machine may not have).
+                if (const int index = m_store->indexOf(name); index >= 0) {
+                    GatewayStatus status = m_store->entry(index).status;
+                    status.credentialMissing = reference;
+                    m_store->setStatus(name, status);
+                }
+            }
+            poll(name);
         });
     };
-    readFrom(config.credential, [this, name, driver, reference = config.credential](Result<QString> secret) {
+    if (config.tls.clientKeyCredential.isEmpty()) {
+        withCredential();
+        return;
+    }
+    readSecret(config.tls.clientKeyCredential, [driver, withCredential](Result<QString> passphrase) {
         if (!driver)
-            return; // the gateway was removed meanwhile
-        auto it = m_gateways.find(name);
-        if (it == m_gateways.end())
             return;
-        if (secret) {
-            driver->setSecret(secret.value().toUtf8());
-        } else {
-            it->credentialProblem = tr("its credential \"%1\" could not be read: %2").arg(reference, secret.error());
-            // Ask the operator for it (an imported fleet file names credentials this machine may not have).
-            if (const int index = m_store->indexOf(name); index >= 0) {
-                GatewayStatus status = m_store->entry(index).status;
-                status.credentialMissing = reference;
-                m_store->setStatus(name, status);
-            }
-        }
-        poll(name);
+        if (passphrase)
+            driver->setKeyPassphrase(passphrase.value().toUtf8());
+        withCredential(); // without it, the driver says the key is encrypted and names the credential
+    });
+}
+
+void FleetController::readSecret(const QString& reference, std::function<void(Result<QString>)> then)
+{
+    m_sessionCredentials->read(reference, [this, reference, then = std::move(then)](Result<QString> session) {
+        if (session || !m_credentials)
+            then(session);
+        else
+            m_credentials->read(reference, then);
     });
 }
 

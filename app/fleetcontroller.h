@@ -121,6 +121,8 @@ private:
     void finishGateway(const std::shared_ptr<PendingAction>& pending);
 
     void poll(const QString& name);
+    // Reads a secret: this session's store first, then the keychain.
+    void readSecret(const QString& reference, std::function<void(Result<QString>)> then);
     // Gives every gateway that names the reference this secret (empty: none), and polls them.
     void applySecret(const QString& reference, const QString& secret, const QString& problem);
     // Fetches a snapshot under a new generation; replies older than the newest applied one are dropped.

@@ -69,6 +69,8 @@ public:
     // A secret for the admin channel (the Varnish CLI secret), read from the credential store by the caller.
     // Drivers keep it in memory only and never put it in an error or a log.
     virtual void setSecret(const QByteArray& secret) { Q_UNUSED(secret) }
+    // The pass phrase of an encrypted TLS client key (TlsSettings::clientKeyCredential), in memory only.
+    virtual void setKeyPassphrase(const QByteArray& passphrase) { Q_UNUSED(passphrase) }
 
 private:
     GatewayConfig m_config;

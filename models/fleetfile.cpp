@@ -111,6 +111,7 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.tls.pinSha256 = tls.value(QLatin1String("pinSha256")).toString().remove(QLatin1Char(':')).toLower();
         c.tls.clientCertFile = tls.value(QLatin1String("clientCert")).toString();
         c.tls.clientKeyFile = tls.value(QLatin1String("clientKey")).toString();
+        c.tls.clientKeyCredential = tls.value(QLatin1String("clientKeyCredential")).toString();
         if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
             return Result<FleetFile>::failure(
                 QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
@@ -152,6 +153,8 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
                 tls.insert(QLatin1String("clientCert"), c.tls.clientCertFile);
             if (!c.tls.clientKeyFile.isEmpty())
                 tls.insert(QLatin1String("clientKey"), c.tls.clientKeyFile);
+            if (!c.tls.clientKeyCredential.isEmpty())
+                tls.insert(QLatin1String("clientKeyCredential"), c.tls.clientKeyCredential);
             o.insert(QLatin1String("tls"), tls);
         }
         list.append(o);

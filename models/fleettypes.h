@@ -53,6 +53,7 @@ struct TlsSettings
     QString pinSha256; // trust exactly this certificate (hex SHA-256 of its DER), and refuse any other
     QString clientCertFile; // mTLS
     QString clientKeyFile;
+    QString clientKeyCredential; // names the key's pass phrase in the credential store, when the key is encrypted
 
     bool isEmpty() const { return caFile.isEmpty() && pinSha256.isEmpty() && clientCertFile.isEmpty(); }
     friend bool operator==(const TlsSettings&, const TlsSettings&) = default;

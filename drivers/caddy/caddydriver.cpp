@@ -171,12 +171,19 @@ Result<QSslConfiguration> CaddyDriver::sslConfiguration() const
         if (!keyFile.open(QIODevice::ReadOnly))
             return R::failure(tr("the client key %1 cannot be read: %2").arg(tls.clientKeyFile, keyFile.errorString()));
         const QByteArray pem = keyFile.read(1024 * 1024);
-        QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+        QSslKey key(pem, QSsl::Rsa, QSsl::Pem, QSsl::PrivateKey, m_keyPassphrase);
         if (key.isNull())
-            key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+            key = QSslKey(pem, QSsl::Ec, QSsl::Pem, QSsl::PrivateKey, m_keyPassphrase);
         if (key.isNull())
-            return R::failure(
-                tr("the client key %1 is not an unencrypted RSA or EC key in PEM").arg(tls.clientKeyFile));
+            return R::failure(pem.contains("ENCRYPTED")
+                    ? (m_keyPassphrase.isEmpty()
+                              ? tr("the client key %1 is encrypted and no pass phrase is set (name it as "
+                                   "tls.clientKeyCredential)")
+                                    .arg(tls.clientKeyFile)
+                              : tr("the client key %1 cannot be decrypted with its pass phrase (credential %2)")
+                                    .arg(tls.clientKeyFile, tls.clientKeyCredential))
+                    : tr("the client key %1 is not an RSA or EC key in PEM").arg(tls.clientKeyFile),
+                Failure::Authentication);
         ssl.setLocalCertificate(certs.first());
         ssl.setPrivateKey(key);
     }

@@ -27,7 +27,12 @@ public:
     void readCachePolicy(CachePolicyCallback callback) override;
     void applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback) override;
     void setSecret(const QByteArray& secret) override { m_secret = secret; }
-    ~CaddyDriver() override { m_secret.fill('\0'); }
+    void setKeyPassphrase(const QByteArray& passphrase) override { m_keyPassphrase = passphrase; }
+    ~CaddyDriver() override
+    {
+        m_secret.fill('\0');
+        m_keyPassphrase.fill('\0');
+    }
 
 private:
     using BodyCallback = std::function<void(Result<QByteArray>)>;
@@ -42,6 +47,7 @@ private:
 
     QNetworkAccessManager* m_network;
     QByteArray m_secret; // HTTP basic (user:password) or bearer token, when the gateway names one
+    QByteArray m_keyPassphrase;
 };
 
 } // namespace Fleetdeck::Drivers::Caddy

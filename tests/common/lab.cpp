@@ -61,6 +61,8 @@ Lab Lab::load()
     lab.tls.authPassword = tls.value(QLatin1String("authPassword")).toString();
     lab.tls.bearerPort = tls.value(QLatin1String("bearerPort")).toInt();
     lab.tls.bearerToken = tls.value(QLatin1String("bearerToken")).toString();
+    lab.tls.clientKeyEncrypted = tls.value(QLatin1String("clientKeyEncrypted")).toString();
+    lab.tls.clientKeyPassphrase = tls.value(QLatin1String("clientKeyPassphrase")).toString();
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();

@@ -53,6 +53,8 @@ struct LabTls
     QString authPassword;
     int bearerPort = 0; // a bearer token in front
     QString bearerToken;
+    QString clientKeyEncrypted; // clientKey under a pass phrase
+    QString clientKeyPassphrase;
 };
 
 struct Lab

@@ -148,6 +148,32 @@ private Q_SLOTS:
         }
     }
 
+    void encryptedClientKey()
+    {
+        // The client key under a pass phrase, the pass phrase in the credential store.
+        for (const bool right : { true, false }) {
+            SessionCredentialStore credentials;
+            credentials.write(QStringLiteral("caddy-tls/key"),
+                right ? m_lab.tls.clientKeyPassphrase : QStringLiteral("wrong"), [](Result<bool>) {});
+            FleetStore store;
+            MetricStore metrics;
+            FleetController controller(&store, &metrics);
+            controller.setCredentialStore(&credentials);
+            GatewayConfig c = https(m_lab.tls.mtlsPort, m_lab.tls.caFile);
+            c.tls.clientCertFile = m_lab.tls.clientCert;
+            c.tls.clientKeyFile = m_lab.tls.clientKeyEncrypted;
+            c.tls.clientKeyCredential = QStringLiteral("caddy-tls/key");
+            firstPoll(controller, store, c);
+            const GatewayStatus& s = store.entry(0).status;
+            if (right) {
+                QVERIFY2(s.connection == Connection::Up, qPrintable(s.lastError));
+            } else {
+                QCOMPARE(s.connection, Connection::Unreachable);
+                QVERIFY2(s.lastError.contains(QLatin1String("cannot be decrypted")), qPrintable(s.lastError));
+            }
+        }
+    }
+
     void mutualTls()
     {
         {

@@ -384,7 +384,11 @@ def start_tls(state):
            "caddyAdminPort": caddy["adminPort"], "pid": 0,
            # HTTP authentication in front of the admin API: basic (user and password) and a bearer token.
            "authPort": free_port(), "authUser": "operator", "authPassword": secrets.token_hex(12),
-           "bearerPort": free_port(), "bearerToken": secrets.token_hex(16)}
+           "bearerPort": free_port(), "bearerToken": secrets.token_hex(16),
+           # The client key again, encrypted with a pass phrase (which an operator keeps in the keychain).
+           "clientKeyEncrypted": os.path.join(d, "client-encrypted.key"), "clientKeyPassphrase": secrets.token_hex(8)}
+    openssl(["pkey", "-in", "client.key", "-aes256", "-passout", f"pass:{tls['clientKeyPassphrase']}",
+             "-out", "client-encrypted.key"], d)
     with open(os.path.join(d, "htpasswd"), "w") as f:
         hashed = subprocess.run(["openssl", "passwd", "-apr1", tls["authPassword"]], capture_output=True, text=True,
                                 check=True).stdout.strip()
