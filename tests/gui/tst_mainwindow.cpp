@@ -38,8 +38,6 @@
 #include "mainwindow.h"
 #include "metricstore.h"
 #include "modelroles.h"
-#include "dialogs/certificateprompt.h"
-#include "dialogs/credentialdialog.h"
 #include "forms/cachepolicydialog.h"
 #include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
@@ -629,90 +627,6 @@ private Q_SLOTS:
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QVERIFY(!Test::httpGet(caddy.listenPort, QStringLiteral("/assets/app.css")).contains("max-age=300"));
         dialog->close();
-        controller.removeGateway(c.name);
-    }
-
-    void certificateFirstUsePrompt()
-    {
-        // An https gateway whose certificate no CA vouches for: the prompt shows its fingerprint; "Not now" trusts
-        // nothing; "Trust and pin" pins it and the gateway comes up.
-        QVERIFY(lab.tls.port > 0);
-        GatewayConfig c;
-        c.name = QStringLiteral("caddy-https");
-        c.product = Product::Caddy;
-        c.admin = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(lab.tls.port));
-        c.pollIntervalMs = 500;
-        controller.addGateway(c);
-        CertificatePrompt* prompt = nullptr;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            (prompt = window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt"))), 10000);
-        const QString text = prompt->findChild<QLabel*>(QStringLiteral("certificateText"))->text();
-        QVERIFY2(text.contains(CertificatePrompt::formatFingerprint(lab.tls.serverSha256)), qPrintable(text));
-        QVERIFY(text.contains(QLatin1String("caddy-https")));
-        const int at = store.indexOf(c.name);
-        QCOMPARE(store.entry(at).status.connection, Connection::Unreachable);
-        QVERIFY(store.entry(at).config.tls.pinSha256.isEmpty());
-        if (qEnvironmentVariableIsSet("FLEETDECK_CERT_SCREENSHOT"))
-            prompt->grab().save(qEnvironmentVariable("FLEETDECK_CERT_SCREENSHOT"));
-        QTest::mouseClick(prompt->findChild<QPushButton*>(QStringLiteral("trustButton")), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(
-            store.indexOf(c.name) >= 0 && store.entry(store.indexOf(c.name)).status.connection == Connection::Up,
-            10000);
-        QCOMPARE(store.entry(store.indexOf(c.name)).config.tls.pinSha256, lab.tls.serverSha256);
-        // Once pinned, no prompt comes back.
-        QTest::qWait(700);
-        QVERIFY(!window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt")));
-        controller.removeGateway(c.name);
-    }
-
-    void credentialAskedForThenForgotten()
-    {
-        // A gateway from an imported fleet file names a credential this machine does not hold: Fleetdeck asks for
-        // it; given for this session, the gateway comes up. Fleet > Gateway credential… then forgets it.
-        QVERIFY(!lab.varnish.isEmpty());
-        const Test::LabVarnish v = lab.varnish.first();
-        QFile secretFile(v.secretFile);
-        QVERIFY(secretFile.open(QIODevice::ReadOnly));
-        GatewayConfig c;
-        c.name = QStringLiteral("varnish-imported");
-        c.product = Product::Varnish;
-        c.admin = QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(v.adminPort));
-        c.credential = QStringLiteral("varnish-imported/cli");
-        c.pollIntervalMs = 500;
-        controller.addGateway(c); // what opening a fleet file does for each entry
-        CredentialDialog* dialog = nullptr;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            (dialog = window->findChild<CredentialDialog*>(QStringLiteral("credentialDialog"))), 10000);
-        QCOMPARE(dialog->reference(), c.credential);
-        QVERIFY(!dialog->findChild<QPushButton*>(QStringLiteral("forgetButton"))); // nothing to forget yet
-        auto* session = dialog->findChild<QPushButton*>(QStringLiteral("sessionButton"));
-        QVERIFY(!session->isEnabled()); // no secret typed
-        dialog->findChild<QLineEdit*>(QStringLiteral("credentialSecretEdit"))
-            ->setText(QString::fromUtf8(secretFile.readAll()));
-        QTest::mouseClick(session, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(store.entry(store.indexOf(c.name)).status.connection == Connection::Up, 10000);
-        QVERIFY(store.entry(store.indexOf(c.name)).status.credentialMissing.isEmpty());
-
-        // Forget it, from the gateway's own menu entry; the destructive step asks first.
-        auto* tree = window->findChild<QTreeView*>(QStringLiteral("fleetTree"));
-        for (int r = 0; r < tree->model()->rowCount(); ++r) {
-            const QModelIndex i = tree->model()->index(r, 0);
-            if (i.data(GatewayRole).toString() == c.name)
-                tree->setCurrentIndex(i);
-        }
-        QCOMPARE(tree->selectionModel()->selectedRows().size(), 1);
-        window->action(QStringLiteral("fleet.credential"))->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(
-            (dialog = window->findChild<CredentialDialog*>(QStringLiteral("credentialDialog"))), 5000);
-        QTimer::singleShot(100, this, [] {
-            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
-                box->button(QMessageBox::Yes)->click();
-        });
-        QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("forgetButton")), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(
-            store.entry(store.indexOf(c.name)).status.connection == Connection::Unreachable, 10000);
-        QVERIFY2(store.entry(store.indexOf(c.name)).status.lastError.contains(QLatin1String("none is set")),
-            qPrintable(store.entry(store.indexOf(c.name)).status.lastError));
         controller.removeGateway(c.name);
     }
 
