@@ -245,8 +245,12 @@ void FleetController::ingest(const QString& name, const GatewaySnapshot& snap)
         m_metrics->appendGauge(handle(row, 2), t, double(b.sessions));
         for (const auto& s : b.servers) {
             ++row;
-            m_metrics->appendCounter(handle(row, 0), t, double(s.requestsTotal));
-            m_metrics->appendCounter(handle(row, 1), t, double(s.responses5xxTotal));
+            // A negative counter is one the product does not keep (Caddy per upstream): no points, so the table
+            // shows nothing rather than a made-up 0.
+            if (s.requestsTotal >= 0)
+                m_metrics->appendCounter(handle(row, 0), t, double(s.requestsTotal));
+            if (s.responses5xxTotal >= 0)
+                m_metrics->appendCounter(handle(row, 1), t, double(s.responses5xxTotal));
             m_metrics->appendGauge(handle(row, 2), t, double(s.sessions));
         }
     }

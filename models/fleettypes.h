@@ -108,9 +108,9 @@ struct ServerSnapshot
     int weight = 0;
     bool backup = false;
     qint64 sessions = 0;
-    qint64 requestsTotal = 0;
+    qint64 requestsTotal = 0; // -1: the product keeps no such counter for a member (Caddy's upstreams)
     qint64 responses4xxTotal = 0;
-    qint64 responses5xxTotal = 0;
+    qint64 responses5xxTotal = 0; // -1: not kept (Caddy's upstreams, Varnish's backends)
     qint64 secondsSinceChange = -1;
 
     friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;

@@ -51,6 +51,10 @@ void walkRoutes(const QJsonArray& routes, const QString& where, const QHash<QStr
                 s.health = Health::Unknown;
                 s.status = QStringLiteral("in config");
                 s.weight = 1;
+                // Caddy 2.6 counts requests per server and handler, not per upstream.
+                s.requestsTotal = -1;
+                s.responses4xxTotal = -1;
+                s.responses5xxTotal = -1;
                 s.sessions = inFlight.value(s.address, 0);
                 b.sessions += s.sessions;
                 b.servers.append(s);

@@ -73,6 +73,8 @@ Result<BackendSnapshot> parseBackendList(const QByteArray& json, const QString& 
             ServerSnapshot s;
             s.name = it.key().mid(prefix.size());
             s.weight = 1;
+            s.responses5xxTotal = -1; // Varnish keeps no status counts per backend
+            s.requestsTotal = -1; // until the exporter says (applyVarnishMetrics)
             const QString admin = b.value(QLatin1String("admin_health")).toString();
             s.admin = admin == QLatin1String("sick") ? AdminState::Drain
                 : admin == QLatin1String("healthy")  ? AdminState::ForcedUp
