@@ -9,8 +9,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Fleetdeck: a desktop control panel for API fleets (HAProxy, Caddy, Varnish), over each product's own admin "
-        "API."));
+        "Fleetdeck: a desktop control panel for API fleets (load balancers, gateways and caches), over each "
+        "product's own admin API. --capabilities-markdown lists the products and what each can do."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption fleet(QStringLiteral("fleet"),
@@ -31,11 +31,14 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         QStringLiteral("Keep the change journal in <file> (SQLite)."), QStringLiteral("file"));
     parser.addOption(journal);
     const QCommandLineOption storeCredential(QStringLiteral("store-credential"),
-        QStringLiteral("Read a secret from standard input (e.g. a Varnish -S secret file, exactly as its bytes are) "
+        QStringLiteral("Read a secret from standard input (e.g. a CLI secret file, exactly as its bytes are) "
                        "and keep it in the OS keychain under <name>, then exit. Fleet files name it as "
                        "\"credential\"."),
         QStringLiteral("name"));
     parser.addOption(storeCredential);
+    const QCommandLineOption capabilities(QStringLiteral("capabilities-markdown"),
+        QStringLiteral("Print what each product can do at runtime, as Markdown (docs/capabilities.md), and exit."));
+    parser.addOption(capabilities);
     parser.addOption(fleet);
     parser.addOption(screenshot);
     parser.addOption(after);
@@ -46,13 +49,15 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.screenshotFile = parser.value(screenshot);
     bool ok = false;
     out.screenshotAfterSeconds = parser.value(after).toDouble(&ok);
-    if (!ok || out.screenshotAfterSeconds < 0 || out.screenshotAfterSeconds > 3600)
+    // Written so that NaN fails too.
+    if (!ok || !(out.screenshotAfterSeconds >= 0 && out.screenshotAfterSeconds <= 3600))
         out.error
             = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
     out.page = parser.value(page);
     out.readOnly = parser.isSet(readOnly);
     out.journalFile = parser.value(journal);
     out.storeCredential = parser.value(storeCredential);
+    out.capabilitiesMarkdown = parser.isSet(capabilities);
     if (out.page != QLatin1String("servers") && out.page != QLatin1String("overview"))
         out.error = QStringLiteral("--page: \"%1\" is not servers or overview").arg(out.page);
     if (!parser.positionalArguments().isEmpty())

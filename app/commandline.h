@@ -15,10 +15,14 @@ struct CommandLine
     bool readOnly = false;
     QString journalFile; // empty: the default place
     QString storeCredential; // non-empty: store the secret read from stdin under this name, then exit
+    bool capabilitiesMarkdown = false; // print what each registered product can do (docs/capabilities.md), then exit
     QString error; // non-empty: print it and exit with status 2
 
-    // Handles --help and --version itself (prints and exits), like every Qt application.
+    // Handles --help and --version itself (prints and exits), like every Qt application. Needs no application
+    // object, so it runs before one is made and nothing here needs a display.
     static CommandLine parse(const QStringList& arguments);
+    // Options that print or store something and exit, without a window.
+    bool needsWindow() const { return error.isEmpty() && storeCredential.isEmpty() && !capabilitiesMarkdown; }
 };
 
 } // namespace Fleetdeck

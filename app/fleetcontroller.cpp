@@ -15,6 +15,7 @@
 #include "eventlog.h"
 #include "historycache.h"
 #include "journal.h"
+#include "registry.h"
 #include "serverspec.h"
 #include "wire/prometheusapi.h"
 #include "fleetstore.h"
@@ -32,8 +33,10 @@ struct FleetController::PendingAction
     int gatewaysLeft = 0;
 };
 
-FleetController::FleetController(FleetStore* store, MetricStore* metrics, QObject* parent)
+FleetController::FleetController(
+    FleetStore* store, MetricStore* metrics, QObject* parent, const Drivers::ProductRegistry* products)
     : FleetActions(parent)
+    , m_products(products ? *products : Drivers::ProductRegistry::builtIn())
     , m_store(store)
     , m_metrics(metrics)
     , m_sessionCredentials(new SessionCredentialStore(this))
@@ -48,16 +51,17 @@ FleetController::~FleetController() = default;
 
 void FleetController::addGateway(const GatewayConfig& config)
 {
-    if (m_gateways.contains(config.name))
+    const Drivers::ProductDescriptor* product = m_products.find(config.product);
+    if (m_gateways.contains(config.name) || !product)
         return;
     Gateway g;
-    g.driver = Drivers::createDriver(config, this);
+    g.driver = m_products.createDriver(config, this);
     g.timer = new QTimer(this);
     g.timer->setSingleShot(true);
     const QString name = config.name;
     connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
     m_gateways.insert(name, g);
-    m_store->addGateway(config, g.driver->capabilities());
+    m_store->addGateway(config, product->info.capabilities, product->info.displayName);
     // Secrets come from the credential store (this session's first, then the keychain), go to the driver's
     // memory and nowhere else: the TLS key's pass phrase first, then the admin credential, then the first poll.
     const QPointer<Drivers::Driver> driver = g.driver;
@@ -595,35 +599,26 @@ QString FleetController::promqlFor(const QString& seriesKey, qint64 stepMs) cons
     const int index = m_store->indexOf(parts.first());
     if (index < 0 || parts.size() > 3)
         return {};
+    const Drivers::ProductDescriptor* product = m_products.find(m_store->entry(index).config.product);
     // The gateway's series in Prometheus carry its /metrics endpoint as their instance label.
     const QUrl metrics = m_store->entry(index).config.metrics;
-    if (metrics.isEmpty())
+    if (!product || metrics.isEmpty())
         return {};
-    const QString instance = QStringLiteral("%1:%2").arg(metrics.host()).arg(metrics.port(80));
+    static const QString levels[] = { QStringLiteral("gateway"), QStringLiteral("backend"), QStringLiteral("server") };
+    const QString query = product->info.history.value(levels[parts.size() - 1] + QLatin1Char('#') + metric);
+    if (query.isEmpty())
+        return {}; // the product exports no such series: local history only
     auto quoted = [](QString v) {
         return v.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""));
     };
-    QString selector = QStringLiteral("instance=\"%1\"").arg(quoted(instance));
-    QString level = QStringLiteral("frontend");
-    if (parts.size() >= 2) {
-        level = parts.size() == 2 ? QStringLiteral("backend") : QStringLiteral("server");
-        selector += QStringLiteral(",proxy=\"%1\"").arg(quoted(parts.at(1)));
-    }
+    QString selector = QStringLiteral("instance=\"%1:%2\"").arg(quoted(metrics.host())).arg(metrics.port(80));
+    if (parts.size() >= 2)
+        selector += QStringLiteral(",%1=\"%2\"").arg(product->info.poolLabel, quoted(parts.at(1)));
     if (parts.size() == 3)
-        selector += QStringLiteral(",server=\"%1\"").arg(quoted(parts.at(2)));
+        selector += QStringLiteral(",%1=\"%2\"").arg(product->info.memberLabel, quoted(parts.at(2)));
     // The rate window spans at least two scrapes.
     const QString window = QStringLiteral("%1s").arg(qMax<qint64>(10, 2 * stepMs / 1000));
-    if (metric == QLatin1String("req")) {
-        if (level == QLatin1String("server"))
-            return {}; // HAProxy 2.6 exports no per-server request counter; local history only
-        return QStringLiteral("sum(rate(haproxy_%1_http_requests_total{%2}[%3]))").arg(level, selector, window);
-    }
-    if (metric == QLatin1String("5xx"))
-        return QStringLiteral("sum(rate(haproxy_%1_http_responses_total{%2,code=\"5xx\"}[%3]))")
-            .arg(level, selector, window);
-    if (metric == QLatin1String("scur"))
-        return QStringLiteral("sum(haproxy_%1_current_sessions{%2})").arg(level, selector);
-    return {};
+    return QString(query).replace(QLatin1String("$selector"), selector).replace(QLatin1String("$window"), window);
 }
 
 void FleetController::requestHistory(const QString& seriesKey, qint64 fromMs, qint64 toMs, int points)

@@ -23,6 +23,7 @@ class FleetStore;
 class MetricStore;
 namespace Drivers {
 class Driver;
+class ProductRegistry;
 }
 
 // Owns one driver per gateway, polls each on its own schedule with backoff, feeds the stores, and carries out
@@ -33,7 +34,9 @@ class FleetController final : public FleetActions
     Q_DISABLE_COPY_MOVE(FleetController)
 
 public:
-    FleetController(FleetStore* store, MetricStore* metrics, QObject* parent = nullptr);
+    // products: what gateways can be (null: the built-in products).
+    FleetController(FleetStore* store, MetricStore* metrics, QObject* parent = nullptr,
+        const Drivers::ProductRegistry* products = nullptr);
     ~FleetController() override;
 
     quint64 setServerState(const QList<ServerRef>& servers, AdminState state) override;
@@ -134,6 +137,7 @@ private:
     void recordReport(const ActionReport& report);
     void scheduleNext(const QString& name);
 
+    const Drivers::ProductRegistry& m_products;
     FleetStore* m_store;
     MetricStore* m_metrics;
     EventLog* m_events = nullptr;

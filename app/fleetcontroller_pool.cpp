@@ -155,7 +155,7 @@ quint64 FleetController::removeServer(const ServerRef& server, int drainTimeoutM
         if (e.snapshot)
             action.baseVersion = e.snapshot->configVersion;
         // A product without drain (Caddy) removes at once; its in-flight requests finish on the old config.
-        if (!e.capabilities.canDrain)
+        if (!e.capabilities.can(Feature::Drain))
             removal->stage = Removal::Stage::Delete;
     }
     ActionOutcome o = ActionOutcome::of(action);

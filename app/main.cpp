@@ -1,4 +1,4 @@
-// Fleetdeck's composition root: parse the command line, build the stores, the controller and the window.
+// The executable: the command line, then the assembly (app/assembly.h) and the window built from it.
 #include <cstdio>
 
 #include <QAction>
@@ -9,68 +9,88 @@
 #include <QIcon>
 #include <QTimer>
 
+#include "assembly.h"
 #include "commandline.h"
-#include "eventlog.h"
-#include "historycache.h"
-#include "journal.h"
 #include "credentialstore.h"
-#include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
 #include "mainwindow.h"
 #include "pages/poolpage.h"
-#include "metricstore.h"
+#include "registry.h"
 #include "settings.h"
 
 using namespace Fleetdeck;
 
-int main(int argc, char* argv[])
+namespace {
+// --store-credential: the secret comes on stdin, never in argv (other users can read a process's arguments).
+int storeCredential(const QString& name)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("fleetdeck"));
-    QApplication::setOrganizationName(QStringLiteral("Fleetdeck"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
-    QApplication::setApplicationVersion(QStringLiteral(FLEETDECK_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
+    QFile in;
+    if (!in.open(stdin, QIODevice::ReadOnly)) {
+        std::fprintf(stderr, "fleetdeck: cannot read the secret from standard input\n");
+        return 2;
+    }
+    const QByteArray secret = in.read(64 * 1024);
+    if (secret.isEmpty()) {
+        std::fprintf(stderr, "fleetdeck: no secret on standard input; nothing stored\n");
+        return 2;
+    }
+    KeychainCredentialStore credentials;
+    int status = 1;
+    QTimer::singleShot(0, &credentials, [&] {
+        credentials.write(name, QString::fromUtf8(secret), [&status, &name](Result<bool> done) {
+            if (done) {
+                std::printf("stored credential %s in the keychain\n", qUtf8Printable(name));
+                status = 0;
+            } else {
+                std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(done.error()));
+            }
+            QCoreApplication::exit(status);
+        });
+    });
+    QCoreApplication::exec();
+    return status;
+}
 
-    const CommandLine options = CommandLine::parse(QApplication::arguments());
+// What a run without a window does; -1 when a window is needed.
+int runWithoutWindow(int argc, char* argv[], const CommandLine& options)
+{
     if (!options.error.isEmpty()) {
         std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(options.error));
         return 2;
     }
-
-    KeychainCredentialStore credentials;
-    if (!options.storeCredential.isEmpty()) {
-        // The secret comes on stdin, never in argv (other users can read a process's arguments).
-        QFile in;
-        if (!in.open(stdin, QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "fleetdeck: cannot read the secret from standard input\n");
-            return 2;
-        }
-        const QByteArray secret = in.read(64 * 1024);
-        if (secret.isEmpty()) {
-            std::fprintf(stderr, "fleetdeck: no secret on standard input; nothing stored\n");
-            return 2;
-        }
-        int status = 1;
-        QTimer::singleShot(0, &credentials, [&] {
-            credentials.write(
-                options.storeCredential, QString::fromUtf8(secret), [&status, &options](Result<bool> done) {
-                    if (done) {
-                        std::printf("stored credential %s in the keychain\n", qUtf8Printable(options.storeCredential));
-                        status = 0;
-                    } else {
-                        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(done.error()));
-                    }
-                    QCoreApplication::exit(status);
-                });
-        });
-        QApplication::exec();
-        return status;
+    if (options.capabilitiesMarkdown) {
+        std::fputs(qUtf8Printable(Drivers::ProductRegistry::builtIn().catalog().capabilitiesMarkdown()), stdout);
+        return 0;
     }
+    if (!options.storeCredential.isEmpty()) {
+        QCoreApplication app(argc, argv);
+        return storeCredential(options.storeCredential);
+    }
+    return -1;
+}
+} // namespace
 
-    QList<GatewayConfig> gateways;
-    QUrl prometheus;
+int main(int argc, char* argv[])
+{
+    QCoreApplication::setApplicationName(QStringLiteral("fleetdeck"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Fleetdeck"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FLEETDECK_VERSION));
+    // The options are read before any application object exists: --help, --version and the printing options need
+    // no display.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    const CommandLine options = CommandLine::parse(arguments);
+    if (!options.needsWindow())
+        return runWithoutWindow(argc, argv, options);
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
+
+    const ProductCatalog& products = Drivers::ProductRegistry::builtIn().catalog();
+    FleetFile fleet;
     const bool fromFile = !options.fleetFile.isEmpty();
     if (fromFile) {
         QFile file(options.fleetFile);
@@ -79,54 +99,39 @@ int main(int argc, char* argv[])
                 qUtf8Printable(file.errorString()));
             return 2;
         }
-        const auto fleet = parseFleetFile(file.read(16 * 1024 * 1024));
-        if (!fleet) {
+        const auto parsed = parseFleetFile(file.read(16 * 1024 * 1024), products);
+        if (!parsed) {
             std::fprintf(
-                stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(fleet.error()));
+                stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(parsed.error()));
             return 2;
         }
-        gateways = fleet.value().gateways;
-        prometheus = fleet.value().prometheus;
+        fleet = parsed.value();
     } else {
-        gateways = Settings::loadFleet();
+        fleet.gateways = Settings::loadFleet(products);
     }
 
-    FleetStore store;
-    MetricStore metrics;
-    EventLog events;
-    FleetController controller(&store, &metrics);
-    controller.setEventLog(&events);
-    controller.setCredentialStore(&credentials);
+    KeychainCredentialStore credentials;
+    Assembly::Options parts;
+    parts.credentials = &credentials;
+    parts.journal = true;
+    parts.journalPath = options.journalFile;
+    parts.prometheus = fleet.prometheus;
     if (options.readOnly)
-        controller.setReadOnly(QStringLiteral("started with --read-only"));
-    // The journal comes first: without it no change may be made, since none could be recorded.
-    Journal journal;
-    JournalModel journalModel;
-    const QString journalPath = options.journalFile.isEmpty() ? Journal::defaultPath() : options.journalFile;
-    if (const auto opened = journal.open(journalPath); opened) {
-        journalModel.setEntries(journal.readAll());
-        QObject::connect(&journal, &Journal::appended, &journalModel, &JournalModel::append);
-        controller.setJournal(&journal);
-    } else {
-        std::fprintf(stderr, "fleetdeck: %s; running read-only\n", qUtf8Printable(opened.error()));
-        controller.setReadOnly(opened.error());
-    }
-    MainWindow window(&store, &metrics, &events, &controller);
-    window.setJournal(&journalModel);
-    HistoryCache history;
-    if (!prometheus.isEmpty()) {
-        controller.setPrometheus(prometheus, &history);
-        window.setHistory(&history);
-    }
+        parts.readOnlyReason = QStringLiteral("started with --read-only");
+    Assembly assembly(parts);
+    if (!assembly.journalError().isEmpty())
+        std::fprintf(stderr, "fleetdeck: %s; running read-only\n", qUtf8Printable(assembly.journalError()));
+
+    MainWindow window(assembly.context());
+    FleetStore& store = assembly.store();
     if (fromFile)
         window.setWindowTitle(QStringLiteral("Fleetdeck — %1").arg(QFileInfo(options.fleetFile).fileName()));
-    else // the fleet built in the app is remembered; a fleet file is not copied into the settings
-        QObject::connect(&store, &FleetStore::gatewayAdded, &store, [&store] { Settings::saveFleet(store.configs()); });
-    if (!fromFile)
-        QObject::connect(
-            &store, &FleetStore::gatewayRemoved, &store, [&store] { Settings::saveFleet(store.configs()); });
-    for (const GatewayConfig& c : gateways)
-        controller.addGateway(c);
+    else { // the fleet built in the app is remembered; a fleet file is not copied into the settings
+        auto save = [&store] { Settings::saveFleet(store.configs()); };
+        QObject::connect(&store, &FleetStore::gatewayAdded, &store, save);
+        QObject::connect(&store, &FleetStore::gatewayRemoved, &store, save);
+    }
+    assembly.addGateways(fleet.gateways);
     if (options.page == QLatin1String("overview"))
         window.action(QStringLiteral("view.overview"))->trigger();
     window.show();

@@ -6,7 +6,7 @@
 
 namespace Fleetdeck::Settings {
 
-QList<GatewayConfig> loadFleet()
+QList<GatewayConfig> loadFleet(const ProductCatalog& products)
 {
     QSettings settings;
     QList<GatewayConfig> out;
@@ -15,14 +15,14 @@ QList<GatewayConfig> loadFleet()
         settings.setArrayIndex(i);
         GatewayConfig c;
         c.name = settings.value(QStringLiteral("name")).toString();
-        if (!productFromString(
-                settings.value(QStringLiteral("product"), QStringLiteral("haproxy")).toString(), &c.product))
-            continue;
+        c.product = settings.value(QStringLiteral("product"), products.defaultId()).toString();
+        if (const ProductInfo* product = products.find(c.product))
+            c.product = product->id;
         c.admin = adminUrlFromUserText(settings.value(QStringLiteral("admin")).toString());
         c.metrics = QUrl(settings.value(QStringLiteral("metrics")).toString());
         c.pollIntervalMs = settings.value(QStringLiteral("pollIntervalMs"), 1000).toInt();
         c.readOnly = settings.value(QStringLiteral("readOnly"), false).toBool();
-        if (validateGatewayConfig(c).isEmpty())
+        if (validateGatewayConfig(c, products).isEmpty())
             out.append(c);
     }
     settings.endArray();
@@ -38,7 +38,7 @@ void saveFleet(const QList<GatewayConfig>& gateways)
         settings.setArrayIndex(i);
         const GatewayConfig& c = gateways.at(i);
         settings.setValue(QStringLiteral("name"), c.name);
-        settings.setValue(QStringLiteral("product"), label(c.product));
+        settings.setValue(QStringLiteral("product"), c.product);
         settings.setValue(QStringLiteral("admin"), c.admin.toString());
         settings.setValue(QStringLiteral("metrics"), c.metrics.toString());
         settings.setValue(QStringLiteral("pollIntervalMs"), c.pollIntervalMs);

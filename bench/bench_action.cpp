@@ -20,6 +20,7 @@
 #include "common.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
+#include "registry.h"
 #include "fleetstore.h"
 #include "metricstore.h"
 
@@ -61,7 +62,7 @@ bool addFleet(FleetStore& store, FleetController& controller, const QString& fle
 {
     QFile f(fleetPath);
     f.open(QIODevice::ReadOnly);
-    const auto fleet = parseFleetFile(f.readAll());
+    const auto fleet = parseFleetFile(f.readAll(), Drivers::ProductRegistry::builtIn().catalog());
     if (!fleet)
         return false;
     for (GatewayConfig c : fleet.value().gateways) {

@@ -16,8 +16,10 @@
 
 #include "common.h"
 #include "eventlog.h"
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
+#include "registry.h"
 #include "fleetstore.h"
 #include "mainwindow.h"
 #include "metricstore.h"
@@ -65,19 +67,18 @@ int main(int argc, char* argv[])
         = root.value(QLatin1String("prometheus")).toObject().value(QLatin1String("pid")).toInteger();
     QFile fleetFile(root.value(QLatin1String("fleet")).toString());
     fleetFile.open(QIODevice::ReadOnly);
-    const auto fleet = parseFleetFile(fleetFile.readAll());
+    const auto fleet = parseFleetFile(fleetFile.readAll(), Drivers::ProductRegistry::builtIn().catalog());
     if (!fleet || prometheusPid <= 0) {
         std::fprintf(stderr, "no fleet file or no Prometheus in the lab state\n");
         lab({ QStringLiteral("stop"), QStringLiteral("--state"), state });
         return 1;
     }
 
-    FleetStore store;
-    MetricStore metrics;
-    EventLog events;
-    FleetController controller(&store, &metrics);
-    controller.setEventLog(&events);
-    MainWindow window(&store, &metrics, &events, &controller);
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
+    FleetController& controller = assembly.controller();
+    MainWindow window(assembly.context());
     window.setLayoutSaved(false);
     if (!qEnvironmentVariableIsSet("BENCH_NO_WINDOW"))
         window.show();

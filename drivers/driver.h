@@ -31,7 +31,6 @@ public:
     ~Driver() override = default;
 
     const GatewayConfig& config() const { return m_config; }
-    virtual Capabilities capabilities() const = 0;
     // Reads the gateway's whole state. Calls back once, on the UI thread.
     virtual void fetchSnapshot(SnapshotCallback callback) = 0;
     // Sends one action. A success means the gateway accepted it, not that it took: the caller re-reads.
@@ -75,8 +74,5 @@ public:
 private:
     GatewayConfig m_config;
 };
-
-// Makes the driver for a gateway's product.
-Driver* createDriver(const GatewayConfig& config, QObject* parent);
 
 } // namespace Fleetdeck::Drivers

@@ -63,10 +63,11 @@ struct CacheStore
     friend bool operator==(const CacheStore&, const CacheStore&) = default;
 };
 
-// What one gateway's cache policy is now, per product.
+// What one gateway's cache policy is now. What it holds says which parts of the form apply: rules, TTL parameters
+// and bans, cache stores.
 struct CachePolicy
 {
-    Product product = Product::HAProxy;
+    bool hasRules = false; // Cache-Control rules per path (Caddy)
     QString configVersion; // Caddy: the config the rules were read from (writes send it as If-Match); Varnish: the
                            // active VCL
     QStringList servers; // Caddy: the HTTP servers a rule can go on; Varnish: the loaded VCLs
@@ -78,6 +79,8 @@ struct CachePolicy
     QList<BanEntry> bans;
     QList<CacheStore> stores; // HAProxy
     QString readOnlyReason; // non-empty: this product cannot change its cache at runtime, and why
+    QString note; // how the product applies what the form changes, in its own terms
+    QString reviewNote; // what the review should say about sending it (e.g. how a conflict is caught)
 
     const CacheRule* rule(const QString& server, const QString& path) const;
     double parameter(const QString& name) const; // -1 when unknown

@@ -21,12 +21,16 @@ QUrl adminUrlFromUserText(const QString& input)
     return QUrl(QLatin1String("tcp://") + text, QUrl::StrictMode);
 }
 
-QString validateGatewayConfig(const GatewayConfig& c)
+QString validateGatewayConfig(const GatewayConfig& c, const ProductCatalog& products)
 {
     if (c.name.trimmed().isEmpty())
         return QStringLiteral("name: a gateway needs a name");
     if (c.name.contains(QLatin1Char('/')))
         return QStringLiteral("name: \"%1\" must not contain '/'").arg(c.name);
+    const ProductInfo* product = products.find(c.product);
+    if (!product)
+        return QStringLiteral("product: \"%1\" is not supported (%2)")
+            .arg(c.product, products.ids().join(QStringLiteral(", ")));
     const QUrl& a = c.admin;
     static const QRegularExpression hex64(QStringLiteral("^[0-9a-f]{64}$"));
     if (!c.tls.pinSha256.isEmpty() && !hex64.match(c.tls.pinSha256).hasMatch())
@@ -35,32 +39,27 @@ QString validateGatewayConfig(const GatewayConfig& c)
         return QStringLiteral("auth: \"%1\" is not basic or bearer").arg(c.httpAuth);
     if (!c.httpAuth.isEmpty() && c.credential.isEmpty())
         return QStringLiteral("auth: %1 authentication needs a credential (its name in the keychain)").arg(c.httpAuth);
+    const CredentialKind wanted = c.httpAuth == QLatin1String("basic") ? CredentialKind::Basic : CredentialKind::Bearer;
+    if (!c.httpAuth.isEmpty() && !product->credentials.contains(wanted))
+        return QStringLiteral("auth: %1's %2 does not take %3 authentication")
+            .arg(product->displayName, product->channel, label(wanted));
     if (c.tls.clientCertFile.isEmpty() != c.tls.clientKeyFile.isEmpty())
         return QStringLiteral("tls: a client certificate needs its key, and a key its certificate");
-    if (c.product == Product::Caddy) {
-        // Caddy's admin API is HTTP.
-        if (!a.isValid() || (a.scheme() != QLatin1String("http") && a.scheme() != QLatin1String("https"))
-            || a.host().isEmpty())
-            return QStringLiteral("admin: \"%1\" is not Caddy's admin API URL (http://host:2019)").arg(a.toString());
-        if (c.pollIntervalMs < 100 || c.pollIntervalMs > 3600000)
-            return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
-        return {};
-    }
-    if (c.product == Product::Varnish && a.scheme() != QLatin1String("tcp"))
-        return QStringLiteral("admin: \"%1\" is not Varnish's CLI address (tcp://host:6082)").arg(a.toString());
+    const QString where
+        = QStringLiteral("%1's %2 (%3)").arg(product->displayName, product->channel, product->adminExample);
     if (!a.isValid() || a.isEmpty())
-        return QStringLiteral("admin: \"%1\" is not an address (use tcp://host:port or a UNIX socket path)")
-            .arg(a.toString());
-    if (a.scheme() == QLatin1String("tcp")) {
-        if (a.host().isEmpty())
-            return QStringLiteral("admin: \"%1\" has no host").arg(a.toString());
-        if (a.port() < 1 || a.port() > 65535)
-            return QStringLiteral("admin: \"%1\" needs a port between 1 and 65535").arg(a.toString());
-    } else if (a.scheme() == QLatin1String("unix")) {
+        return QStringLiteral("admin: \"%1\" is not an address of %2").arg(a.toString(), where);
+    if (!product->adminSchemes.contains(a.scheme()))
+        return QStringLiteral("admin: \"%1\": scheme \"%2\" is not %3").arg(a.toString(), a.scheme(), where);
+    if (a.scheme() == QLatin1String("unix")) {
         if (a.path().isEmpty() || !a.path().startsWith(QLatin1Char('/')))
             return QStringLiteral("admin: \"%1\" needs an absolute socket path").arg(a.toString());
     } else {
-        return QStringLiteral("admin: scheme \"%1\" is not supported (tcp or unix)").arg(a.scheme());
+        if (a.host().isEmpty())
+            return QStringLiteral("admin: \"%1\" has no host").arg(a.toString());
+        // A raw TCP channel has no default port; an HTTP one defaults to its scheme's.
+        if (a.scheme() == QLatin1String("tcp") && (a.port() < 1 || a.port() > 65535))
+            return QStringLiteral("admin: \"%1\" needs a port between 1 and 65535").arg(a.toString());
     }
     if (!c.metrics.isEmpty() && (!c.metrics.isValid() || !c.metrics.scheme().startsWith(QLatin1String("http"))))
         return QStringLiteral("metrics: \"%1\" is not an http(s) URL").arg(c.metrics.toString());
@@ -69,7 +68,7 @@ QString validateGatewayConfig(const GatewayConfig& c)
     return {};
 }
 
-Result<FleetFile> parseFleetFile(const QByteArray& json)
+Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& products)
 {
     QJsonParseError error {};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
@@ -95,10 +94,14 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         const QJsonObject o = list.at(i).toObject();
         GatewayConfig c;
         c.name = o.value(QLatin1String("name")).toString();
-        const QString product = o.value(QLatin1String("product")).toString(QStringLiteral("haproxy"));
-        if (!productFromString(product, &c.product))
+        const QString product = o.value(QLatin1String("product")).toString(products.defaultId());
+        const ProductInfo* info = products.find(product);
+        if (!info)
             return Result<FleetFile>::failure(
-                QStringLiteral("gateway %1 (\"%2\"): product \"%3\" is not supported").arg(i + 1).arg(c.name, product));
+                QStringLiteral("gateway %1 (\"%2\"): product \"%3\" is not supported (%4)")
+                    .arg(i + 1)
+                    .arg(c.name, product, products.ids().join(QStringLiteral(", "))));
+        c.product = info->id;
         c.admin = adminUrlFromUserText(o.value(QLatin1String("admin")).toString());
         c.metrics = QUrl(o.value(QLatin1String("metrics")).toString());
         c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
@@ -112,7 +115,7 @@ Result<FleetFile> parseFleetFile(const QByteArray& json)
         c.tls.clientCertFile = tls.value(QLatin1String("clientCert")).toString();
         c.tls.clientKeyFile = tls.value(QLatin1String("clientKey")).toString();
         c.tls.clientKeyCredential = tls.value(QLatin1String("clientKeyCredential")).toString();
-        if (const QString problem = validateGatewayConfig(c); !problem.isEmpty())
+        if (const QString problem = validateGatewayConfig(c, products); !problem.isEmpty())
             return Result<FleetFile>::failure(
                 QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, problem));
         if (names.contains(c.name))
@@ -130,7 +133,7 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
     for (const auto& c : fleet.gateways) {
         QJsonObject o;
         o.insert(QLatin1String("name"), c.name);
-        o.insert(QLatin1String("product"), label(c.product));
+        o.insert(QLatin1String("product"), c.product);
         o.insert(QLatin1String("admin"), c.admin.toString());
         if (!c.metrics.isEmpty())
             o.insert(QLatin1String("metrics"), c.metrics.toString());

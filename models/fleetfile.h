@@ -5,6 +5,7 @@
 #include <QString>
 
 #include "fleettypes.h"
+#include "productcatalog.h"
 #include "result.h"
 
 namespace Fleetdeck {
@@ -17,10 +18,12 @@ struct FleetFile
     QUrl prometheus; // optional: where history older than the local store is read
 };
 
-Result<FleetFile> parseFleetFile(const QByteArray& json);
+// Reads a fleet file; an entry that names no product is one of the catalog's default product.
+Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& products);
 QByteArray serializeFleetFile(const FleetFile& fleet);
-// Checks one gateway entry; returns an empty string when it is usable, else what is wrong with which field.
-QString validateGatewayConfig(const GatewayConfig& config);
+// Checks one gateway entry against its product's rules (admin schemes, credentials); returns an empty string when it
+// is usable, else "field: what is wrong".
+QString validateGatewayConfig(const GatewayConfig& config, const ProductCatalog& products);
 // Accepts "tcp://host:port", "host:port", "unix:///path" or "/path".
 QUrl adminUrlFromUserText(const QString& text);
 

@@ -24,13 +24,14 @@ QList<GatewayConfig> FleetStore::configs() const
     return out;
 }
 
-void FleetStore::addGateway(const GatewayConfig& config, const Capabilities& capabilities)
+void FleetStore::addGateway(const GatewayConfig& config, const Capabilities& capabilities, const QString& productName)
 {
     if (indexOf(config.name) >= 0)
         return;
     const int index = int(m_entries.size());
     Q_EMIT gatewayAboutToBeAdded(index);
-    m_entries.append(Entry { config, capabilities, GatewayStatus {}, std::nullopt });
+    m_entries.append(Entry {
+        config, productName.isEmpty() ? config.product : productName, capabilities, GatewayStatus {}, std::nullopt });
     Q_EMIT gatewayAdded(index);
 }
 

@@ -20,6 +20,7 @@ public:
     struct Entry
     {
         GatewayConfig config;
+        QString productName; // as the operator reads it ("HAProxy")
         Capabilities capabilities;
         GatewayStatus status;
         std::optional<GatewaySnapshot> snapshot;
@@ -32,7 +33,7 @@ public:
     int indexOf(const QString& gatewayName) const;
     QList<GatewayConfig> configs() const;
 
-    void addGateway(const GatewayConfig& config, const Capabilities& capabilities);
+    void addGateway(const GatewayConfig& config, const Capabilities& capabilities, const QString& productName = {});
     void removeGateway(const QString& name);
     void applySnapshot(const QString& name, const GatewaySnapshot& snapshot);
     void setStatus(const QString& name, const GatewayStatus& status);

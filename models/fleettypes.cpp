@@ -39,36 +39,6 @@ QString label(Health health)
     return {};
 }
 
-QString label(Product product)
-{
-    switch (product) {
-    case Product::HAProxy:
-        return QStringLiteral("haproxy");
-    case Product::Caddy:
-        return QStringLiteral("caddy");
-    case Product::Varnish:
-        return QStringLiteral("varnish");
-    }
-    return {};
-}
-
-bool productFromString(const QString& text, Product* product)
-{
-    if (text.compare(QLatin1String("haproxy"), Qt::CaseInsensitive) == 0) {
-        *product = Product::HAProxy;
-        return true;
-    }
-    if (text.compare(QLatin1String("caddy"), Qt::CaseInsensitive) == 0) {
-        *product = Product::Caddy;
-        return true;
-    }
-    if (text.compare(QLatin1String("varnish"), Qt::CaseInsensitive) == 0) {
-        *product = Product::Varnish;
-        return true;
-    }
-    return false;
-}
-
 QString label(Connection connection)
 {
     switch (connection) {

@@ -7,6 +7,8 @@
 #include <QUrl>
 #include <QVariant>
 
+#include "capabilities.h"
+
 namespace Fleetdeck {
 
 // What an operator set on a server, independent of whether its health checks pass.
@@ -18,32 +20,6 @@ enum class Health { Up, Down, Starting, Stopping, NoCheck, Unknown };
 
 QString label(AdminState state);
 QString label(Health health);
-
-enum class Product { HAProxy, Caddy, Varnish };
-QString label(Product product);
-bool productFromString(const QString& text, Product* product);
-
-// What a product can do at runtime; the UI enables an action only where the capability exists.
-struct Capabilities
-{
-    bool canDrain = false;
-    bool canMaint = false;
-    bool canForceUp = false;
-    bool canSetWeight = false;
-    bool canAddServers = false;
-    bool canRemoveServers = false;
-    bool canEditRateLimits = false;
-    bool canEditCachePolicy = false;
-    bool membersNamedByAddress = false; // a member's name is its host:port (Caddy's upstreams)
-    int weightMin = 0;
-    int weightMax = 0;
-    bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
-    QString note;
-    // How the product's own words map to Fleetdeck's (e.g. Varnish: drain is "sick"), for menus and tooltips.
-    QString drainMeans;
-
-    friend bool operator==(const Capabilities&, const Capabilities&) = default;
-};
 
 // How an https admin endpoint is trusted. Files are paths; nothing here is secret (a client key's pass phrase,
 // if any, would be a credential).
@@ -63,7 +39,7 @@ struct TlsSettings
 struct GatewayConfig
 {
     QString name;
-    Product product = Product::HAProxy;
+    QString product; // the registered product's id ("haproxy"): the drivers know what it means
     QUrl admin; // tcp://host:port or unix:///path/to/socket
     QUrl metrics; // optional Prometheus endpoint
     int pollIntervalMs = 1000;

@@ -54,7 +54,7 @@ QMap<QString, QString> validateServerSpec(
 {
     QMap<QString, QString> problems;
     static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
-    if (caps.membersNamedByAddress) {
+    if (caps.rules.membersNamedByAddress) {
         if (spec.name != spec.address())
             problems.insert(QStringLiteral("name"),
                 QStringLiteral("\"%1\": this product names a member by its address, %2.")
@@ -71,9 +71,12 @@ QMap<QString, QString> validateServerSpec(
             QStringLiteral("\"%1\" is not an IPv4 or IPv6 address or a host name.").arg(spec.host));
     if (spec.port < 1 || spec.port > 65535)
         problems.insert(QStringLiteral("port"), QStringLiteral("%1 is not a port: 1 to 65535.").arg(spec.port));
-    if (spec.weight < caps.weightMin || spec.weight > caps.weightMax)
+    if (spec.weight < caps.rules.weightMin || spec.weight > caps.rules.weightMax)
         problems.insert(QStringLiteral("weight"),
-            QStringLiteral("%1 is outside %2..%3.").arg(spec.weight).arg(caps.weightMin).arg(caps.weightMax));
+            QStringLiteral("%1 is outside %2..%3.")
+                .arg(spec.weight)
+                .arg(caps.rules.weightMin)
+                .arg(caps.rules.weightMax));
     if (spec.maxconn < 0)
         problems.insert(QStringLiteral("maxconn"),
             QStringLiteral("%1: a limit cannot be negative (0 means none).").arg(spec.maxconn));
@@ -85,12 +88,11 @@ QMap<QString, QString> validateServerSpec(
                 problems.insert(QStringLiteral("name"),
                     QStringLiteral("%1 already has a server named \"%2\".").arg(existing->name, spec.name));
         }
-        // HAProxy's own rule, known in advance: dynamic servers need a dynamic balancing algorithm.
-        if (existing->algorithm == QLatin1String("static-rr") || existing->algorithm == QLatin1String("source"))
+        // The product's own rule, known in advance: some balancing modes take no member added at runtime.
+        if (caps.rules.staticBalancing.contains(existing->algorithm))
             problems.insert(QStringLiteral("backend"),
-                QStringLiteral("%1 balances with \"%2\": HAProxy adds servers at runtime only to backends with a "
-                               "dynamic algorithm (roundrobin, leastconn, first, random, consistent hash).")
-                    .arg(existing->name, existing->algorithm));
+                QStringLiteral("%1 balances with \"%2\": %3")
+                    .arg(existing->name, existing->algorithm, caps.rules.staticBalancingReason));
     }
     return problems;
 }

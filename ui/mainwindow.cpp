@@ -33,7 +33,6 @@
 #include "dialogs/addgatewaydialog.h"
 #include "dialogs/certificateprompt.h"
 #include "dialogs/rollingdialog.h"
-#include "capabilities.h"
 #include "forms/cachepolicydialog.h"
 #include "forms/ratelimitdialog.h"
 #include "forms/serverformdialog.h"
@@ -55,14 +54,17 @@
 
 namespace Fleetdeck {
 
-MainWindow::MainWindow(
-    FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent)
+MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     : QMainWindow(parent)
-    , m_store(store)
-    , m_metrics(metrics)
-    , m_events(events)
-    , m_fleet(actions)
+    , m_products(context.products)
+    , m_store(context.store)
+    , m_metrics(context.metrics)
+    , m_events(context.events)
+    , m_fleet(context.fleet)
 {
+    FleetStore* store = m_store;
+    MetricStore* metrics = m_metrics;
+    EventLog* events = m_events;
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Fleetdeck"));
     m_treeModel = new FleetTreeModel(store, metrics, this);
@@ -130,6 +132,10 @@ MainWindow::MainWindow(
 
     resize(1400, 860);
     restoreLayout();
+    if (context.journal)
+        setJournal(context.journal);
+    if (context.history)
+        m_page->setHistory(m_fleet, context.history);
     updateActionStates();
 }
 
@@ -164,11 +170,6 @@ void MainWindow::setJournal(JournalModel* journal)
     if (m_fleet->isReadOnly())
         setWindowTitle(windowTitle() + tr(" (read-only)"));
     updateActionStates();
-}
-
-void MainWindow::setHistory(const HistoryCache* history)
-{
-    m_page->setHistory(m_fleet, history);
 }
 
 QAction* MainWindow::addAction(const QString& id, const QString& text, const QKeySequence& shortcut, const QString& tip)
@@ -228,11 +229,11 @@ void MainWindow::createActions()
     addAction(QStringLiteral("fleet.ratelimits"), tr("Rate &limits…"), QKeySequence(Qt::CTRL | Qt::Key_L),
         tr("Edit per-API-key and per-IP rate limits"));
     addAction(QStringLiteral("fleet.cache"), tr("&Cache policy…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
-        tr("Cache-Control rules (Caddy), TTLs and bans (Varnish), cache sections (HAProxy, read-only)"));
+        tr("Cache rules, TTLs and purges, and cache stores, as the gateway's product has them"));
     addAction(QStringLiteral("fleet.credential"), tr("Gateway c&redential…"), {},
         tr("Change or forget the secret the selected gateway's credential names"));
     addAction(QStringLiteral("fleet.metrics"), tr("Enable HTTP &metrics…"), {},
-        tr("Caddy counts requests and errors only where HTTP metrics are on: review and switch them on"));
+        tr("Review and switch on the metrics a gateway reports as off"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
     // Undo and redo send the inverse (or the original) change, itself verified and journaled.
     QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
@@ -365,7 +366,7 @@ void MainWindow::createActions()
         QMessageBox::about(this, tr("About Fleetdeck"),
             tr("<b>Fleetdeck %1</b><p>A desktop control panel for API fleets. What each product can do at "
                "runtime, over its own admin API:</p>%2")
-                .arg(QApplication::applicationVersion(), capabilitiesTable()));
+                .arg(QApplication::applicationVersion(), m_products.capabilitiesHtml()));
     });
     m_page->setContextActions({ action(QStringLiteral("server.drain")), action(QStringLiteral("server.ready")),
         action(QStringLiteral("server.forceup")), action(QStringLiteral("server.maint")),
@@ -595,7 +596,7 @@ void MainWindow::openFleetFile()
         QMessageBox::warning(this, tr("Open fleet file"), tr("Cannot read %1: %2").arg(path, file.errorString()));
         return;
     }
-    const auto fleet = parseFleetFile(file.read(16 * 1024 * 1024));
+    const auto fleet = parseFleetFile(file.read(16 * 1024 * 1024), m_products);
     if (!fleet) {
         QMessageBox::warning(this, tr("Open fleet file"), tr("%1: %2").arg(path, fleet.error()));
         return;
@@ -612,8 +613,8 @@ void MainWindow::setWeightInteractively()
     int lo = 0, hi = 256;
     for (const ServerRef& s : selected) {
         if (const int g = m_store->indexOf(s.gateway); g >= 0) {
-            lo = qMax(lo, m_store->entry(g).capabilities.weightMin);
-            hi = qMin(hi, m_store->entry(g).capabilities.weightMax);
+            lo = qMax(lo, m_store->entry(g).capabilities.rules.weightMin);
+            hi = qMin(hi, m_store->entry(g).capabilities.rules.weightMax);
         }
     }
     int current = 1;

@@ -4,6 +4,7 @@
 #include <QSet>
 #include <QMainWindow>
 
+#include "fleetcontext.h"
 #include "serverspec.h"
 
 class QAction;
@@ -36,8 +37,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    MainWindow(
-        FleetStore* store, MetricStore* metrics, EventLog* events, FleetActions* actions, QWidget* parent = nullptr);
+    explicit MainWindow(const FleetContext& context, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Actions by id ("server.drain", "fleet.add", ...), so menus, tool bars and tests share one set.
@@ -46,10 +46,6 @@ public:
     OverviewPage* overviewPage() const { return m_overview; }
     // Selects a gateway in the fleet tree and shows its servers.
     void showGateway(const QString& name);
-    // History older than the local store, read from the fleet's Prometheus through FleetActions.
-    void setHistory(const HistoryCache* history);
-    // The change journal's dock (filter, CSV export).
-    void setJournal(JournalModel* journal);
     QUndoStack* undoStack() const { return m_undo; }
     // Off for one-shot runs such as --screenshot, which must not overwrite the operator's layout.
     void setLayoutSaved(bool saved) { m_saveLayout = saved; }
@@ -79,6 +75,9 @@ private:
     void restoreLayout();
     void saveLayout();
 
+    void setJournal(JournalModel* journal);
+
+    ProductCatalog m_products;
     FleetStore* m_store;
     MetricStore* m_metrics;
     EventLog* m_events;

@@ -89,7 +89,7 @@ void MainWindow::enableMetricsInteractively()
     static const QRegularExpression off(QStringLiteral("HTTP metrics are off on server (\\S+):"));
     for (int i = 0; i < m_store->gatewayCount(); ++i) {
         const FleetStore::Entry& e = m_store->entry(i);
-        if (!e.snapshot || e.config.product != Product::Caddy)
+        if (!e.snapshot)
             continue;
         for (const QString& n : e.snapshot->notices) {
             const auto m = off.match(n);
@@ -106,12 +106,11 @@ void MainWindow::enableMetricsInteractively()
         }
     }
     if (changes.isEmpty()) {
-        statusBar()->showMessage(tr("Every Caddy in the fleet already has HTTP metrics on."), 8000);
+        statusBar()->showMessage(tr("Every gateway in the fleet already has HTTP metrics on."), 8000);
         return;
     }
-    auto* dialog = new ReviewDialog(rows,
-        tr("Caddy then counts requests, errors and durations per server; the cost is small. Sent with If-Match."),
-        this);
+    auto* dialog = new ReviewDialog(
+        rows, tr("The gateway then counts requests, errors and durations per server; the cost is small."), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, changes] {
         // One request per gateway: the pipeline changes one gateway at a time.
@@ -129,7 +128,7 @@ void MainWindow::addGatewayInteractively()
     QStringList taken;
     for (int i = 0; i < m_store->gatewayCount(); ++i)
         taken.append(m_store->entry(i).config.name);
-    AddGatewayDialog dialog(taken, this);
+    AddGatewayDialog dialog(m_products, taken, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     const GatewayConfig config = dialog.config();
@@ -188,22 +187,18 @@ void MainWindow::updateActionStates()
             whyDrain = whyMaint = whyWeight = whyForce = whyRemove = all;
             break;
         }
-        const QString product = label(e.config.product);
-        if (!e.capabilities.canDrain && whyDrain.isEmpty())
-            whyDrain = tr("%1 (%2) cannot drain at runtime. %3").arg(s.gateway, product, e.capabilities.note);
-        if (!e.capabilities.canMaint && whyMaint.isEmpty())
-            whyMaint
-                = tr("%1 (%2) has no maintenance state at runtime. %3").arg(s.gateway, product, e.capabilities.note);
-        if (!e.capabilities.canSetWeight && whyWeight.isEmpty())
-            whyWeight = tr("%1 (%2) cannot change a weight at runtime.").arg(s.gateway, product);
-        if (!e.capabilities.canForceUp && whyForce.isEmpty())
-            whyForce = tr("%1 (%2) cannot force a server up; only Varnish can (backend.set_health healthy).")
-                           .arg(s.gateway, product);
-        if (!e.capabilities.canRemoveServers && whyRemove.isEmpty())
-            whyRemove
-                = tr("%1 (%2) cannot remove a member at runtime. %3").arg(s.gateway, product, e.capabilities.note);
-        if (!e.capabilities.drainMeans.isEmpty())
-            drainMeans = e.capabilities.drainMeans;
+        // The product's own words for what it cannot do.
+        auto whyNot = [&](Feature f, QString& why) {
+            if (!e.capabilities.can(f) && why.isEmpty())
+                why = tr("%1 (%2) has no %3 at runtime: %4.")
+                          .arg(s.gateway, e.productName, label(f).toLower(), e.capabilities.whyNot(f));
+        };
+        whyNot(Feature::Drain, whyDrain);
+        whyNot(Feature::Maint, whyMaint);
+        whyNot(Feature::Weight, whyWeight);
+        whyNot(Feature::ForceUp, whyForce);
+        whyNot(Feature::RemoveMember, whyRemove);
+        drainMeans = e.capabilities.how(Feature::Drain).remove(QLatin1Char('`'));
     }
     if (whyRemove.isEmpty() && selected.size() != 1)
         whyRemove = tr("Select exactly one server to remove.");
@@ -214,9 +209,10 @@ void MainWindow::updateActionStates()
         a->setToolTip(whyNot.isEmpty() ? tip : whyNot);
     };
     set("server.drain", whyDrain,
-        drainMeans.isEmpty() ? tr("Drain the selected servers: no new sessions, current ones finish")
-                             : tr("Drain the selected servers: %1").arg(drainMeans));
-    set("server.ready", whyDrain, tr("Put the selected servers back in service (Varnish: the probe decides again)"));
+        drainMeans.isEmpty()
+            ? tr("Drain the selected servers: no new sessions, current ones finish")
+            : tr("Drain the selected servers: no new sessions, current ones finish (%1)").arg(drainMeans));
+    set("server.ready", whyDrain, tr("Put the selected servers back in service"));
     set("server.forceup", whyForce, tr("Declare the selected backends healthy whatever their probe says"));
     set("server.maint", whyMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
     set("server.weight", whyWeight, tr("Set the load-balancing weight of the selected servers"));
@@ -225,17 +221,17 @@ void MainWindow::updateActionStates()
     for (int i = 0; i < m_store->gatewayCount(); ++i) {
         const FleetStore::Entry& e = m_store->entry(i);
         metricsOff = metricsOff
-            || (e.snapshot && e.config.product == Product::Caddy && !e.snapshot->notices.isEmpty()
+            || (e.snapshot && !e.snapshot->notices.isEmpty()
                 && e.snapshot->notices.join(QLatin1Char(' ')).contains(QLatin1String("HTTP metrics are off")));
     }
     action(QStringLiteral("fleet.metrics"))->setEnabled(metricsOff && !m_fleet->isReadOnly());
     bool anyPool = false;
     for (int i = 0; i < m_store->gatewayCount(); ++i)
-        anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.canAddServers);
+        anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.can(Feature::AddMember));
     action(QStringLiteral("server.add"))->setEnabled(!m_fleet->isReadOnly() && anyPool);
     set("server.remove", whyRemove,
-        tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete (Caddy: remove the "
-           "upstream at once)"));
+        tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete (where the product "
+           "has no drain: at once)"));
     action(QStringLiteral("server.everywhere"))->setEnabled(!selected.isEmpty());
     action(QStringLiteral("server.rolling"))->setEnabled(whyDrain.isEmpty() && selected.size() > 1);
     m_selectionLabel->setText(selected.isEmpty() ? why : tr("%n server(s) selected", nullptr, int(selected.size())));

@@ -26,21 +26,6 @@ CaddyDriver::CaddyDriver(const GatewayConfig& config, QObject* parent)
     , m_network(new QNetworkAccessManager(this))
 { }
 
-Capabilities CaddyDriver::capabilities() const
-{
-    Capabilities c;
-    c.canAddServers = true;
-    c.canRemoveServers = true;
-    c.canEditCachePolicy = true;
-    c.membersNamedByAddress = true;
-    c.weightMin = 1;
-    c.weightMax = 1;
-    c.runtimeOnly = true;
-    c.note = tr("Caddy 2.6 has no drain, maintenance or weight for an upstream at runtime: add or remove it. Changes "
-                "go through the admin API; the config file on disk is not rewritten.");
-    return c;
-}
-
 QUrl CaddyDriver::metricsUrl() const
 {
     if (!config().metrics.isEmpty())
@@ -177,11 +162,11 @@ Result<QSslConfiguration> CaddyDriver::sslConfiguration() const
         if (key.isNull())
             return R::failure(pem.contains("ENCRYPTED")
                     ? (m_keyPassphrase.isEmpty()
-                              ? tr("the client key %1 is encrypted and no pass phrase is set (name it as "
-                                   "tls.clientKeyCredential)")
-                                    .arg(tls.clientKeyFile)
-                              : tr("the client key %1 cannot be decrypted with its pass phrase (credential %2)")
-                                    .arg(tls.clientKeyFile, tls.clientKeyCredential))
+                            ? tr("the client key %1 is encrypted and no pass phrase is set (name it as "
+                                 "tls.clientKeyCredential)")
+                                  .arg(tls.clientKeyFile)
+                            : tr("the client key %1 cannot be decrypted with its pass phrase (credential %2)")
+                                  .arg(tls.clientKeyFile, tls.clientKeyCredential))
                     : tr("the client key %1 is not an RSA or EC key in PEM").arg(tls.clientKeyFile),
                 Failure::Authentication);
         ssl.setLocalCertificate(certs.first());

@@ -19,7 +19,6 @@ class CaddyDriver final : public Driver
 public:
     explicit CaddyDriver(const GatewayConfig& config, QObject* parent = nullptr);
 
-    Capabilities capabilities() const override;
     void fetchSnapshot(SnapshotCallback callback) override;
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;

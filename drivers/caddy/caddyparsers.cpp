@@ -275,7 +275,12 @@ Result<CachePolicy> parseCaddyCachePolicy(const QByteArray& configJson)
     if (!doc)
         return Result<CachePolicy>::failure(doc.error());
     CachePolicy policy;
-    policy.product = Product::Caddy;
+    policy.hasRules = true;
+    policy.note = QStringLiteral("A rule is a route with a headers handler, put before the routes that answer; Caddy "
+                                 "sets Cache-Control on every response whose path matches. Changes go through the "
+                                 "admin API.");
+    policy.reviewNote
+        = QStringLiteral("Sent with If-Match: Caddy refuses it (412) if its config changed since this form read it.");
     policy.configVersion = configEtag(configJson);
     const QJsonObject servers = httpServers(doc.value());
     policy.servers = servers.keys();

@@ -11,23 +11,6 @@ HAProxyDriver::HAProxyDriver(const GatewayConfig& config, QObject* parent)
     : Driver(config, parent)
 { }
 
-Capabilities HAProxyDriver::capabilities() const
-{
-    Capabilities c;
-    c.canDrain = true;
-    c.canMaint = true;
-    c.canSetWeight = true;
-    c.canAddServers = true; // not on static-rr or balance source backends: validation says so per backend
-    c.canRemoveServers = true;
-    c.canEditRateLimits = true;
-    c.weightMin = 0;
-    c.weightMax = 256;
-    c.runtimeOnly = true;
-    c.note = tr("Runtime API changes live in memory: a reload restores the config file's state unless a server-state "
-                "file carries them.");
-    return c;
-}
-
 void HAProxyDriver::fetchSnapshot(SnapshotCallback callback)
 {
     Wire::LineCommandClient::run(

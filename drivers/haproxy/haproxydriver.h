@@ -14,7 +14,6 @@ class HAProxyDriver final : public Driver
 public:
     explicit HAProxyDriver(const GatewayConfig& config, QObject* parent = nullptr);
 
-    Capabilities capabilities() const override;
     void fetchSnapshot(SnapshotCallback callback) override;
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;

@@ -592,7 +592,6 @@ Result<CachePolicy> parseCachePolicy(const QByteArray& showCache, const QByteArr
 {
     using R = Result<CachePolicy>;
     CachePolicy policy;
-    policy.product = Product::HAProxy;
     policy.readOnlyReason = QStringLiteral("HAProxy 2.6 cannot change a cache section at runtime: edit the cache "
                                            "section in haproxy.cfg and reload. Fleetdeck shows what it does.");
     // "0x55d1c1a0e0c0: mycache (shctx:0x7f..., available blocks:4096)" starts a section; indented-less lines

@@ -37,21 +37,6 @@ VarnishDriver::~VarnishDriver()
     m_secret.fill('\0');
 }
 
-Capabilities VarnishDriver::capabilities() const
-{
-    Capabilities c;
-    c.canDrain = true;
-    c.canForceUp = true;
-    c.canEditCachePolicy = true;
-    c.weightMin = 1;
-    c.weightMax = 1;
-    c.runtimeOnly = true;
-    c.drainMeans = tr("backend.set_health sick: Varnish sends it no requests whatever its probe says");
-    c.note = tr("Drain sets a backend sick, Force up sets it healthy, Ready gives it back to its probe (auto). "
-                "Backends come from the VCL: adding or removing one means loading a new VCL.");
-    return c;
-}
-
 void VarnishDriver::cli(const QList<QByteArray>& commands, CliSession::Callback callback)
 {
     CliSession::run(config().name, config().admin.host(), quint16(config().admin.port()), m_secret, commands,
@@ -172,8 +157,9 @@ void VarnishDriver::readCachePolicy(CachePolicyCallback callback)
             return;
         }
         CachePolicy policy;
-        policy.product = Product::Varnish;
         policy.hasParameters = true;
+        policy.note
+            = QStringLiteral("TTL parameters apply to objects fetched from now on; bans evict what is cached already.");
         double* targets[] = { &policy.defaultTtl, &policy.defaultGrace, &policy.defaultKeep };
         for (int i = 0; i < 3; ++i) {
             const auto value = parseParameter(r.value().at(i).body);

@@ -19,7 +19,6 @@ public:
     explicit VarnishDriver(const GatewayConfig& config, QObject* parent = nullptr);
     ~VarnishDriver() override;
 
-    Capabilities capabilities() const override;
     void fetchSnapshot(SnapshotCallback callback) override;
     void apply(const ServerAction& action, ActionCallback callback) override;
     void addServer(const ServerSpec& spec, ActionCallback callback) override;

@@ -7,6 +7,7 @@
 #include <QProcess>
 
 #include "fleetfile.h"
+#include "registry.h"
 
 namespace Fleetdeck::Test {
 
@@ -26,7 +27,7 @@ Lab Lab::load()
         lab.error = QStringLiteral("cannot read the lab's fleet file \"%1\"").arg(lab.fleetFile);
         return lab;
     }
-    const auto fleet = parseFleetFile(fleetFile.readAll());
+    const auto fleet = parseFleetFile(fleetFile.readAll(), Drivers::ProductRegistry::builtIn().catalog());
     if (!fleet) {
         lab.error = QStringLiteral("the lab's fleet file: %1").arg(fleet.error());
         return lab;

@@ -30,6 +30,7 @@
 #include <QTreeView>
 
 #include "charts/timeserieschart.h"
+#include "assembly.h"
 #include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
@@ -70,8 +71,7 @@ private Q_SLOTS:
         QSettings().clear(); // test-mode settings: start from the defaults every run
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
-        controller.setEventLog(&events);
-        window = std::make_unique<MainWindow>(&store, &metrics, &events, &controller);
+        window = std::make_unique<MainWindow>(app.context());
         for (const GatewayConfig& c : lab.gateways)
             controller.addGateway(c);
         window->show();
@@ -568,7 +568,7 @@ private Q_SLOTS:
         const Test::LabCaddy caddy = lab.caddy.first();
         GatewayConfig c;
         c.name = caddy.name;
-        c.product = Product::Caddy;
+        c.product = QStringLiteral("caddy");
         c.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(caddy.adminPort));
         controller.addGateway(c);
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(store.indexOf(c.name)).snapshot.has_value(), 10000);
@@ -577,7 +577,7 @@ private Q_SLOTS:
         QVERIFY(dialog);
         auto* gatewayCombo = dialog->findChild<QComboBox*>(QStringLiteral("cacheGatewayCombo"));
         gatewayCombo->setCurrentIndex(gatewayCombo->findData(c.name));
-        QTRY_VERIFY_WITH_TIMEOUT(dialog->loaded() && dialog->policy().product == Product::Caddy, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->loaded() && dialog->policy().hasRules, 5000);
         QCOMPARE(
             dialog->findChild<QComboBox*>(QStringLiteral("cacheServerCombo"))->currentText(), QStringLiteral("srv0"));
 
@@ -634,10 +634,11 @@ private Q_SLOTS:
 
 private:
     Test::Lab lab;
-    FleetStore store;
-    MetricStore metrics;
-    EventLog events;
-    FleetController controller { &store, &metrics };
+    Assembly app;
+    FleetStore& store = app.store();
+    MetricStore& metrics = app.metrics();
+    EventLog& events = app.events();
+    FleetController& controller = app.controller();
     std::unique_ptr<MainWindow> window;
     QTableView* table = nullptr;
 };

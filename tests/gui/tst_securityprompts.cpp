@@ -16,6 +16,7 @@
 
 #include "dialogs/certificateprompt.h"
 #include "dialogs/credentialdialog.h"
+#include "assembly.h"
 #include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
@@ -37,7 +38,7 @@ private Q_SLOTS:
         QSettings().clear();
         lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
-        window = std::make_unique<MainWindow>(&store, &metrics, &events, &controller);
+        window = std::make_unique<MainWindow>(app.context());
         window->show();
         QVERIFY(QTest::qWaitForWindowExposed(window.get()));
     }
@@ -49,7 +50,7 @@ private Q_SLOTS:
         QVERIFY(lab.tls.port > 0);
         GatewayConfig c;
         c.name = QStringLiteral("caddy-https");
-        c.product = Product::Caddy;
+        c.product = QStringLiteral("caddy");
         c.admin = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(lab.tls.port));
         c.pollIntervalMs = 500;
         controller.addGateway(c);
@@ -85,7 +86,7 @@ private Q_SLOTS:
         QVERIFY(secretFile.open(QIODevice::ReadOnly));
         GatewayConfig c;
         c.name = QStringLiteral("varnish-imported");
-        c.product = Product::Varnish;
+        c.product = QStringLiteral("varnish");
         c.admin = QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(v.adminPort));
         c.credential = QStringLiteral("varnish-imported/cli");
         c.pollIntervalMs = 500;
@@ -130,10 +131,11 @@ private Q_SLOTS:
 
 private:
     Test::Lab lab;
-    FleetStore store;
-    MetricStore metrics;
-    EventLog events;
-    FleetController controller { &store, &metrics };
+    Assembly app;
+    FleetStore& store = app.store();
+    MetricStore& metrics = app.metrics();
+    EventLog& events = app.events();
+    FleetController& controller = app.controller();
     std::unique_ptr<MainWindow> window;
 };
 

@@ -7,6 +7,7 @@
 
 #include "fleetcontroller.h"
 #include "fleetfile.h"
+#include "registry.h"
 #include "fleetstore.h"
 #include "journal.h"
 #include "metricstore.h"
@@ -21,7 +22,7 @@ int main(int argc, char* argv[])
     QFile f(QString::fromLocal8Bit(argv[1]));
     if (!f.open(QIODevice::ReadOnly))
         return 2;
-    const auto fleet = parseFleetFile(f.readAll());
+    const auto fleet = parseFleetFile(f.readAll(), Drivers::ProductRegistry::builtIn().catalog());
     Journal journal;
     if (!fleet || !journal.open(QString::fromLocal8Bit(argv[2])))
         return 2;

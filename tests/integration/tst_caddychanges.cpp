@@ -46,7 +46,7 @@ private:
     {
         GatewayConfig c;
         c.name = m_caddy.name;
-        c.product = Product::Caddy;
+        c.product = QStringLiteral("caddy");
         c.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_caddy.adminPort));
         c.pollIntervalMs = pollMs;
         return c;
@@ -82,7 +82,7 @@ private Q_SLOTS:
         FleetController controller(&store, &metrics);
         controller.addGateway(config(500));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
-        QVERIFY(store.entry(0).capabilities.canAddServers);
+        QVERIFY(store.entry(0).capabilities.can(Feature::AddMember));
         QCOMPARE(answeredBy(m_caddy.listenPort, 12),
             (QSet<QString> { QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3") }));
 
@@ -151,7 +151,7 @@ private Q_SLOTS:
         FleetController controller(&store, &metrics);
         controller.addGateway(config(1000));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
-        QVERIFY(store.entry(0).capabilities.canEditCachePolicy);
+        QVERIFY(store.entry(0).capabilities.can(Feature::CachePolicy));
         QSignalSpy policy(&controller, &FleetActions::cachePolicyReceived);
         controller.requestCachePolicy(m_caddy.name);
         QVERIFY(policy.wait(5000));

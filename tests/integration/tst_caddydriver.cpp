@@ -25,7 +25,7 @@ private Q_SLOTS:
         FleetController controller(&store, &metrics);
         GatewayConfig c;
         c.name = QStringLiteral("caddy-1");
-        c.product = Product::Caddy;
+        c.product = QStringLiteral("caddy");
         c.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(lab.caddyAdminPorts.first()));
         c.pollIntervalMs = 500;
         controller.addGateway(c);
@@ -36,7 +36,7 @@ private Q_SLOTS:
         QCOMPARE(api->servers.size(), 3);
         for (int i = 0; i < 3; ++i)
             QCOMPARE(api->servers.at(i).address, QStringLiteral("127.0.0.1:%1").arg(lab.upstreamPorts.at(i)));
-        QVERIFY(!store.entry(0).capabilities.canDrain);
+        QVERIFY(!store.entry(0).capabilities.can(Feature::Drain));
 
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         controller.setServerState({ { c.name, QStringLiteral("api"), api->servers.first().name } }, AdminState::Drain);

@@ -45,7 +45,7 @@ private Q_SLOTS:
     {
         QCOMPARE(store.entry(0).status.connection, Connection::Up);
         QVERIFY(store.entry(0).status.lastSeenMs > 0);
-        QCOMPARE(store.entry(0).capabilities.weightMax, 256);
+        QCOMPARE(store.entry(0).capabilities.rules.weightMax, 256);
         // The lab's traffic runs all the time: rates show up after two polls.
         const QString key
             = SeriesKeys::requestRate(SeriesKeys::subject(QStringLiteral("haproxy-1"), QStringLiteral("api")));

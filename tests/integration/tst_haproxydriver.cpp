@@ -47,7 +47,8 @@ private Q_SLOTS:
     void snapshot()
     {
         QFETCH(QString, admin);
-        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy, QUrl(admin), {}, 1000 });
+        HAProxyDriver driver(
+            GatewayConfig { QStringLiteral("haproxy-1"), QStringLiteral("haproxy"), QUrl(admin), {}, 1000 });
         const auto snap = waitFor<GatewaySnapshot>([&](auto cb) { driver.fetchSnapshot(cb); });
         QVERIFY2(snap.ok(), qPrintable(snap.error()));
         QCOMPARE(snap.value().pid, lab.haproxy.at(0).pid);
@@ -68,7 +69,7 @@ private Q_SLOTS:
         for (int i = 0; i < 10 && ok < 3; ++i)
             ok += Test::httpGet(h.frontendPort, path, { QStringLiteral("-H"), QStringLiteral("X-API-Key: key-load") })
                       .startsWith("HTTP/1.1 200");
-        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy,
+        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(h.adminPort)), {}, 1000 });
         const auto policy = waitFor<CachePolicy>([&](auto cb) { driver.readCachePolicy(cb); });
         QVERIFY2(policy.ok(), qPrintable(policy.error()));
@@ -97,7 +98,8 @@ private Q_SLOTS:
     {
         QFETCH(QString, admin);
         const int port = lab.haproxy.at(0).adminPort;
-        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy, QUrl(admin), {}, 1000 });
+        HAProxyDriver driver(
+            GatewayConfig { QStringLiteral("haproxy-1"), QStringLiteral("haproxy"), QUrl(admin), {}, 1000 });
         const ServerRef s2 { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2") };
 
         auto apply = [&](ServerAction a) { return waitFor<QString>([&](auto cb) { driver.apply(a, cb); }); };
@@ -125,7 +127,7 @@ private Q_SLOTS:
     void refusalsAreReportedVerbatim()
     {
         const int port = lab.haproxy.at(0).adminPort;
-        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), Product::HAProxy,
+        HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port)), {}, 1000 });
         const ServerRef ghost { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s99") };
         const auto r
@@ -141,13 +143,13 @@ private Q_SLOTS:
         QVERIFY(probe.listen(QHostAddress::LocalHost));
         const quint16 closed = probe.serverPort();
         probe.close();
-        HAProxyDriver refused(GatewayConfig { QStringLiteral("gone"), Product::HAProxy,
+        HAProxyDriver refused(GatewayConfig { QStringLiteral("gone"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(closed)), {}, 1000 });
         const auto r1 = waitFor<GatewaySnapshot>([&](auto cb) { refused.fetchSnapshot(cb); });
         QVERIFY(!r1.ok());
         QVERIFY2(r1.error().contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(r1.error()));
 
-        HAProxyDriver noSocket(GatewayConfig { QStringLiteral("gone"), Product::HAProxy,
+        HAProxyDriver noSocket(GatewayConfig { QStringLiteral("gone"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("unix:///nonexistent/admin.sock")), {}, 1000 });
         const auto r2 = waitFor<GatewaySnapshot>([&](auto cb) { noSocket.fetchSnapshot(cb); });
         QVERIFY(!r2.ok());
@@ -161,7 +163,7 @@ private Q_SLOTS:
         QVERIFY(silent.listen(QHostAddress::LocalHost));
         QList<QTcpSocket*> held;
         connect(&silent, &QTcpServer::newConnection, this, [&] { held.append(silent.nextPendingConnection()); });
-        HAProxyDriver slow(GatewayConfig { QStringLiteral("slow"), Product::HAProxy,
+        HAProxyDriver slow(GatewayConfig { QStringLiteral("slow"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(silent.serverPort())), {}, 1000 });
         slow.setOptions({ 1000, 500, 1024 * 1024 });
         const auto r1 = waitFor<GatewaySnapshot>([&](auto cb) { slow.fetchSnapshot(cb); });
@@ -175,7 +177,7 @@ private Q_SLOTS:
             s->write("HTTP/1.1 400 Bad Request\r\n\r\n");
             s->disconnectFromHost();
         });
-        HAProxyDriver wrong(GatewayConfig { QStringLiteral("wrong"), Product::HAProxy,
+        HAProxyDriver wrong(GatewayConfig { QStringLiteral("wrong"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(liar.serverPort())), {}, 1000 });
         const auto r2 = waitFor<GatewaySnapshot>([&](auto cb) { wrong.fetchSnapshot(cb); });
         QVERIFY(!r2.ok());
@@ -188,7 +190,7 @@ private Q_SLOTS:
             QTcpSocket* s = flood.nextPendingConnection();
             s->write(QByteArray(4 * 1024 * 1024, 'x'));
         });
-        HAProxyDriver huge(GatewayConfig { QStringLiteral("huge"), Product::HAProxy,
+        HAProxyDriver huge(GatewayConfig { QStringLiteral("huge"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(flood.serverPort())), {}, 1000 });
         huge.setOptions({ 1000, 2000, 1024 * 1024 });
         const auto r3 = waitFor<GatewaySnapshot>([&](auto cb) { huge.fetchSnapshot(cb); });

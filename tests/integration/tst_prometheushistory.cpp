@@ -8,6 +8,7 @@
 
 #include "fleetcontroller.h"
 #include "fleetfile.h"
+#include "registry.h"
 #include "fleetstore.h"
 #include "historycache.h"
 #include "lab.h"
@@ -27,7 +28,7 @@ private Q_SLOTS:
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
         QFile f(lab.fleetFile);
         QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto parsed = parseFleetFile(f.readAll());
+        const auto parsed = parseFleetFile(f.readAll(), Drivers::ProductRegistry::builtIn().catalog());
         QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
         fleet = parsed.value();
         QVERIFY2(!fleet.prometheus.isEmpty(), "the lab's fleet file names no Prometheus");

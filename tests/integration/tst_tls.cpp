@@ -25,7 +25,7 @@ private:
     {
         GatewayConfig c;
         c.name = QStringLiteral("caddy-tls");
-        c.product = Product::Caddy;
+        c.product = QStringLiteral("caddy");
         c.admin = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(port));
         c.tls.caFile = caFile;
         c.pollIntervalMs = 300;

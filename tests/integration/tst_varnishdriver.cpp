@@ -81,7 +81,7 @@ private:
     {
         GatewayConfig c;
         c.name = m_varnish.name;
-        c.product = Product::Varnish;
+        c.product = QStringLiteral("varnish");
         c.admin = QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(m_varnish.adminPort));
         if (m_varnish.exporterPort > 0)
             c.metrics = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_varnish.exporterPort));

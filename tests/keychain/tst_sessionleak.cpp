@@ -17,6 +17,7 @@
 
 #include "credentialstore.h"
 #include "dialogs/addgatewaydialog.h"
+#include "assembly.h"
 #include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
@@ -87,18 +88,16 @@ private Q_SLOTS:
         {
             // The app's own pieces, as main.cpp puts them together, with their default places under HOME.
             KeychainCredentialStore credentials;
-            FleetStore store;
-            MetricStore metrics;
-            EventLog events;
-            FleetController controller(&store, &metrics);
-            controller.setEventLog(&events);
-            controller.setCredentialStore(&credentials);
-            Journal journal;
-            QVERIFY(journal.open(Journal::defaultPath()));
-            controller.setJournal(&journal);
+            Assembly::Options parts;
+            parts.credentials = &credentials;
+            parts.journal = true;
+            Assembly app(parts);
+            QVERIFY2(app.journal(), qPrintable(app.journalError()));
+            FleetStore& store = app.store();
+            FleetController& controller = app.controller();
             QObject::connect(
                 &store, &FleetStore::gatewayAdded, &store, [&store] { Settings::saveFleet(store.configs()); });
-            MainWindow window(&store, &metrics, &events, &controller);
+            MainWindow window(app.context());
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
 

@@ -121,7 +121,7 @@ private Q_SLOTS:
     void inverses()
     {
         CachePolicy before;
-        before.product = Product::Caddy;
+        before.hasRules = true;
         before.rules.append({ QStringLiteral("srv0"), QStringLiteral("/static/*"), QStringLiteral("public, max-age=60"),
             QStringLiteral("route 0"), true });
         before.defaultTtl = 60;

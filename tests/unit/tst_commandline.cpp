@@ -25,6 +25,25 @@ private Q_SLOTS:
             = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--after"), QStringLiteral("soon") });
         QVERIFY(c.error.contains(QLatin1String("--after")));
     }
+    void notANumberIsRefused()
+    {
+        // NaN compares false with every bound: it must still be refused, or the screenshot never comes.
+        for (const char* text : { "nan", "inf", "-1", "3601" }) {
+            const auto c = CommandLine::parse(
+                { QStringLiteral("fleetdeck"), QStringLiteral("--after"), QString::fromLatin1(text) });
+            QVERIFY2(c.error.contains(QLatin1String("--after")), text);
+        }
+        const auto fine
+            = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--after"), QStringLiteral("0.5") });
+        QVERIFY2(fine.error.isEmpty(), qPrintable(fine.error));
+    }
+    void capabilitiesNeedNoWindow()
+    {
+        const auto c = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("--capabilities-markdown") });
+        QVERIFY(c.capabilitiesMarkdown);
+        QVERIFY(!c.needsWindow());
+        QVERIFY(CommandLine::parse({ QStringLiteral("fleetdeck") }).needsWindow());
+    }
     void strayArgument()
     {
         const auto c = CommandLine::parse({ QStringLiteral("fleetdeck"), QStringLiteral("fleet.json") });

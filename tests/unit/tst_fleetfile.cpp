@@ -1,10 +1,17 @@
 #include <QTest>
 
 #include "fleetfile.h"
+#include "registry.h"
 
 using namespace Fleetdeck;
 
 namespace {
+const ProductCatalog& products()
+{
+    static const ProductCatalog catalog = Drivers::ProductRegistry::builtIn().catalog();
+    return catalog;
+}
+
 // Test documents are written with single quotes, for readability; moc does not read raw strings.
 QByteArray json(const char* text)
 {
@@ -23,15 +30,17 @@ private Q_SLOTS:
         f.name = QStringLiteral("prod");
         GatewayConfig a;
         a.name = QStringLiteral("edge-1");
+        a.product = QStringLiteral("haproxy");
         a.admin = QUrl(QStringLiteral("tcp://127.0.0.1:9999"));
         a.metrics = QUrl(QStringLiteral("http://127.0.0.1:8404/metrics"));
         a.pollIntervalMs = 2000;
         GatewayConfig b;
         b.name = QStringLiteral("edge-2");
+        b.product = QStringLiteral("haproxy");
         b.admin = QUrl(QStringLiteral("unix:///run/haproxy/admin.sock"));
         b.readOnly = true;
         f.gateways = { a, b };
-        const auto parsed = parseFleetFile(serializeFleetFile(f));
+        const auto parsed = parseFleetFile(serializeFleetFile(f), products());
         QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
         QCOMPARE(parsed.value().name, f.name);
         QCOMPARE(parsed.value().gateways, f.gateways);
@@ -115,6 +124,9 @@ private Q_SLOTS:
             << "needs a credential";
         QTest::newRow("varnish over http")
             << json("{'gateways':[{'name':'a','product':'varnish','admin':'http://h:1'}]}") << "Varnish's CLI";
+        QTest::newRow("auth on a channel without it")
+            << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','auth':'basic','credential':'a/x'}]}")
+            << "does not take HTTP basic";
     }
 
     void securityFieldsRoundTrip()
@@ -127,13 +139,13 @@ private Q_SLOTS:
         text += QByteArray(":00").repeated(30);
         text += "','clientCert':'/c.pem','clientKey':'/c.key'}},{'name':'h','admin':'tcp://10.0.0.6:9999',"
                 "'sshForward':'ssh -N -L 9999:127.0.0.1:9999 lb1'}]}";
-        const auto parsed = parseFleetFile(text.replace('\'', '"'));
+        const auto parsed = parseFleetFile(text.replace('\'', '"'), products());
         QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
         const GatewayConfig& c = parsed.value().gateways.first();
         QCOMPARE(c.tls.pinSha256, QStringLiteral("abcd") + QString(QStringLiteral("00")).repeated(30));
         QCOMPARE(c.httpAuth, QStringLiteral("bearer"));
         QCOMPARE(parsed.value().gateways.at(1).sshForward, QStringLiteral("ssh -N -L 9999:127.0.0.1:9999 lb1"));
-        const auto again = parseFleetFile(serializeFleetFile(parsed.value()));
+        const auto again = parseFleetFile(serializeFleetFile(parsed.value()), products());
         QVERIFY(again.ok());
         QCOMPARE(again.value().gateways, parsed.value().gateways);
     }
@@ -141,7 +153,7 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, json);
         QFETCH(QString, errorContains);
-        const auto parsed = parseFleetFile(json);
+        const auto parsed = parseFleetFile(json, products());
         QVERIFY(!parsed.ok());
         QVERIFY2(parsed.error().contains(errorContains), qPrintable(parsed.error()));
     }

@@ -9,9 +9,11 @@ namespace {
 Capabilities haproxy()
 {
     Capabilities c;
-    c.canSetWeight = true;
-    c.weightMin = 0;
-    c.weightMax = 256;
+    c.set(Feature::Weight, true, QStringLiteral("0..256"));
+    c.rules.weightMin = 0;
+    c.rules.weightMax = 256;
+    c.rules.staticBalancing = { QStringLiteral("static-rr"), QStringLiteral("source") };
+    c.rules.staticBalancingReason = QStringLiteral("dynamic algorithms only");
     return c;
 }
 ServerSpec good()

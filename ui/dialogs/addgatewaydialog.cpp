@@ -35,8 +35,9 @@ void showError(QLabel* label, const QString& text)
 }
 } // namespace
 
-AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* parent)
+AddGatewayDialog::AddGatewayDialog(const ProductCatalog& products, const QStringList& takenNames, QWidget* parent)
     : QDialog(parent)
+    , m_products(products)
     , m_taken(takenNames)
 {
     setWindowTitle(tr("Add gateway"));
@@ -46,12 +47,14 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
     m_nameError = errorLabel(QStringLiteral("nameError"));
     m_product = new QComboBox;
     m_product->setObjectName(QStringLiteral("productCombo"));
-    m_product->addItem(tr("HAProxy (runtime API)"), label(Product::HAProxy));
-    m_product->addItem(tr("Caddy (admin API)"), label(Product::Caddy));
-    m_product->addItem(tr("Varnish (CLI)"), label(Product::Varnish));
+    for (const ProductInfo& p : products.products()) {
+        m_product->addItem(QStringLiteral("%1 (%2)").arg(p.displayName, p.channel), p.id);
+        if (!p.liveTested)
+            m_product->setItemData(m_product->count() - 1,
+                tr("Built from the product's documentation: not yet run against a live instance."), Qt::ToolTipRole);
+    }
     m_admin = new QLineEdit;
     m_admin->setObjectName(QStringLiteral("adminEdit"));
-    m_admin->setPlaceholderText(tr("127.0.0.1:9999 or /run/haproxy/admin.sock"));
     m_adminError = errorLabel(QStringLiteral("adminError"));
     m_metrics = new QLineEdit;
     m_metrics->setObjectName(QStringLiteral("metricsEdit"));
@@ -88,7 +91,6 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
     m_secret = new QLineEdit;
     m_secret->setObjectName(QStringLiteral("secretEdit"));
     m_secret->setEchoMode(QLineEdit::Password);
-    m_secret->setPlaceholderText(tr("Varnish CLI secret, API token…"));
     auto* fromFile = new QPushButton(tr("From &file…"));
     fromFile->setObjectName(QStringLiteral("secretFromFileButton"));
     auto* secretRow = new QHBoxLayout;
@@ -109,23 +111,13 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
             m_secretNote->setText(tr("Could not read %1: %2").arg(path, file.errorString()));
             return;
         }
-        // The exact bytes, trailing newline included: Varnish hashes the file as it is.
+        // The exact bytes, trailing newline included: a challenge secret is hashed as the file is.
         m_secret->setText(QString::fromUtf8(file.read(64 * 1024)));
         m_secretNote->setText(tr("Read %1 (%n byte(s)); it goes to the keychain when you press OK.", nullptr,
             int(m_secret->text().toUtf8().size()))
                                   .arg(path));
     });
-    // A Varnish gateway's credential gets a name by default, so the operator only pastes the secret.
-    connect(m_product, &QComboBox::currentIndexChanged, this, [this] {
-        Product p = Product::HAProxy;
-        productFromString(m_product->currentData().toString(), &p);
-        m_admin->setPlaceholderText(p == Product::Caddy ? tr("http://127.0.0.1:2019")
-                : p == Product::Varnish                 ? tr("tcp://127.0.0.1:6082")
-                                                        : tr("127.0.0.1:9999 or /run/haproxy/admin.sock"));
-        if (p == Product::Varnish && m_credential->text().isEmpty() && !m_name->text().trimmed().isEmpty())
-            m_credential->setText(m_name->text().trimmed() + QStringLiteral("/cli"));
-        validate();
-    });
+    connect(m_product, &QComboBox::currentIndexChanged, this, &AddGatewayDialog::productChanged);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -139,6 +131,21 @@ AddGatewayDialog::AddGatewayDialog(const QStringList& takenNames, QWidget* paren
 
     for (QLineEdit* e : { m_name, m_admin, m_metrics, m_credential, m_secret })
         connect(e, &QLineEdit::textChanged, this, &AddGatewayDialog::validate);
+    productChanged();
+}
+
+void AddGatewayDialog::productChanged()
+{
+    const ProductInfo* p = m_products.find(m_product->currentData().toString());
+    if (!p)
+        return;
+    m_admin->setPlaceholderText(p->adminExample);
+    m_secret->setPlaceholderText(p->takesCredential() ? p->secretHint : tr("this product takes no credential"));
+    m_credential->setEnabled(p->takesCredential());
+    m_secret->setEnabled(p->takesCredential());
+    // A product whose channel always needs a secret gets a name for it by default: the operator only pastes it.
+    if (!p->credentialSuffix.isEmpty() && m_credential->text().isEmpty() && !m_name->text().trimmed().isEmpty())
+        m_credential->setText(m_name->text().trimmed() + p->credentialSuffix);
     validate();
 }
 
@@ -146,12 +153,12 @@ GatewayConfig AddGatewayDialog::config() const
 {
     GatewayConfig c;
     c.name = m_name->text().trimmed();
-    productFromString(m_product->currentData().toString(), &c.product);
+    c.product = m_product->currentData().toString();
     c.admin = adminUrlFromUserText(m_admin->text());
     c.metrics = QUrl(m_metrics->text().trimmed());
     c.pollIntervalMs = m_interval->value();
     c.readOnly = m_readOnly && m_readOnly->isChecked();
-    c.credential = m_credential->text().trimmed();
+    c.credential = m_credential->isEnabled() ? m_credential->text().trimmed() : QString();
     return c;
 }
 
@@ -166,7 +173,7 @@ void AddGatewayDialog::validate()
     QString nameError, adminError, metricsError;
     if (m_taken.contains(c.name))
         nameError = tr("A gateway named \"%1\" is already in the fleet.").arg(c.name);
-    const QString problem = validateGatewayConfig(c);
+    const QString problem = validateGatewayConfig(c, m_products);
     // validateGatewayConfig names the field first: route its message next to that field.
     if (problem.startsWith(QLatin1String("name:")))
         nameError = problem.mid(6);

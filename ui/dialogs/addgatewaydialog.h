@@ -3,6 +3,7 @@
 #include <QDialog>
 
 #include "fleettypes.h"
+#include "productcatalog.h"
 
 class QCheckBox;
 class QComboBox;
@@ -13,14 +14,15 @@ class QSpinBox;
 
 namespace Fleetdeck {
 
-// Asks for a gateway's name and admin address, with each problem shown under the field it concerns.
+// Asks for a gateway's name, product and admin address, with each problem shown under the field it concerns. The
+// products and what each needs come from the registry's plain values.
 class AddGatewayDialog final : public QDialog
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AddGatewayDialog)
 
 public:
-    explicit AddGatewayDialog(const QStringList& takenNames, QWidget* parent = nullptr);
+    AddGatewayDialog(const ProductCatalog& products, const QStringList& takenNames, QWidget* parent = nullptr);
 
     GatewayConfig config() const;
     // What the operator typed or read from a file for the gateway's credential (empty: none). It goes to the
@@ -29,7 +31,9 @@ public:
 
 private:
     void validate();
+    void productChanged();
 
+    ProductCatalog m_products;
     QStringList m_taken;
     QLineEdit* m_name;
     QLabel* m_nameError;

@@ -83,7 +83,7 @@ CachePolicyDialog::CachePolicyDialog(
     m_gateway->setObjectName(QStringLiteral("cacheGatewayCombo"));
     for (int i = 0; i < store->gatewayCount(); ++i) {
         const FleetStore::Entry& e = store->entry(i);
-        m_gateway->addItem(QStringLiteral("%1 (%2)").arg(e.config.name, label(e.config.product)), e.config.name);
+        m_gateway->addItem(QStringLiteral("%1 (%2)").arg(e.config.name, e.productName), e.config.name);
     }
     if (const int at = m_gateway->findData(gateway); at >= 0)
         m_gateway->setCurrentIndex(at);
@@ -317,12 +317,11 @@ void CachePolicyDialog::show(const CachePolicy& policy)
     if (note.isEmpty() && !writable)
         note = m_fleet->isReadOnly() ? tr("Fleetdeck is read-only: %1").arg(m_fleet->readOnlyReason())
                                      : tr("%1 is read-only in the fleet.").arg(gateway());
-    switch (policy.product) {
-    case Product::Caddy: {
+    // The parts of the form are chosen by what the policy holds, not by product.
+    if (policy.hasRules) {
         m_pages->setCurrentIndex(CaddyPage);
         if (note.isEmpty())
-            note = tr("A rule is a route with a headers handler, put before the routes that answer; Caddy sets "
-                      "Cache-Control on every response whose path matches. Changes go through the admin API.");
+            note = policy.note;
         const QString server = m_server->currentText();
         m_server->clear();
         m_server->addItems(policy.servers);
@@ -339,12 +338,10 @@ void CachePolicyDialog::show(const CachePolicy& policy)
         m_pushRule->setEnabled(writable);
         m_removeRule->setEnabled(writable);
         updateRuleChecks();
-        break;
-    }
-    case Product::Varnish: {
+    } else if (policy.hasParameters) {
         m_pages->setCurrentIndex(VarnishPage);
         if (note.isEmpty())
-            note = tr("TTL parameters apply to objects fetched from now on; bans evict what is cached already.");
+            note = policy.note;
         m_vcl->clear();
         for (const QString& vcl : policy.servers)
             m_vcl->addItem(vcl == policy.configVersion ? tr("%1 (active)").arg(vcl) : vcl, vcl);
@@ -362,9 +359,7 @@ void CachePolicyDialog::show(const CachePolicy& policy)
         }
         for (QWidget* w : m_pages->widget(VarnishPage)->findChildren<QPushButton*>())
             w->setEnabled(writable);
-        break;
-    }
-    case Product::HAProxy: {
+    } else {
         m_pages->setCurrentIndex(HAProxyPage);
         m_stores->setRowCount(int(policy.stores.size()));
         for (int r = 0; r < policy.stores.size(); ++r) {
@@ -378,9 +373,7 @@ void CachePolicyDialog::show(const CachePolicy& policy)
                 m_stores->setItem(r, c, new QTableWidgetItem(cells.at(c)));
         }
         if (policy.stores.isEmpty())
-            note += tr(" This HAProxy has no cache section.");
-        break;
-    }
+            note += tr(" This gateway has no cache section.");
     }
     m_note->setText(note);
 }
@@ -429,7 +422,7 @@ void CachePolicyDialog::pushRule(bool remove)
         m_status->setText(tr("There is no rule on %1 to remove.").arg(c.path.isEmpty() ? tr("every path") : c.path));
         return;
     }
-    review({ c }, tr("Sent with If-Match: Caddy refuses it (412) if its config changed since this form read it."));
+    review({ c }, m_policy.reviewNote);
 }
 
 void CachePolicyDialog::pushParameters()

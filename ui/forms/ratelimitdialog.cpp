@@ -32,7 +32,7 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     m_gateway = new QComboBox;
     m_gateway->setObjectName(QStringLiteral("rateGatewayCombo"));
     for (int i = 0; i < store->gatewayCount(); ++i) {
-        if (store->entry(i).capabilities.canEditRateLimits)
+        if (store->entry(i).capabilities.can(Feature::RateLimits))
             m_gateway->addItem(store->entry(i).config.name);
     }
     auto* reloadButton = new QPushButton(tr("Re&load"));

@@ -1,0 +1,81 @@
+#include "assembly.h"
+
+#include "eventlog.h"
+#include "fleetcontroller.h"
+#include "fleetstore.h"
+#include "historycache.h"
+#include "journal.h"
+#include "journalmodel.h"
+#include "metricstore.h"
+#include "registry.h"
+
+namespace Fleetdeck {
+
+Assembly::Assembly()
+    : Assembly(Options {})
+{ }
+
+Assembly::Assembly(const Options& options)
+    : m_registry(options.products ? options.products : &Drivers::ProductRegistry::builtIn())
+    , m_products(m_registry->catalog())
+    , m_store(std::make_unique<FleetStore>())
+    , m_metrics(std::make_unique<MetricStore>())
+    , m_events(std::make_unique<EventLog>())
+    , m_history(std::make_unique<HistoryCache>())
+    , m_journalModel(std::make_unique<JournalModel>())
+    , m_controller(std::make_unique<FleetController>(m_store.get(), m_metrics.get(), nullptr, m_registry))
+{
+    m_controller->setEventLog(m_events.get());
+    m_controller->setCredentialStore(options.credentials);
+    if (!options.readOnlyReason.isEmpty())
+        m_controller->setReadOnly(options.readOnlyReason);
+    if (options.journal) {
+        // Without a journal no change may be made, since none could be recorded.
+        m_journal = std::make_unique<Journal>();
+        const QString path = options.journalPath.isEmpty() ? Journal::defaultPath() : options.journalPath;
+        if (const auto opened = m_journal->open(path); opened) {
+            m_journalModel->setEntries(m_journal->readAll());
+            QObject::connect(m_journal.get(), &Journal::appended, m_journalModel.get(), &JournalModel::append);
+            m_controller->setJournal(m_journal.get());
+        } else {
+            m_journalError = opened.error();
+            m_controller->setReadOnly(m_journalError);
+        }
+    }
+    if (!options.prometheus.isEmpty()) {
+        m_controller->setPrometheus(options.prometheus, m_history.get());
+        m_hasPrometheus = true;
+    }
+}
+
+Assembly::~Assembly()
+{
+    // The controller goes first: its drivers' callbacks refer to the stores.
+    m_controller.reset();
+}
+
+Journal* Assembly::journal() const
+{
+    return m_journal && m_journalError.isEmpty() ? m_journal.get() : nullptr;
+}
+
+FleetContext Assembly::context()
+{
+    FleetContext c;
+    c.store = m_store.get();
+    c.metrics = m_metrics.get();
+    c.events = m_events.get();
+    c.fleet = m_controller.get();
+    c.products = m_products;
+    c.journal = m_journal ? m_journalModel.get() : nullptr;
+    c.history = m_hasPrometheus ? m_history.get() : nullptr;
+    return c;
+}
+
+void Assembly::addGateways(const QList<GatewayConfig>& gateways)
+{
+    for (const GatewayConfig& g : gateways)
+        m_controller->addGateway(g);
+}
+
+} // namespace Fleetdeck

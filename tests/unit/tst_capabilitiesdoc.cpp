@@ -1,0 +1,44 @@
+// docs/capabilities.md is what the registered products say of themselves: `fleetdeck --capabilities-markdown` prints
+// it from the registry, and this test fails when the committed file differs (so the docs cannot drift again).
+#include <QFile>
+#include <QProcess>
+#include <QTest>
+
+class TestCapabilitiesDoc : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void committedFileEqualsTheRegistry()
+    {
+        QProcess fleetdeck;
+        // No display on purpose: printing the table must not need one.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        fleetdeck.setProcessEnvironment(env);
+        fleetdeck.start(QStringLiteral(FLEETDECK_BINARY), { QStringLiteral("--capabilities-markdown") });
+        QVERIFY(fleetdeck.waitForFinished(30000));
+        QCOMPARE(fleetdeck.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(fleetdeck.exitCode(), 0);
+        const QByteArray generated = fleetdeck.readAllStandardOutput();
+        QVERIFY2(generated.contains("| Drain |"), generated.left(400).constData());
+
+        QFile committed(QStringLiteral(FLEETDECK_CAPABILITIES_DOC));
+        QVERIFY2(committed.open(QIODevice::ReadOnly), qPrintable(committed.fileName()));
+        const QList<QByteArray> want = generated.split('\n');
+        const QList<QByteArray> have = committed.readAll().split('\n');
+        for (qsizetype i = 0; i < qMax(want.size(), have.size()); ++i) {
+            QVERIFY2(want.value(i) == have.value(i),
+                qPrintable(QStringLiteral("docs/capabilities.md line %1 differs from the registry:\n  committed: %2\n  "
+                                          "generated: %3\nRegenerate it with: fleetdeck --capabilities-markdown > "
+                                          "docs/capabilities.md")
+                               .arg(i + 1)
+                               .arg(QString::fromUtf8(have.value(i)), QString::fromUtf8(want.value(i)))));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCapabilitiesDoc)
+#include "tst_capabilitiesdoc.moc"
