@@ -1,5 +1,7 @@
 #include "cachepolicy.h"
 
+#include "change.h"
+
 #include <cmath>
 
 #include <QRegularExpression>
@@ -14,13 +16,6 @@ QString seconds(double s)
     return s < 0 ? QStringLiteral("unknown") : QStringLiteral("%1 s").arg(s, 0, 'f', s == std::floor(s) ? 0 : 3);
 }
 
-// Varnish CLI arguments are quoted; a backslash or quote inside needs escaping.
-QString cliQuoted(const QString& text)
-{
-    QString out = text;
-    out.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
-    return QLatin1Char('"') + out + QLatin1Char('"');
-}
 } // namespace
 
 QString CacheControl::toHeader() const
@@ -98,212 +93,284 @@ QMap<QString, QString> CacheControl::validate() const
     return problems;
 }
 
-const CacheRule* CachePolicy::rule(const QString& server, const QString& path) const
+QString label(CacheTtl which)
+{
+    switch (which) {
+    case CacheTtl::Ttl:
+        return QStringLiteral("default TTL");
+    case CacheTtl::Grace:
+        return QStringLiteral("default grace");
+    case CacheTtl::Keep:
+        return QStringLiteral("default keep");
+    }
+    return {};
+}
+
+const CacheRule* CachePolicy::rule(const QString& scope, const QString& path) const
 {
     for (const CacheRule& r : rules) {
-        if (r.server == server && r.path == path && r.editable)
+        if (r.scope == scope && r.path == path && r.editable)
             return &r;
     }
     return nullptr;
 }
 
-double CachePolicy::parameter(const QString& name) const
+double CachePolicy::lifetime(CacheTtl which) const
 {
-    if (name == QLatin1String("default_ttl"))
-        return defaultTtl;
-    if (name == QLatin1String("default_grace"))
-        return defaultGrace;
-    if (name == QLatin1String("default_keep"))
-        return defaultKeep;
+    switch (which) {
+    case CacheTtl::Ttl:
+        return ttl;
+    case CacheTtl::Grace:
+        return grace;
+    case CacheTtl::Keep:
+        return keep;
+    }
     return -1;
 }
 
-QString PolicyChange::banExpression() const
+const Setting* CachePolicy::setting(const QString& id, const QString& scope) const
 {
-    QStringList parts;
-    if (!banUrlRegex.isEmpty())
-        parts << QStringLiteral("req.url ~ ") + cliQuoted(banUrlRegex);
-    if (!banHost.isEmpty())
-        parts << QStringLiteral("req.http.host == ") + cliQuoted(banHost);
-    return parts.join(QStringLiteral(" && "));
-}
-
-bool PolicyChange::bansEverything() const
-{
-    if (kind != Kind::Ban || !banHost.isEmpty())
-        return false;
-    static const QStringList all { QString(), QStringLiteral("."), QStringLiteral(".*"), QStringLiteral("^"),
-        QStringLiteral("^/"), QStringLiteral("/"), QStringLiteral("^.*") };
-    return all.contains(banUrlRegex);
-}
-
-QString PolicyChange::describe() const
-{
-    const QString where = path.isEmpty() ? QStringLiteral("every path") : path;
-    switch (kind) {
-    case Kind::SetRule:
-        return QStringLiteral("set Cache-Control \"%1\" on %2 of %3/%4")
-            .arg(control.toHeader(), where, gateway, server);
-    case Kind::RemoveRule:
-        return QStringLiteral("remove the Cache-Control rule on %1 of %2/%3").arg(where, gateway, server);
-    case Kind::SetParameter:
-        return QStringLiteral("set %1 on %2 to %3").arg(parameter, gateway, seconds(value));
-    case Kind::Ban:
-        return QStringLiteral("ban %1 on %2").arg(banExpression(), gateway);
-    case Kind::EnableMetrics:
-        return QStringLiteral("enable HTTP metrics on %1/%2").arg(gateway, server);
-    case Kind::UseVcl:
-        return QStringLiteral("make VCL %1 active on %2").arg(parameter, gateway);
+    for (const Setting& s : settings) {
+        if (s.id == id && s.scope == scope)
+            return &s;
     }
+    return nullptr;
+}
+
+namespace {
+QMap<QString, QString> scopeProblems(const QString& scope)
+{
+    static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    if (!name.match(scope).hasMatch())
+        return { { QStringLiteral("server"), QStringLiteral("Choose where the rule goes.") } };
     return {};
 }
 
-std::optional<PolicyChange> PolicyChange::inverse(const CachePolicy& before) const
+Verdict notReadBack(const QString& gateway)
 {
-    PolicyChange back = *this;
-    back.baseVersion.clear(); // undo is checked against the config as it is when undoing
-    switch (kind) {
-    case Kind::SetRule:
-    case Kind::RemoveRule:
-        if (const CacheRule* old = before.rule(server, path)) {
-            const auto control = CacheControl::parse(old->header);
-            if (!control)
-                return std::nullopt;
-            back.kind = Kind::SetRule;
-            back.control = control.value();
-            return back;
-        }
-        if (kind == Kind::RemoveRule)
-            return std::nullopt; // there was nothing to remove
-        back.kind = Kind::RemoveRule;
-        return back;
-    case Kind::SetParameter:
-        if (before.parameter(parameter) < 0)
-            return std::nullopt;
-        back.value = before.parameter(parameter);
-        return back;
-    case Kind::UseVcl:
-        if (before.configVersion.isEmpty())
-            return std::nullopt;
-        back.parameter = before.configVersion;
-        return back;
-    case Kind::Ban:
-    case Kind::EnableMetrics:
-        return std::nullopt;
-    }
-    return std::nullopt;
+    return { false, QStringLiteral("%1: the cache policy was not read back").arg(gateway) };
+}
+} // namespace
+
+// --- a Cache-Control rule ---
+
+QString CacheRuleChange::object() const
+{
+    return QStringLiteral("cache/%1 %2").arg(scope, path.isEmpty() ? QStringLiteral("(every path)") : path);
 }
 
-QMap<QString, QString> validatePolicyChange(const PolicyChange& change)
+QString CacheRuleChange::describe() const
 {
-    QMap<QString, QString> problems;
-    static const QRegularExpression path(QStringLiteral("^/[A-Za-z0-9._~!$&'()+,;=:@%/*-]{0,200}$"));
-    static const QRegularExpression server(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
-    static const QRegularExpression host(QStringLiteral("^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$"));
-    switch (change.kind) {
-    case PolicyChange::Kind::SetRule:
-        problems = change.control.validate();
-        [[fallthrough]];
-    case PolicyChange::Kind::RemoveRule:
-        if (!change.path.isEmpty() && !path.match(change.path).hasMatch())
-            problems.insert(QStringLiteral("path"),
-                QStringLiteral("\"%1\" is not a path (it starts with / and may end in *).").arg(change.path));
-        if (!server.match(change.server).hasMatch())
-            problems.insert(QStringLiteral("server"), QStringLiteral("Choose the HTTP server."));
-        break;
-    case PolicyChange::Kind::SetParameter: {
-        static const QStringList known { QStringLiteral("default_ttl"), QStringLiteral("default_grace"),
-            QStringLiteral("default_keep") };
-        if (!known.contains(change.parameter))
-            problems.insert(QStringLiteral("parameter"),
-                QStringLiteral("\"%1\" is not one of %2.").arg(change.parameter, known.join(QStringLiteral(", "))));
-        if (!(change.value >= 0) || change.value > kMaxSeconds)
-            problems.insert(QStringLiteral("value"),
-                QStringLiteral("%1: seconds from 0 to %2.").arg(change.value).arg(kMaxSeconds));
-        break;
-    }
-    case PolicyChange::Kind::Ban:
-        if (change.banUrlRegex.isEmpty() && change.banHost.isEmpty())
-            problems.insert(QStringLiteral("url"), QStringLiteral("A ban needs a URL pattern, a host, or both."));
-        if (!change.banUrlRegex.isEmpty()) {
-            const QRegularExpression re(change.banUrlRegex);
-            if (!re.isValid())
-                problems.insert(QStringLiteral("url"),
-                    QStringLiteral("\"%1\" is not a regular expression: %2 at %3.")
-                        .arg(change.banUrlRegex, re.errorString())
-                        .arg(re.patternErrorOffset()));
-            else if (change.banUrlRegex.contains(QLatin1Char('\n')))
-                problems.insert(QStringLiteral("url"), QStringLiteral("A pattern is one line."));
-        }
-        if (!change.banHost.isEmpty() && !host.match(change.banHost).hasMatch())
-            problems.insert(QStringLiteral("host"), QStringLiteral("\"%1\" is not a host name.").arg(change.banHost));
-        break;
-    case PolicyChange::Kind::EnableMetrics:
-        if (!server.match(change.server).hasMatch())
-            problems.insert(QStringLiteral("server"), QStringLiteral("Choose the HTTP server."));
-        break;
-    case PolicyChange::Kind::UseVcl:
-        if (!server.match(change.parameter).hasMatch())
-            problems.insert(QStringLiteral("vcl"), QStringLiteral("\"%1\" is not a VCL name.").arg(change.parameter));
-        break;
-    }
+    const QString where = path.isEmpty() ? QStringLiteral("every path") : path;
+    if (remove)
+        return QStringLiteral("remove the Cache-Control rule on %1 of %2/%3").arg(where, gateway, scope);
+    return QStringLiteral("set Cache-Control \"%1\" on %2 of %3/%4").arg(control.toHeader(), where, gateway, scope);
+}
+
+QMap<QString, QString> CacheRuleChange::validate(const Capabilities&) const
+{
+    static const QRegularExpression pattern(QStringLiteral("^/[A-Za-z0-9._~!$&'()+,;=:@%/*-]{0,200}$"));
+    QMap<QString, QString> problems = remove ? QMap<QString, QString> {} : control.validate();
+    if (!path.isEmpty() && !pattern.match(path).hasMatch())
+        problems.insert(QStringLiteral("path"),
+            QStringLiteral("\"%1\" is not a path (it starts with / and may end in *).").arg(path));
+    problems.insert(scopeProblems(scope));
     return problems;
 }
 
-QString describePolicyState(const CachePolicy& policy, const PolicyChange& change)
+ChangeCheck CacheRuleChange::precheck(const GatewayState&, const GatewayState& now, const Capabilities&) const
 {
-    switch (change.kind) {
-    case PolicyChange::Kind::SetRule:
-    case PolicyChange::Kind::RemoveRule: {
-        const CacheRule* r = policy.rule(change.server, change.path);
-        return r ? QStringLiteral("Cache-Control \"%1\"").arg(r->header) : QStringLiteral("no rule");
-    }
-    case PolicyChange::Kind::SetParameter:
-        return QStringLiteral("%1 %2").arg(change.parameter, seconds(policy.parameter(change.parameter)));
-    case PolicyChange::Kind::Ban:
-        return QStringLiteral("%1 bans").arg(policy.bans.size());
-    case PolicyChange::Kind::EnableMetrics:
-        return {};
-    case PolicyChange::Kind::UseVcl:
-        return QStringLiteral("active VCL %1").arg(policy.configVersion);
-    }
+    if (remove && now.cache && !now.cache->rule(scope, path))
+        return { QStringLiteral("%1: there is no rule on %2 to remove; nothing sent")
+                     .arg(gateway, path.isEmpty() ? QStringLiteral("every path") : path) };
     return {};
 }
 
-bool policyShows(const CachePolicy& policy, const PolicyChange& change)
+QString CacheRuleChange::stateText(const GatewayState& state) const
 {
-    switch (change.kind) {
-    case PolicyChange::Kind::SetRule: {
-        const CacheRule* r = policy.rule(change.server, change.path);
-        if (!r)
-            return false;
+    if (!state.cache)
+        return QStringLiteral("unknown");
+    const CacheRule* r = state.cache->rule(scope, path);
+    return r ? QStringLiteral("Cache-Control \"%1\"").arg(r->header) : QStringLiteral("no rule");
+}
+
+QString CacheRuleChange::wantedText() const
+{
+    return remove ? QStringLiteral("no rule") : QStringLiteral("Cache-Control \"%1\"").arg(control.toHeader());
+}
+
+std::optional<Change> CacheRuleChange::inverse(const GatewayState& before) const
+{
+    if (!before.cache)
+        return std::nullopt;
+    CacheRuleChange back = *this;
+    if (const CacheRule* old = before.cache->rule(scope, path)) {
+        const auto parsed = CacheControl::parse(old->header);
+        if (!parsed)
+            return std::nullopt; // a header the form cannot write back
+        back.remove = false;
+        back.control = parsed.value();
+        return Change(back);
+    }
+    if (remove)
+        return std::nullopt; // there was nothing to remove
+    back.remove = true;
+    return Change(back);
+}
+
+Verdict CacheRuleChange::verify(const GatewayState& after) const
+{
+    if (!after.cache)
+        return notReadBack(gateway);
+    const CacheRule* r = after.cache->rule(scope, path);
+    bool ok = false;
+    if (remove) {
+        ok = r == nullptr;
+    } else if (r) {
         const auto now = CacheControl::parse(r->header);
-        return now && now.value() == change.control;
+        ok = now && now.value() == control;
     }
-    case PolicyChange::Kind::RemoveRule:
-        return policy.rule(change.server, change.path) == nullptr;
-    case PolicyChange::Kind::SetParameter:
-        return std::abs(policy.parameter(change.parameter) - change.value) < 0.0005;
-    case PolicyChange::Kind::Ban: {
-        // ban.list prints the expression with its arguments unquoted.
-        QStringList parts;
-        if (!change.banUrlRegex.isEmpty())
-            parts << QStringLiteral("req.url ~ ") + change.banUrlRegex;
-        if (!change.banHost.isEmpty())
-            parts << QStringLiteral("req.http.host == ") + change.banHost;
-        const QString expected = parts.join(QStringLiteral(" && "));
-        for (const BanEntry& b : policy.bans) {
-            if (b.expression == expected)
-                return true;
-        }
+    if (ok)
+        return { true, QStringLiteral("verified: %1").arg(stateText(after)) };
+    return { false,
+        QStringLiteral("%1: asked to %2, the gateway now has %3").arg(gateway, describe(), stateText(after)) };
+}
+
+// --- a default lifetime ---
+
+QString CacheTtlChange::object() const
+{
+    return QStringLiteral("cache/") + label(which);
+}
+
+QString CacheTtlChange::describe() const
+{
+    return QStringLiteral("set %1 on %2 to %3").arg(label(which), gateway, ::Fleetdeck::seconds(seconds));
+}
+
+QMap<QString, QString> CacheTtlChange::validate(const Capabilities&) const
+{
+    if (!(seconds >= 0) || seconds > kMaxSeconds)
+        return { { QStringLiteral("value"),
+            QStringLiteral("%1: seconds from 0 to %2.").arg(seconds).arg(kMaxSeconds) } };
+    return {};
+}
+
+ChangeCheck CacheTtlChange::precheck(const GatewayState&, const GatewayState& now, const Capabilities&) const
+{
+    if (now.cache && !now.cache->hasTtl)
+        return { QStringLiteral("%1: it has no %2 to set; nothing sent").arg(gateway, label(which)) };
+    return {};
+}
+
+QString CacheTtlChange::stateText(const GatewayState& state) const
+{
+    return state.cache ? QStringLiteral("%1 %2").arg(label(which), ::Fleetdeck::seconds(state.cache->lifetime(which)))
+                       : QStringLiteral("unknown");
+}
+
+QString CacheTtlChange::wantedText() const
+{
+    return QStringLiteral("%1 %2").arg(label(which), ::Fleetdeck::seconds(seconds));
+}
+
+std::optional<Change> CacheTtlChange::inverse(const GatewayState& before) const
+{
+    if (!before.cache || before.cache->lifetime(which) < 0)
+        return std::nullopt;
+    CacheTtlChange back = *this;
+    back.seconds = before.cache->lifetime(which);
+    return Change(back);
+}
+
+Verdict CacheTtlChange::verify(const GatewayState& after) const
+{
+    if (!after.cache)
+        return notReadBack(gateway);
+    if (std::abs(after.cache->lifetime(which) - seconds) < 0.0005)
+        return { true, QStringLiteral("verified: %1").arg(stateText(after)) };
+    return { false,
+        QStringLiteral("%1: asked to %2, the gateway now has %3").arg(gateway, describe(), stateText(after)) };
+}
+
+// --- a purge ---
+
+bool PurgeChange::purgesEverything() const
+{
+    if (!host.isEmpty())
         return false;
+    static const QStringList all { QString(), QStringLiteral("."), QStringLiteral(".*"), QStringLiteral("^"),
+        QStringLiteral("^/"), QStringLiteral("/"), QStringLiteral("^.*") };
+    return all.contains(urlPattern);
+}
+
+QString PurgeChange::object() const
+{
+    return QStringLiteral("cache/purge");
+}
+
+QString PurgeChange::describe() const
+{
+    QStringList what;
+    if (!urlPattern.isEmpty())
+        what << QStringLiteral("URLs matching %1").arg(urlPattern);
+    if (!host.isEmpty())
+        what << QStringLiteral("host %1").arg(host);
+    return QStringLiteral("purge %1 on %2").arg(what.join(QStringLiteral(" on ")), gateway);
+}
+
+QMap<QString, QString> PurgeChange::validate(const Capabilities&) const
+{
+    QMap<QString, QString> problems;
+    static const QRegularExpression hostName(QStringLiteral("^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$"));
+    if (urlPattern.isEmpty() && host.isEmpty())
+        problems.insert(QStringLiteral("url"), QStringLiteral("A purge needs a URL pattern, a host, or both."));
+    if (!urlPattern.isEmpty()) {
+        const QRegularExpression re(urlPattern);
+        if (!re.isValid())
+            problems.insert(QStringLiteral("url"),
+                QStringLiteral("\"%1\" is not a regular expression: %2 at %3.")
+                    .arg(urlPattern, re.errorString())
+                    .arg(re.patternErrorOffset()));
+        else if (urlPattern.contains(QLatin1Char('\n')))
+            problems.insert(QStringLiteral("url"), QStringLiteral("A pattern is one line."));
     }
-    case PolicyChange::Kind::EnableMetrics:
-        return true; // verified through the snapshot's notices
-    case PolicyChange::Kind::UseVcl:
-        return policy.configVersion == change.parameter;
+    if (!host.isEmpty() && !hostName.match(host).hasMatch())
+        problems.insert(QStringLiteral("host"), QStringLiteral("\"%1\" is not a host name.").arg(host));
+    return problems;
+}
+
+ChangeCheck PurgeChange::precheck(const GatewayState&, const GatewayState& now, const Capabilities&) const
+{
+    if (now.cache && !now.cache->purges)
+        return { QStringLiteral("%1: it cannot purge at runtime; nothing sent").arg(gateway) };
+    return {};
+}
+
+QString PurgeChange::stateText(const GatewayState& state) const
+{
+    return state.cache ? QStringLiteral("%1 bans").arg(state.cache->bans.size()) : QStringLiteral("unknown");
+}
+
+QString PurgeChange::wantedText() const
+{
+    return describe();
+}
+
+std::optional<Change> PurgeChange::inverse(const GatewayState&) const
+{
+    return std::nullopt; // what was purged is gone
+}
+
+Verdict PurgeChange::verify(const GatewayState& after) const
+{
+    if (!after.cache)
+        return notReadBack(gateway);
+    for (const BanEntry& b : after.cache->bans) {
+        if (b.urlPattern == urlPattern && b.host == host)
+            return { true, QStringLiteral("verified: %1").arg(stateText(after)) };
     }
-    return false;
+    return { false, QStringLiteral("%1: asked to %2, the gateway lists no such ban").arg(gateway, describe()) };
 }
 
 } // namespace Fleetdeck

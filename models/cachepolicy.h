@@ -7,10 +7,16 @@
 #include <QMetaType>
 #include <QString>
 
+#include "capabilities.h"
 #include "fleettypes.h"
 #include "result.h"
 
 namespace Fleetdeck {
+
+struct Change;
+struct ChangeCheck;
+struct GatewayState;
+struct Verdict;
 
 // A Cache-Control response header as the cache-policy form edits it.
 struct CacheControl
@@ -30,93 +36,141 @@ struct CacheControl
     friend bool operator==(const CacheControl&, const CacheControl&) = default;
 };
 
-// One Cache-Control rule found in a gateway's config (Caddy: a headers handler, per path).
+// One Cache-Control rule found in a gateway's config.
 struct CacheRule
 {
-    QString server; // the product's server the rule belongs to (Caddy's HTTP server name)
-    QString path; // the path matcher, e.g. "/static/*"; empty: every request
+    QString scope; // what the rule belongs to (the product's server, site or route), as the gateway names it
+    QString path; // the path pattern, e.g. "/static/*"; empty: every request
     QString header; // the value as configured
     QString where; // "route 0" or "inside pool api": where it lives, for the operator
-    bool editable = true; // false: set inside a reverse_proxy (Fleetdeck shows it but leaves it alone)
+    bool editable = true; // false: Fleetdeck shows it but leaves it alone
     friend bool operator==(const CacheRule&, const CacheRule&) = default;
 };
 
-// A Varnish ban as ban.list shows it.
+// A purge (ban) the gateway holds, as it lists it.
 struct BanEntry
 {
     QString time;
     qint64 objects = 0;
     bool completed = false;
-    QString expression;
+    QString expression; // the gateway's own words
+    QString urlPattern; // what it matches, as the driver read it from the expression
+    QString host;
     friend bool operator==(const BanEntry&, const BanEntry&) = default;
 };
 
-// An HAProxy cache section, as seen at runtime (2.6 cannot change it).
+// A cache store seen at runtime (read-only).
 struct CacheStore
 {
     QString name;
     qint64 entries = 0;
     qint64 availableBlocks = -1;
-    qint64 lookups = 0; // summed over the backends that use it
+    qint64 lookups = 0; // summed over the pools that use it
     qint64 hits = 0;
     QStringList backends;
     friend bool operator==(const CacheStore&, const CacheStore&) = default;
 };
 
-// What one gateway's cache policy is now. What it holds says which parts of the form apply: rules, TTL parameters
-// and bans, cache stores.
+// A product setting as the gateway has it now, with the values it may take.
+struct Setting
+{
+    QString id; // as SettingChange names it
+    QString scope; // empty: the gateway as a whole
+    QString label; // "active VCL", "HTTP metrics"
+    QString value;
+    QStringList choices;
+    QString note; // what changing it does
+    friend bool operator==(const Setting&, const Setting&) = default;
+};
+
+// The three default lifetimes of a cached object.
+enum class CacheTtl { Ttl, Grace, Keep };
+QString label(CacheTtl which);
+
+// What one gateway's cache policy is now. What it holds says which parts of the form apply: Cache-Control rules,
+// default lifetimes, purges, settings, stores.
 struct CachePolicy
 {
-    bool hasRules = false; // Cache-Control rules per path (Caddy)
-    QString configVersion; // Caddy: the config the rules were read from (writes send it as If-Match); Varnish: the
-                           // active VCL
-    QStringList servers; // Caddy: the HTTP servers a rule can go on; Varnish: the loaded VCLs
-    QList<CacheRule> rules; // Caddy
-    bool hasParameters = false; // Varnish
-    double defaultTtl = -1;
-    double defaultGrace = -1;
-    double defaultKeep = -1;
+    QString configVersion; // the config this was read from (writes that send it are refused if it changed since)
+    bool hasRules = false;
+    QStringList ruleScopes; // where a rule can go (the product's servers)
+    QList<CacheRule> rules;
+    bool hasTtl = false;
+    double ttl = -1; // seconds; -1: unknown
+    double grace = -1;
+    double keep = -1;
+    bool purges = false;
     QList<BanEntry> bans;
-    QList<CacheStore> stores; // HAProxy
-    QString readOnlyReason; // non-empty: this product cannot change its cache at runtime, and why
+    QList<Setting> settings;
+    QList<CacheStore> stores;
+    QString readOnlyReason; // non-empty: this gateway cannot change its cache at runtime, and why
     QString note; // how the product applies what the form changes, in its own terms
     QString reviewNote; // what the review should say about sending it (e.g. how a conflict is caught)
 
-    const CacheRule* rule(const QString& server, const QString& path) const;
-    double parameter(const QString& name) const; // -1 when unknown
+    const CacheRule* rule(const QString& scope, const QString& path) const;
+    double lifetime(CacheTtl which) const; // -1 when unknown
+    const Setting* setting(const QString& id, const QString& scope = {}) const;
+    friend bool operator==(const CachePolicy&, const CachePolicy&) = default;
 };
 
-// One cache-policy edit.
-struct PolicyChange
+// Set (or remove) the Cache-Control rule on a path.
+struct CacheRuleChange
 {
-    enum class Kind { SetRule, RemoveRule, SetParameter, Ban, EnableMetrics, UseVcl };
-    Kind kind = Kind::SetRule;
     QString gateway;
-    QString server; // SetRule/RemoveRule/EnableMetrics: the HTTP server (Caddy)
-    QString path; // SetRule/RemoveRule
-    CacheControl control; // SetRule
-    QString parameter; // SetParameter: default_ttl, default_grace or default_keep; UseVcl: the VCL's name
-    double value = 0; // SetParameter: seconds
-    QString banUrlRegex; // Ban: either or both
-    QString banHost;
-    QString baseVersion; // the CachePolicy's configVersion the operator saw
+    QString scope;
+    QString path;
+    CacheControl control;
+    bool remove = false;
 
+    QString object() const;
     QString describe() const;
-    QString banExpression() const; // as the Varnish CLI takes it: req.url ~ "..." && req.http.host == "..."
-    bool bansEverything() const;
-    // The change that puts things back as `before` had them, or nothing when it cannot be undone (a ban).
-    std::optional<PolicyChange> inverse(const CachePolicy& before) const;
-    friend bool operator==(const PolicyChange&, const PolicyChange&) = default;
+    QMap<QString, QString> validate(const Capabilities& caps) const;
+    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
+    QString stateText(const GatewayState& state) const;
+    QString wantedText() const;
+    std::optional<Change> inverse(const GatewayState& before) const;
+    Verdict verify(const GatewayState& after) const;
+    friend bool operator==(const CacheRuleChange&, const CacheRuleChange&) = default;
 };
 
-// Field ("path", "max-age", "value", "url", "host", ...) -> what is wrong. Empty when the change can be sent.
-QMap<QString, QString> validatePolicyChange(const PolicyChange& change);
-// What the policy now says about what a change touches, in words (journal before/after).
-QString describePolicyState(const CachePolicy& policy, const PolicyChange& change);
-// True when `policy` shows what `change` asked for.
-bool policyShows(const CachePolicy& policy, const PolicyChange& change);
+// Set one default lifetime of newly cached objects.
+struct CacheTtlChange
+{
+    QString gateway;
+    CacheTtl which = CacheTtl::Ttl;
+    double seconds = 0;
+
+    QString object() const;
+    QString describe() const;
+    QMap<QString, QString> validate(const Capabilities& caps) const;
+    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
+    QString stateText(const GatewayState& state) const;
+    QString wantedText() const;
+    std::optional<Change> inverse(const GatewayState& before) const;
+    Verdict verify(const GatewayState& after) const;
+    friend bool operator==(const CacheTtlChange&, const CacheTtlChange&) = default;
+};
+
+// Purge what a URL pattern (regular expression) and a host match: every cached object it matches becomes a miss.
+// It cannot be undone.
+struct PurgeChange
+{
+    QString gateway;
+    QString urlPattern;
+    QString host;
+
+    bool purgesEverything() const;
+    QString object() const;
+    QString describe() const;
+    QMap<QString, QString> validate(const Capabilities& caps) const;
+    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
+    QString stateText(const GatewayState& state) const;
+    QString wantedText() const;
+    std::optional<Change> inverse(const GatewayState& before) const;
+    Verdict verify(const GatewayState& after) const;
+    friend bool operator==(const PurgeChange&, const PurgeChange&) = default;
+};
 
 } // namespace Fleetdeck
 
 Q_DECLARE_METATYPE(Fleetdeck::CachePolicy)
-Q_DECLARE_METATYPE(Fleetdeck::PolicyChange)

@@ -27,6 +27,19 @@ QString label(Feature feature)
     return {};
 }
 
+QString label(RateScope scope)
+{
+    switch (scope) {
+    case RateScope::Key:
+        return QStringLiteral("API key");
+    case RateScope::Ip:
+        return QStringLiteral("client IP");
+    case RateScope::User:
+        return QStringLiteral("user");
+    }
+    return {};
+}
+
 QList<Feature> allFeatures()
 {
     return { Feature::Drain, Feature::Ready, Feature::ForceUp, Feature::Maint, Feature::Weight, Feature::AddMember,

@@ -22,6 +22,23 @@ enum class Feature {
 QString label(Feature feature);
 QList<Feature> allFeatures();
 
+// The kinds of change, by feature rather than by product; each driver says which it takes.
+enum class ChangeKind {
+    ServerState, // drain, ready, force up, maintenance
+    Weight,
+    AddMember,
+    RemoveMember,
+    RateLimit, // a rule: scope, key, limit, window, burst
+    CacheRule, // a path's Cache-Control
+    CacheTtl, // default TTL, grace, keep
+    Purge, // ban what a URL pattern and host match
+    Setting, // a product setting (the active configuration, metrics on a server, ...)
+};
+
+// What a rate limit counts by.
+enum class RateScope { Key, Ip, User };
+QString label(RateScope scope);
+
 struct FeatureSupport
 {
     bool supported = false;
@@ -37,18 +54,34 @@ struct FormRules
     bool membersNamedByAddress = false; // a member's name is its host:port
     QStringList staticBalancing; // balancing modes of a pool that refuse a member added at runtime
     QString staticBalancingReason; // why, as the product puts it
+    QList<RateScope> rateScopes; // what its rate limits can count by
     friend bool operator==(const FormRules&, const FormRules&) = default;
+};
+
+// How the change pipeline verifies a change on this product: how often it re-reads before calling a change that
+// does not show a failure, and whether each change is verified before the next is sent (products whose writes name
+// the config version they were made against need the version the previous change produced).
+struct VerifyPolicy
+{
+    int attempts = 3;
+    int delayMs = 250;
+    bool eachChange = false;
+    friend bool operator==(const VerifyPolicy&, const VerifyPolicy&) = default;
 };
 
 // One product's capabilities as a gateway of it has them.
 struct Capabilities
 {
     QMap<Feature, FeatureSupport> features;
+    QList<ChangeKind> changes; // the kinds of change it takes; any other is refused before anything is sent
+    QStringList settings; // the product settings a SettingChange may name
     FormRules rules;
+    VerifyPolicy verify;
     bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
     QString note; // what the operator should know about changing this product at runtime
 
     bool can(Feature feature) const { return features.value(feature).supported; }
+    bool takes(ChangeKind kind) const { return changes.contains(kind); }
     // How the product does it (supported), or empty.
     QString how(Feature feature) const;
     // Why the product cannot (unsupported), or empty.

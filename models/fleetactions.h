@@ -5,10 +5,9 @@
 #include <QList>
 #include <QObject>
 
-#include "cachepolicy.h"
+#include "change.h"
 #include "fleettypes.h"
 #include "result.h"
-#include "ratelimits.h"
 
 namespace Fleetdeck {
 
@@ -24,16 +23,13 @@ public:
     { }
     ~FleetActions() override = default;
 
-    // Each request returns its id; actionFinished reports the verified outcome under the same id.
-    virtual quint64 setServerState(const QList<ServerRef>& servers, AdminState state) = 0;
-    virtual quint64 setServerWeight(const QList<ServerRef>& servers, int weight) = 0;
-    // Any list of server actions as one request (undo and redo send the inverse or the original list).
-    virtual quint64 applyActions(const QList<ServerAction>& actions, const QString& description) = 0;
-    // Adds a server to a pool (enabled and, if asked, health-checked), after validating it and re-reading the pool.
-    virtual quint64 addServer(const struct ServerSpec& spec) = 0;
-    // Safe removal: drain, wait until its sessions reach zero (or drainTimeoutMs), maintenance, delete.
-    // removalProgress reports each step; cancel() stops before the next one.
-    virtual quint64 removeServer(const ServerRef& server, int drainTimeoutMs) = 0;
+    // The one way to change the fleet: changes of any kind, on any gateways, as one request. Each is validated,
+    // re-read against the gateway (a conflict is not sent), journaled, sent, verified by reading it back and
+    // journaled again; actionFinished reports the request under the returned id, with what undoes each change.
+    // reviewedTogether: a form's changes, reviewed as a whole, are not sent alone: once one fails on a gateway, the
+    // later ones to that gateway are not sent.
+    virtual quint64 apply(const QList<Change>& changes, const QString& description, bool reviewedTogether = false) = 0;
+    // Stops a request before its next step (a removal waiting for sessions, a rolling change between batches).
     virtual void cancel(quint64 id) = 0;
     // A rolling change: targets in batches of batchSize; after each batch is verified and pauseMs has passed, a
     // health gate (every server of the touched gateways that is in service is UP, and each gateway's 5xx share is
@@ -46,13 +42,9 @@ public:
     virtual void resumeRolling(quint64 id) = 0;
     // Reads a gateway's rate limits; the answer comes as rateLimitsReceived or rateLimitsFailed.
     virtual void requestRateLimits(const QString& gateway) = 0;
-    // Applies rate-limit changes (one gateway), re-reads and verifies each; reported like any action.
-    virtual quint64 changeRateLimits(const QList<RateLimitChange>& changes) = 0;
-    // Reads a gateway's cache policy; the answer comes as cachePolicyReceived or cachePolicyFailed.
+    // Reads a gateway's cache policy and settings; the answer comes as cachePolicyReceived or cachePolicyFailed.
     virtual void requestCachePolicy(const QString& gateway) = 0;
-    // Applies cache-policy changes (one gateway) in order, re-reads and verifies each; reported like any action.
-    virtual quint64 changeCachePolicy(const QList<PolicyChange>& changes) = 0;
-    // Read-only: every action is refused before anything is sent, with this reason.
+    // Read-only: every change is refused before anything is sent, with this reason.
     virtual bool isReadOnly() const { return false; }
     virtual QString readOnlyReason() const { return {}; }
     // Keeps a secret under a reference: in the OS keychain, or, when sessionOnly, in memory for this run only (what
@@ -77,6 +69,17 @@ public:
         Q_UNUSED(toMs)
         Q_UNUSED(points)
     }
+
+    // Requests built on apply(), for the common cases.
+    quint64 setServerState(const QList<ServerRef>& servers, AdminState state);
+    quint64 setServerWeight(const QList<ServerRef>& servers, int weight);
+    quint64 addServer(const ServerSpec& spec);
+    // Safe removal: drain, wait until its sessions reach zero (or drainTimeoutMs), maintenance, delete; where the
+    // product cannot drain, at once. removalProgress reports each step; cancel() stops before the next one.
+    quint64 removeServer(const ServerRef& server, int drainTimeoutMs);
+    // A form's changes to one gateway, reviewed together.
+    quint64 changeRateLimits(const QList<RateLimitChange>& changes);
+    quint64 changePolicy(const QList<Change>& changes);
 
 Q_SIGNALS:
     void actionStarted(quint64 id, const QString& description);

@@ -20,7 +20,7 @@ public:
     struct Entry
     {
         GatewayConfig config;
-        QString productName; // as the operator reads it ("HAProxy")
+        QString productName; // the product as the operator reads it
         Capabilities capabilities;
         GatewayStatus status;
         std::optional<GatewaySnapshot> snapshot;

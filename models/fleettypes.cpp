@@ -159,72 +159,12 @@ qint64 GatewaySnapshot::sessions() const
     return sum;
 }
 
-ServerAction ServerAction::stateChange(const ServerRef& target, AdminState state)
+QString GatewaySnapshot::noticeText() const
 {
-    ServerAction a;
-    a.kind = Kind::SetState;
-    a.target = target;
-    a.state = state;
-    return a;
-}
-
-ServerAction ServerAction::weightChange(const ServerRef& target, int weight)
-{
-    ServerAction a;
-    a.kind = Kind::SetWeight;
-    a.target = target;
-    a.weight = weight;
-    return a;
-}
-
-QString ServerAction::describe() const
-{
-    if (kind == Kind::AddServer)
-        return QStringLiteral("add %1 (%2)").arg(target.displayName(), detail);
-    if (kind == Kind::RateLimit || kind == Kind::CachePolicy)
-        return detail;
-    if (kind == Kind::RemoveServer)
-        return QStringLiteral("remove %1").arg(target.displayName());
-    if (kind == Kind::SetWeight)
-        return QStringLiteral("set weight of %1 to %2").arg(target.displayName()).arg(weight);
-    return QStringLiteral("set %1 to %2").arg(target.displayName(), label(state));
-}
-
-ActionOutcome ActionOutcome::of(const ServerAction& action)
-{
-    ActionOutcome o;
-    o.action = action;
-    return o;
-}
-
-ServerAction ActionOutcome::inverse() const
-{
-    ServerAction back = action;
-    back.state = stateBefore;
-    back.weight = weightBefore;
-    return back;
-}
-
-bool ActionReport::ok() const
-{
-    return !outcomes.isEmpty() && failures() == 0;
-}
-
-QList<ServerAction> ActionReport::rollbackActions() const
-{
-    QList<ServerAction> back;
-    for (const ActionOutcome& o : outcomes) {
-        const bool stateOrWeight
-            = o.action.kind == ServerAction::Kind::SetState || o.action.kind == ServerAction::Kind::SetWeight;
-        if (o.ok && o.knewBefore && stateOrWeight)
-            back.append(o.inverse());
-    }
-    return back;
-}
-
-int ActionReport::failures() const
-{
-    return int(std::count_if(outcomes.cbegin(), outcomes.cend(), [](const ActionOutcome& o) { return !o.ok; }));
+    QStringList lines;
+    for (const Notice& n : notices)
+        lines.append(n.text);
+    return lines.join(QLatin1Char('\n'));
 }
 
 } // namespace Fleetdeck

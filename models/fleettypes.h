@@ -1,6 +1,9 @@
 #pragma once
 
+#include <optional>
+
 #include <QList>
+#include <QMap>
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
@@ -10,6 +13,11 @@
 #include "capabilities.h"
 
 namespace Fleetdeck {
+
+struct Change;
+struct ChangeCheck;
+struct GatewayState;
+struct Verdict;
 
 // What an operator set on a server, independent of whether its health checks pass.
 // ForcedUp: the operator declared it healthy whatever its checks say (Varnish's backend.set_health healthy).
@@ -39,7 +47,7 @@ struct TlsSettings
 struct GatewayConfig
 {
     QString name;
-    QString product; // the registered product's id ("haproxy"): the drivers know what it means
+    QString product; // the registered product's id: the drivers know what it means
     QUrl admin; // tcp://host:port or unix:///path/to/socket
     QUrl metrics; // optional Prometheus endpoint
     int pollIntervalMs = 1000;
@@ -84,9 +92,9 @@ struct ServerSnapshot
     int weight = 0;
     bool backup = false;
     qint64 sessions = 0;
-    qint64 requestsTotal = 0; // -1: the product keeps no such counter for a member (Caddy's upstreams)
+    qint64 requestsTotal = 0; // -1: the product keeps no such counter for a member
     qint64 responses4xxTotal = 0;
-    qint64 responses5xxTotal = 0; // -1: not kept (Caddy's upstreams, Varnish's backends)
+    qint64 responses5xxTotal = 0; // -1: not kept for a member by this product
     qint64 secondsSinceChange = -1;
 
     friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;
@@ -122,6 +130,36 @@ struct FrontendSnapshot
     friend bool operator==(const FrontendSnapshot&, const FrontendSnapshot&) = default;
 };
 
+// A product setting to change: which one (the product's id for it), on what (a server, or empty for the gateway),
+// and to what. The product says which settings it takes (Capabilities::settings).
+struct SettingChange
+{
+    QString gateway;
+    QString setting; // e.g. "http-metrics"
+    QString scope; // e.g. the HTTP server's name; empty: the gateway as a whole
+    QString value;
+    QString label; // as the operator reads it: "HTTP metrics"
+
+    QString object() const;
+    QString describe() const;
+    QMap<QString, QString> validate(const Capabilities& caps) const;
+    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
+    QString stateText(const GatewayState& state) const;
+    QString wantedText() const;
+    std::optional<Change> inverse(const GatewayState& before) const;
+    Verdict verify(const GatewayState& after) const;
+    friend bool operator==(const SettingChange&, const SettingChange&) = default;
+};
+
+// Something the operator should know about a gateway's own setup, and, when the driver knows one, the change that
+// fixes it; the window offers it without reading the text.
+struct Notice
+{
+    QString text;
+    std::optional<SettingChange> remedy;
+    friend bool operator==(const Notice&, const Notice&) = default;
+};
+
 // Everything one poll of one gateway saw, as an immutable value.
 struct GatewaySnapshot
 {
@@ -129,8 +167,9 @@ struct GatewaySnapshot
     // Identifies the configuration this snapshot was read from, for products that refuse a write made against
     // an older one (Caddy's If-Match); empty where the product has no such check.
     QString configVersion;
-    // Things the operator should know about this gateway's own setup (e.g. "HTTP metrics are off").
-    QStringList notices;
+    // Things the operator should know about this gateway's own setup (e.g. "HTTP metrics are off"), with remedies.
+    QList<Notice> notices;
+    QString noticeText() const; // every notice, one per line
     qint64 pid = 0;
     qint64 uptimeSeconds = 0;
     qint64 takenAtMs = 0;
@@ -169,63 +208,6 @@ struct GatewayStatus
     friend bool operator==(const GatewayStatus&, const GatewayStatus&) = default;
 };
 
-// One step an operator asked for on one server.
-struct ServerAction
-{
-    enum class Kind { SetState, SetWeight, AddServer, RemoveServer, RateLimit, CachePolicy };
-    Kind kind = Kind::SetState;
-    ServerRef target;
-    AdminState state = AdminState::Ready;
-    int weight = 0;
-    QString detail; // AddServer: what was added (address, weight, check); RateLimit: the change in words
-    // AddServer (and the re-add that undoes a removal): where and how.
-    QString host;
-    int port = 0;
-    int maxconn = 0;
-    bool check = true;
-    QString baseVersion = {}; // the gateway's configVersion the operator saw (empty: none)
-    QVariant payload = {}; // CachePolicy: the PolicyChange asked for
-
-    static ServerAction stateChange(const ServerRef& target, AdminState state);
-    static ServerAction weightChange(const ServerRef& target, int weight);
-    QString describe() const;
-    friend bool operator==(const ServerAction&, const ServerAction&) = default;
-};
-
-struct ActionOutcome
-{
-    ServerAction action;
-    bool ok = false;
-    QString message; // what the gateway answered, or what verification found
-    bool knewBefore = false; // the server's state was known when the change was asked for
-    bool conflict = false; // someone changed the server meanwhile: not sent
-    QString addressBefore; // RemoveServer: the removed server's address, to add it back on undo
-    bool checkedBefore = false;
-    QString beforeText; // for changes that are not a server state or weight (rate limits): as the journal says them
-    QString afterText;
-    AdminState stateBefore = AdminState::Ready;
-    int weightBefore = 0;
-    QVariant undo; // CachePolicy: the PolicyChange that puts it back (invalid: cannot be undone)
-
-    static ActionOutcome of(const ServerAction& action); // not yet done, nothing known
-    // The change that puts the server back as it was before this one (for undo).
-    ServerAction inverse() const;
-};
-
-// The result of one operator request (possibly many servers), after verification.
-struct ActionReport
-{
-    quint64 id = 0;
-    QString description;
-    QList<ActionOutcome> outcomes;
-
-    bool ok() const;
-    int failures() const;
-    // The changes that undo what took in a report that partly failed (state and weight changes only).
-    QList<ServerAction> rollbackActions() const;
-};
-
 } // namespace Fleetdeck
 
 Q_DECLARE_METATYPE(Fleetdeck::ServerRef)
-Q_DECLARE_METATYPE(Fleetdeck::ActionReport)

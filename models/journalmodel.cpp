@@ -7,20 +7,6 @@
 namespace Fleetdeck {
 
 namespace {
-QString describeTarget(const ServerAction& a, bool before, const ActionOutcome& o)
-{
-    if (a.kind == ServerAction::Kind::RateLimit || a.kind == ServerAction::Kind::CachePolicy)
-        return before ? o.beforeText : o.afterText;
-    if (a.kind == ServerAction::Kind::AddServer)
-        return before ? QStringLiteral("absent") : a.detail;
-    if (a.kind == ServerAction::Kind::RemoveServer)
-        return before ? (o.knewBefore ? label(o.stateBefore) : QStringLiteral("unknown")) : QStringLiteral("removed");
-    if (a.kind == ServerAction::Kind::SetWeight)
-        return before ? (o.knewBefore ? QStringLiteral("weight %1").arg(o.weightBefore) : QStringLiteral("unknown"))
-                      : QStringLiteral("weight %1").arg(a.weight);
-    return before ? (o.knewBefore ? label(o.stateBefore) : QStringLiteral("unknown")) : label(a.state);
-}
-
 QByteArray csvField(const QString& text)
 {
     QByteArray bytes = text.toUtf8();
@@ -44,11 +30,11 @@ JournalEntry JournalEntry::makeAttempt(quint64 actionId, const ActionOutcome& o)
     e.actionId = actionId;
     e.timeMs = QDateTime::currentMSecsSinceEpoch();
     e.osUser = currentOsUser();
-    e.gateway = o.action.target.gateway;
-    e.object = o.action.target.backend + QLatin1Char('/') + o.action.target.server;
+    e.gateway = o.change.gateway();
+    e.object = o.change.object();
     e.kind = QStringLiteral("attempt");
-    e.before = describeTarget(o.action, true, o);
-    e.after = describeTarget(o.action, false, o);
+    e.before = o.beforeText;
+    e.after = o.afterText;
     e.result = QStringLiteral("sending");
     return e;
 }

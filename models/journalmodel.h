@@ -3,7 +3,7 @@
 #include <QAbstractTableModel>
 #include <QVector>
 
-#include "fleettypes.h"
+#include "change.h"
 
 namespace Fleetdeck {
 

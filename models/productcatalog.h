@@ -18,8 +18,8 @@ QString label(CredentialKind kind);
 // and never name a product.
 struct ProductInfo
 {
-    QString id; // what fleet files and settings say: "haproxy"
-    QString displayName; // "HAProxy"
+    QString id; // what fleet files and settings say, in lower case
+    QString displayName; // as the operator reads it
     QString testedVersion; // the version Fleetdeck's tests run against
     bool liveTested = true; // false: built from the documentation, not yet run against a live instance
     QString channel; // what the admin channel is called: "runtime API"
@@ -42,7 +42,7 @@ struct ProductInfo
     QString poolLabel;
     QString memberLabel;
 
-    QString title() const; // "HAProxy 2.6"
+    QString title() const; // the display name and the tested version
     bool takesCredential() const { return !credentials.isEmpty(); }
 };
 

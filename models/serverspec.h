@@ -18,7 +18,6 @@ struct ServerSpec
     int weight = 1;
     int maxconn = 0; // 0: no limit
     bool check = true;
-    QString baseVersion = {}; // the gateway's configVersion the operator saw (empty: none)
 
     QString address() const; // host:port, IPv6 in brackets
     QString describe() const;

@@ -232,8 +232,8 @@ void MainWindow::createActions()
         tr("Cache rules, TTLs and purges, and cache stores, as the gateway's product has them"));
     addAction(QStringLiteral("fleet.credential"), tr("Gateway c&redential…"), {},
         tr("Change or forget the secret the selected gateway's credential names"));
-    addAction(QStringLiteral("fleet.metrics"), tr("Enable HTTP &metrics…"), {},
-        tr("Review and switch on the metrics a gateway reports as off"));
+    addAction(QStringLiteral("fleet.remedies"), tr("Apply suggested &fixes…"), {},
+        tr("Review and apply the fixes the gateways suggest for what they report (e.g. metrics that are off)"));
     addAction(QStringLiteral("help.about"), tr("&About Fleetdeck"), {}, tr("About Fleetdeck"));
     // Undo and redo send the inverse (or the original) change, itself verified and journaled.
     QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
@@ -320,7 +320,7 @@ void MainWindow::createActions()
         dialog->open();
     });
     connect(
-        action(QStringLiteral("fleet.metrics")), &QAction::triggered, this, &MainWindow::enableMetricsInteractively);
+        action(QStringLiteral("fleet.remedies")), &QAction::triggered, this, &MainWindow::applyRemediesInteractively);
     connect(action(QStringLiteral("fleet.credential")), &QAction::triggered, this, [this] {
         const QModelIndexList rows = m_tree->selectionModel()->selectedRows();
         const int index = rows.isEmpty() ? -1 : m_store->indexOf(rows.first().data(GatewayRole).toString());
@@ -397,7 +397,7 @@ void MainWindow::createMenusAndToolBar()
     file->addAction(action(QStringLiteral("fleet.remove")));
     file->addAction(action(QStringLiteral("fleet.ratelimits")));
     file->addAction(action(QStringLiteral("fleet.cache")));
-    file->addAction(action(QStringLiteral("fleet.metrics")));
+    file->addAction(action(QStringLiteral("fleet.remedies")));
     file->addAction(action(QStringLiteral("fleet.credential")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("fleet.refresh")));
@@ -559,25 +559,25 @@ void MainWindow::onActionFinished(const ActionReport& report)
         tr("Failed: %1 (%2 of %3)").arg(report.description).arg(report.failures()).arg(report.outcomes.size()), 15000);
     QStringList lines;
     for (const ActionOutcome& o : report.outcomes)
-        lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe() + QStringLiteral(": ")
+        lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.change.describe() + QStringLiteral(": ")
             + o.message);
     // Not modal: the operator keeps working while reading what went wrong.
     QString summary
         = tr("%1: %2 of %3 did not take.").arg(report.description).arg(report.failures()).arg(report.outcomes.size());
-    if (!report.outcomes.isEmpty() && report.outcomes.first().action.kind == ServerAction::Kind::AddServer)
+    if (!report.outcomes.isEmpty() && report.outcomes.first().change.kind() == ChangeKind::AddMember)
         summary += tr("\nServer → Add server… opens the form again with what you typed.");
     auto* box
         = new QMessageBox(QMessageBox::Warning, tr("Change not fully applied"), summary, QMessageBox::Close, this);
     box->setObjectName(QStringLiteral("actionFailedBox"));
     // A set that failed half-way: offer to put back what did take.
-    if (const QList<ServerAction> back = report.rollbackActions();
+    if (const QList<Change> back = report.undoChanges();
         !back.isEmpty() && report.failures() < report.outcomes.size()) {
         QPushButton* rollback
             = box->addButton(tr("Roll back the %n that took", nullptr, int(back.size())), QMessageBox::ActionRole);
         rollback->setObjectName(QStringLiteral("rollbackButton"));
         const QString description = tr("roll back: %1").arg(report.description);
-        connect(rollback, &QPushButton::clicked, this,
-            [this, back, description] { m_fleet->applyActions(back, description); });
+        connect(
+            rollback, &QPushButton::clicked, this, [this, back, description] { m_fleet->apply(back, description); });
     }
     box->setDetailedText(lines.join(QLatin1Char('\n')));
     box->setInformativeText(lines.mid(0, 5).join(QLatin1Char('\n')));

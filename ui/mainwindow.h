@@ -59,7 +59,7 @@ private:
     void createMenusAndToolBar();
     void createTimelineDock();
     void updateActionStates();
-    void enableMetricsInteractively();
+    void applyRemediesInteractively();
     void offerCertificate(int index);
     void offerCredential(int index);
     void openCredentialDialog(const QString& gateway, const QString& reference, bool missing);

@@ -7,7 +7,6 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QStatusBar>
 #include <QTreeView>
 #include <QItemSelectionModel>
@@ -81,44 +80,33 @@ void MainWindow::openCredentialDialog(const QString& gateway, const QString& ref
     dialog->open();
 }
 
-void MainWindow::enableMetricsInteractively()
+void MainWindow::applyRemediesInteractively()
 {
-    // Every Caddy whose snapshot says HTTP metrics are off on a server: one reviewed change each.
-    QList<PolicyChange> changes;
+    // Every notice that comes with its fix: one reviewed request per gateway.
+    QHash<QString, QList<Change>> byGateway;
     QList<ReviewDialog::Row> rows;
-    static const QRegularExpression off(QStringLiteral("HTTP metrics are off on server (\\S+):"));
     for (int i = 0; i < m_store->gatewayCount(); ++i) {
         const FleetStore::Entry& e = m_store->entry(i);
         if (!e.snapshot)
             continue;
-        for (const QString& n : e.snapshot->notices) {
-            const auto m = off.match(n);
-            if (!m.hasMatch())
+        for (const Notice& n : e.snapshot->notices) {
+            if (!n.remedy)
                 continue;
-            PolicyChange c;
-            c.kind = PolicyChange::Kind::EnableMetrics;
-            c.gateway = e.config.name;
-            c.server = m.captured(1);
-            c.baseVersion = e.snapshot->configVersion;
-            changes.append(c);
-            rows.append({ c.gateway, tr("server %1 metrics").arg(c.server), tr("off"),
-                tr("on (PUT /config/apps/http/servers/%1/metrics {})").arg(c.server) });
+            SettingChange fix = *n.remedy;
+            fix.gateway = e.config.name;
+            byGateway[fix.gateway].append(Change(fix, e.snapshot->configVersion));
+            rows.append({ fix.gateway, fix.object(), n.text, fix.wantedText() });
         }
     }
-    if (changes.isEmpty()) {
-        statusBar()->showMessage(tr("Every gateway in the fleet already has HTTP metrics on."), 8000);
+    if (byGateway.isEmpty()) {
+        statusBar()->showMessage(tr("No gateway suggests a fix."), 8000);
         return;
     }
-    auto* dialog = new ReviewDialog(
-        rows, tr("The gateway then counts requests, errors and durations per server; the cost is small."), this);
+    auto* dialog = new ReviewDialog(rows, tr("Each fix is sent, then verified by reading the gateway back."), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, changes] {
-        // One request per gateway: the pipeline changes one gateway at a time.
-        QHash<QString, QList<PolicyChange>> byGateway;
-        for (const PolicyChange& c : changes)
-            byGateway[c.gateway].append(c);
+    connect(dialog, &QDialog::accepted, this, [this, byGateway] {
         for (auto it = byGateway.cbegin(); it != byGateway.cend(); ++it)
-            m_fleet->changeCachePolicy(it.value());
+            m_fleet->changePolicy(it.value());
     });
     dialog->open();
 }
@@ -217,14 +205,13 @@ void MainWindow::updateActionStates()
     set("server.maint", whyMaint, tr("Put the selected servers in maintenance: no traffic, no health checks"));
     set("server.weight", whyWeight, tr("Set the load-balancing weight of the selected servers"));
     action(QStringLiteral("fleet.remove"))->setEnabled(m_tree->selectionModel()->hasSelection());
-    bool metricsOff = false;
-    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+    bool anyRemedy = false;
+    for (int i = 0; i < m_store->gatewayCount() && !anyRemedy; ++i) {
         const FleetStore::Entry& e = m_store->entry(i);
-        metricsOff = metricsOff
-            || (e.snapshot && !e.snapshot->notices.isEmpty()
-                && e.snapshot->notices.join(QLatin1Char(' ')).contains(QLatin1String("HTTP metrics are off")));
+        for (const Notice& n : e.snapshot ? e.snapshot->notices : QList<Notice> {})
+            anyRemedy = anyRemedy || n.remedy.has_value();
     }
-    action(QStringLiteral("fleet.metrics"))->setEnabled(metricsOff && !m_fleet->isReadOnly());
+    action(QStringLiteral("fleet.remedies"))->setEnabled(anyRemedy && !m_fleet->isReadOnly());
     bool anyPool = false;
     for (int i = 0; i < m_store->gatewayCount(); ++i)
         anyPool = anyPool || (m_store->entry(i).snapshot && m_store->entry(i).capabilities.can(Feature::AddMember));

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QRegularExpression>
 
 #include "caddyparsers.h"
 
@@ -192,9 +193,9 @@ void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
             send("GET", metricsUrl().toString(), {}, {},
                 [callback, config, s = std::move(snap).value()](Result<QByteArray> metrics) mutable {
                     if (!metrics) {
-                        s.notices.append(QStringLiteral("metrics unreadable: %1").arg(metrics.error()));
+                        s.notices.append(Notice { QStringLiteral("metrics unreadable: %1").arg(metrics.error()), {} });
                     } else if (auto applied = applyCaddyMetrics(metrics.value(), config.value(), s); !applied) {
-                        s.notices.append(applied.error());
+                        s.notices.append(Notice { applied.error(), {} });
                     }
                     s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
                     callback(Result<GatewaySnapshot>::success(std::move(s)));
@@ -203,17 +204,43 @@ void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
     });
 }
 
-void CaddyDriver::apply(const ServerAction& action, ActionCallback callback)
+void CaddyDriver::apply(const Change& change, const GatewayState& current, ActionCallback callback)
 {
-    callback(Result<QString>::failure(
-        tr("Caddy 2.6 cannot %1 at runtime: remove the upstream instead")
-            .arg(action.kind == ServerAction::Kind::SetWeight ? tr("change an upstream's weight")
-                                                              : tr("drain or pause an upstream"))));
+    const QString version = change.baseVersion.isEmpty() ? current.configVersion() : change.baseVersion;
+    if (const auto* add = change.as<AddMemberChange>()) {
+        addServer(add->spec, change.baseVersion, std::move(callback));
+        return;
+    }
+    if (const auto* remove = change.as<RemoveMemberChange>()) {
+        deleteServer(remove->target, change.baseVersion, std::move(callback));
+        return;
+    }
+    if (const auto* rule = change.as<CacheRuleChange>()) {
+        setRule(*rule, version, std::move(callback));
+        return;
+    }
+    const auto* setting = change.as<SettingChange>();
+    static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    if (!setting || setting->setting != QLatin1String("http-metrics") || !name.match(setting->scope).hasMatch()) {
+        callback(refuse(change));
+        return;
+    }
+    auto done = [callback](Result<QByteArray> r) {
+        callback(r ? Result<QString>::success(QStringLiteral("accepted"))
+                   : Result<QString>::failure(r.error(), r.failureKind()));
+    };
+    const QString path = QStringLiteral("/config/apps/http/servers/%1/metrics").arg(setting->scope);
+    if (setting->value == QLatin1String("on"))
+        send("PUT", path, "{}", version, done);
+    else if (setting->value == QLatin1String("off"))
+        send("DELETE", path, {}, version, done);
+    else
+        callback(Result<QString>::failure(tr("HTTP metrics are on or off, not \"%1\"").arg(setting->value)));
 }
 
-void CaddyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
+void CaddyDriver::addServer(const ServerSpec& spec, const QString& baseVersion, ActionCallback callback)
 {
-    get(QStringLiteral("/config/"), [this, spec, callback](Result<QByteArray> now) {
+    get(QStringLiteral("/config/"), [this, spec, baseVersion, callback](Result<QByteArray> now) {
         if (!now) {
             callback(Result<QString>::failure(now.error()));
             return;
@@ -228,7 +255,7 @@ void CaddyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
         if (spec.maxconn > 0)
             upstream.insert(QLatin1String("max_requests"), spec.maxconn);
         // Against the config the operator saw; without one, the config just read.
-        const QString version = spec.baseVersion.isEmpty() ? configEtag(now.value()) : spec.baseVersion;
+        const QString version = baseVersion.isEmpty() ? configEtag(now.value()) : baseVersion;
         send("POST", paths.value(spec.backend) + QStringLiteral("/upstreams"),
             QJsonDocument(upstream).toJson(QJsonDocument::Compact), version, [callback](Result<QByteArray> r) {
                 callback(r ? Result<QString>::success(QStringLiteral("upstream added"))
@@ -275,28 +302,19 @@ void CaddyDriver::readCachePolicy(CachePolicyCallback callback)
     });
 }
 
-void CaddyDriver::applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback)
+void CaddyDriver::setRule(const CacheRuleChange& change, const QString& version, ActionCallback callback)
 {
-    const QString version = change.baseVersion.isEmpty() ? current.configVersion : change.baseVersion;
     auto done = [callback](Result<QByteArray> r) {
         callback(r ? Result<QString>::success(QStringLiteral("accepted"))
                    : Result<QString>::failure(r.error(), r.failureKind()));
     };
-    if (change.kind == PolicyChange::Kind::EnableMetrics) {
-        send("PUT", QStringLiteral("/config/apps/http/servers/%1/metrics").arg(change.server), "{}", version, done);
-        return;
-    }
-    if (change.kind != PolicyChange::Kind::SetRule && change.kind != PolicyChange::Kind::RemoveRule) {
-        callback(Result<QString>::failure(tr("Caddy has no %1").arg(change.describe())));
-        return;
-    }
     get(QStringLiteral("/config/"), [this, change, version, done, callback](Result<QByteArray> now) {
         if (!now) {
             callback(Result<QString>::failure(now.error()));
             return;
         }
-        const QString existing = cacheRulePath(now.value(), change.server, change.path);
-        if (change.kind == PolicyChange::Kind::RemoveRule) {
+        const QString existing = cacheRulePath(now.value(), change.scope, change.path);
+        if (change.remove) {
             if (existing.isEmpty())
                 callback(Result<QString>::failure(
                     tr("there is no rule on %1 to remove").arg(change.path.isEmpty() ? tr("every path") : change.path),
@@ -311,7 +329,7 @@ void CaddyDriver::applyPolicyChange(const PolicyChange& change, const CachePolic
             return;
         }
         // A new rule goes first, so it applies before any route that answers.
-        send("PUT", QStringLiteral("/config/apps/http/servers/%1/routes/0").arg(change.server), route, version, done);
+        send("PUT", QStringLiteral("/config/apps/http/servers/%1/routes/0").arg(change.scope), route, version, done);
     });
 }
 

@@ -20,11 +20,8 @@ public:
     explicit CaddyDriver(const GatewayConfig& config, QObject* parent = nullptr);
 
     void fetchSnapshot(SnapshotCallback callback) override;
-    void apply(const ServerAction& action, ActionCallback callback) override;
-    void addServer(const ServerSpec& spec, ActionCallback callback) override;
-    void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
-    void applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback) override;
+    void apply(const Change& change, const GatewayState& current, ActionCallback callback) override;
     void setSecret(const QByteArray& secret) override { m_secret = secret; }
     void setKeyPassphrase(const QByteArray& passphrase) override { m_keyPassphrase = passphrase; }
     ~CaddyDriver() override
@@ -34,6 +31,10 @@ public:
     }
 
 private:
+    // Each write names the config version the operator saw (baseVersion), else the one just read.
+    void addServer(const ServerSpec& spec, const QString& baseVersion, ActionCallback callback);
+    void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback);
+    void setRule(const CacheRuleChange& rule, const QString& version, ActionCallback callback);
     using BodyCallback = std::function<void(Result<QByteArray>)>;
     // One admin API request. A 412 fails with Failure::Conflict; any other error names the path and Caddy's text.
     void send(const QByteArray& method, const QString& path, const QByteArray& body, const QString& ifMatch,

@@ -10,6 +10,10 @@
 namespace Fleetdeck::Drivers::Caddy {
 
 namespace {
+SettingChange metricsSetting(const QString& server, const QString& value)
+{
+    return SettingChange { {}, QStringLiteral("http-metrics"), server, value, QStringLiteral("HTTP metrics") };
+}
 
 void walkRoutes(const QJsonArray& routes, const QString& where, const QHash<QString, qint64>& inFlight,
     GatewaySnapshot& snap, QHash<QString, QString>* poolPaths, QHash<QString, QString>* poolServers)
@@ -220,9 +224,11 @@ Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& 
         f.name = server;
         if (!servers.value(server).toObject().contains(QLatin1String("metrics"))) {
             f.status = QStringLiteral("no metrics");
+            // The remedy goes with the notice: the window offers it without reading the text.
             snap.notices.append(
-                QStringLiteral("HTTP metrics are off on server %1: Caddy counts no requests or errors there.")
-                    .arg(server));
+                Notice { QStringLiteral("HTTP metrics are off on server %1: Caddy counts no requests or errors there.")
+                             .arg(server),
+                    metricsSetting(server, QStringLiteral("on")) });
             snap.frontends.append(f);
             continue;
         }
@@ -283,13 +289,24 @@ Result<CachePolicy> parseCaddyCachePolicy(const QByteArray& configJson)
         = QStringLiteral("Sent with If-Match: Caddy refuses it (412) if its config changed since this form read it.");
     policy.configVersion = configEtag(configJson);
     const QJsonObject servers = httpServers(doc.value());
-    policy.servers = servers.keys();
-    for (const QString& server : std::as_const(policy.servers)) {
+    policy.ruleScopes = servers.keys();
+    for (const QString& server : std::as_const(policy.ruleScopes)) {
+        // HTTP metrics per server: a product setting, changed and verified through this same policy.
+        Setting metrics;
+        metrics.id = QStringLiteral("http-metrics");
+        metrics.scope = server;
+        metrics.label = QStringLiteral("HTTP metrics");
+        metrics.value = servers.value(server).toObject().contains(QLatin1String("metrics")) ? QStringLiteral("on")
+                                                                                            : QStringLiteral("off");
+        metrics.choices = { QStringLiteral("on"), QStringLiteral("off") };
+        metrics.note
+            = QStringLiteral("Caddy then counts requests, errors and durations per server; the cost is small.");
+        policy.settings.append(metrics);
         const QJsonArray routes = servers.value(server).toObject().value(QLatin1String("routes")).toArray();
         for (qsizetype r = 0; r < routes.size(); ++r) {
             const QJsonObject route = routes.at(r).toObject();
             CacheRule rule;
-            rule.server = server;
+            rule.scope = server;
             if (ruleRoute(route, &rule.path, &rule.header)) {
                 rule.where = QStringLiteral("route %1").arg(r);
                 policy.rules.append(rule);
@@ -308,7 +325,7 @@ Result<CachePolicy> parseCaddyCachePolicy(const QByteArray& configJson)
                 if (value.isEmpty())
                     continue;
                 CacheRule inner;
-                inner.server = server;
+                inner.scope = server;
                 inner.header = value;
                 inner.editable = false;
                 inner.where = QStringLiteral("inside pool %1")

@@ -31,6 +31,10 @@ ProductDescriptor descriptor()
             QStringLiteral("at once (config API, `If-Match`); requests in flight finish on the old config"))
         .set(Feature::RateLimits, false, QStringLiteral("not in Caddy's standard build"))
         .set(Feature::CachePolicy, true, QStringLiteral("`Cache-Control` per path (headers handler)"));
+    c.changes = { ChangeKind::AddMember, ChangeKind::RemoveMember, ChangeKind::CacheRule, ChangeKind::Setting };
+    c.settings = { QStringLiteral("http-metrics") };
+    // Each write names the config it was made against: the next one needs the version this one produced.
+    c.verify.eachChange = true;
     c.rules.weightMin = 1;
     c.rules.weightMax = 1;
     c.rules.membersNamedByAddress = true;

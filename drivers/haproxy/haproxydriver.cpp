@@ -1,6 +1,7 @@
 #include "haproxydriver.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QRegularExpression>
 
 #include "haproxyparsers.h"
@@ -32,51 +33,65 @@ void HAProxyDriver::fetchSnapshot(SnapshotCallback callback)
         this);
 }
 
-Result<QByteArray> HAProxyDriver::commandFor(const ServerAction& action)
+Result<QByteArray> HAProxyDriver::commandFor(const Change& change)
 {
+    const auto* state = change.as<ServerStateChange>();
+    const auto* weight = change.as<WeightChange>();
+    if (!state && !weight)
+        return Result<QByteArray>::failure(QStringLiteral("\"%1\" is not a state or weight").arg(change.describe()));
+    const ServerRef& target = state ? state->target : weight->target;
     // Names go into a ';'-separated command line: refuse anything that could end or split it.
     static const QRegularExpression safe(QStringLiteral("^[A-Za-z0-9._:\\-]+$"));
-    for (const QString& name : { action.target.backend, action.target.server }) {
+    for (const QString& name : { target.backend, target.server }) {
         if (!safe.match(name).hasMatch())
             return Result<QByteArray>::failure(
                 QStringLiteral("\"%1\" cannot be sent over the runtime API (spaces, ';' or control characters)")
                     .arg(name));
     }
-    const QByteArray target = action.target.backend.toUtf8() + '/' + action.target.server.toUtf8();
-    if (action.kind == ServerAction::Kind::SetWeight) {
-        if (action.weight < 0 || action.weight > 256)
+    const QByteArray where = target.backend.toUtf8() + '/' + target.server.toUtf8();
+    if (weight) {
+        if (weight->weight < 0 || weight->weight > 256)
             return Result<QByteArray>::failure(
-                QStringLiteral("weight %1 is outside HAProxy's 0..256").arg(action.weight));
-        return Result<QByteArray>::success("set weight " + target + ' ' + QByteArray::number(action.weight));
+                QStringLiteral("weight %1 is outside HAProxy's 0..256").arg(weight->weight));
+        return Result<QByteArray>::success("set weight " + where + ' ' + QByteArray::number(weight->weight));
     }
-    const char* state = action.state == AdminState::Drain ? "drain"
-        : action.state == AdminState::Maint               ? "maint"
-                                                          : "ready";
-    return Result<QByteArray>::success("set server " + target + " state " + state);
+    if (state->state == AdminState::ForcedUp)
+        return Result<QByteArray>::failure(QStringLiteral("HAProxy has no force up: a server's health checks decide"));
+    const char* word = state->state == AdminState::Drain ? "drain"
+        : state->state == AdminState::Maint              ? "maint"
+                                                         : "ready";
+    return Result<QByteArray>::success("set server " + where + " state " + word);
 }
 
-void HAProxyDriver::apply(const ServerAction& action, ActionCallback callback)
+void HAProxyDriver::apply(const Change& change, const GatewayState& current, ActionCallback callback)
 {
-    const auto command = commandFor(action);
+    if (const auto* add = change.as<AddMemberChange>()) {
+        addServer(add->spec, std::move(callback));
+        return;
+    }
+    if (const auto* remove = change.as<RemoveMemberChange>()) {
+        deleteServer(remove->target, std::move(callback));
+        return;
+    }
+    if (const auto* limit = change.as<RateLimitChange>()) {
+        if (!current.limits) {
+            callback(Result<QString>::failure(QStringLiteral("the limits were not read before the change")));
+            return;
+        }
+        applyRateLimit(*limit, *current.limits, std::move(callback));
+        return;
+    }
+    if (!change.as<ServerStateChange>() && !change.as<WeightChange>()) {
+        callback(refuse(change));
+        return;
+    }
+    const auto command = commandFor(change);
     if (!command) {
         callback(Result<QString>::failure(command.error()));
         return;
     }
-    Wire::LineCommandClient::run(
-        config().admin, command.value(), m_options,
-        [callback = std::move(callback)](Result<QByteArray> reply) {
-            if (!reply) {
-                callback(Result<QString>::failure(reply.error()));
-                return;
-            }
-            // These commands answer nothing on success and one line of text on refusal.
-            const QString text = QString::fromUtf8(reply.value()).trimmed();
-            if (!text.isEmpty())
-                callback(Result<QString>::failure(text));
-            else
-                callback(Result<QString>::success(QString()));
-        },
-        this);
+    // These commands answer nothing on success and one line of text on refusal.
+    send(command.value(), {}, std::move(callback));
 }
 
 } // namespace Fleetdeck::Drivers::HAProxy
@@ -151,9 +166,9 @@ void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
     });
 }
 
-void HAProxyDriver::deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback)
+void HAProxyDriver::deleteServer(const ServerRef& server, ActionCallback callback)
 {
-    Q_UNUSED(baseVersion) // the runtime API has no config version: the controller re-reads before sending
+    // The runtime API has no config version: the pipeline re-reads before sending.
     if (!safeName(server.backend) || !safeName(server.server)) {
         callback(Result<QString>::failure(
             QStringLiteral("\"%1\" cannot be sent over the runtime API").arg(server.displayName())));
@@ -214,10 +229,17 @@ void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
                 return;
             }
             RateLimits limits;
-            limits.mapFile = path;
-            for (const auto& [key, value] : parsed.value())
+            limits.keyStore = path;
+            limits.ipStore = QStringLiteral("proc.iplimit");
+            for (const auto& [key, value] : parsed.value()) {
                 limits.entries.append(RateLimitEntry { key, value.toLongLong(), -1, -1, -1 });
-            ask("get var " + limits.ipLimitVariable.toUtf8(), [this, callback, limits](Result<QByteArray> var) mutable {
+                limits.exportContent += key + QLatin1Char(' ') + value + QLatin1Char('\n');
+            }
+            limits.exportName = QFileInfo(path).fileName();
+            limits.persistNote = QStringLiteral("in memory: export the map file and save it over %1 to keep it "
+                                                "across a reload")
+                                     .arg(path);
+            ask("get var " + limits.ipStore.toUtf8(), [this, callback, limits](Result<QByteArray> var) mutable {
                 if (var) {
                     if (const auto v = parseIntegerVariable(var.value()))
                         limits.ipLimit = v.value();
@@ -261,14 +283,18 @@ void HAProxyDriver::readRateLimits(RateLimitsCallback callback)
 
 void HAProxyDriver::applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback)
 {
-    if (change.key.isEmpty()) {
+    if (change.scope == RateScope::User) {
+        callback(refuse(Change(change)));
+        return;
+    }
+    if (change.scope == RateScope::Ip) {
         if (change.limit < 0) {
             callback(Result<QString>::failure(QStringLiteral("the per-IP limit cannot be negative")));
             return;
         }
         // HAProxy 2.6 allows "set var" only in experimental mode, on the same line.
-        send("experimental-mode on; set var " + current.ipLimitVariable.toUtf8() + " int("
-                + QByteArray::number(change.limit) + ')',
+        send("experimental-mode on; set var " + current.ipStore.toUtf8() + " int(" + QByteArray::number(change.limit)
+                + ')',
             {}, std::move(callback));
         return;
     }
@@ -276,7 +302,7 @@ void HAProxyDriver::applyRateLimit(const RateLimitChange& change, const RateLimi
         callback(Result<QString>::failure(problem));
         return;
     }
-    const QByteArray map = current.mapFile.toUtf8();
+    const QByteArray map = current.keyStore.toUtf8();
     const QByteArray key = change.key.toUtf8();
     if (change.limit < 0)
         send("del map " + map + ' ' + key, {}, std::move(callback));

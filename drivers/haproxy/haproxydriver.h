@@ -15,19 +15,19 @@ public:
     explicit HAProxyDriver(const GatewayConfig& config, QObject* parent = nullptr);
 
     void fetchSnapshot(SnapshotCallback callback) override;
-    void apply(const ServerAction& action, ActionCallback callback) override;
-    void addServer(const ServerSpec& spec, ActionCallback callback) override;
-    void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
     void readRateLimits(RateLimitsCallback callback) override;
-    void applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback) override;
+    void apply(const Change& change, const GatewayState& current, ActionCallback callback) override;
 
-    // The runtime API command for an action, or an error when the names cannot be sent safely.
-    static Result<QByteArray> commandFor(const ServerAction& action);
+    // The runtime API command for a member's state or weight, or an error when the names cannot be sent safely.
+    static Result<QByteArray> commandFor(const Change& change);
 
     void setOptions(const Wire::LineCommandClient::Options& options) { m_options = options; }
 
 private:
+    void addServer(const ServerSpec& spec, ActionCallback callback);
+    void deleteServer(const ServerRef& server, ActionCallback callback);
+    void applyRateLimit(const RateLimitChange& change, const RateLimits& current, ActionCallback callback);
     // Sends one command; success when the answer is empty or equals `expected`.
     void send(const QByteArray& command, const QString& expected, ActionCallback callback);
     // Sends one command and hands back the raw answer.

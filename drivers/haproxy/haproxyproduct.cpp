@@ -30,6 +30,9 @@ ProductDescriptor descriptor()
         .set(Feature::RateLimits, true, QStringLiteral("map + per-IP variable"))
         .set(
             Feature::CachePolicy, false, QStringLiteral("cache sections are shown read-only (2.6 cannot change them)"));
+    c.changes = { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember, ChangeKind::RemoveMember,
+        ChangeKind::RateLimit };
+    c.rules.rateScopes = { RateScope::Key, RateScope::Ip };
     c.rules.weightMin = 0;
     c.rules.weightMax = 256;
     c.rules.staticBalancing = { QStringLiteral("static-rr"), QStringLiteral("source") };

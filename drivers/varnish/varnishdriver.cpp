@@ -92,7 +92,8 @@ void VarnishDriver::fetchSnapshot(SnapshotCallback callback)
         snap.configVersion = active;
         snap.backends.append(pool.value());
         if (config().metrics.isEmpty()) {
-            snap.notices.append(tr("No exporter is named for this gateway: request and hit counts are not charted."));
+            snap.notices.append(
+                Notice { tr("No exporter is named for this gateway: request and hit counts are not charted."), {} });
             snap.takenAtMs = QDateTime::currentMSecsSinceEpoch();
             callback(R::success(snap));
             return;
@@ -103,42 +104,49 @@ void VarnishDriver::fetchSnapshot(SnapshotCallback callback)
         connect(reply, &QNetworkReply::finished, this, [reply, callback, snap]() mutable {
             reply->deleteLater();
             if (reply->error() != QNetworkReply::NoError)
-                snap.notices.append(QStringLiteral("exporter unreadable: %1").arg(reply->errorString()));
+                snap.notices.append(Notice { QStringLiteral("exporter unreadable: %1").arg(reply->errorString()), {} });
             else if (auto applied = applyVarnishMetrics(reply->read(64 * 1024 * 1024), snap); !applied)
-                snap.notices.append(applied.error());
+                snap.notices.append(Notice { applied.error(), {} });
             snap.takenAtMs = QDateTime::currentMSecsSinceEpoch();
             callback(R::success(snap));
         });
     });
 }
 
-void VarnishDriver::apply(const ServerAction& action, ActionCallback callback)
+void VarnishDriver::apply(const Change& change, const GatewayState&, ActionCallback callback)
 {
-    if (action.kind != ServerAction::Kind::SetState || action.state == AdminState::Maint) {
-        callback(Result<QString>::failure(
-            tr("Varnish has no %1 for a backend: drain sets it sick instead")
-                .arg(action.kind == ServerAction::Kind::SetWeight ? tr("weight") : tr("maintenance"))));
+    static const char* const lifetimes[] = { "default_ttl", "default_grace", "default_keep" };
+    if (const auto* ttl = change.as<CacheTtlChange>()) {
+        command(QByteArray("param.set ") + lifetimes[int(ttl->which)] + ' ' + QByteArray::number(ttl->seconds, 'f', 3),
+            std::move(callback));
         return;
     }
-    if (!safeName(action.target.backend) || !safeName(action.target.server)) {
-        callback(Result<QString>::failure(tr("\"%1\" cannot be sent over the CLI").arg(action.target.displayName())));
+    if (const auto* purge = change.as<PurgeChange>()) {
+        command("ban " + banExpression(*purge).toUtf8(), std::move(callback));
         return;
     }
-    const QByteArray health = action.state == AdminState::Drain ? "sick"
-        : action.state == AdminState::ForcedUp                  ? "healthy"
+    if (const auto* setting = change.as<SettingChange>(); setting && setting->setting == QLatin1String("vcl")) {
+        if (!safeName(setting->value)) {
+            callback(Result<QString>::failure(tr("\"%1\" is not a VCL name").arg(setting->value)));
+            return;
+        }
+        command("vcl.use " + setting->value.toUtf8(), std::move(callback));
+        return;
+    }
+    const auto* state = change.as<ServerStateChange>();
+    if (!state || state->state == AdminState::Maint) {
+        callback(refuse(change));
+        return;
+    }
+    if (!safeName(state->target.backend) || !safeName(state->target.server)) {
+        callback(Result<QString>::failure(tr("\"%1\" cannot be sent over the CLI").arg(state->target.displayName())));
+        return;
+    }
+    const QByteArray health = state->state == AdminState::Drain ? "sick"
+        : state->state == AdminState::ForcedUp                  ? "healthy"
                                                                 : "auto";
-    command("backend.set_health " + action.target.backend.toUtf8() + '.' + action.target.server.toUtf8() + ' ' + health,
+    command("backend.set_health " + state->target.backend.toUtf8() + '.' + state->target.server.toUtf8() + ' ' + health,
         std::move(callback));
-}
-
-void VarnishDriver::addServer(const ServerSpec&, ActionCallback callback)
-{
-    callback(Result<QString>::failure(tr("Varnish's backends come from its VCL: load a VCL that declares it")));
-}
-
-void VarnishDriver::deleteServer(const ServerRef&, const QString&, ActionCallback callback)
-{
-    callback(Result<QString>::failure(tr("Varnish's backends come from its VCL: load a VCL without it")));
 }
 
 void VarnishDriver::readCachePolicy(CachePolicyCallback callback)
@@ -157,10 +165,11 @@ void VarnishDriver::readCachePolicy(CachePolicyCallback callback)
             return;
         }
         CachePolicy policy;
-        policy.hasParameters = true;
-        policy.note
-            = QStringLiteral("TTL parameters apply to objects fetched from now on; bans evict what is cached already.");
-        double* targets[] = { &policy.defaultTtl, &policy.defaultGrace, &policy.defaultKeep };
+        policy.hasTtl = true;
+        policy.purges = true;
+        policy.note = QStringLiteral("TTL, grace and keep (default_ttl, default_grace, default_keep) apply to objects "
+                                     "fetched from now on; a purge is a ban, which evicts what is cached already.");
+        double* targets[] = { &policy.ttl, &policy.grace, &policy.keep };
         for (int i = 0; i < 3; ++i) {
             const auto value = parseParameter(r.value().at(i).body);
             if (!value) {
@@ -180,35 +189,18 @@ void VarnishDriver::readCachePolicy(CachePolicyCallback callback)
             callback(R::failure(vcls.error()));
             return;
         }
+        Setting vcl;
+        vcl.id = QStringLiteral("vcl");
+        vcl.label = QStringLiteral("active VCL");
+        vcl.note = QStringLiteral("New requests use the chosen VCL at once; its backends and probes take over.");
         for (const VclInfo& v : vcls.value()) {
-            policy.servers.append(v.name);
+            vcl.choices.append(v.name);
             if (v.status == QLatin1String("active"))
-                policy.configVersion = v.name;
+                vcl.value = v.name;
         }
+        policy.settings.append(vcl);
         callback(R::success(policy));
     });
-}
-
-void VarnishDriver::applyPolicyChange(const PolicyChange& change, const CachePolicy&, ActionCallback callback)
-{
-    switch (change.kind) {
-    case PolicyChange::Kind::SetParameter:
-        command("param.set " + change.parameter.toUtf8() + ' ' + QByteArray::number(change.value, 'f', 3),
-            std::move(callback));
-        return;
-    case PolicyChange::Kind::Ban:
-        command("ban " + change.banExpression().toUtf8(), std::move(callback));
-        return;
-    case PolicyChange::Kind::UseVcl:
-        command("vcl.use " + change.parameter.toUtf8(), std::move(callback));
-        return;
-    case PolicyChange::Kind::SetRule:
-    case PolicyChange::Kind::RemoveRule:
-    case PolicyChange::Kind::EnableMetrics:
-        break;
-    }
-    callback(
-        Result<QString>::failure(tr("Varnish has no %1: its cache policy is TTLs and bans").arg(change.describe())));
 }
 
 } // namespace Fleetdeck::Drivers::Varnish

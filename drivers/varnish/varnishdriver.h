@@ -20,11 +20,8 @@ public:
     ~VarnishDriver() override;
 
     void fetchSnapshot(SnapshotCallback callback) override;
-    void apply(const ServerAction& action, ActionCallback callback) override;
-    void addServer(const ServerSpec& spec, ActionCallback callback) override;
-    void deleteServer(const ServerRef& server, const QString& baseVersion, ActionCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
-    void applyPolicyChange(const PolicyChange& change, const CachePolicy& current, ActionCallback callback) override;
+    void apply(const Change& change, const GatewayState& current, ActionCallback callback) override;
     void setSecret(const QByteArray& secret) override { m_secret = secret; }
 
 private:

@@ -128,10 +128,32 @@ Result<QList<BanEntry>> parseBanList(const QByteArray& json)
         b.objects = o.value(QLatin1String("refs")).toInteger();
         b.completed = o.value(QLatin1String("completed")).toBool();
         b.expression = o.value(QLatin1String("spec")).toString();
+        // ban.list prints the expression with its arguments unquoted: "req.url ~ X && req.http.host == Y".
+        for (const QString& part : b.expression.split(QStringLiteral(" && "))) {
+            if (part.startsWith(QLatin1String("req.url ~ ")))
+                b.urlPattern = part.mid(10);
+            else if (part.startsWith(QLatin1String("req.http.host == ")))
+                b.host = part.mid(17);
+        }
         if (!b.expression.isEmpty()) // the empty one is Varnish's own placeholder, not an operator's ban
             out.append(b);
     }
     return Result<QList<BanEntry>>::success(out);
+}
+
+QString banExpression(const PurgeChange& purge)
+{
+    // CLI arguments are quoted; a backslash or quote inside needs escaping.
+    auto quoted = [](QString text) -> QString {
+        text.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+        return QLatin1Char('"') + text + QLatin1Char('"');
+    };
+    QStringList parts;
+    if (!purge.urlPattern.isEmpty())
+        parts << QStringLiteral("req.url ~ ") + quoted(purge.urlPattern);
+    if (!purge.host.isEmpty())
+        parts << QStringLiteral("req.http.host == ") + quoted(purge.host);
+    return parts.join(QStringLiteral(" && "));
 }
 
 Result<bool> applyVarnishMetrics(const QByteArray& metricsText, GatewaySnapshot& snap)

@@ -28,6 +28,8 @@ Result<BackendSnapshot> parseBackendList(const QByteArray& json, const QString& 
 Result<double> parseParameter(const QByteArray& json);
 // ban.list -j: the bans, newest first as Varnish lists them.
 Result<QList<BanEntry>> parseBanList(const QByteArray& json);
+// A purge as the CLI's "ban" takes it: req.url ~ "..." && req.http.host == "...", each argument quoted.
+QString banExpression(const PurgeChange& purge);
 // prometheus-varnish-exporter's text: requests and cache hits/misses on the gateway, requests per backend.
 Result<bool> applyVarnishMetrics(const QByteArray& metricsText, GatewaySnapshot& snap);
 

@@ -33,6 +33,8 @@ ProductDescriptor descriptor()
         .set(Feature::RateLimits, false, QStringLiteral("not in Varnish itself (a vmod's job)"))
         .set(Feature::CachePolicy, true,
             QStringLiteral("`default_ttl` / `default_grace` / `default_keep`, bans, the active VCL"));
+    c.changes = { ChangeKind::ServerState, ChangeKind::CacheTtl, ChangeKind::Purge, ChangeKind::Setting };
+    c.settings = { QStringLiteral("vcl") };
     c.rules.weightMin = 1;
     c.rules.weightMax = 1;
     c.runtimeOnly = true;

@@ -418,13 +418,13 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
         QTRY_VERIFY_WITH_TIMEOUT(dialog->limits().entry(QStringLiteral("key-gui")), 5000);
-        QVERIFY(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8())
+        QVERIFY(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().keyStore.toUtf8())
                     .contains("key-gui 3"));
         // Undo takes the new key away again.
         window->action(QStringLiteral("edit.undo"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().ok());
-        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().mapFile.toUtf8())
+        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + dialog->limits().keyStore.toUtf8())
                      .contains("key-gui"));
         dialog->close();
     }

@@ -158,20 +158,19 @@ private Q_SLOTS:
         const auto before = policy.takeFirst().at(1).value<CachePolicy>();
         QVERIFY(before.rule(QStringLiteral("srv0"), QStringLiteral("/static/*")) == nullptr);
 
-        PolicyChange change;
-        change.kind = PolicyChange::Kind::SetRule;
-        change.gateway = m_caddy.name;
-        change.server = QStringLiteral("srv0");
-        change.path = QStringLiteral("/static/*");
-        change.control.visibility = CacheControl::Visibility::Public;
-        change.control.maxAge = 600;
-        change.control.staleWhileRevalidate = 30;
-        change.baseVersion = before.configVersion;
+        CacheRuleChange rule;
+        rule.gateway = m_caddy.name;
+        rule.scope = QStringLiteral("srv0");
+        rule.path = QStringLiteral("/static/*");
+        rule.control.visibility = CacheControl::Visibility::Public;
+        rule.control.maxAge = 600;
+        rule.control.staleWhileRevalidate = 30;
+        const Change change(rule, before.configVersion);
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        controller.changeCachePolicy({ change });
+        controller.changePolicy({ change });
         const ActionReport report = waitReport(finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
-        QVERIFY(report.outcomes.first().undo.canConvert<PolicyChange>());
+        QVERIFY(report.outcomes.first().undo.has_value());
 
         // Real responses through Caddy carry it on /static/ only.
         QByteArray staticAnswer;
@@ -182,15 +181,15 @@ private Q_SLOTS:
         QVERIFY(!Test::httpGet(m_caddy.listenPort, QStringLiteral("/api/x")).contains("max-age=600"));
 
         // The same change against the config as it was before is now stale: Caddy's 412, nothing sent.
-        PolicyChange stale = change;
-        stale.control.maxAge = 5;
-        controller.changeCachePolicy({ stale });
+        Change stale = change;
+        stale.as<CacheRuleChange>()->control.maxAge = 5;
+        controller.changePolicy({ stale });
         const ActionReport conflict = waitReport(finished);
         QVERIFY(!conflict.ok());
         QVERIFY(conflict.outcomes.first().conflict);
 
         // Undo: the inverse change removes the rule again.
-        controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
+        controller.changePolicy({ *report.outcomes.first().undo });
         const ActionReport undone = waitReport(finished);
         QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
         QVERIFY(!Test::httpGet(m_caddy.listenPort, QStringLiteral("/static/app.js")).contains("max-age=600"));
@@ -206,15 +205,14 @@ private Q_SLOTS:
         FleetController controller(&store, &metrics);
         controller.addGateway(config(500));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
-        QVERIFY2(store.entry(0).snapshot->notices.join(QLatin1Char(' ')).contains(QLatin1String("metrics are off")),
-            qPrintable(store.entry(0).snapshot->notices.join(QLatin1Char(' '))));
-
-        PolicyChange enable;
-        enable.kind = PolicyChange::Kind::EnableMetrics;
+        QVERIFY2(store.entry(0).snapshot->noticeText().contains(QLatin1String("metrics are off")),
+            qPrintable(store.entry(0).snapshot->noticeText()));
+        // The notice's own remedy, sent as it comes (with the gateway it belongs to), is what fixes it.
+        QVERIFY(store.entry(0).snapshot->notices.first().remedy.has_value());
+        SettingChange enable = *store.entry(0).snapshot->notices.first().remedy;
         enable.gateway = m_caddy.name;
-        enable.server = QStringLiteral("srv0");
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        controller.changeCachePolicy({ enable });
+        controller.changePolicy({ enable });
         const ActionReport report = waitReport(finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->notices.isEmpty(), 5000);

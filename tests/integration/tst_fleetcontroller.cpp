@@ -147,7 +147,7 @@ private Q_SLOTS:
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(!report.ok());
         QCOMPARE(report.outcomes.first().message, QStringLiteral("not sent: %1 is read-only in the fleet").arg(c.name));
-        ro.changeRateLimits({ { c.name, QStringLiteral("key-ro"), 5 } });
+        ro.changeRateLimits({ { c.name, RateScope::Key, QStringLiteral("key-ro"), 5 } });
         QVERIFY(finished.wait(5000));
         QVERIFY(finished.takeFirst().at(0).value<ActionReport>().outcomes.first().message.contains(
             QLatin1String("read-only")));

@@ -82,9 +82,13 @@ private Q_SLOTS:
             qPrintable(QStringLiteral("lookups %1, hits %2").arg(assets.lookups).arg(assets.hits)));
         QCOMPARE(assets.backends, QStringList { QStringLiteral("static") });
         // And a change is refused before anything is sent.
-        const auto refused
-            = waitFor<QString>([&](auto cb) { driver.applyPolicyChange(PolicyChange {}, policy.value(), cb); });
+        GatewayState now;
+        now.cache = policy.value();
+        const auto refused = waitFor<QString>([&](auto cb) {
+            driver.apply(CacheTtlChange { QStringLiteral("haproxy-1"), CacheTtl::Ttl, 5 }, now, cb);
+        });
         QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().contains(QLatin1String("does not take")), qPrintable(refused.error()));
     }
 
     void stateChanges_data()
@@ -102,25 +106,25 @@ private Q_SLOTS:
             GatewayConfig { QStringLiteral("haproxy-1"), QStringLiteral("haproxy"), QUrl(admin), {}, 1000 });
         const ServerRef s2 { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s2") };
 
-        auto apply = [&](ServerAction a) { return waitFor<QString>([&](auto cb) { driver.apply(a, cb); }); };
+        auto apply = [&](const Change& c) { return waitFor<QString>([&](auto cb) { driver.apply(c, {}, cb); }); };
         auto status = [&] { return Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("status")); };
 
-        QVERIFY(apply(ServerAction::stateChange(s2, AdminState::Drain)).ok());
+        QVERIFY(apply(ServerStateChange { s2, AdminState::Drain }).ok());
         QVERIFY2(status().startsWith(QLatin1String("DRAIN")), qPrintable(status())); // "DRAIN 1/3" while rising
-        QVERIFY(apply(ServerAction::stateChange(s2, AdminState::Maint)).ok());
+        QVERIFY(apply(ServerStateChange { s2, AdminState::Maint }).ok());
         QVERIFY2(status().startsWith(QLatin1String("MAINT")), qPrintable(status()));
-        QVERIFY(apply(ServerAction::stateChange(s2, AdminState::Ready)).ok());
+        QVERIFY(apply(ServerStateChange { s2, AdminState::Ready }).ok());
         // Out of maintenance the server is health-checked again before it is UP; ready is what we asked for.
         QTRY_VERIFY_WITH_TIMEOUT(status().startsWith(QLatin1String("UP")), 10000);
 
-        QVERIFY(apply(ServerAction::weightChange(s2, 42)).ok());
+        QVERIFY(apply(WeightChange { s2, 42 }).ok());
         QCOMPARE(
             Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("42"));
         // The driver's own snapshot agrees with HAProxy.
         const auto snap = waitFor<GatewaySnapshot>([&](auto cb) { driver.fetchSnapshot(cb); });
         QVERIFY(snap.ok());
         QCOMPARE(snap.value().server(s2.backend, s2.server)->weight, 42);
-        QVERIFY(apply(ServerAction::weightChange(s2, 1)).ok());
+        QVERIFY(apply(WeightChange { s2, 1 }).ok());
         QCOMPARE(Test::haproxyServerField(port, s2.backend, s2.server, QStringLiteral("uweight")), QStringLiteral("1"));
     }
 
@@ -130,8 +134,9 @@ private Q_SLOTS:
         HAProxyDriver driver(GatewayConfig { QStringLiteral("haproxy-1"), QStringLiteral("haproxy"),
             QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port)), {}, 1000 });
         const ServerRef ghost { QStringLiteral("haproxy-1"), QStringLiteral("api"), QStringLiteral("s99") };
-        const auto r
-            = waitFor<QString>([&](auto cb) { driver.apply(ServerAction::stateChange(ghost, AdminState::Drain), cb); });
+        const auto r = waitFor<QString>([&](auto cb) {
+            driver.apply(ServerStateChange { ghost, AdminState::Drain }, {}, cb);
+        });
         QVERIFY(!r.ok());
         QCOMPARE(r.error(), QStringLiteral("No such server."));
     }

@@ -72,7 +72,7 @@ private Q_SLOTS:
                 break;
             QTest::qWait(500);
         }
-        QVERIFY(limits.mapFile.endsWith(QLatin1String("/ratelimits.map")));
+        QVERIFY(limits.keyStore.endsWith(QLatin1String("/ratelimits.map")));
         QVERIFY(limits.entry(QStringLiteral("key-gold")));
         QCOMPARE(limits.entry(QStringLiteral("key-gold"))->limit, qint64(1000));
         QCOMPARE(limits.entry(QStringLiteral("key-free"))->limit, qint64(5));
@@ -82,12 +82,12 @@ private Q_SLOTS:
             qPrintable(QStringLiteral("count %1 rate %2")
                            .arg(limits.entry(QStringLiteral("key-load"))->requestCount)
                            .arg(limits.entry(QStringLiteral("key-load"))->requestRate)));
-        QVERIFY(limits.mapFileContent().contains(QLatin1String("key-free 5\n")));
+        QVERIFY(limits.exportContent.contains(QLatin1String("key-free 5\n")));
     }
 
     void aLimitTurns200sInto429sAndBack()
     {
-        auto report = change({ { gateway, QStringLiteral("key-test"), 2 } });
+        auto report = change({ { gateway, RateScope::Key, QStringLiteral("key-test"), 2 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QVERIFY(report.outcomes.first().message.contains(QLatin1String("in memory")));
         const QStringList limited = codes(QStringLiteral("key-test"), 5);
@@ -101,34 +101,34 @@ private Q_SLOTS:
         QVERIFY(seen.entry(QStringLiteral("key-test")));
         QCOMPARE(seen.entry(QStringLiteral("key-test"))->refused, qint64(3));
 
-        report = change({ { gateway, QStringLiteral("key-test"), 1000 } });
+        report = change({ { gateway, RateScope::Key, QStringLiteral("key-test"), 1000 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QCOMPARE(codes(QStringLiteral("key-test"), 3),
             (QStringList { QStringLiteral("passed"), QStringLiteral("passed"), QStringLiteral("passed") }));
 
-        report = change({ { gateway, QStringLiteral("key-test"), -1 } });
+        report = change({ { gateway, RateScope::Key, QStringLiteral("key-test"), -1 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
     }
 
     void perIpLimit()
     {
-        auto report = change({ { gateway, QString(), 30 } });
+        auto report = change({ { gateway, RateScope::Ip, QString(), 30 } });
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QCOMPARE(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "get var proc.iplimit").trimmed(),
             QByteArray("proc.iplimit: type=sint value=<30>"));
-        report = change({ { gateway, QString(), 200 } });
+        report = change({ { gateway, RateScope::Ip, QString(), 200 } });
         QVERIFY(report.ok());
     }
 
     void badChangesSendNothing()
     {
-        auto report = change({ { gateway, QStringLiteral("bad key"), 10 } });
+        auto report = change({ { gateway, RateScope::Key, QStringLiteral("bad key"), 10 } });
         QVERIFY(!report.ok());
         QVERIFY2(report.outcomes.first().message.contains(QLatin1String("\"bad key\": letters")),
             qPrintable(report.outcomes.first().message));
-        report = change({ { gateway, QStringLiteral("key-zero"), 0 } });
+        report = change({ { gateway, RateScope::Key, QStringLiteral("key-zero"), 0 } });
         QVERIFY(report.outcomes.first().message.contains(QLatin1String("greater than zero")));
-        report = change({ { gateway, QString(), 0 } });
+        report = change({ { gateway, RateScope::Ip, QString(), 0 } });
         QVERIFY(report.outcomes.first().message.contains(QLatin1String("per-IP limit must be greater than zero")));
         QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + QFile::encodeName(QString()) + "#1")
                      .contains("key-zero"));

@@ -130,10 +130,11 @@ private Q_SLOTS:
         QVERIFY(!report.ok());
         QVERIFY(report.outcomes.at(0).ok);
         QVERIFY(status(0, "api", "s2").startsWith(QLatin1String("MAINT")));
-        const QList<ServerAction> back = report.rollbackActions();
+        const QList<Change> back = report.undoChanges();
         QCOMPARE(back.size(), 1);
-        QCOMPARE(back.first().state, AdminState::Ready);
-        QVERIFY(waitReport(finished, controller.applyActions(back, QStringLiteral("rollback"))).ok());
+        QVERIFY(back.first().as<ServerStateChange>());
+        QCOMPARE(back.first().as<ServerStateChange>()->state, AdminState::Ready);
+        QVERIFY(waitReport(finished, controller.apply(back, QStringLiteral("rollback"))).ok());
         QTRY_VERIFY_WITH_TIMEOUT(!status(0, "api", "s2").startsWith(QLatin1String("MAINT")), 5000);
     }
 

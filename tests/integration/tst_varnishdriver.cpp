@@ -146,21 +146,17 @@ private Q_SLOTS:
         FleetStore& store = session.store;
         FleetController& controller = session.controller;
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        PolicyChange ttl;
-        ttl.kind = PolicyChange::Kind::SetParameter;
-        ttl.gateway = m_varnish.name;
-        ttl.parameter = QStringLiteral("default_ttl");
-        ttl.value = 30;
+        const CacheTtlChange ttl { m_varnish.name, CacheTtl::Ttl, 30 };
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
-        controller.changeCachePolicy({ ttl });
+        controller.changePolicy({ ttl });
         const ActionReport report = waitReport(finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
-        QCOMPARE(report.outcomes.first().beforeText, QStringLiteral("default_ttl 60 s"));
+        QCOMPARE(report.outcomes.first().beforeText, QStringLiteral("default TTL 60 s"));
         QVERIFY2(varnishadm(m_varnish, { QStringLiteral("param.show"), QStringLiteral("default_ttl") })
                      .contains(QLatin1String("Value is: 30.000")),
             "varnishadm does not read 30 back");
-        QVERIFY(report.outcomes.first().undo.canConvert<PolicyChange>());
-        controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
+        QVERIFY(report.outcomes.first().undo.has_value());
+        controller.changePolicy({ *report.outcomes.first().undo });
         const ActionReport undone = waitReport(finished);
         QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("param.show"), QStringLiteral("default_ttl") })
@@ -179,15 +175,12 @@ private Q_SLOTS:
         xCache(m_varnish.listenPort, QStringLiteral("/kept"));
         QCOMPARE(xCache(m_varnish.listenPort, QStringLiteral("/kept")), QStringLiteral("HIT"));
 
-        PolicyChange ban;
-        ban.kind = PolicyChange::Kind::Ban;
-        ban.gateway = m_varnish.name;
-        ban.banUrlRegex = QStringLiteral("^/ban-test/");
+        const PurgeChange ban { m_varnish.name, QStringLiteral("^/ban-test/"), {} };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        controller.changeCachePolicy({ ban });
+        controller.changePolicy({ ban });
         const ActionReport report = waitReport(finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
-        QVERIFY(!report.outcomes.first().undo.isValid()); // a ban cannot be undone, and says so by having no undo
+        QVERIFY(!report.outcomes.first().undo.has_value()); // a ban cannot be undone, and says so by having no undo
         QCOMPARE(xCache(m_varnish.listenPort, path), QStringLiteral("MISS"));
         QCOMPARE(xCache(m_varnish.listenPort, QStringLiteral("/kept")), QStringLiteral("HIT"));
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("ban.list") }).contains(QLatin1String("req.url ~ ^/ban-test/")));
@@ -209,22 +202,22 @@ private Q_SLOTS:
         controller.requestCachePolicy(m_varnish.name);
         QVERIFY(policy.wait(5000));
         const auto before = policy.takeFirst().at(1).value<CachePolicy>();
-        QCOMPARE(before.configVersion, QStringLiteral("boot"));
-        QVERIFY(before.servers.contains(QStringLiteral("v2")));
+        const Setting* vcl = before.setting(QStringLiteral("vcl"));
+        QVERIFY(vcl);
+        QCOMPARE(vcl->value, QStringLiteral("boot"));
+        QVERIFY(vcl->choices.contains(QStringLiteral("v2")));
 
-        PolicyChange use;
-        use.kind = PolicyChange::Kind::UseVcl;
-        use.gateway = m_varnish.name;
-        use.parameter = QStringLiteral("v2");
+        const SettingChange use { m_varnish.name, QStringLiteral("vcl"), {}, QStringLiteral("v2"), vcl->label };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        controller.changeCachePolicy({ use });
+        controller.changePolicy({ use });
         const ActionReport report = waitReport(finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") })
                     .contains(QRegularExpression(QStringLiteral("active\\s+\\S+\\s+\\S+\\s+\\d+\\s+v2"))));
         // The pool follows the active VCL.
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("v2"), 5000);
-        controller.changeCachePolicy({ report.outcomes.first().undo.value<PolicyChange>() });
+        QVERIFY(report.outcomes.first().undo.has_value());
+        controller.changePolicy({ *report.outcomes.first().undo });
         QVERIFY(waitReport(finished).ok());
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("boot"), 5000);
         varnishadm(m_varnish, { QStringLiteral("vcl.discard"), QStringLiteral("v2") });

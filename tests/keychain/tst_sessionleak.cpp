@@ -134,15 +134,11 @@ private Q_SLOTS:
             QVERIFY(waitReport(finished).ok());
             controller.setServerState({ u1 }, AdminState::Ready);
             QVERIFY(waitReport(finished).ok());
-            PolicyChange ttl;
-            ttl.kind = PolicyChange::Kind::SetParameter;
-            ttl.gateway = v.name;
-            ttl.parameter = QStringLiteral("default_ttl");
-            ttl.value = 45;
-            controller.changeCachePolicy({ ttl });
+            controller.changePolicy({ CacheTtlChange { v.name, CacheTtl::Ttl, 45 } });
             const ActionReport changed = waitReport(finished);
             QVERIFY(changed.ok());
-            controller.changeCachePolicy({ changed.outcomes.first().undo.value<PolicyChange>() });
+            QVERIFY(changed.outcomes.first().undo.has_value());
+            controller.changePolicy({ *changed.outcomes.first().undo });
             QVERIFY(waitReport(finished).ok());
             // A wrong secret's error, too, is a log line that must not carry a secret.
             window.close(); // saves the layout

@@ -3,6 +3,7 @@
 #include <QTest>
 
 #include "cachepolicy.h"
+#include "change.h"
 
 using namespace Fleetdeck;
 
@@ -69,83 +70,87 @@ private Q_SLOTS:
 
     void changeValidation()
     {
-        PolicyChange c;
-        c.kind = PolicyChange::Kind::SetRule;
+        CacheRuleChange c;
         c.gateway = QStringLiteral("caddy-1");
-        c.server = QStringLiteral("srv0");
+        c.scope = QStringLiteral("srv0");
         c.path = QStringLiteral("/static/*");
         c.control.maxAge = 60;
-        QVERIFY(validatePolicyChange(c).isEmpty());
+        QVERIFY(c.validate({}).isEmpty());
         c.path = QStringLiteral("static");
-        QVERIFY(validatePolicyChange(c).contains(QStringLiteral("path")));
+        QVERIFY(c.validate({}).contains(QStringLiteral("path")));
         c.path = QStringLiteral("/a b");
-        QVERIFY(validatePolicyChange(c).contains(QStringLiteral("path")));
+        QVERIFY(c.validate({}).contains(QStringLiteral("path")));
+        c.path = QStringLiteral("/static/*");
+        c.scope = QStringLiteral("srv 0; rm");
+        QVERIFY(c.validate({}).contains(QStringLiteral("server")));
 
-        PolicyChange ttl;
-        ttl.kind = PolicyChange::Kind::SetParameter;
-        ttl.parameter = QStringLiteral("default_ttl");
-        ttl.value = 30;
-        QVERIFY(validatePolicyChange(ttl).isEmpty());
-        ttl.value = -1;
-        QVERIFY(validatePolicyChange(ttl).contains(QStringLiteral("value")));
-        ttl.value = 30;
-        ttl.parameter = QStringLiteral("thread_pools");
-        QVERIFY(validatePolicyChange(ttl).contains(QStringLiteral("parameter")));
+        CacheTtlChange ttl { QStringLiteral("varnish-1"), CacheTtl::Ttl, 30 };
+        QVERIFY(ttl.validate({}).isEmpty());
+        ttl.seconds = -1;
+        QVERIFY(ttl.validate({}).contains(QStringLiteral("value")));
+        ttl.seconds = 400 * 24 * 3600; // more than a year
+        QVERIFY(ttl.validate({}).contains(QStringLiteral("value")));
 
-        PolicyChange ban;
-        ban.kind = PolicyChange::Kind::Ban;
-        QVERIFY(validatePolicyChange(ban).contains(QStringLiteral("url")));
-        ban.banUrlRegex = QStringLiteral("^/img/(");
-        QVERIFY(validatePolicyChange(ban).contains(QStringLiteral("url")));
-        ban.banUrlRegex = QStringLiteral("\\.png$");
-        ban.banHost = QStringLiteral("img.example; rm");
-        QVERIFY(validatePolicyChange(ban).contains(QStringLiteral("host")));
-        ban.banHost = QStringLiteral("img.example");
-        QVERIFY(validatePolicyChange(ban).isEmpty());
-    }
-
-    void banExpressionIsQuotedForTheCli()
-    {
-        PolicyChange ban;
-        ban.kind = PolicyChange::Kind::Ban;
-        ban.banUrlRegex = QStringLiteral("\\.png\"$");
-        ban.banHost = QStringLiteral("img.example");
-        QCOMPARE(
-            ban.banExpression(), QStringLiteral("req.url ~ \"\\\\.png\\\"$\" && req.http.host == \"img.example\""));
-        QVERIFY(!ban.bansEverything());
-        ban.banHost.clear();
-        ban.banUrlRegex = QStringLiteral(".");
-        QVERIFY(ban.bansEverything());
+        PurgeChange purge { QStringLiteral("varnish-1"), {}, {} };
+        QVERIFY(purge.validate({}).contains(QStringLiteral("url")));
+        purge.urlPattern = QStringLiteral("^/img/(");
+        QVERIFY(purge.validate({}).contains(QStringLiteral("url")));
+        purge.urlPattern = QStringLiteral("\\.png$");
+        purge.host = QStringLiteral("img.example; rm");
+        QVERIFY(purge.validate({}).contains(QStringLiteral("host")));
+        purge.host = QStringLiteral("img.example");
+        QVERIFY(purge.validate({}).isEmpty());
+        QVERIFY(!purge.purgesEverything());
+        purge.host.clear();
+        purge.urlPattern = QStringLiteral(".");
+        QVERIFY(purge.purgesEverything());
     }
 
     void inverses()
     {
-        CachePolicy before;
-        before.hasRules = true;
-        before.rules.append({ QStringLiteral("srv0"), QStringLiteral("/static/*"), QStringLiteral("public, max-age=60"),
-            QStringLiteral("route 0"), true });
-        before.defaultTtl = 60;
-        PolicyChange set;
-        set.kind = PolicyChange::Kind::SetRule;
-        set.server = QStringLiteral("srv0");
+        GatewayState before;
+        before.cache = CachePolicy {};
+        before.cache->hasRules = true;
+        before.cache->rules.append({ QStringLiteral("srv0"), QStringLiteral("/static/*"),
+            QStringLiteral("public, max-age=60"), QStringLiteral("route 0"), true });
+        before.cache->hasTtl = true;
+        before.cache->ttl = 60;
+        CacheRuleChange set;
+        set.scope = QStringLiteral("srv0");
         set.path = QStringLiteral("/static/*");
         set.control.maxAge = 600;
         const auto back = set.inverse(before);
         QVERIFY(back.has_value());
-        QCOMPARE(back->kind, PolicyChange::Kind::SetRule);
-        QCOMPARE(back->control.toHeader(), QStringLiteral("public, max-age=60"));
+        QVERIFY(back->as<CacheRuleChange>());
+        QVERIFY(!back->as<CacheRuleChange>()->remove);
+        QCOMPARE(back->as<CacheRuleChange>()->control.toHeader(), QStringLiteral("public, max-age=60"));
         set.path = QStringLiteral("/new/*"); // no rule there before: undo removes it
-        QCOMPARE(set.inverse(before)->kind, PolicyChange::Kind::RemoveRule);
+        QVERIFY(set.inverse(before)->as<CacheRuleChange>()->remove);
 
-        PolicyChange ttl;
-        ttl.kind = PolicyChange::Kind::SetParameter;
-        ttl.parameter = QStringLiteral("default_ttl");
-        ttl.value = 30;
-        QCOMPARE(ttl.inverse(before)->value, 60.0);
+        const CacheTtlChange ttl { {}, CacheTtl::Ttl, 30 };
+        QCOMPARE(ttl.inverse(before)->as<CacheTtlChange>()->seconds, 60.0);
+        QVERIFY(!CacheTtlChange({ {}, CacheTtl::Grace, 30 }).inverse(before).has_value()); // grace unknown before
 
-        PolicyChange ban;
-        ban.kind = PolicyChange::Kind::Ban;
-        QVERIFY(!ban.inverse(before).has_value()); // what a ban evicted cannot be put back
+        QVERIFY(!PurgeChange {}.inverse(before).has_value()); // what a purge evicted cannot be put back
+    }
+
+    void verification()
+    {
+        // A change is verified by what the gateway shows when read back, and only by that.
+        GatewayState after;
+        after.cache = CachePolicy {};
+        after.cache->rules.append({ QStringLiteral("srv0"), QStringLiteral("/static/*"),
+            QStringLiteral("public, max-age=600"), QStringLiteral("route 0"), true });
+        after.cache->bans.append({ {}, 3, false, QStringLiteral("req.url ~ ^/img/"), QStringLiteral("^/img/"), {} });
+        CacheRuleChange set { {}, QStringLiteral("srv0"), QStringLiteral("/static/*"), {}, false };
+        set.control.visibility = CacheControl::Visibility::Public;
+        set.control.maxAge = 600;
+        QVERIFY(set.verify(after).ok);
+        set.control.maxAge = 60;
+        QVERIFY(!set.verify(after).ok);
+        QVERIFY(PurgeChange({ {}, QStringLiteral("^/img/"), {} }).verify(after).ok);
+        QVERIFY(!PurgeChange({ {}, QStringLiteral("^/img/"), QStringLiteral("a.example") }).verify(after).ok);
+        QVERIFY(!set.verify(GatewayState {}).ok); // nothing read back: not verified
     }
 };
 

@@ -97,7 +97,11 @@ private Q_SLOTS:
         const QByteArray body = Test::readTestData(QStringLiteral("caddy/config-cache-rules.json"));
         const auto policy = parseCaddyCachePolicy(body);
         QVERIFY2(policy.ok(), qPrintable(policy.error()));
-        QCOMPARE(policy.value().servers, QStringList { QStringLiteral("srv0") });
+        QCOMPARE(policy.value().ruleScopes, QStringList { QStringLiteral("srv0") });
+        // HTTP metrics per server are a setting the same policy reads back.
+        const Setting* metrics = policy.value().setting(QStringLiteral("http-metrics"), QStringLiteral("srv0"));
+        QVERIFY(metrics);
+        QCOMPARE(metrics->value, QStringLiteral("on"));
         QCOMPARE(policy.value().rules.size(), 2);
         const CacheRule& route = policy.value().rules.at(0);
         QCOMPARE(route.path, QStringLiteral("/static/*"));
@@ -134,7 +138,15 @@ private Q_SLOTS:
         auto snapOff = parseCaddyConfig(off).value();
         QVERIFY(applyCaddyMetrics("", off, snapOff).ok());
         QCOMPARE(snapOff.notices.size(), 1);
-        QVERIFY(snapOff.notices.first().contains(QLatin1String("HTTP metrics are off on server srv0")));
+        QVERIFY(snapOff.notices.first().text.contains(QLatin1String("HTTP metrics are off on server srv0")));
+        // The notice carries its remedy: the setting that turns them on, for that server.
+        QVERIFY(snapOff.notices.first().remedy.has_value());
+        QCOMPARE(snapOff.notices.first().remedy->setting, QStringLiteral("http-metrics"));
+        QCOMPARE(snapOff.notices.first().remedy->scope, QStringLiteral("srv0"));
+        QCOMPARE(snapOff.notices.first().remedy->value, QStringLiteral("on"));
+        QCOMPARE(
+            parseCaddyCachePolicy(off).value().setting(QStringLiteral("http-metrics"), QStringLiteral("srv0"))->value,
+            QStringLiteral("off"));
         QVERIFY(!applyCaddyMetrics("caddy_http_requests_total{server=\"srv0\" 5", body, snap).ok());
         QVERIFY(!parseCaddyCachePolicy("{\"apps\": [").ok());
     }

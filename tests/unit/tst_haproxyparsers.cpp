@@ -291,12 +291,10 @@ private Q_SLOTS:
         QFETCH(QString, server);
         QFETCH(int, value);
         QFETCH(QByteArray, command);
-        ServerAction a;
-        a.kind = kind == 0 ? ServerAction::Kind::SetState : ServerAction::Kind::SetWeight;
-        a.target = ServerRef { QStringLiteral("gw"), backend, server };
-        a.state = AdminState(value);
-        a.weight = value;
-        const auto c = HAProxyDriver::commandFor(a);
+        const ServerRef target { QStringLiteral("gw"), backend, server };
+        const Change change = kind == 0 ? Change(ServerStateChange { target, AdminState(value) })
+                                        : Change(WeightChange { target, value });
+        const auto c = HAProxyDriver::commandFor(change);
         if (command.isEmpty()) {
             QVERIFY(!c.ok());
             QVERIFY(!c.error().isEmpty());

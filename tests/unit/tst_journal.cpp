@@ -14,10 +14,10 @@ namespace {
 ActionOutcome drain(bool ok)
 {
     ActionOutcome o;
-    o.action = ServerAction::stateChange(
-        { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") }, AdminState::Drain);
-    o.knewBefore = true;
-    o.stateBefore = AdminState::Ready;
+    o.change = ServerStateChange { { QStringLiteral("gw1"), QStringLiteral("api"), QStringLiteral("s1") },
+        AdminState::Drain };
+    o.beforeText = label(AdminState::Ready);
+    o.afterText = o.change.wantedText();
     o.ok = ok;
     o.message = ok ? QStringLiteral("verified: drain (DRAIN)") : QStringLiteral("No such server.");
     return o;

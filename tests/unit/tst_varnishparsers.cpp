@@ -116,6 +116,20 @@ private Q_SLOTS:
         QCOMPARE(bans.value().size(), 2); // Varnish's own empty placeholder is left out
         QCOMPARE(bans.value().at(0).expression, QStringLiteral("req.url ~ \\.png$ && req.http.host == img.example"));
         QCOMPARE(bans.value().at(1).expression, QStringLiteral("req.url ~ ^/old/"));
+        // What each ban matches, read back from its expression (verification compares these).
+        QCOMPARE(bans.value().at(0).urlPattern, QStringLiteral("\\.png$"));
+        QCOMPARE(bans.value().at(0).host, QStringLiteral("img.example"));
+        QCOMPARE(bans.value().at(1).urlPattern, QStringLiteral("^/old/"));
+        QVERIFY(bans.value().at(1).host.isEmpty());
+    }
+
+    void banExpressionIsQuotedForTheCli()
+    {
+        const PurgeChange purge { QStringLiteral("varnish-1"), QStringLiteral("\\.png\"$"),
+            QStringLiteral("img.example") };
+        QCOMPARE(
+            banExpression(purge), QStringLiteral("req.url ~ \"\\\\.png\\\"$\" && req.http.host == \"img.example\""));
+        QCOMPARE(banExpression({ {}, QStringLiteral("^/a/"), {} }), QStringLiteral("req.url ~ \"^/a/\""));
     }
 
     void malformedJson_data()

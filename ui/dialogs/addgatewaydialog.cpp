@@ -103,7 +103,7 @@ AddGatewayDialog::AddGatewayDialog(const ProductCatalog& products, const QString
     form->addRow(tr("&Secret:"), secretRow);
     form->addRow(QString(), m_secretNote);
     connect(fromFile, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Secret file (e.g. varnishd's -S file)"));
+        const QString path = QFileDialog::getOpenFileName(this, tr("Secret file"));
         if (path.isEmpty())
             return;
         QFile file(path);

@@ -23,7 +23,7 @@ GatewayStatusWidget::GatewayStatusWidget(const FleetStore* store, QWidget* paren
     connect(store, &FleetStore::snapshotApplied, this, [this](int index, bool) {
         // Notices come and go with snapshots; repaint only when they change.
         const auto& e = m_store->entry(index);
-        const QStringList now = e.snapshot ? e.snapshot->notices : QStringList();
+        const QString now = e.snapshot ? e.snapshot->noticeText() : QString();
         if (m_notices.value(index) != now) {
             m_notices[index] = now;
             update(index);
@@ -123,14 +123,14 @@ void GatewayStatusWidget::update(int gateway)
     const QString plaintext = e.config.plaintextOverNetwork()
         ? QStringLiteral(" <span style='color:#c01c28'>&#9888; plaintext</span>")
         : QString();
-    const QStringList notices = e.snapshot ? e.snapshot->notices : QStringList();
+    const QString notices = e.snapshot ? e.snapshot->noticeText() : QString();
     const QString notice
         = notices.isEmpty() ? QString() : QStringLiteral(" <span style='color:#806000'>&#9432;</span>");
     label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2%3%4")
                        .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped(), plaintext, notice));
     QString tip = e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError;
-    for (const QString& n : notices)
-        tip += QLatin1Char('\n') + n;
+    if (!notices.isEmpty())
+        tip += QLatin1Char('\n') + notices;
     if (e.config.plaintextOverNetwork())
         tip += tr("\nThe admin channel to %1 has no encryption and crosses the network: reach it through an SSH port "
                   "forward (ssh -L 9999:127.0.0.1:9999 host) and point Fleetdeck at 127.0.0.1.")

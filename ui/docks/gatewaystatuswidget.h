@@ -35,7 +35,7 @@ private:
     QList<QLabel*> m_badges;
     QLabel* m_summary = nullptr;
     QTimer* m_tick;
-    QHash<int, QStringList> m_notices;
+    QHash<int, QString> m_notices;
 };
 
 } // namespace Fleetdeck

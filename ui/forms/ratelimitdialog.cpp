@@ -113,15 +113,15 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     });
     stageKey->setEnabled(false);
     connect(stageKey, &QPushButton::clicked, this, [this] {
-        stage({ m_gateway->currentText(), m_key->text(), m_limit->value() });
+        stage({ m_gateway->currentText(), RateScope::Key, m_key->text(), m_limit->value() });
     });
     connect(stageDelete, &QPushButton::clicked, this, [this] {
         const auto rows = m_table->selectionModel()->selectedRows();
         for (const QModelIndex& r : rows)
-            stage({ m_gateway->currentText(), m_table->item(r.row(), 0)->text(), -1 });
+            stage({ m_gateway->currentText(), RateScope::Key, m_table->item(r.row(), 0)->text(), -1 });
     });
     connect(stageIp, &QPushButton::clicked, this, [this] {
-        stage({ m_gateway->currentText(), QString(), m_ipLimit->value() });
+        stage({ m_gateway->currentText(), RateScope::Ip, QString(), m_ipLimit->value() });
     });
     connect(reloadButton, &QPushButton::clicked, this, &RateLimitDialog::reload);
     connect(m_gateway, &QComboBox::currentIndexChanged, this, [this] {
@@ -131,13 +131,15 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     });
     connect(reviewButton, &QPushButton::clicked, this, &RateLimitDialog::review);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path
-            = QFileDialog::getSaveFileName(this, tr("Export map file"), QStringLiteral("ratelimits.map"));
+        if (m_limits.exportName.isEmpty())
+            return;
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the limits"), m_limits.exportName);
         if (path.isEmpty())
             return;
         QFile f(path);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(m_limits.mapFileContent().toUtf8()) < 0)
-            QMessageBox::warning(this, tr("Export map file"), tr("Could not write %1: %2").arg(path, f.errorString()));
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(m_limits.exportContent.toUtf8()) < 0)
+            QMessageBox::warning(
+                this, tr("Export the limits"), tr("Could not write %1: %2").arg(path, f.errorString()));
     });
     connect(fleet, &FleetActions::rateLimitsReceived, this, [this](const QString& gateway, const RateLimits& limits) {
         if (gateway == m_gateway->currentText())
@@ -153,7 +155,7 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
         m_push = 0;
         QStringList lines;
         for (const ActionOutcome& o : report.outcomes)
-            lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.action.describe()
+            lines.append((o.ok ? QStringLiteral("✔ ") : QStringLiteral("✘ ")) + o.change.describe()
                 + QStringLiteral(": ") + o.message);
         m_status->setText(lines.join(QLatin1Char('\n')));
         if (report.ok()) {
@@ -186,11 +188,10 @@ void RateLimitDialog::show(const RateLimits& limits)
     }
     if (limits.ipLimit > 0)
         m_ipLimit->setValue(int(qMin<qint64>(limits.ipLimit, 1000000000)));
-    m_note->setText(
-        tr("Limits are requests per %1 s window, per key (map %2) and per client IP (variable %3). Changes made "
-           "here live in HAProxy's memory: export the map file and save it over %2 to keep them across a reload.")
-            .arg(limits.windowSeconds)
-            .arg(limits.mapFile, limits.ipLimitVariable));
+    m_note->setText(tr("Limits are requests per %1 s window, per key (%2) and per client IP (%3). Changes made here "
+                       "live %4.")
+                        .arg(limits.windowSeconds)
+                        .arg(limits.keyStore, limits.ipStore, limits.persistNote));
 }
 
 void RateLimitDialog::stage(const RateLimitChange& change)
@@ -204,16 +205,14 @@ void RateLimitDialog::review()
     if (m_staged.isEmpty())
         return;
     QList<ReviewDialog::Row> rows;
+    GatewayState now;
+    now.limits = m_limits;
     for (const RateLimitChange& c : std::as_const(m_staged)) {
-        const RateLimitEntry* e = c.key.isEmpty() ? nullptr : m_limits.entry(c.key);
-        const QString before
-            = c.key.isEmpty() ? tr("%1 per IP").arg(m_limits.ipLimit) : (e ? QString::number(e->limit) : tr("absent"));
-        const QString after
-            = c.limit < 0 ? tr("absent") : (c.key.isEmpty() ? tr("%1 per IP").arg(c.limit) : QString::number(c.limit));
-        rows.append({ c.gateway, c.key.isEmpty() ? tr("per-IP limit") : tr("key %1").arg(c.key), before, after });
+        const Change change = c;
+        rows.append({ c.gateway, c.scope == RateScope::Ip ? tr("per-IP limit") : tr("key %1").arg(c.key),
+            change.stateText(now), change.wantedText() });
     }
-    auto* dialog
-        = new ReviewDialog(rows, tr("Runtime changes: they live in memory until the map file is updated."), this);
+    auto* dialog = new ReviewDialog(rows, tr("Runtime changes: they live %1.").arg(m_limits.persistNote), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this] { m_push = m_fleet->changeRateLimits(m_staged); });
     dialog->open();

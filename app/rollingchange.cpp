@@ -1,29 +1,18 @@
-// FleetController, part four: rolling changes in batches behind a health gate.
-#include "fleetcontroller.h"
+#include "rollingchange.h"
 
-#include <algorithm>
 #include <cmath>
-#include <limits>
-#include <memory>
 
-#include <QDateTime>
-#include <QElapsedTimer>
-#include <QSet>
 #include <QTimer>
 
-#include "driver.h"
-#include "eventlog.h"
-#include "historycache.h"
-#include "journal.h"
-#include "serverspec.h"
-#include "wire/prometheusapi.h"
+#include "changepipeline.h"
 #include "fleetstore.h"
 #include "metricstore.h"
+#include "poller.h"
 #include "serieskeys.h"
 
 namespace Fleetdeck {
 
-struct FleetController::Rolling
+struct RollingChanges::Rolling
 {
     ActionReport report;
     QList<ServerRef> targets;
@@ -32,15 +21,25 @@ struct FleetController::Rolling
     double max5xxShare = 0.05;
     int pauseMs = 0;
     int next = 0; // index of the first target not yet sent
-    quint64 batchRequest = 0;
     QMetaObject::Connection batchConnection;
 };
 
-quint64 FleetController::rollingState(
+RollingChanges::RollingChanges(ChangePipeline* pipeline, Poller* poller, const FleetStore* store,
+    const MetricStore* metrics, QObject* parent)
+    : QObject(parent)
+    , m_pipeline(pipeline)
+    , m_poller(poller)
+    , m_store(store)
+    , m_metrics(metrics)
+{ }
+
+RollingChanges::~RollingChanges() = default;
+
+quint64 RollingChanges::start(
     const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs)
 {
     auto rolling = std::make_shared<Rolling>();
-    rolling->report.id = m_nextActionId++;
+    rolling->report.id = m_pipeline->takeId();
     rolling->targets = targets;
     rolling->state = state;
     rolling->batchSize = qMax(1, batchSize);
@@ -49,27 +48,35 @@ quint64 FleetController::rollingState(
     rolling->report.description
         = tr("rolling %1 of %2 servers, %3 at a time").arg(label(state)).arg(targets.size()).arg(rolling->batchSize);
     for (const ServerRef& t : targets) {
-        ActionOutcome o = ActionOutcome::of(ServerAction::stateChange(t, state));
-        recordBefore(o);
+        ActionOutcome o = ActionOutcome::of(ServerStateChange { t, state });
         o.message = tr("not reached");
         rolling->report.outcomes.append(o);
     }
-    Q_EMIT actionStarted(rolling->report.id, rolling->report.description);
-    QTimer::singleShot(0, this, [this, rolling] { rollingStep(rolling); });
+    m_running.insert(rolling->report.id);
+    Q_EMIT started(rolling->report.id, rolling->report.description);
+    QTimer::singleShot(0, this, [this, rolling] { step(rolling); });
     return rolling->report.id;
 }
 
-void FleetController::pauseRolling(quint64 id)
+bool RollingChanges::cancel(quint64 id)
 {
-    m_paused.insert(id);
+    if (!m_running.contains(id))
+        return false;
+    m_cancelled.insert(id);
+    return true;
 }
 
-void FleetController::resumeRolling(quint64 id)
+void RollingChanges::stop(const std::shared_ptr<Rolling>& rolling, const QString& why, const QString& status)
 {
-    m_paused.remove(id);
+    const int total = int(rolling->targets.size());
+    for (int i = rolling->next; i < total; ++i)
+        rolling->report.outcomes[i].message = why;
+    m_running.remove(rolling->report.id);
+    Q_EMIT progress(rolling->report.id, rolling->next, total, status);
+    Q_EMIT finished(rolling->report);
 }
 
-QString FleetController::healthGate(const QSet<QString>& gateways, double max5xxShare) const
+QString RollingChanges::healthGate(const QSet<QString>& gateways, double max5xxShare) const
 {
     for (const QString& name : gateways) {
         const int index = m_store->indexOf(name);
@@ -95,49 +102,50 @@ QString FleetController::healthGate(const QSet<QString>& gateways, double max5xx
     return {};
 }
 
-void FleetController::rollingStep(const std::shared_ptr<Rolling>& rolling)
+void RollingChanges::step(const std::shared_ptr<Rolling>& rolling)
 {
     const quint64 id = rolling->report.id;
     const int total = int(rolling->targets.size());
     if (m_cancelled.remove(id)) {
-        for (int i = rolling->next; i < total; ++i)
-            rolling->report.outcomes[i].message = tr("not sent: the rolling change was aborted");
-        Q_EMIT rollingProgress(id, rolling->next, total, tr("aborted after %1 of %2").arg(rolling->next).arg(total));
-        Q_EMIT actionFinished(rolling->report);
+        stop(rolling, tr("not sent: the rolling change was aborted"),
+            tr("aborted after %1 of %2").arg(rolling->next).arg(total));
         return;
     }
     if (m_paused.contains(id)) {
-        Q_EMIT rollingProgress(id, rolling->next, total, tr("paused after %1 of %2").arg(rolling->next).arg(total));
-        QTimer::singleShot(200, this, [this, rolling] { rollingStep(rolling); });
+        Q_EMIT progress(id, rolling->next, total, tr("paused after %1 of %2").arg(rolling->next).arg(total));
+        QTimer::singleShot(200, this, [this, rolling] { step(rolling); });
         return;
     }
     if (rolling->next >= total) {
-        Q_EMIT rollingProgress(id, total, total, tr("done"));
-        Q_EMIT actionFinished(rolling->report);
+        m_running.remove(id);
+        Q_EMIT progress(id, total, total, tr("done"));
+        Q_EMIT finished(rolling->report);
         return;
     }
     const QList<ServerRef> batch = rolling->targets.mid(rolling->next, rolling->batchSize);
     const int first = rolling->next;
     rolling->next += int(batch.size());
-    Q_EMIT rollingProgress(id, first, total, tr("sending %1 to %2").arg(label(rolling->state)).arg(batch.size()));
-    const quint64 batchId = setServerState(batch, rolling->state);
+    Q_EMIT progress(id, first, total, tr("sending %1 to %2").arg(label(rolling->state)).arg(batch.size()));
+    QList<Change> changes;
+    for (const ServerRef& s : batch)
+        changes.append(ServerStateChange { s, rolling->state });
+    const QString description = changes.size() == 1
+        ? changes.first().describe()
+        : tr("set %1 servers to %2").arg(changes.size()).arg(label(rolling->state));
+    const quint64 batchId = m_pipeline->submit(changes, description, false);
     rolling->batchConnection = connect(
-        this, &FleetActions::actionFinished, this, [this, rolling, batchId, first, batch](const ActionReport& r) {
+        m_pipeline, &ChangePipeline::finished, this, [this, rolling, batchId, first, batch](const ActionReport& r) {
             if (r.id != batchId)
                 return;
             disconnect(rolling->batchConnection);
             for (int i = 0; i < r.outcomes.size(); ++i)
                 rolling->report.outcomes[first + i] = r.outcomes.at(i);
-            const int total = int(rolling->targets.size());
             if (!r.ok()) {
-                for (int i = rolling->next; i < total; ++i)
-                    rolling->report.outcomes[i].message = tr("not sent: the batch before it failed");
-                Q_EMIT rollingProgress(rolling->report.id, rolling->next, total, tr("stopped: a batch failed"));
-                Q_EMIT actionFinished(rolling->report);
+                stop(rolling, tr("not sent: the batch before it failed"), tr("stopped: a batch failed"));
                 return;
             }
-            if (rolling->next >= total) {
-                rollingStep(rolling);
+            if (rolling->next >= int(rolling->targets.size())) {
+                step(rolling);
                 return;
             }
             // Pause, then the health gate, before the next batch.
@@ -145,21 +153,16 @@ void FleetController::rollingStep(const std::shared_ptr<Rolling>& rolling)
                 QSet<QString> gateways;
                 for (const ServerRef& s : batch)
                     gateways.insert(s.gateway);
-                refreshNow();
+                m_poller->pollAll();
                 // Let the refresh land before judging the gate.
                 QTimer::singleShot(qMin(1500, 2 * rolling->pauseMs + 300), this, [this, rolling, gateways] {
                     const QString problem = healthGate(gateways, rolling->max5xxShare);
-                    const int total = int(rolling->targets.size());
                     if (!problem.isEmpty()) {
-                        for (int i = rolling->next; i < total; ++i)
-                            rolling->report.outcomes[i].message
-                                = tr("not sent: stopped at the health gate: %1").arg(problem);
-                        Q_EMIT rollingProgress(rolling->report.id, rolling->next, total,
+                        stop(rolling, tr("not sent: stopped at the health gate: %1").arg(problem),
                             tr("stopped at the health gate: %1").arg(problem));
-                        Q_EMIT actionFinished(rolling->report);
                         return;
                     }
-                    rollingStep(rolling);
+                    step(rolling);
                 });
             });
         });

@@ -1,0 +1,268 @@
+#include "poller.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+#include "driver.h"
+#include "eventlog.h"
+#include "fleetstore.h"
+#include "metricstore.h"
+#include "registry.h"
+#include "serieskeys.h"
+
+namespace Fleetdeck {
+
+Poller::Poller(FleetStore* store, MetricStore* metrics, const Drivers::ProductRegistry& products, QObject* parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_metrics(metrics)
+    , m_products(products)
+{ }
+
+Poller::~Poller() = default;
+
+Drivers::Driver* Poller::add(const GatewayConfig& config)
+{
+    const Drivers::ProductDescriptor* product = m_products.find(config.product);
+    if (m_gateways.contains(config.name) || !product)
+        return nullptr;
+    Gateway g;
+    g.driver = m_products.createDriver(config, this);
+    if (!g.driver)
+        return nullptr;
+    g.timer = new QTimer(this);
+    g.timer->setSingleShot(true);
+    const QString name = config.name;
+    connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
+    m_gateways.insert(name, g);
+    m_store->addGateway(config, product->info.capabilities, product->info.displayName);
+    return g.driver;
+}
+
+void Poller::remove(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    delete it->timer;
+    delete it->driver.data(); // pending requests die with it; their callbacks never run
+    m_gateways.erase(it);
+    m_store->removeGateway(name);
+}
+
+Drivers::Driver* Poller::driver(const QString& name) const
+{
+    const auto it = m_gateways.constFind(name);
+    return it == m_gateways.cend() ? nullptr : it->driver.data();
+}
+
+void Poller::setCredentialProblem(const QString& name, const QString& problem)
+{
+    if (auto it = m_gateways.find(name); it != m_gateways.end())
+        it->credentialProblem = problem;
+}
+
+void Poller::pollAll()
+{
+    for (auto it = m_gateways.cbegin(); it != m_gateways.cend(); ++it) {
+        if (!it->pollInFlight)
+            poll(it.key());
+    }
+}
+
+void Poller::poll(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end() || it->pollInFlight)
+        return;
+    it->timer->stop();
+    it->pollInFlight = true;
+    fetch(name, [this, name](const Result<GatewaySnapshot>&) {
+        auto g = m_gateways.find(name);
+        if (g == m_gateways.end())
+            return;
+        g->pollInFlight = false;
+        scheduleNext(name);
+    });
+}
+
+void Poller::fetch(const QString& name, std::function<void(const Result<GatewaySnapshot>&)> then)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end() || !it->driver) {
+        then(Result<GatewaySnapshot>::failure(tr("%1 is no longer in the fleet").arg(name)));
+        return;
+    }
+    const quint64 generation = it->nextGeneration++;
+    it->driver->fetchSnapshot([this, name, generation, then = std::move(then)](Result<GatewaySnapshot> result) {
+        onSnapshot(name, generation, result);
+        then(result);
+    });
+}
+
+void Poller::onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    if (generation < it->appliedGeneration)
+        return; // an older request finished after a newer one: its news is stale
+    it->appliedGeneration = generation;
+    const int index = m_store->indexOf(name);
+    if (index < 0)
+        return;
+    GatewayStatus status = m_store->entry(index).status;
+    const Connection before = status.connection;
+    if (result) {
+        ingest(name, result.value());
+        status.connection = Connection::Up;
+        status.lastSeenMs = result.value().takenAtMs;
+        status.lastError.clear();
+        status.certificateToTrust.clear();
+        status.consecutiveFailures = 0;
+        m_store->setStatus(name, status);
+        if (m_events && before == Connection::Unreachable)
+            m_events->add(FleetEvent {
+                result.value().takenAtMs, FleetEvent::Kind::Connection, name, {}, tr("reachable again"), false });
+    } else {
+        const GatewayConfig& config = m_store->entry(index).config;
+        status.connection = Connection::Unreachable;
+        status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error());
+        // Trust on first use: an unpinned gateway's untrusted certificate is offered to the operator to check.
+        status.certificateToTrust = result.failureKind() == Failure::Certificate && config.tls.pinSha256.isEmpty()
+            ? result.detail()
+            : QString();
+        if (result.failureKind() == Failure::Authentication && !it->credentialProblem.isEmpty())
+            status.lastError += QStringLiteral(" (%1)").arg(it->credentialProblem);
+        status.consecutiveFailures += 1;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        markGaps(name, now);
+        m_store->setStatus(name, status);
+        if (m_events && before != Connection::Unreachable)
+            m_events->add(FleetEvent {
+                now, FleetEvent::Kind::Connection, name, {}, tr("unreachable: %1").arg(result.error()), true });
+    }
+}
+
+void Poller::scheduleNext(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    const int index = m_store->indexOf(name);
+    if (it == m_gateways.end() || index < 0)
+        return;
+    const FleetStore::Entry& e = m_store->entry(index);
+    int delay = e.config.pollIntervalMs;
+    if (e.status.consecutiveFailures > 0) {
+        // Back off exponentially from the poll interval, so a dead gateway costs little and a revived one is found.
+        const int shift = qMin(e.status.consecutiveFailures - 1, 10);
+        delay = int(qMin<qint64>(qint64(e.config.pollIntervalMs) << shift, m_maxBackoffMs));
+        delay = qMax(delay, qMin(e.config.pollIntervalMs, m_maxBackoffMs));
+    }
+    it->timer->start(delay);
+}
+
+void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
+{
+    const qint64 t = snap.takenAtMs;
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    Gateway& g = *it;
+    using namespace SeriesKeys;
+    if (!g.handlesShape || !g.handlesShape->sameShape(snap)) {
+        g.handles.clear();
+        auto add = [&](const QString& subj) {
+            g.handles.append({ m_metrics->handle(requestRate(subj)), m_metrics->handle(errorRate(subj)),
+                m_metrics->handle(sessions(subj)) });
+        };
+        add(subject(name));
+        for (const auto& b : snap.backends) {
+            add(subject(name, b.name));
+            for (const auto& s : b.servers)
+                add(subject(name, b.name, s.name));
+        }
+        g.handlesShape = snap;
+    }
+    auto handle
+        = [&](qsizetype row, int which) { return static_cast<MetricStore::Handle>(g.handles.at(row)[size_t(which)]); };
+    qsizetype row = 0;
+    m_metrics->appendCounter(handle(row, 0), t, double(snap.requestsTotal()));
+    m_metrics->appendCounter(handle(row, 1), t, double(snap.responses5xxTotal()));
+    m_metrics->appendGauge(handle(row, 2), t, double(snap.sessions()));
+    for (const auto& b : snap.backends) {
+        ++row;
+        m_metrics->appendCounter(handle(row, 0), t, double(b.requestsTotal));
+        m_metrics->appendCounter(handle(row, 1), t, double(b.responses5xxTotal));
+        m_metrics->appendGauge(handle(row, 2), t, double(b.sessions));
+        for (const auto& s : b.servers) {
+            ++row;
+            // A negative counter is one the product does not keep (Caddy per upstream): no points, so the table
+            // shows nothing rather than a made-up 0.
+            if (s.requestsTotal >= 0)
+                m_metrics->appendCounter(handle(row, 0), t, double(s.requestsTotal));
+            if (s.responses5xxTotal >= 0)
+                m_metrics->appendCounter(handle(row, 1), t, double(s.responses5xxTotal));
+            m_metrics->appendGauge(handle(row, 2), t, double(s.sessions));
+        }
+    }
+    if (const int index = m_store->indexOf(name); index >= 0 && m_store->entry(index).snapshot)
+        recordTransitions(name, *m_store->entry(index).snapshot, snap);
+    // Rates first, then the snapshot: views repainting on the snapshot read the new rates.
+    m_store->applySnapshot(name, snap);
+    m_metrics->notifyAppended();
+}
+
+void Poller::markGaps(const QString& name, qint64 nowMs)
+{
+    const int index = m_store->indexOf(name);
+    if (index < 0)
+        return;
+    using namespace SeriesKeys;
+    auto gap = [this, nowMs](const QString& subj) {
+        m_metrics->appendGap(requestRate(subj), nowMs);
+        m_metrics->appendGap(errorRate(subj), nowMs);
+        m_metrics->appendGap(sessions(subj), nowMs);
+    }; // rare (a failed poll): the keyed path is fine here
+    gap(subject(name));
+    if (const auto& snap = m_store->entry(index).snapshot) {
+        for (const auto& b : snap->backends) {
+            gap(subject(name, b.name));
+            for (const auto& s : b.servers)
+                gap(subject(name, b.name, s.name));
+        }
+    }
+    m_metrics->notifyAppended();
+}
+
+void Poller::recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after)
+{
+    if (!m_events)
+        return;
+    // Same shape (the usual case): compare position by position instead of looking each server up by name.
+    const bool sameShape = before.sameShape(after);
+    for (qsizetype bi = 0; bi < after.backends.size(); ++bi) {
+        const BackendSnapshot& b = after.backends.at(bi);
+        for (qsizetype si = 0; si < b.servers.size(); ++si) {
+            const ServerSnapshot& s = b.servers.at(si);
+            const ServerSnapshot* old
+                = sameShape ? &before.backends.at(bi).servers.at(si) : before.server(b.name, s.name);
+            if (!old)
+                continue;
+            const QString object = b.name + QLatin1Char('/') + s.name;
+            QStringList what;
+            if (old->admin != s.admin)
+                what.append(QStringLiteral("%1 → %2").arg(label(old->admin), label(s.admin)));
+            if (old->health != s.health)
+                what.append(QStringLiteral("%1 → %2%3")
+                                .arg(label(old->health), label(s.health),
+                                    s.checkStatus.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(s.checkStatus)));
+            if (old->weight != s.weight)
+                what.append(QStringLiteral("weight %1 → %2").arg(old->weight).arg(s.weight));
+            if (!what.isEmpty())
+                m_events->add(FleetEvent { after.takenAtMs, FleetEvent::Kind::Transition, name, object,
+                    what.join(QStringLiteral(", ")), s.health == Health::Down });
+        }
+    }
+}
+
+} // namespace Fleetdeck

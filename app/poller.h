@@ -1,0 +1,87 @@
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QVector>
+
+#include "fleettypes.h"
+#include "result.h"
+
+class QTimer;
+
+namespace Fleetdeck {
+
+class EventLog;
+class FleetStore;
+class MetricStore;
+namespace Drivers {
+class Driver;
+class ProductRegistry;
+}
+
+// Owns one driver per gateway and polls each on its own schedule, backing off while it fails; turns each snapshot
+// into rates (MetricStore), the fleet's state (FleetStore) and transition events. Every read of a gateway's pools
+// goes through fetch(), so the window shows what the change pipeline re-reads too.
+class Poller final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Poller)
+
+public:
+    Poller(
+        FleetStore* store, MetricStore* metrics, const Drivers::ProductRegistry& products, QObject* parent = nullptr);
+    ~Poller() override;
+
+    void setEventLog(EventLog* events) { m_events = events; }
+    // The longest wait between retries of an unreachable gateway (default 30 s).
+    void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
+
+    // Makes the gateway's driver and its entry in the store, without polling it yet. Null when the name is taken or
+    // the product is not registered.
+    Drivers::Driver* add(const GatewayConfig& config);
+    void remove(const QString& name);
+    Drivers::Driver* driver(const QString& name) const;
+    QStringList names() const { return m_gateways.keys(); }
+    // Polls now, unless a poll of that gateway is in flight (polls never overlap).
+    void poll(const QString& name);
+    void pollAll();
+    // Reads the gateway's pools under a new generation; replies older than the newest applied one are dropped.
+    void fetch(const QString& name, std::function<void(const Result<GatewaySnapshot>&)> then);
+    // Why the gateway's secret could not be read, added to an authentication failure's message.
+    void setCredentialProblem(const QString& name, const QString& problem);
+
+private:
+    struct Gateway
+    {
+        QPointer<Drivers::Driver> driver;
+        QTimer* timer = nullptr;
+        quint64 nextGeneration = 1;
+        quint64 appliedGeneration = 0;
+        bool pollInFlight = false;
+        QString credentialProblem;
+        // Series handles in snapshot order (gateway, each backend, each server; req, 5xx, sessions), rebuilt when
+        // the gateway's shape changes, so a poll appends without building or hashing 30,000 keys.
+        std::optional<GatewaySnapshot> handlesShape;
+        QVector<std::array<void*, 3>> handles;
+    };
+
+    void onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result);
+    void ingest(const QString& name, const GatewaySnapshot& snapshot);
+    void markGaps(const QString& name, qint64 nowMs);
+    void recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
+    void scheduleNext(const QString& name);
+
+    FleetStore* m_store;
+    MetricStore* m_metrics;
+    const Drivers::ProductRegistry& m_products;
+    EventLog* m_events = nullptr;
+    QHash<QString, Gateway> m_gateways;
+    int m_maxBackoffMs = 30000;
+};
+
+} // namespace Fleetdeck
