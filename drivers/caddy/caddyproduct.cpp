@@ -22,7 +22,7 @@ ProductDescriptor descriptor()
     p.conflictCheck = QStringLiteral("`If-Match` (Caddy answers 412)");
     Capabilities& c = p.capabilities;
     c.set(Feature::Drain, false, QStringLiteral("remove the upstream instead (Caddy 2.6)"))
-        .set(Feature::Ready, true, QStringLiteral("always in service"))
+        .set(Feature::Ready, false, QStringLiteral("an upstream is always in service"))
         .set(Feature::ForceUp, false, QStringLiteral("its health checks decide"))
         .set(Feature::Maint, false, QStringLiteral("remove the upstream instead (Caddy 2.6)"))
         .set(Feature::Weight, false, QStringLiteral("not per upstream in Caddy 2.6"))

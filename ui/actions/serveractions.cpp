@@ -1,0 +1,269 @@
+#include "serveractions.h"
+
+#include <QInputDialog>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTreeView>
+
+#include "actions/actionregistry.h"
+#include "actions/fleetselection.h"
+#include "dialogs/rollingdialog.h"
+#include "dialogs/securityprompter.h"
+#include "fleetactions.h"
+#include "fleetstore.h"
+#include "forms/serverformdialog.h"
+#include "pages/poolpage.h"
+#include "upstreamtablemodel.h"
+
+namespace Fleetdeck {
+
+ServerActions::ServerActions(ActionRegistry* actions, FleetSelection* selection, const FleetStore* store,
+    FleetActions* fleet, SecurityPrompter* prompter, QWidget* window, QStatusBar* status)
+    : QObject(window)
+    , m_selection(selection)
+    , m_store(store)
+    , m_fleet(fleet)
+    , m_prompter(prompter)
+    , m_window(window)
+    , m_status(status)
+{
+    registerActions(actions);
+    connect(fleet, &FleetActions::actionFinished, this, &ServerActions::finished);
+}
+
+void ServerActions::registerActions(ActionRegistry* actions)
+{
+    using Spec = ActionRegistry::Spec;
+    auto feature = [this](Feature f) { return [this, f] { return whyNot(f); }; };
+    auto withHow = [this](const QString& tip, Feature f) {
+        return [this, tip, f] { return how(f).isEmpty() ? tip : QStringLiteral("%1 (%2)").arg(tip, how(f)); };
+    };
+    const QStringList inTable { QStringLiteral("servers") };
+    const QString drainTip = tr("Drain the selected servers: no new sessions, current ones finish");
+    const QString readyTip = tr("Put the selected servers back in service");
+    actions->add(Spec { QStringLiteral("server.drain"), tr("&Drain"), QKeySequence(Qt::CTRL | Qt::Key_D), drainTip,
+        true, inTable, false, {}, [this] { setState(AdminState::Drain, tr("Draining")); }, feature(Feature::Drain),
+        withHow(drainTip, Feature::Drain) });
+    actions->add(Spec { QStringLiteral("server.ready"), tr("&Ready"), QKeySequence(Qt::CTRL | Qt::Key_R), readyTip,
+        true, inTable, false, {}, [this] { setState(AdminState::Ready, {}); }, feature(Feature::Ready),
+        withHow(readyTip, Feature::Ready) });
+    actions->add(
+        Spec { QStringLiteral("server.forceup"), tr("&Force up"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U),
+            tr("Declare the selected servers healthy whatever their health checks say"), true, inTable, false, {},
+            [this] { setState(AdminState::ForcedUp, {}); }, feature(Feature::ForceUp) });
+    actions->add(Spec { QStringLiteral("server.maint"), tr("&Maintenance"), QKeySequence(Qt::CTRL | Qt::Key_M),
+        tr("Put the selected servers in maintenance: no traffic, no health checks"), true, inTable, false, {},
+        [this] { setState(AdminState::Maint, tr("Putting in maintenance")); }, feature(Feature::Maint) });
+    actions->add(Spec { QStringLiteral("server.weight"), tr("Set &weight…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W), tr("Set the load-balancing weight of the selected servers"),
+        true, inTable, false, {}, [this] { setWeight(); }, feature(Feature::Weight) });
+    actions->add(Spec { QStringLiteral("server.everywhere"), tr("Select this upstream &everywhere"),
+        QKeySequence(Qt::CTRL | Qt::Key_E),
+        tr("Select every server, on every gateway and pool, with the same address as the selected one"), false, inTable,
+        true, {}, [this] { selectEverywhere(); },
+        [this] { return m_selection->servers().isEmpty() ? tr("Select a server in the table first.") : QString(); } });
+    actions->add(
+        Spec { QStringLiteral("server.rolling"), tr("Ro&lling drain…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+            tr("Drain the selected servers in batches, with a health gate between batches"), false, {}, false, {},
+            [this] { rolling(); },
+            [this] {
+                const QString why = whyNot(Feature::Drain);
+                return !why.isEmpty() || m_selection->servers().size() > 1 ? why : tr("Select two servers or more.");
+            } });
+    actions->add(Spec { QStringLiteral("server.add"), tr("&Add server…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), tr("Add a server to a pool: validate, review, push, verify"),
+        true, inTable, false, {}, [this] { addServer(); },
+        [this] {
+            if (m_fleet->isReadOnly())
+                return tr("Read-only: %1.").arg(m_fleet->readOnlyReason());
+            for (int i = 0; i < m_store->gatewayCount(); ++i) {
+                if (m_store->entry(i).snapshot && m_store->entry(i).capabilities.can(Feature::AddMember))
+                    return QString();
+            }
+            return tr("No gateway in the fleet can add a member at runtime.");
+        } });
+    actions->add(Spec { QStringLiteral("server.remove"), tr("Re&move server…"), QKeySequence(Qt::Key_Delete),
+        tr("Remove the selected server safely: drain, wait for its sessions, maintenance, delete (where the product "
+           "has no drain: at once)"),
+        false, inTable, false, {}, [this] { removeServer(); },
+        [this] {
+            const QString why = whyNot(Feature::RemoveMember);
+            return !why.isEmpty() || m_selection->servers().size() == 1 ? why
+                                                                        : tr("Select exactly one server to remove.");
+        } });
+}
+
+QString ServerActions::whyNot(Feature feature) const
+{
+    if (m_fleet->isReadOnly())
+        return tr("Read-only: %1.").arg(m_fleet->readOnlyReason());
+    const QList<ServerRef> selected = m_selection->servers();
+    if (selected.isEmpty())
+        return tr("Select one or more servers in the table first.");
+    for (const ServerRef& s : selected) {
+        const int g = m_store->indexOf(s.gateway);
+        if (g < 0)
+            continue;
+        const FleetStore::Entry& e = m_store->entry(g);
+        if (e.config.readOnly)
+            return tr("%1 is read-only in the fleet.").arg(s.gateway);
+        if (e.status.connection == Connection::Unreachable)
+            return tr("%1 is unreachable.").arg(s.gateway);
+        // The product's own words for what it cannot do.
+        if (!e.capabilities.can(feature))
+            return tr("%1 (%2) has no %3 at runtime: %4.")
+                .arg(s.gateway, e.productName, label(feature).toLower(), e.capabilities.whyNot(feature));
+    }
+    return {};
+}
+
+QString ServerActions::how(Feature feature) const
+{
+    const QList<ServerRef> selected = m_selection->servers();
+    const int g = selected.isEmpty() ? -1 : m_store->indexOf(selected.first().gateway);
+    return g < 0 ? QString() : m_store->entry(g).capabilities.how(feature).remove(QLatin1Char('`'));
+}
+
+void ServerActions::setState(AdminState state, const QString& verb)
+{
+    const QList<ServerRef> targets = m_selection->servers();
+    // Taking servers out of service asks first when it would leave a pool with none.
+    if (verb.isEmpty() || m_prompter->confirmLastHealthy(targets, verb))
+        m_fleet->setServerState(targets, state);
+}
+
+void ServerActions::setWeight()
+{
+    const QList<ServerRef> selected = m_selection->servers();
+    if (selected.isEmpty())
+        return;
+    int lo = 0, hi = 256;
+    for (const ServerRef& s : selected) {
+        if (const int g = m_store->indexOf(s.gateway); g >= 0) {
+            lo = qMax(lo, m_store->entry(g).capabilities.rules.weightMin);
+            hi = qMin(hi, m_store->entry(g).capabilities.rules.weightMax);
+        }
+    }
+    int current = 1;
+    if (const int g = m_store->indexOf(selected.first().gateway); g >= 0 && m_store->entry(g).snapshot) {
+        if (const auto* s = m_store->entry(g).snapshot->server(selected.first().backend, selected.first().server))
+            current = s->weight;
+    }
+    bool ok = false;
+    const int weight = QInputDialog::getInt(m_window, tr("Set weight"),
+        tr("Weight for %n server(s) (%1..%2; 0 takes no new traffic):", nullptr, int(selected.size())).arg(lo).arg(hi),
+        current, lo, hi, 1, &ok);
+    if (ok)
+        m_fleet->setServerWeight(selected, weight);
+}
+
+void ServerActions::selectEverywhere()
+{
+    // A fleet-wide action starts from one upstream: the whole fleet is shown, and every row with its address is
+    // selected, ready for Drain or Ready.
+    QTableView* table = m_selection->page()->table();
+    const QModelIndexList rows = table->selectionModel()->selectedRows(UpstreamTableModel::AddressColumn);
+    if (rows.isEmpty())
+        return;
+    const QString address = rows.first().data().toString();
+    m_selection->tree()->clearSelection();
+    m_selection->page()->setScope({}, {});
+    QItemSelection selection;
+    for (int r = 0; r < table->model()->rowCount(); ++r) {
+        const QModelIndex cell = table->model()->index(r, UpstreamTableModel::AddressColumn);
+        if (cell.data().toString() == address)
+            selection.select(cell.siblingAtColumn(0), cell.siblingAtColumn(UpstreamTableModel::ColumnCount - 1));
+    }
+    table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_status->showMessage(
+        tr("%n server(s) with address %1 selected", nullptr, int(selection.size())).arg(address), 8000);
+}
+
+void ServerActions::rolling()
+{
+    const QList<ServerRef> selected = m_selection->servers();
+    if (selected.isEmpty())
+        return;
+    auto* dialog = new RollingDialog(m_fleet, selected, AdminState::Drain, m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void ServerActions::addServer()
+{
+    ServerSpec initial = m_lastSpec;
+    if (initial.gateway.isEmpty()) {
+        // Start from what is selected: its gateway and backend.
+        initial.gateway = m_selection->gateway();
+        initial.backend = m_selection->backend();
+    }
+    auto* form = new ServerFormDialog(m_store, initial, m_window);
+    form->setAttribute(Qt::WA_DeleteOnClose);
+    connect(form, &ServerFormDialog::reviewRequested, this, [this, form](const ServerSpec& spec) {
+        const int g = m_store->indexOf(spec.gateway);
+        const QString note = g >= 0 ? m_store->entry(g).capabilities.note : QString();
+        auto* review = new ReviewDialog(
+            { { spec.gateway, spec.backend + QLatin1Char('/') + spec.name, tr("absent"), spec.describe() } }, note,
+            form);
+        review->setAttribute(Qt::WA_DeleteOnClose);
+        connect(review, &QDialog::accepted, this, [this, form, spec] {
+            m_lastSpec = spec; // kept until the push is verified
+            m_addRequest = m_fleet->addServer(spec);
+            form->accept();
+        });
+        review->open();
+    });
+    form->open();
+}
+
+void ServerActions::finished(const ActionReport& report)
+{
+    if (report.id != m_addRequest)
+        return;
+    if (report.ok())
+        m_lastSpec = ServerSpec {};
+    m_addRequest = 0;
+}
+
+void ServerActions::removeServer()
+{
+    const QList<ServerRef> selected = m_selection->servers();
+    if (selected.size() != 1)
+        return;
+    const ServerRef target = selected.first();
+    if (!m_prompter->confirmLastHealthy(selected, tr("Removing")))
+        return;
+    if (QMessageBox::question(m_window, tr("Remove server"),
+            tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "
+               "maintenance and deletes it. You can cancel at every step.")
+                .arg(target.displayName()))
+        != QMessageBox::Yes)
+        return;
+    auto* progress
+        = new QProgressDialog(tr("Removing %1…").arg(target.displayName()), tr("Cancel"), 0, 30000, m_window);
+    progress->setObjectName(QStringLiteral("removalProgress"));
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    progress->setMinimumDuration(0);
+    progress->setAutoClose(false);
+    progress->setAutoReset(false);
+    const quint64 id = m_fleet->removeServer(target, 30000);
+    connect(m_fleet, &FleetActions::removalProgress, progress,
+        [progress, id, target](quint64 rid, const QString& stage, int sessions, int elapsedMs) {
+            if (rid != id)
+                return;
+            progress->setValue(qMin(elapsedMs, 29999));
+            progress->setLabelText(sessions >= 0
+                    ? QObject::tr("%1: %2, %3 session(s) open").arg(target.displayName(), stage).arg(sessions)
+                    : QObject::tr("%1: %2").arg(target.displayName(), stage));
+        });
+    connect(progress, &QProgressDialog::canceled, this, [this, id] { m_fleet->cancel(id); });
+    connect(m_fleet, &FleetActions::actionFinished, progress, [progress, id](const ActionReport& r) {
+        if (r.id == id)
+            progress->close();
+    });
+    progress->show();
+}
+
+} // namespace Fleetdeck
