@@ -25,13 +25,16 @@ public:
     using RateLimitsCallback = std::function<void(Result<RateLimits>)>;
     using CachePolicyCallback = std::function<void(Result<CachePolicy>)>;
 
-    explicit Driver(const GatewayConfig& config, QObject* parent = nullptr)
+    // capabilities: what the product registered (its descriptor's), which apply() holds the driver to.
+    Driver(const GatewayConfig& config, const Capabilities& capabilities, QObject* parent = nullptr)
         : QObject(parent)
         , m_config(config)
+        , m_capabilities(capabilities)
     { }
     ~Driver() override = default;
 
     const GatewayConfig& config() const { return m_config; }
+    const Capabilities& capabilities() const { return m_capabilities; }
     // Reads the gateway's pools and members. Calls back once, on the UI thread.
     virtual void fetchSnapshot(SnapshotCallback callback) = 0;
     // Rate limits, where the product keeps them at runtime.
@@ -46,11 +49,13 @@ public:
     }
     // Sends one change. `current` is the gateway as the pipeline re-read it just before (the part the change's
     // domain needs). A success means the gateway accepted it, not that it took: the pipeline re-reads. A change of a
-    // kind the product does not take is refused at once, before anything is sent.
-    virtual void apply(const Change& change, const GatewayState& current, ActionCallback callback)
+    // kind the product did not register is refused at once, before anything is sent.
+    void apply(const Change& change, const GatewayState& current, ActionCallback callback)
     {
-        Q_UNUSED(current)
-        callback(refuse(change));
+        if (!m_capabilities.takes(change.kind()))
+            callback(refuse(change));
+        else
+            sendChange(change, current, std::move(callback));
     }
     // A secret for the admin channel, read from the credential store by the caller. Drivers keep it in memory only
     // and never put it in an error or a log.
@@ -59,6 +64,8 @@ public:
     virtual void setKeyPassphrase(const QByteArray& passphrase) { Q_UNUSED(passphrase) }
 
 protected:
+    // Sends a change of a kind the product takes.
+    virtual void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) = 0;
     // The refusal of a change this driver does not take.
     static Result<QString> refuse(const Change& change)
     {
@@ -67,6 +74,7 @@ protected:
 
 private:
     GatewayConfig m_config;
+    Capabilities m_capabilities;
 };
 
 } // namespace Fleetdeck::Drivers

@@ -77,6 +77,9 @@ struct Capabilities
     QStringList settings; // the product settings a SettingChange may name
     FormRules rules;
     VerifyPolicy verify;
+    // Writes name the config version they were made against (Change::baseVersion), and the gateway refuses a stale
+    // one (a conflict); otherwise the pipeline's re-read before sending is what catches someone else's change.
+    bool versionedWrites = false;
     bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
     QString note; // what the operator should know about changing this product at runtime
 

@@ -1,5 +1,7 @@
 #include "caddydriver.h"
 
+#include "registry.h"
+
 #include <QBuffer>
 #include <QCryptographicHash>
 #include <QFile>
@@ -17,13 +19,15 @@
 
 namespace Fleetdeck::Drivers::Caddy {
 
+ProductDescriptor descriptor(); // caddyproduct.cpp
+
 namespace {
 constexpr qint64 kMaxBody = 64 * 1024 * 1024;
 constexpr int kTimeoutMs = 5000;
 }
 
 CaddyDriver::CaddyDriver(const GatewayConfig& config, QObject* parent)
-    : Driver(config, parent)
+    : Driver(config, descriptor().info.capabilities, parent)
     , m_network(new QNetworkAccessManager(this))
 { }
 
@@ -204,7 +208,7 @@ void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
     });
 }
 
-void CaddyDriver::apply(const Change& change, const GatewayState& current, ActionCallback callback)
+void CaddyDriver::sendChange(const Change& change, const GatewayState& current, ActionCallback callback)
 {
     const QString version = change.baseVersion.isEmpty() ? current.configVersion() : change.baseVersion;
     if (const auto* add = change.as<AddMemberChange>()) {

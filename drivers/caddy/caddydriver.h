@@ -21,7 +21,6 @@ public:
 
     void fetchSnapshot(SnapshotCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
-    void apply(const Change& change, const GatewayState& current, ActionCallback callback) override;
     void setSecret(const QByteArray& secret) override { m_secret = secret; }
     void setKeyPassphrase(const QByteArray& passphrase) override { m_keyPassphrase = passphrase; }
     ~CaddyDriver() override
@@ -29,6 +28,9 @@ public:
         m_secret.fill('\0');
         m_keyPassphrase.fill('\0');
     }
+
+protected:
+    void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) override;
 
 private:
     // Each write names the config version the operator saw (baseVersion), else the one just read.

@@ -35,6 +35,7 @@ ProductDescriptor descriptor()
     c.settings = { QStringLiteral("http-metrics") };
     // Each write names the config it was made against: the next one needs the version this one produced.
     c.verify.eachChange = true;
+    c.versionedWrites = true;
     c.rules.weightMin = 1;
     c.rules.weightMax = 1;
     c.rules.membersNamedByAddress = true;

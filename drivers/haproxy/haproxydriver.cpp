@@ -1,5 +1,7 @@
 #include "haproxydriver.h"
 
+#include "registry.h"
+
 #include <QDateTime>
 #include <QFileInfo>
 #include <QRegularExpression>
@@ -8,8 +10,10 @@
 
 namespace Fleetdeck::Drivers::HAProxy {
 
+ProductDescriptor descriptor(); // haproxyproduct.cpp
+
 HAProxyDriver::HAProxyDriver(const GatewayConfig& config, QObject* parent)
-    : Driver(config, parent)
+    : Driver(config, descriptor().info.capabilities, parent)
 { }
 
 void HAProxyDriver::fetchSnapshot(SnapshotCallback callback)
@@ -63,7 +67,7 @@ Result<QByteArray> HAProxyDriver::commandFor(const Change& change)
     return Result<QByteArray>::success("set server " + where + " state " + word);
 }
 
-void HAProxyDriver::apply(const Change& change, const GatewayState& current, ActionCallback callback)
+void HAProxyDriver::sendChange(const Change& change, const GatewayState& current, ActionCallback callback)
 {
     if (const auto* add = change.as<AddMemberChange>()) {
         addServer(add->spec, std::move(callback));

@@ -17,12 +17,14 @@ public:
     void fetchSnapshot(SnapshotCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
     void readRateLimits(RateLimitsCallback callback) override;
-    void apply(const Change& change, const GatewayState& current, ActionCallback callback) override;
 
     // The runtime API command for a member's state or weight, or an error when the names cannot be sent safely.
     static Result<QByteArray> commandFor(const Change& change);
 
     void setOptions(const Wire::LineCommandClient::Options& options) { m_options = options; }
+
+protected:
+    void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) override;
 
 private:
     void addServer(const ServerSpec& spec, ActionCallback callback);

@@ -1,5 +1,7 @@
 #include "varnishdriver.h"
 
+#include "registry.h"
+
 #include <QDateTime>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -8,6 +10,8 @@
 #include "varnishparsers.h"
 
 namespace Fleetdeck::Drivers::Varnish {
+
+ProductDescriptor descriptor(); // varnishproduct.cpp
 
 namespace {
 bool safeName(const QString& name)
@@ -28,7 +32,7 @@ QString failedCommand(const QList<CliReply>& replies, const QList<QByteArray>& c
 } // namespace
 
 VarnishDriver::VarnishDriver(const GatewayConfig& config, QObject* parent)
-    : Driver(config, parent)
+    : Driver(config, descriptor().info.capabilities, parent)
     , m_network(new QNetworkAccessManager(this))
 { }
 
@@ -113,7 +117,7 @@ void VarnishDriver::fetchSnapshot(SnapshotCallback callback)
     });
 }
 
-void VarnishDriver::apply(const Change& change, const GatewayState&, ActionCallback callback)
+void VarnishDriver::sendChange(const Change& change, const GatewayState&, ActionCallback callback)
 {
     static const char* const lifetimes[] = { "default_ttl", "default_grace", "default_keep" };
     if (const auto* ttl = change.as<CacheTtlChange>()) {

@@ -21,8 +21,10 @@ public:
 
     void fetchSnapshot(SnapshotCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
-    void apply(const Change& change, const GatewayState& current, ActionCallback callback) override;
     void setSecret(const QByteArray& secret) override { m_secret = secret; }
+
+protected:
+    void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) override;
 
 private:
     void cli(const QList<QByteArray>& commands, CliSession::Callback callback);

@@ -1,0 +1,315 @@
+// The change pipeline, on in-memory fake gateways (no lab): what is refused before anything is sent, conflicts,
+// the journal's attempt before the send and result after it, verification that waits for a change to show and
+// fails when it does not, undo, requests reviewed together, safe removal step by step, versioned writes, and
+// remedies. The fake stands in for no product: the same pipeline runs against the real gateways in integration/.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "assembly.h"
+#include "fakegateway.h"
+#include "fleetcontroller.h"
+#include "fleetstore.h"
+#include "journal.h"
+
+using namespace Fleetdeck;
+using Test::FakeGateway;
+
+class TestChangePipeline : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<Assembly> app;
+    QTemporaryDir dir;
+
+    FleetController& fleet() { return app->controller(); }
+    FleetStore& store() { return app->store(); }
+
+    // A fake gateway with two pools of three members, in the fleet and polled once.
+    void addFake(const QString& name, const QString& product = QStringLiteral("fake"))
+    {
+        FakeGateway& g = FakeGateway::named(name);
+        g.pool = FakeGateway::pools({ QStringLiteral("api"), QStringLiteral("static") }, 3);
+        fleet().addGateway(Test::fakeGateway(name, product));
+        QTRY_VERIFY_WITH_TIMEOUT(store().indexOf(name) >= 0 && store().entry(store().indexOf(name)).snapshot, 5000);
+    }
+    ActionReport run(quint64 id)
+    {
+        QSignalSpy finished(&fleet(), &FleetActions::actionFinished);
+        for (int i = 0; i < 100; ++i) {
+            for (const auto& args : std::as_const(finished)) {
+                const auto r = args.at(0).value<ActionReport>();
+                if (r.id == id)
+                    return r;
+            }
+            finished.wait(100);
+        }
+        return {};
+    }
+    const ServerSnapshot* member(const QString& gateway, const QString& backend, const QString& server)
+    {
+        for (const BackendSnapshot& b : FakeGateway::named(gateway).pool.backends) {
+            for (const ServerSnapshot& s : b.servers) {
+                if (b.name == backend && s.name == server)
+                    return &s;
+            }
+        }
+        return nullptr;
+    }
+    QList<JournalEntry> journal() { return app->journal()->readAll(); }
+
+private Q_SLOTS:
+    void init()
+    {
+        FakeGateway::resetAll();
+        Assembly::Options options;
+        options.products = &Test::registryWithFakes();
+        options.journal = true;
+        options.journalPath
+            = dir.filePath(QStringLiteral("journal-%1.sqlite").arg(QString::fromLatin1(QTest::currentTestFunction())));
+        app = std::make_unique<Assembly>(options);
+        QVERIFY2(app->journal(), qPrintable(app->journalError()));
+    }
+    void cleanup() { app.reset(); }
+
+    void whatTheProductCannotDoIsRefusedBeforeAnythingIsSent()
+    {
+        addFake(QStringLiteral("lim"), QStringLiteral("fake-limited"));
+        const ServerRef s1 { QStringLiteral("lim"), QStringLiteral("api"), QStringLiteral("s1") };
+        const auto report = run(fleet().setServerState({ s1 }, AdminState::Drain));
+        QCOMPARE(report.outcomes.size(), 1);
+        QVERIFY(!report.ok());
+        QVERIFY2(report.outcomes.first().message.contains(
+                     QLatin1String("has no drain at runtime: remove the member instead")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(!report.outcomes.first().sent);
+        QVERIFY(FakeGateway::named(QStringLiteral("lim")).sent.isEmpty());
+        // Journaled as a result with no attempt: it was asked for, and refused.
+        const auto rows = journal();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().kind, QStringLiteral("result"));
+        QCOMPARE(rows.first().result, QStringLiteral("failed"));
+        // Positive control: what it can do goes out.
+        ServerSpec spec { QStringLiteral("lim"), QStringLiteral("api"), QStringLiteral("10.0.0.9:80"),
+            QStringLiteral("10.0.0.9"), 80, 1 };
+        QVERIFY(run(fleet().addServer(spec)).ok());
+        QCOMPARE(FakeGateway::named(QStringLiteral("lim")).sent.size(), 1);
+    }
+
+    void anInvalidChangeIsRefusedFieldByField()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s1 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") };
+        const auto report = run(fleet().setServerWeight({ s1 }, 500));
+        QVERIFY(!report.ok());
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("weight: 500 is outside 0..100")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1"))->weight, 1);
+    }
+
+    void aConflictIsNotSent()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s2 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s2") };
+        // Someone puts s2 in maintenance behind Fleetdeck's back, after the operator saw it ready.
+        FakeGateway::named(QStringLiteral("gw")).pool.backends[0].servers[1].admin = AdminState::Maint;
+        const auto report = run(fleet().setServerState({ s2 }, AdminState::Drain));
+        QVERIFY(!report.ok());
+        QVERIFY(report.outcomes.first().conflict);
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("is now maint, not ready")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+        // Once the operator has seen it as it is, the same request goes out and is verified.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            store().entry(store().indexOf(QStringLiteral("gw"))).snapshot->server(s2.backend, s2.server)->admin,
+            AdminState::Maint, 5000);
+        const auto again = run(fleet().setServerState({ s2 }, AdminState::Drain));
+        QVERIFY2(again.ok(), qPrintable(again.outcomes.first().message));
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s2"))->admin, AdminState::Drain);
+    }
+
+    void theJournalHoldsTheAttemptBeforeTheSendAndTheResultAfter()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s1 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") };
+        // The attempt is on disk when the gateway is reached.
+        bool attemptFirst = false;
+        connect(app->journal(), &Journal::appended, this, [&attemptFirst](const JournalEntry& e) {
+            attemptFirst = attemptFirst
+                || (e.kind == QLatin1String("attempt") && FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+        });
+        const auto report = run(fleet().setServerState({ s1 }, AdminState::Drain));
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QVERIFY(attemptFirst);
+        const auto rows = journal();
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows.at(0).kind, QStringLiteral("attempt"));
+        QCOMPARE(rows.at(0).before, QStringLiteral("ready"));
+        QCOMPARE(rows.at(0).after, QStringLiteral("drain"));
+        QCOMPARE(rows.at(1).kind, QStringLiteral("result"));
+        QCOMPARE(rows.at(1).result, QStringLiteral("verified"));
+        QCOMPARE(rows.at(1).object, QStringLiteral("api/s1"));
+    }
+
+    void verificationWaitsForAChangeToShowAndFailsWhenItDoesNot()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        const ServerRef s1 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") };
+        g.showAfterReads = 2; // shows at the second re-read: within the product's three
+        const auto slow = run(fleet().setServerState({ s1 }, AdminState::Maint));
+        QVERIFY2(slow.ok(), qPrintable(slow.outcomes.first().message));
+        g.showAfterReads = 50; // never, as far as verification can tell
+        const auto never = run(fleet().setServerState({ s1 }, AdminState::Ready));
+        QVERIFY(!never.ok());
+        QVERIFY2(never.outcomes.first().message.contains(QLatin1String("asked for ready, the gateway reports maint")),
+            qPrintable(never.outcomes.first().message));
+        QCOMPARE(journal().last().result, QStringLiteral("failed"));
+    }
+
+    void undoPutsBackWhatWasThere()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s3 { QStringLiteral("gw"), QStringLiteral("static"), QStringLiteral("s3") };
+        const auto report = run(fleet().setServerWeight({ s3 }, 7));
+        QVERIFY(report.ok());
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("static"), QStringLiteral("s3"))->weight, 7);
+        const QList<Change> back = report.undoChanges();
+        QCOMPARE(back.size(), 1);
+        QVERIFY(run(fleet().apply(back, QStringLiteral("undo"))).ok());
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("static"), QStringLiteral("s3"))->weight, 1);
+        // A purge cannot be undone, and says so by having no undo.
+        FakeGateway::named(QStringLiteral("gw")).cache.purges = true;
+        const auto purge
+            = run(fleet().changePolicy({ PurgeChange { QStringLiteral("gw"), QStringLiteral("^/a/"), {} } }));
+        QVERIFY2(purge.ok(), qPrintable(purge.outcomes.first().message));
+        QVERIFY(purge.undoChanges().isEmpty());
+    }
+
+    void changesReviewedTogetherStopAtTheFirstFailure()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        g.refuseNext = QStringLiteral("map is full");
+        const auto report
+            = run(fleet().changeRateLimits({ { QStringLiteral("gw"), RateScope::Key, QStringLiteral("k1"), 5 },
+                { QStringLiteral("gw"), RateScope::Key, QStringLiteral("k2"), 6 } }));
+        QVERIFY(!report.ok());
+        QVERIFY(report.outcomes.at(0).message.contains(QLatin1String("map is full")));
+        QVERIFY2(report.outcomes.at(1).message.contains(QLatin1String("not sent: an earlier change")),
+            qPrintable(report.outcomes.at(1).message));
+        QVERIFY(g.sent.isEmpty());
+        QVERIFY(g.limits.entries.isEmpty());
+        // Changes not reviewed together (a multi-server drain) go on past a failure.
+        const auto drains
+            = run(fleet().setServerState({ { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("ghost") },
+                                             { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") } },
+                AdminState::Drain));
+        QVERIFY(!drains.outcomes.at(0).ok);
+        QVERIFY(drains.outcomes.at(1).ok);
+    }
+
+    void removalDrainsWaitsAndDeletesStepByStep()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        QSignalSpy progress(&fleet(), &FleetActions::removalProgress);
+        const auto report
+            = run(fleet().removeServer({ QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s3") }, 2000));
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QCOMPARE(g.sent,
+            (QStringList { QStringLiteral("set gw:api/s3 to drain"), QStringLiteral("set gw:api/s3 to maint"),
+                QStringLiteral("remove gw:api/s3") }));
+        QVERIFY(!member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s3")));
+        QStringList stages;
+        for (const auto& p : std::as_const(progress))
+            stages.append(p.at(1).toString());
+        QVERIFY2(stages.contains(QStringLiteral("draining")) && stages.contains(QStringLiteral("deleting")),
+            qPrintable(stages.join(QLatin1Char(','))));
+        // Undo adds it back where it was, with its address.
+        QVERIFY(run(fleet().apply(report.undoChanges(), QStringLiteral("undo"))).ok());
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s3"))->address,
+            QStringLiteral("10.0.0.3:80"));
+    }
+
+    void aCancelledRemovalStopsBeforeItsNextStep()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        g.pool.backends[0].servers[0].sessions = 5; // sessions that never end: it waits
+        const quint64 id
+            = fleet().removeServer({ QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") }, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(g.sent.size() == 1, 5000); // drained, now waiting
+        fleet().cancel(id);
+        const auto report = run(id);
+        QVERIFY(!report.ok());
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("left drain and was not deleted")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1")));
+    }
+
+    void versionedWritesCarryTheVersionTheOperatorSaw()
+    {
+        addFake(QStringLiteral("lim"), QStringLiteral("fake-limited"));
+        ServerSpec a { QStringLiteral("lim"), QStringLiteral("api"), QStringLiteral("10.0.0.7:80"),
+            QStringLiteral("10.0.0.7"), 80, 1 };
+        ServerSpec b = a;
+        b.name = QStringLiteral("10.0.0.8:80");
+        b.host = QStringLiteral("10.0.0.8");
+        // Two changes in one request: the second is written against the version the first produced.
+        const auto both = run(fleet().apply({ AddMemberChange { a }, AddMemberChange { b } }, QStringLiteral("two")));
+        QVERIFY2(both.ok(), qPrintable(both.outcomes.last().message));
+        // A change made against an older config is refused by the gateway: a conflict, not overwritten.
+        ServerSpec c = a;
+        c.name = QStringLiteral("10.0.0.9:80");
+        c.host = QStringLiteral("10.0.0.9");
+        const auto stale
+            = run(fleet().apply({ Change(AddMemberChange { c }, QStringLiteral("v1")) }, QStringLiteral("stale")));
+        QVERIFY(!stale.ok());
+        QVERIFY(stale.outcomes.first().conflict);
+        QCOMPARE(FakeGateway::named(QStringLiteral("lim")).sent.size(), 2);
+    }
+
+    void readOnlyRefusesEverything()
+    {
+        addFake(QStringLiteral("gw"));
+        fleet().setReadOnly(QStringLiteral("test"));
+        const auto report = run(fleet().setServerState(
+            { { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") } }, AdminState::Drain));
+        QCOMPARE(report.outcomes.first().message, QStringLiteral("not sent: Fleetdeck is read-only (test)"));
+        QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+    }
+
+    void anUnreadableGatewayGetsNothing()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway::named(QStringLiteral("gw")).readError = QStringLiteral("connection reset");
+        const auto report = run(fleet().setServerState(
+            { { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") } }, AdminState::Drain));
+        QVERIFY(!report.ok());
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("could not be read first: connection reset")),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+    }
+
+    void aNoticesRemedyFixesWhatItSays()
+    {
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        g.cache.settings.append({ QStringLiteral("mode"), {}, QStringLiteral("mode"), QStringLiteral("slow"),
+            { QStringLiteral("slow"), QStringLiteral("fast") }, {} });
+        addFake(QStringLiteral("gw"));
+        g.pool.notices.append({ QStringLiteral("running slow"),
+            SettingChange { {}, QStringLiteral("mode"), {}, QStringLiteral("fast"), QStringLiteral("mode") } });
+        QTRY_VERIFY_WITH_TIMEOUT(!store().entry(0).snapshot->notices.isEmpty(), 5000);
+        SettingChange fix = *store().entry(0).snapshot->notices.first().remedy;
+        fix.gateway = QStringLiteral("gw");
+        const auto report = run(fleet().changePolicy({ fix }));
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QCOMPARE(g.cache.settings.first().value, QStringLiteral("fast"));
+        QVERIFY(report.outcomes.first().undo.has_value()); // back to slow
+    }
+};
+
+QTEST_GUILESS_MAIN(TestChangePipeline)
+#include "tst_changepipeline.moc"
