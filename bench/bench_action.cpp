@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include "assembly.h"
 #include "common.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
@@ -101,9 +102,9 @@ int main(int argc, char* argv[])
     const QJsonObject s1 = readState(state);
     const int statsPort
         = s1.value(QLatin1String("haproxy")).toArray().first().toObject().value(QLatin1String("statsPort")).toInt();
-    FleetStore store;
-    MetricStore metrics;
-    FleetController controller(&store, &metrics);
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    FleetController& controller = assembly.controller();
     if (!addFleet(store, controller, s1.value(QLatin1String("fleet")).toString())) {
         lab({ QStringLiteral("stop"), QStringLiteral("--state"), state });
         return 1;
@@ -162,9 +163,9 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "the 20-gateway lab did not start\n");
         return 1;
     }
-    FleetStore store20;
-    MetricStore metrics20;
-    FleetController controller20(&store20, &metrics20);
+    Assembly store20Assembly;
+    FleetStore& store20 = store20Assembly.store();
+    FleetController& controller20 = store20Assembly.controller();
     double fleetDrainMs = -1;
     bool fleetOk = false;
     int targets = 0;

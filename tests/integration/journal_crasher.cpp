@@ -5,6 +5,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "registry.h"
@@ -26,9 +27,9 @@ int main(int argc, char* argv[])
     Journal journal;
     if (!fleet || !journal.open(QString::fromLocal8Bit(argv[2])))
         return 2;
-    FleetStore store;
-    MetricStore metrics;
-    FleetController controller(&store, &metrics);
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    FleetController& controller = assembly.controller();
     controller.setJournal(&journal);
     const GatewayConfig gateway = fleet.value().gateways.first();
     controller.addGateway(gateway);

@@ -5,6 +5,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "lab.h"
@@ -77,9 +78,9 @@ private Q_SLOTS:
 
     void addAndRemoveAnUpstream()
     {
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.addGateway(config(500));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         QVERIFY(store.entry(0).capabilities.can(Feature::AddMember));
@@ -114,9 +115,9 @@ private Q_SLOTS:
 
     void conflictBehindFleetdecksBackIs412()
     {
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.addGateway(config(3600 * 1000)); // one poll: what the operator saw stays as it was
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
 
@@ -146,9 +147,9 @@ private Q_SLOTS:
 
     void cacheControlRulePushedSeenAndUndone()
     {
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.addGateway(config(1000));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         QVERIFY(store.entry(0).capabilities.can(Feature::CachePolicy));
@@ -200,9 +201,9 @@ private Q_SLOTS:
         QVERIFY(Test::caddyAdmin(
             m_caddy.adminPort, QStringLiteral("DELETE"), QStringLiteral("/config/apps/http/servers/srv0/metrics"))
                     .startsWith("200"));
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.addGateway(config(500));
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         QVERIFY2(store.entry(0).snapshot->noticeText().contains(QLatin1String("metrics are off")),

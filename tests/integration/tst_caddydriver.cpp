@@ -3,6 +3,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "lab.h"
@@ -20,9 +21,9 @@ private Q_SLOTS:
         const Test::Lab lab = Test::Lab::load();
         QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
         QVERIFY(!lab.caddyAdminPorts.isEmpty());
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         GatewayConfig c;
         c.name = QStringLiteral("caddy-1");
         c.product = QStringLiteral("caddy");

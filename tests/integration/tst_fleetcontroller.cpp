@@ -8,6 +8,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "assembly.h"
 #include "eventlog.h"
 #include "fleetcontroller.h"
 #include "journal.h"
@@ -134,9 +135,9 @@ private Q_SLOTS:
 
     void readOnlyGatewayGetsNothing()
     {
-        FleetStore roStore;
-        MetricStore roMetrics;
-        FleetController ro(&roStore, &roMetrics);
+        Assembly roAssembly;
+        FleetStore& roStore = roAssembly.store();
+        FleetController& ro = roAssembly.controller();
         GatewayConfig c = store.entry(0).config;
         c.readOnly = true;
         ro.addGateway(c);
@@ -199,9 +200,9 @@ private Q_SLOTS:
     void conflictBehindOurBackIsNotOverwritten()
     {
         // A second controller that polls rarely, so what it last saw goes stale.
-        FleetStore slowStore;
-        MetricStore slowMetrics;
-        FleetController slow(&slowStore, &slowMetrics);
+        Assembly slowAssembly;
+        FleetStore& slowStore = slowAssembly.store();
+        FleetController& slow = slowAssembly.controller();
         GatewayConfig c = store.entry(0).config;
         c.pollIntervalMs = 600000;
         slow.addGateway(c);
@@ -259,12 +260,13 @@ private Q_SLOTS:
 
 private:
     Test::Lab lab;
-    FleetStore store;
-    MetricStore metrics;
-    EventLog events;
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
+    EventLog& events = assembly.events();
     QTemporaryDir journalDir;
     Journal journal;
-    FleetController controller { &store, &metrics };
+    FleetController& controller = assembly.controller();
 };
 
 QTEST_GUILESS_MAIN(TestFleetController)

@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -160,9 +161,10 @@ private:
     Test::Lab lab;
     QTemporaryDir dir;
     Journal journal;
-    FleetStore store;
-    MetricStore metrics;
-    FleetController controller { &store, &metrics };
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
+    FleetController& controller = assembly.controller();
     QString gateway;
     int port = 0;
 };

@@ -6,6 +6,7 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "registry.h"
@@ -113,10 +114,11 @@ private Q_SLOTS:
 private:
     Test::Lab lab;
     FleetFile fleet;
-    FleetStore store;
-    MetricStore metrics;
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
     HistoryCache history;
-    FleetController controller { &store, &metrics };
+    FleetController& controller = assembly.controller();
 };
 
 QTEST_GUILESS_MAIN(TestPrometheusHistory)

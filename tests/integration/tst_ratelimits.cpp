@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -136,9 +137,10 @@ private Q_SLOTS:
 
 private:
     Test::Lab lab;
-    FleetStore store;
-    MetricStore metrics;
-    FleetController controller { &store, &metrics };
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
+    FleetController& controller = assembly.controller();
     QString gateway;
 };
 

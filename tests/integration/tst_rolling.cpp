@@ -4,6 +4,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "assembly.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -140,9 +141,10 @@ private Q_SLOTS:
 
 private:
     Test::Lab lab;
-    FleetStore store;
-    MetricStore metrics;
-    FleetController controller { &store, &metrics };
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
+    FleetController& controller = assembly.controller();
     QStringList names;
 };
 

@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "assembly.h"
 #include "credentialstore.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
@@ -49,9 +50,9 @@ private Q_SLOTS:
 
     void verifiedWithTheRightCa()
     {
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         firstPoll(controller, store, https(m_lab.tls.port, m_lab.tls.caFile));
         QVERIFY2(store.entry(0).status.connection == Connection::Up, qPrintable(store.entry(0).status.lastError));
         QVERIFY(store.entry(0).snapshot->backend(QStringLiteral("api")));
@@ -59,9 +60,9 @@ private Q_SLOTS:
 
     void refusedWithAWrongCa()
     {
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         firstPoll(controller, store, https(m_lab.tls.port, m_lab.tls.wrongCaFile));
         const GatewayStatus& s = store.entry(0).status;
         QCOMPARE(s.connection, Connection::Unreachable);
@@ -76,9 +77,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         Journal journal;
         QVERIFY(journal.open(dir.filePath(QStringLiteral("journal.sqlite"))));
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.setJournal(&journal);
         firstPoll(controller, store, https(m_lab.tls.port, {})); // the system CAs do not know the lab's
         QCOMPARE(store.entry(0).status.connection, Connection::Unreachable);
@@ -99,9 +100,9 @@ private Q_SLOTS:
         // Pinned to the first certificate, the gateway now shows another one, valid for the same CA: refused.
         GatewayConfig c = https(m_lab.tls.changedPort, m_lab.tls.caFile);
         c.tls.pinSha256 = m_lab.tls.serverSha256;
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         firstPoll(controller, store, c);
         const GatewayStatus& s = store.entry(0).status;
         QCOMPARE(s.connection, Connection::Unreachable);
@@ -130,9 +131,9 @@ private Q_SLOTS:
             secret += QStringLiteral("x");
         SessionCredentialStore credentials;
         credentials.write(QStringLiteral("caddy-tls/admin"), secret, [](Result<bool>) {});
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.setCredentialStore(&credentials);
         GatewayConfig c = https(basic ? m_lab.tls.authPort : m_lab.tls.bearerPort, m_lab.tls.caFile);
         c.credential = QStringLiteral("caddy-tls/admin");
@@ -155,9 +156,9 @@ private Q_SLOTS:
             SessionCredentialStore credentials;
             credentials.write(QStringLiteral("caddy-tls/key"),
                 right ? m_lab.tls.clientKeyPassphrase : QStringLiteral("wrong"), [](Result<bool>) {});
-            FleetStore store;
-            MetricStore metrics;
-            FleetController controller(&store, &metrics);
+            Assembly assembly;
+            FleetStore& store = assembly.store();
+            FleetController& controller = assembly.controller();
             controller.setCredentialStore(&credentials);
             GatewayConfig c = https(m_lab.tls.mtlsPort, m_lab.tls.caFile);
             c.tls.clientCertFile = m_lab.tls.clientCert;
@@ -177,18 +178,18 @@ private Q_SLOTS:
     void mutualTls()
     {
         {
-            FleetStore store;
-            MetricStore metrics;
-            FleetController controller(&store, &metrics);
+            Assembly assembly;
+            FleetStore& store = assembly.store();
+            FleetController& controller = assembly.controller();
             GatewayConfig c = https(m_lab.tls.mtlsPort, m_lab.tls.caFile);
             c.tls.clientCertFile = m_lab.tls.clientCert;
             c.tls.clientKeyFile = m_lab.tls.clientKey;
             firstPoll(controller, store, c);
             QVERIFY2(store.entry(0).status.connection == Connection::Up, qPrintable(store.entry(0).status.lastError));
         }
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         firstPoll(controller, store, https(m_lab.tls.mtlsPort, m_lab.tls.caFile));
         QCOMPARE(store.entry(0).status.connection, Connection::Unreachable);
         // nginx completes the handshake and answers 400 "No required SSL certificate was sent".

@@ -9,6 +9,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "assembly.h"
 #include "credentialstore.h"
 #include "varnish/varnishcli.h"
 #include "fleetcontroller.h"
@@ -62,9 +63,10 @@ struct Session
         controller.addGateway(config);
     }
     SessionCredentialStore credentials;
-    FleetStore store;
-    MetricStore metrics;
-    FleetController controller { &store, &metrics };
+    Assembly assembly;
+    FleetStore& store = assembly.store();
+    MetricStore& metrics = assembly.metrics();
+    FleetController& controller = assembly.controller();
 };
 } // namespace
 
@@ -251,9 +253,9 @@ private Q_SLOTS:
     {
         SessionCredentialStore credentials;
         credentials.write(QStringLiteral("varnish-1/cli"), QStringLiteral("not-the-secret\n"), [](Result<bool>) {});
-        FleetStore store;
-        MetricStore metrics;
-        FleetController controller(&store, &metrics);
+        Assembly assembly;
+        FleetStore& store = assembly.store();
+        FleetController& controller = assembly.controller();
         controller.setCredentialStore(&credentials);
         controller.addGateway(config(QStringLiteral("varnish-1/cli")));
         GatewayConfig missing = config(QStringLiteral("varnish-1/nowhere"));
