@@ -8,15 +8,11 @@
 #include <QString>
 
 #include "capabilities.h"
+#include "changekind.h"
 #include "fleettypes.h"
 #include "result.h"
 
 namespace Fleetdeck {
-
-struct Change;
-struct ChangeCheck;
-struct GatewayState;
-struct Verdict;
 
 // A Cache-Control response header as the cache-policy form edits it.
 struct CacheControl
@@ -122,15 +118,7 @@ struct CacheRuleChange
     CacheControl control;
     bool remove = false;
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const CacheRuleChange&, const CacheRuleChange&) = default;
+    FLEETDECK_CHANGE_KIND(CacheRuleChange)
 };
 
 // Set one default lifetime of newly cached objects.
@@ -140,15 +128,7 @@ struct CacheTtlChange
     CacheTtl which = CacheTtl::Ttl;
     double seconds = 0;
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const CacheTtlChange&, const CacheTtlChange&) = default;
+    FLEETDECK_CHANGE_KIND(CacheTtlChange)
 };
 
 // Purge what a URL pattern (regular expression) and a host match: every cached object it matches becomes a miss.
@@ -160,15 +140,7 @@ struct PurgeChange
     QString host;
 
     bool purgesEverything() const;
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const PurgeChange&, const PurgeChange&) = default;
+    FLEETDECK_CHANGE_KIND(PurgeChange)
 };
 
 } // namespace Fleetdeck

@@ -11,6 +11,7 @@
 
 #include "cachepolicy.h"
 #include "capabilities.h"
+#include "changekind.h"
 #include "fleettypes.h"
 #include "ratelimits.h"
 #include "serverspec.h"
@@ -47,15 +48,7 @@ struct Verdict
     QString message;
 };
 
-// Every kind of change has the same members, which Change dispatches to:
-//   object()          what the journal names (backend/server, ratelimit/key, cache/path)
-//   describe()        the change in words
-//   validate(caps)    field -> what is wrong, before anything is read or sent
-//   precheck(...)     against the gateway as re-read just before sending: a conflict or a missing object
-//   stateText(state)  what the gateway has for the object, in words (the journal's before and after)
-//   wantedText()      what the change asks for, in the same words
-//   inverse(before)   the change that puts back what `before` had (none: it cannot be undone)
-//   verify(after)     whether the gateway, re-read, shows it
+// Every kind of change has the members FLEETDECK_CHANGE_KIND declares (changekind.h); Change dispatches to them.
 
 // Drain, ready, force up or maintenance for one member.
 struct ServerStateChange
@@ -63,15 +56,7 @@ struct ServerStateChange
     ServerRef target;
     AdminState state = AdminState::Ready;
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const ServerStateChange&, const ServerStateChange&) = default;
+    FLEETDECK_CHANGE_KIND(ServerStateChange)
 };
 
 // A member's load-balancing weight.
@@ -80,15 +65,7 @@ struct WeightChange
     ServerRef target;
     int weight = 0;
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const WeightChange&, const WeightChange&) = default;
+    FLEETDECK_CHANGE_KIND(WeightChange)
 };
 
 // A new member in a pool, in service (and health-checked when asked).
@@ -96,15 +73,7 @@ struct AddMemberChange
 {
     ServerSpec spec;
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const AddMemberChange&, const AddMemberChange&) = default;
+    FLEETDECK_CHANGE_KIND(AddMemberChange)
 };
 
 // A member out of its pool, safely: drained and waited for (up to drainTimeoutMs) where the product can drain,
@@ -114,15 +83,7 @@ struct RemoveMemberChange
     ServerRef target;
     int drainTimeoutMs = 30000;
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const RemoveMemberChange&, const RemoveMemberChange&) = default;
+    FLEETDECK_CHANGE_KIND(RemoveMemberChange)
 };
 
 // One change to one gateway, of any kind.

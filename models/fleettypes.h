@@ -11,13 +11,9 @@
 #include <QVariant>
 
 #include "capabilities.h"
+#include "changekind.h"
 
 namespace Fleetdeck {
-
-struct Change;
-struct ChangeCheck;
-struct GatewayState;
-struct Verdict;
 
 // What an operator set on a server, independent of whether its health checks pass.
 // ForcedUp: the operator declared it healthy whatever its checks say (Varnish's backend.set_health healthy).
@@ -140,15 +136,7 @@ struct SettingChange
     QString value;
     QString label; // as the operator reads it: "HTTP metrics"
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const SettingChange&, const SettingChange&) = default;
+    FLEETDECK_CHANGE_KIND(SettingChange)
 };
 
 // Something the operator should know about a gateway's own setup, and, when the driver knows one, the change that

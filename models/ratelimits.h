@@ -7,13 +7,9 @@
 #include <QString>
 
 #include "capabilities.h"
+#include "changekind.h"
 
 namespace Fleetdeck {
-
-struct Change;
-struct ChangeCheck;
-struct GatewayState;
-struct Verdict;
 
 // One limit a gateway keeps for one key (an API key, a user), with what the gateway counted for it.
 struct RateLimitEntry
@@ -54,15 +50,7 @@ struct RateLimitChange
     int windowSeconds = 0; // 0: the window the gateway has
     qint64 burst = -1; // -1: none asked for
 
-    QString object() const;
-    QString describe() const;
-    QMap<QString, QString> validate(const Capabilities& caps) const;
-    ChangeCheck precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const;
-    QString stateText(const GatewayState& state) const;
-    QString wantedText() const;
-    std::optional<Change> inverse(const GatewayState& before) const;
-    Verdict verify(const GatewayState& after) const;
-    friend bool operator==(const RateLimitChange&, const RateLimitChange&) = default;
+    FLEETDECK_CHANGE_KIND(RateLimitChange)
 };
 
 QString validateRateLimitKey(const QString& key);

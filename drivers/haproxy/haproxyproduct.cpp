@@ -56,6 +56,17 @@ ProductDescriptor descriptor()
         p.history.insert(
             level + QStringLiteral("#scur"), QStringLiteral("sum(%1current_sessions{$selector})").arg(prefix));
     }
+    p.notes = {
+        QStringLiteral("`show servers state` gives the admin bits (maintenance 0x01/0x02/0x04/0x20/0x40, drain "
+                       "0x08/0x10) and the operational state; when it is missing the state comes from `show stat`'s "
+                       "status column."),
+        QStringLiteral("Names sent over the runtime API must match `[A-Za-z0-9._:-]+`, so no server name can end or "
+                       "split a command."),
+        QStringLiteral("`add server` is followed by `set server … state ready` and `enable health …`; a new server "
+                       "starts in maintenance."),
+        QStringLiteral("Rate limits are read with `show map`, `get var` and `show table`, and changed with "
+                       "`add/set/del map` and `set var` (2.6 wants `experimental-mode on;` on the same line)."),
+    };
     p.poolLabel = QStringLiteral("proxy");
     p.memberLabel = QStringLiteral("server");
     return { p, [](const GatewayConfig& config, QObject* parent) { return new HAProxyDriver(config, parent); } };

@@ -89,7 +89,9 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     QPushButton* reviewButton = buttons->addButton(tr("&Review and push…"), QDialogButtonBox::ActionRole);
     reviewButton->setObjectName(QStringLiteral("rateReviewButton"));
-    QPushButton* exportButton = buttons->addButton(tr("&Export map file…"), QDialogButtonBox::ActionRole);
+    QPushButton* exportButton = buttons->addButton(tr("&Export the limits…"), QDialogButtonBox::ActionRole);
+    exportButton->setObjectName(QStringLiteral("rateExportButton"));
+    exportButton->setToolTip(tr("Write the per-key limits as the gateway reads them from its file, to save over it"));
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto* layout = new QVBoxLayout(this);

@@ -17,8 +17,8 @@ class FleetActions;
 class FleetStore;
 
 // The rate-limit editor: a gateway's per-key limits and per-IP limit, with the stick table's live counts. Edits
-// are staged, reviewed and pushed; the map file's new content can be exported, since runtime changes live in
-// memory only.
+// are staged, reviewed and pushed; the per-key limits can be exported as the gateway's file, since runtime changes live
+// in memory only.
 class RateLimitDialog final : public QDialog
 {
     Q_OBJECT
