@@ -1,5 +1,8 @@
 #include "commandline.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
@@ -11,8 +14,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Fleetdeck: a desktop control panel for API fleets (load balancers, gateways and caches), over each "
         "product's own admin API. --capabilities-markdown lists the products and what each can do."));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption fleet(QStringLiteral("fleet"),
         QStringLiteral("Open the gateways listed in the fleet file <file> (JSON)."), QStringLiteral("file"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
@@ -42,7 +45,22 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     parser.addOption(fleet);
     parser.addOption(screenshot);
     parser.addOption(after);
-    parser.process(arguments); // exits on --help, --version and unknown options
+    // Parsed before any application object exists (so none of this needs a display): help, version and unknown
+    // options are handled here rather than by QCommandLineParser::process, which names the program only through
+    // the application object.
+    if (!parser.parse(arguments)) {
+        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(parser.errorText()));
+        std::exit(1);
+    }
+    if (parser.isSet(help)) {
+        const QString name = arguments.isEmpty() ? QStringLiteral("fleetdeck") : arguments.first();
+        std::fputs(qUtf8Printable(parser.helpText().replace(QLatin1String("<executable_name>"), name)), stdout);
+        std::exit(0);
+    }
+    if (parser.isSet(version)) {
+        std::printf("fleetdeck %s\n", qUtf8Printable(QCoreApplication::applicationVersion()));
+        std::exit(0);
+    }
 
     CommandLine out;
     out.fleetFile = parser.value(fleet);

@@ -4,11 +4,42 @@
 #include <QProcess>
 #include <QTest>
 
+namespace {
+// Runs the program with no display at all; its exit code and standard output.
+std::pair<int, QByteArray> runWithoutDisplay(const QStringList& arguments)
+{
+    QProcess fleetdeck;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    fleetdeck.setProcessEnvironment(env);
+    fleetdeck.start(QStringLiteral(FLEETDECK_BINARY), arguments);
+    if (!fleetdeck.waitForFinished(30000) || fleetdeck.exitStatus() != QProcess::NormalExit)
+        return { -1, {} };
+    return { fleetdeck.exitCode(), fleetdeck.readAllStandardOutput() };
+}
+} // namespace
+
 class TestCapabilitiesDoc : public QObject
 {
     Q_OBJECT
 
 private Q_SLOTS:
+    void printingOptionsNeedNoDisplay()
+    {
+        // Nothing that only prints may need a display (it used to abort before reading its options).
+        const auto help = runWithoutDisplay({ QStringLiteral("--help") });
+        QCOMPARE(help.first, 0);
+        QVERIFY2(help.second.contains("--capabilities-markdown") && !help.second.contains("<executable_name>"),
+            help.second.constData());
+        const auto version = runWithoutDisplay({ QStringLiteral("--version") });
+        QCOMPARE(version.first, 0);
+        QVERIFY(version.second.startsWith("fleetdeck "));
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("nan") }).first, 2);
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--no-such-option") }).first, 1);
+    }
+
     void committedFileEqualsTheRegistry()
     {
         QProcess fleetdeck;
