@@ -48,7 +48,7 @@ void LineCommandClient::start()
             if (error == QLocalSocket::PeerClosedError)
                 onClosed();
             else
-                onError(socket->errorString());
+                onError(where(socket->errorString()));
         });
         socket->connectToServer(m_endpoint.path());
     } else if (m_endpoint.scheme() == QLatin1String("tcp")) {
@@ -61,7 +61,7 @@ void LineCommandClient::start()
             if (error == QAbstractSocket::RemoteHostClosedError)
                 onClosed();
             else
-                onError(socket->errorString());
+                onError(where(socket->errorString()));
         });
         socket->connectToHost(m_endpoint.host(), quint16(m_endpoint.port()));
     } else {
@@ -102,6 +102,15 @@ void LineCommandClient::onClosed()
     }
     m_reply += m_device->readAll();
     finish(Result<QByteArray>::success(m_reply));
+}
+
+QString LineCommandClient::where(const QString& error) const
+{
+    // Before the connection is made, say which address could not be reached.
+    const QString address = m_endpoint.scheme() == QLatin1String("unix")
+        ? m_endpoint.path()
+        : QStringLiteral("%1:%2").arg(m_endpoint.host()).arg(m_endpoint.port());
+    return m_connected ? error : QStringLiteral("cannot connect to %1: %2").arg(address, error);
 }
 
 void LineCommandClient::onError(const QString& text)

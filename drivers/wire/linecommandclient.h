@@ -41,6 +41,8 @@ private:
     void onReadyRead();
     void onClosed();
     void onError(const QString& text);
+    // The error, with the address it concerns while not connected yet.
+    QString where(const QString& error) const;
 
     QUrl m_endpoint;
     QByteArray m_command;

@@ -144,23 +144,80 @@ QByteArray haproxyCommand(int adminPort, const QByteArray& command)
     return p.readAllStandardOutput();
 }
 
-QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column)
+QString Seen::describe() const
 {
-    const QList<QByteArray> lines = haproxyCommand(adminPort, "show stat").split('\n');
+    switch (presence) {
+    case Presence::Present:
+        return QStringLiteral("present: %1").arg(value);
+    case Presence::Absent:
+        return QStringLiteral("absent");
+    case Presence::Unknown:
+        return QStringLiteral("could not tell: %1").arg(value);
+    }
+    return {};
+}
+
+Seen haproxyServer(int adminPort, const QString& backend, const QString& server, const QString& column)
+{
+    using P = Seen::Presence;
+    const QByteArray answer = haproxyCommand(adminPort, "show stat");
+    const QList<QByteArray> lines = answer.split('\n');
+    // A show stat that ended early (no BACKEND row for the pool) cannot prove a server absent either.
     if (lines.isEmpty() || !lines.first().startsWith("# "))
-        return {};
+        return { P::Unknown,
+            QStringLiteral("socat got no show stat from port %1: \"%2\"")
+                .arg(adminPort)
+                .arg(QString::fromUtf8(answer.left(80))) };
     const QList<QByteArray> header = lines.first().mid(2).split(',');
     const qsizetype at = header.indexOf(column.toUtf8());
     if (at < 0)
-        return {};
+        return { P::Unknown, QStringLiteral("show stat has no column %1").arg(column) };
     const QByteArray prefix = backend.toUtf8() + ',' + server.toUtf8() + ',';
+    bool poolSeen = false;
     for (const QByteArray& line : lines) {
         if (line.startsWith(prefix)) {
             const QList<QByteArray> f = line.split(',');
-            return at < f.size() ? QString::fromUtf8(f.at(at)) : QString();
+            if (at >= f.size())
+                return { P::Unknown, QStringLiteral("a short row for %1/%2").arg(backend, server) };
+            return { P::Present, QString::fromUtf8(f.at(at)) };
         }
+        poolSeen = poolSeen || line.startsWith(QByteArray(backend.toUtf8() + ",BACKEND,"));
     }
-    return {};
+    if (!poolSeen)
+        return { P::Unknown, QStringLiteral("show stat has no pool %1").arg(backend) };
+    return { P::Absent, {} };
+}
+
+QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column)
+{
+    const Seen seen = haproxyServer(adminPort, backend, server, column);
+    if (seen.absent())
+        return QStringLiteral("(absent)");
+    return seen.present() ? seen.value : QStringLiteral("(could not ask: %1)").arg(seen.value);
+}
+
+Seen responseHeader(int port, const QString& path, const QByteArray& header, int attempts)
+{
+    using P = Seen::Presence;
+    QByteArray last;
+    for (int i = 0; i < attempts; ++i) {
+        last = httpGet(port, path);
+        const qsizetype end = last.indexOf("\r\n\r\n");
+        if (!last.startsWith("HTTP/1.1 200") || end < 0)
+            continue;
+        for (const QByteArray& line : last.left(end).split('\n')) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 && line.left(colon).trimmed().compare(header, Qt::CaseInsensitive) == 0)
+                return { P::Present, QString::fromUtf8(line.mid(colon + 1).trimmed()) };
+        }
+        return { P::Absent, {} };
+    }
+    return { P::Unknown,
+        QStringLiteral("no 200 answer to GET %1 on port %2 in %3 tries; last: \"%4\"")
+            .arg(path)
+            .arg(port)
+            .arg(attempts)
+            .arg(QString::fromUtf8(last.left(60))) };
 }
 
 QString testDataPath(const QString& relative)

@@ -76,15 +76,35 @@ struct Lab
     bool setUpstreamHealthy(int index, bool healthy) const;
 };
 
+// What an independent reader saw: the thing is there (with its value), it is not, or the reader could not tell
+// (it failed, or the answer was not the one asked for) — which proves nothing either way. Tests prove an absence
+// only with Absent, never with an empty value.
+struct Seen
+{
+    enum class Presence { Present, Absent, Unknown };
+    Presence presence = Presence::Unknown;
+    QString value; // Present: the value; Unknown: why the reader could not tell
+
+    bool present() const { return presence == Presence::Present; }
+    bool absent() const { return presence == Presence::Absent; }
+    QString describe() const; // for failure messages
+};
+
 // Asks HAProxy directly, through socat and not through Fleetdeck's own client, so tests check the gateway's
 // real state with an independent reader.
 QByteArray haproxyCommand(int adminPort, const QByteArray& command);
-// The status column of "show stat" for backend/server ("UP", "DRAIN", "MAINT", ...), empty if not found.
+// A column of "show stat" for backend/server ("status": "UP", "DRAIN", "MAINT", ...).
+Seen haproxyServer(int adminPort, const QString& backend, const QString& server, const QString& column);
+// The same as text: the value, "(absent)" when there is no such server, "(could not ask: why)" when the reader
+// failed; so a comparison with an expected value fails with a readable message.
 QString haproxyServerField(int adminPort, const QString& backend, const QString& server, const QString& column);
 
 // An HTTP request straight to a lab port (curl, independent of Fleetdeck): the status, headers and body as curl
 // prints them with -i. Empty on failure.
 QByteArray httpGet(int port, const QString& path, const QStringList& extraCurlArgs = {});
+// A response header of a 200 answer to GET path (asked up to `attempts` times, past the lab's deliberate 500s):
+// present with its value, absent when the 200 answer has none, unknown when no 200 answer came.
+Seen responseHeader(int port, const QString& path, const QByteArray& header, int attempts = 6);
 // Sends one raw HTTP request to a Caddy admin API with curl; returns "<status> <body>".
 QByteArray caddyAdmin(int adminPort, const QString& method, const QString& path, const QByteArray& body = {});
 

@@ -22,6 +22,7 @@
 #include "fleetstore.h"
 #include "lab.h"
 #include "mainwindow.h"
+#include "modaldriver.h"
 #include "metricstore.h"
 #include "modelroles.h"
 
@@ -53,6 +54,25 @@ private Q_SLOTS:
         c.product = QStringLiteral("caddy");
         c.admin = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(lab.tls.port));
         c.pollIntervalMs = 500;
+
+        // Not now: nothing is pinned, the gateway stays unreachable through several polls, and it is not asked again.
+        GatewayConfig declined = c;
+        declined.name = QStringLiteral("caddy-https-declined");
+        controller.addGateway(declined);
+        CertificatePrompt* first = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (first = window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt"))), 10000);
+        QVERIFY(first->findChild<QLabel*>(QStringLiteral("certificateText"))->text().contains(declined.name));
+        QTest::mouseClick(first->findChild<QPushButton*>(QStringLiteral("notNowButton")), Qt::LeftButton);
+        QTRY_VERIFY(!window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt")));
+        QTest::qWait(1600); // three polls, each refused again
+        const int d = store.indexOf(declined.name);
+        QVERIFY(store.entry(d).config.tls.pinSha256.isEmpty());
+        QCOMPARE(store.entry(d).status.connection, Connection::Unreachable);
+        QVERIFY(store.entry(d).status.consecutiveFailures >= 2);
+        QVERIFY(!window->findChild<CertificatePrompt*>(QStringLiteral("certificatePrompt")));
+        controller.removeGateway(declined.name);
+
         controller.addGateway(c);
         CertificatePrompt* prompt = nullptr;
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -115,11 +135,26 @@ private Q_SLOTS:
         window->action(QStringLiteral("fleet.credential"))->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(
             (dialog = window->findChild<CredentialDialog*>(QStringLiteral("credentialDialog"))), 5000);
-        QTimer::singleShot(100, this, [] {
-            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
-                box->button(QMessageBox::Yes)->click();
+        // The destructive step asks first; "No" keeps the secret.
+        {
+            Test::ModalDriver no(QStringLiteral("forgetConfirm"), [](QWidget* box, Test::ModalDriver& d) {
+                auto* ask = qobject_cast<QMessageBox*>(box);
+                if (d.expect(ask, QStringLiteral("the confirmation is a message box")))
+                    ask->button(QMessageBox::No)->click();
+            });
+            QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("forgetButton")), Qt::LeftButton);
+            QVERIFY2(no.ok(), no.failure().constData());
+        }
+        QTest::qWait(1200);
+        QCOMPARE(store.entry(store.indexOf(c.name)).status.connection, Connection::Up);
+        QVERIFY(dialog->isVisible()); // still open: nothing was forgotten
+        Test::ModalDriver yes(QStringLiteral("forgetConfirm"), [](QWidget* box, Test::ModalDriver& d) {
+            auto* ask = qobject_cast<QMessageBox*>(box);
+            if (d.expect(ask, QStringLiteral("the confirmation is a message box")))
+                ask->button(QMessageBox::Yes)->click();
         });
         QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("forgetButton")), Qt::LeftButton);
+        QVERIFY2(yes.ok(), yes.failure().constData());
         QTRY_VERIFY_WITH_TIMEOUT(
             store.entry(store.indexOf(c.name)).status.connection == Connection::Unreachable, 10000);
         QVERIFY2(store.entry(store.indexOf(c.name)).status.lastError.contains(QLatin1String("none is set")),

@@ -112,8 +112,23 @@ private Q_SLOTS:
         }
         QCOMPARE(attempts, 4); // 2 servers x (drain, ready)
         QCOMPARE(verified, 4);
-        // Attempts are written before their results.
-        QVERIFY(all.first().kind == QLatin1String("attempt"));
+        // Every attempt is written before its result, and each has exactly one result after it.
+        QHash<QString, qint64> attemptRow; // "action object" -> the attempt's row
+        QHash<QString, int> results;
+        for (const JournalEntry& e : all) {
+            const QString key = QStringLiteral("%1 %2 %3").arg(e.actionId).arg(e.gateway, e.object);
+            if (e.kind == QLatin1String("attempt")) {
+                QVERIFY2(!attemptRow.contains(key), qPrintable(QStringLiteral("two attempts for ") + key));
+                attemptRow.insert(key, e.rowId);
+            } else {
+                QVERIFY2(!attemptRow.contains(key) || attemptRow.value(key) < e.rowId,
+                    qPrintable(QStringLiteral("a result before its attempt: ") + key));
+                results[key] += 1;
+            }
+        }
+        QVERIFY(!attemptRow.isEmpty());
+        for (auto it = attemptRow.cbegin(); it != attemptRow.cend(); ++it)
+            QVERIFY2(results.value(it.key()) == 1, qPrintable(QStringLiteral("not one result for ") + it.key()));
     }
 
     void readOnlySendsNothing()
@@ -135,7 +150,12 @@ private Q_SLOTS:
 
     void readOnlyGatewayGetsNothing()
     {
-        Assembly roAssembly;
+        // With a journal: a gateway read-only in the fleet gets no attempt written, let alone sent.
+        Assembly::Options options;
+        options.journal = true;
+        options.journalPath = journalDir.filePath(QStringLiteral("read-only.sqlite"));
+        Assembly roAssembly(options);
+        QVERIFY2(roAssembly.journal(), qPrintable(roAssembly.journalError()));
         FleetStore& roStore = roAssembly.store();
         FleetController& ro = roAssembly.controller();
         GatewayConfig c = store.entry(0).config;
@@ -155,6 +175,14 @@ private Q_SLOTS:
         QVERIFY(Test::haproxyServerField(
             lab.haproxy.at(0).adminPort, QStringLiteral("api"), QStringLiteral("s2"), QStringLiteral("status"))
                     .startsWith(QLatin1String("UP")));
+        // Journaled as refused (what was asked, and why not), with no attempt.
+        const auto rows = roAssembly.journal()->readAll();
+        QCOMPARE(rows.size(), 2);
+        for (const JournalEntry& e : rows) {
+            QCOMPARE(e.kind, QStringLiteral("result"));
+            QCOMPARE(e.result, QStringLiteral("failed"));
+            QVERIFY2(e.answer.contains(QLatin1String("read-only")), qPrintable(e.answer));
+        }
     }
 
     void weightIsVerified()
@@ -237,9 +265,18 @@ private Q_SLOTS:
         QVERIFY(lab.control(QStringLiteral("kill-haproxy"), index));
 
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(index).status.connection, Connection::Unreachable, 5000);
-        QVERIFY(!events.eventsFor(name, 0, std::numeric_limits<qint64>::max()).isEmpty());
-        QCOMPARE(events.events().last().kind, FleetEvent::Kind::Connection);
-        QVERIFY(events.events().last().text.startsWith(QLatin1String("unreachable")));
+        // This gateway's own events, not whatever came last from the other.
+        auto connectionEvents = [this, &name](const QString& prefix) {
+            QList<FleetEvent> out;
+            for (const FleetEvent& e : events.eventsFor(name, 0, std::numeric_limits<qint64>::max())) {
+                if (e.kind == FleetEvent::Kind::Connection && e.gateway == name && e.text.startsWith(prefix))
+                    out.append(e);
+            }
+            return out;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(connectionEvents(QStringLiteral("unreachable")).size(), 1, 2000);
+        const qint64 lostAt = connectionEvents(QStringLiteral("unreachable")).first().timeMs;
+        QVERIFY(connectionEvents(QStringLiteral("reachable again")).isEmpty());
         const GatewayStatus down = store.entry(index).status;
         QVERIFY(down.lastSeenMs > 0);
         QVERIFY2(
@@ -252,7 +289,8 @@ private Q_SLOTS:
         QVERIFY(lab.control(QStringLiteral("start-haproxy"), index));
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(index).status.connection, Connection::Up, 10000);
         QVERIFY(store.entry(index).snapshot->pid != oldPid);
-        QVERIFY(events.events().last().text == QLatin1String("reachable again") || events.events().size() > 1);
+        QTRY_COMPARE_WITH_TIMEOUT(connectionEvents(QStringLiteral("reachable again")).size(), 1, 5000);
+        QVERIFY(connectionEvents(QStringLiteral("reachable again")).first().timeMs >= lostAt);
         QVERIFY(store.entry(index).status.lastError.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(metrics.latest(key)), 10000);
         QVERIFY(metrics.latest(key) >= 0); // counters restarted from zero: no negative rate

@@ -36,6 +36,7 @@ CertificatePrompt::CertificatePrompt(
     QPushButton* trust = buttons->addButton(tr("&Trust and pin"), QDialogButtonBox::AcceptRole);
     trust->setObjectName(QStringLiteral("trustButton"));
     QPushButton* later = buttons->addButton(tr("&Not now"), QDialogButtonBox::RejectRole);
+    later->setObjectName(QStringLiteral("notNowButton"));
     later->setDefault(true); // Enter does not trust by accident
     connect(buttons, &QDialogButtonBox::accepted, this, [this, gateway, sha256] {
         Q_EMIT trusted(gateway, sha256);

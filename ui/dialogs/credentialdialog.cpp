@@ -59,10 +59,12 @@ CredentialDialog::CredentialDialog(const QString& gateway, const QString& refere
     if (forget) {
         connect(forget, &QPushButton::clicked, this, [this] {
             // Destructive: name what goes.
-            if (QMessageBox::question(this, tr("Forget credential"),
-                    tr("Forget the secret %1? %2 cannot authenticate until it is given again.")
-                        .arg(m_reference, m_gateway))
-                == QMessageBox::Yes)
+            QMessageBox ask(QMessageBox::Question, tr("Forget credential"),
+                tr("Forget the secret %1? %2 cannot authenticate until it is given again.").arg(m_reference, m_gateway),
+                QMessageBox::Yes | QMessageBox::No, this);
+            ask.setObjectName(QStringLiteral("forgetConfirm"));
+            ask.setDefaultButton(QMessageBox::No);
+            if (ask.exec() == QMessageBox::Yes)
                 finish(Choice::Forget);
         });
     }
