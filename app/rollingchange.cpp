@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <QDateTime>
 #include <QTimer>
 
 #include "changepipeline.h"
@@ -11,6 +12,10 @@
 #include "serieskeys.h"
 
 namespace Fleetdeck {
+
+namespace {
+constexpr qint64 kGateWindowMs = 15000;
+}
 
 struct RollingChanges::Rolling
 {
@@ -24,8 +29,8 @@ struct RollingChanges::Rolling
     QMetaObject::Connection batchConnection;
 };
 
-RollingChanges::RollingChanges(ChangePipeline* pipeline, Poller* poller, const FleetStore* store,
-    const MetricStore* metrics, QObject* parent)
+RollingChanges::RollingChanges(
+    ChangePipeline* pipeline, Poller* poller, const FleetStore* store, const MetricStore* metrics, QObject* parent)
     : QObject(parent)
     , m_pipeline(pipeline)
     , m_poller(poller)
@@ -90,13 +95,24 @@ QString RollingChanges::healthGate(const QSet<QString>& gateways, double max5xxS
                     return tr("%1 %2/%3 is %4 (%5)").arg(name, b.name, s.name, label(s.health), s.checkStatus);
             }
         }
+        // The 5xx share over the last seconds, not one second's rate: a second often holds no 5xx at all.
         const QString gw = SeriesKeys::subject(name);
-        const double req = m_metrics->latest(SeriesKeys::requestRate(gw));
-        const double err = m_metrics->latest(SeriesKeys::errorRate(gw));
-        if (!std::isnan(req) && !std::isnan(err) && req > 0 && err / req > max5xxShare)
-            return tr("%1 answers %2 % 5xx (the gate is %3 %)")
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        auto total = [this, now](const QString& key) {
+            double sum = 0;
+            for (const MetricStore::Bucket& b : m_metrics->range(key, now - kGateWindowMs, now)) {
+                if (!std::isnan(b.mean))
+                    sum += double(b.mean);
+            }
+            return sum;
+        };
+        const double req = total(SeriesKeys::requestRate(gw));
+        const double err = total(SeriesKeys::errorRate(gw));
+        if (req > 0 && err / req > max5xxShare)
+            return tr("%1 answered %2 % 5xx over the last %3 s (the gate is %4 %)")
                 .arg(name)
                 .arg(100.0 * err / req, 0, 'f', 1)
+                .arg(kGateWindowMs / 1000)
                 .arg(100.0 * max5xxShare, 0, 'f', 1);
     }
     return {};

@@ -32,9 +32,9 @@ public:
     // Stops a request before its next step (a removal waiting for sessions, a rolling change between batches).
     virtual void cancel(quint64 id) = 0;
     // A rolling change: targets in batches of batchSize; after each batch is verified and pauseMs has passed, a
-    // health gate (every server of the touched gateways that is in service is UP, and each gateway's 5xx share is
-    // under max5xxShare) must hold before the next batch. Progress comes as rollingProgress; the final report as
-    // actionFinished. pauseRolling/resumeRolling hold and release it between batches; cancel(id) aborts it.
+    // health gate (every server of the touched gateways that is in service is UP, and each gateway's 5xx share over
+    // the last 15 s is under max5xxShare) must hold before the next batch. Progress comes as rollingProgress; the final
+    // report as actionFinished. pauseRolling/resumeRolling hold and release it between batches; cancel(id) aborts it.
     virtual quint64 rollingState(
         const QList<ServerRef>& targets, AdminState state, int batchSize, double max5xxShare, int pauseMs)
         = 0;

@@ -74,9 +74,9 @@ private Q_SLOTS:
         QVERIFY(!report.ok());
         QVERIFY2(report.outcomes.first().message.contains(QLatin1String("port: 0 is not a port")),
             qPrintable(report.outcomes.first().message));
-        QVERIFY(
-            Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s10"), QStringLiteral("status"))
-                .isEmpty());
+        const Test::Seen s10
+            = Test::haproxyServer(port, QStringLiteral("static"), QStringLiteral("s10"), QStringLiteral("status"));
+        QVERIFY2(s10.absent(), qPrintable(s10.describe()));
         // A duplicate name is caught against the pool as it is now.
         spec.name = QStringLiteral("s9");
         spec.port = lab.upstreamPorts.first();
@@ -122,8 +122,9 @@ private Q_SLOTS:
         for (const auto& p : progress)
             sawSessions = sawSessions || p.at(2).toInt() >= 1;
         QVERIFY(sawSessions); // the operator was shown the live count
-        QVERIFY(Test::haproxyServerField(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("status"))
-                    .isEmpty());
+        const Test::Seen s9
+            = Test::haproxyServer(port, QStringLiteral("static"), QStringLiteral("s9"), QStringLiteral("status"));
+        QVERIFY2(s9.absent(), qPrintable(s9.describe()));
         for (const char* s : { "s1", "s2", "s3" })
             QVERIFY(
                 Test::haproxyCommand(port, QByteArray("set server static/") + s + " state ready").trimmed().isEmpty());
@@ -137,10 +138,16 @@ private Q_SLOTS:
         QVERIFY(finished.wait(10000));
         const auto report = finished.takeFirst().at(0).value<ActionReport>();
         QVERIFY(!report.ok());
-        QVERIFY2(report.outcomes.first().message.startsWith(QLatin1String("cancelled")),
+        QVERIFY2(report.outcomes.first().message.startsWith(QLatin1String("cancelled before anything was sent")),
             qPrintable(report.outcomes.first().message));
-        QVERIFY(!Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status"))
-                     .isEmpty());
+        // As the report says: still there, and still in service (not left drained or in maintenance).
+        const Test::Seen s3
+            = Test::haproxyServer(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status"));
+        QVERIFY2(s3.present() && s3.value.startsWith(QLatin1String("UP")), qPrintable(s3.describe()));
+        QTest::qWait(600); // and nothing arrives later
+        QCOMPARE(Test::haproxyServerField(port, QStringLiteral("api"), QStringLiteral("s3"), QStringLiteral("status"))
+                     .left(2),
+            QStringLiteral("UP"));
         Test::haproxyCommand(port, "set server api/s3 state ready");
     }
 

@@ -10,6 +10,8 @@
 #include "fleetstore.h"
 #include "lab.h"
 #include "metricstore.h"
+#include "reports.h"
+#include "serieskeys.h"
 
 using namespace Fleetdeck;
 
@@ -22,20 +24,23 @@ class TestRolling : public QObject
         return Test::haproxyServerField(
             lab.haproxy.at(gateway).adminPort, QLatin1String(backend), QLatin1String(server), QStringLiteral("status"));
     }
-    ActionReport waitReport(QSignalSpy& finished, quint64 id)
+    QString status_(const ServerRef& t)
     {
-        for (int tries = 0; tries < 200; ++tries) {
-            for (const auto& args : std::as_const(finished)) {
-                const auto r = args.at(0).value<ActionReport>();
-                if (r.id == id)
-                    return r;
+        const int g = t.gateway == names[0] ? 0 : 1;
+        return Test::haproxyServerField(lab.haproxy.at(g).adminPort, t.backend, t.server, QStringLiteral("status"));
+    }
+private Q_SLOTS:
+    // Whatever a test did or failed to undo, the next one starts from a fleet in service.
+    void cleanup()
+    {
+        for (const auto& h : lab.haproxy) {
+            for (const char* pool : { "api", "static" }) {
+                for (const char* s : { "s1", "s2", "s3" })
+                    Test::haproxyCommand(h.adminPort, QByteArray("set server ") + pool + '/' + s + " state ready");
             }
-            finished.wait(100);
         }
-        return {};
     }
 
-private Q_SLOTS:
     void initTestCase()
     {
         lab = Test::Lab::load();
@@ -58,18 +63,76 @@ private Q_SLOTS:
             { names[1], QStringLiteral("api"), QStringLiteral("s2") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         QSignalSpy progress(&controller, &FleetActions::rollingProgress);
+        // When the second batch starts, HAProxy shows the first batch drained and the second one not yet.
+        QStringList atSecondBatch;
+        QMetaObject::Connection watch = connect(
+            &controller, &FleetActions::rollingProgress, this, [&](quint64, int done, int, const QString& status) {
+                if (done == 2 && status.startsWith(QLatin1String("sending")) && atSecondBatch.isEmpty()) {
+                    for (const ServerRef& t : targets)
+                        atSecondBatch.append(status_(t).left(5));
+                }
+            });
         const quint64 id = controller.rollingState(targets, AdminState::Drain, 2, 0.5, 200);
-        const ActionReport report = waitReport(finished, id);
+        FLEETDECK_REPORT(report, finished, id);
+        disconnect(watch);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QCOMPARE(report.outcomes.size(), 4);
+        QCOMPARE(atSecondBatch,
+            (QStringList {
+                QStringLiteral("DRAIN"), QStringLiteral("DRAIN"), QStringLiteral("UP"), QStringLiteral("UP") }));
         for (int g = 0; g < 2; ++g) {
             QVERIFY(status(g, "api", "s1").startsWith(QLatin1String("DRAIN")));
             QVERIFY(status(g, "api", "s2").startsWith(QLatin1String("DRAIN")));
         }
         QVERIFY(progress.size() >= 3);
         QCOMPARE(progress.last().at(3).toString(), QStringLiteral("done"));
-        const quint64 back = controller.setServerState(targets, AdminState::Ready);
-        QVERIFY(waitReport(finished, back).ok());
+        FLEETDECK_REPORT(back, finished, controller.setServerState(targets, AdminState::Ready));
+        QVERIFY(back.ok());
+    }
+
+    void pausedBetweenBatchesThenResumed()
+    {
+        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s2") },
+            { names[1], QStringLiteral("api"), QStringLiteral("s2") } };
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        QSignalSpy progress(&controller, &FleetActions::rollingProgress);
+        const quint64 id = controller.rollingState(targets, AdminState::Drain, 1, 0.5, 300);
+        QTRY_VERIFY_WITH_TIMEOUT(status_(targets.at(0)).startsWith(QLatin1String("DRAIN")), 5000);
+        controller.pauseRolling(id);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !progress.isEmpty() && progress.last().at(3).toString().startsWith(QLatin1String("paused")), 5000);
+        QTest::qWait(1500); // paused: the second batch does not go
+        QVERIFY2(status_(targets.at(1)).startsWith(QLatin1String("UP")), qPrintable(status_(targets.at(1))));
+        QVERIFY(!Test::waitReport(finished, id, 10).has_value());
+        controller.resumeRolling(id);
+        FLEETDECK_REPORT(report, finished, id);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(1).message));
+        QVERIFY(status_(targets.at(1)).startsWith(QLatin1String("DRAIN")));
+        FLEETDECK_REPORT(back, finished, controller.setServerState(targets, AdminState::Ready));
+        QVERIFY(back.ok());
+    }
+
+    void theFiveHundredsGateStopsTheRoll()
+    {
+        // The lab answers about 3 % of requests with a 500 on purpose: a gate at 0.5 % stops the roll on it.
+        const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s3") },
+            { names[1], QStringLiteral("api"), QStringLiteral("s3") } };
+        QTRY_VERIFY_WITH_TIMEOUT(metrics.latest(SeriesKeys::errorRate(SeriesKeys::subject(names[0]))) > 0, 15000);
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        const quint64 id = controller.rollingState(targets, AdminState::Drain, 1, 0.005, 100);
+        FLEETDECK_REPORT(report, finished, id);
+        QVERIFY(!report.ok());
+        QVERIFY(report.outcomes.at(0).ok);
+        QVERIFY2(report.outcomes.at(1).message.contains(QLatin1String("5xx over the last 15 s (the gate is 0.5 %)")),
+            qPrintable(report.outcomes.at(1).message));
+        QVERIFY(status_(targets.at(1)).startsWith(QLatin1String("UP")));
+        // Positive control: a gate the lab's share passes lets the same roll through.
+        FLEETDECK_REPORT(back, finished, controller.setServerState({ targets.at(0) }, AdminState::Ready));
+        QVERIFY(back.ok());
+        FLEETDECK_REPORT(passed, finished, controller.rollingState(targets, AdminState::Drain, 1, 0.5, 100));
+        QVERIFY2(passed.ok(), qPrintable(passed.outcomes.value(1).message));
+        FLEETDECK_REPORT(undone, finished, controller.setServerState(targets, AdminState::Ready));
+        QVERIFY(undone.ok());
     }
 
     void healthGateStopsTheRoll()
@@ -81,8 +144,10 @@ private Q_SLOTS:
             { names[1], QStringLiteral("api"), QStringLiteral("s1") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         const quint64 id = controller.rollingState(targets, AdminState::Drain, 1, 0.5, 100);
-        const ActionReport report = waitReport(finished, id);
+        const auto waited = Test::waitReport(finished, id);
         QVERIFY(lab.setUpstreamHealthy(5, true));
+        QVERIFY2(waited.has_value(), "no report came in time");
+        const ActionReport& report = *waited;
         QVERIFY(!report.ok());
         QVERIFY(report.outcomes.at(0).ok);
         QVERIFY2(report.outcomes.at(1).message.contains(QLatin1String("stopped at the health gate"))
@@ -91,8 +156,8 @@ private Q_SLOTS:
         // The second gateway was never touched.
         QVERIFY(status(1, "api", "s1").startsWith(QLatin1String("UP")));
         QVERIFY(status(0, "api", "s1").startsWith(QLatin1String("DRAIN")));
-        const quint64 back = controller.setServerState({ targets.first() }, AdminState::Ready);
-        QVERIFY(waitReport(finished, back).ok());
+        FLEETDECK_REPORT(back, finished, controller.setServerState({ targets.first() }, AdminState::Ready));
+        QVERIFY(back.ok());
         QTRY_VERIFY_WITH_TIMEOUT(status(0, "static", "s3").startsWith(QLatin1String("UP")), 15000);
     }
 
@@ -103,23 +168,20 @@ private Q_SLOTS:
             { names[1], QStringLiteral("static"), QStringLiteral("s1") },
             { names[1], QStringLiteral("static"), QStringLiteral("s2") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        QSignalSpy progress(&controller, &FleetActions::rollingProgress);
-        const quint64 id = controller.rollingState(targets, AdminState::Maint, 1, 0.5, 300);
-        QTRY_VERIFY_WITH_TIMEOUT(progress.size() >= 2, 5000); // the first batch is under way
+        const quint64 id = controller.rollingState(targets, AdminState::Maint, 1, 0.5, 1000);
+        // Abort once the first batch has taken (so the report has something that took, and something that did not).
+        QTRY_VERIFY_WITH_TIMEOUT(status_(targets.at(0)).startsWith(QLatin1String("MAINT")), 5000);
         controller.cancel(id);
-        const ActionReport report = waitReport(finished, id);
+        FLEETDECK_REPORT(report, finished, id);
         QVERIFY(!report.ok());
+        QVERIFY(report.outcomes.at(0).ok);
+        QVERIFY(!report.outcomes.last().ok);
         // Exactly the servers the report says took are in maintenance; the others are as they were.
-        for (int i = 0; i < targets.size(); ++i) {
-            const int g = targets.at(i).gateway == names[0] ? 0 : 1;
-            const bool maint = Test::haproxyServerField(
-                lab.haproxy.at(g).adminPort, targets.at(i).backend, targets.at(i).server, QStringLiteral("status"))
-                                   .startsWith(QLatin1String("MAINT"));
-            QCOMPARE(maint, report.outcomes.at(i).ok);
-        }
+        for (int i = 0; i < targets.size(); ++i)
+            QCOMPARE(status_(targets.at(i)).startsWith(QLatin1String("MAINT")), report.outcomes.at(i).ok);
         QVERIFY(report.outcomes.last().message.contains(QLatin1String("aborted")));
-        const quint64 back = controller.setServerState(targets, AdminState::Ready);
-        QVERIFY(waitReport(finished, back).ok());
+        FLEETDECK_REPORT(back, finished, controller.setServerState(targets, AdminState::Ready));
+        QVERIFY(back.ok());
     }
 
     void halfFailedSetIsRolledBack()
@@ -127,7 +189,7 @@ private Q_SLOTS:
         const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s2") },
             { names[0], QStringLiteral("api"), QStringLiteral("ghost") } };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        const ActionReport report = waitReport(finished, controller.setServerState(targets, AdminState::Maint));
+        FLEETDECK_REPORT(report, finished, controller.setServerState(targets, AdminState::Maint));
         QVERIFY(!report.ok());
         QVERIFY(report.outcomes.at(0).ok);
         QVERIFY(status(0, "api", "s2").startsWith(QLatin1String("MAINT")));
@@ -135,7 +197,8 @@ private Q_SLOTS:
         QCOMPARE(back.size(), 1);
         QVERIFY(back.first().as<ServerStateChange>());
         QCOMPARE(back.first().as<ServerStateChange>()->state, AdminState::Ready);
-        QVERIFY(waitReport(finished, controller.apply(back, QStringLiteral("rollback"))).ok());
+        FLEETDECK_REPORT(rolledBack, finished, controller.apply(back, QStringLiteral("rollback")));
+        QVERIFY(rolledBack.ok());
         QTRY_VERIFY_WITH_TIMEOUT(!status(0, "api", "s2").startsWith(QLatin1String("MAINT")), 5000);
     }
 
