@@ -12,6 +12,7 @@
 #include "fleetstore.h"
 #include "lab.h"
 #include "metricstore.h"
+#include "reports.h"
 
 using namespace Fleetdeck;
 
@@ -39,13 +40,11 @@ class TestRateLimits : public QObject
         return out;
     }
 
-    ActionReport change(const QList<RateLimitChange>& changes)
+    // The map as HAProxy itself lists it (socat), checked to be the map and not an error or nothing.
+    QByteArray mapNow()
     {
-        QSignalSpy finished(&controller, &FleetActions::actionFinished);
-        controller.changeRateLimits(changes);
-        if (!finished.wait(10000))
-            return {};
-        return finished.takeFirst().at(0).value<ActionReport>();
+        const QByteArray map = Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + mapFile.toUtf8());
+        return map.contains("key-gold 1000") ? map : QByteArray("(could not read the map: ") + map.left(80) + ')';
     }
 
 private Q_SLOTS:
@@ -74,6 +73,7 @@ private Q_SLOTS:
             QTest::qWait(500);
         }
         QVERIFY(limits.keyStore.endsWith(QLatin1String("/ratelimits.map")));
+        mapFile = limits.keyStore;
         QVERIFY(limits.entry(QStringLiteral("key-gold")));
         QCOMPARE(limits.entry(QStringLiteral("key-gold"))->limit, qint64(1000));
         QCOMPARE(limits.entry(QStringLiteral("key-free"))->limit, qint64(5));
@@ -88,9 +88,12 @@ private Q_SLOTS:
 
     void aLimitTurns200sInto429sAndBack()
     {
-        auto report = change({ { gateway, RateScope::Key, QStringLiteral("key-test"), 2 } });
-        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
-        QVERIFY(report.outcomes.first().message.contains(QLatin1String("in memory")));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        FLEETDECK_REPORT(
+            r1, finished, controller.changeRateLimits({ { gateway, RateScope::Key, QStringLiteral("key-test"), 2 } }));
+        const ActionReport* report = &r1;
+        QVERIFY2(report->ok(), qPrintable(report->outcomes.value(0).message));
+        QVERIFY(report->outcomes.first().message.contains(QLatin1String("in memory")));
         const QStringList limited = codes(QStringLiteral("key-test"), 5);
         QCOMPARE(limited.mid(0, 2), (QStringList { QStringLiteral("passed"), QStringLiteral("passed") }));
         QCOMPARE(limited.mid(2), (QStringList { QStringLiteral("429"), QStringLiteral("429"), QStringLiteral("429") }));
@@ -102,37 +105,54 @@ private Q_SLOTS:
         QVERIFY(seen.entry(QStringLiteral("key-test")));
         QCOMPARE(seen.entry(QStringLiteral("key-test"))->refused, qint64(3));
 
-        report = change({ { gateway, RateScope::Key, QStringLiteral("key-test"), 1000 } });
-        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        FLEETDECK_REPORT(r2, finished,
+            controller.changeRateLimits({ { gateway, RateScope::Key, QStringLiteral("key-test"), 1000 } }));
+        report = &r2;
+        QVERIFY2(report->ok(), qPrintable(report->outcomes.value(0).message));
+        QVERIFY2(mapNow().contains("key-test 1000"), mapNow().constData());
         QCOMPARE(codes(QStringLiteral("key-test"), 3),
             (QStringList { QStringLiteral("passed"), QStringLiteral("passed"), QStringLiteral("passed") }));
 
-        report = change({ { gateway, RateScope::Key, QStringLiteral("key-test"), -1 } });
-        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        FLEETDECK_REPORT(
+            r3, finished, controller.changeRateLimits({ { gateway, RateScope::Key, QStringLiteral("key-test"), -1 } }));
+        report = &r3;
+        QVERIFY2(report->ok(), qPrintable(report->outcomes.value(0).message));
+        // Gone from HAProxy's own map (read with socat; the map is known to be readable: key-gold is in it).
+        QVERIFY2(mapNow().contains("key-gold") && !mapNow().contains("key-test"), mapNow().constData());
     }
 
     void perIpLimit()
     {
-        auto report = change({ { gateway, RateScope::Ip, QString(), 30 } });
-        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        FLEETDECK_REPORT(r4, finished, controller.changeRateLimits({ { gateway, RateScope::Ip, QString(), 30 } }));
+        const ActionReport* report = &r4;
+        QVERIFY2(report->ok(), qPrintable(report->outcomes.value(0).message));
         QCOMPARE(Test::haproxyCommand(lab.haproxy.at(0).adminPort, "get var proc.iplimit").trimmed(),
             QByteArray("proc.iplimit: type=sint value=<30>"));
-        report = change({ { gateway, RateScope::Ip, QString(), 200 } });
-        QVERIFY(report.ok());
+        FLEETDECK_REPORT(r5, finished, controller.changeRateLimits({ { gateway, RateScope::Ip, QString(), 200 } }));
+        report = &r5;
+        QVERIFY(report->ok());
     }
 
     void badChangesSendNothing()
     {
-        auto report = change({ { gateway, RateScope::Key, QStringLiteral("bad key"), 10 } });
-        QVERIFY(!report.ok());
-        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("\"bad key\": letters")),
-            qPrintable(report.outcomes.first().message));
-        report = change({ { gateway, RateScope::Key, QStringLiteral("key-zero"), 0 } });
-        QVERIFY(report.outcomes.first().message.contains(QLatin1String("greater than zero")));
-        report = change({ { gateway, RateScope::Ip, QString(), 0 } });
-        QVERIFY(report.outcomes.first().message.contains(QLatin1String("per-IP limit must be greater than zero")));
-        QVERIFY(!Test::haproxyCommand(lab.haproxy.at(0).adminPort, "show map " + QFile::encodeName(QString()) + "#1")
-                     .contains("key-zero"));
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        FLEETDECK_REPORT(
+            r6, finished, controller.changeRateLimits({ { gateway, RateScope::Key, QStringLiteral("bad key"), 10 } }));
+        const ActionReport* report = &r6;
+        QVERIFY(!report->ok());
+        QVERIFY2(report->outcomes.first().message.contains(QLatin1String("\"bad key\": letters")),
+            qPrintable(report->outcomes.first().message));
+        FLEETDECK_REPORT(
+            r7, finished, controller.changeRateLimits({ { gateway, RateScope::Key, QStringLiteral("key-zero"), 0 } }));
+        report = &r7;
+        QVERIFY(report->outcomes.first().message.contains(QLatin1String("greater than zero")));
+        FLEETDECK_REPORT(r8, finished, controller.changeRateLimits({ { gateway, RateScope::Ip, QString(), 0 } }));
+        report = &r8;
+        QVERIFY(report->outcomes.first().message.contains(QLatin1String("per-IP limit must be greater than zero")));
+        // Nothing reached the map (which is readable: key-gold is in it).
+        const QByteArray map = mapNow();
+        QVERIFY2(map.contains("key-gold") && !map.contains("key-zero") && !map.contains("bad key"), map.constData());
     }
 
 private:
@@ -142,6 +162,7 @@ private:
     MetricStore& metrics = assembly.metrics();
     FleetController& controller = assembly.controller();
     QString gateway;
+    QString mapFile;
 };
 
 QTEST_GUILESS_MAIN(TestRateLimits)

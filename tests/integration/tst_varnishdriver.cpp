@@ -15,18 +15,12 @@
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "lab.h"
+#include "reports.h"
 #include "metricstore.h"
 
 using namespace Fleetdeck;
 
 namespace {
-ActionReport waitReport(QSignalSpy& spy, int timeoutMs = 15000)
-{
-    if (spy.isEmpty() && !spy.wait(timeoutMs))
-        return {};
-    return spy.takeFirst().at(0).value<ActionReport>();
-}
-
 // Asks Varnish with its own varnishadm, independent of Fleetdeck's client.
 QString varnishadm(const Test::LabVarnish& v, const QStringList& command)
 {
@@ -37,6 +31,18 @@ QString varnishadm(const Test::LabVarnish& v, const QStringList& command)
             + command);
     p.waitForFinished(10000);
     return QString::fromUtf8(p.readAllStandardOutput());
+}
+
+// The Admin column of a backend in varnishadm's own backend.list ("probe", "sick", "healthy"), or what went wrong.
+QString adminOf(const Test::LabVarnish& v, const QString& backend)
+{
+    const QString list = varnishadm(v, { QStringLiteral("backend.list"), backend });
+    for (const QString& line : list.split(QLatin1Char('\n'))) {
+        const QStringList columns = line.simplified().split(QLatin1Char(' '));
+        if (columns.size() >= 2 && columns.first() == backend)
+            return columns.at(1);
+    }
+    return QStringLiteral("(no row for %1 in: %2)").arg(backend, list.left(200));
 }
 
 QString xCache(int port, const QString& path)
@@ -85,8 +91,7 @@ private:
         c.name = m_varnish.name;
         c.product = QStringLiteral("varnish");
         c.admin = QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(m_varnish.adminPort));
-        if (m_varnish.exporterPort > 0)
-            c.metrics = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_varnish.exporterPort));
+        c.metrics = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_varnish.exporterPort));
         c.credential = credential;
         c.pollIntervalMs = 500;
         return c;
@@ -99,6 +104,8 @@ private Q_SLOTS:
         QVERIFY2(m_lab.error.isEmpty(), qPrintable(m_lab.error));
         QVERIFY2(!m_lab.varnish.isEmpty(), "the lab runs a Varnish");
         m_varnish = m_lab.varnish.first();
+        // The exporter is part of the lab: a run without it would skip the counters' check, so it is an error.
+        QVERIFY2(m_varnish.exporterPort > 0, "the lab's Varnish has no prometheus-varnish-exporter");
         QFile secret(m_varnish.secretFile);
         QVERIFY(secret.open(QIODevice::ReadOnly));
         m_secret = QString::fromUtf8(secret.readAll()); // the file's bytes, trailing newline included
@@ -116,30 +123,31 @@ private Q_SLOTS:
         QCOMPARE(snap.backends.first().name, QStringLiteral("boot"));
         QCOMPARE(snap.backends.first().servers.size(), 3);
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().servers.first().health == Health::Up, 10000);
-        if (m_varnish.exporterPort > 0)
-            QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->requestsTotal() > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot->requestsTotal() > 0, 10000);
 
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         const ServerRef u1 { m_varnish.name, QStringLiteral("boot"), QStringLiteral("u1") };
         controller.setServerState({ u1 }, AdminState::Drain);
-        ActionReport sick = waitReport(finished);
+        FLEETDECK_REPORT(sick, finished);
         QVERIFY2(sick.ok(), qPrintable(sick.outcomes.value(0).message));
-        QVERIFY2(varnishadm(m_varnish, { QStringLiteral("backend.list"), QStringLiteral("boot.u1") })
-                     .contains(QLatin1String("sick")),
-            "varnishadm does not show boot.u1 sick");
+        QCOMPARE(adminOf(m_varnish, QStringLiteral("boot.u1")), QStringLiteral("sick"));
         controller.setServerState({ u1 }, AdminState::ForcedUp);
-        QVERIFY2(waitReport(finished).ok(), "force up");
+        FLEETDECK_REPORT(forced, finished);
+        QVERIFY2(forced.ok(), qPrintable(forced.outcomes.value(0).message));
+        QCOMPARE(adminOf(m_varnish, QStringLiteral("boot.u1")), QStringLiteral("healthy"));
         controller.setServerState({ u1 }, AdminState::Ready);
-        ActionReport back = waitReport(finished);
+        FLEETDECK_REPORT(back, finished);
         QVERIFY2(back.ok(), qPrintable(back.outcomes.value(0).message));
-        const QString list = varnishadm(m_varnish, { QStringLiteral("backend.list"), QStringLiteral("boot.u1") });
-        QVERIFY2(list.contains(QLatin1String("probe")) && !list.contains(QLatin1String("sick")), qPrintable(list));
-        // Maintenance does not exist in Varnish: refused with the reason, nothing sent.
+        QCOMPARE(adminOf(m_varnish, QStringLiteral("boot.u1")), QStringLiteral("probe"));
+        // Maintenance does not exist in Varnish: refused with the product's reason, nothing sent.
         controller.setServerState({ u1 }, AdminState::Maint);
-        const ActionReport maint = waitReport(finished);
+        FLEETDECK_REPORT(maint, finished);
         QVERIFY(!maint.ok());
-        QVERIFY2(maint.outcomes.first().message.contains(QLatin1String("maintenance")),
+        QVERIFY(!maint.outcomes.first().sent);
+        QVERIFY2(maint.outcomes.first().message.contains(
+                     QLatin1String("has no maintenance at runtime: drain sets a backend sick instead; nothing sent")),
             qPrintable(maint.outcomes.first().message));
+        QCOMPARE(adminOf(m_varnish, QStringLiteral("boot.u1")), QStringLiteral("probe"));
     }
 
     void defaultTtlChangedReadBackAndUndone()
@@ -151,7 +159,7 @@ private Q_SLOTS:
         const CacheTtlChange ttl { m_varnish.name, CacheTtl::Ttl, 30 };
         QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).snapshot.has_value(), 10000);
         controller.changePolicy({ ttl });
-        const ActionReport report = waitReport(finished);
+        FLEETDECK_REPORT(report, finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QCOMPARE(report.outcomes.first().beforeText, QStringLiteral("default TTL 60 s"));
         QVERIFY2(varnishadm(m_varnish, { QStringLiteral("param.show"), QStringLiteral("default_ttl") })
@@ -159,10 +167,37 @@ private Q_SLOTS:
             "varnishadm does not read 30 back");
         QVERIFY(report.outcomes.first().undo.has_value());
         controller.changePolicy({ *report.outcomes.first().undo });
-        const ActionReport undone = waitReport(finished);
+        FLEETDECK_REPORT(undone, finished);
         QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("param.show"), QStringLiteral("default_ttl") })
                     .contains(QLatin1String("Value is: 60.000")));
+    }
+
+    void graceAndKeepInOneReviewedRequest()
+    {
+        Session session(m_secret, config(QStringLiteral("varnish-1/cli")));
+        FleetController& controller = session.controller;
+        QTRY_VERIFY_WITH_TIMEOUT(session.store.entry(0).snapshot.has_value(), 10000);
+        auto param = [this](const char* name) {
+            const QString shown = varnishadm(m_varnish, { QStringLiteral("param.show"), QLatin1String(name) });
+            const auto m = QRegularExpression(QStringLiteral("Value is: ([0-9.]+)")).match(shown);
+            return m.hasMatch() ? m.captured(1) : QStringLiteral("(unread: %1)").arg(shown.left(80));
+        };
+        const QString graceBefore = param("default_grace");
+        const QString keepBefore = param("default_keep");
+        QSignalSpy finished(&controller, &FleetActions::actionFinished);
+        controller.changePolicy({ CacheTtlChange { m_varnish.name, CacheTtl::Grace, 25 },
+            CacheTtlChange { m_varnish.name, CacheTtl::Keep, 35 } });
+        FLEETDECK_REPORT(report, finished);
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.value(1).message));
+        QCOMPARE(param("default_grace"), QStringLiteral("25.000"));
+        QCOMPARE(param("default_keep"), QStringLiteral("35.000"));
+        // Undone together, last first, to what varnishadm showed before.
+        controller.apply(report.undoChanges(), QStringLiteral("undo"));
+        FLEETDECK_REPORT(undone, finished);
+        QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
+        QCOMPARE(param("default_grace"), graceBefore);
+        QCOMPARE(param("default_keep"), keepBefore);
     }
 
     void banTurnsHitIntoMiss()
@@ -180,7 +215,7 @@ private Q_SLOTS:
         const PurgeChange ban { m_varnish.name, QStringLiteral("^/ban-test/"), {} };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         controller.changePolicy({ ban });
-        const ActionReport report = waitReport(finished);
+        FLEETDECK_REPORT(report, finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QVERIFY(!report.outcomes.first().undo.has_value()); // a ban cannot be undone, and says so by having no undo
         QCOMPARE(xCache(m_varnish.listenPort, path), QStringLiteral("MISS"));
@@ -212,7 +247,7 @@ private Q_SLOTS:
         const SettingChange use { m_varnish.name, QStringLiteral("vcl"), {}, QStringLiteral("v2"), vcl->label };
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         controller.changePolicy({ use });
-        const ActionReport report = waitReport(finished);
+        FLEETDECK_REPORT(report, finished);
         QVERIFY2(report.ok(), qPrintable(report.outcomes.value(0).message));
         QVERIFY(varnishadm(m_varnish, { QStringLiteral("vcl.list") })
                     .contains(QRegularExpression(QStringLiteral("active\\s+\\S+\\s+\\S+\\s+\\d+\\s+v2"))));
@@ -220,7 +255,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("v2"), 5000);
         QVERIFY(report.outcomes.first().undo.has_value());
         controller.changePolicy({ *report.outcomes.first().undo });
-        QVERIFY(waitReport(finished).ok());
+        FLEETDECK_REPORT(vclBack, finished);
+        QVERIFY(vclBack.ok());
         QTRY_COMPARE_WITH_TIMEOUT(store.entry(0).snapshot->backends.first().name, QStringLiteral("boot"), 5000);
         varnishadm(m_varnish, { QStringLiteral("vcl.discard"), QStringLiteral("v2") });
     }

@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialogButtonBox>
 #include <QDirIterator>
 #include <QFile>
@@ -25,6 +26,8 @@
 #include "journalmodel.h"
 #include "lab.h"
 #include "mainwindow.h"
+#include "modaldriver.h"
+#include "reports.h"
 #include "metricstore.h"
 #include "settings.h"
 
@@ -57,12 +60,6 @@ QString fileWith(const QString& root, const QByteArray& needle, int* files, QStr
     return {};
 }
 
-ActionReport waitReport(QSignalSpy& spy)
-{
-    if (spy.isEmpty() && !spy.wait(15000))
-        return {};
-    return spy.takeFirst().at(0).value<ActionReport>();
-}
 } // namespace
 
 class TestSessionLeak : public QObject
@@ -82,6 +79,7 @@ private Q_SLOTS:
         QFile secretFile(v.secretFile);
         QVERIFY(secretFile.open(QIODevice::ReadOnly));
         const QByteArray secret = secretFile.readAll();
+        const QByteArray wrongSecret = "wrong-secret-" + QByteArray::number(QDateTime::currentMSecsSinceEpoch());
         QVERIFY(secret.trimmed().size() >= 32);
 
         qInstallMessageHandler(captureLog);
@@ -102,27 +100,24 @@ private Q_SLOTS:
             QVERIFY(QTest::qWaitForWindowExposed(&window));
 
             // Fleet > Add gateway…, filled in as an operator would, the secret pasted.
-            bool filled = false;
-            QTimer::singleShot(200, &window, [&] {
-                auto* dialog = window.findChild<AddGatewayDialog*>();
-                if (!dialog)
-                    return;
+            Test::ModalDriver add(QStringLiteral("addGatewayDialog"), [&](QWidget* dialog, Test::ModalDriver& d) {
                 dialog->findChild<QLineEdit*>(QStringLiteral("nameEdit"))->setText(v.name);
                 auto* product = dialog->findChild<QComboBox*>(QStringLiteral("productCombo"));
                 product->setCurrentIndex(product->findData(QStringLiteral("varnish")));
                 dialog->findChild<QLineEdit*>(QStringLiteral("adminEdit"))
                     ->setText(QStringLiteral("tcp://127.0.0.1:%1").arg(v.adminPort));
-                if (v.exporterPort > 0)
-                    dialog->findChild<QLineEdit*>(QStringLiteral("metricsEdit"))
-                        ->setText(QStringLiteral("http://127.0.0.1:%1/metrics").arg(v.exporterPort));
-                QCOMPARE(dialog->findChild<QLineEdit*>(QStringLiteral("credentialEdit"))->text(),
-                    v.name + QStringLiteral("/cli"));
+                dialog->findChild<QLineEdit*>(QStringLiteral("metricsEdit"))
+                    ->setText(QStringLiteral("http://127.0.0.1:%1/metrics").arg(v.exporterPort));
+                const QString named = dialog->findChild<QLineEdit*>(QStringLiteral("credentialEdit"))->text();
+                d.expect(named == v.name + QStringLiteral("/cli"),
+                    QStringLiteral("the credential's default name: ") + named);
                 dialog->findChild<QLineEdit*>(QStringLiteral("secretEdit"))->setText(QString::fromUtf8(secret));
-                filled = true;
-                dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+                QPushButton* ok = dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+                if (d.expect(ok->isEnabled(), QStringLiteral("OK is enabled")))
+                    ok->click();
             });
             window.action(QStringLiteral("fleet.add"))->trigger();
-            QVERIFY(filled);
+            QVERIFY2(add.ok(), add.failure().constData());
             QTRY_VERIFY_WITH_TIMEOUT(store.gatewayCount() == 1, 10000);
             QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).status.connection == Connection::Up, 10000);
             QCOMPARE(store.entry(0).config.credential, v.name + QStringLiteral("/cli"));
@@ -130,17 +125,27 @@ private Q_SLOTS:
             // Changes, journaled.
             QSignalSpy finished(&controller, &FleetActions::actionFinished);
             const ServerRef u1 { v.name, QStringLiteral("boot"), QStringLiteral("u1") };
-            controller.setServerState({ u1 }, AdminState::Drain);
-            QVERIFY(waitReport(finished).ok());
-            controller.setServerState({ u1 }, AdminState::Ready);
-            QVERIFY(waitReport(finished).ok());
-            controller.changePolicy({ CacheTtlChange { v.name, CacheTtl::Ttl, 45 } });
-            const ActionReport changed = waitReport(finished);
+            FLEETDECK_REPORT(drained, finished, controller.setServerState({ u1 }, AdminState::Drain));
+            QVERIFY(drained.ok());
+            FLEETDECK_REPORT(readied, finished, controller.setServerState({ u1 }, AdminState::Ready));
+            QVERIFY(readied.ok());
+            FLEETDECK_REPORT(
+                changed, finished, controller.changePolicy({ CacheTtlChange { v.name, CacheTtl::Ttl, 45 } }));
             QVERIFY(changed.ok());
             QVERIFY(changed.outcomes.first().undo.has_value());
-            controller.changePolicy({ *changed.outcomes.first().undo });
-            QVERIFY(waitReport(finished).ok());
-            // A wrong secret's error, too, is a log line that must not carry a secret.
+            FLEETDECK_REPORT(undone, finished, controller.changePolicy({ *changed.outcomes.first().undo }));
+            QVERIFY(undone.ok());
+            // A wrong secret, given for this session: its authentication error is a status and a log line that must
+            // carry neither secret.
+            bool stored = false;
+            controller.storeCredential(v.name + QStringLiteral("/cli"), QString::fromUtf8(wrongSecret), true,
+                [&stored](Result<bool> r) { stored = r.ok(); });
+            QTRY_VERIFY(stored);
+            QTRY_VERIFY_WITH_TIMEOUT(store.entry(0).status.connection == Connection::Unreachable, 10000);
+            const QString error = store.entry(0).status.lastError;
+            QVERIFY2(error.contains(QLatin1String("authentication failed")), qPrintable(error));
+            QVERIFY(!error.toUtf8().contains(wrongSecret) && !error.toUtf8().contains(secret.trimmed()));
+            qWarning("%s", qPrintable(error)); // as the app would log it
             window.close(); // saves the layout
         }
         qInstallMessageHandler(nullptr);
@@ -164,10 +169,27 @@ private Q_SLOTS:
         QVERIFY2(leaked.isEmpty(), qPrintable(QStringLiteral("the secret is in %1").arg(leaked)));
         const QString all = seen.join(QLatin1Char(' '));
         QVERIFY2(all.contains(QLatin1String("journal.sqlite")), qPrintable(all));
-        QVERIFY2(all.contains(QLatin1String("keyrings")), qPrintable(all)); // it did go to the keychain
+        // It did go to the keychain: a new store, with no session memory, reads it back from the Secret Service.
+        std::optional<Result<QString>> fromKeychain;
+        KeychainCredentialStore fresh;
+        fresh.read(lab.varnish.first().name + QStringLiteral("/cli"),
+            [&fromKeychain](Result<QString> r) { fromKeychain = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(fromKeychain.has_value(), 10000);
+        QVERIFY2(fromKeychain->ok(), qPrintable(fromKeychain->error()));
+        QCOMPARE(fromKeychain->value().toUtf8(), secret);
         QVERIFY2(all.contains(QLatin1String(".config")), qPrintable(all)); // the settings, with the fleet
-        for (const QString& line : std::as_const(logLines))
+        bool authLogged = false;
+        for (const QString& line : std::as_const(logLines)) {
             QVERIFY2(!line.toUtf8().contains(needle), qPrintable(QStringLiteral("the secret is in a log line")));
+            QVERIFY2(
+                !line.toUtf8().contains(wrongSecret), qPrintable(QStringLiteral("the wrong secret is in a log line")));
+            authLogged = authLogged || line.contains(QLatin1String("authentication failed"));
+        }
+        QVERIFY(authLogged); // the log search saw the error it was meant to search
+        // The wrong secret went nowhere on disk either.
+        files = 0;
+        seen.clear();
+        QVERIFY2(fileWith(home, wrongSecret, &files, &seen).isEmpty(), "the wrong secret is in a file");
         qInfo("searched %d files under %s (%s) and %lld log lines", files, qPrintable(home), qPrintable(all),
             qint64(logLines.size()));
     }

@@ -40,6 +40,7 @@ AddGatewayDialog::AddGatewayDialog(const ProductCatalog& products, const QString
     , m_products(products)
     , m_taken(takenNames)
 {
+    setObjectName(QStringLiteral("addGatewayDialog"));
     setWindowTitle(tr("Add gateway"));
     m_name = new QLineEdit;
     m_name->setObjectName(QStringLiteral("nameEdit"));
