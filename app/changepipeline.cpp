@@ -236,15 +236,21 @@ void ChangePipeline::prepare(const RunPtr& run, const GatewayState& now)
     }
     if (anyProblem && run->request->reviewedTogether)
         notSent(run, tr("not sent: another change of the same request cannot be sent"));
-    // The journal holds each attempt, with the gateway's state before it, before anything is sent.
+    // The journal holds each attempt, with the gateway's state before it, before anything is sent. An attempt it
+    // cannot record is not sent, and from then on nothing is: a change that cannot be recorded is not made.
     for (int i : run->sendableInOrder()) {
         ActionOutcome& o = run->outcome(i);
         o.beforeText = o.change.stateText(now);
         o.afterText = o.change.wantedText();
         o.undo = o.change.inverse(now);
+        if (!m_readOnlyReason.isEmpty()
+            || (m_journal && !m_journal->append(JournalEntry::makeAttempt(run->request->report.id, o)))) {
+            journalFailed();
+            o.message = tr("not sent: %1").arg(m_readOnlyReason);
+            run->sendable.remove(i);
+            continue;
+        }
         o.sent = true;
-        if (m_journal)
-            m_journal->append(JournalEntry::makeAttempt(run->request->report.id, o));
     }
     sendFrom(run, 0);
 }
@@ -378,11 +384,20 @@ void ChangePipeline::finishGateway(const RunPtr& run)
             o.beforeText = o.change.stateText(run->seen);
             o.afterText = o.change.wantedText();
         }
-        if (m_journal)
-            m_journal->append(JournalEntry::makeResult(run->request->report.id, o));
+        if (m_journal && !m_journal->append(JournalEntry::makeResult(run->request->report.id, o))) {
+            journalFailed();
+            o.message += tr(" (the journal could not record this result: %1)").arg(m_journal->lastError());
+        }
     }
     if (--run->request->gatewaysLeft == 0)
         finish(run->request);
+}
+
+void ChangePipeline::journalFailed()
+{
+    // As when the journal cannot open at start: no change may be made that could not be recorded.
+    if (m_readOnlyReason.isEmpty() && m_journal)
+        m_readOnlyReason = tr("the journal failed: %1").arg(m_journal->lastError());
 }
 
 void ChangePipeline::finish(const std::shared_ptr<Request>& request)

@@ -72,6 +72,8 @@ private:
     void stopAfter(const RunPtr& run, int position, const QString& why);
     void notSent(const RunPtr& run, const QString& why);
     void finishGateway(const RunPtr& run);
+    // The journal could not record a row: Fleetdeck goes read-only, saying why.
+    void journalFailed();
     void finish(const std::shared_ptr<Request>& request);
     void recordEvents(const ActionReport& report);
 

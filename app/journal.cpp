@@ -89,7 +89,8 @@ bool Journal::append(const JournalEntry& entry)
     q.addBindValue(entry.result);
     q.addBindValue(entry.answer);
     if (!q.exec()) {
-        Q_EMIT journalFailed(QStringLiteral("journal %1: cannot append: %2").arg(m_path, q.lastError().text()));
+        m_lastError = QStringLiteral("journal %1: cannot append: %2").arg(m_path, q.lastError().text());
+        Q_EMIT journalFailed(m_lastError);
         return false;
     }
     JournalEntry stored = entry;

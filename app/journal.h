@@ -25,8 +25,9 @@ public:
     Result<bool> open(const QString& path);
     bool isOpen() const { return !m_connection.isEmpty(); }
     QString path() const { return m_path; }
-    // Appends and commits one entry; false (and journalFailed) if it could not be written.
+    // Appends and commits one entry; false (and journalFailed, lastError) if it could not be written.
     bool append(const JournalEntry& entry);
+    QString lastError() const { return m_lastError; }
     QVector<JournalEntry> readAll() const;
     // The default place: the application's data directory.
     static QString defaultPath();
@@ -38,6 +39,7 @@ Q_SIGNALS:
 private:
     QString m_connection;
     QString m_path;
+    QString m_lastError;
 };
 
 } // namespace Fleetdeck

@@ -99,6 +99,7 @@ private:
         QTimer::singleShot(gateway().answerDelayMs, this, [this, then] {
             FakeGateway& g = gateway();
             g.reads += 1;
+            g.readTimes.append(QDateTime::currentMSecsSinceEpoch());
             for (Pending& p : m_pending) {
                 if (--p.readsLeft == 0)
                     p.apply();

@@ -22,6 +22,7 @@ struct FakeGateway
     // What reached it, in order: each change's describe().
     QStringList sent;
     int reads = 0;
+    QList<qint64> readTimes; // when each read came (ms since the epoch)
 
     // Faults, for the layers above to meet.
     QString refuseNext; // the next change is refused with these words

@@ -1,6 +1,8 @@
 // Rolling and fleet-wide changes on the lab's real HAProxy fleet: batches with a health gate that really stops
 // when an upstream goes down, abort leaving an exact state, and a half-failed set rolled back.
+#include <QDateTime>
 #include <QFile>
+#include <cmath>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -28,6 +30,28 @@ class TestRolling : public QObject
     {
         const int g = t.gateway == names[0] ? 0 : 1;
         return Test::haproxyServerField(lab.haproxy.at(g).adminPort, t.backend, t.server, QStringLiteral("status"));
+    }
+    // The 5xx share of a gateway's frontends over the gate's 15 s window, from the metric store.
+    double fiveHundredsShare(const QString& gateway) const
+    {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        auto total = [&](const QString& key) {
+            double sum = 0;
+            for (const MetricStore::Bucket& b : metrics.range(key, now - 15000, now)) {
+                if (!std::isnan(b.mean))
+                    sum += double(b.mean);
+            }
+            return sum;
+        };
+        const QString gw = SeriesKeys::subject(gateway);
+        const double req = total(SeriesKeys::requestRate(gw));
+        return req > 0 ? total(SeriesKeys::errorRate(gw)) / req : 0.0;
+    }
+    QString shareText(const QString& gateway) const
+    {
+        return QStringLiteral("%1's 5xx share over 15 s is %2 %, not above 1 %")
+            .arg(gateway)
+            .arg(100.0 * fiveHundredsShare(gateway), 0, 'f', 2);
     }
 private Q_SLOTS:
     // Whatever a test did or failed to undo, the next one starts from a fleet in service.
@@ -117,11 +141,12 @@ private Q_SLOTS:
         // The lab answers about 3 % of requests with a 500 on purpose: a gate at 0.5 % stops the roll on it.
         const QList<ServerRef> targets { { names[0], QStringLiteral("api"), QStringLiteral("s3") },
             { names[1], QStringLiteral("api"), QStringLiteral("s3") } };
-        QTRY_VERIFY_WITH_TIMEOUT(metrics.latest(SeriesKeys::errorRate(SeriesKeys::subject(names[0]))) > 0, 15000);
+        // Precondition, read from the same store the gate reads: the share over the window is above the gate.
+        QTRY_VERIFY2_WITH_TIMEOUT(fiveHundredsShare(names[0]) > 0.01, qPrintable(shareText(names[0])), 20000);
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         const quint64 id = controller.rollingState(targets, AdminState::Drain, 1, 0.005, 100);
         FLEETDECK_REPORT(report, finished, id);
-        QVERIFY(!report.ok());
+        QVERIFY2(!report.ok(), qPrintable(QStringLiteral("the gate let the roll through; now ") + shareText(names[0])));
         QVERIFY(report.outcomes.at(0).ok);
         QVERIFY2(report.outcomes.at(1).message.contains(QLatin1String("5xx over the last 15 s (the gate is 0.5 %)")),
             qPrintable(report.outcomes.at(1).message));
@@ -173,7 +198,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(status_(targets.at(0)).startsWith(QLatin1String("MAINT")), 5000);
         controller.cancel(id);
         FLEETDECK_REPORT(report, finished, id);
-        QVERIFY(!report.ok());
+        QVERIFY2(!report.ok(), qPrintable(QStringLiteral("the gate let the roll through; now ") + shareText(names[0])));
         QVERIFY(report.outcomes.at(0).ok);
         QVERIFY(!report.outcomes.last().ok);
         // Exactly the servers the report says took are in maintenance; the others are as they were.

@@ -2,7 +2,10 @@
 // the journal's attempt before the send and result after it, verification that waits for a change to show and
 // fails when it does not, undo, requests reviewed together, safe removal step by step, versioned writes, and
 // remedies. The fake stands in for no product: the same pipeline runs against the real gateways in integration/.
+#include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -11,6 +14,7 @@
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "journal.h"
+#include "reports.h"
 
 using namespace Fleetdeck;
 using Test::FakeGateway;
@@ -20,6 +24,7 @@ class TestChangePipeline : public QObject
     Q_OBJECT
 
     std::unique_ptr<Assembly> app;
+    std::unique_ptr<QSignalSpy> finished;
     QTemporaryDir dir;
 
     FleetController& fleet() { return app->controller(); }
@@ -33,18 +38,13 @@ class TestChangePipeline : public QObject
         fleet().addGateway(Test::fakeGateway(name, product));
         QTRY_VERIFY_WITH_TIMEOUT(store().indexOf(name) >= 0 && store().entry(store().indexOf(name)).snapshot, 5000);
     }
+    // The report of request id (spied on from the start, so a report that came while waiting for another is kept).
     ActionReport run(quint64 id)
     {
-        QSignalSpy finished(&fleet(), &FleetActions::actionFinished);
-        for (int i = 0; i < 100; ++i) {
-            for (const auto& args : std::as_const(finished)) {
-                const auto r = args.at(0).value<ActionReport>();
-                if (r.id == id)
-                    return r;
-            }
-            finished.wait(100);
-        }
-        return {};
+        const auto report = Test::waitReport(*finished, id, 10000);
+        if (!report)
+            qWarning("no report for request %llu", id);
+        return report.value_or(ActionReport {});
     }
     const ServerSnapshot* member(const QString& gateway, const QString& backend, const QString& server)
     {
@@ -69,8 +69,13 @@ private Q_SLOTS:
             = dir.filePath(QStringLiteral("journal-%1.sqlite").arg(QString::fromLatin1(QTest::currentTestFunction())));
         app = std::make_unique<Assembly>(options);
         QVERIFY2(app->journal(), qPrintable(app->journalError()));
+        finished = std::make_unique<QSignalSpy>(&app->controller(), &FleetActions::actionFinished);
     }
-    void cleanup() { app.reset(); }
+    void cleanup()
+    {
+        finished.reset();
+        app.reset();
+    }
 
     void whatTheProductCannotDoIsRefusedBeforeAnythingIsSent()
     {
@@ -291,6 +296,142 @@ private Q_SLOTS:
         QVERIFY2(report.outcomes.first().message.contains(QLatin1String("could not be read first: connection reset")),
             qPrintable(report.outcomes.first().message));
         QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+    }
+
+    void aWeightChangedMeanwhileIsAConflict()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s1 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") };
+        FakeGateway::named(QStringLiteral("gw")).pool.backends[0].servers[0].weight = 40; // behind Fleetdeck's back
+        const auto report = run(fleet().setServerWeight({ s1 }, 5));
+        QVERIFY(report.outcomes.first().conflict);
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("now has weight 40, not 1")),
+            qPrintable(report.outcomes.first().message));
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1"))->weight, 40);
+        QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+    }
+
+    void aDrainThatNeverEndsMovesOnAtTheCap()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        g.pool.backends[0].servers[2].sessions = 7; // they never end
+        QSignalSpy progress(&fleet(), &FleetActions::removalProgress);
+        QElapsedTimer clock;
+        clock.start();
+        const auto report
+            = run(fleet().removeServer({ QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s3") }, 800));
+        const qint64 took = clock.elapsed();
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QVERIFY2(took >= 800 && took < 5000, qPrintable(QString::number(took)));
+        bool sawSessions = false;
+        for (const auto& p : std::as_const(progress))
+            sawSessions = sawSessions || p.at(2).toInt() == 7;
+        QVERIFY(sawSessions); // the operator was shown them while it waited
+        QCOMPARE(g.sent.last(), QStringLiteral("remove gw:api/s3"));
+    }
+
+    void readOnlyHoldsOnEveryPath()
+    {
+        addFake(QStringLiteral("gw"));
+        FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));
+        g.cache.hasTtl = true;
+        fleet().setReadOnly(QStringLiteral("started with --read-only"));
+        const ServerRef s1 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") };
+        const QList<quint64> requests {
+            fleet().setServerState({ s1 }, AdminState::Drain),
+            fleet().setServerWeight({ s1 }, 5),
+            fleet().addServer({ QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s9"),
+                QStringLiteral("10.0.0.9"), 80, 1 }),
+            fleet().removeServer(s1, 1000),
+            fleet().changeRateLimits({ { QStringLiteral("gw"), RateScope::Key, QStringLiteral("k"), 5 } }),
+            fleet().changePolicy({ CacheTtlChange { QStringLiteral("gw"), CacheTtl::Ttl, 30 } }),
+            fleet().rollingState({ s1, { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s2") } },
+                AdminState::Drain, 1, 0.5, 0),
+        };
+        for (const quint64 id : requests) {
+            const auto report = run(id);
+            QVERIFY(!report.outcomes.isEmpty());
+            QVERIFY(!report.ok());
+            QVERIFY2(report.outcomes.first().message.contains(QLatin1String("read-only")),
+                qPrintable(report.outcomes.first().message));
+        }
+        QVERIFY(g.sent.isEmpty());
+        // Positive control: turned off, the same drain goes out.
+        fleet().setReadOnly({});
+        QVERIFY(run(fleet().setServerState({ s1 }, AdminState::Drain)).ok());
+        QCOMPARE(g.sent.size(), 1);
+    }
+
+    void aJournalThatCannotOpenMakesFleetdeckReadOnly()
+    {
+        Assembly::Options options;
+        options.products = &Test::registryWithFakes();
+        options.journal = true;
+        options.journalPath = QStringLiteral("/proc/fleetdeck-no-such-dir/journal.sqlite");
+        Assembly broken(options);
+        QVERIFY(!broken.journalError().isEmpty());
+        QVERIFY(broken.controller().isReadOnly());
+        QCOMPARE(broken.controller().readOnlyReason(), broken.journalError());
+        FakeGateway::named(QStringLiteral("ro")).pool = FakeGateway::pools({ QStringLiteral("api") }, 1);
+        broken.controller().addGateway(Test::fakeGateway(QStringLiteral("ro")));
+        QSignalSpy finished(&broken.controller(), &FleetActions::actionFinished);
+        broken.controller().setServerState(
+            { { QStringLiteral("ro"), QStringLiteral("api"), QStringLiteral("s1") } }, AdminState::Drain);
+        QVERIFY(finished.wait(5000));
+        const auto report = finished.first().at(0).value<ActionReport>();
+        QVERIFY2(report.outcomes.first().message.contains(broken.journalError()),
+            qPrintable(report.outcomes.first().message));
+        QVERIFY(FakeGateway::named(QStringLiteral("ro")).sent.isEmpty());
+    }
+
+    void aJournalWriteFailureStopsTheChangeAndWhatFollows()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s1 { QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1") };
+        QVERIFY(run(fleet().setServerState({ s1 }, AdminState::Drain)).ok()); // control: it journals and sends
+        // The journal's disk refuses every new row from now on (a trigger, from another connection).
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("saboteur"));
+            db.setDatabaseName(app->journal()->path());
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral(
+                "CREATE TRIGGER full BEFORE INSERT ON changes BEGIN SELECT RAISE(ABORT, 'disk full'); END")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("saboteur"));
+        const auto report = run(fleet().setServerState({ s1 }, AdminState::Ready));
+        QVERIFY(!report.ok());
+        QVERIFY(!report.outcomes.first().sent);
+        QVERIFY2(report.outcomes.first().message.contains(QLatin1String("disk full")),
+            qPrintable(report.outcomes.first().message));
+        QCOMPARE(FakeGateway::named(QStringLiteral("gw")).sent.size(), 1); // the second was not sent
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("api"), QStringLiteral("s1"))->admin, AdminState::Drain);
+        // And Fleetdeck is read-only now, saying why.
+        QVERIFY(fleet().isReadOnly());
+        QVERIFY(fleet().readOnlyReason().contains(QLatin1String("disk full")));
+    }
+
+    void anUnreachableGatewayIsRetriedLessOftenUpToTheCap()
+    {
+        FakeGateway& g = FakeGateway::named(QStringLiteral("down"));
+        g.readError = QStringLiteral("connection refused");
+        fleet().setMaxBackoffMs(800);
+        GatewayConfig c = Test::fakeGateway(QStringLiteral("down"));
+        c.pollIntervalMs = 100;
+        fleet().addGateway(c);
+        QTest::qWait(4500);
+        QVERIFY(g.readTimes.size() >= 5);
+        QList<qint64> gaps;
+        for (qsizetype i = 1; i < g.readTimes.size(); ++i)
+            gaps.append(g.readTimes.at(i) - g.readTimes.at(i - 1));
+        // 100, 200, 400, then capped at 800 (with the event loop's slack).
+        QVERIFY2(gaps.first() < 300 && gaps.at(2) >= 350, qPrintable(QStringLiteral("%1").arg(gaps.size())));
+        for (const qint64 gap : gaps)
+            QVERIFY2(gap <= 800 + 150, qPrintable(QString::number(gap)));
+        QVERIFY(gaps.last() >= 700); // it got to the cap and stayed there
+        QCOMPARE(store().entry(store().indexOf(QStringLiteral("down"))).status.connection, Connection::Unreachable);
     }
 
     void aNoticesRemedyFixesWhatItSays()

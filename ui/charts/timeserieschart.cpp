@@ -486,6 +486,16 @@ QList<int> TimeSeriesChart::pointCounts() const
     return out;
 }
 
+QList<qint64> TimeSeriesChart::firstPointTimes() const
+{
+    QList<qint64> out;
+    for (const auto& pts : d->points) {
+        const auto first = std::find_if(pts.cbegin(), pts.cend(), [](const QPointF& p) { return !std::isnan(p.y()); });
+        out.append(first == pts.cend() ? -1 : qint64(first->x()));
+    }
+    return out;
+}
+
 int TimeSeriesChart::eventMarkerCount() const
 {
     return int(std::count_if(d->events.cbegin(), d->events.cend(),

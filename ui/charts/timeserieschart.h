@@ -43,6 +43,8 @@ public:
     void setEvents(const QList<FleetEvent>& events);
 
     QList<int> pointCounts() const;
+    // When each line's first drawn point is (ms since the epoch; -1: none drawn).
+    QList<qint64> firstPointTimes() const;
     int eventMarkerCount() const;
     double maxValueShown() const { return m_maxShown; }
     QPair<qint64, qint64> shownRange() const;

@@ -313,19 +313,24 @@ void PurgeSection::purge()
     }
     m_error->hide();
     // Destructive: name what goes, and ask twice when it is everything.
-    if (QMessageBox::warning(this, tr("Purge cached objects"),
-            tr("%1\n\nEvery cached object it matches becomes a miss. This cannot be undone.").arg(c.describe()),
-            QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)
-        != QMessageBox::Ok)
+    QMessageBox first(QMessageBox::Warning, tr("Purge cached objects"),
+        tr("%1\n\nEvery cached object it matches becomes a miss. This cannot be undone.").arg(c.describe()),
+        QMessageBox::Ok | QMessageBox::Cancel, this);
+    first.setObjectName(QStringLiteral("purgeConfirm"));
+    first.setDefaultButton(QMessageBox::Cancel);
+    if (first.exec() != QMessageBox::Ok)
         return;
-    if (c.purgesEverything()
-        && QMessageBox::warning(this, tr("Purge everything"),
-               tr("\"%1\" matches every URL: the whole cache of %2 empties and every request goes to the backends. "
-                  "Really purge everything?")
-                   .arg(c.urlPattern, c.gateway),
-               QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
-            != QMessageBox::Yes)
-        return;
+    if (c.purgesEverything()) {
+        QMessageBox everything(QMessageBox::Warning, tr("Purge everything"),
+            tr("\"%1\" matches every URL: the whole cache of %2 empties and every request goes to the backends. "
+               "Really purge everything?")
+                .arg(c.urlPattern, c.gateway),
+            QMessageBox::Yes | QMessageBox::No, this);
+        everything.setObjectName(QStringLiteral("purgeEverythingConfirm"));
+        everything.setDefaultButton(QMessageBox::No);
+        if (everything.exec() != QMessageBox::Yes)
+            return;
+    }
     Q_EMIT sendRequested({ Change(c) });
 }
 
