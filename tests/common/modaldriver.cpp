@@ -35,7 +35,11 @@ QByteArray ModalDriver::failure() const
 void ModalDriver::poll()
 {
     QWidget* modal = QApplication::activeModalWidget();
-    if (!modal || modal->objectName() != m_name) {
+    // "class:QFileDialog" matches by class, for dialogs Qt makes itself (the static file dialogs).
+    const bool matches = modal
+        && (m_name.startsWith(QLatin1String("class:")) ? modal->inherits(qPrintable(m_name.mid(6)))
+                                                       : modal->objectName() == m_name);
+    if (!matches) {
         if (--m_left > 0)
             return;
         m_timer->stop();

@@ -11,9 +11,10 @@ class QWidget;
 namespace Fleetdeck::Test {
 
 // Drives a modal dialog a test is about to open (the call that opens it blocks in the dialog's own event loop):
-// waits for the active modal widget with that object name, then acts on it. A failed expectation is recorded and
-// the dialog closed, so the test never hangs and fails clearly afterwards: QVERIFY2(driver.ok(), driver.failure()).
-// When the dialog does not come in time and another modal one holds the test up, that one is closed too.
+// waits for the active modal widget with that object name (or "class:QFileDialog": of that class), then acts on it. A
+// failed expectation is recorded and the dialog closed, so the test never hangs and fails clearly afterwards:
+// QVERIFY2(driver.ok(), driver.failure()). When the dialog does not come in time and another modal one holds the test
+// up, that one is closed too.
 class ModalDriver final : public QObject
 {
 public:

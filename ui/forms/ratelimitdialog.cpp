@@ -91,7 +91,8 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     reviewButton->setObjectName(QStringLiteral("rateReviewButton"));
     QPushButton* exportButton = buttons->addButton(tr("&Export the limits…"), QDialogButtonBox::ActionRole);
     exportButton->setObjectName(QStringLiteral("rateExportButton"));
-    exportButton->setToolTip(tr("Write the per-key limits as the gateway reads them from its file, to save over it"));
+    exportButton->setEnabled(false); // until the limits are read and name a file
+    m_export = exportButton;
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto* layout = new QVBoxLayout(this);
@@ -129,6 +130,7 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     connect(m_gateway, &QComboBox::currentIndexChanged, this, [this] {
         m_staged.clear();
         m_stagedList->clear();
+        m_export->setEnabled(false);
         reload();
     });
     connect(reviewButton, &QPushButton::clicked, this, &RateLimitDialog::review);
@@ -148,8 +150,10 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
             show(limits);
     });
     connect(fleet, &FleetActions::rateLimitsFailed, this, [this](const QString& gateway, const QString& error) {
-        if (gateway == m_gateway->currentText())
-            m_status->setText(error);
+        if (gateway != m_gateway->currentText())
+            return;
+        m_status->setText(error);
+        m_export->setEnabled(false); // what was read before belongs to no gateway shown now
     });
     connect(fleet, &FleetActions::actionFinished, this, [this](const ActionReport& report) {
         if (report.id != m_push)
@@ -190,6 +194,10 @@ void RateLimitDialog::show(const RateLimits& limits)
     }
     if (limits.ipLimit > 0)
         m_ipLimit->setValue(int(qMin<qint64>(limits.ipLimit, 1000000000)));
+    m_export->setEnabled(!limits.exportName.isEmpty());
+    m_export->setToolTip(limits.exportName.isEmpty()
+            ? tr("This gateway keeps its limits in no file Fleetdeck can write out")
+            : tr("Write the per-key limits as the gateway reads them from %1, to save over it").arg(limits.exportName));
     m_note->setText(tr("Limits are requests per %1 s window, per key (%2) and per client IP (%3). Changes made here "
                        "live %4.")
                         .arg(limits.windowSeconds)

@@ -6,6 +6,7 @@
 
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QLineEdit;
 class QListWidget;
 class QSpinBox;
@@ -47,6 +48,7 @@ private:
     QListWidget* m_stagedList;
     QLabel* m_note;
     QLabel* m_status;
+    QPushButton* m_export;
     RateLimits m_limits;
     QList<RateLimitChange> m_staged;
     quint64 m_push = 0;
