@@ -611,7 +611,8 @@ private Q_SLOTS:
         QTest::keyClicks(path, QStringLiteral("assets/*"));
         dialog->findChild<QSpinBox*>(QStringLiteral("cacheMaxAgeSpin"))->setValue(300);
         QVERIFY(error->isVisible());
-        QCOMPARE(error->text(), QStringLiteral("path: \"assets/*\" is not a path (it starts with / and may end in *)."));
+        QCOMPARE(
+            error->text(), QStringLiteral("path: \"assets/*\" is not a path (it starts with / and may end in *)."));
         QSignalSpy finished(&controller, &FleetActions::actionFinished);
         QTest::mouseClick(push, Qt::LeftButton);
         QVERIFY(!dialog->findChild<ReviewDialog*>(QStringLiteral("reviewDialog"))); // nothing to review, nothing sent
