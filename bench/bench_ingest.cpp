@@ -1,15 +1,20 @@
 // ingest: the lab with 20 HAProxy instances of 10 backends x 50 servers (10,000 servers), polled at 1 s for 60 s
-// by Fleetdeck's real pipeline (driver, parse, store, models, and the main window, offscreen), while the lab's
-// Prometheus scrapes the same instances' /metrics at 1 s, keeping only what Fleetdeck charts. Both processes'
-// CPU seconds come from /proc.
-// scale: in the same run, Fleetdeck's share of one core, its peak RSS and the UI thread's event-loop lag.
+// by Fleetdeck's real pipeline (driver, parse, rates, store, fleet state), while the lab's Prometheus scrapes the
+// same instances' /metrics at 1 s, keeping only what Fleetdeck charts. Neither side draws (no window, no queries
+// during the run); both processes' CPU seconds come from /proc. Afterwards Prometheus's own API says how many
+// series it keeps, and the run fails unless both keep about the same series and every gateway was up throughout.
+// scale: the same pipeline with the main window shown (offscreen), sized to 20,000 series: Fleetdeck's share of
+// one core, its peak RSS and the UI thread's event-loop lag.
 #include <cstdio>
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -30,6 +35,27 @@ namespace {
 bool lab(const QStringList& args)
 {
     return Bench::runLab(QStringLiteral(FLEETDECK_LAB_SCRIPT), args);
+}
+
+// The value of an instant PromQL query that yields one number, or -1 with the reason on stderr.
+qint64 prometheusCount(const QString& baseUrl, const QString& query)
+{
+    QNetworkAccessManager net;
+    QUrl url(baseUrl + QStringLiteral("/api/v1/query"));
+    url.setQuery(QStringLiteral("query=") + QString::fromLatin1(QUrl::toPercentEncoding(query)));
+    QNetworkReply* reply = net.get(QNetworkRequest(url));
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
+    loop.exec();
+    const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+    reply->deleteLater();
+    const QJsonArray result = answer.value(QLatin1String("data")).toObject().value(QLatin1String("result")).toArray();
+    if (result.isEmpty()) {
+        std::fprintf(stderr, "prometheus gave no answer to %s\n", qPrintable(query));
+        return -1;
+    }
+    return result.first().toObject().value(QLatin1String("value")).toArray().at(1).toString().toLongLong();
 }
 } // namespace
 
@@ -80,8 +106,9 @@ int main(int argc, char* argv[])
     FleetController& controller = assembly.controller();
     MainWindow window(assembly.context());
     window.setLayoutSaved(false);
-    if (!qEnvironmentVariableIsSet("BENCH_NO_WINDOW"))
-        window.show();
+#ifdef BENCH_SCALE
+    window.show(); // scale measures the UI thread's lag with the window drawing
+#endif
     for (const GatewayConfig& c : fleet.value().gateways)
         controller.addGateway(c);
 
@@ -136,10 +163,19 @@ int main(int argc, char* argv[])
     int up = 0;
     for (int i = 0; i < store.gatewayCount(); ++i)
         up += store.entry(i).status.connection == Connection::Up ? 1 : 0;
+    const QString prometheusUrl
+        = root.value(QLatin1String("prometheus")).toObject().value(QLatin1String("url")).toString();
+    const qint64 promSeries
+        = prometheusCount(prometheusUrl, QStringLiteral("count({job=\"haproxy\",__name__=~\"haproxy_.+\"})"));
+    const qint64 promAll = prometheusCount(prometheusUrl, QStringLiteral("count({job=\"haproxy\"})"));
+    const qint64 promUp = prometheusCount(prometheusUrl, QStringLiteral("count(up{job=\"haproxy\"} == 1)"));
     lab({ QStringLiteral("stop"), QStringLiteral("--state"), state });
 
     std::printf("polled %d gateways (%d servers, %lld series) for %.1f s; %d up at the end\n", store.gatewayCount(),
         servers, static_cast<long long>(metrics.seriesCount()), wallSeconds, up);
+    std::printf("prometheus keeps %lld haproxy series (%lld with its own per-target up and scrape series); %lld of "
+                "%d targets up\n",
+        static_cast<long long>(promSeries), static_cast<long long>(promAll), static_cast<long long>(promUp), instances);
     std::printf("fleetdeck: %.2f CPU s (%.1f %% of one core); prometheus: %.2f CPU s (%.1f %% of one core)\n", selfCpu,
         100 * selfCpu / wallSeconds, promCpu, 100 * promCpu / wallSeconds);
     std::printf("fleetdeck peak RSS %.1f MB; event-loop lag p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d ticks\n",
@@ -152,9 +188,23 @@ int main(int argc, char* argv[])
         Bench::percentile(lags, 0.99), promCpu / wallSeconds);
 #else
     std::printf("ingest_cpu_s=%.2f prometheus_cpu_s=%.2f ingest_cpu_ratio_vs_prometheus=%.3f ingest_series=%lld "
-                "ingest_peak_rss_mb=%.1f ingest_lag_p99_ms=%.1f\n",
+                "ingest_prometheus_series=%lld ingest_series_ratio_vs_prometheus=%.3f ingest_peak_rss_mb=%.1f "
+                "ingest_lag_p99_ms=%.1f\n",
         selfCpu, promCpu, promCpu > 0 ? selfCpu / promCpu : -1.0, static_cast<long long>(metrics.seriesCount()),
+        static_cast<long long>(promSeries), promSeries > 0 ? double(metrics.seriesCount()) / double(promSeries) : 0.0,
         double(Bench::peakRssBytes()) / 1e6, Bench::percentile(lags, 0.99));
 #endif
+    // A run that compared unlike things says so and fails.
+    const double seriesRatio = promSeries > 0 ? double(metrics.seriesCount()) / double(promSeries) : 0.0;
+    if (up != instances || store.gatewayCount() != instances || promUp != instances) {
+        std::fprintf(stderr, "not every gateway was up for both sides (fleetdeck %d of %d up, prometheus %lld)\n", up,
+            instances, static_cast<long long>(promUp));
+        return 1;
+    }
+    if (seriesRatio < 0.95 || seriesRatio > 1.05) {
+        std::fprintf(stderr, "the two sides do not keep the same series: fleetdeck %lld, prometheus %lld\n",
+            static_cast<long long>(metrics.seriesCount()), static_cast<long long>(promSeries));
+        return 1;
+    }
     return 0;
 }

@@ -1,5 +1,10 @@
-// render: a chart of 20 series holding 24 h of 1 s samples, drawn 1600 px wide offscreen. Fleetdeck's chart
-// (tiered store, min/max per pixel column) against a plain QLineSeries given every point, in the same run.
+// render: a chart of 20 series holding 24 h of 1 s samples, drawn 1600 px wide offscreen, in the same run:
+// - Fleetdeck's chart: its tiered store read and decimated to min/max per pixel column ("prepare"), then painted
+//   (dense lines as one span per column, unantialiased: the same picture as a 1 px polyline);
+// - QLineSeries given the very samples the store was fed (1.73 M points), replace() timed apart from the paint;
+// - QLineSeries given the same buckets the Fleetdeck chart reads for that window, also timed apart.
+// Both QtCharts peers draw 1 px cosmetic lines without antialiasing, as Fleetdeck's dense lines are, and every side
+// draws the same number of frames of the same data.
 #include <cmath>
 #include <cstdio>
 
@@ -9,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QLineSeries>
 #include <QRandomGenerator>
+#include <QValueAxis>
 
 #include "charts/timeserieschart.h"
 #include "common.h"
@@ -30,18 +36,80 @@ double sampleValue(int series, qint64 i, QRandomGenerator& rng)
     return wave + rng.bounded(40.0) + spike;
 }
 
-// Time of one frame: refresh from the store and paint the widget.
-double fleetdeckFrameMs(TimeSeriesChart& chart, const MetricStore& store, qint64 end, qint64 windowMs)
+struct Timing
+{
+    QList<double> prepare; // Fleetdeck: read and decimate; QtCharts: replace() the points
+    QList<double> paint;
+    double total() const { return Bench::median(prepare) + Bench::median(paint); }
+};
+
+double msSince(const QElapsedTimer& t)
+{
+    return double(t.nsecsElapsed()) / 1e6;
+}
+
+void fleetdeckFrame(TimeSeriesChart& chart, const MetricStore& store, qint64 end, qint64 windowMs, Timing* timing)
 {
     QElapsedTimer t;
     t.start();
     chart.refresh(store, end, windowMs, false);
+    const double prepared = msSince(t);
+    t.restart();
     const QPixmap frame = chart.grab();
-    const double ms = double(t.nsecsElapsed()) / 1e6;
+    const double painted = msSince(t);
     if (frame.isNull())
         std::fprintf(stderr, "empty frame\n");
-    return ms;
+    if (timing) {
+        timing->prepare.append(prepared);
+        timing->paint.append(painted);
+    }
 }
+
+// A QtCharts line chart drawn like Fleetdeck's dense lines: 1 px cosmetic pens, no antialiasing.
+struct PlainChart
+{
+    QChart* chart = new QChart; // owned by the view
+    QChartView view { chart };
+    QList<QLineSeries*> series;
+
+    PlainChart(qint64 start, qint64 end)
+    {
+        for (int s = 0; s < kSeries; ++s) {
+            auto* line = new QLineSeries;
+            chart->addSeries(line);
+            QPen pen = line->pen();
+            pen.setWidth(1);
+            pen.setCosmetic(true);
+            line->setPen(pen);
+            series.append(line);
+        }
+        chart->createDefaultAxes();
+        chart->legend()->hide();
+        chart->axes(Qt::Horizontal).first()->setRange(double(start), double(end));
+        chart->axes(Qt::Vertical).first()->setRange(0, 1200);
+        view.setRenderHint(QPainter::Antialiasing, false);
+        view.resize(kWidth, kHeight);
+        view.show();
+    }
+
+    void frame(const QList<QList<QPointF>>& points, Timing* timing)
+    {
+        QElapsedTimer t;
+        t.start();
+        for (int s = 0; s < kSeries; ++s)
+            series.at(s)->replace(points.at(s));
+        const double uploaded = msSince(t);
+        t.restart();
+        const QPixmap frame = view.grab();
+        const double painted = msSince(t);
+        if (frame.isNull())
+            std::fprintf(stderr, "empty QtCharts frame\n");
+        if (timing) {
+            timing->prepare.append(uploaded);
+            timing->paint.append(painted);
+        }
+    }
+};
 } // namespace
 
 int main(int argc, char* argv[])
@@ -49,20 +117,26 @@ int main(int argc, char* argv[])
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
-    const int frames = argc > 1 ? QByteArray(argv[1]).toInt() : 15;
+    const int frames = argc > 1 ? QByteArray(argv[1]).toInt() : 10;
 
+    // One fill feeds both sides: the store, and the samples kept for the QLineSeries peer.
     MetricStore store;
     QRandomGenerator rng(7);
     const qint64 end = 1795800000000LL; // a fixed moment, so every run draws the same data
     const qint64 start = end - kDayMs;
     QList<TimeSeriesChart::Line> lines;
+    QList<QList<QPointF>> samples(kSeries);
     QElapsedTimer fill;
     fill.start();
     for (int s = 0; s < kSeries; ++s) {
         const QString key = QStringLiteral("gw%1#req").arg(s);
         lines.append({ QStringLiteral("gw%1").arg(s), key });
-        for (qint64 i = 0; i < 86400; ++i)
-            store.appendGauge(key, start + i * 1000, sampleValue(s, i, rng));
+        samples[s].reserve(86400);
+        for (qint64 i = 0; i < 86400; ++i) {
+            const double v = sampleValue(s, i, rng);
+            store.appendGauge(key, start + i * 1000, v);
+            samples[s].append(QPointF(double(start + i * 1000), v));
+        }
     }
     std::printf("filled %d series x 86400 samples in %.0f ms\n", kSeries, double(fill.elapsed()));
 
@@ -71,78 +145,68 @@ int main(int argc, char* argv[])
     chart.setLines(lines);
     chart.show();
     QApplication::processEvents();
-    fleetdeckFrameMs(chart, store, end, kDayMs); // warm-up: layout, fonts
+    fleetdeckFrame(chart, store, end, kDayMs, nullptr); // warm-up: layout, fonts
 
-    QList<double> day, hour, fiveMin;
+    Timing day, hour, fiveMin;
     for (int i = 0; i < frames; ++i) {
-        day.append(fleetdeckFrameMs(chart, store, end, kDayMs));
-        hour.append(fleetdeckFrameMs(chart, store, end, 3600 * 1000));
-        fiveMin.append(fleetdeckFrameMs(chart, store, end, 300 * 1000));
+        fleetdeckFrame(chart, store, end, kDayMs, &day);
+        fleetdeckFrame(chart, store, end, 3600 * 1000, &hour);
+        fleetdeckFrame(chart, store, end, 300 * 1000, &fiveMin);
     }
     int points = 0;
     chart.refresh(store, end, kDayMs, false);
     for (int c : chart.pointCounts())
         points += c;
 
-    // The naive way: every sample into a QLineSeries, the whole day per frame.
-    auto* naiveChart = new QChart; // owned by the view
-    QList<QLineSeries*> naive;
+    // The same buckets the chart reads for 24 h (the store's choice of tier for 1,600 px), as points.
+    QList<QList<QPointF>> buckets(kSeries);
+    int bucketPoints = 0;
     for (int s = 0; s < kSeries; ++s) {
-        auto* series = new QLineSeries;
-        naiveChart->addSeries(series);
-        naive.append(series);
-    }
-    naiveChart->createDefaultAxes();
-    QChartView naiveView(naiveChart);
-    naiveView.setRenderHint(QPainter::Antialiasing);
-    naiveView.resize(kWidth, kHeight);
-    naiveView.show();
-    QList<QList<QPointF>> raw(kSeries);
-    for (int s = 0; s < kSeries; ++s) {
-        const auto buckets = store.range(lines.at(s).key, start, end);
-        raw[s].reserve(buckets.size());
-        for (const auto& b : buckets)
-            raw[s].append(QPointF(double(b.timeMs), double(b.mean)));
-    }
-    // The store keeps the day at 10 s after the first hour; give the naive chart the full 1 s day as well.
-    for (int s = 0; s < kSeries; ++s) {
-        raw[s].clear();
-        QRandomGenerator again(7 + quint32(s));
-        for (qint64 i = 0; i < 86400; ++i)
-            raw[s].append(QPointF(double(start + i * 1000), sampleValue(s, i, again)));
-    }
-    const int naiveFrames = qMax(2, frames / 5);
-    QList<double> naiveMs;
-    for (int i = 0; i < naiveFrames + 1; ++i) {
-        QElapsedTimer t;
-        t.start();
-        for (int s = 0; s < kSeries; ++s)
-            naive.at(s)->replace(raw.at(s));
-        naiveChart->axes(Qt::Horizontal).first()->setRange(double(start), double(end));
-        naiveChart->axes(Qt::Vertical).first()->setRange(0, 1200);
-        const QPixmap frame = naiveView.grab();
-        if (i > 0) // the first frame warms up
-            naiveMs.append(double(t.nsecsElapsed()) / 1e6);
-        if (frame.isNull())
-            std::fprintf(stderr, "empty naive frame\n");
+        for (const MetricStore::Bucket& b : store.range(lines.at(s).key, start, end, 4 * kWidth))
+            buckets[s].append(QPointF(double(b.timeMs), double(b.mean)));
+        bucketPoints += int(buckets.at(s).size());
     }
 
-    const double dayMs = Bench::median(day);
-    const double fiveMs = Bench::median(fiveMin);
-    const double hourMs = Bench::median(hour);
-    const double naiveMedian = Bench::median(naiveMs);
-    std::printf("fleetdeck chart, 24 h window: median %.2f ms per frame over %d frames (%d points drawn)\n", dayMs,
-        frames, points);
+    Timing allSamples, sameBuckets;
+    {
+        PlainChart plain(start, end);
+        plain.frame(buckets, nullptr); // warm-up
+        for (int i = 0; i < frames; ++i)
+            plain.frame(buckets, &sameBuckets);
+    }
+    {
+        PlainChart plain(start, end);
+        plain.frame(samples, nullptr); // warm-up
+        for (int i = 0; i < frames; ++i)
+            plain.frame(samples, &allSamples);
+    }
+
+    const double dayMs = day.total(), hourMs = hour.total(), fiveMs = fiveMin.total();
+    std::printf("fleetdeck chart, 24 h window (%d points drawn): prepare %.2f ms + paint %.2f ms = %.2f ms per frame, "
+                "median of %d frames\n",
+        points, Bench::median(day.prepare), Bench::median(day.paint), dayMs, frames);
+    std::printf("fleetdeck chart, 1 h window (3600 samples per series, more than the pixels): %.2f + %.2f = %.2f ms\n",
+        Bench::median(hour.prepare), Bench::median(hour.paint), hourMs);
     std::printf(
-        "fleetdeck chart, 1 h window (3600 samples per series, more than the pixels): median %.2f ms per frame\n",
-        hourMs);
-    std::printf(
-        "fleetdeck chart, 5 min window (300 samples per series, fewer than the pixels): median %.2f ms per frame\n",
-        fiveMs);
-    std::printf("plain QLineSeries with all %d points: median %.1f ms per frame over %d frames\n", kSeries * 86400,
-        naiveMedian, int(naiveMs.size()));
-    std::printf("render_ms_24h=%.2f render_ms_1h=%.2f render_ms_5m=%.2f render_ms_naive_24h=%.1f "
-                "render_speedup_vs_naive=%.1f render_ratio_24h_vs_5m=%.2f render_ratio_24h_vs_1h=%.2f\n",
-        dayMs, hourMs, fiveMs, naiveMedian, naiveMedian / dayMs, dayMs / fiveMs, dayMs / hourMs);
+        "fleetdeck chart, 5 min window (300 samples per series, fewer than the pixels): %.2f + %.2f = %.2f ms\n",
+        Bench::median(fiveMin.prepare), Bench::median(fiveMin.paint), fiveMs);
+    std::printf("QLineSeries, the %d samples the store was fed: replace %.1f ms + paint %.1f ms = %.1f ms per frame, "
+                "median of %d frames\n",
+        kSeries * 86400, Bench::median(allSamples.prepare), Bench::median(allSamples.paint), allSamples.total(),
+        frames);
+    std::printf("QLineSeries, the same %d buckets the Fleetdeck chart reads: replace %.2f ms + paint %.2f ms = %.2f ms "
+                "per frame, median of %d frames\n",
+        bucketPoints, Bench::median(sameBuckets.prepare), Bench::median(sameBuckets.paint), sameBuckets.total(),
+        frames);
+    std::printf("render_ms_24h=%.2f render_prepare_ms_24h=%.2f render_paint_ms_24h=%.2f render_ms_1h=%.2f "
+                "render_ms_5m=%.2f render_qlineseries_samples_ms=%.1f render_qlineseries_samples_paint_ms=%.1f "
+                "render_qlineseries_buckets_ms=%.2f render_qlineseries_buckets_paint_ms=%.2f "
+                "render_speedup_vs_qlineseries_samples=%.1f render_speedup_vs_qlineseries_buckets=%.2f "
+                "render_paint_speedup_vs_qlineseries_buckets=%.2f render_ratio_24h_vs_5m=%.2f "
+                "render_ratio_24h_vs_1h=%.2f\n",
+        dayMs, Bench::median(day.prepare), Bench::median(day.paint), hourMs, fiveMs, allSamples.total(),
+        Bench::median(allSamples.paint), sameBuckets.total(), Bench::median(sameBuckets.paint),
+        allSamples.total() / dayMs, sameBuckets.total() / dayMs,
+        Bench::median(sameBuckets.paint) / Bench::median(day.paint), dayMs / fiveMs, dayMs / hourMs);
     return 0;
 }
