@@ -3,7 +3,7 @@ BUILD_DIR ?= build/dev
 JOBS ?= 2
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETDECK_WERROR=ON
 
-.PHONY: all deps configure build test demo bench clean format
+.PHONY: all deps configure build test demo bench mutants clean format
 
 all: build
 
@@ -24,6 +24,11 @@ demo: build
 
 bench: build
 	@bench/run.sh $(BUILD_DIR)
+
+# Shows the tests can fail: each mutant in tests/mutants/mutants.py breaks one thing in a scratch worktree, and the
+# test that claims it must then fail. About a minute per mutant; never part of `make test`.
+mutants: deps
+	@tests/mutants/run.py
 
 format:
 	@find app ui models drivers tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
