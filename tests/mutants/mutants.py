@@ -87,8 +87,11 @@ MUTANTS = [
                  "exporter = None")],
          test="tst_varnishdriver", expect="TestVarnishDriver::initTestCase"),
     dict(name="varnish-maint-sent-as-auto",
-         why="Varnish maintenance is sent as 'auto' instead of being refused with the product's reason",
-         edits=[("drivers/varnish/varnishdriver.cpp", "if (!state || state->state == AdminState::Maint) {",
+         why="Varnish declares maintenance and its driver sends it as 'auto' instead of refusing it",
+         edits=[("drivers/varnish/varnishproduct.cpp",
+                 '.set(Feature::Maint, false, QStringLiteral("drain sets a backend sick instead"))',
+                 '.set(Feature::Maint, true, QStringLiteral("drain sets a backend sick instead"))'),
+                ("drivers/varnish/varnishdriver.cpp", "if (!state || state->state == AdminState::Maint) {",
                  "if (!state) {")],
          test="tst_varnishdriver", expect="TestVarnishDriver::backendsSickAndBack"),
     dict(name="last-healthy-not-asked",
@@ -100,7 +103,7 @@ MUTANTS = [
          why="removing a rate-limit key reports success without sending 'del map'",
          edits=[("drivers/haproxy/haproxydriver.cpp", "send(\"del map \" + map + ' ' + key, {}, std::move(callback));",
                  "callback(Result<QString>::success(QString()));")],
-         test="tst_ratelimits", expect="TestRateLimits::readsTheLimits"),
+         test="tst_ratelimits", expect="TestRateLimits::aLimitTurns200sInto429sAndBack"),
 
     # --- behaviours the README promised without a test ---
     dict(name="gate-ignores-5xx",
