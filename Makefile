@@ -3,7 +3,7 @@ BUILD_DIR ?= build/dev
 JOBS ?= 2
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETDECK_WERROR=ON
 
-.PHONY: all deps configure build test demo bench mutants clean format
+.PHONY: all deps configure build test demo bench mutants fuzz clean format
 
 all: build
 
@@ -29,6 +29,11 @@ bench: build
 # test that claims it must then fail. About a minute per mutant; never part of `make test`.
 mutants: deps
 	@tests/mutants/run.py
+
+# Fuzzes every parser and frame reader with libFuzzer, ASan and UBSan (clang) for FUZZ_SECONDS each (default 60);
+# prints fuzz_targets=N fuzz_execs=M fuzz_findings=K last. Never part of `make test` (its seeds are: tst_fuzzseeds).
+fuzz: deps
+	@JOBS=$(JOBS) tests/fuzz/run.sh
 
 format:
 	@find app ui models drivers tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -11,6 +11,7 @@
 #include "fleetstore.h"
 #include "journal.h"
 #include "poller.h"
+#include "printable.h"
 
 namespace Fleetdeck {
 
@@ -375,6 +376,8 @@ void ChangePipeline::finishGateway(const RunPtr& run)
 {
     for (int i : run->indices) {
         ActionOutcome& o = run->outcome(i);
+        // A gateway's answer may be anywhere in the message: escaped and capped before the journal or anyone sees it.
+        o.message = printableLines(o.message, kMaxMessageLength);
         if (o.ok && run->removedInMs.contains(i))
             o.message += run->drained.value(i) ? tr(" (drained and deleted in %1 ms)").arg(run->removedInMs.value(i))
                                                : tr(" (deleted in %1 ms)").arg(run->removedInMs.value(i));

@@ -49,8 +49,8 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     // options are handled here rather than by QCommandLineParser::process, which names the program only through
     // the application object.
     if (!parser.parse(arguments)) {
-        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(parser.errorText()));
-        std::exit(1);
+        std::fprintf(stderr, "fleetdeck: %s (see --help)\n", qUtf8Printable(parser.errorText()));
+        std::exit(2); // a usage error, like every other bad argument
     }
     if (parser.isSet(help)) {
         const QString name = arguments.isEmpty() ? QStringLiteral("fleetdeck") : arguments.first();

@@ -85,10 +85,7 @@ int main(int argc, char* argv[])
     if (!options.needsWindow())
         return runWithoutWindow(argc, argv, options);
 
-    QApplication app(argc, argv);
-    QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
-
+    // The fleet file is read before any application object too: its errors need no display either.
     const ProductCatalog& products = Drivers::ProductRegistry::builtIn().catalog();
     FleetFile fleet;
     const bool fromFile = !options.fleetFile.isEmpty();
@@ -99,16 +96,27 @@ int main(int argc, char* argv[])
                 qUtf8Printable(file.errorString()));
             return 2;
         }
-        const auto parsed = parseFleetFile(file.read(16 * 1024 * 1024), products);
+        // 16 MiB of fleet file is about 100,000 gateways; anything larger is not one, and is not read whole.
+        constexpr qint64 kMaxFleetFile = 16 * 1024 * 1024;
+        if (file.size() > kMaxFleetFile) {
+            std::fprintf(stderr, "fleetdeck: %s is %.1f MiB; a fleet file may have at most 16 MiB\n",
+                qUtf8Printable(options.fleetFile), double(file.size()) / (1024 * 1024));
+            return 2;
+        }
+        const auto parsed = parseFleetFile(file.read(kMaxFleetFile), products);
         if (!parsed) {
             std::fprintf(
                 stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(parsed.error()));
             return 2;
         }
         fleet = parsed.value();
-    } else {
-        fleet.gateways = Settings::loadFleet(products);
     }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
+    if (!fromFile)
+        fleet.gateways = Settings::loadFleet(products);
 
     KeychainCredentialStore credentials;
     Assembly::Options parts;

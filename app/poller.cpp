@@ -1,12 +1,14 @@
 #include "poller.h"
 
 #include <QDateTime>
+#include <QLocale>
 #include <QTimer>
 
 #include "driver.h"
 #include "eventlog.h"
 #include "fleetstore.h"
 #include "metricstore.h"
+#include "printable.h"
 #include "registry.h"
 #include "serieskeys.h"
 
@@ -113,6 +115,26 @@ void Poller::onSnapshot(const QString& name, quint64 generation, const Result<Ga
         return;
     GatewayStatus status = m_store->entry(index).status;
     const Connection before = status.connection;
+    // Past the gateway's limits nothing of the answer is taken (the store and the charts would grow with it): the
+    // last good state stays, marked too large, with the figures.
+    QString tooLarge;
+    if (result)
+        tooLarge = overLimits(m_store->entry(index).config, result.value());
+    else if (result.failureKind() == Failure::TooLarge)
+        tooLarge = result.error();
+    if (!tooLarge.isEmpty()) {
+        const GatewayConfig& config = m_store->entry(index).config;
+        status.connection = Connection::TooLarge;
+        status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), tooLarge);
+        status.consecutiveFailures += 1;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        markGaps(name, now);
+        m_store->setStatus(name, status);
+        if (m_events && before != Connection::TooLarge)
+            m_events->add(
+                FleetEvent { now, FleetEvent::Kind::Connection, name, {}, tr("too large: %1").arg(tooLarge), true });
+        return;
+    }
     if (result) {
         ingest(name, result.value());
         status.connection = Connection::Up;
@@ -121,13 +143,15 @@ void Poller::onSnapshot(const QString& name, quint64 generation, const Result<Ga
         status.certificateToTrust.clear();
         status.consecutiveFailures = 0;
         m_store->setStatus(name, status);
-        if (m_events && before == Connection::Unreachable)
+        if (m_events && (before == Connection::Unreachable || before == Connection::TooLarge))
             m_events->add(FleetEvent {
                 result.value().takenAtMs, FleetEvent::Kind::Connection, name, {}, tr("reachable again"), false });
     } else {
         const GatewayConfig& config = m_store->entry(index).config;
         status.connection = Connection::Unreachable;
-        status.lastError = QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error());
+        // The peer's bytes may be anywhere in the error: escaped and capped before anything shows them.
+        status.lastError = printable(
+            QStringLiteral("%1 (%2): %3").arg(name, config.admin.toString(), result.error()), kMaxMessageLength);
         // Trust on first use: an unpinned gateway's untrusted certificate is offered to the operator to check.
         status.certificateToTrust = result.failureKind() == Failure::Certificate && config.tls.pinSha256.isEmpty()
             ? result.detail()
@@ -139,9 +163,22 @@ void Poller::onSnapshot(const QString& name, quint64 generation, const Result<Ga
         markGaps(name, now);
         m_store->setStatus(name, status);
         if (m_events && before != Connection::Unreachable)
-            m_events->add(FleetEvent {
-                now, FleetEvent::Kind::Connection, name, {}, tr("unreachable: %1").arg(result.error()), true });
+            m_events->add(FleetEvent { now, FleetEvent::Kind::Connection, name, {},
+                tr("unreachable: %1").arg(printable(result.error(), kMaxMessageLength)), true });
     }
+}
+
+QString Poller::overLimits(const GatewayConfig& config, const GatewaySnapshot& snap)
+{
+    qint64 servers = 0;
+    for (const BackendSnapshot& b : snap.backends)
+        servers += b.servers.size();
+    const qint64 pools = snap.backends.size() + snap.frontends.size();
+    if (servers <= config.maxServers && pools <= config.maxServers)
+        return {};
+    return tr("%1 servers in %2 pools; the limit is %3 of each (\"maxServers\" in the fleet file). The last state "
+              "within the limit stays on screen.")
+        .arg(QLocale::c().toString(servers), QLocale::c().toString(pools), QLocale::c().toString(config.maxServers));
 }
 
 void Poller::scheduleNext(const QString& name)

@@ -73,6 +73,8 @@ private:
     void onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result);
     void ingest(const QString& name, const GatewaySnapshot& snapshot);
     void markGaps(const QString& name, qint64 nowMs);
+    // Why a snapshot is past the gateway's limits (servers, pools), in words; empty when it is within them.
+    static QString overLimits(const GatewayConfig& config, const GatewaySnapshot& snapshot);
     void recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
     void scheduleNext(const QString& name);
 

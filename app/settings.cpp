@@ -22,6 +22,8 @@ QList<GatewayConfig> loadFleet(const ProductCatalog& products)
         c.metrics = QUrl(settings.value(QStringLiteral("metrics")).toString());
         c.pollIntervalMs = settings.value(QStringLiteral("pollIntervalMs"), 1000).toInt();
         c.readOnly = settings.value(QStringLiteral("readOnly"), false).toBool();
+        c.maxServers = settings.value(QStringLiteral("maxServers"), c.maxServers).toInt();
+        c.deadlineMs = settings.value(QStringLiteral("deadlineMs"), c.deadlineMs).toInt();
         if (validateGatewayConfig(c, products).isEmpty())
             out.append(c);
     }
@@ -43,6 +45,8 @@ void saveFleet(const QList<GatewayConfig>& gateways)
         settings.setValue(QStringLiteral("metrics"), c.metrics.toString());
         settings.setValue(QStringLiteral("pollIntervalMs"), c.pollIntervalMs);
         settings.setValue(QStringLiteral("readOnly"), c.readOnly);
+        settings.setValue(QStringLiteral("maxServers"), c.maxServers);
+        settings.setValue(QStringLiteral("deadlineMs"), c.deadlineMs);
     }
     settings.endArray();
 }

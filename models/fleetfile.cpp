@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include "printable.h"
+
 namespace Fleetdeck {
 
 QUrl adminUrlFromUserText(const QString& input)
@@ -21,12 +23,47 @@ QUrl adminUrlFromUserText(const QString& input)
     return QUrl(QLatin1String("tcp://") + text, QUrl::StrictMode);
 }
 
+namespace {
+constexpr int kMaxServersCeiling = 1000000;
+
+// A whole number from the file, checked as a number: absent is the default; NaN, fractions, text and anything
+// outside [low, high] are errors naming the key.
+bool readWhole(const QJsonObject& o, const char* key, int fallback, qint64 low, qint64 high, int& out, QString& error)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined() || v.isNull()) {
+        out = fallback;
+        return true;
+    }
+    const double d = v.toDouble(qQNaN());
+    if (!v.isDouble() || !(d >= double(low) && d <= double(high)) || d != double(qint64(d))) {
+        error = QStringLiteral("%1: %2 is not a whole number between %3 and %4")
+                    .arg(QLatin1String(key),
+                        v.isDouble() ? QString::number(d)
+                                     : QString::fromUtf8(QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact))
+                                           .mid(1)
+                                           .chopped(1))
+                    .arg(low)
+                    .arg(high);
+        return false;
+    }
+    out = int(d);
+    return true;
+}
+} // namespace
+
 QString validateGatewayConfig(const GatewayConfig& c, const ProductCatalog& products)
 {
     if (c.name.trimmed().isEmpty())
         return QStringLiteral("name: a gateway needs a name");
     if (c.name.contains(QLatin1Char('/')))
-        return QStringLiteral("name: \"%1\" must not contain '/'").arg(c.name);
+        return QStringLiteral("name: \"%1\" must not contain '/'").arg(printable(c.name, 80));
+    if (c.name.size() > 200)
+        return QStringLiteral("name: \"%1\" has %2 characters; a gateway name may have at most 200")
+            .arg(printable(c.name, 40))
+            .arg(c.name.size());
+    if (printable(c.name) != c.name)
+        return QStringLiteral("name: \"%1\" has control or invisible characters").arg(printable(c.name, 80));
     const ProductInfo* product = products.find(c.product);
     if (!product)
         return QStringLiteral("product: \"%1\" is not supported (%2)")
@@ -60,11 +97,17 @@ QString validateGatewayConfig(const GatewayConfig& c, const ProductCatalog& prod
         // A raw TCP channel has no default port; an HTTP one defaults to its scheme's.
         if (a.scheme() == QLatin1String("tcp") && (a.port() < 1 || a.port() > 65535))
             return QStringLiteral("admin: \"%1\" needs a port between 1 and 65535").arg(a.toString());
+        if (a.port() == 0)
+            return QStringLiteral("admin: \"%1\": port 0 is not a port to connect to (1..65535)").arg(a.toString());
     }
     if (!c.metrics.isEmpty() && (!c.metrics.isValid() || !c.metrics.scheme().startsWith(QLatin1String("http"))))
         return QStringLiteral("metrics: \"%1\" is not an http(s) URL").arg(c.metrics.toString());
     if (c.pollIntervalMs < 100 || c.pollIntervalMs > 3600000)
         return QStringLiteral("pollIntervalMs: %1 is outside 100 ms .. 1 h").arg(c.pollIntervalMs);
+    if (c.maxServers < 1 || c.maxServers > kMaxServersCeiling)
+        return QStringLiteral("maxServers: %1 is outside 1 .. %2").arg(c.maxServers).arg(kMaxServersCeiling);
+    if (c.deadlineMs < 500 || c.deadlineMs > 300000)
+        return QStringLiteral("deadlineMs: %1 is outside 500 ms .. 5 min").arg(c.deadlineMs);
     return {};
 }
 
@@ -102,9 +145,19 @@ Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& p
                     .arg(i + 1)
                     .arg(c.name, product, products.ids().join(QStringLiteral(", "))));
         c.product = info->id;
-        c.admin = adminUrlFromUserText(o.value(QLatin1String("admin")).toString());
+        const QString adminText = o.value(QLatin1String("admin")).toString();
+        c.admin = adminUrlFromUserText(adminText);
+        if (!adminText.trimmed().isEmpty() && !c.admin.isValid())
+            return Result<FleetFile>::failure(QStringLiteral("gateway %1 (\"%2\"): admin: \"%3\" is not an address: %4")
+                                                  .arg(i + 1)
+                                                  .arg(c.name, adminText, c.admin.errorString()));
         c.metrics = QUrl(o.value(QLatin1String("metrics")).toString());
-        c.pollIntervalMs = o.value(QLatin1String("pollIntervalMs")).toInt(1000);
+        QString numberError;
+        if (!readWhole(o, "pollIntervalMs", 1000, 100, 3600000, c.pollIntervalMs, numberError)
+            || !readWhole(o, "maxServers", 20000, 1, kMaxServersCeiling, c.maxServers, numberError)
+            || !readWhole(o, "deadlineMs", 10000, 500, 300000, c.deadlineMs, numberError))
+            return Result<FleetFile>::failure(
+                QStringLiteral("gateway %1 (\"%2\"): %3").arg(i + 1).arg(c.name, numberError));
         c.readOnly = o.value(QLatin1String("readOnly")).toBool(false);
         c.credential = o.value(QLatin1String("credential")).toString();
         c.httpAuth = o.value(QLatin1String("auth")).toString();
@@ -138,6 +191,10 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
         if (!c.metrics.isEmpty())
             o.insert(QLatin1String("metrics"), c.metrics.toString());
         o.insert(QLatin1String("pollIntervalMs"), c.pollIntervalMs);
+        if (c.maxServers != GatewayConfig {}.maxServers)
+            o.insert(QLatin1String("maxServers"), c.maxServers);
+        if (c.deadlineMs != GatewayConfig {}.deadlineMs)
+            o.insert(QLatin1String("deadlineMs"), c.deadlineMs);
         if (c.readOnly)
             o.insert(QLatin1String("readOnly"), true);
         if (!c.credential.isEmpty())

@@ -8,6 +8,7 @@
 #include <QVariant>
 
 #include "fleetstore.h"
+#include "printable.h"
 #include "metricstore.h"
 #include "modelroles.h"
 #include "serieskeys.h"
@@ -223,14 +224,14 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
         switch (role) {
         case Qt::DisplayRole:
             if (index.column() == NameColumn)
-                return gwName;
+                return printable(gwName, kShownName);
             if (index.column() == StateColumn)
                 return label(e.status.connection);
             if (index.column() == RateColumn)
                 return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
             return {};
         case Qt::ForegroundRole:
-            if (index.column() == StateColumn && e.status.connection == Connection::Unreachable)
+            if (index.column() == StateColumn && e.status.stale())
                 return QBrush(QColor(0xc0, 0x1c, 0x28));
             return {};
         case Qt::ToolTipRole: {
@@ -258,7 +259,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
         switch (role) {
         case Qt::DisplayRole:
             if (index.column() == NameColumn)
-                return be.name;
+                return printable(be.name, kShownName);
             if (index.column() == StateColumn)
                 return tr("%1/%2 up").arg(be.serversUp()).arg(be.servers.size());
             if (index.column() == RateColumn)
@@ -287,7 +288,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         if (index.column() == NameColumn)
-            return s.name;
+            return printable(s.name, kShownName);
         if (index.column() == StateColumn)
             return s.admin == AdminState::Ready ? label(s.health) : label(s.admin);
         if (index.column() == RateColumn)

@@ -48,6 +48,8 @@ QString label(Connection connection)
         return QStringLiteral("up");
     case Connection::Unreachable:
         return QStringLiteral("unreachable");
+    case Connection::TooLarge:
+        return QStringLiteral("too large");
     }
     return {};
 }

@@ -57,6 +57,15 @@ struct GatewayConfig
     // A plaintext channel's tunnel, as the operator runs it (e.g. "ssh -N -L 9999:127.0.0.1:9999 lb1"); shown with
     // the plaintext badge. Fleetdeck does not start it.
     QString sshForward = {};
+    // Hard limits on what one gateway may cost (fleet file: "maxServers", "deadlineMs"). Past maxServers servers
+    // (or as many pools) the gateway is shown "too large" and its answer is not taken; every poll and every step
+    // of a change must have its whole answer within deadlineMs, connect included.
+    int maxServers = 20000;
+    int deadlineMs = 10000;
+
+    // The most bytes one answer may have: 2 KiB per server the limit allows, plus 1 MiB (HAProxy's "show stat"
+    // and "show servers state" take about 450 bytes per server in the lab).
+    qint64 maxAnswerBytes() const { return (qint64(1) << 20) + qint64(maxServers) * 2048; }
 
     // The admin channel has no TLS (HAProxy's runtime API, Varnish's CLI) and leaves this machine: anyone on the
     // path can read and send admin commands. Tunnel it (SSH port forward) instead.
@@ -175,7 +184,8 @@ struct GatewaySnapshot
     friend bool operator==(const GatewaySnapshot&, const GatewaySnapshot&) = default;
 };
 
-enum class Connection { Connecting, Up, Unreachable };
+// TooLarge: the gateway answers, but with more than its limits allow; its last good state stays on screen.
+enum class Connection { Connecting, Up, Unreachable, TooLarge };
 QString label(Connection connection);
 // A rate as the tables show it: one decimal under 10, none above; empty for NaN (no value yet, or a gap).
 QString formatRate(double perSecond);
@@ -192,6 +202,9 @@ struct GatewayStatus
     // The credential this gateway names but no store holds (e.g. a fleet file imported on another machine): for
     // the operator to supply. Empty otherwise.
     QString credentialMissing;
+
+    // What is on screen for this gateway is its last good state, not its current one.
+    bool stale() const { return connection == Connection::Unreachable || connection == Connection::TooLarge; }
 
     friend bool operator==(const GatewayStatus&, const GatewayStatus&) = default;
 };

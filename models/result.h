@@ -8,7 +8,8 @@
 namespace Fleetdeck {
 
 // What kind of failure a Result carries, where the caller acts on it (a conflict is not sent again blind).
-enum class Failure { General, Conflict, Authentication, Certificate };
+// TooLarge: the answer passed the gateway's limits (bytes, servers or pools); nothing of it was taken.
+enum class Failure { General, Conflict, Authentication, Certificate, TooLarge };
 
 // A value or the reason there is none; what parsers and drivers hand back instead of throwing.
 template <typename T> class Result

@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include "fleetstore.h"
+#include "printable.h"
 #include "metricstore.h"
 #include "modelroles.h"
 #include "serieskeys.h"
@@ -195,25 +196,26 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
     const BackendSnapshot& be = e.snapshot->backends.at(row.backend);
     const ServerSnapshot& s = be.servers.at(row.server);
     const QString subject = SeriesKeys::subject(e.config.name, be.name, s.name);
-    const bool stale = e.status.connection == Connection::Unreachable;
+    const bool stale = e.status.stale();
 
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
+        // Names and words from the gateway are shown escaped and capped (kShownName); the roles keep them exact.
         case GatewayColumn:
-            return e.config.name;
+            return printable(e.config.name, kShownName);
         case BackendColumn:
-            return be.name;
+            return printable(be.name, kShownName);
         case ServerColumn:
-            return s.backup ? s.name + tr(" (backup)") : s.name;
+            return QString(printable(s.name, kShownName) + (s.backup ? tr(" (backup)") : QString()));
         case AddressColumn:
-            return s.address;
+            return printable(s.address, kShownName);
         case AdminColumn:
             return label(s.admin);
         case HealthColumn:
             return label(s.health);
         case CheckColumn:
-            return s.checkStatus;
+            return printable(s.checkStatus, kShownName);
         case WeightColumn:
             return s.weight;
         case SessionsColumn:
@@ -269,9 +271,17 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (stale)
-            return tr("%1 is unreachable: values are from its last answer").arg(e.config.name);
+            return tr("%1 is %2: values are from its last answer")
+                .arg(printable(e.config.name, kShownName), label(e.status.connection));
         if (index.column() == CheckColumn || index.column() == HealthColumn)
-            return s.checkDescription.isEmpty() ? s.status : s.status + QLatin1String(": ") + s.checkDescription;
+            return printable(
+                s.checkDescription.isEmpty() ? s.status : s.status + QLatin1String(": ") + s.checkDescription,
+                kMaxMessageLength);
+        if (index.column() == ServerColumn || index.column() == BackendColumn || index.column() == GatewayColumn)
+            return printable(index.column() == ServerColumn ? s.name
+                    : index.column() == BackendColumn       ? be.name
+                                                            : e.config.name,
+                kMaxMessageLength);
         return {};
     case KindRole:
         return int(NodeKind::Server);

@@ -16,15 +16,11 @@
 #include <QRegularExpression>
 
 #include "caddyparsers.h"
+#include "wire/answerlimits.h"
 
 namespace Fleetdeck::Drivers::Caddy {
 
 ProductDescriptor descriptor(); // caddyproduct.cpp
-
-namespace {
-constexpr qint64 kMaxBody = 64 * 1024 * 1024;
-constexpr int kTimeoutMs = 5000;
-}
 
 CaddyDriver::CaddyDriver(const GatewayConfig& config, QObject* parent)
     : Driver(config, descriptor().info.capabilities, parent)
@@ -47,7 +43,6 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
     if (!path.startsWith(QLatin1String("http")))
         url.setPath(path);
     QNetworkRequest request(url);
-    request.setTransferTimeout(kTimeoutMs);
     const bool https = url.scheme() == QLatin1String("https");
     if (https) {
         auto ssl = sslConfiguration();
@@ -67,6 +62,7 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
         request.setRawHeader("Authorization", "Basic " + m_secret.trimmed().toBase64());
     QNetworkReply* reply
         = method == "GET" ? m_network->get(request) : m_network->sendCustomRequest(request, method, body);
+    Wire::limitReply(reply, Wire::AnswerLimits::of(config()));
     // The peer's certificate, seen in the handshake whether it is trusted or not.
     auto peer = std::make_shared<QByteArray>();
     const QString pin = config().tls.pinSha256;
@@ -103,7 +99,13 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
                     pin.isEmpty() ? Failure::Certificate : Failure::General, QString::fromLatin1(*peer)));
                 return;
             }
-            const QByteArray answer = reply->read(kMaxBody);
+            if (Wire::replyWasTooLarge(reply)) {
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("%1 %2: %3").arg(QString::fromLatin1(method), path, Wire::replyErrorText(reply)),
+                    Failure::TooLarge));
+                return;
+            }
+            const QByteArray answer = Wire::replyBody(reply);
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             // Caddy explains an error as {"error": "..."}.
             QString detail = QJsonDocument::fromJson(answer).object().value(QLatin1String("error")).toString();
@@ -125,16 +127,12 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
                 return;
             }
             if (reply->error() != QNetworkReply::NoError) {
-                callback(
-                    Result<QByteArray>::failure(QStringLiteral("%1 %2: %3%4")
-                                                    .arg(QString::fromLatin1(method), path, reply->errorString(),
-                                                        detail.isEmpty() ? QString() : QStringLiteral(": ") + detail)));
-                return;
-            }
-            if (!reply->atEnd()) {
-                callback(Result<QByteArray>::failure(QStringLiteral("%1 %2: the answer is larger than %3 MiB")
-                                                         .arg(QString::fromLatin1(method), path)
-                                                         .arg(kMaxBody >> 20)));
+                // An HTTP status is Caddy's answer (with its own words); anything else is the transport's failure.
+                const QString what = status > 0 ? QStringLiteral("HTTP %1").arg(status) : Wire::replyErrorText(reply);
+                callback(Result<QByteArray>::failure(
+                    QStringLiteral("%1 %2: %3%4")
+                        .arg(QString::fromLatin1(method), path, what,
+                            detail.isEmpty() || status == 0 ? QString() : QStringLiteral(": ") + detail)));
                 return;
             }
             callback(Result<QByteArray>::success(answer));

@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "peernumbers.h"
 #include "wire/prometheustext.h"
 
 namespace Fleetdeck::Drivers::Caddy {
@@ -235,18 +236,18 @@ Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& 
         f.status = QStringLiteral("OPEN");
         for (const auto& s :
             scrape.value().find(QStringLiteral("caddy_http_requests_total"), { { QStringLiteral("server"), server } }))
-            f.requestsTotal += qint64(s.value);
+            f.requestsTotal = saturatingAdd(f.requestsTotal, clampedInt64(s.value));
         for (const auto& s : scrape.value().find(QStringLiteral("caddy_http_request_duration_seconds_count"),
                  { { QStringLiteral("server"), server } })) {
             const QString code = s.label(QStringLiteral("code"));
             if (code.startsWith(QLatin1Char('5')))
-                f.responses5xxTotal += qint64(s.value);
+                f.responses5xxTotal = saturatingAdd(f.responses5xxTotal, clampedInt64(s.value));
             else if (code.startsWith(QLatin1Char('4')))
-                f.responses4xxTotal += qint64(s.value);
+                f.responses4xxTotal = saturatingAdd(f.responses4xxTotal, clampedInt64(s.value));
         }
         for (const auto& s : scrape.value().find(
                  QStringLiteral("caddy_http_requests_in_flight"), { { QStringLiteral("server"), server } }))
-            f.sessions += qint64(s.value);
+            f.sessions = saturatingAdd(f.sessions, clampedInt64(s.value));
         snap.frontends.append(f);
         const QStringList own = poolsOf.value(server);
         if (own.size() == 1) {

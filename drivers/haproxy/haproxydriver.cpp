@@ -14,6 +14,7 @@ ProductDescriptor descriptor(); // haproxyproduct.cpp
 
 HAProxyDriver::HAProxyDriver(const GatewayConfig& config, QObject* parent)
     : Driver(config, descriptor().info.capabilities, parent)
+    , m_options(Wire::LineCommandClient::Options::of(config))
 { }
 
 void HAProxyDriver::fetchSnapshot(SnapshotCallback callback)
@@ -22,7 +23,7 @@ void HAProxyDriver::fetchSnapshot(SnapshotCallback callback)
         config().admin, pollCommand(), m_options,
         [callback = std::move(callback)](Result<QByteArray> reply) {
             if (!reply) {
-                callback(Result<GatewaySnapshot>::failure(reply.error()));
+                callback(Result<GatewaySnapshot>::failure(reply.error(), reply.failureKind()));
                 return;
             }
             auto parsed = parsePollReply(reply.value());

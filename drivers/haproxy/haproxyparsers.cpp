@@ -1,5 +1,7 @@
 #include "haproxyparsers.h"
 
+#include <QSet>
+
 #include <QByteArrayView>
 #include <QHash>
 #include <QRegularExpression>
@@ -489,6 +491,16 @@ Result<GatewaySnapshot> parsePollReply(const QByteArray& reply)
     auto parsedStat = parseShowStat(stat);
     if (!parsedStat)
         return R::failure(parsedStat.error());
+    // HAProxy lists each proxy and server once: a row seen twice means the answer was mangled on its way, and a
+    // pool shown with doubled servers would be a lie.
+    QSet<QString> rows;
+    for (const StatRow& r : parsedStat.value()) {
+        const QString key = QStringLiteral("%1 %2/%3").arg(int(r.type)).arg(r.proxy, r.name);
+        if (rows.contains(key))
+            return R::failure(
+                QStringLiteral("\"show stat\" lists %1/%2 twice; the answer is not trusted").arg(r.proxy, r.name));
+        rows.insert(key);
+    }
     QList<ServerStateRow> states;
     if (!state.isEmpty()) {
         auto parsedState = parseServersState(state);

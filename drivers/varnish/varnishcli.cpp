@@ -5,6 +5,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include "wire/answerlimits.h"
+
 namespace Fleetdeck::Drivers::Varnish {
 
 namespace {
@@ -86,13 +88,14 @@ QString cliStatusText(int status)
 }
 
 void CliSession::run(const QString& what, const QString& host, quint16 port, const QByteArray& secret,
-    const QList<QByteArray>& commands, Callback callback, QObject* context)
+    const QList<QByteArray>& commands, Callback callback, QObject* context, int deadlineMs)
 {
-    auto* session = new CliSession(what, secret, commands, std::move(callback), context);
+    auto* session = new CliSession(what, secret, commands, std::move(callback), context, deadlineMs);
     session->m_socket->connectToHost(host, port);
 }
 
-CliSession::CliSession(QString what, QByteArray secret, QList<QByteArray> commands, Callback callback, QObject* context)
+CliSession::CliSession(
+    QString what, QByteArray secret, QList<QByteArray> commands, Callback callback, QObject* context, int deadlineMs)
     : QObject(context)
     , m_what(std::move(what))
     , m_secret(std::move(secret))
@@ -100,16 +103,33 @@ CliSession::CliSession(QString what, QByteArray secret, QList<QByteArray> comman
     , m_callback(std::move(callback))
     , m_socket(new QTcpSocket(this))
     , m_timer(new QTimer(this))
+    , m_deadline(new QTimer(this))
 {
+    const int stepMs = qMin(kStepTimeoutMs, deadlineMs);
     m_timer->setSingleShot(true);
-    m_timer->start(kStepTimeoutMs);
-    connect(m_timer, &QTimer::timeout, this, [this] {
+    m_timer->start(stepMs);
+    connect(m_timer, &QTimer::timeout, this, [this, stepMs] {
         finish(Result<QList<CliReply>>::failure(
-            QStringLiteral("%1: the Varnish CLI did not answer within %2 s").arg(m_what).arg(kStepTimeoutMs / 1000)));
+            QStringLiteral("%1: the Varnish CLI timed out: nothing came for %2 s (%3 received)")
+                .arg(m_what)
+                .arg(stepMs / 1000.0, 0, 'g', 3)
+                .arg(Wire::sizeText(m_received))));
     });
-    connect(m_socket, &QTcpSocket::readyRead, this, [this] {
-        m_timer->start(kStepTimeoutMs);
-        auto replies = m_reader.feed(m_socket->readAll());
+    // The silence timeout restarts with every byte; a peer that dribbles is cut off at the session's deadline.
+    m_deadline->setSingleShot(true);
+    m_deadline->start(deadlineMs);
+    connect(m_deadline, &QTimer::timeout, this, [this, deadlineMs] {
+        finish(Result<QList<CliReply>>::failure(
+            QStringLiteral("%1: the Varnish CLI timed out after %2 s with the answers incomplete (%3 received)")
+                .arg(m_what)
+                .arg(deadlineMs / 1000.0, 0, 'g', 3)
+                .arg(Wire::sizeText(m_received))));
+    });
+    connect(m_socket, &QTcpSocket::readyRead, this, [this, stepMs] {
+        m_timer->start(stepMs);
+        const QByteArray bytes = m_socket->readAll();
+        m_received += bytes.size();
+        auto replies = m_reader.feed(bytes);
         if (!replies) {
             finish(Result<QList<CliReply>>::failure(QStringLiteral("%1: %2").arg(m_what, replies.error())));
             return;
@@ -130,7 +150,8 @@ CliSession::CliSession(QString what, QByteArray secret, QList<QByteArray> comman
             return;
         }
         finish(Result<QList<CliReply>>::failure(
-            QStringLiteral("%1: the Varnish CLI: %2").arg(m_what, m_socket->errorString())));
+            QStringLiteral("%1: the Varnish CLI: %2")
+                .arg(m_what, Wire::socketErrorText(m_socket->error(), m_socket->errorString()))));
     });
 }
 
@@ -198,6 +219,7 @@ void CliSession::finish(Result<QList<CliReply>> result)
         return;
     m_done = true;
     m_timer->stop();
+    m_deadline->stop();
     m_socket->abort();
     // Wipe the secret from this object's memory before it goes.
     m_secret.fill('\0');

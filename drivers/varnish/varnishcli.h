@@ -50,11 +50,13 @@ class CliSession final : public QObject
 public:
     using Callback = std::function<void(Result<QList<CliReply>>)>;
     // `what` names the gateway in errors. The secret is never put in an error.
+    // deadlineMs bounds the whole session (connect, greeting, every command), whatever the peer does.
     static void run(const QString& what, const QString& host, quint16 port, const QByteArray& secret,
-        const QList<QByteArray>& commands, Callback callback, QObject* context);
+        const QList<QByteArray>& commands, Callback callback, QObject* context, int deadlineMs = 10000);
 
 private:
-    CliSession(QString what, QByteArray secret, QList<QByteArray> commands, Callback callback, QObject* context);
+    CliSession(QString what, QByteArray secret, QList<QByteArray> commands, Callback callback, QObject* context,
+        int deadlineMs);
     void onReply(const CliReply& reply);
     void sendNext();
     void finish(Result<QList<CliReply>> result);
@@ -65,6 +67,8 @@ private:
     Callback m_callback;
     QTcpSocket* m_socket;
     QTimer* m_timer;
+    QTimer* m_deadline;
+    qint64 m_received = 0;
     CliFrameReader m_reader;
     QList<CliReply> m_replies;
     int m_next = 0;

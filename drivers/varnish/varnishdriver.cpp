@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 
 #include "varnishparsers.h"
+#include "wire/answerlimits.h"
 
 namespace Fleetdeck::Drivers::Varnish {
 
@@ -44,7 +45,7 @@ VarnishDriver::~VarnishDriver()
 void VarnishDriver::cli(const QList<QByteArray>& commands, CliSession::Callback callback)
 {
     CliSession::run(config().name, config().admin.host(), quint16(config().admin.port()), m_secret, commands,
-        std::move(callback), this);
+        std::move(callback), this, config().deadlineMs);
 }
 
 void VarnishDriver::command(const QByteArray& line, ActionCallback callback)
@@ -103,13 +104,14 @@ void VarnishDriver::fetchSnapshot(SnapshotCallback callback)
             return;
         }
         QNetworkRequest request(config().metrics);
-        request.setTransferTimeout(5000);
         QNetworkReply* reply = m_network->get(request);
+        Wire::limitReply(reply, Wire::AnswerLimits::of(config()));
         connect(reply, &QNetworkReply::finished, this, [reply, callback, snap]() mutable {
             reply->deleteLater();
             if (reply->error() != QNetworkReply::NoError)
-                snap.notices.append(Notice { QStringLiteral("exporter unreadable: %1").arg(reply->errorString()), {} });
-            else if (auto applied = applyVarnishMetrics(reply->read(64 * 1024 * 1024), snap); !applied)
+                snap.notices.append(
+                    Notice { QStringLiteral("exporter unreadable: %1").arg(Wire::replyErrorText(reply)), {} });
+            else if (auto applied = applyVarnishMetrics(Wire::replyBody(reply), snap); !applied)
                 snap.notices.append(Notice { applied.error(), {} });
             snap.takenAtMs = QDateTime::currentMSecsSinceEpoch();
             callback(R::success(snap));

@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "peernumbers.h"
 #include "wire/prometheustext.h"
 
 namespace Fleetdeck::Drivers::Varnish {
@@ -94,7 +95,7 @@ Result<BackendSnapshot> parseBackendList(const QByteArray& json, const QString& 
                       .arg(admin, verdict.isEmpty() ? QStringLiteral("nothing") : verdict);
             const double changed = b.value(QLatin1String("last_change")).toDouble(-1);
             if (changed > 0)
-                s.secondsSinceChange = qMax<qint64>(0, (nowMs - qint64(changed * 1000)) / 1000);
+                s.secondsSinceChange = qMax<qint64>(0, saturatingSub(nowMs, secondsToMs(changed)) / 1000);
             pool.servers.append(s);
         }
     }
@@ -106,8 +107,9 @@ Result<double> parseParameter(const QByteArray& json)
     const auto list = items(json, "param.show");
     if (!list)
         return Result<double>::failure(list.error());
-    const QJsonValue value = list.value().first().toObject().value(QLatin1String("value"));
-    if (list.value().isEmpty() || !value.isDouble())
+    const QJsonValue value
+        = list.value().isEmpty() ? QJsonValue() : list.value().first().toObject().value(QLatin1String("value"));
+    if (!value.isDouble())
         return Result<double>::failure(QStringLiteral("param.show -j: no numeric value"));
     return Result<double>::success(value.toDouble());
 }
@@ -123,7 +125,7 @@ Result<QList<BanEntry>> parseBanList(const QByteArray& json)
         if (!o.contains(QLatin1String("spec")))
             return Result<QList<BanEntry>>::failure(QStringLiteral("ban.list -j: an entry has no spec"));
         BanEntry b;
-        b.time = QDateTime::fromMSecsSinceEpoch(qint64(o.value(QLatin1String("time")).toDouble() * 1000))
+        b.time = QDateTime::fromMSecsSinceEpoch(secondsToMs(o.value(QLatin1String("time")).toDouble()))
                      .toString(Qt::ISODate);
         b.objects = o.value(QLatin1String("refs")).toInteger();
         b.completed = o.value(QLatin1String("completed")).toBool();
@@ -164,7 +166,7 @@ Result<bool> applyVarnishMetrics(const QByteArray& metricsText, GatewaySnapshot&
     auto total = [&scrape](const char* name) {
         qint64 sum = 0;
         for (const auto& s : scrape.value().find(QString::fromLatin1(name)))
-            sum += qint64(s.value);
+            sum = saturatingAdd(sum, clampedInt64(s.value));
         return sum;
     };
     FrontendSnapshot f;
@@ -175,8 +177,10 @@ Result<bool> applyVarnishMetrics(const QByteArray& metricsText, GatewaySnapshot&
     f.cacheMissesTotal = total("varnish_main_cache_miss");
     snap.frontends.append(f);
     QHash<QString, qint64> perBackend;
-    for (const auto& s : scrape.value().find(QStringLiteral("varnish_backend_req")))
-        perBackend[s.label(QStringLiteral("backend"))] += qint64(s.value);
+    for (const auto& s : scrape.value().find(QStringLiteral("varnish_backend_req"))) {
+        qint64& sum = perBackend[s.label(QStringLiteral("backend"))];
+        sum = saturatingAdd(sum, clampedInt64(s.value));
+    }
     for (BackendSnapshot& b : snap.backends) {
         b.requestsTotal = 0;
         for (ServerSnapshot& s : b.servers) {

@@ -5,9 +5,21 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include "answerlimits.h"
+
 #include <sys/socket.h>
 
 namespace Fleetdeck::Wire {
+
+LineCommandClient::Options LineCommandClient::Options::of(const GatewayConfig& config)
+{
+    Options options;
+    options.deadlineMs = config.deadlineMs;
+    options.connectTimeoutMs = qMin(options.connectTimeoutMs, config.deadlineMs);
+    options.readTimeoutMs = qMin(options.readTimeoutMs, config.deadlineMs);
+    options.maxReplyBytes = config.maxAnswerBytes();
+    return options;
+}
 
 void LineCommandClient::run(
     const QUrl& endpoint, const QByteArray& command, const Options& options, Callback callback, QObject* context)
@@ -33,10 +45,25 @@ void LineCommandClient::start()
     m_timer = new QTimer(this);
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, [this] {
-        onError(m_connected ? QStringLiteral("no answer within %1 ms").arg(m_options.readTimeoutMs)
-                            : QStringLiteral("connect timed out after %1 ms").arg(m_options.connectTimeoutMs));
+        onError(m_connected
+                ? QStringLiteral("timed out: nothing came for %1 s (%2 received)")
+                      .arg(m_options.readTimeoutMs / 1000.0, 0, 'g', 3)
+                      .arg(sizeText(m_reply.size()))
+                : where(QStringLiteral("timed out after %1 s").arg(m_options.connectTimeoutMs / 1000.0, 0, 'g', 3)));
     });
     m_timer->start(m_options.connectTimeoutMs);
+    // The whole exchange has a deadline too: the timer above restarts with every byte, so a peer that sends one
+    // byte every few seconds would otherwise hold the poll open for ever.
+    m_deadline = new QTimer(this);
+    m_deadline->setSingleShot(true);
+    connect(m_deadline, &QTimer::timeout, this, [this] {
+        onError(m_connected
+                ? QStringLiteral("timed out after %1 s with the answer incomplete (%2 received)")
+                      .arg(m_options.deadlineMs / 1000.0, 0, 'g', 3)
+                      .arg(sizeText(m_reply.size()))
+                : where(QStringLiteral("timed out after %1 s").arg(m_options.deadlineMs / 1000.0, 0, 'g', 3)));
+    });
+    m_deadline->start(m_options.deadlineMs);
 
     if (m_endpoint.scheme() == QLatin1String("unix")) {
         auto* socket = new QLocalSocket(this);
@@ -47,6 +74,12 @@ void LineCommandClient::start()
         connect(socket, &QLocalSocket::errorOccurred, this, [this, socket](QLocalSocket::LocalSocketError error) {
             if (error == QLocalSocket::PeerClosedError)
                 onClosed();
+            else if (error == QLocalSocket::ConnectionRefusedError)
+                onError(where(QStringLiteral("connection refused (nothing listens on the socket)")));
+            else if (error == QLocalSocket::ServerNotFoundError)
+                onError(where(QStringLiteral("no such socket")));
+            else if (error == QLocalSocket::SocketAccessError)
+                onError(where(QStringLiteral("permission denied")));
             else
                 onError(where(socket->errorString()));
         });
@@ -61,7 +94,7 @@ void LineCommandClient::start()
             if (error == QAbstractSocket::RemoteHostClosedError)
                 onClosed();
             else
-                onError(where(socket->errorString()));
+                onError(where(socketErrorText(error, socket->errorString())));
         });
         socket->connectToHost(m_endpoint.host(), quint16(m_endpoint.port()));
     } else {
@@ -86,10 +119,14 @@ void LineCommandClient::onConnected()
 
 void LineCommandClient::onReadyRead()
 {
-    m_reply += m_device->readAll();
+    // Read no more than one byte past the limit, so a flood is never held whole.
+    m_reply += m_device->read(m_options.maxReplyBytes + 1 - m_reply.size());
     m_timer->start(m_options.readTimeoutMs);
     if (m_reply.size() > m_options.maxReplyBytes)
-        onError(QStringLiteral("reply larger than %1 bytes; stopped reading").arg(m_options.maxReplyBytes));
+        onError(QStringLiteral("the answer is larger than %1; stopped reading (the limit follows \"maxServers\" in "
+                               "the fleet file)")
+                    .arg(sizeText(m_options.maxReplyBytes)),
+            Failure::TooLarge);
 }
 
 void LineCommandClient::onClosed()
@@ -100,7 +137,17 @@ void LineCommandClient::onClosed()
         onError(QStringLiteral("connection closed before it was established"));
         return;
     }
-    m_reply += m_device->readAll();
+    m_reply += m_device->read(m_options.maxReplyBytes + 1 - m_reply.size());
+    if (m_reply.size() > m_options.maxReplyBytes) {
+        onError(QStringLiteral("the answer is larger than %1; stopped reading").arg(sizeText(m_options.maxReplyBytes)),
+            Failure::TooLarge);
+        return;
+    }
+    if (m_reply.isEmpty()) {
+        // A reset (or a close) before any byte: not an empty answer, no answer at all.
+        onError(QStringLiteral("the connection was closed or reset by the peer before any answer"));
+        return;
+    }
     finish(Result<QByteArray>::success(m_reply));
 }
 
@@ -113,9 +160,9 @@ QString LineCommandClient::where(const QString& error) const
     return m_connected ? error : QStringLiteral("cannot connect to %1: %2").arg(address, error);
 }
 
-void LineCommandClient::onError(const QString& text)
+void LineCommandClient::onError(const QString& text, Failure kind)
 {
-    finish(Result<QByteArray>::failure(text));
+    finish(Result<QByteArray>::failure(text, kind));
 }
 
 void LineCommandClient::finish(Result<QByteArray> result)
@@ -124,6 +171,7 @@ void LineCommandClient::finish(Result<QByteArray> result)
         return;
     m_done = true;
     m_timer->stop();
+    m_deadline->stop();
     if (m_device) {
         m_device->disconnect(this);
         if (auto* tcp = qobject_cast<QTcpSocket*>(m_device))

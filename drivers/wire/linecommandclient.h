@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include "fleettypes.h"
 #include "result.h"
 
 class QIODevice;
@@ -25,7 +26,11 @@ public:
     {
         int connectTimeoutMs = 2000;
         int readTimeoutMs = 5000; // the longest silence while a reply is still coming
-        qint64 maxReplyBytes = 256LL * 1024 * 1024;
+        int deadlineMs = 10000; // from the start to the whole reply: a peer that dribbles is cut off here
+        qint64 maxReplyBytes = 64LL * 1024 * 1024; // checked as the bytes arrive
+
+        // The gateway's limits (GatewayConfig::deadlineMs and maxAnswerBytes()).
+        static Options of(const GatewayConfig& config);
     };
     using Callback = std::function<void(Result<QByteArray>)>;
 
@@ -40,7 +45,7 @@ private:
     void onConnected();
     void onReadyRead();
     void onClosed();
-    void onError(const QString& text);
+    void onError(const QString& text, Failure kind = Failure::General);
     // The error, with the address it concerns while not connected yet.
     QString where(const QString& error) const;
 
@@ -50,6 +55,7 @@ private:
     Callback m_callback;
     QIODevice* m_device = nullptr;
     QTimer* m_timer = nullptr;
+    QTimer* m_deadline = nullptr;
     QByteArray m_reply;
     bool m_connected = false;
     bool m_done = false;

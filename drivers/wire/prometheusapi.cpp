@@ -8,6 +8,9 @@
 #include <QNetworkRequest>
 #include <QUrlQuery>
 
+#include "answerlimits.h"
+#include "peernumbers.h"
+
 namespace Fleetdeck::Wire {
 
 Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
@@ -48,7 +51,7 @@ Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
             const double value = pair.at(1).toString().toDouble(&ok);
             if (!ok && pair.at(1).toString() != QLatin1String("NaN"))
                 return R::failure(QStringLiteral("value \"%1\" is not a number").arg(pair.at(1).toString()));
-            s.points.append({ qint64(pair.at(0).toDouble() * 1000.0), ok ? value : qQNaN() });
+            s.points.append({ secondsToMs(pair.at(0).toDouble()), ok ? value : qQNaN() });
         }
         out.append(s);
     }
@@ -72,14 +75,18 @@ void PrometheusClient::queryRange(const QString& promql, qint64 fromMs, qint64 t
     query.addQueryItem(QStringLiteral("step"), QString::number(double(qMax<qint64>(stepMs, 1000)) / 1000.0, 'f', 3));
     url.setQuery(query);
     QNetworkRequest request(url);
-    request.setTransferTimeout(m_timeoutMs);
     QNetworkReply* reply = m_network->get(request);
+    AnswerLimits limits;
+    limits.deadlineMs = m_timeoutMs;
+    limitReply(reply, limits);
     connect(reply, &QNetworkReply::finished, this, [reply, callback = std::move(callback), base = m_base] {
         reply->deleteLater();
-        const QByteArray body = reply->read(64 * 1024 * 1024);
-        if (reply->error() != QNetworkReply::NoError && body.isEmpty()) {
+        const QByteArray body = replyBody(reply);
+        // An HTTP error with a body is Prometheus explaining (read below); anything else is the transport's failure.
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->error() != QNetworkReply::NoError && (status < 400 || body.isEmpty())) {
             callback(Result<QList<RangeSeries>>::failure(
-                QStringLiteral("Prometheus %1: %2").arg(base.toString(), reply->errorString())));
+                QStringLiteral("Prometheus %1: %2").arg(base.toString(), replyErrorText(reply))));
             return;
         }
         // A 400 still carries Prometheus' own explanation in its JSON.

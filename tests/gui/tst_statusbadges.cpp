@@ -71,6 +71,27 @@ private Q_SLOTS:
         QCOMPARE(badge(QStringLiteral("local"))->toolTip(), QStringLiteral("connection refused"));
     }
 
+    void aHugeOrHostileNameIsCutAndEscaped()
+    {
+        // A 100,000-character name filled the status bar (and cost 12 % CPU): the badge shows 40 characters with an
+        // ellipsis, the tooltip the rest (up to 2,000), and control characters are escaped in both.
+        const QString huge = QStringLiteral("\x1b[31m") + QString(100000, QLatin1Char('n'));
+        store.addGateway(config(huge, QStringLiteral("tcp://127.0.0.1:9998")), {});
+        const int index = store.indexOf(huge);
+        QVERIFY(index >= 0);
+        const QString text = widget->badgeText(index);
+        QCOMPARE(text,
+            QStringLiteral("\\x1b[31m") + QString(31, QLatin1Char('n')) + QChar(0x2026)
+                + QStringLiteral(": connecting"));
+        QLabel* hostile = badge(huge);
+        QVERIFY(hostile);
+        QVERIFY(hostile->text().size() < 400);
+        QVERIFY(hostile->toolTip().startsWith(QStringLiteral("\\x1b[31m") + QString(100, QLatin1Char('n'))));
+        QVERIFY(hostile->toolTip().size() < 2100);
+        QVERIFY(!hostile->toolTip().contains(QChar(0x1b)));
+        store.removeGateway(huge);
+    }
+
     void plaintextAcrossTheNetworkIsBadged()
     {
         QLabel* remote = badge(QStringLiteral("remote"));

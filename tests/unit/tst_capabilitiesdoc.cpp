@@ -37,7 +37,11 @@ private Q_SLOTS:
         QCOMPARE(version.first, 0);
         QVERIFY(version.second.startsWith("fleetdeck "));
         QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("nan") }).first, 2);
-        QCOMPARE(runWithoutDisplay({ QStringLiteral("--no-such-option") }).first, 1);
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--no-such-option") }).first, 2);
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("inf") }).first, 2);
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("-1") }).first, 2);
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("1e999") }).first, 2);
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--page"), QStringLiteral("nope") }).first, 2);
     }
 
     void committedFileEqualsTheRegistry()

@@ -13,9 +13,9 @@ const ProductCatalog& products()
 }
 
 // Test documents are written with single quotes, for readability; moc does not read raw strings.
-QByteArray json(const char* text)
+QByteArray json(QByteArray text)
 {
-    return QByteArray(text).replace('\'', '"');
+    return text.replace('\'', '"');
 }
 } // namespace
 
@@ -127,6 +127,45 @@ private Q_SLOTS:
         QTest::newRow("auth on a channel without it")
             << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','auth':'basic','credential':'a/x'}]}")
             << "does not take HTTP basic";
+        // Numbers are checked as numbers, and addresses quote what was written.
+        QTest::newRow("port 99999") << json("{'gateways':[{'name':'a','admin':'tcp://127.0.0.1:99999'}]}")
+                                    << "admin: \"tcp://127.0.0.1:99999\" is not an address: Invalid port";
+        QTest::newRow("port 0") << json("{'gateways':[{'name':'a','product':'caddy','admin':'http://127.0.0.1:0'}]}")
+                                << "port 0 is not a port to connect to";
+        QTest::newRow("poll -1e308") << json(
+            "{'gateways':[{'name':'a','admin':'127.0.0.1:1','pollIntervalMs':-1e308}]}")
+                                     << "pollIntervalMs: -1e+308 is not a whole number between 100 and 3600000";
+        QTest::newRow("poll as text") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','pollIntervalMs':'5'}]}")
+                                      << "pollIntervalMs: \"5\" is not a whole number";
+        QTest::newRow("poll fraction") << json(
+            "{'gateways':[{'name':'a','admin':'127.0.0.1:1','pollIntervalMs':500.5}]}")
+                                       << "pollIntervalMs: 500.5 is not a whole number";
+        QTest::newRow("maxServers 0") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','maxServers':0}]}")
+                                      << "maxServers: 0 is not a whole number between 1 and 1000000";
+        QTest::newRow("deadline 1e9") << json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','deadlineMs':1e9}]}")
+                                      << "deadlineMs: 1e+09 is not a whole number between 500 and 300000";
+        QTest::newRow("name of 100,000 characters")
+            << json("{'gateways':[{'name':'" + QByteArray(100000, 'n') + "','admin':'127.0.0.1:1'}]}")
+            << "has 100000 characters; a gateway name may have at most 200";
+        QTest::newRow("escape in name") << json("{'gateways':[{'name':'red\\u001b[31m','admin':'127.0.0.1:1'}]}")
+                                        << "name: \"red\\x1b[31m\" has control or invisible characters";
+    }
+
+    void limitsRoundTrip()
+    {
+        const auto parsed
+            = parseFleetFile(json("{'gateways':[{'name':'a','admin':'127.0.0.1:1','maxServers':500,'deadlineMs':2500},"
+                                  "{'name':'b','admin':'127.0.0.1:2'}]}"),
+                products());
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+        QCOMPARE(parsed.value().gateways.at(0).maxServers, 500);
+        QCOMPARE(parsed.value().gateways.at(0).deadlineMs, 2500);
+        QCOMPARE(parsed.value().gateways.at(1).maxServers, 20000); // the defaults
+        QCOMPARE(parsed.value().gateways.at(1).deadlineMs, 10000);
+        QCOMPARE(parsed.value().gateways.at(0).maxAnswerBytes(), (1 << 20) + 500 * 2048);
+        const auto again = parseFleetFile(serializeFleetFile(parsed.value()), products());
+        QVERIFY(again.ok());
+        QCOMPARE(again.value().gateways, parsed.value().gateways);
     }
 
     void securityFieldsRoundTrip()

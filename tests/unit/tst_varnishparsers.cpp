@@ -1,5 +1,7 @@
 // Varnish's CLI frames and JSON answers, on bytes captured from a real Varnish 7.1 (tests/data/varnish), and on
 // broken, truncated and oversized input.
+#include <limits>
+
 #include <QTest>
 
 #include "lab.h"
@@ -148,6 +150,55 @@ private Q_SLOTS:
         QVERIFY(!parseVclList(json).ok());
         QVERIFY(!parseParameter(json).ok());
         QVERIFY(!parseBanList(json).ok());
+    }
+
+    // Found by fuzzing with UBSan: times far out of range were converted to integers (undefined behaviour) and
+    // subtracted with overflow. They now clamp: an absurd last change reads as "just now" or "long ago", never
+    // negative, and a ban's time is still a date.
+    void timesOutOfRangeClamp()
+    {
+        const auto pool = parseBackendList(
+            Test::readTestData(QStringLiteral("fuzz/varnish_backend_list/last-change-out-of-range.json")),
+            QStringLiteral("boot"));
+        QVERIFY2(pool.ok(), qPrintable(pool.error()));
+        QCOMPARE(pool.value().servers.size(), 3);
+        for (const ServerSnapshot& s : pool.value().servers)
+            QVERIFY2(s.secondsSinceChange >= 0, qPrintable(s.name));
+        // 1e300 s after the epoch is in the future: no time since the change, not a wrapped negative.
+        QCOMPARE(pool.value().servers.at(0).name, QStringLiteral("far"));
+        QCOMPARE(pool.value().servers.at(0).secondsSinceChange, 0);
+        // 5e-324 s (a denormal, but positive) is the epoch: as long ago as the clock goes.
+        QVERIFY(pool.value().servers.at(2).secondsSinceChange > 1'700'000'000);
+
+        const auto bans
+            = parseBanList(Test::readTestData(QStringLiteral("fuzz/varnish_lists/ban-time-out-of-range.json")));
+        QVERIFY2(bans.ok(), qPrintable(bans.error()));
+        QCOMPARE(bans.value().size(), 2);
+        QCOMPARE(bans.value().at(0).urlPattern, QStringLiteral("^/a"));
+
+        // An empty param.show list is an error, not a read past the end.
+        const auto param
+            = parseParameter(Test::readTestData(QStringLiteral("fuzz/varnish_lists/param-empty-list.json")));
+        QVERIFY(!param.ok());
+        QVERIFY2(param.error().contains(QLatin1String("no numeric value")), qPrintable(param.error()));
+    }
+
+    void countersOutOfRangeSaturate()
+    {
+        GatewaySnapshot snap;
+        BackendSnapshot pool;
+        ServerSnapshot web1;
+        web1.name = QStringLiteral("web1");
+        pool.servers.append(web1);
+        snap.backends.append(pool);
+        const auto r = applyVarnishMetrics(
+            Test::readTestData(QStringLiteral("fuzz/varnish_metrics/counters-out-of-range.txt")), snap);
+        QVERIFY2(r.ok(), qPrintable(r.error()));
+        // Two samples of 1e300 add up to the largest count, not to a wrapped negative one.
+        QCOMPARE(snap.frontends.first().requestsTotal, std::numeric_limits<qint64>::max());
+        QCOMPARE(snap.frontends.first().cacheHitsTotal, 0); // NaN counts nothing
+        QCOMPARE(snap.frontends.first().cacheMissesTotal, std::numeric_limits<qint64>::min());
+        QCOMPARE(snap.backends.first().servers.first().requestsTotal, std::numeric_limits<qint64>::max());
     }
 
     void exporterMetrics()

@@ -109,8 +109,8 @@ QString ServerActions::whyNot(Feature feature) const
         const FleetStore::Entry& e = m_store->entry(g);
         if (e.config.readOnly)
             return tr("%1 is read-only in the fleet.").arg(s.gateway);
-        if (e.status.connection == Connection::Unreachable)
-            return tr("%1 is unreachable.").arg(s.gateway);
+        if (e.status.stale())
+            return tr("%1 is %2.").arg(s.gateway, label(e.status.connection));
         // The product's own words for what it cannot do.
         if (!e.capabilities.can(feature))
             return tr("%1 (%2) has no %3 at runtime: %4.")

@@ -6,6 +6,7 @@
 #include <QTimer>
 
 #include "fleetstore.h"
+#include "printable.h"
 
 namespace Fleetdeck {
 
@@ -64,17 +65,19 @@ void GatewayStatusWidget::rebuild()
 QString GatewayStatusWidget::badgeText(int gateway) const
 {
     const FleetStore::Entry& e = m_store->entry(gateway);
+    const QString name = printableShort(e.config.name, 40); // the whole name is in the tooltip
     switch (e.status.connection) {
     case Connection::Up:
-        return QStringLiteral("%1: up").arg(e.config.name);
+        return QStringLiteral("%1: up").arg(name);
     case Connection::Connecting:
-        return QStringLiteral("%1: connecting").arg(e.config.name);
+        return QStringLiteral("%1: connecting").arg(name);
     case Connection::Unreachable:
+    case Connection::TooLarge:
         if (e.status.lastSeenMs == 0)
-            return QStringLiteral("%1: unreachable, never seen").arg(e.config.name);
-        return QStringLiteral("%1: unreachable, last seen %2 (%3 s ago)")
-            .arg(
-                e.config.name, QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")))
+            return QStringLiteral("%1: %2, never seen").arg(name, label(e.status.connection));
+        return QStringLiteral("%1: %2, last seen %3 (%4 s ago)")
+            .arg(name, label(e.status.connection),
+                QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")))
             .arg((QDateTime::currentMSecsSinceEpoch() - e.status.lastSeenMs) / 1000);
     }
     return {};
@@ -90,6 +93,7 @@ void GatewayStatusWidget::updateSummary()
             ++up;
             break;
         case Connection::Unreachable:
+        case Connection::TooLarge:
             ++down;
             break;
         case Connection::Connecting:
@@ -129,6 +133,9 @@ void GatewayStatusWidget::update(int gateway)
     label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2%3%4")
                        .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped(), plaintext, notice));
     QString tip = e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError;
+    // A name the badge cut short (or had to escape) is given whole here.
+    if (printableShort(e.config.name, 40) != e.config.name)
+        tip = printable(e.config.name, kMaxMessageLength) + QLatin1Char('\n') + tip;
     if (!notices.isEmpty())
         tip += QLatin1Char('\n') + notices;
     if (e.config.plaintextOverNetwork())

@@ -141,7 +141,7 @@ GatewayTile::Trouble GatewayTile::trouble() const
     if (m_gateway >= m_store->gatewayCount())
         return Trouble::None;
     const FleetStore::Entry& e = m_store->entry(m_gateway);
-    if (e.status.connection == Connection::Unreachable)
+    if (e.status.stale())
         return Trouble::Critical;
     if (!e.snapshot)
         return Trouble::None;
@@ -191,7 +191,7 @@ QString GatewayTile::summary() const
     const FleetStore::Entry& e = m_store->entry(m_gateway);
     const Figures f = figures();
     QString state = label(e.status.connection);
-    if (e.status.connection == Connection::Unreachable && e.status.lastSeenMs > 0)
+    if (e.status.stale() && e.status.lastSeenMs > 0)
         state += tr(" since %1")
                      .arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
     const QString rate = std::isnan(f.requestRate) ? QStringLiteral("–") : formatRate(f.requestRate);

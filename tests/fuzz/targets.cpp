@@ -1,0 +1,158 @@
+// The fuzz targets: each hands the input to one parser or frame reader and looks at the result, so that a parser
+// that returns nonsense quietly is still exercised all the way. A crash, a sanitizer report or a hang is a finding.
+#include "targets.h"
+
+#include <cstring>
+
+#include "caddy/caddyparsers.h"
+#include "fleetfile.h"
+#include "haproxy/haproxyparsers.h"
+#include "registry.h"
+#include "varnish/varnishcli.h"
+#include "varnish/varnishparsers.h"
+#include "wire/prometheusapi.h"
+#include "wire/prometheustext.h"
+
+namespace Fleetdeck::Fuzz {
+
+namespace {
+using namespace Drivers;
+
+// Touches what a parse produced, so the optimiser keeps it and the sanitizers see it read.
+template <typename T> void consume(const Result<T>& result)
+{
+    volatile qsizetype sink = result ? 1 : result.error().size();
+    (void)sink;
+}
+
+void touchSnapshot(const GatewaySnapshot& snap)
+{
+    volatile qint64 sink = 0;
+    for (const BackendSnapshot& b : snap.backends) {
+        sink = sink + b.name.size() + b.requestsTotal;
+        for (const ServerSnapshot& s : b.servers)
+            sink = sink + s.name.size() + s.sessions + s.requestsTotal + s.secondsSinceChange;
+    }
+    for (const FrontendSnapshot& f : snap.frontends)
+        sink = sink + f.requestsTotal + f.responses5xxTotal;
+}
+
+// The Varnish CLI reader fed the input in pieces whose sizes the input's own bytes choose, as a socket would.
+void varnishFrames(const QByteArray& input)
+{
+    Varnish::CliFrameReader reader;
+    qsizetype at = 0;
+    while (at < input.size()) {
+        const qsizetype step = 1 + (quint8(input.at(at)) % 97);
+        const auto replies = reader.feed(input.mid(at, step));
+        if (!replies)
+            return; // the stream is unusable from here, as the reader says
+        for (const auto& r : replies.value()) {
+            volatile qsizetype sink = r.status + r.body.size();
+            (void)sink;
+        }
+        at += step;
+    }
+}
+
+const ProductCatalog& catalog()
+{
+    static const ProductCatalog products = ProductRegistry::builtIn().catalog();
+    return products;
+}
+} // namespace
+
+QPair<QByteArray, QByteArray> splitAtNul(const QByteArray& input)
+{
+    const qsizetype nul = input.indexOf('\0');
+    if (nul < 0)
+        return { input, {} };
+    return { input.left(nul), input.mid(nul + 1) };
+}
+
+const QList<Target>& targets()
+{
+    static const QList<Target> all = {
+        { "haproxy_show_info", { "haproxy" }, [](const QByteArray& in) { consume(HAProxy::parseShowInfo(in)); } },
+        { "haproxy_show_stat", { "haproxy" }, [](const QByteArray& in) { consume(HAProxy::parseShowStat(in)); } },
+        { "haproxy_servers_state", { "haproxy" },
+            [](const QByteArray& in) { consume(HAProxy::parseServersState(in)); } },
+        { "haproxy_poll_reply", { "haproxy" },
+            [](const QByteArray& in) {
+                const auto snap = HAProxy::parsePollReply(in);
+                consume(snap);
+                if (snap)
+                    touchSnapshot(snap.value());
+            } },
+        { "haproxy_maps", { "haproxy" },
+            [](const QByteArray& in) {
+                consume(HAProxy::parseMapList(in));
+                consume(HAProxy::parseMapEntries(in));
+                consume(HAProxy::parseIntegerVariable(in));
+            } },
+        { "haproxy_stick_table", { "haproxy" }, [](const QByteArray& in) { consume(HAProxy::parseStickTable(in)); } },
+        { "haproxy_cache_policy", { "haproxy" },
+            [](const QByteArray& in) {
+                const auto [cache, stat] = splitAtNul(in);
+                consume(HAProxy::parseCachePolicy(cache, stat));
+            } },
+        { "caddy_config", { "caddy" },
+            [](const QByteArray& in) {
+                const auto [config, upstreams] = splitAtNul(in);
+                QHash<QString, QString> paths, servers;
+                const auto snap = Caddy::parseCaddyConfig(config, upstreams, &paths, &servers);
+                consume(snap);
+                if (snap)
+                    touchSnapshot(snap.value());
+                consume(Caddy::parseCaddyCachePolicy(config));
+            } },
+        { "caddy_metrics", { "caddy", "prometheus" },
+            [](const QByteArray& in) {
+                const auto [metrics, config] = splitAtNul(in);
+                GatewaySnapshot snap;
+                consume(Caddy::applyCaddyMetrics(metrics, config, snap));
+                touchSnapshot(snap);
+            } },
+        { "varnish_backend_list", { "varnish" },
+            [](const QByteArray& in) {
+                const auto pool = Varnish::parseBackendList(in, QStringLiteral("boot"));
+                consume(pool);
+            } },
+        { "varnish_lists", { "varnish" },
+            [](const QByteArray& in) {
+                consume(Varnish::parseVclList(in));
+                consume(Varnish::parseParameter(in));
+                consume(Varnish::parseBanList(in));
+            } },
+        { "varnish_metrics", { "varnish", "prometheus" },
+            [](const QByteArray& in) {
+                GatewaySnapshot snap;
+                BackendSnapshot pool;
+                pool.name = QStringLiteral("boot");
+                ServerSnapshot s;
+                s.name = QStringLiteral("web1");
+                pool.servers.append(s);
+                snap.backends.append(pool);
+                consume(Varnish::applyVarnishMetrics(in, snap));
+                touchSnapshot(snap);
+            } },
+        { "varnish_cli_frames", { "varnish" }, varnishFrames },
+        { "prometheus_text", { "prometheus", "caddy", "varnish" },
+            [](const QByteArray& in) { consume(Wire::parsePrometheusText(in)); } },
+        { "prometheus_query_range", { "prometheus" },
+            [](const QByteArray& in) { consume(Wire::parseQueryRange(in)); } },
+        { "fleet_file", { "fleet" }, [](const QByteArray& in) { consume(parseFleetFile(in, catalog())); } },
+    };
+    return all;
+}
+
+const Target* find(const char* name)
+{
+    for (const Target& t : targets()) {
+        if (std::strcmp(t.name, name) == 0)
+            return &t;
+    }
+    return nullptr;
+}
+
+} // namespace Fleetdeck::Fuzz
