@@ -28,6 +28,7 @@ for target in $(cat "$build/fuzz-targets.txt"); do
     targets=$((targets + 1))
     corpus="$build/corpus/$target"
     found="$build/findings/$target"
+    rm -rf "$found" # findings of an earlier run are that run's; this one starts clean
     mkdir -p "$corpus" "$found"
     # Seeds: the folders targets.cpp names for this target, and the findings kept before.
     seeds=$(grep -o "{ \"$target\", {[^}]*}" "$here/targets.cpp" | sed -e 's/.*{ *//' -e 's/[",}]/ /g')
