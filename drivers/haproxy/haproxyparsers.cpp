@@ -27,6 +27,23 @@ QString firstLine(const QByteArray& text)
     return QString::fromUtf8(line);
 }
 
+// The runtime API answers in text: a control byte (other than line ends and tabs) or invalid UTF-8 in the first
+// kilobyte means something else is listening, or the answer was mangled on the way.
+bool looksBinary(const QByteArray& text)
+{
+    const QByteArray head = text.left(1024);
+    for (const char c : head) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 && c != '\n' && c != '\r' && c != '\t')
+            return true;
+        if (u == 0x7f)
+            return true;
+    }
+    // Whole lines only: the window may cut a character in two at its end.
+    const qsizetype end = head.lastIndexOf('\n');
+    return !QByteArrayView(head).first(end < 0 ? head.size() : end).isValidUtf8();
+}
+
 } // namespace
 
 QList<QByteArray> splitCsvLine(const QByteArray& line)
@@ -451,6 +468,9 @@ Result<GatewaySnapshot> parsePollReply(const QByteArray& reply)
     using R = Result<GatewaySnapshot>;
     if (reply.trimmed().isEmpty())
         return R::failure(QStringLiteral("empty answer to \"show info;show stat;show servers state\""));
+    if (looksBinary(reply))
+        return R::failure(QStringLiteral("not HAProxy's runtime API: the answer is binary data (it began \"%1\")")
+                              .arg(QString::fromUtf8(reply.left(24))));
 
     if (!reply.endsWith("\n\n"))
         return R::failure(

@@ -243,7 +243,8 @@ private Q_SLOTS:
 
     void haproxyAnswersGarbage()
     {
-        faultAndRecovery(HAProxy, QStringLiteral("garbage"), -1, Connection::Unreachable, { QStringLiteral("not") });
+        faultAndRecovery(HAProxy, QStringLiteral("garbage"), -1, Connection::Unreachable,
+            { QStringLiteral("not HAProxy's runtime API: the answer is binary data") });
     }
 
     void haproxyDuplicatesLines()

@@ -179,7 +179,11 @@ private Q_SLOTS:
         badState.replace("\n1\n# be_id", "\n2\n# be_id");
         QTest::newRow("unknown state format") << badState << QStringLiteral("unexpected answer");
         QTest::newRow("garbage") << QByteArray("\x01\x02garbage\xff\xfe\n\n", 13)
-                                 << QStringLiteral("unexpected answer");
+                                 << QStringLiteral("not HAProxy's runtime API: the answer is binary data");
+        QTest::newRow("invalid UTF-8") << QByteArray("Name: HAProxy\xff\xfe\n\n", 17)
+                                       << QStringLiteral("not HAProxy's runtime API: the answer is binary data");
+        QTest::newRow("text, not the runtime API")
+            << QByteArray("SSH-2.0-OpenSSH_9.2\n\n") << QStringLiteral("unexpected answer: \"SSH-2.0-OpenSSH_9.2\"");
         QByteArray huge(1 << 20, 'x');
         huge.append("\n\n");
         QTest::newRow("one huge line") << huge << QStringLiteral("unexpected answer");
