@@ -56,7 +56,9 @@ private Q_SLOTS:
             QFile file(path);
             QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(path));
             const QByteArray seed = file.readAll();
-            QList<QByteArray> variants { seed, seed + '\0' + seed, seed + QByteArray("\xff\xfe garbage\r\n\0", 15) };
+            // (The garbage's length is its literal's, NUL included: an overread here was ASan's first catch.)
+            static constexpr char garbage[] = "\xff\xfe garbage\r\n";
+            QList<QByteArray> variants { seed, seed + '\0' + seed, seed + QByteArray(garbage, sizeof garbage) };
             for (int cut : { 1, 7, 64, 1000 }) {
                 if (cut < seed.size())
                     variants << seed.left(cut) << seed.left(seed.size() - cut);
