@@ -2,7 +2,10 @@
 
 #include <QDateTime>
 #include <QLocale>
+#include <QLocalSocket>
+#include <QTcpSocket>
 #include <QTimer>
+#include <QUrl>
 
 #include "driver.h"
 #include "eventlog.h"
@@ -36,6 +39,8 @@ Drivers::Driver* Poller::add(const GatewayConfig& config)
     g.timer->setSingleShot(true);
     const QString name = config.name;
     connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
+    g.probeTimer = new QTimer(this);
+    connect(g.probeTimer, &QTimer::timeout, this, [this, name] { probe(name); });
     m_gateways.insert(name, g);
     m_store->addGateway(config, product->info.capabilities, product->info.displayName);
     return g.driver;
@@ -47,6 +52,7 @@ void Poller::remove(const QString& name)
     if (it == m_gateways.end())
         return;
     delete it->timer;
+    delete it->probeTimer;
     delete it->driver.data(); // pending requests die with it; their callbacks never run
     m_gateways.erase(it);
     m_store->removeGateway(name);
@@ -78,6 +84,7 @@ void Poller::poll(const QString& name)
     if (it == m_gateways.end() || it->pollInFlight)
         return;
     it->timer->stop();
+    it->probeTimer->stop();
     it->pollInFlight = true;
     fetch(name, [this, name](const Result<GatewaySnapshot>&) {
         auto g = m_gateways.find(name);
@@ -196,6 +203,80 @@ void Poller::scheduleNext(const QString& name)
         delay = qMax(delay, qMin(e.config.pollIntervalMs, m_maxBackoffMs));
     }
     it->timer->start(delay);
+    if (e.status.consecutiveFailures == 0)
+        it->probeConnected = true;
+    else if (delay > kProbeIntervalMs)
+        it->probeTimer->start(kProbeIntervalMs);
+}
+
+void Poller::probe(const QString& name)
+{
+    auto it = m_gateways.find(name);
+    const int index = m_store->indexOf(name);
+    if (it == m_gateways.end() || index < 0 || it->pollInFlight || it->probeInFlight)
+        return;
+    const QUrl admin = m_store->entry(index).config.admin;
+    const QString scheme = admin.scheme();
+    const bool local = scheme == QLatin1String("unix");
+    const bool tcp = scheme == QLatin1String("tcp") || scheme.startsWith(QLatin1String("http"));
+    if (!local && !tcp) {
+        it->probeTimer->stop(); // a channel with no address to try (a test's fake product)
+        return;
+    }
+    it->probeInFlight = true;
+    // A bare connect, closed at once: nothing is sent, so it costs the gateway an accept and a close.
+    auto done = std::make_shared<bool>(false);
+    auto finish = [this, name, done](bool connected) {
+        if (*done)
+            return;
+        *done = true;
+        onProbe(name, connected);
+    };
+    if (local) {
+        auto* socket = new QLocalSocket(this);
+        connect(socket, &QLocalSocket::connected, socket, [socket, finish] {
+            socket->abort();
+            socket->deleteLater();
+            finish(true);
+        });
+        connect(socket, &QLocalSocket::errorOccurred, socket, [socket, finish] {
+            socket->deleteLater();
+            finish(false);
+        });
+        socket->connectToServer(admin.path());
+    } else {
+        auto* socket = new QTcpSocket(this);
+        connect(socket, &QTcpSocket::connected, socket, [socket, finish] {
+            socket->abort();
+            socket->deleteLater();
+            finish(true);
+        });
+        connect(socket, &QTcpSocket::errorOccurred, socket, [socket, finish] {
+            socket->deleteLater();
+            finish(false);
+        });
+        // A probe that hangs (a filtered port) counts as not listening.
+        QTimer::singleShot(kProbeIntervalMs / 2, socket, [socket, finish] {
+            socket->abort();
+            socket->deleteLater();
+            finish(false);
+        });
+        const int defaultPort = scheme == QLatin1String("https") ? 443 : 80;
+        socket->connectToHost(admin.host(), quint16(admin.port(defaultPort)));
+    }
+}
+
+void Poller::onProbe(const QString& name, bool connected)
+{
+    auto it = m_gateways.find(name);
+    if (it == m_gateways.end())
+        return;
+    it->probeInFlight = false;
+    const bool wasConnected = it->probeConnected;
+    it->probeConnected = connected;
+    // Something listens where nothing did: the gateway is back (or restarting); poll now, not at the back-off's end.
+    if (connected && !wasConnected && !it->pollInFlight)
+        poll(name);
 }
 
 void Poller::ingest(const QString& name, const GatewaySnapshot& snap)

@@ -40,6 +40,8 @@ public:
     void setEventLog(EventLog* events) { m_events = events; }
     // The longest wait between retries of an unreachable gateway (default 30 s).
     void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
+    // How often a failing gateway's address is tried with a bare connect while its polls back off (default 1 s).
+    static constexpr int kProbeIntervalMs = 1000;
 
     // Makes the gateway's driver and its entry in the store, without polling it yet. Null when the name is taken or
     // the product is not registered.
@@ -60,6 +62,11 @@ private:
     {
         QPointer<Drivers::Driver> driver;
         QTimer* timer = nullptr;
+        // While the full poll backs off, a connect probe each second finds a gateway that listens again (restarted)
+        // and polls it at once; a gateway that listens but does not answer (stalled) is left to the back-off.
+        QTimer* probeTimer = nullptr;
+        bool probeConnected = true; // what the last probe found
+        bool probeInFlight = false;
         quint64 nextGeneration = 1;
         quint64 appliedGeneration = 0;
         bool pollInFlight = false;
@@ -77,6 +84,8 @@ private:
     static QString overLimits(const GatewayConfig& config, const GatewaySnapshot& snapshot);
     void recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
     void scheduleNext(const QString& name);
+    void probe(const QString& name);
+    void onProbe(const QString& name, bool connected);
 
     FleetStore* m_store;
     MetricStore* m_metrics;

@@ -317,9 +317,14 @@ Result<QList<ServerStateRow>> parseServersState(const QByteArray& text)
 
 AdminState adminStateFromBits(int bits)
 {
-    if (bits & (0x01 | 0x02 | 0x04 | 0x20 | 0x40))
+    // HAProxy's srv_admin bits: 0x01 forced maintenance, 0x02 inherited from a tracked server, 0x20 an address
+    // that did not resolve (together its maintenance mask, 0x23); 0x08 forced and 0x10 inherited drain (0x18).
+    // 0x04 only says the configuration had the server "disabled": it stays set after "set server ... state
+    // ready", when the server is in service again; 0x40 says its FQDN was set over the runtime API. Neither is a
+    // state of its own.
+    if (bits & 0x23)
         return AdminState::Maint;
-    if (bits & (0x08 | 0x10))
+    if (bits & 0x18)
         return AdminState::Drain;
     return AdminState::Ready;
 }

@@ -313,6 +313,25 @@ private Q_SLOTS:
             Varnish, QStringLiteral("endless"), -1, Connection::Unreachable, { QStringLiteral("Varnish CLI") });
     }
 
+    void aGatewayBackIsFoundWithin2sWhateverTheBackOff()
+    {
+        // With the default 30 s cap: refused for 10 s, the full poll backs off to 8 s between tries; the connect
+        // probe (each second) sees the port listen again and polls at once.
+        assembly->controller().setMaxBackoffMs(30000);
+        QVERIFY(upAgain(HAProxy, 5000));
+        QCOMPARE(proxy.fault(HAProxy, QStringLiteral("refuse")), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(entry(HAProxy).status.connection == Connection::Unreachable, 2000);
+        QTest::qWait(10000);
+        const int failures = entry(HAProxy).status.consecutiveFailures;
+        QVERIFY2(failures >= 5 && failures <= 7, qPrintable(QString::number(failures))); // backed off, not polling
+        QCOMPARE(proxy.fault(HAProxy, QStringLiteral("pass")), QString());
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY2(upAgain(HAProxy, kRecoverMs), qPrintable(entry(HAProxy).status.lastError));
+        qInfo("back %lld ms after the port listened again, after %d failed polls in 10 s", clock.elapsed(), failures);
+        assembly->controller().setMaxBackoffMs(500);
+    }
+
     void haproxyStoppedAndContinued()
     {
         // SIGSTOP: the kernel still accepts connections for the stopped process, and nothing answers.

@@ -3,7 +3,8 @@
 # the test, runs it against the lab, and reports whether the named function failed (caught) or passed (survived).
 # A mutant whose text no longer matches the code is reported as stale, never silently skipped.
 #
-# Each edit is (file, old text, new text); the old text must occur exactly once in the file.
+# Each edit is (file, old text, new text); the old text must occur exactly once in the file. `test` is the CTest
+# test to run; `target`, when given, is the executable to build for it (the fault battery's tests are one each).
 
 MUTANTS = [
     # --- checks that could not fail or proved less than they claimed ---
@@ -14,7 +15,9 @@ MUTANTS = [
          test="tst_mainwindow", expect="TestMainWindow::timeControlsAndEventMarkers"),
     dict(name="no-recovery-event",
          why="a gateway that comes back records no 'reachable again' event",
-         edits=[("app/poller.cpp", "if (m_events && before == Connection::Unreachable)", "if (m_events && false)")],
+         edits=[("app/poller.cpp",
+                 "if (m_events && (before == Connection::Unreachable || before == Connection::TooLarge))",
+                 "if (m_events && false)")],
          test="tst_fleetcontroller", expect="TestFleetController::killedGatewayIsUnreachableThenRecovers"),
     dict(name="haproxy-never-answers",
          why="the HAProxy driver never calls back after sending a state change",
@@ -183,4 +186,32 @@ MUTANTS = [
          edits=[("ui/charts/timeserieschart.cpp", "        if (history) {\n            const qint64 oldest",
                  "        if (false) {\n            const qint64 oldest")],
          test="tst_historywindow", expect="TestHistoryWindow::olderThanTheStoreComesFromPrometheus"),
+    # --- hostile gateways ---
+    dict(name="no-connect-probe",
+         why="a failing gateway is only polled at the end of its back-off (up to 30 s), never probed",
+         edits=[("app/poller.cpp", "    else if (delay > kProbeIntervalMs)\n",
+                 "    else if (delay > kProbeIntervalMs && false)\n")],
+         test="faults_aGatewayBackIsFoundWithin2sWhateverTheBackOff", target="tst_faults",
+         expect="TestFaults::aGatewayBackIsFoundWithin2sWhateverTheBackOff"),
+    dict(name="no-overall-deadline",
+         why="the HAProxy client has only its silence timeout: a peer that dribbles holds the poll open",
+         edits=[("drivers/wire/linecommandclient.cpp", "    m_deadline->start(m_options.deadlineMs);\n", "")],
+         test="faults_haproxyDribbles", target="tst_faults", expect="TestFaults::haproxyDribbles"),
+    dict(name="http-body-unbounded",
+         why="Qt's HTTP reply keeps an unbounded read buffer, so an endless body is never counted",
+         edits=[("drivers/wire/answerlimits.cpp", "    reply->setReadBufferSize(256 * 1024);\n", "")],
+         test="faults_caddyStreamsWithoutEnd", target="tst_faults", expect="TestFaults::caddyStreamsWithoutEnd"),
+    dict(name="peer-text-raw",
+         why="a gateway's error reaches the status and the timeline unescaped",
+         edits=[("app/poller.cpp", "        status.lastError = printable(\n", "        status.lastError = [](const QString& text, qsizetype) { return text; }(\n")],
+         test="faults_haproxyAnswersGarbage", target="tst_faults", expect="TestFaults::haproxyAnswersGarbage"),
+    dict(name="too-large-ingested",
+         why="a snapshot past maxServers is taken like any other",
+         edits=[("app/poller.cpp", "    if (servers <= config.maxServers && pools <= config.maxServers)\n",
+                 "    if (true)\n")],
+         test="tst_changepipeline", expect="TestChangePipeline::aGatewayPastItsLimitsIsTooLargeAndKeepsItsLastState"),
+    dict(name="config-disabled-is-maint",
+         why="HAProxy's 'disabled in the configuration' bit (0x04) alone is read as maintenance",
+         edits=[("drivers/haproxy/haproxyparsers.cpp", "    if (bits & 0x23)\n", "    if (bits & 0x27)\n")],
+         test="tst_haproxyparsers", expect="TestHAProxyParsers::adminBits"),
 ]

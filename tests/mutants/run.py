@@ -86,7 +86,8 @@ def main():
     results = []
     if args.baseline:
         for test in sorted({m["test"] for m in chosen}):
-            code, out = run(["cmake", "--build", build, "--target", test])
+            code, out = run(["cmake", "--build", build, "--target",
+                             next(m.get("target", m["test"]) for m in chosen if m["test"] == test)])
             if code != 0:
                 sys.exit(f"baseline: {test} does not build:\n{out[-3000:]}")
             code, out, fails = test_run(build, test)
@@ -104,7 +105,7 @@ def main():
             continue
         try:
             apply(worktree, m)
-            code, out = run(["cmake", "--build", build, "--target", m["test"]])
+            code, out = run(["cmake", "--build", build, "--target", m.get("target", m["test"])])
             if code != 0:
                 results.append((m, "did not build", out[-1500:]))
                 print(f"NO BUILD  {m['name']}\n{out[-1500:]}", flush=True)

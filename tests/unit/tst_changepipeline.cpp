@@ -442,6 +442,37 @@ private Q_SLOTS:
         QCOMPARE(store().entry(store().indexOf(QStringLiteral("down"))).status.connection, Connection::Unreachable);
     }
 
+    void aGatewayPastItsLimitsIsTooLargeAndKeepsItsLastState()
+    {
+        // Six servers in two pools, with a limit of eight: up. Then ten per pool: too large, with the figures, and
+        // the six-server state stays (nothing of the large answer is taken). Back to three per pool: up again.
+        FakeGateway& g = FakeGateway::named(QStringLiteral("big"));
+        g.pool = FakeGateway::pools({ QStringLiteral("api"), QStringLiteral("static") }, 3);
+        GatewayConfig c = Test::fakeGateway(QStringLiteral("big"));
+        c.pollIntervalMs = 100;
+        c.maxServers = 8;
+        fleet().setMaxBackoffMs(200);
+        fleet().addGateway(c);
+        auto entry
+            = [this]() -> const FleetStore::Entry& { return store().entry(store().indexOf(QStringLiteral("big"))); };
+        QTRY_COMPARE_WITH_TIMEOUT(entry().status.connection, Connection::Up, 5000);
+        QCOMPARE(entry().snapshot->backends.at(0).servers.size(), 3);
+
+        g.pool = FakeGateway::pools({ QStringLiteral("api"), QStringLiteral("static") }, 10);
+        QTRY_COMPARE_WITH_TIMEOUT(entry().status.connection, Connection::TooLarge, 5000);
+        QVERIFY2(entry().status.lastError.endsWith(QLatin1String(
+                     "20 servers in 2 pools; the limit is 8 of each (\"maxServers\" in the fleet file). The last "
+                     "state within the limit stays on screen.")),
+            qPrintable(entry().status.lastError));
+        QCOMPARE(entry().snapshot->backends.at(0).servers.size(), 3); // the last good state, not the large one
+        QCOMPARE(label(entry().status.connection), QStringLiteral("too large"));
+        QVERIFY(entry().status.stale());
+
+        g.pool = FakeGateway::pools({ QStringLiteral("api"), QStringLiteral("static") }, 3);
+        QTRY_COMPARE_WITH_TIMEOUT(entry().status.connection, Connection::Up, 5000);
+        QVERIFY(entry().status.lastError.isEmpty());
+    }
+
     void aNoticesRemedyFixesWhatItSays()
     {
         FakeGateway& g = FakeGateway::named(QStringLiteral("gw"));

@@ -125,6 +125,14 @@ private Q_SLOTS:
         QTest::newRow("forced drain") << 0x08 << int(AdminState::Drain);
         QTest::newRow("inherited drain") << 0x10 << int(AdminState::Drain);
         QTest::newRow("maint wins over drain") << 0x09 << int(AdminState::Maint);
+        // "disabled" in the configuration sets 0x04 and 0x01; "set server ... state ready" clears only 0x01, and the
+        // server is in service with 0x04 still set.
+        QTest::newRow("disabled in the config") << 0x05 << int(AdminState::Maint);
+        QTest::newRow("disabled in the config, made ready") << 0x04 << int(AdminState::Ready);
+        QTest::newRow("disabled in the config, drained") << 0x0C << int(AdminState::Drain);
+        QTest::newRow("FQDN set at runtime") << 0x40 << int(AdminState::Ready);
+        QTest::newRow("FQDN set, resolution failed") << 0x60 << int(AdminState::Maint);
+        QTest::newRow("inherited drain and maint") << 0x12 << int(AdminState::Maint);
     }
     void adminBits()
     {
