@@ -17,7 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mutants import MUTANTS  # noqa: E402
 
-FAIL_LINE = re.compile(r"^FAIL!  : (\w+::\w+)\(\)(.*)$", re.M)
+# "FAIL!  : TestX::function() message", or "TestX::function(data row) message" for a data-driven test.
+FAIL_LINE = re.compile(r"^FAIL!  : (\w+::\w+)\([^)\n]*\)(.*)$", re.M)
 
 
 def run(cmd, cwd=None, timeout=None):
