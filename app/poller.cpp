@@ -381,6 +381,40 @@ void Poller::recordTransitions(const QString& name, const GatewaySnapshot& befor
                     what.join(QStringLiteral(", ")), s.health == Health::Down });
         }
     }
+    if (!sameShape)
+        recordShapeChanges(name, before, after);
+}
+
+void Poller::recordShapeChanges(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after)
+{
+    // Whoever made them (an add from Fleetdeck is also journaled as a change; this is what the gateway shows):
+    // pools and servers that appeared or vanished between two answers.
+    auto add = [&](const QString& object, const QString& text, bool bad) {
+        m_events->add(FleetEvent { after.takenAtMs, FleetEvent::Kind::Transition, name, object, text, bad });
+    };
+    for (const BackendSnapshot& b : after.backends) {
+        if (!before.backend(b.name)) {
+            add(b.name, tr("pool appeared, with %n server(s)", nullptr, int(b.servers.size())), false);
+            continue;
+        }
+        for (const ServerSnapshot& s : b.servers) {
+            if (!before.server(b.name, s.name))
+                add(b.name + QLatin1Char('/') + s.name,
+                    tr("server appeared (%1, %2, %3)")
+                        .arg(s.address.isEmpty() ? tr("no address") : s.address, label(s.admin), label(s.health)),
+                    false);
+        }
+    }
+    for (const BackendSnapshot& b : before.backends) {
+        if (!after.backend(b.name)) {
+            add(b.name, tr("pool vanished, with %n server(s)", nullptr, int(b.servers.size())), true);
+            continue;
+        }
+        for (const ServerSnapshot& s : b.servers) {
+            if (!after.server(b.name, s.name))
+                add(b.name + QLatin1Char('/') + s.name, tr("server vanished (it was %1)").arg(label(s.admin)), true);
+        }
+    }
 }
 
 } // namespace Fleetdeck

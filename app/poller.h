@@ -83,6 +83,7 @@ private:
     // Why a snapshot is past the gateway's limits (servers, pools), in words; empty when it is within them.
     static QString overLimits(const GatewayConfig& config, const GatewaySnapshot& snapshot);
     void recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
+    void recordShapeChanges(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
     void scheduleNext(const QString& name);
     void probe(const QString& name);
     void onProbe(const QString& name, bool connected);

@@ -214,4 +214,8 @@ MUTANTS = [
          why="HAProxy's 'disabled in the configuration' bit (0x04) alone is read as maintenance",
          edits=[("drivers/haproxy/haproxyparsers.cpp", "    if (bits & 0x23)\n", "    if (bits & 0x27)\n")],
          test="tst_haproxyparsers", expect="TestHAProxyParsers::adminBits"),
+    dict(name="shape-changes-unseen",
+         why="servers added or deleted behind Fleetdeck's back leave no event",
+         edits=[("app/poller.cpp", "    if (!sameShape)\n        recordShapeChanges(", "    if (false)\n        recordShapeChanges(")],
+         test="tst_fleetcontroller", expect="TestFleetController::serversAddedAndDeletedBehindOurBackAreEvents"),
 ]
