@@ -42,27 +42,24 @@ LineCommandClient::LineCommandClient(
 
 void LineCommandClient::start()
 {
+    // Two clocks: the silence timer restarts with every byte; the deadline does not, so a peer that sends one byte
+    // every few seconds cannot hold the poll open for ever.
+    auto timedOut = [this](int ms, const char* stillComing) {
+        const QString seconds = QString::number(ms / 1000.0, 'g', 3);
+        onError(m_connected ? QStringLiteral("timed out%1 (%2 received)")
+                                  .arg(QString::fromLatin1(stillComing).arg(seconds), sizeText(m_reply.size()))
+                            : where(QStringLiteral("timed out after %1 s").arg(seconds)));
+    };
     m_timer = new QTimer(this);
     m_timer->setSingleShot(true);
-    connect(m_timer, &QTimer::timeout, this, [this] {
-        onError(m_connected
-                ? QStringLiteral("timed out: nothing came for %1 s (%2 received)")
-                      .arg(m_options.readTimeoutMs / 1000.0, 0, 'g', 3)
-                      .arg(sizeText(m_reply.size()))
-                : where(QStringLiteral("timed out after %1 s").arg(m_options.connectTimeoutMs / 1000.0, 0, 'g', 3)));
+    connect(m_timer, &QTimer::timeout, this, [this, timedOut] {
+        timedOut(m_connected ? m_options.readTimeoutMs : m_options.connectTimeoutMs, ": nothing came for %1 s");
     });
     m_timer->start(m_options.connectTimeoutMs);
-    // The whole exchange has a deadline too: the timer above restarts with every byte, so a peer that sends one
-    // byte every few seconds would otherwise hold the poll open for ever.
     m_deadline = new QTimer(this);
     m_deadline->setSingleShot(true);
-    connect(m_deadline, &QTimer::timeout, this, [this] {
-        onError(m_connected
-                ? QStringLiteral("timed out after %1 s with the answer incomplete (%2 received)")
-                      .arg(m_options.deadlineMs / 1000.0, 0, 'g', 3)
-                      .arg(sizeText(m_reply.size()))
-                : where(QStringLiteral("timed out after %1 s").arg(m_options.deadlineMs / 1000.0, 0, 'g', 3)));
-    });
+    connect(m_deadline, &QTimer::timeout, this,
+        [this, timedOut] { timedOut(m_options.deadlineMs, " after %1 s with the answer incomplete"); });
     m_deadline->start(m_options.deadlineMs);
 
     if (m_endpoint.scheme() == QLatin1String("unix")) {
