@@ -291,7 +291,8 @@ void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
         g.handles.clear();
         auto add = [&](const QString& subj) {
             g.handles.append({ m_metrics->handle(requestRate(subj)), m_metrics->handle(errorRate(subj)),
-                m_metrics->handle(sessions(subj)) });
+                m_metrics->handle(sessions(subj)), m_metrics->handle(latency(subj)), m_metrics->handle(queue(subj)),
+                m_metrics->handle(load(subj)) });
         };
         add(subject(name));
         for (const auto& b : snap.backends) {
@@ -303,25 +304,27 @@ void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
     }
     auto handle
         = [&](qsizetype row, int which) { return static_cast<MetricStore::Handle>(g.handles.at(row)[size_t(which)]); };
+    // A negative figure is one the product does not keep (Caddy's requests per upstream, a TCP pool's 5xx): no
+    // points, so the table shows nothing rather than a made-up 0.
+    auto append = [&](qsizetype row, qint64 requests, qint64 errors, qint64 sessions, const LoadFigures& load) {
+        if (requests >= 0)
+            m_metrics->appendCounter(handle(row, 0), t, double(requests));
+        if (errors >= 0)
+            m_metrics->appendCounter(handle(row, 1), t, double(errors));
+        m_metrics->appendGauge(handle(row, 2), t, double(sessions));
+        if (const double ms = load.latencyMs(); ms >= 0)
+            m_metrics->appendGauge(handle(row, 3), t, ms);
+        if (load.queued >= 0)
+            m_metrics->appendGauge(handle(row, 4), t, double(load.queued));
+        if (const double percent = load.loadPercent(sessions); percent >= 0)
+            m_metrics->appendGauge(handle(row, 5), t, percent);
+    };
     qsizetype row = 0;
-    m_metrics->appendCounter(handle(row, 0), t, double(snap.requestsTotal()));
-    m_metrics->appendCounter(handle(row, 1), t, double(snap.responses5xxTotal()));
-    m_metrics->appendGauge(handle(row, 2), t, double(snap.sessions()));
+    append(row, snap.requestsTotal(), snap.responses5xxTotal(), snap.sessions(), snap.load);
     for (const auto& b : snap.backends) {
-        ++row;
-        m_metrics->appendCounter(handle(row, 0), t, double(b.requestsTotal));
-        m_metrics->appendCounter(handle(row, 1), t, double(b.responses5xxTotal));
-        m_metrics->appendGauge(handle(row, 2), t, double(b.sessions));
-        for (const auto& s : b.servers) {
-            ++row;
-            // A negative counter is one the product does not keep (Caddy per upstream): no points, so the table
-            // shows nothing rather than a made-up 0.
-            if (s.requestsTotal >= 0)
-                m_metrics->appendCounter(handle(row, 0), t, double(s.requestsTotal));
-            if (s.responses5xxTotal >= 0)
-                m_metrics->appendCounter(handle(row, 1), t, double(s.responses5xxTotal));
-            m_metrics->appendGauge(handle(row, 2), t, double(s.sessions));
-        }
+        append(++row, b.requestsTotal, b.responses5xxTotal, b.sessions, b.load);
+        for (const auto& s : b.servers)
+            append(++row, s.requestsTotal, s.responses5xxTotal, s.sessions, s.load);
     }
     if (const int index = m_store->indexOf(name); index >= 0 && m_store->entry(index).snapshot)
         recordTransitions(name, *m_store->entry(index).snapshot, snap);
@@ -340,6 +343,10 @@ void Poller::markGaps(const QString& name, qint64 nowMs)
         m_metrics->appendGap(requestRate(subj), nowMs);
         m_metrics->appendGap(errorRate(subj), nowMs);
         m_metrics->appendGap(sessions(subj), nowMs);
+        for (const QString& key : { latency(subj), queue(subj), load(subj) }) {
+            if (m_metrics->newestTimeMs(key) > 0) // only where the product reports it
+                m_metrics->appendGap(key, nowMs);
+        }
     }; // rare (a failed poll): the keyed path is fine here
     gap(subject(name));
     if (const auto& snap = m_store->entry(index).snapshot) {

@@ -71,10 +71,10 @@ private:
         quint64 appliedGeneration = 0;
         bool pollInFlight = false;
         QString credentialProblem;
-        // Series handles in snapshot order (gateway, each backend, each server; req, 5xx, sessions), rebuilt when
-        // the gateway's shape changes, so a poll appends without building or hashing 30,000 keys.
+        // Series handles in snapshot order (gateway, each backend, each server; req, 5xx, sessions, latency, queue,
+        // load), rebuilt when the gateway's shape changes, so a poll appends without building or hashing 30,000 keys.
         std::optional<GatewaySnapshot> handlesShape;
-        QVector<std::array<void*, 3>> handles;
+        QVector<std::array<void*, 6>> handles;
     };
 
     void onSnapshot(const QString& name, quint64 generation, const Result<GatewaySnapshot>& result);

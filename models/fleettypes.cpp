@@ -67,6 +67,20 @@ int GatewaySnapshot::serversUp() const
     return up;
 }
 
+int GatewaySnapshot::serversDisabledByConfig() const
+{
+    int count = 0;
+    for (const auto& b : backends)
+        count += b.serversDisabledByConfig();
+    return count;
+}
+
+int BackendSnapshot::serversDisabledByConfig() const
+{
+    return int(
+        std::count_if(servers.cbegin(), servers.cend(), [](const ServerSnapshot& s) { return s.disabledByConfig; }));
+}
+
 int GatewaySnapshot::serverCount() const
 {
     int count = 0;
@@ -147,10 +161,114 @@ qint64 GatewaySnapshot::requestsTotal() const
 
 qint64 GatewaySnapshot::responses5xxTotal() const
 {
+    if (tcpOnly())
+        return -1;
     qint64 sum = 0;
     for (const auto& f : frontends)
-        sum += f.responses5xxTotal;
+        sum += qMax<qint64>(0, f.responses5xxTotal);
     return sum;
+}
+
+bool GatewaySnapshot::tcpOnly() const
+{
+    return !frontends.isEmpty()
+        && std::all_of(frontends.cbegin(), frontends.cend(), [](const FrontendSnapshot& f) { return f.tcp; });
+}
+
+QString formatLatency(double ms)
+{
+    if (!(ms >= 0))
+        return {};
+    if (ms < 10)
+        return QStringLiteral("%1 ms").arg(ms, 0, 'f', ms == std::floor(ms) ? 0 : 1);
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(qRound64(ms));
+    return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', ms < 10000 ? 2 : 1);
+}
+
+QString latencyDetails(const LoadFigures& l)
+{
+    QStringList parts;
+    auto add = [&parts](const char* what, qint64 ms) {
+        if (ms >= 0)
+            parts.append(QStringLiteral("%1 %2").arg(QLatin1String(what), formatLatency(double(ms))));
+    };
+    add("queue", l.queueMs);
+    add("connect", l.connectMs);
+    add("response", l.responseMs);
+    add("total", l.totalMs);
+    QString text = parts.join(QStringLiteral(", "));
+    if (!text.isEmpty() && !l.averagedOver.isEmpty())
+        text += QStringLiteral(" (averages over %1)").arg(l.averagedOver);
+    if (l.p50Ms >= 0 || l.p95Ms >= 0 || l.p99Ms >= 0) {
+        if (!text.isEmpty())
+            text += QLatin1Char('\n');
+        text += QStringLiteral("p50 %1, p95 %2, p99 %3")
+                    .arg(formatLatency(l.p50Ms), formatLatency(l.p95Ms), formatLatency(l.p99Ms));
+        if (!l.quantileResolution.isEmpty())
+            text += QStringLiteral(" (from histogram buckets: %1)").arg(l.quantileResolution);
+    }
+    return text;
+}
+
+QString saturationDetails(const LoadFigures& l, qint64 sessions)
+{
+    QStringList lines;
+    if (l.limit > 0)
+        lines.append(QStringLiteral("%1 of %2 sessions allowed (%3 %)")
+                         .arg(sessions)
+                         .arg(l.limit)
+                         .arg(qRound(l.loadPercent(sessions))));
+    if (l.queued >= 0)
+        lines.append(l.queuedMax >= 0
+                ? QStringLiteral("%1 waiting in the queue (at most %2 so far)").arg(l.queued).arg(l.queuedMax)
+                : QStringLiteral("%1 waiting in the queue").arg(l.queued));
+    if (l.connectionsUsed >= 0 || l.connectionsIdle >= 0) {
+        QString pool = QStringLiteral("connections: %1 in use, %2 idle")
+                           .arg(qMax<qint64>(0, l.connectionsUsed))
+                           .arg(qMax<qint64>(0, l.connectionsIdle));
+        if (l.connectionsNeeded >= 0)
+            pool += QStringLiteral(", about %1 needed").arg(l.connectionsNeeded);
+        lines.append(pool);
+    }
+    if (l.connectionsReused >= 0 && l.connectionsOpened >= 0)
+        lines.append(QStringLiteral("%1 connections opened and %2 reused since start")
+                         .arg(l.connectionsOpened)
+                         .arg(l.connectionsReused));
+    if (l.inFlight >= 0)
+        lines.append(QStringLiteral("%1 requests in flight").arg(l.inFlight));
+    return lines.join(QLatin1Char('\n'));
+}
+
+double LoadFigures::latencyMs() const
+{
+    if (p95Ms >= 0)
+        return p95Ms;
+    if (queueMs < 0 && connectMs < 0 && responseMs < 0)
+        return -1;
+    return double(qMax<qint64>(0, queueMs) + qMax<qint64>(0, connectMs) + qMax<qint64>(0, responseMs));
+}
+
+QString LoadFigures::latencyBasis() const
+{
+    if (p95Ms >= 0)
+        return quantileResolution.isEmpty()
+            ? QStringLiteral("95th percentile")
+            : QStringLiteral("95th percentile, from histogram buckets (%1)").arg(quantileResolution);
+    if (latencyMs() >= 0)
+        return averagedOver.isEmpty()
+            ? QStringLiteral("average wait until the response begins (queue + connect + response)")
+            : QStringLiteral("average wait until the response begins (queue + connect + response), over %1")
+                  .arg(averagedOver);
+    return {};
+}
+
+double LoadFigures::loadPercent(qint64 sessions) const
+{
+    if (limit <= 0)
+        return -1;
+    const double share = 100.0 * double(qMax<qint64>(0, sessions)) / double(limit);
+    return queued > 0 ? qMax(share, 100.0) : share;
 }
 
 qint64 GatewaySnapshot::sessions() const

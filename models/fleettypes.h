@@ -74,6 +74,43 @@ struct GatewayConfig
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };
 
+// How slow and how full one server, pool or gateway is, as its product reports it. -1: not reported.
+struct LoadFigures
+{
+    // Averages in ms over the product's own window (HAProxy: its last 1024 requests).
+    qint64 queueMs = -1; // waiting in the queue for a free slot on a server
+    qint64 connectMs = -1; // to connect to the server
+    qint64 responseMs = -1; // from the request sent to the first byte of the response
+    qint64 totalMs = -1; // the whole request, the client's part included
+    QString averagedOver; // the averages' window, in words: "the last 1024 requests"
+    // Quantiles from a latency histogram, in ms (-1: none), and the bucket bounds that limit their precision.
+    double p50Ms = -1;
+    double p95Ms = -1;
+    double p99Ms = -1;
+    QString quantileResolution;
+    qint64 queued = -1; // requests waiting for a slot now (HAProxy qcur)
+    qint64 queuedMax = -1; // the most that ever waited (qmax)
+    qint64 limit = -1; // the most concurrent sessions allowed (HAProxy slim, a server's maxconn); <= 0: none
+    // Connections to the server (HAProxy 2.6): in use, idle for reuse, the estimate needed; reuses and
+    // connects since start (counters).
+    qint64 connectionsUsed = -1;
+    qint64 connectionsIdle = -1;
+    qint64 connectionsNeeded = -1;
+    qint64 connectionsReused = -1;
+    qint64 connectionsOpened = -1;
+    qint64 inFlight = -1; // requests being served now (Caddy)
+
+    // The one latency the charts and tiles show, in ms (-1: none): the histogram's p95 when there is one, else
+    // the average wait until the response begins (queue + connect + response).
+    double latencyMs() const;
+    // What latencyMs() is, in words, for tooltips and legends.
+    QString latencyBasis() const;
+    // Sessions as a share of the limit, in percent (-1: no limit); a queue means the limit is reached.
+    double loadPercent(qint64 sessions) const;
+
+    friend bool operator==(const LoadFigures&, const LoadFigures&) = default;
+};
+
 // Names one server of one backend of one gateway.
 struct ServerRef
 {
@@ -101,6 +138,10 @@ struct ServerSnapshot
     qint64 responses4xxTotal = 0;
     qint64 responses5xxTotal = 0; // -1: not kept for a member by this product
     qint64 secondsSinceChange = -1;
+    // Put out of service by the gateway's own configuration (HAProxy's "disabled"), not by an operator or a
+    // failure: shown as "disabled by config", not as trouble.
+    bool disabledByConfig = false;
+    LoadFigures load = {};
 
     friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;
 };
@@ -115,8 +156,12 @@ struct BackendSnapshot
     qint64 responses4xxTotal = 0;
     qint64 responses5xxTotal = 0;
     QList<ServerSnapshot> servers;
+    // A TCP pool counts connections, not requests (requestsTotal holds its connections), and has no HTTP status.
+    bool tcp = false;
+    LoadFigures load = {};
 
     int serversUp() const;
+    int serversDisabledByConfig() const;
     friend bool operator==(const BackendSnapshot&, const BackendSnapshot&) = default;
 };
 
@@ -131,6 +176,10 @@ struct FrontendSnapshot
     qint64 deniedRequests = 0;
     qint64 cacheHitsTotal = -1; // -1: the product does not say
     qint64 cacheMissesTotal = -1;
+    // A TCP frontend counts connections in requestsTotal and has no HTTP status (responses are -1).
+    bool tcp = false;
+    QString binds; // where it listens, as the product says it (e.g. "127.0.0.1:8080"); empty: not said
+    qint64 rateLimitedTotal = -1; // 429 responses it sent itself (-1: not counted separately)
 
     friend bool operator==(const FrontendSnapshot&, const FrontendSnapshot&) = default;
 };
@@ -172,14 +221,21 @@ struct GatewaySnapshot
     qint64 takenAtMs = 0;
     QList<FrontendSnapshot> frontends;
     QList<BackendSnapshot> backends;
+    // The gateway as a whole (the driver fills it: Caddy from its histogram, HAProxy from its slowest pool).
+    LoadFigures load = {};
 
     const BackendSnapshot* backend(const QString& name) const;
     const ServerSnapshot* server(const QString& backend, const QString& server) const;
     bool sameShape(const GatewaySnapshot& other) const; // same backends and servers, in the same order
     int serversUp() const;
     int serverCount() const;
+    int serversDisabledByConfig() const;
+    // HTTP requests plus TCP connections, over the frontends.
     qint64 requestsTotal() const;
+    // Over the HTTP frontends; -1 when every frontend is TCP (there is no such thing as a 5xx there).
     qint64 responses5xxTotal() const;
+    // Every frontend is TCP: the gateway's rate is connections per second.
+    bool tcpOnly() const;
     qint64 sessions() const;
     friend bool operator==(const GatewaySnapshot&, const GatewaySnapshot&) = default;
 };
@@ -189,6 +245,14 @@ enum class Connection { Connecting, Up, Unreachable, TooLarge };
 QString label(Connection connection);
 // A rate as the tables show it: one decimal under 10, none above; empty for NaN (no value yet, or a gap).
 QString formatRate(double perSecond);
+
+// A latency as tables and tiles show it: "850 ms", "1.2 s"; empty for a negative value (none).
+QString formatLatency(double ms);
+// Every timing of a figure set, in words, for a tooltip: "queue 0 ms, connect 1 ms, response 250 ms, total
+// 260 ms (averages over the last 1024 requests)", and the quantiles when there are some.
+QString latencyDetails(const LoadFigures& load);
+// Queue, sessions against the limit and the connection pool, in words, for a tooltip.
+QString saturationDetails(const LoadFigures& load, qint64 sessions);
 
 struct GatewayStatus
 {

@@ -28,4 +28,20 @@ inline QString sessions(const QString& subject)
     return subject + QLatin1String("#scur");
 }
 
+// Milliseconds: LoadFigures::latencyMs().
+inline QString latency(const QString& subject)
+{
+    return subject + QLatin1String("#lat");
+}
+// Requests waiting for a free slot.
+inline QString queue(const QString& subject)
+{
+    return subject + QLatin1String("#queue");
+}
+// Sessions as a percentage of the limit: LoadFigures::loadPercent().
+inline QString load(const QString& subject)
+{
+    return subject + QLatin1String("#load");
+}
+
 } // namespace Fleetdeck::SeriesKeys

@@ -61,6 +61,16 @@ QColor healthForeground(Health health)
     return {};
 }
 
+// Amber from three quarters of the limit, red from 95 % or as soon as requests queue.
+QColor loadForeground(double percent, qint64 queued)
+{
+    if (queued > 0 || percent >= 95)
+        return QColor(0xc0, 0x1c, 0x28);
+    if (percent >= 75)
+        return QColor(0xb0, 0x60, 0x00);
+    return {};
+}
+
 } // namespace
 
 UpstreamTableModel::UpstreamTableModel(const FleetStore* store, const MetricStore* metrics, QObject* parent)
@@ -180,6 +190,12 @@ QVariant UpstreamTableModel::headerData(int section, Qt::Orientation orientation
         return tr("req/s");
     case ErrorRateColumn:
         return tr("5xx/s");
+    case LatencyColumn:
+        return tr("Latency");
+    case QueueColumn:
+        return tr("Queue");
+    case LoadColumn:
+        return tr("Load");
     case LastChangeColumn:
         return tr("Since change");
     default:
@@ -211,7 +227,7 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         case AddressColumn:
             return printable(s.address, kShownName);
         case AdminColumn:
-            return label(s.admin);
+            return s.disabledByConfig ? tr("disabled by config") : label(s.admin);
         case HealthColumn:
             return label(s.health);
         case CheckColumn:
@@ -224,6 +240,14 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
         case ErrorRateColumn:
             return formatRate(m_metrics->latest(SeriesKeys::errorRate(subject)));
+        case LatencyColumn:
+            return formatLatency(s.load.latencyMs());
+        case QueueColumn:
+            return s.load.queued >= 0 ? QVariant(s.load.queued) : QVariant();
+        case LoadColumn: {
+            const double percent = s.load.loadPercent(s.sessions);
+            return percent >= 0 ? QStringLiteral("%1 %").arg(qRound(percent)) : QString();
+        }
         case LastChangeColumn:
             return durationText(s.secondsSinceChange);
         default:
@@ -243,6 +267,12 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             const double v = m_metrics->latest(SeriesKeys::errorRate(subject));
             return std::isnan(v) ? -1.0 : v;
         }
+        case LatencyColumn:
+            return s.load.latencyMs();
+        case QueueColumn:
+            return s.load.queued;
+        case LoadColumn:
+            return s.load.loadPercent(s.sessions);
         case LastChangeColumn:
             return s.secondsSinceChange;
         default:
@@ -264,6 +294,10 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             if (!std::isnan(v) && v > 0)
                 return QBrush(QColor(0xc0, 0x1c, 0x28));
         }
+        if (index.column() == LoadColumn || index.column() == QueueColumn) {
+            if (const QColor c = loadForeground(s.load.loadPercent(s.sessions), s.load.queued); c.isValid())
+                return QBrush(c);
+        }
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() >= WeightColumn)
@@ -277,6 +311,12 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             return printable(
                 s.checkDescription.isEmpty() ? s.status : s.status + QLatin1String(": ") + s.checkDescription,
                 kMaxMessageLength);
+        if (index.column() == LatencyColumn)
+            return latencyDetails(s.load);
+        if (index.column() == QueueColumn || index.column() == LoadColumn)
+            return saturationDetails(s.load, s.sessions);
+        if (index.column() == AdminColumn && s.disabledByConfig)
+            return tr("Disabled in the gateway's configuration");
         if (index.column() == ServerColumn || index.column() == BackendColumn || index.column() == GatewayColumn)
             return printable(index.column() == ServerColumn ? s.name
                     : index.column() == BackendColumn       ? be.name

@@ -28,6 +28,9 @@ public:
         SessionsColumn,
         RequestRateColumn,
         ErrorRateColumn,
+        LatencyColumn,
+        QueueColumn,
+        LoadColumn,
         LastChangeColumn,
         ColumnCount
     };

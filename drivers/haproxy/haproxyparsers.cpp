@@ -1,5 +1,7 @@
 #include "haproxyparsers.h"
 
+#include <algorithm>
+
 #include <QSet>
 
 #include <QByteArrayView>
@@ -140,7 +142,11 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
               cScur = at("scur"), cType = at("type"), cUweight = at("uweight"), cBck = at("bck"), cStot = at("stot"),
               cReq = at("req_tot"), c4xx = at("hrsp_4xx"), c5xx = at("hrsp_5xx"), cDreq = at("dreq"),
               cLastchg = at("lastchg"), cCheck = at("check_status"), cCheckDesc = at("check_desc"), cAddr = at("addr"),
-              cAlgo = at("algo"), cCacheLookups = at("cache_lookups"), cCacheHits = at("cache_hits");
+              cAlgo = at("algo"), cCacheLookups = at("cache_lookups"), cCacheHits = at("cache_hits"),
+              cMode = at("mode"), cConnTot = at("conn_tot"), cQcur = at("qcur"), cQmax = at("qmax"), cSlim = at("slim"),
+              cQtime = at("qtime"), cCtime = at("ctime"), cRtime = at("rtime"), cTtime = at("ttime"),
+              cConnect = at("connect"), cReuse = at("reuse"), cUsed = at("used_conn_cur"), cIdle = at("srv_icur"),
+              cNeed = at("need_conn_est");
     int needed = 0;
     for (int c : { cPx, cSv, cStatus, cWeight, cScur, cType })
         needed = qMax(needed, c + 1);
@@ -230,6 +236,20 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
         r.algorithm = intern(4, field(cAlgo));
         r.cacheLookups = number(cCacheLookups);
         r.cacheHits = number(cCacheHits);
+        r.mode = intern(5, field(cMode));
+        r.connectionsTotal = number(cConnTot, -1);
+        r.queued = number(cQcur, -1);
+        r.queuedMax = number(cQmax, -1);
+        r.sessionLimit = number(cSlim, -1);
+        r.queueMs = number(cQtime, -1);
+        r.connectMs = number(cCtime, -1);
+        r.responseMs = number(cRtime, -1);
+        r.totalMs = number(cTtime, -1);
+        r.connectsTotal = number(cConnect, -1);
+        r.reusesTotal = number(cReuse, -1);
+        r.usedConnections = number(cUsed, -1);
+        r.idleConnections = number(cIdle, -1);
+        r.neededConnections = number(cNeed, -1);
         rows.append(std::move(r));
     }
     return R::success(rows);
@@ -352,6 +372,50 @@ AdminState adminFromStatus(const QString& status)
     return AdminState::Ready;
 }
 
+LoadFigures loadFrom(const StatRow& r)
+{
+    LoadFigures l;
+    l.queueMs = r.queueMs;
+    l.connectMs = r.connectMs;
+    l.responseMs = r.responseMs;
+    l.totalMs = r.totalMs;
+    if (l.queueMs >= 0 || l.connectMs >= 0 || l.responseMs >= 0 || l.totalMs >= 0)
+        l.averagedOver = QStringLiteral("the last 1024 requests");
+    l.queued = r.queued;
+    l.queuedMax = r.queuedMax;
+    l.limit = r.sessionLimit;
+    l.connectionsUsed = r.usedConnections;
+    l.connectionsIdle = r.idleConnections;
+    l.connectionsNeeded = r.neededConnections;
+    l.connectionsReused = r.reusesTotal;
+    l.connectionsOpened = r.connectsTotal;
+    return l;
+}
+
+// The gateway as a whole: the timings of its slowest pool (what the operator looks for first), and every pool's
+// queue added up.
+LoadFigures gatewayLoad(const QList<BackendSnapshot>& backends)
+{
+    LoadFigures l;
+    const BackendSnapshot* slowest = nullptr;
+    qint64 queued = -1;
+    for (const BackendSnapshot& b : backends) {
+        if (b.load.queued >= 0)
+            queued = qMax<qint64>(0, queued) + b.load.queued;
+        if (b.load.latencyMs() >= 0 && (!slowest || b.load.latencyMs() > slowest->load.latencyMs()))
+            slowest = &b;
+    }
+    if (slowest) {
+        l.queueMs = slowest->load.queueMs;
+        l.connectMs = slowest->load.connectMs;
+        l.responseMs = slowest->load.responseMs;
+        l.totalMs = slowest->load.totalMs;
+        l.averagedOver = QStringLiteral("the last 1024 requests of its slowest pool, %1").arg(slowest->name);
+    }
+    l.queued = queued;
+    return l;
+}
+
 } // namespace
 
 GatewaySnapshot buildSnapshot(
@@ -386,11 +450,14 @@ GatewaySnapshot buildSnapshot(
         auto it = backendAt.constFind(name);
         if (it == backendAt.cend()) {
             it = backendAt.insert(name, int(snap.backends.size()));
-            snap.backends.append(BackendSnapshot { name, {}, {}, 0, 0, 0, 0, {} });
+            BackendSnapshot b;
+            b.name = name;
+            snap.backends.append(std::move(b));
         }
         return snap.backends[*it];
     };
 
+    QHash<QString, QStringList> listeners;
     for (const StatRow& r : stat) {
         switch (r.type) {
         case StatRow::Type::Frontend: {
@@ -398,9 +465,17 @@ GatewaySnapshot buildSnapshot(
             f.name = r.proxy;
             f.status = r.status;
             f.sessions = r.sessions;
-            f.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
-            f.responses4xxTotal = r.responses4xx;
-            f.responses5xxTotal = r.responses5xx;
+            f.tcp = r.mode == QLatin1String("tcp");
+            if (f.tcp) {
+                // A TCP frontend's req_tot stays 0: its traffic is connections, and it has no HTTP status.
+                f.requestsTotal = r.connectionsTotal >= 0 ? r.connectionsTotal : r.sessionsTotal;
+                f.responses4xxTotal = -1;
+                f.responses5xxTotal = -1;
+            } else {
+                f.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
+                f.responses4xxTotal = r.responses4xx;
+                f.responses5xxTotal = r.responses5xx;
+            }
             f.deniedRequests = r.deniedRequests;
             snap.frontends.append(f);
             break;
@@ -410,9 +485,11 @@ GatewaySnapshot buildSnapshot(
             b.status = r.status;
             b.algorithm = r.algorithm;
             b.sessions = r.sessions;
-            b.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
-            b.responses4xxTotal = r.responses4xx;
-            b.responses5xxTotal = r.responses5xx;
+            b.tcp = r.mode == QLatin1String("tcp");
+            b.requestsTotal = r.requestsTotal >= 0 && !b.tcp ? r.requestsTotal : r.sessionsTotal;
+            b.responses4xxTotal = b.tcp ? -1 : r.responses4xx;
+            b.responses5xxTotal = b.tcp ? -1 : r.responses5xx;
+            b.load = loadFrom(r);
             break;
         }
         case StatRow::Type::Server: {
@@ -425,12 +502,16 @@ GatewaySnapshot buildSnapshot(
             s.weight = r.userWeight >= 0 ? r.userWeight : r.weight;
             s.backup = r.backup;
             s.sessions = r.sessions;
-            s.requestsTotal = r.requestsTotal >= 0 ? r.requestsTotal : r.sessionsTotal;
-            s.responses4xxTotal = r.responses4xx;
-            s.responses5xxTotal = r.responses5xx;
+            const bool tcp = r.mode == QLatin1String("tcp");
+            s.requestsTotal = r.requestsTotal >= 0 && !tcp ? r.requestsTotal : r.sessionsTotal;
+            s.responses4xxTotal = tcp ? -1 : r.responses4xx;
+            s.responses5xxTotal = tcp ? -1 : r.responses5xx;
             s.secondsSinceChange = r.lastChange;
+            s.load = loadFrom(r);
             if (const ServerStateRow* st = stateFor(r)) {
                 s.admin = adminStateFromBits(st->adminState);
+                // "disabled" in the configuration (0x04) and still out of service because of it.
+                s.disabledByConfig = (st->adminState & 0x04) && s.admin == AdminState::Maint;
                 switch (st->operationalState) {
                 case 0:
                     s.health = Health::Down;
@@ -457,9 +538,21 @@ GatewaySnapshot buildSnapshot(
             break;
         }
         case StatRow::Type::Listener:
+            // Only with "option socket-stats": each of a frontend's binds.
+            if (!r.address.isEmpty())
+                listeners[r.proxy].append(r.address);
             break;
         }
     }
+    for (FrontendSnapshot& f : snap.frontends)
+        f.binds = listeners.value(f.name).join(QStringLiteral(", "));
+    // A "listen" section with no server (stats only, or a service) is a frontend, not an empty pool.
+    snap.backends.removeIf([&snap](const BackendSnapshot& b) {
+        return b.servers.isEmpty()
+            && std::any_of(snap.frontends.cbegin(), snap.frontends.cend(),
+                [&b](const FrontendSnapshot& f) { return f.name == b.name; });
+    });
+    snap.load = gatewayLoad(snap.backends);
     return snap;
 }
 

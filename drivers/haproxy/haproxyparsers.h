@@ -37,6 +37,21 @@ struct StatRow
     QString algorithm;
     qint64 cacheLookups = 0;
     qint64 cacheHits = 0;
+    QString mode; // "http", "tcp" (frontends, backends and servers; empty on older HAProxy)
+    qint64 connectionsTotal = -1; // conn_tot (frontends)
+    // Latency (averages over the last 1024 requests, ms) and saturation; -1: the column is absent or empty.
+    qint64 queued = -1; // qcur
+    qint64 queuedMax = -1; // qmax
+    qint64 sessionLimit = -1; // slim
+    qint64 queueMs = -1; // qtime
+    qint64 connectMs = -1; // ctime
+    qint64 responseMs = -1; // rtime
+    qint64 totalMs = -1; // ttime
+    qint64 connectsTotal = -1; // connect
+    qint64 reusesTotal = -1; // reuse
+    qint64 usedConnections = -1; // used_conn_cur
+    qint64 idleConnections = -1; // srv_icur: idle connections kept for reuse (safe and idle)
+    qint64 neededConnections = -1; // need_conn_est
 };
 
 // One row of "show servers state".

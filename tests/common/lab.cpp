@@ -64,6 +64,23 @@ Lab Lab::load()
     lab.tls.bearerToken = tls.value(QLatin1String("bearerToken")).toString();
     lab.tls.clientKeyEncrypted = tls.value(QLatin1String("clientKeyEncrypted")).toString();
     lab.tls.clientKeyPassphrase = tls.value(QLatin1String("clientKeyPassphrase")).toString();
+    const QJsonObject signalsObject = root.value(QLatin1String("signals")).toObject();
+    if (!signalsObject.isEmpty()) {
+        lab.signalsHAProxy.adminPort = signalsObject.value(QLatin1String("adminPort")).toInt();
+        lab.signalsHAProxy.frontendPort = signalsObject.value(QLatin1String("frontendPort")).toInt();
+        lab.signalsHAProxy.tcpPort = signalsObject.value(QLatin1String("tcpPort")).toInt();
+        lab.signalsHAProxy.fleetFile = signalsObject.value(QLatin1String("fleet")).toString();
+        QFile signalsFleet(lab.signalsHAProxy.fleetFile);
+        const auto parsed = signalsFleet.open(QIODevice::ReadOnly)
+            ? parseFleetFile(signalsFleet.readAll(), Drivers::ProductRegistry::builtIn().catalog())
+            : Result<FleetFile>::failure(QStringLiteral("cannot read \"%1\"").arg(lab.signalsHAProxy.fleetFile));
+        if (!parsed || parsed.value().gateways.size() != 1) {
+            lab.error = QStringLiteral("the lab's signals fleet file: %1")
+                            .arg(parsed ? QStringLiteral("not one gateway") : parsed.error());
+            return lab;
+        }
+        lab.signalsHAProxy.gateway = parsed.value().gateways.first();
+    }
     const QJsonArray list = root.value(QLatin1String("haproxy")).toArray();
     for (const auto& v : list) {
         const QJsonObject o = v.toObject();

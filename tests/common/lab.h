@@ -57,6 +57,19 @@ struct LabTls
     QString clientKeyPassphrase;
 };
 
+// The lab's signals HAProxy (lab --signals): a slow pool behind a server maxconn of 2 (path /lag/, 300 ms per
+// request), a pool with connection reuse, a server disabled in the configuration, a TCP proxy and a stats-only
+// listen section.
+struct LabSignals
+{
+    GatewayConfig gateway;
+    int adminPort = 0;
+    int frontendPort = 0; // HTTP: /lag/ goes to the "slow" pool, the rest to "pooled"
+    int tcpPort = 0; // TCP: "tcp_in" to "tcp_pool"
+    QString fleetFile;
+    bool present() const { return adminPort > 0; }
+};
+
 struct Lab
 {
     QString fleetFile;
@@ -67,6 +80,7 @@ struct Lab
     QList<LabCaddy> caddy;
     QList<LabVarnish> varnish;
     LabTls tls;
+    LabSignals signalsHAProxy;
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE

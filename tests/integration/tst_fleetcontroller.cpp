@@ -256,32 +256,6 @@ private Q_SLOTS:
         QVERIFY(Test::haproxyCommand(port, "set server api/s3 state ready").trimmed().isEmpty());
     }
 
-    void serversAddedAndDeletedBehindOurBackAreEvents()
-    {
-        // Someone else adds a server over the runtime API, then deletes it: both show on the timeline, named.
-        const int port = lab.haproxy.at(0).adminPort;
-        const QString name = lab.haproxy.at(0).name;
-        const QString object = QStringLiteral("static/sneaky");
-        auto eventsFor = [this, &name, &object](const QString& prefix) {
-            int n = 0;
-            for (const FleetEvent& e :
-                events.eventsFor(SeriesKeys::subject(name, QStringLiteral("static"), QStringLiteral("sneaky")), 0,
-                    std::numeric_limits<qint64>::max()))
-                n += e.kind == FleetEvent::Kind::Transition && e.object == object && e.text.startsWith(prefix) ? 1 : 0;
-            return n;
-        };
-        QCOMPARE(eventsFor(QStringLiteral("server appeared")), 0);
-        const QByteArray added = Test::haproxyCommand(
-            port, "add server static/sneaky 127.0.0.1:" + QByteArray::number(lab.upstreamPorts.first()));
-        QVERIFY2(added.contains("New server registered"), added.constData());
-        QTRY_COMPARE_WITH_TIMEOUT(eventsFor(QStringLiteral("server appeared (127.0.0.1:")), 1, 5000);
-        QVERIFY(Test::haproxyCommand(port, "set server static/sneaky state maint").trimmed().isEmpty());
-        const QByteArray deleted = Test::haproxyCommand(port, "del server static/sneaky");
-        QVERIFY2(deleted.contains("Server deleted"), deleted.constData());
-        QTRY_COMPARE_WITH_TIMEOUT(eventsFor(QStringLiteral("server vanished (it was maint)")), 1, 5000);
-        QCOMPARE(eventsFor(QStringLiteral("server appeared")), 1); // once, not on every poll
-    }
-
     void killedGatewayIsUnreachableThenRecovers()
     {
         const int index = 1;

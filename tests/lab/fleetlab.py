@@ -134,6 +134,8 @@ def nginx_conf(root, ports, error_share, latency_ms):
             f'        location = /health {{ if (-f {root}/down/{name}) {{ return 503; }} return 200 "ok\\n"; }}',
             # A deliberately slow answer, for tests that need a request in flight.
             '        location ~ /slow$ { echo_sleep 4; echo "slow"; }',
+            # A steadily slow path (300 ms), for latency and queues (the signals instance's "slow" pool).
+            '        location /lag/ { echo_sleep 0.3; echo "lag"; }',
             "        location / {",
             "            if ($lab_fail) { return 500; }",
         ]
@@ -209,6 +211,74 @@ def haproxy_conf(inst, backends, servers, upstream_ports, check_inter_ms):
         "    stats admin if TRUE",
     ]
     return "\n".join(lines) + "\n"
+
+
+def signals_conf(inst, ports):
+    """One HAProxy whose pools show latency, queues, connection reuse, a server disabled in the configuration,
+    a TCP proxy and a stats-only listen section: what an incident view must read right."""
+    return "\n".join([
+        "global",
+        f"    stats socket ipv4@{LOOPBACK}:{inst['adminPort']} level admin",
+        "    stats timeout 30s",
+        "",
+        "defaults",
+        "    mode http",
+        "    timeout connect 2s",
+        "    timeout client 10s",
+        "    timeout server 10s",
+        "    timeout queue 10s",
+        "",
+        "frontend web",
+        f"    bind {LOOPBACK}:{inst['frontendPort']}",
+        "    option socket-stats",
+        "    use_backend slow if { path_beg /lag/ }",
+        "    default_backend pooled",
+        "",
+        # Two requests at a time on one server taking 300 ms each: more than that waits in HAProxy's queue.
+        "backend slow",
+        f"    server s1 {LOOPBACK}:{ports[0]} maxconn 2",
+        "",
+        # Server connections kept and reused across clients.
+        "backend pooled",
+        "    http-reuse always",
+        f"    server p1 {LOOPBACK}:{ports[1]} maxconn 50",
+        f"    server p2 {LOOPBACK}:{ports[2]} maxconn 50",
+        "",
+        "backend configured_off",
+        "    option httpchk GET /health",
+        f"    server on1 {LOOPBACK}:{ports[0]} check inter 1s",
+        f"    server off1 {LOOPBACK}:{ports[1]} check inter 1s disabled",
+        "",
+        "frontend tcp_in",
+        "    mode tcp",
+        f"    bind {LOOPBACK}:{inst['tcpPort']}",
+        "    default_backend tcp_pool",
+        "",
+        "backend tcp_pool",
+        "    mode tcp",
+        f"    server t1 {LOOPBACK}:{ports[2]}",
+        "",
+        "listen stats_only",
+        f"    bind {LOOPBACK}:{inst['statsPort']}",
+        "    stats enable",
+        "    stats uri /",
+    ]) + "\n"
+
+
+def start_signals(state, ports, poll_ms):
+    d = os.path.join(state["dir"], "haproxy-signals")
+    os.makedirs(d)
+    inst = {"name": "haproxy-signals", "dir": d, "adminPort": free_port(), "frontendPort": free_port(),
+            "tcpPort": free_port(), "statsPort": free_port(), "config": os.path.join(d, "haproxy.cfg")}
+    with open(inst["config"], "w") as f:
+        f.write(signals_conf(inst, ports))
+    start_haproxy(inst)
+    inst["gateway"] = {"name": inst["name"], "product": "haproxy", "admin": f"tcp://{LOOPBACK}:{inst['adminPort']}",
+                       "pollIntervalMs": poll_ms}
+    inst["fleet"] = os.path.join(d, "fleet.json")
+    with open(inst["fleet"], "w") as f:
+        json.dump({"name": "Fleetdeck lab signals", "gateways": [inst["gateway"]]}, f, indent=2)
+    state["signals"] = inst
 
 
 def varnish_vcl(upstreams):
@@ -489,8 +559,12 @@ def _start_into(state, args):
         start_tls(state)
 
     start_varnish(state, args, ups[:args.servers])
+    if args.signals:
+        start_signals(state, [p for _, p in ups[:3]], args.poll_ms)
     if args.mixed_fleet:
         gateways += mixed_gateways(state, args.poll_ms)
+        if args.signals:
+            gateways.append(state["signals"]["gateway"])
 
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
     if args.prometheus:
@@ -518,6 +592,15 @@ def _start_into(state, args):
                 ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", str(max(1, args.rate // 2)),
                  f"http://{LOOPBACK}:{inst['listenPort']}/"],
                 os.path.join(inst["dir"], "traffic.log")))
+        if args.signals and args.mixed_fleet:
+            # The demo's incident: more clients than the slow pool takes, so requests queue and wait.
+            sig = state["signals"]
+            state["traffic"].append(spawn(
+                ["hey", "-z", f"{args.traffic_seconds}s", "-c", "4", "-q", "2",
+                 f"http://{LOOPBACK}:{sig['frontendPort']}/lag/"], os.path.join(sig["dir"], "traffic.log")))
+            state["traffic"].append(spawn(
+                ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", "10",
+                 f"http://{LOOPBACK}:{sig['frontendPort']}/"], os.path.join(sig["dir"], "traffic.log")))
         for inst in state["varnish"]:
             # Requests with a cookie pass through Varnish uncached, so its backends see traffic too.
             state["traffic"].append(spawn(
@@ -609,7 +692,8 @@ def stop_state(state, keep=False):
         stop_pid(state["watchdog"], 1)
     stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
     varnish = state.get("varnish", [])
-    stop_pids([inst.get("pid") for inst in state.get("haproxy", []) + state.get("caddy", []) + varnish]
+    signals = [state["signals"]] if "signals" in state else []
+    stop_pids([inst.get("pid") for inst in state.get("haproxy", []) + state.get("caddy", []) + varnish + signals]
               + [inst.get("exporterPid") for inst in varnish])
     stop_pids([state.get("nginx", {}).get("pid"), state.get("tls", {}).get("pid"),
                state.get("prometheus", {}).get("pid")])
@@ -766,6 +850,9 @@ def main():
         sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
         sp.add_argument("--flap-seconds", type=int, default=0,
                         help="make one upstream fail its health checks every N seconds (0: never)")
+        sp.add_argument("--signals", action="store_true",
+                        help="one more HAProxy with a slow pool (queues), connection reuse, a server disabled in its "
+                             "configuration and a TCP proxy; listed in the fleet file with --mixed-fleet")
         sp.add_argument("--tls", action="store_true",
                         help="an HTTPS front (nginx, lab CA) for the first Caddy's admin API; needs --caddy 1 or more")
 

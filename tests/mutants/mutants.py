@@ -217,5 +217,6 @@ MUTANTS = [
     dict(name="shape-changes-unseen",
          why="servers added or deleted behind Fleetdeck's back leave no event",
          edits=[("app/poller.cpp", "    if (!sameShape)\n        recordShapeChanges(", "    if (false)\n        recordShapeChanges(")],
-         test="tst_fleetcontroller", expect="TestFleetController::serversAddedAndDeletedBehindOurBackAreEvents"),
+         test="signals_serversAddedAndDeletedBehindOurBackAreEvents", target="tst_signals",
+         expect="TestSignals::serversAddedAndDeletedBehindOurBackAreEvents"),
 ]

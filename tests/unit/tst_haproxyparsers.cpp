@@ -89,6 +89,77 @@ private Q_SLOTS:
         QCOMPARE(snap.value().backend(QStringLiteral("api"))->serversUp(), 2);
     }
 
+    void signalsLatencySaturationAndModes()
+    {
+        // Captured from the lab's signals HAProxy while 8 clients hit its slow pool (maxconn 2, 300 ms answers),
+        // after 100 keep-alive requests to its pooled backend and 10 connections through its TCP proxy.
+        const auto snap = parsePollReply(readData(QStringLiteral("poll-lab-signals.txt")));
+        QVERIFY2(snap.ok(), qPrintable(snap.error()));
+        const GatewaySnapshot& g = snap.value();
+        const BackendSnapshot* slow = g.backend(QStringLiteral("slow"));
+        const ServerSnapshot* s1 = g.server(QStringLiteral("slow"), QStringLiteral("s1"));
+        QVERIFY(slow && s1);
+        QCOMPARE(slow->load.queued, 6);
+        QCOMPARE(slow->load.queuedMax, 6);
+        QCOMPARE(s1->load.limit, 2);
+        QCOMPARE(s1->sessions, 2);
+        QCOMPARE(s1->load.loadPercent(s1->sessions), 100.0);
+        QCOMPARE(s1->load.queueMs, 301);
+        QCOMPARE(s1->load.connectMs, 1);
+        QCOMPARE(s1->load.responseMs, 301);
+        QCOMPARE(s1->load.totalMs, 609);
+        QCOMPARE(s1->load.latencyMs(), 603.0); // queue + connect + response
+        QCOMPARE(s1->load.connectionsUsed, 2);
+        QCOMPARE(s1->load.connectionsIdle, 3);
+        QCOMPARE(s1->load.connectionsNeeded, 3);
+        QCOMPARE(s1->load.averagedOver, QStringLiteral("the last 1024 requests"));
+        // The gateway's latency is its slowest pool's.
+        QCOMPARE(g.load.latencyMs(), 603.0);
+        QVERIFY(g.load.averagedOver.endsWith(QLatin1String("slowest pool, slow")));
+        QCOMPARE(g.load.queued, 6);
+
+        const ServerSnapshot* p1 = g.server(QStringLiteral("pooled"), QStringLiteral("p1"));
+        QVERIFY(p1);
+        QCOMPARE(p1->load.connectionsOpened, 2);
+        QCOMPARE(p1->load.connectionsReused, 48);
+        QCOMPARE(p1->load.loadPercent(p1->sessions), 0.0);
+
+        // "disabled" in the configuration: out of service on purpose, not down.
+        QVERIFY(g.server(QStringLiteral("configured_off"), QStringLiteral("off1"))->disabledByConfig);
+        QVERIFY(!g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->disabledByConfig);
+        QCOMPARE(g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->load.limit, -1); // no maxconn
+        QCOMPARE(g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->load.loadPercent(0), -1.0);
+
+        // TCP: connections stand for requests (req_tot stays 0 on the frontend), and there is no 5xx.
+        const FrontendSnapshot* tcpIn = nullptr;
+        const FrontendSnapshot* web = nullptr;
+        for (const FrontendSnapshot& f : g.frontends) {
+            tcpIn = f.name == QLatin1String("tcp_in") ? &f : tcpIn;
+            web = f.name == QLatin1String("web") ? &f : web;
+        }
+        QVERIFY(tcpIn && web);
+        QVERIFY(tcpIn->tcp);
+        QCOMPARE(tcpIn->requestsTotal, 10);
+        QCOMPARE(tcpIn->responses5xxTotal, -1);
+        QVERIFY(!web->tcp);
+        QCOMPARE(web->requestsTotal, 114);
+        QCOMPARE(web->binds, QStringLiteral("127.0.0.1:49933")); // "option socket-stats" lists the binds
+        const BackendSnapshot* tcpPool = g.backend(QStringLiteral("tcp_pool"));
+        QVERIFY(tcpPool && tcpPool->tcp);
+        QCOMPARE(tcpPool->requestsTotal, 10);
+        QCOMPARE(tcpPool->responses5xxTotal, -1);
+        QCOMPARE(tcpPool->servers.first().responses5xxTotal, -1);
+        // The gateway adds HTTP requests and TCP connections; its 5xx come from HTTP frontends only.
+        QCOMPARE(g.requestsTotal(), 114 + 10 + 0);
+        QCOMPARE(g.responses5xxTotal(), 2);
+        QVERIFY(!g.tcpOnly());
+
+        // A stats-only "listen" is a frontend, not an empty pool.
+        QVERIFY(!g.backend(QStringLiteral("stats_only")));
+        QCOMPARE(g.backends.size(), 4);
+        QCOMPARE(g.frontends.size(), 3);
+    }
+
     void oddNamesAndIPv6()
     {
         const auto snap = parsePollReply(readData(QStringLiteral("poll-odd-names-ipv6.txt")));

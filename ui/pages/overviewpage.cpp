@@ -147,12 +147,14 @@ GatewayTile::Trouble GatewayTile::trouble() const
         return Trouble::None;
     Trouble worst = Trouble::None;
     for (const BackendSnapshot& b : e.snapshot->backends) {
-        if (b.servers.isEmpty())
+        // Servers the gateway's own configuration disables are meant to be out: not trouble.
+        const int meant = int(b.servers.size()) - b.serversDisabledByConfig();
+        if (meant == 0)
             continue;
         const int up = b.serversUp();
         if (up == 0)
             return Trouble::Critical; // a pool with nothing left to serve
-        if (up < b.servers.size())
+        if (up < meant)
             worst = Trouble::Warning;
     }
     const QString gw = SeriesKeys::subject(e.config.name);
@@ -180,8 +182,20 @@ GatewayTile::Figures GatewayTile::figures() const
     f.minuteRequests = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
     f.minuteErrors = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
     f.up = e.snapshot ? e.snapshot->serversUp() : 0;
-    f.total = e.snapshot ? e.snapshot->serverCount() : 0;
+    f.disabled = e.snapshot ? e.snapshot->serversDisabledByConfig() : 0;
+    f.total = e.snapshot ? e.snapshot->serverCount() - f.disabled : 0;
+    f.tcpOnly = e.snapshot && e.snapshot->tcpOnly();
+    if (e.snapshot && e.snapshot->load.latencyMs() >= 0) {
+        const double latest = m_metrics->latest(SeriesKeys::latency(gw));
+        f.latencyMs = std::isnan(latest) ? -1 : latest;
+        f.latencyLabel = e.snapshot->load.p95Ms >= 0 ? tr("p95") : tr("avg");
+    }
     return f;
+}
+
+QString GatewayTile::Figures::rateUnit() const
+{
+    return tcpOnly ? tr("conn/s") : tr("req/s");
 }
 
 QString GatewayTile::summary() const
@@ -197,10 +211,15 @@ QString GatewayTile::summary() const
     const QString rate = std::isnan(f.requestRate) ? QStringLiteral("–") : formatRate(f.requestRate);
     const QString share
         = std::isnan(f.errorShare()) ? QStringLiteral("–") : QString::number(f.errorShare(), 'f', 1) + QLatin1Char('%');
-    return tr("%1 · %2 · %3 req/s · 5xx %4 · %5/%6 servers up")
-        .arg(e.config.name, state, rate, share)
-        .arg(f.up)
-        .arg(f.total);
+    QString text = tr("%1 · %2 · %3 %4").arg(e.config.name, state, rate, f.rateUnit());
+    if (!f.tcpOnly)
+        text += tr(" · 5xx %1").arg(share);
+    if (f.latencyMs >= 0)
+        text += tr(" · %1 %2").arg(f.latencyLabel, formatLatency(f.latencyMs));
+    text += tr(" · %1/%2 servers up").arg(f.up).arg(f.total);
+    if (f.disabled > 0)
+        text += tr(" (%n disabled by config)", nullptr, f.disabled);
+    return text;
 }
 
 void GatewayTile::paintEvent(QPaintEvent*)
@@ -236,14 +255,20 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.drawText(QRectF(14, 28, 120, 30), Qt::AlignLeft | Qt::AlignVCenter,
         std::isnan(req) ? QStringLiteral("–") : formatRate(req));
     p.setFont(font());
-    p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, tr("req/s"));
+    p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, f.rateUnit());
+    const QRectF right(140, 26, width() - 150, 16);
     const double share = std::isnan(f.errorShare()) ? 0 : f.errorShare();
     p.setPen(share > 1 ? QColor(0xc0, 0x1c, 0x28) : palette().text().color());
-    p.drawText(QRectF(140, 30, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter,
-        tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
+    // A TCP gateway has no HTTP status: "n/a", not a reassuring 0 %.
+    p.drawText(right, Qt::AlignRight | Qt::AlignVCenter,
+        f.tcpOnly ? tr("5xx n/a (TCP)") : tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
+    p.setPen(palette().text().color());
+    p.drawText(right.translated(0, 17), Qt::AlignRight | Qt::AlignVCenter,
+        f.latencyMs >= 0 ? tr("%1 %2").arg(f.latencyLabel, formatLatency(f.latencyMs)) : tr("latency –"));
     p.setPen(f.up < f.total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
-    p.drawText(
-        QRectF(140, 50, width() - 150, 18), Qt::AlignRight | Qt::AlignVCenter, tr("%1/%2 up").arg(f.up).arg(f.total));
+    p.drawText(right.translated(0, 34), Qt::AlignRight | Qt::AlignVCenter,
+        f.disabled > 0 ? tr("%1/%2 up, %3 off").arg(f.up).arg(f.total).arg(f.disabled)
+                       : tr("%1/%2 up").arg(f.up).arg(f.total));
 
     // Sparkline of the last five minutes of req/s, min/max per pixel.
     const QRectF spark(14, 78, width() - 28, height() - 90);

@@ -77,7 +77,12 @@ private:
         double minuteRequests = 0; // means over the last minute, for the 5xx share
         double minuteErrors = 0;
         int up = 0;
-        int total = 0;
+        int total = 0; // servers meant to serve: those the gateway's own configuration disables are not counted
+        int disabled = 0; // disabled by the gateway's configuration
+        double latencyMs = -1; // the latest, -1: none
+        QString latencyLabel; // "p95" or "avg"
+        bool tcpOnly = false; // the rate is connections, and there is no 5xx
+        QString rateUnit() const;
         double errorShare() const; // percent, NaN when unknown
     };
     Figures figures() const;

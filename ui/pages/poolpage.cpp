@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDateTime>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -123,12 +124,17 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
     top->addWidget(m_live);
 
     auto* charts = new QWidget;
-    auto* chartRow = new QHBoxLayout(charts);
-    chartRow->setContentsMargins(0, 0, 0, 0);
+    auto* chartGrid = new QGridLayout(charts);
+    chartGrid->setContentsMargins(0, 0, 0, 0);
+    chartGrid->setSpacing(4);
+    // Traffic, errors, latency on top; how full below (sessions, queue, load against the limit).
     const QList<QPair<QString, QString>> specs = {
         { QStringLiteral("requestChart"), tr("Requests per second") },
         { QStringLiteral("errorChart"), tr("5xx responses per second") },
+        { QStringLiteral("latencyChart"), tr("Latency (ms)") },
         { QStringLiteral("sessionChart"), tr("Current sessions") },
+        { QStringLiteral("queueChart"), tr("Queued requests") },
+        { QStringLiteral("loadChart"), tr("Load (% of the session limit)") },
     };
     for (const auto& [name, title] : specs) {
         auto* chart = new TimeSeriesChart(title);
@@ -142,7 +148,7 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
             refreshCharts();
         });
         connect(chart, &TimeSeriesChart::exportRequested, this, [this, chart](bool csv) { exportChart(chart, csv); });
-        chartRow->addWidget(chart);
+        chartGrid->addWidget(chart, int(m_charts.size()) / 3, int(m_charts.size()) % 3);
         m_charts.append(chart);
     }
 
@@ -250,17 +256,20 @@ void PoolPage::updateChartLines()
         m_subjects.append(m_gateway.isEmpty() ? QString() : SeriesKeys::subject(m_gateway, m_backend));
     }
     updateEvents();
-    QList<TimeSeriesChart::Line> req, err, ses;
+    QList<TimeSeriesChart::Line> req, err, lat, ses, queue, load;
     for (const auto& [label, subject] : subjects) {
         req.append({ label, SeriesKeys::requestRate(subject) });
         err.append({ label, SeriesKeys::errorRate(subject) });
+        lat.append({ label, SeriesKeys::latency(subject) });
         ses.append({ label, SeriesKeys::sessions(subject) });
+        queue.append({ label, SeriesKeys::queue(subject) });
+        load.append({ label, SeriesKeys::load(subject) });
     }
     // A backend's servers add up to the backend: its request chart is stacked.
     m_charts.at(0)->setStacked(selected.isEmpty() && !m_backend.isEmpty());
-    m_charts.at(0)->setLines(req);
-    m_charts.at(1)->setLines(err);
-    m_charts.at(2)->setLines(ses);
+    const QList<QList<TimeSeriesChart::Line>> lines = { req, err, lat, ses, queue, load };
+    for (qsizetype i = 0; i < lines.size(); ++i)
+        m_charts.at(i)->setLines(lines.at(i));
     refreshCharts();
 }
 
