@@ -1,5 +1,6 @@
 #include "fleetcontroller.h"
 
+#include "alertservice.h"
 #include "changepipeline.h"
 #include "credentialbroker.h"
 #include "driver.h"
@@ -21,6 +22,10 @@ FleetController::FleetController(
     m_rolling = new RollingChanges(m_pipeline, m_poller, store, metrics, this);
     m_credentials = new CredentialBroker(m_poller, store, this);
     m_history = new HistoryService(store, registry, this);
+    m_alerts = new AlertService(
+        store, [this] { return m_pipeline->takeId(); }, this);
+    m_alerts->setReadOnlyReason([this] { return m_pipeline->readOnlyReason(); });
+    connect(m_alerts, &AlertService::silenceFinished, this, &FleetActions::silenceFinished);
     qRegisterMetaType<ActionReport>();
     qRegisterMetaType<CachePolicy>();
     qRegisterMetaType<RateLimits>();
@@ -157,6 +162,7 @@ void FleetController::requestHistory(const QString& seriesKey, qint64 fromMs, qi
 
 void FleetController::setJournal(Journal* journal)
 {
+    m_alerts->setJournal(journal);
     m_pipeline->setJournal(journal);
     m_credentials->setJournal(journal);
 }
@@ -168,6 +174,7 @@ void FleetController::setCredentialStore(CredentialStore* store)
 
 void FleetController::setEventLog(EventLog* events)
 {
+    m_alerts->setEventLog(events);
     m_poller->setEventLog(events);
     m_pipeline->setEventLog(events);
     m_credentials->setEventLog(events);
@@ -181,6 +188,26 @@ void FleetController::setMaxBackoffMs(int ms)
 void FleetController::setPrometheus(const QUrl& url, HistoryCache* cache)
 {
     m_history->setPrometheus(url, cache);
+}
+
+void FleetController::setAlertmanager(const QUrl& url, const AlertLabels& labels, int intervalMs)
+{
+    m_alerts->setAlertmanager(url, labels, intervalMs);
+}
+
+const AlertBoard* FleetController::alerts() const
+{
+    return m_alerts->alertmanager().isEmpty() ? nullptr : m_alerts->board();
+}
+
+quint64 FleetController::silenceAlert(const QString& fingerprint, int minutes, const QString& comment)
+{
+    return m_alerts->silence(fingerprint, minutes, comment);
+}
+
+quint64 FleetController::expireSilence(const QString& silenceId)
+{
+    return m_alerts->expire(silenceId);
 }
 
 QString FleetController::promqlFor(const QString& seriesKey, qint64 stepMs) const

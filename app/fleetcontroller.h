@@ -6,6 +6,8 @@
 
 namespace Fleetdeck {
 
+class AlertService;
+struct AlertLabels;
 class ChangePipeline;
 class CredentialBroker;
 class CredentialStore;
@@ -55,6 +57,9 @@ public:
     void removeGateway(const QString& name) override;
     void refreshNow() override;
     void requestHistory(const QString& seriesKey, qint64 fromMs, qint64 toMs, int points) override;
+    const AlertBoard* alerts() const override;
+    quint64 silenceAlert(const QString& fingerprint, int minutes, const QString& comment) override;
+    quint64 expireSilence(const QString& silenceId) override;
 
     // Every attempt and its result are appended here before the result is reported (optional).
     void setJournal(Journal* journal);
@@ -66,6 +71,9 @@ public:
     void setMaxBackoffMs(int ms);
     // The fleet's Prometheus, for history older than the local store, and where its answers go.
     void setPrometheus(const QUrl& url, HistoryCache* cache);
+    // The fleet's Alertmanager (empty: none), read every intervalMs; labels say which alert labels name what.
+    void setAlertmanager(const QUrl& url, const AlertLabels& labels, int intervalMs = 1000);
+    AlertService* alertService() const { return m_alerts; }
     // The PromQL that reads a series key's history, or empty when Prometheus has no such series.
     QString promqlFor(const QString& seriesKey, qint64 stepMs) const;
 
@@ -76,6 +84,7 @@ private:
     RollingChanges* m_rolling;
     CredentialBroker* m_credentials;
     HistoryService* m_history;
+    AlertService* m_alerts;
 };
 
 } // namespace Fleetdeck

@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include "assembly.h"
+#include "fleetcontroller.h"
 #include "commandline.h"
 #include "credentialstore.h"
 #include "fleetfile.h"
@@ -140,6 +141,9 @@ int main(int argc, char* argv[])
         QObject::connect(&store, &FleetStore::gatewayRemoved, &store, save);
     }
     assembly.addGateways(fleet.gateways);
+    // After the gateways, so the first alerts read are placed on them.
+    if (!fleet.alertmanager.isEmpty())
+        assembly.controller().setAlertmanager(fleet.alertmanager, fleet.alertLabels);
     if (options.page == QLatin1String("overview"))
         window.action(QStringLiteral("view.overview"))->trigger();
     window.show();

@@ -10,7 +10,8 @@ namespace Fleetdeck {
 // or a change made from Fleetdeck.
 struct FleetEvent
 {
-    enum class Kind { Transition, Connection, Change };
+    // Alert: an Alertmanager alert that started or ended on this subject ("firing: …", "resolved: …").
+    enum class Kind { Transition, Connection, Change, Alert };
     qint64 timeMs = 0;
     Kind kind = Kind::Transition;
     QString gateway;

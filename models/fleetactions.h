@@ -11,6 +11,8 @@
 
 namespace Fleetdeck {
 
+class AlertBoard;
+
 // What the UI may ask of the fleet. Declared here, implemented by the app layer, so the UI never sees a driver.
 class FleetActions : public QObject
 {
@@ -70,6 +72,23 @@ public:
         Q_UNUSED(points)
     }
 
+    // The fleet's alerts from its Alertmanager (null: none configured).
+    virtual const AlertBoard* alerts() const { return nullptr; }
+    // Silences the alert with this fingerprint for `minutes` (a comment is required); expireSilence() undoes it.
+    // Both are journaled, verified by reading the silence back and reported through silenceFinished.
+    virtual quint64 silenceAlert(const QString& fingerprint, int minutes, const QString& comment)
+    {
+        Q_UNUSED(fingerprint)
+        Q_UNUSED(minutes)
+        Q_UNUSED(comment)
+        return 0;
+    }
+    virtual quint64 expireSilence(const QString& silenceId)
+    {
+        Q_UNUSED(silenceId)
+        return 0;
+    }
+
     // Requests built on apply(), for the common cases.
     quint64 setServerState(const QList<ServerRef>& servers, AdminState state);
     quint64 setServerWeight(const QList<ServerRef>& servers, int weight);
@@ -82,6 +101,7 @@ public:
     quint64 changePolicy(const QList<Change>& changes);
 
 Q_SIGNALS:
+    void silenceFinished(quint64 id, bool ok, const QString& message, const QString& silenceId);
     void actionStarted(quint64 id, const QString& description);
     void actionFinished(const Fleetdeck::ActionReport& report);
     void removalProgress(quint64 id, const QString& stage, int sessions, int elapsedMs);

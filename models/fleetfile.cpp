@@ -131,6 +131,33 @@ Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& p
         && (!fleet.prometheus.isValid() || !fleet.prometheus.scheme().startsWith(QLatin1String("http"))))
         return Result<FleetFile>::failure(
             QStringLiteral("prometheus: \"%1\" is not an http(s) URL").arg(fleet.prometheus.toString()));
+    fleet.alertmanager = QUrl(root.value(QLatin1String("alertmanager")).toString());
+    if (!fleet.alertmanager.isEmpty()
+        && (!fleet.alertmanager.isValid() || !fleet.alertmanager.scheme().startsWith(QLatin1String("http"))))
+        return Result<FleetFile>::failure(
+            QStringLiteral("alertmanager: \"%1\" is not an http(s) URL").arg(fleet.alertmanager.toString()));
+    if (const QJsonValue labels = root.value(QLatin1String("alertLabels")); !labels.isUndefined()) {
+        if (!labels.isObject())
+            return Result<FleetFile>::failure(
+                QStringLiteral("alertLabels: expected an object with \"gateway\", \"pool\" and \"server\""));
+        // Each a label name or a list of them, tried in order.
+        for (const auto& [key, target] : { std::pair { "gateway", &fleet.alertLabels.gateway },
+                 std::pair { "pool", &fleet.alertLabels.pool }, std::pair { "server", &fleet.alertLabels.server } }) {
+            const QJsonValue v = labels.toObject().value(QLatin1String(key));
+            if (v.isUndefined())
+                continue;
+            QStringList names;
+            if (v.isString())
+                names.append(v.toString());
+            for (const QJsonValue& n : v.toArray())
+                names.append(n.toString());
+            names.removeAll(QString());
+            if (names.isEmpty())
+                return Result<FleetFile>::failure(
+                    QStringLiteral("alertLabels.%1: expected a label name or a list of them").arg(QLatin1String(key)));
+            *target = names;
+        }
+    }
     QSet<QString> names;
     const QJsonArray list = root.value(QLatin1String("gateways")).toArray();
     for (qsizetype i = 0; i < list.size(); ++i) {
@@ -224,6 +251,13 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
     root.insert(QLatin1String("gateways"), list);
     if (!fleet.prometheus.isEmpty())
         root.insert(QLatin1String("prometheus"), fleet.prometheus.toString());
+    if (!fleet.alertmanager.isEmpty())
+        root.insert(QLatin1String("alertmanager"), fleet.alertmanager.toString());
+    if (fleet.alertLabels != AlertLabels {})
+        root.insert(QLatin1String("alertLabels"),
+            QJsonObject { { QStringLiteral("gateway"), QJsonArray::fromStringList(fleet.alertLabels.gateway) },
+                { QStringLiteral("pool"), QJsonArray::fromStringList(fleet.alertLabels.pool) },
+                { QStringLiteral("server"), QJsonArray::fromStringList(fleet.alertLabels.server) } });
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

@@ -4,6 +4,7 @@
 #include <QList>
 #include <QString>
 
+#include "alerts.h"
 #include "fleettypes.h"
 #include "productcatalog.h"
 #include "result.h"
@@ -16,6 +17,8 @@ struct FleetFile
     QString name;
     QList<GatewayConfig> gateways;
     QUrl prometheus; // optional: where history older than the local store is read
+    QUrl alertmanager; // optional: whose alerts are shown on the gateways they name
+    AlertLabels alertLabels; // which alert labels name a gateway, a pool, a server ("alertLabels")
 };
 
 // Reads a fleet file; an entry that names no product is one of the catalog's default product.

@@ -64,6 +64,7 @@ Lab Lab::load()
     lab.tls.bearerToken = tls.value(QLatin1String("bearerToken")).toString();
     lab.tls.clientKeyEncrypted = tls.value(QLatin1String("clientKeyEncrypted")).toString();
     lab.tls.clientKeyPassphrase = tls.value(QLatin1String("clientKeyPassphrase")).toString();
+    lab.alertmanagerUrl = root.value(QLatin1String("alertmanager")).toObject().value(QLatin1String("url")).toString();
     const QJsonObject signalsObject = root.value(QLatin1String("signals")).toObject();
     if (!signalsObject.isEmpty()) {
         lab.signalsHAProxy.adminPort = signalsObject.value(QLatin1String("adminPort")).toInt();

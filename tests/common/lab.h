@@ -81,6 +81,7 @@ struct Lab
     QList<LabVarnish> varnish;
     LabTls tls;
     LabSignals signalsHAProxy;
+    QString alertmanagerUrl; // lab --alertmanager: http://127.0.0.1:PORT
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE

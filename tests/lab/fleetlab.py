@@ -567,6 +567,9 @@ def _start_into(state, args):
             gateways.append(state["signals"]["gateway"])
 
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
+    if args.alertmanager:
+        start_alertmanager(state)
+        fleet["alertmanager"] = state["alertmanager"]["url"]
     if args.prometheus:
         start_prometheus(state, args.scrape_interval)
         fleet["prometheus"] = state["prometheus"]["url"]
@@ -625,16 +628,40 @@ def mixed_gateways(state, poll_ms):
 
 
 PROMETHEUS_KEEP = ("haproxy_(frontend|backend)_(http_requests_total|http_responses_total|current_sessions)"
-                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions)")
+                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions|status)")
+
+# What the lab's Prometheus alerts on (lab --alertmanager): a server whose health checks fail.
+ALERT_RULES = """groups:
+  - name: lab
+    interval: 1s
+    rules:
+      - alert: LabServerDown
+        expr: haproxy_server_status{state="DOWN"} == 1
+        labels:
+          severity: page
+        annotations:
+          summary: "{{ $labels.proxy }}/{{ $labels.server }} fails its health checks"
+"""
 
 
-def prometheus_yml(targets, interval):
-    # Keep only what Fleetdeck charts (requests, 5xx responses, current sessions), so Prometheus and Fleetdeck
-    # hold the same series when they are compared.
+def prometheus_yml(targets, interval, alertmanager_port=0, rules=""):
+    # Keep only what Fleetdeck charts (requests, 5xx responses, current sessions) and what the alert rules read, so
+    # Prometheus and Fleetdeck hold the same series when they are compared.
     lines = [
         "global:",
         f"  scrape_interval: {interval}",
         f"  scrape_timeout: {interval}",
+        f"  evaluation_interval: {interval}",
+    ]
+    if alertmanager_port:
+        lines += [
+            "alerting:",
+            "  alertmanagers:",
+            "    - static_configs:",
+            f"        - targets: ['{LOOPBACK}:{alertmanager_port}']",
+            f"rule_files: ['{rules}']",
+        ]
+    lines += [
         "scrape_configs:",
         "  - job_name: haproxy",
         "    metrics_path: /metrics",
@@ -651,28 +678,51 @@ def prometheus_yml(targets, interval):
     return "\n".join(lines) + "\n"
 
 
+def wait_for_http(url, timeout, what):
+    import urllib.request
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not become ready at {url}")
+
+
+def start_alertmanager(state):
+    root = os.path.join(state["dir"], "alertmanager")
+    os.makedirs(root)
+    port = free_port()
+    config = os.path.join(root, "alertmanager.yml")
+    with open(config, "w") as f:
+        # Alerts are only kept and listed (Fleetdeck reads them); nothing is sent anywhere.
+        f.write("route:\n  receiver: none\n  group_wait: 1s\n  group_interval: 1s\nreceivers:\n  - name: none\n")
+    pid = spawn(["prometheus-alertmanager", f"--config.file={config}", f"--storage.path={root}/data",
+                 f"--web.listen-address={LOOPBACK}:{port}", "--cluster.listen-address=", "--log.level=warn"],
+                os.path.join(root, "alertmanager.log"))
+    state["alertmanager"] = {"pid": pid, "port": port, "url": f"http://{LOOPBACK}:{port}"}
+    wait_for_http(f"http://{LOOPBACK}:{port}/-/ready", 20, "Alertmanager")
+
+
 def start_prometheus(state, interval):
     root = os.path.join(state["dir"], "prometheus")
     os.makedirs(root)
     port = free_port()
     config = os.path.join(root, "prometheus.yml")
     targets = [f"{LOOPBACK}:{inst['statsPort']}" for inst in state["haproxy"]]
+    rules = os.path.join(root, "rules.yml")
+    with open(rules, "w") as f:
+        f.write(ALERT_RULES)
+    alertmanager_port = state.get("alertmanager", {}).get("port", 0)
     with open(config, "w") as f:
-        f.write(prometheus_yml(targets, interval))
+        f.write(prometheus_yml(targets, interval, alertmanager_port, rules))
     pid = spawn(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={root}/data",
                  f"--web.listen-address={LOOPBACK}:{port}", "--web.enable-lifecycle", "--log.level=warn"],
                 os.path.join(root, "prometheus.log"))
     state["prometheus"] = {"pid": pid, "port": port, "url": f"http://{LOOPBACK}:{port}", "config": config}
-    deadline = time.monotonic() + 20
-    import urllib.request
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/-/ready", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"Prometheus did not become ready on {LOOPBACK}:{port}")
+    wait_for_http(f"http://{LOOPBACK}:{port}/-/ready", 20, "Prometheus")
 
 
 def write_state(path, state):
@@ -696,7 +746,7 @@ def stop_state(state, keep=False):
     stop_pids([inst.get("pid") for inst in state.get("haproxy", []) + state.get("caddy", []) + varnish + signals]
               + [inst.get("exporterPid") for inst in varnish])
     stop_pids([state.get("nginx", {}).get("pid"), state.get("tls", {}).get("pid"),
-               state.get("prometheus", {}).get("pid")])
+               state.get("prometheus", {}).get("pid"), state.get("alertmanager", {}).get("pid")])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
         shutil.rmtree(root, ignore_errors=True)
@@ -727,6 +777,8 @@ def cmd_run(args):
               f" stats http://{LOOPBACK}:{inst['statsPort']}/stats", flush=True)
     if "prometheus" in state:
         print(f"  prometheus: {state['prometheus']['url']}", flush=True)
+    if "alertmanager" in state:
+        print(f"  alertmanager: {state['alertmanager']['url']}", flush=True)
     if "tls" in state:
         print(f"  tls: https://{LOOPBACK}:{state['tls']['port']}/ in front of caddy-1's admin API,"
               f" CA {state['tls']['caFile']}", flush=True)
@@ -850,6 +902,9 @@ def main():
         sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
         sp.add_argument("--flap-seconds", type=int, default=0,
                         help="make one upstream fail its health checks every N seconds (0: never)")
+        sp.add_argument("--alertmanager", action="store_true",
+                        help="also run Alertmanager, named in the fleet file; with --prometheus, rules alert on "
+                             "servers that fail their health checks")
         sp.add_argument("--signals", action="store_true",
                         help="one more HAProxy with a slow pool (queues), connection reuse, a server disabled in its "
                              "configuration and a TCP proxy; listed in the fleet file with --mixed-fleet")
