@@ -27,6 +27,10 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         QStringLiteral("Open on the <page>: servers (default) or overview."), QStringLiteral("page"),
         QStringLiteral("servers"));
     parser.addOption(page);
+    const QCommandLineOption select(QStringLiteral("select"),
+        QStringLiteral("Open with <gateway> (or <gateway>/<pool>) selected in the fleet tree."),
+        QStringLiteral("gateway[/pool]"));
+    parser.addOption(select);
     const QCommandLineOption readOnly(
         QStringLiteral("read-only"), QStringLiteral("Watch only: every action is refused before anything is sent."));
     parser.addOption(readOnly);
@@ -72,6 +76,7 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         out.error
             = QStringLiteral("--after: \"%1\" is not a number of seconds between 0 and 3600").arg(parser.value(after));
     out.page = parser.value(page);
+    out.select = parser.value(select);
     out.readOnly = parser.isSet(readOnly);
     out.journalFile = parser.value(journal);
     out.storeCredential = parser.value(storeCredential);

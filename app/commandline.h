@@ -12,6 +12,7 @@ struct CommandLine
     QString screenshotFile;
     double screenshotAfterSeconds = 5.0;
     QString page; // "servers" or "overview": the page to open on
+    QString select; // "gateway" or "gateway/pool": selected in the fleet tree once it is there
     bool readOnly = false;
     QString journalFile; // empty: the default place
     QString storeCredential; // non-empty: store the secret read from stdin under this name, then exit

@@ -197,7 +197,7 @@ void FleetController::setAlertmanager(const QUrl& url, const AlertLabels& labels
 
 const AlertBoard* FleetController::alerts() const
 {
-    return m_alerts->alertmanager().isEmpty() ? nullptr : m_alerts->board();
+    return m_alerts->board(); // configured() says whether there is an Alertmanager
 }
 
 quint64 FleetController::silenceAlert(const QString& fingerprint, int minutes, const QString& comment)

@@ -144,6 +144,13 @@ int main(int argc, char* argv[])
     // After the gateways, so the first alerts read are placed on them.
     if (!fleet.alertmanager.isEmpty())
         assembly.controller().setAlertmanager(fleet.alertmanager, fleet.alertLabels);
+    if (!options.select.isEmpty()) {
+        const QString gateway = options.select.section(QLatin1Char('/'), 0, 0);
+        const QString pool = options.select.section(QLatin1Char('/'), 1);
+        window.showGateway(gateway);
+        if (!pool.isEmpty())
+            window.showPool(gateway, pool);
+    }
     if (options.page == QLatin1String("overview"))
         window.action(QStringLiteral("view.overview"))->trigger();
     window.show();

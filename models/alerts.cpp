@@ -165,8 +165,10 @@ AlertBoard::AlertBoard(QObject* parent)
     : QObject(parent)
 { }
 
-AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts)
+AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts, qint64 nowMs)
 {
+    if (nowMs == 0)
+        nowMs = QDateTime::currentMSecsSinceEpoch();
     Changes c;
     QHash<QString, const Alert*> before;
     for (const Alert& a : std::as_const(m_alerts))
@@ -186,6 +188,28 @@ AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts)
         if (!now.contains(a.fingerprint))
             c.ended.append(a);
     }
+    for (const Alert& a : std::as_const(c.started))
+        m_spans.append(Span { a.fingerprint, a.name, a.gateway, a.pool, a.server,
+            a.startsAtMs > 0 ? qMin(a.startsAtMs, nowMs) : nowMs, 0, a.silenced() });
+    for (Span& span : m_spans) {
+        if (span.toMs != 0)
+            continue;
+        bool still = false;
+        for (const Alert& a : alerts) {
+            if (a.fingerprint == span.fingerprint) {
+                still = true;
+                span.silenced = a.silenced();
+                // Placed later than first seen (the gateways were added after the first read).
+                span.gateway = a.gateway;
+                span.pool = a.pool;
+                span.server = a.server;
+            }
+        }
+        if (!still)
+            span.toMs = nowMs;
+    }
+    if (m_spans.size() > kMaxSpans)
+        m_spans.remove(0, m_spans.size() - kMaxSpans);
     const bool same = m_alerts == alerts && m_error.isEmpty();
     m_alerts = alerts;
     m_error.clear();
@@ -227,6 +251,16 @@ int AlertBoard::firingCount(const QString& gateway, const QString& pool, const Q
     for (const Alert& a : alertsFor(gateway, pool, server))
         n += a.silenced() ? 0 : 1;
     return n;
+}
+
+QList<AlertBoard::Span> AlertBoard::spansFor(const QString& gateway, const QString& pool, const QString& server) const
+{
+    QList<Span> out;
+    for (const Span& s : m_spans) {
+        if (s.gateway == gateway && (pool.isEmpty() || s.pool == pool) && (server.isEmpty() || s.server == server))
+            out.append(s);
+    }
+    return out;
 }
 
 const Alert* AlertBoard::find(const QString& fingerprint) const

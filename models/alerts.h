@@ -86,7 +86,8 @@ public:
         QList<Alert> silenced; // now silenced, and were not
         QList<Alert> unsilenced;
     };
-    Changes update(const QList<Alert>& alerts);
+    // nowMs: when the alerts were read (0: now); ended alerts end then.
+    Changes update(const QList<Alert>& alerts, qint64 nowMs = 0);
     // Alertmanager could not be read: the alerts shown are the last ones read, and why is said.
     void setError(const QString& error);
     QString error() const { return m_error; }
@@ -99,11 +100,29 @@ public:
     QList<Alert> alertsFor(const QString& gateway, const QString& pool = {}, const QString& server = {}) const;
     const Alert* find(const QString& fingerprint) const;
 
+    // When each alert fired, from its start to its end (toMs 0: still firing), the newest kMaxSpans: the charts'
+    // bands.
+    struct Span
+    {
+        QString fingerprint;
+        QString name;
+        QString gateway;
+        QString pool;
+        QString server;
+        qint64 fromMs = 0;
+        qint64 toMs = 0;
+        bool silenced = false;
+    };
+    static constexpr int kMaxSpans = 2000;
+    // Spans on the subject or under it (a gateway's include its pools' and servers').
+    QList<Span> spansFor(const QString& gateway, const QString& pool = {}, const QString& server = {}) const;
+
 Q_SIGNALS:
     void changed();
 
 private:
     QList<Alert> m_alerts;
+    QList<Span> m_spans;
     QString m_error;
     bool m_configured = false;
 };

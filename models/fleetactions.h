@@ -72,7 +72,7 @@ public:
         Q_UNUSED(points)
     }
 
-    // The fleet's alerts from its Alertmanager (null: none configured).
+    // The fleet's alerts from its Alertmanager (null, or not configured(): none).
     virtual const AlertBoard* alerts() const { return nullptr; }
     // Silences the alert with this fingerprint for `minutes` (a comment is required); expireSilence() undoes it.
     // Both are journaled, verified by reading the silence back and reported through silenceFinished.

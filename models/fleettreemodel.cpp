@@ -1,5 +1,7 @@
 #include "fleettreemodel.h"
 
+#include "alerts.h"
+
 #include <cmath>
 
 #include <QBrush>
@@ -206,6 +208,44 @@ QVariant FleetTreeModel::headerData(int section, Qt::Orientation orientation, in
         return tr("State");
     case RateColumn:
         return tr("req/s");
+    case AlertsColumn:
+        return tr("Alerts");
+    default:
+        return {};
+    }
+}
+
+void FleetTreeModel::setAlerts(const AlertBoard* alerts)
+{
+    m_alerts = alerts;
+    if (!m_alerts)
+        return;
+    connect(m_alerts, &AlertBoard::changed, this, [this] {
+        for (int g = 0; g < m_store->gatewayCount(); ++g)
+            announceValues(g);
+    });
+}
+
+QVariant FleetTreeModel::alertBadge(int role, const QString& gateway, const QString& pool, const QString& server) const
+{
+    if (!m_alerts || !m_alerts->configured())
+        return {};
+    const QList<Alert> alerts = m_alerts->alertsFor(gateway, pool, server);
+    if (alerts.isEmpty())
+        return {};
+    const int firing = m_alerts->firingCount(gateway, pool, server);
+    switch (role) {
+    case Qt::DisplayRole:
+        // Narrow, the tree is: a sign and a count; the tooltip names them.
+        return firing > 0 ? QStringLiteral("\u26a0 %1").arg(firing) : tr("%1 muted").arg(alerts.size());
+    case Qt::ForegroundRole:
+        return QBrush(firing > 0 ? QColor(0xc0, 0x1c, 0x28) : QColor(0x80, 0x80, 0x80));
+    case Qt::ToolTipRole: {
+        QStringList lines;
+        for (const Alert& a : alerts)
+            lines.append(printable(a.silenced() ? tr("%1 (silenced)").arg(a.describe()) : a.describe(), kShownName));
+        return lines.join(QLatin1Char('\n'));
+    }
     default:
         return {};
     }
@@ -221,6 +261,8 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
 
     if (n.level == 0) {
         const QString subject = SeriesKeys::subject(gwName);
+        if (index.column() == AlertsColumn)
+            return alertBadge(role, gwName);
         switch (role) {
         case Qt::DisplayRole:
             if (index.column() == NameColumn)
@@ -256,6 +298,8 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
     const BackendSnapshot& be = e.snapshot->backends.at(n.backend);
     if (n.level == 1) {
         const QString subject = SeriesKeys::subject(gwName, be.name);
+        if (index.column() == AlertsColumn)
+            return alertBadge(role, gwName, be.name);
         switch (role) {
         case Qt::DisplayRole:
             if (index.column() == NameColumn)
@@ -285,6 +329,8 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
 
     const ServerSnapshot& s = be.servers.at(index.row());
     const QString subject = SeriesKeys::subject(gwName, be.name, s.name);
+    if (index.column() == AlertsColumn)
+        return alertBadge(role, gwName, be.name, s.name);
     switch (role) {
     case Qt::DisplayRole:
         if (index.column() == NameColumn)

@@ -5,6 +5,7 @@
 
 namespace Fleetdeck {
 
+class AlertBoard;
 class FleetStore;
 class MetricStore;
 
@@ -15,7 +16,8 @@ class FleetTreeModel final : public QAbstractItemModel
     Q_DISABLE_COPY_MOVE(FleetTreeModel)
 
 public:
-    enum Column { NameColumn, StateColumn, RateColumn, ColumnCount };
+    // AlertsColumn: the Alertmanager alerts firing on the row or under it (the badge); empty without alerts.
+    enum Column { NameColumn, StateColumn, RateColumn, AlertsColumn, ColumnCount };
 
     FleetTreeModel(const FleetStore* store, const MetricStore* metrics, QObject* parent = nullptr);
 
@@ -29,6 +31,8 @@ public:
     QModelIndex gatewayIndex(int gateway) const;
     // As UpstreamTableModel::setUpdateInterval: value changes announced at most once per interval.
     void setUpdateInterval(int ms);
+    // The fleet's alerts, for the badges (optional).
+    void setAlerts(const AlertBoard* alerts);
 
 private:
     struct Node
@@ -47,6 +51,8 @@ private:
 
     const FleetStore* m_store;
     const MetricStore* m_metrics;
+    const AlertBoard* m_alerts = nullptr;
+    QVariant alertBadge(int role, const QString& gateway, const QString& pool = {}, const QString& server = {}) const;
     QVector<bool> m_hidden; // per gateway: children hidden while a shape change is in flight
     int m_pendingRemoval = -1;
     int m_updateInterval = 0;

@@ -294,10 +294,12 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             if (!std::isnan(v) && v > 0)
                 return QBrush(QColor(0xc0, 0x1c, 0x28));
         }
-        if (index.column() == LoadColumn || index.column() == QueueColumn) {
+        if (index.column() == LoadColumn) {
             if (const QColor c = loadForeground(s.load.loadPercent(s.sessions), s.load.queued); c.isValid())
                 return QBrush(c);
         }
+        if (index.column() == QueueColumn && s.load.queued > 0)
+            return QBrush(QColor(0xc0, 0x1c, 0x28));
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() >= WeightColumn)

@@ -11,6 +11,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
+#include <QTimer>
 #include <QTreeView>
 #include <QUndoStack>
 
@@ -21,6 +22,7 @@
 #include "changereports.h"
 #include "dialogs/securityprompter.h"
 #include "docks/gatewaystatuswidget.h"
+#include "docks/alertsdock.h"
 #include "docks/journaldock.h"
 #include "docks/timelinedock.h"
 #include "fleetactions.h"
@@ -53,6 +55,8 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     dock->setWidget(m_tree);
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
+    // Wide enough for names, state, rate and the alert badge side by side (a restored layout overrides it).
+    resizeDocks({ dock }, { fontMetrics().horizontalAdvance(QLatin1Char('x')) * 48 }, Qt::Horizontal);
 
     m_page = new PoolPage(context.store, context.metrics, context.events, proxy);
     m_overview = new OverviewPage(context.store, context.metrics);
@@ -65,6 +69,11 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     setCentralWidget(m_tabs);
     if (context.history)
         m_page->setHistory(context.fleet, context.history);
+    if (context.fleet) {
+        m_page->setAlerts(context.fleet->alerts());
+        m_overview->setAlerts(context.fleet->alerts());
+        m_treeModel->setAlerts(context.fleet->alerts());
+    }
     m_selectionLabel = new QLabel;
     statusBar()->addWidget(m_selectionLabel);
     statusBar()->addPermanentWidget(new GatewayStatusWidget(context.store));
@@ -131,6 +140,9 @@ QTreeView* MainWindow::createTree()
         FleetTreeModel::StateColumn, tree->fontMetrics().horizontalAdvance(QStringLiteral("unreachable")) + 12);
     tree->header()->resizeSection(
         FleetTreeModel::RateColumn, tree->fontMetrics().horizontalAdvance(QStringLiteral("00000.0")) + 12);
+    tree->header()->setSectionResizeMode(FleetTreeModel::AlertsColumn, QHeaderView::Fixed);
+    tree->header()->resizeSection(
+        FleetTreeModel::AlertsColumn, tree->fontMetrics().horizontalAdvance(QStringLiteral("Alerts")) + 12);
     // Selection, not the current index: a tree that merely gets the focus must not narrow the view.
     connect(tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onTreeSelection);
     // A gateway's backends show as soon as its first snapshot arrives.
@@ -173,6 +185,15 @@ void MainWindow::createViewActions(const FleetContext& context)
         m_actions->adopt(journal->toggleViewAction(),
             Spec { QStringLiteral("view.journal"), {}, {}, tr("Show the change journal") });
     }
+    if (context.fleet && context.fleet->alerts()) {
+        auto* alerts = new AlertsDock(context.fleet->alerts(), context.fleet, this);
+        addDockWidget(Qt::BottomDockWidgetArea, alerts);
+        tabifyDockWidget(timeline, alerts);
+        timeline->raise();
+        alerts->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+        m_actions->adopt(alerts->toggleViewAction(),
+            Spec { QStringLiteral("view.alerts"), {}, {}, tr("Show Alertmanager's alerts") });
+    }
     m_actions->add(Spec { QStringLiteral("view.servers"), tr("&Servers page"), QKeySequence(Qt::CTRL | Qt::Key_1),
         tr("Show the server table and charts"), false, {}, true, {}, [this] { m_tabs->setCurrentWidget(m_page); } });
     m_actions->add(Spec { QStringLiteral("view.overview"), tr("&Overview page"), QKeySequence(Qt::CTRL | Qt::Key_2),
@@ -190,6 +211,27 @@ void MainWindow::showGateway(const QString& name)
         }
     }
     m_tabs->setCurrentWidget(m_page);
+}
+
+void MainWindow::showPool(const QString& gateway, const QString& pool, int timeoutMs)
+{
+    for (int r = 0; r < m_treeModel->rowCount(); ++r) {
+        const QModelIndex g = m_treeModel->index(r, 0);
+        if (g.data(GatewayRole).toString() != gateway)
+            continue;
+        for (int b = 0; b < m_treeModel->rowCount(g); ++b) {
+            const QModelIndex index = m_treeModel->index(b, 0, g);
+            if (index.data(BackendRole).toString() == pool) {
+                m_tree->expand(g);
+                m_tree->selectionModel()->setCurrentIndex(
+                    index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+                m_tabs->setCurrentWidget(m_page);
+                return;
+            }
+        }
+    }
+    if (timeoutMs > 0) // not listed yet: the gateway has not answered
+        QTimer::singleShot(200, this, [this, gateway, pool, timeoutMs] { showPool(gateway, pool, timeoutMs - 200); });
 }
 
 void MainWindow::onTreeSelection()

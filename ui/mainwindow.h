@@ -37,6 +37,9 @@ public:
     OverviewPage* overviewPage() const { return m_overview; }
     // Selects a gateway in the fleet tree and shows its servers.
     void showGateway(const QString& name);
+    // Selects a pool of a gateway in the fleet tree, once the gateway's first answer has listed it (tries for up to
+    // timeoutMs); returns at once.
+    void showPool(const QString& gateway, const QString& pool, int timeoutMs = 15000);
     QUndoStack* undoStack() const { return m_undo; }
     // Off for one-shot runs such as --screenshot, which must not overwrite the operator's layout.
     void setLayoutSaved(bool saved) { m_saveLayout = saved; }

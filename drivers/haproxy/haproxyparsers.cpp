@@ -379,6 +379,10 @@ LoadFigures loadFrom(const StatRow& r)
     l.connectMs = r.connectMs;
     l.responseMs = r.responseMs;
     l.totalMs = r.totalMs;
+    if (r.sessionsTotal == 0) {
+        // Nothing served yet: HAProxy's averages read 0, which would look like a very fast server.
+        l.queueMs = l.connectMs = l.responseMs = l.totalMs = -1;
+    }
     if (l.queueMs >= 0 || l.connectMs >= 0 || l.responseMs >= 0 || l.totalMs >= 0)
         l.averagedOver = QStringLiteral("the last 1024 requests");
     l.queued = r.queued;

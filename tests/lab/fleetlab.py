@@ -260,6 +260,7 @@ def signals_conf(inst, ports):
         "",
         "listen stats_only",
         f"    bind {LOOPBACK}:{inst['statsPort']}",
+        "    http-request use-service prometheus-exporter if { path /metrics }",
         "    stats enable",
         "    stats uri /",
     ]) + "\n"
@@ -274,7 +275,7 @@ def start_signals(state, ports, poll_ms):
         f.write(signals_conf(inst, ports))
     start_haproxy(inst)
     inst["gateway"] = {"name": inst["name"], "product": "haproxy", "admin": f"tcp://{LOOPBACK}:{inst['adminPort']}",
-                       "pollIntervalMs": poll_ms}
+                       "metrics": f"http://{LOOPBACK}:{inst['statsPort']}/metrics", "pollIntervalMs": poll_ms}
     inst["fleet"] = os.path.join(d, "fleet.json")
     with open(inst["fleet"], "w") as f:
         json.dump({"name": "Fleetdeck lab signals", "gateways": [inst["gateway"]]}, f, indent=2)
@@ -628,7 +629,8 @@ def mixed_gateways(state, poll_ms):
 
 
 PROMETHEUS_KEEP = ("haproxy_(frontend|backend)_(http_requests_total|http_responses_total|current_sessions)"
-                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions|status)")
+                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions|status)"
+                   "|haproxy_backend_current_queue")
 
 # What the lab's Prometheus alerts on (lab --alertmanager): a server whose health checks fail.
 ALERT_RULES = """groups:
@@ -641,6 +643,13 @@ ALERT_RULES = """groups:
           severity: page
         annotations:
           summary: "{{ $labels.proxy }}/{{ $labels.server }} fails its health checks"
+      - alert: LabRequestsQueueing
+        expr: haproxy_backend_current_queue > 0
+        for: 5s
+        labels:
+          severity: warning
+        annotations:
+          summary: "{{ $value }} requests wait for a free server"
 """
 
 
@@ -712,6 +721,8 @@ def start_prometheus(state, interval):
     port = free_port()
     config = os.path.join(root, "prometheus.yml")
     targets = [f"{LOOPBACK}:{inst['statsPort']}" for inst in state["haproxy"]]
+    if "signals" in state:
+        targets.append(f"{LOOPBACK}:{state['signals']['statsPort']}")
     rules = os.path.join(root, "rules.yml")
     with open(rules, "w") as f:
         f.write(ALERT_RULES)

@@ -129,6 +129,9 @@ private Q_SLOTS:
         QVERIFY(!g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->disabledByConfig);
         QCOMPARE(g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->load.limit, -1); // no maxconn
         QCOMPARE(g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->load.loadPercent(0), -1.0);
+        // No request served yet: no latency (HAProxy's averages read 0), rather than a made-up 0 ms.
+        QCOMPARE(g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->load.latencyMs(), -1.0);
+        QVERIFY(g.server(QStringLiteral("configured_off"), QStringLiteral("on1"))->load.averagedOver.isEmpty());
 
         // TCP: connections stand for requests (req_tot stays 0 on the frontend), and there is no 5xx.
         const FrontendSnapshot* tcpIn = nullptr;

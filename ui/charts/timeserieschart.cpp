@@ -64,6 +64,7 @@ struct TimeSeriesChart::Private
     QList<Line> lines;
     QList<QVector<QPointF>> points; // per line, in data coordinates (ms, value); NaN y breaks the line
     QList<FleetEvent> events;
+    QList<Band> bands;
     qint64 fromMs = 0;
     qint64 toMs = 1;
     double yMax = 1;
@@ -100,6 +101,11 @@ struct TimeSeriesChart::Private
         const int left = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
         return all.adjusted(left, fm.height() + 10, -12, -(fm.height() + 10 + legend));
     }
+    // The line's colour: the palette's, and grey for the combined "others".
+    QColor colour(qsizetype i) const
+    {
+        return i < lines.size() && !lines.at(i).combined.isEmpty() ? QColor(0x99, 0x99, 0x99) : kPalette[i % 8];
+    }
     double xToPixel(double ms, const QRect& plot) const
     {
         return plot.left() + (ms - double(fromMs)) / double(qMax<qint64>(1, toMs - fromMs)) * plot.width();
@@ -127,7 +133,8 @@ void TimeSeriesChart::setLines(const QList<Line>& lines)
 {
     bool same = lines.size() == d->lines.size();
     for (qsizetype i = 0; same && i < lines.size(); ++i)
-        same = lines.at(i).key == d->lines.at(i).key && lines.at(i).label == d->lines.at(i).label;
+        same = lines.at(i).key == d->lines.at(i).key && lines.at(i).label == d->lines.at(i).label
+            && lines.at(i).combined == d->lines.at(i).combined;
     if (same)
         return;
     d->lines = lines;
@@ -157,6 +164,18 @@ void TimeSeriesChart::setEvents(const QList<FleetEvent>& events)
     update();
 }
 
+void TimeSeriesChart::setBands(const QList<Band>& bands)
+{
+    d->bands = bands;
+    update();
+}
+
+int TimeSeriesChart::bandsShown() const
+{
+    return int(std::count_if(d->bands.cbegin(), d->bands.cend(),
+        [this](const Band& b) { return b.fromMs <= d->toMs && (b.toMs == 0 || b.toMs >= d->fromMs); }));
+}
+
 void TimeSeriesChart::refresh(
     const MetricStore& store, qint64 endMs, qint64 windowMs, bool fitToHistory, const HistoryCache* history)
 {
@@ -166,8 +185,44 @@ void TimeSeriesChart::refresh(
     const int columns = qMax(50, plot.width());
     double maxValue = 0.0;
     qint64 earliestMs = endMs;
+    const double msPerColumn = double(endMs - fromMs) / columns;
     for (qsizetype i = 0; i < d->lines.size(); ++i) {
-        const QString& key = d->lines.at(i).key;
+        const Line& line = d->lines.at(i);
+        if (!line.combined.isEmpty()) {
+            // Per pixel column, the series' means added up (or their highest maximum); NaN where none has data.
+            QVector<double> value(columns, std::numeric_limits<double>::quiet_NaN());
+            for (const QString& key : line.combined) {
+                const auto decimated
+                    = decimateToPixels(store.range(key, fromMs, endMs, columns * 4), fromMs, endMs, columns);
+                QVector<double> sum(columns, 0.0), most(columns, std::numeric_limits<double>::lowest());
+                QVector<int> count(columns, 0);
+                for (const ChartPoint& pt : decimated) {
+                    const int c = int((pt.x - double(fromMs)) / msPerColumn);
+                    if (std::isnan(pt.y) || c < 0 || c >= columns)
+                        continue;
+                    sum[c] += pt.y;
+                    most[c] = qMax(most.at(c), pt.y);
+                    count[c] += 1;
+                }
+                for (int c = 0; c < columns; ++c) {
+                    if (count.at(c) == 0)
+                        continue;
+                    const double v = line.combineMax ? most.at(c) : sum.at(c) / count.at(c);
+                    value[c] = std::isnan(value.at(c)) ? v : (line.combineMax ? qMax(value.at(c), v) : value.at(c) + v);
+                }
+            }
+            QVector<QPointF>& pts = d->points[i];
+            pts.resize(columns);
+            for (int c = 0; c < columns; ++c) {
+                pts[c] = QPointF(double(fromMs) + (c + 0.5) * msPerColumn, value.at(c));
+                if (!std::isnan(value.at(c))) {
+                    maxValue = qMax(maxValue, value.at(c));
+                    earliestMs = qMin(earliestMs, qint64(pts.at(c).x()));
+                }
+            }
+            continue;
+        }
+        const QString& key = line.key;
         auto buckets = store.range(key, fromMs, endMs, columns * 4);
         if (history) {
             const qint64 oldest = store.oldestTimeMs(key);
@@ -192,7 +247,6 @@ void TimeSeriesChart::refresh(
     d->stackTops.clear();
     if (d->stacked && !d->lines.isEmpty()) {
         // Per pixel column: each line's mean there, added on top of the lines before it.
-        const double msPerColumn = double(endMs - fromMs) / columns;
         QVector<double> running(columns, 0.0);
         for (qsizetype i = 0; i < d->points.size(); ++i) {
             QVector<double> sum(columns, 0.0);
@@ -272,6 +326,21 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
     p.setPen(QColor(0x99, 0x99, 0x99));
     p.drawRect(plot.adjusted(0, 0, -1, -1));
 
+    // Alert bands behind everything: shaded red while firing (grey once silenced), named at their top.
+    p.setClipRect(plot);
+    for (const Band& b : std::as_const(d->bands)) {
+        if (b.fromMs > d->toMs || (b.toMs != 0 && b.toMs < d->fromMs))
+            continue;
+        const double x0 = qMax<double>(plot.left(), d->xToPixel(double(b.fromMs), plot));
+        const double x1 = b.toMs == 0 ? plot.right() : qMin<double>(plot.right(), d->xToPixel(double(b.toMs), plot));
+        const QRectF area(x0, plot.top(), qMax(2.0, x1 - x0), plot.height());
+        p.fillRect(area, b.silenced ? QColor(0x80, 0x80, 0x80, 40) : QColor(0xc0, 0x1c, 0x28, 40));
+        p.setPen(b.silenced ? QColor(0x60, 0x60, 0x60) : QColor(0xa0, 0x10, 0x20));
+        p.drawText(area.adjusted(3, 10, 0, 0), Qt::AlignLeft | Qt::AlignTop,
+            fm.elidedText(b.label, Qt::ElideRight, qMax(20, int(area.width()) - 4)));
+    }
+    p.setClipping(false);
+
     // Sparse lines (fewer points than pixel columns) are antialiased polylines. Dense lines become one vertical
     // span per pixel column, from the column's min to its max, stretched to touch the previous column: the same
     // picture as a polyline through every point, at a cost that follows the width, not the history.
@@ -294,9 +363,9 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
                 continue;
             band.append(QPointF(band.last().x(), plot.bottom()));
             band.append(QPointF(band.first().x(), plot.bottom()));
-            QColor fill = kPalette[i % 8];
+            QColor fill = d->colour(i);
             fill.setAlpha(200);
-            p.setPen(QPen(kPalette[i % 8].darker(120), 0));
+            p.setPen(QPen(d->colour(i).darker(120), 0));
             p.setBrush(fill);
             p.drawPolygon(band);
         }
@@ -307,7 +376,7 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
         const bool dense = pts.size() > plot.width();
         p.setRenderHint(QPainter::Antialiasing, !dense);
         // Width 0 is the raster engine's fast cosmetic line; wider or fractional pens go through the stroker.
-        p.setPen(QPen(kPalette[i % 8], 0));
+        p.setPen(QPen(d->colour(i), 0));
         if (dense) {
             spans.clear();
             spans.reserve(plot.width() + 1);
@@ -411,7 +480,7 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
             x = plot.left();
         }
         const int y = top + row * (fm.height() + 2);
-        p.fillRect(QRect(x, y + fm.height() / 2 - 4, 10, 8), kPalette[i % 8]);
+        p.fillRect(QRect(x, y + fm.height() / 2 - 4, 10, 8), d->colour(i));
         p.setPen(palette().text().color());
         p.drawText(QRect(x + 14, y, w, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
         x += w;

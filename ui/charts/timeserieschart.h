@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 namespace Fleetdeck {
@@ -23,7 +24,20 @@ public:
     struct Line
     {
         QString label;
-        QString key; // MetricStore series key
+        QString key; // MetricStore series key (with `combined`: only a name for the line)
+        // Not empty: the line is these series combined per pixel column (the "others" past the lines drawn one by
+        // one): their sum, or with combineMax their highest value (for latencies and shares, where a sum means
+        // nothing).
+        QStringList combined = {};
+        bool combineMax = false;
+    };
+    // A stretch of time shaded across the plot (an alert firing), with what it was.
+    struct Band
+    {
+        qint64 fromMs = 0;
+        qint64 toMs = 0; // 0: still open (drawn to the right edge)
+        QString label;
+        bool silenced = false;
     };
 
     explicit TimeSeriesChart(const QString& title, QWidget* parent = nullptr);
@@ -41,6 +55,10 @@ public:
         const HistoryCache* history = nullptr);
     // Events drawn as markers along the top of the plot.
     void setEvents(const QList<FleetEvent>& events);
+    // Bands shaded behind the lines (alerts firing).
+    void setBands(const QList<Band>& bands);
+    // The bands that fall in the shown range.
+    int bandsShown() const;
 
     QList<int> pointCounts() const;
     // When each line's first drawn point is (ms since the epoch; -1: none drawn).

@@ -11,6 +11,7 @@
 #include <QScrollArea>
 #include <QTimer>
 
+#include "alerts.h"
 #include "fleetstore.h"
 #include "metricstore.h"
 #include "serieskeys.h"
@@ -89,12 +90,22 @@ void OverviewPage::rebuild()
     m_tiles.clear();
     for (int i = 0; i < m_store->gatewayCount(); ++i) {
         auto* tile = new GatewayTile(m_store, m_metrics, i, m_grid);
+        tile->setAlerts(m_alerts);
         tile->setObjectName(QStringLiteral("tile_") + m_store->entry(i).config.name);
         connect(tile, &GatewayTile::activated, this, &OverviewPage::gatewayActivated);
         m_tiles.append(tile);
     }
     m_columns = 0;
     relayout();
+}
+
+void OverviewPage::setAlerts(const AlertBoard* alerts)
+{
+    m_alerts = alerts;
+    for (GatewayTile* t : std::as_const(m_tiles))
+        t->setAlerts(alerts);
+    if (m_alerts)
+        connect(m_alerts, &AlertBoard::changed, m_grid, qOverload<>(&QWidget::update));
 }
 
 void OverviewPage::relayout()
@@ -157,6 +168,11 @@ GatewayTile::Trouble GatewayTile::trouble() const
         if (up < meant)
             worst = Trouble::Warning;
     }
+    const Figures alerting = figures();
+    if (alerting.paging)
+        return Trouble::Critical; // Alertmanager pages for it
+    if (alerting.alerts > 0)
+        worst = Trouble::Warning;
     const QString gw = SeriesKeys::subject(e.config.name);
     // A 5xx share over 5 % in the last minute is trouble, once there are 20 samples to say so.
     const double req = minuteMean(m_metrics, SeriesKeys::requestRate(gw), 20);
@@ -185,6 +201,14 @@ GatewayTile::Figures GatewayTile::figures() const
     f.disabled = e.snapshot ? e.snapshot->serversDisabledByConfig() : 0;
     f.total = e.snapshot ? e.snapshot->serverCount() - f.disabled : 0;
     f.tcpOnly = e.snapshot && e.snapshot->tcpOnly();
+    if (m_alerts && m_alerts->configured()) {
+        for (const Alert& a : m_alerts->alertsFor(e.config.name)) {
+            if (a.silenced())
+                continue;
+            f.alerts += 1;
+            f.paging = f.paging || a.severity == QLatin1String("page") || a.severity == QLatin1String("critical");
+        }
+    }
     if (e.snapshot && e.snapshot->load.latencyMs() >= 0) {
         const double latest = m_metrics->latest(SeriesKeys::latency(gw));
         f.latencyMs = std::isnan(latest) ? -1 : latest;
@@ -217,8 +241,10 @@ QString GatewayTile::summary() const
     if (f.latencyMs >= 0)
         text += tr(" · %1 %2").arg(f.latencyLabel, formatLatency(f.latencyMs));
     text += tr(" · %1/%2 servers up").arg(f.up).arg(f.total);
+    if (f.alerts > 0)
+        text += f.alerts == 1 ? tr(" · 1 alert firing") : tr(" · %1 alerts firing").arg(f.alerts);
     if (f.disabled > 0)
-        text += tr(" (%n disabled by config)", nullptr, f.disabled);
+        text += tr(" (%1 disabled by config)").arg(f.disabled);
     return text;
 }
 
@@ -246,7 +272,20 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.drawText(QRectF(14, 6, width() - 20, 20), Qt::AlignLeft | Qt::AlignVCenter, e.config.name);
     p.setFont(font());
     p.setPen(e.status.connection == Connection::Up ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
-    p.drawText(QRectF(14, 6, width() - 24, 20), Qt::AlignRight | Qt::AlignVCenter, label(e.status.connection));
+    const QString connection = label(e.status.connection);
+    p.drawText(QRectF(14, 6, width() - 24, 20), Qt::AlignRight | Qt::AlignVCenter, connection);
+    if (f.alerts > 0) {
+        // The alert badge, left of the connection state.
+        const QString badge = f.alerts == 1 ? tr("1 alert") : tr("%1 alerts").arg(f.alerts);
+        const int w = fontMetrics().horizontalAdvance(badge) + 10;
+        const QRectF pill(width() - 10 - fontMetrics().horizontalAdvance(connection) - 8 - w, 8, w, 16);
+        p.setPen(Qt::NoPen);
+        p.setBrush(f.paging ? QColor(0xc0, 0x1c, 0x28) : QColor(0xe6, 0x9f, 0x00));
+        p.drawRoundedRect(pill, 8, 8);
+        p.setPen(Qt::white);
+        p.drawText(pill, Qt::AlignCenter, badge);
+        p.setBrush(Qt::NoBrush);
+    }
 
     QFont big = font();
     big.setPointSizeF(font().pointSizeF() * 1.6);

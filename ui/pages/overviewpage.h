@@ -9,6 +9,7 @@ class QTimer;
 
 namespace Fleetdeck {
 
+class AlertBoard;
 class FleetStore;
 class GatewayTile;
 class MetricStore;
@@ -23,6 +24,8 @@ class OverviewPage final : public QWidget
 public:
     OverviewPage(const FleetStore* store, const MetricStore* metrics, QWidget* parent = nullptr);
 
+    // The fleet's alerts: a badge on each tile whose gateway has some (optional).
+    void setAlerts(const AlertBoard* alerts);
     int tileCount() const { return int(m_tiles.size()); }
     GatewayTile* tile(int index) const { return m_tiles.value(index); }
 
@@ -38,6 +41,7 @@ private:
 
     const FleetStore* m_store;
     const MetricStore* m_metrics;
+    const AlertBoard* m_alerts = nullptr;
     QScrollArea* m_scroll;
     QWidget* m_grid;
     QGridLayout* m_layout;
@@ -56,6 +60,7 @@ public:
     enum class Trouble { None, Warning, Critical };
 
     GatewayTile(const FleetStore* store, const MetricStore* metrics, int gateway, QWidget* parent = nullptr);
+    void setAlerts(const AlertBoard* alerts) { m_alerts = alerts; }
     QSize sizeHint() const override;
     QString gatewayName() const;
     Trouble trouble() const;
@@ -82,6 +87,8 @@ private:
         double latencyMs = -1; // the latest, -1: none
         QString latencyLabel; // "p95" or "avg"
         bool tcpOnly = false; // the rate is connections, and there is no 5xx
+        int alerts = 0; // Alertmanager alerts firing on the gateway (silenced ones not counted)
+        bool paging = false; // one of them has severity "page" or "critical"
         QString rateUnit() const;
         double errorShare() const; // percent, NaN when unknown
     };
@@ -89,6 +96,7 @@ private:
 
     const FleetStore* m_store;
     const MetricStore* m_metrics;
+    const AlertBoard* m_alerts = nullptr;
     int m_gateway;
 };
 

@@ -1,5 +1,8 @@
 #include "poolpage.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QAction>
 #include <QComboBox>
 #include <QDateTime>
@@ -21,6 +24,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "alerts.h"
 #include "charts/timeserieschart.h"
 #include "eventlog.h"
 #include "fleetactions.h"
@@ -32,10 +36,6 @@
 #include "upstreamtablemodel.h"
 
 namespace Fleetdeck {
-
-namespace {
-constexpr int kMaxLines = 8;
-}
 
 PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const EventLog* events,
     UpstreamFilterProxy* proxy, QWidget* parent)
@@ -178,6 +178,14 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
         updateEvents();
         m_dirty = true;
     });
+    // Which lines are the worst changes with the traffic: re-picked every few seconds while they are ranked.
+    m_rerank = new QTimer(this);
+    m_rerank->setInterval(5000);
+    connect(m_rerank, &QTimer::timeout, this, [this] {
+        if (m_ranked && !m_paused && isVisible())
+            updateChartLines();
+    });
+    m_rerank->start();
     connect(m_store, &FleetStore::gatewayAdded, this, &PoolPage::updateChartLines);
     connect(m_store, &FleetStore::gatewayRemoved, this, &PoolPage::updateChartLines);
     connect(m_store, &FleetStore::snapshotApplied, this, [this](int, bool shapeChanged) {
@@ -219,57 +227,91 @@ void PoolPage::updateChartLines()
 {
     // Subjects: the selected servers; else the servers of the selected backend; else the backends of the
     // selected gateway; else every gateway.
-    QList<QPair<QString, QString>> subjects; // label, subject
+    struct Subject
+    {
+        QString label;
+        QString key;
+        Shown parts;
+    };
+    QList<Subject> subjects;
     const QList<ServerRef> selected = selectedServers();
     if (!selected.isEmpty()) {
         for (const ServerRef& s : selected)
-            subjects.append({ s.displayName(), SeriesKeys::subject(s.gateway, s.backend, s.server) });
+            subjects.append({ s.displayName(), SeriesKeys::subject(s.gateway, s.backend, s.server),
+                { s.gateway, s.backend, s.server } });
     } else if (const int g = m_store->indexOf(m_gateway); g >= 0) {
         const auto& snap = m_store->entry(g).snapshot;
         if (!m_backend.isEmpty()) {
             if (snap) {
                 if (const BackendSnapshot* b = snap->backend(m_backend)) {
                     for (const ServerSnapshot& s : b->servers)
-                        subjects.append({ s.name, SeriesKeys::subject(m_gateway, m_backend, s.name) });
+                        subjects.append({ s.name, SeriesKeys::subject(m_gateway, m_backend, s.name),
+                            { m_gateway, m_backend, s.name } });
                 }
             }
         } else if (snap) {
             for (const BackendSnapshot& b : snap->backends) {
                 if (!b.servers.isEmpty())
-                    subjects.append({ b.name, SeriesKeys::subject(m_gateway, b.name) });
+                    subjects.append({ b.name, SeriesKeys::subject(m_gateway, b.name), { m_gateway, b.name, {} } });
             }
         }
     } else {
         for (int i = 0; i < m_store->gatewayCount(); ++i) {
             const QString name = m_store->entry(i).config.name;
-            subjects.append({ name, SeriesKeys::subject(name) });
+            subjects.append({ name, SeriesKeys::subject(name), { name, {}, {} } });
         }
     }
-    if (subjects.size() > kMaxLines)
-        subjects = subjects.mid(0, kMaxLines);
 
     m_subjects.clear();
+    m_shown.clear();
     if (!selected.isEmpty()) {
-        for (const auto& [label, subject] : subjects)
-            m_subjects.append(subject);
+        for (const Subject& s : std::as_const(subjects)) {
+            m_subjects.append(s.key);
+            m_shown.append(s.parts);
+        }
     } else {
         m_subjects.append(m_gateway.isEmpty() ? QString() : SeriesKeys::subject(m_gateway, m_backend));
+        m_shown.append({ m_gateway, m_backend, {} });
     }
     updateEvents();
-    QList<TimeSeriesChart::Line> req, err, lat, ses, queue, load;
-    for (const auto& [label, subject] : subjects) {
-        req.append({ label, SeriesKeys::requestRate(subject) });
-        err.append({ label, SeriesKeys::errorRate(subject) });
-        lat.append({ label, SeriesKeys::latency(subject) });
-        ses.append({ label, SeriesKeys::sessions(subject) });
-        queue.append({ label, SeriesKeys::queue(subject) });
-        load.append({ label, SeriesKeys::load(subject) });
+    updateBands();
+
+    // Each chart's lines: every subject while they fit; past kMaxLines, the worst by that chart's newest value
+    // (highest first), and the rest added up (or, for latency and load, their highest) as one grey "others" line.
+    using KeyOf = QString (*)(const QString&);
+    const KeyOf keyOf[] = { &SeriesKeys::requestRate, &SeriesKeys::errorRate, &SeriesKeys::latency,
+        &SeriesKeys::sessions, &SeriesKeys::queue, &SeriesKeys::load };
+    const bool combineMax[] = { false, false, true, false, false, true };
+    m_ranked = subjects.size() > kMaxLines;
+    for (qsizetype c = 0; c < m_charts.size() && c < qsizetype(std::size(keyOf)); ++c) {
+        QList<TimeSeriesChart::Line> lines;
+        if (!m_ranked) {
+            for (const Subject& s : std::as_const(subjects))
+                lines.append({ s.label, keyOf[c](s.key) });
+        } else {
+            QList<QPair<double, qsizetype>> order;
+            for (qsizetype i = 0; i < subjects.size(); ++i) {
+                const double v = m_metrics->latest(keyOf[c](subjects.at(i).key));
+                order.append({ std::isnan(v) ? -1.0 : v, i });
+            }
+            // Worst first; ties keep the tree's order.
+            std::stable_sort(
+                order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+            QStringList others;
+            for (qsizetype k = 0; k < order.size(); ++k) {
+                const Subject& s = subjects.at(order.at(k).second);
+                if (k < kMaxLines - 1)
+                    lines.append({ s.label, keyOf[c](s.key) });
+                else
+                    others.append(keyOf[c](s.key));
+            }
+            lines.append({ tr("others (+%n more)", nullptr, int(others.size())), keyOf[c](QStringLiteral("others")),
+                others, combineMax[c] });
+        }
+        m_charts.at(c)->setLines(lines);
     }
     // A backend's servers add up to the backend: its request chart is stacked.
     m_charts.at(0)->setStacked(selected.isEmpty() && !m_backend.isEmpty());
-    const QList<QList<TimeSeriesChart::Line>> lines = { req, err, lat, ses, queue, load };
-    for (qsizetype i = 0; i < lines.size(); ++i)
-        m_charts.at(i)->setLines(lines.at(i));
     refreshCharts();
 }
 
@@ -304,6 +346,39 @@ void PoolPage::requestMissingHistory(qint64 fromMs, qint64 toMs)
             m_fleet->requestHistory(line.key, fromMs, until, qMax(100, c->width()));
         }
     }
+}
+
+void PoolPage::setAlerts(const AlertBoard* alerts)
+{
+    m_alerts = alerts;
+    if (m_alerts)
+        connect(m_alerts, &AlertBoard::changed, this, &PoolPage::updateBands);
+    updateBands();
+}
+
+void PoolPage::updateBands()
+{
+    QList<TimeSeriesChart::Band> bands;
+    if (m_alerts && m_alerts->configured()) {
+        for (const Shown& s : std::as_const(m_shown)) {
+            if (s.gateway.isEmpty()) {
+                // The whole fleet: every gateway's alerts.
+                for (int i = 0; i < m_store->gatewayCount(); ++i) {
+                    for (const AlertBoard::Span& span : m_alerts->spansFor(m_store->entry(i).config.name))
+                        bands.append(
+                            { span.fromMs, span.toMs, span.gateway + QLatin1String(": ") + span.name, span.silenced });
+                }
+                continue;
+            }
+            for (const AlertBoard::Span& span : m_alerts->spansFor(s.gateway, s.backend, s.server)) {
+                const QString where = span.server.isEmpty() ? span.pool : span.pool + QLatin1Char('/') + span.server;
+                bands.append({ span.fromMs, span.toMs,
+                    where.isEmpty() ? span.name : where + QLatin1String(": ") + span.name, span.silenced });
+            }
+        }
+    }
+    for (TimeSeriesChart* c : std::as_const(m_charts))
+        c->setBands(bands);
 }
 
 void PoolPage::updateEvents()

@@ -17,6 +17,7 @@ namespace Fleetdeck {
 
 class EventLog;
 class FleetActions;
+class AlertBoard;
 class HistoryCache;
 class FleetStore;
 class MetricStore;
@@ -52,6 +53,10 @@ public:
     void showTime(qint64 timeMs);
     // Where history older than the local store comes from (optional).
     void setHistory(FleetActions* fleet, const HistoryCache* history);
+    // The fleet's alerts, shaded on the charts while they fire (optional).
+    void setAlerts(const AlertBoard* alerts);
+    // At most this many lines per chart: past it, the worst by the charted value, and the rest as one "others".
+    static constexpr int kMaxLines = 8;
 
 Q_SIGNALS:
     void selectionChanged();
@@ -59,6 +64,7 @@ Q_SIGNALS:
 private:
     void updateChartLines();
     void updateEvents();
+    void updateBands();
     void exportChart(TimeSeriesChart* chart, bool csv);
     void requestMissingHistory(qint64 fromMs, qint64 toMs);
 
@@ -84,6 +90,16 @@ private:
     QString m_gateway;
     QString m_backend;
     QStringList m_subjects; // what the charts show, for their event markers
+    struct Shown
+    {
+        QString gateway;
+        QString backend;
+        QString server;
+    };
+    QList<Shown> m_shown; // the same, in parts, for the alert bands
+    const AlertBoard* m_alerts = nullptr;
+    QTimer* m_rerank; // re-picks the worst lines while there are more subjects than lines
+    bool m_ranked = false;
     QList<QAction*> m_contextActions;
 };
 
