@@ -308,9 +308,9 @@ void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
     // points, so the table shows nothing rather than a made-up 0.
     auto append = [&](qsizetype row, qint64 requests, qint64 errors, qint64 sessions, const LoadFigures& load) {
         if (requests >= 0)
-            m_metrics->appendCounter(handle(row, 0), t, double(requests));
+            m_metrics->appendCounter(handle(row, 0), t, double(requests), snap.counterWindowMs);
         if (errors >= 0)
-            m_metrics->appendCounter(handle(row, 1), t, double(errors));
+            m_metrics->appendCounter(handle(row, 1), t, double(errors), snap.counterWindowMs);
         m_metrics->appendGauge(handle(row, 2), t, double(sessions));
         if (const double ms = load.latencyMs(); ms >= 0)
             m_metrics->appendGauge(handle(row, 3), t, ms);

@@ -223,6 +223,9 @@ struct GatewaySnapshot
     QList<BackendSnapshot> backends;
     // The gateway as a whole (the driver fills it: Caddy from its histogram, HAProxy from its slowest pool).
     LoadFigures load = {};
+    // > 0: the product adds to its request and error counters in batches, so their rates are taken over this
+    // window (MetricStore's windowed counters) and the charts say so.
+    int counterWindowMs = 0;
 
     const BackendSnapshot* backend(const QString& name) const;
     const ServerSnapshot* server(const QString& backend, const QString& server) const;

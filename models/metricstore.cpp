@@ -1,7 +1,9 @@
 #include "metricstore.h"
 
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <vector>
 
 namespace Fleetdeck {
 
@@ -61,6 +63,7 @@ struct MetricStore::Series
     bool hasTotal = false;
     double lastTotal = 0;
     qint64 lastTotalMs = 0;
+    std::vector<std::pair<qint64, double>> window; // windowed counters only: the totals of the last window
     float latest = kNaN;
     qint64 newestMs = 0;
     qint64 firstMs = 0;
@@ -168,6 +171,7 @@ void MetricStore::appendCounter(const QString& key, qint64 timeMs, double total)
 void MetricStore::appendGap(Handle series, qint64 timeMs)
 {
     series->hasTotal = false;
+    series->window.clear();
     append(*series, timeMs, kNaN, true);
 }
 
@@ -179,6 +183,34 @@ void MetricStore::appendCounter(Handle series, qint64 timeMs, double total)
         const double delta = total >= s.lastTotal ? total - s.lastTotal : total; // reset: counted from zero
         append(s, timeMs, float(delta / seconds), false);
     }
+    s.hasTotal = true;
+    s.lastTotal = total;
+    s.lastTotalMs = timeMs;
+}
+
+void MetricStore::appendCounter(Handle series, qint64 timeMs, double total, int windowMs)
+{
+    Series& s = *series;
+    if (windowMs <= 0) {
+        appendCounter(series, timeMs, total);
+        return;
+    }
+    if (!s.window.empty() && (total < s.window.back().second || timeMs <= s.window.back().first)) {
+        // A reset (or time going backwards): count this interval from zero, and start the window again.
+        if (total < s.window.back().second && timeMs > s.window.back().first)
+            append(s, timeMs, float(total / (double(timeMs - s.window.back().first) / 1000.0)), false);
+        s.window.clear();
+    }
+    if (!s.window.empty()) {
+        // The base is the newest total at or before the window's start, so the rate spans the whole window.
+        auto base = s.window.begin();
+        while (std::next(base) != s.window.end() && std::next(base)->first <= timeMs - windowMs)
+            ++base;
+        s.window.erase(s.window.begin(), base);
+        const double seconds = double(timeMs - s.window.front().first) / 1000.0;
+        append(s, timeMs, float((total - s.window.front().second) / seconds), false);
+    }
+    s.window.emplace_back(timeMs, total);
     s.hasTotal = true;
     s.lastTotal = total;
     s.lastTotalMs = timeMs;

@@ -47,6 +47,10 @@ public:
     Handle handle(const QString& key);
     void appendGauge(Handle series, qint64 timeMs, double value);
     void appendCounter(Handle series, qint64 timeMs, double total);
+    // A counter whose source adds to it in batches (Varnish's worker threads): the rate is taken over the last
+    // windowMs (against the oldest total within it), so a batch is spread over the window instead of showing as a
+    // spike. A reset or a gap starts the window afresh.
+    void appendCounter(Handle series, qint64 timeMs, double total, int windowMs);
     void appendGap(Handle series, qint64 timeMs);
 
     explicit MetricStore(QObject* parent = nullptr);

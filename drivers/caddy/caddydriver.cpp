@@ -193,13 +193,22 @@ void CaddyDriver::fetchSnapshot(SnapshotCallback callback)
                 return;
             }
             send("GET", metricsUrl().toString(), {}, {},
-                [callback, config, s = std::move(snap).value()](Result<QByteArray> metrics) mutable {
+                [this, callback, config, s = std::move(snap).value()](Result<QByteArray> metrics) mutable {
+                    s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+                    Wire::Histogram latency;
                     if (!metrics) {
                         s.notices.append(Notice { QStringLiteral("metrics unreadable: %1").arg(metrics.error()), {} });
-                    } else if (auto applied = applyCaddyMetrics(metrics.value(), config.value(), s); !applied) {
+                    } else if (auto applied = applyCaddyMetrics(metrics.value(), config.value(), s, &latency);
+                               !applied) {
                         s.notices.append(Notice { applied.error(), {} });
+                    } else if (!latency.isEmpty()) {
+                        // Quantiles of the last minute's requests: against the oldest reading within it.
+                        while (!m_latencySeen.isEmpty() && m_latencySeen.first().first < s.takenAtMs - 60000)
+                            m_latencySeen.removeFirst();
+                        if (!m_latencySeen.isEmpty())
+                            caddyLatency(Wire::histogramDelta(latency, m_latencySeen.first().second), s.load);
+                        m_latencySeen.append({ s.takenAtMs, latency });
                     }
-                    s.takenAtMs = QDateTime::currentMSecsSinceEpoch();
                     callback(Result<GatewaySnapshot>::success(std::move(s)));
                 });
         });

@@ -3,6 +3,7 @@
 #include <QSslConfiguration>
 
 #include "driver.h"
+#include "wire/prometheustext.h"
 
 class QNetworkAccessManager;
 
@@ -50,6 +51,8 @@ private:
     QNetworkAccessManager* m_network;
     QByteArray m_secret; // HTTP basic (user:password) or bearer token, when the gateway names one
     QByteArray m_keyPassphrase;
+    // The request-duration histogram as read at each poll of the last minute: quantiles are over the difference.
+    QList<QPair<qint64, Wire::Histogram>> m_latencySeen;
 };
 
 } // namespace Fleetdeck::Drivers::Caddy

@@ -1,5 +1,7 @@
 #include "caddyparsers.h"
 
+#include <cmath>
+
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -203,7 +205,24 @@ bool ruleRoute(const QJsonObject& route, QString* path, QString* header)
 
 } // namespace
 
-Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& configJson, GatewaySnapshot& snap)
+void caddyLatency(const Wire::Histogram& observed, LoadFigures& load)
+{
+    double lower = 0, upper = 0;
+    const double p95 = Wire::histogramQuantile(0.95, observed, &lower, &upper);
+    if (std::isnan(p95))
+        return;
+    load.p50Ms = 1000.0 * Wire::histogramQuantile(0.50, observed);
+    load.p95Ms = 1000.0 * p95;
+    load.p99Ms = 1000.0 * Wire::histogramQuantile(0.99, observed);
+    auto ms = [](double seconds) { return formatLatency(1000.0 * seconds); };
+    load.quantileResolution = std::isinf(upper)
+        ? QStringLiteral("p95 above the highest bucket, %1; over the last minute").arg(ms(lower))
+        : QStringLiteral("p95 between the %1 and %2 buckets, interpolated; over the last minute")
+              .arg(ms(lower), ms(upper));
+}
+
+Result<bool> applyCaddyMetrics(
+    const QByteArray& metricsText, const QByteArray& configJson, GatewaySnapshot& snap, Wire::Histogram* latency)
 {
     const auto doc = configDocument(configJson);
     if (!doc)
@@ -260,6 +279,14 @@ Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& 
             }
         }
     }
+    if (latency)
+        *latency = Wire::histogramOf(scrape.value(), QStringLiteral("caddy_http_request_duration_seconds"));
+    qint64 inFlight = -1;
+    for (const FrontendSnapshot& f : std::as_const(snap.frontends)) {
+        if (f.status == QLatin1String("OPEN"))
+            inFlight = qMax<qint64>(0, inFlight) + f.sessions;
+    }
+    snap.load.inFlight = inFlight;
     // Active health checks' verdict per upstream (Caddy refreshes this gauge every 10 s).
     QHash<QString, bool> healthy;
     for (const auto& s : scrape.value().find(QStringLiteral("caddy_reverse_proxy_upstreams_healthy")))

@@ -6,6 +6,7 @@
 #include "cachepolicy.h"
 
 #include "fleettypes.h"
+#include "wire/prometheustext.h"
 #include "result.h"
 
 namespace Fleetdeck::Drivers::Caddy {
@@ -27,7 +28,13 @@ quint32 fnv1a32(const QByteArray& bytes);
 
 // Adds what Caddy's /metrics says (HTTP requests and 5xx per server, in-flight requests, upstream health) to a
 // snapshot read from the config. Notes HTTP servers whose metrics are off.
-Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& configJson, GatewaySnapshot& snap);
+// latency, when given, receives caddy_http_request_duration_seconds summed over every server and handler (cumulative
+// since Caddy started; the driver turns two readings into quantiles, see caddyLatency()).
+Result<bool> applyCaddyMetrics(const QByteArray& metricsText, const QByteArray& configJson, GatewaySnapshot& snap,
+    Wire::Histogram* latency = nullptr);
+// p50, p95 and p99 in ms of what the histogram observed between two readings, with the bucket bounds around the
+// p95 as its resolution; unchanged figures (-1) when nothing was observed.
+void caddyLatency(const Wire::Histogram& observed, LoadFigures& load);
 
 // The Cache-Control rules in a config: headers handlers in each server's top-level routes (editable) and
 // response headers set inside reverse_proxy handlers (shown only).

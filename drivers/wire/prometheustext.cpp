@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include <QMap>
+
 namespace Fleetdeck::Wire {
 
 namespace {
@@ -93,6 +95,76 @@ QList<PrometheusSample> PrometheusScrape::find(const QString& name, const QList<
             out.append(s);
     }
     return out;
+}
+
+Histogram histogramOf(const PrometheusScrape& scrape, const QString& name)
+{
+    QMap<double, double> byBound;
+    const QString bucket = name + QLatin1String("_bucket");
+    for (const PrometheusSample& s : scrape.samples) {
+        if (s.name != bucket)
+            continue;
+        const QString le = s.label(QStringLiteral("le"));
+        bool ok = false;
+        const double bound = le == QLatin1String("+Inf") ? std::numeric_limits<double>::infinity() : le.toDouble(&ok);
+        if (le != QLatin1String("+Inf") && !ok)
+            continue;
+        if (std::isfinite(s.value) && s.value >= 0)
+            byBound[bound] += s.value;
+    }
+    Histogram h;
+    for (auto it = byBound.cbegin(); it != byBound.cend(); ++it) {
+        h.bounds.append(it.key());
+        // Cumulative counts never go down with the bound; a scrape that says otherwise is clamped.
+        h.counts.append(h.counts.isEmpty() ? it.value() : qMax(h.counts.last(), it.value()));
+    }
+    return h;
+}
+
+Histogram histogramDelta(const Histogram& after, const Histogram& before)
+{
+    if (after.bounds != before.bounds)
+        return after;
+    Histogram d = after;
+    for (qsizetype i = 0; i < d.counts.size(); ++i) {
+        if (after.counts.at(i) < before.counts.at(i))
+            return after; // a reset: the process restarted
+        d.counts[i] = after.counts.at(i) - before.counts.at(i);
+    }
+    return d;
+}
+
+double histogramQuantile(double q, const Histogram& h, double* lower, double* upper)
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    if (h.isEmpty() || !(q > 0 && q < 1))
+        return nan;
+    const double total = h.counts.last();
+    const double rank = q * total;
+    qsizetype i = 0;
+    while (i < h.counts.size() && h.counts.at(i) < rank)
+        ++i;
+    if (i >= h.counts.size())
+        return nan;
+    if (std::isinf(h.bounds.at(i))) {
+        // In +Inf: the highest finite bound is all that is known.
+        const double top = i > 0 ? h.bounds.at(i - 1) : nan;
+        if (lower)
+            *lower = top;
+        if (upper)
+            *upper = h.bounds.at(i);
+        return top;
+    }
+    const double from = i == 0 ? 0.0 : h.bounds.at(i - 1);
+    const double below = i == 0 ? 0.0 : h.counts.at(i - 1);
+    const double inBucket = h.counts.at(i) - below;
+    if (lower)
+        *lower = from;
+    if (upper)
+        *upper = h.bounds.at(i);
+    if (inBucket <= 0)
+        return h.bounds.at(i);
+    return from + (h.bounds.at(i) - from) * (rank - below) / inBucket;
 }
 
 Result<PrometheusScrape> parsePrometheusText(const QByteArray& text)

@@ -42,4 +42,23 @@ struct PrometheusScrape
 // A pure function: bytes in, samples out, or the first problem with its line number.
 Result<PrometheusScrape> parsePrometheusText(const QByteArray& text);
 
+// A histogram's cumulative buckets (upper bound "le", count of observations at or below it), summed over every
+// series of the metric, sorted by bound; the last bound is +Inf when the exporter writes it.
+struct Histogram
+{
+    QList<double> bounds;
+    QList<double> counts;
+    bool isEmpty() const { return counts.isEmpty() || counts.last() <= 0; }
+    friend bool operator==(const Histogram&, const Histogram&) = default;
+};
+// The histogram of `<name>_bucket` in a scrape (empty when there is none).
+Histogram histogramOf(const PrometheusScrape& scrape, const QString& name);
+// What was observed between two readings of a histogram (after - before); after itself when the counters were
+// reset in between or the bounds changed.
+Histogram histogramDelta(const Histogram& after, const Histogram& before);
+// The q-quantile (0 < q < 1) as Prometheus' histogram_quantile computes it: the bucket holding the rank, linear
+// interpolation inside it (from 0 for the first bucket), the highest finite bound when the rank falls in +Inf.
+// NaN for an empty histogram. *lower and *upper, when given, receive the bucket's bounds: the resolution.
+double histogramQuantile(double q, const Histogram& histogram, double* lower = nullptr, double* upper = nullptr);
+
 } // namespace Fleetdeck::Wire

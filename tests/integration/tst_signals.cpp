@@ -229,6 +229,36 @@ private Q_SLOTS:
         QCOMPARE(eventsFor(QStringLiteral("server appeared")), 1); // once, not on every poll
     }
 
+    void caddyQuantilesFromItsHistogram()
+    {
+        // The lab's Caddy carries steady traffic to upstreams that answer in about 15 ms: its request-duration
+        // histogram, read twice, gives the last minute's p50/p95/p99 (within Caddy's 10-25 ms bucket).
+        QVERIFY(!lab.caddy.isEmpty());
+        GatewayConfig caddy;
+        for (const GatewayConfig& c : lab.gateways)
+            caddy = c.product == QLatin1String("caddy") ? c : caddy;
+        if (caddy.name.isEmpty()) { // the test lab's fleet file lists HAProxy only: Caddy as the demo lists it
+            caddy.name = lab.caddy.first().name;
+            caddy.product = QStringLiteral("caddy");
+            caddy.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(lab.caddy.first().adminPort));
+        }
+        caddy.pollIntervalMs = 500;
+        controller.addGateway(caddy);
+        const int index = store.indexOf(caddy.name);
+        QVERIFY(index >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(index).snapshot && store.entry(index).snapshot->load.p95Ms >= 0, 10000);
+        const LoadFigures load = store.entry(index).snapshot->load;
+        QVERIFY2(load.p95Ms >= 10 && load.p95Ms <= 250, qPrintable(latencyDetails(load)));
+        QVERIFY(load.p50Ms > 0 && load.p50Ms <= load.p95Ms && load.p95Ms <= load.p99Ms);
+        QVERIFY2(
+            load.quantileResolution.startsWith(QLatin1String("p95 between the ")), qPrintable(load.quantileResolution));
+        QVERIFY(load.latencyBasis().startsWith(QLatin1String("95th percentile, from histogram buckets")));
+        QVERIFY(load.inFlight >= 0);
+        // Charted as the gateway's latency.
+        QTRY_VERIFY_WITH_TIMEOUT(metrics.latest(SeriesKeys::latency(SeriesKeys::subject(caddy.name))) >= 10, 5000);
+        controller.removeGateway(caddy.name);
+    }
+
 private:
     const GatewaySnapshot& snapshot() const { return *store.entry(0).snapshot; }
     const BackendSnapshot& slow() const { return *snapshot().backend(QStringLiteral("slow")); }

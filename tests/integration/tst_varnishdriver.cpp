@@ -1,7 +1,10 @@
 // The Varnish driver against the lab's real Varnish 7.1, through the controller with the CLI secret in a
 // credential store: the VCL's backends, one made sick and given back to its probe, default_ttl changed and read
 // back (and undone), a ban that turns a cached HIT into a MISS, and wrong or missing secrets.
+#include <algorithm>
+
 #include <QDir>
+#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
@@ -17,6 +20,7 @@
 #include "lab.h"
 #include "reports.h"
 #include "metricstore.h"
+#include "serieskeys.h"
 
 using namespace Fleetdeck;
 
@@ -110,6 +114,44 @@ private Q_SLOTS:
         QVERIFY(secret.open(QIODevice::ReadOnly));
         m_secret = QString::fromUtf8(secret.readAll()); // the file's bytes, trailing newline included
         qRegisterMetaType<ActionReport>();
+    }
+
+    void batchedCountersAreSmoothedAndSaySo()
+    {
+        // Varnish's worker threads add to the shared counters in batches: rated per poll, the lab's steady traffic
+        // jumps about; rated over 10 s, it stays near its mean. Both are computed from the same real totals.
+        Session session(m_secret, config(QStringLiteral("varnish-1/cli")));
+        QList<QPair<qint64, qint64>> totals; // (taken at, client requests)
+        connect(&session.store, &FleetStore::snapshotApplied, this, [&session, &totals](int index) {
+            const auto& snap = session.store.entry(index).snapshot;
+            if (snap && !snap->frontends.isEmpty())
+                totals.append({ snap->takenAtMs, snap->frontends.first().requestsTotal });
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(totals.size() >= 32, 25000); // 16 s at 500 ms
+        QCOMPARE(session.store.entry(0).snapshot->counterWindowMs, 10000);
+        const QString key = SeriesKeys::requestRate(SeriesKeys::subject(m_varnish.name));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QList<float> smoothed;
+        for (const MetricStore::Bucket& b : session.metrics.range(key, now - 5000, now))
+            if (!b.isGap())
+                smoothed.append(b.mean);
+        QVERIFY(smoothed.size() >= 3);
+        std::sort(smoothed.begin(), smoothed.end());
+        QList<double> raw;
+        for (qsizetype i = totals.size() - 10; i < totals.size(); ++i)
+            raw.append(double(totals.at(i).second - totals.at(i - 1).second) * 1000.0
+                / double(qMax<qint64>(1, totals.at(i).first - totals.at(i - 1).first)));
+        std::sort(raw.begin(), raw.end());
+        qInfo("Varnish client req/s over the last 5 s: smoothed %.1f..%.1f, per poll %.1f..%.1f", smoothed.first(),
+            smoothed.last(), raw.first(), raw.last());
+        const double mean = double(totals.last().second - totals.at(totals.size() - 21).second) * 1000.0
+            / double(totals.last().first - totals.at(totals.size() - 21).first);
+        QVERIFY(mean > 1);
+        QVERIFY2(smoothed.first() >= mean * 0.6 && smoothed.last() <= mean * 1.4,
+            qPrintable(QStringLiteral("smoothed %1..%2 around a mean of %3")
+                           .arg(smoothed.first())
+                           .arg(smoothed.last())
+                           .arg(mean)));
     }
 
     void backendsSickAndBack()

@@ -27,6 +27,44 @@ class TestMetricStore : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void batchedCountersAreRatedOverTheirWindow()
+    {
+        // A steady 9 requests a second, counted in batches of 27 every third second (as Varnish's worker threads
+        // add to its shared counters): per poll, 27 then 0 then 0; over a 10 s window, about 9 every second.
+        MetricStore store;
+        MetricStore::Handle raw = store.handle(QStringLiteral("raw#req"));
+        MetricStore::Handle smooth = store.handle(QStringLiteral("smooth#req"));
+        const qint64 t0 = 1'700'000'000'000;
+        double total = 0;
+        float rawMax = 0, smoothMin = 1e9, smoothMax = 0;
+        for (int second = 0; second <= 40; ++second) {
+            if (second % 3 == 0)
+                total += 27;
+            const qint64 t = t0 + second * 1000;
+            store.appendCounter(raw, t, total);
+            store.appendCounter(smooth, t, total, 10000);
+            if (second >= 12) { // once a whole window is behind
+                rawMax = qMax(rawMax, float(store.latest(QStringLiteral("raw#req"))));
+                smoothMin = qMin(smoothMin, float(store.latest(QStringLiteral("smooth#req"))));
+                smoothMax = qMax(smoothMax, float(store.latest(QStringLiteral("smooth#req"))));
+            }
+        }
+        QCOMPARE(rawMax, 27.0f);
+        QVERIFY2(smoothMin >= 8.0f && smoothMax <= 10.8f,
+            qPrintable(QStringLiteral("%1..%2").arg(smoothMin).arg(smoothMax)));
+        // A reset (the process restarted) counts from zero for its interval, then the window starts again.
+        store.appendCounter(smooth, t0 + 41000, 5, 10000);
+        QCOMPARE(store.latest(QStringLiteral("smooth#req")), 5.0);
+        store.appendCounter(smooth, t0 + 42000, 14, 10000);
+        QCOMPARE(store.latest(QStringLiteral("smooth#req")), 9.0);
+        // A gap: no rate across it; the next total only starts a new window.
+        store.appendGap(smooth, t0 + 43000);
+        store.appendCounter(smooth, t0 + 44000, 100, 10000);
+        QVERIFY(std::isnan(store.latest(QStringLiteral("smooth#req"))));
+        store.appendCounter(smooth, t0 + 45000, 110, 10000);
+        QCOMPARE(store.latest(QStringLiteral("smooth#req")), 10.0);
+    }
+
     void gaugeKeepsValues()
     {
         MetricStore m(smallTiers());

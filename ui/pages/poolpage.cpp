@@ -232,6 +232,7 @@ void PoolPage::updateChartLines()
         QString label;
         QString key;
         Shown parts;
+        int counterWindowMs = 0; // its rates are smoothed over this window (a product counting in batches)
     };
     QList<Subject> subjects;
     const QList<ServerRef> selected = selectedServers();
@@ -262,6 +263,15 @@ void PoolPage::updateChartLines()
         }
     }
 
+    for (Subject& s : subjects) {
+        if (const int g = m_store->indexOf(s.parts.gateway); g >= 0 && m_store->entry(g).snapshot)
+            s.counterWindowMs = m_store->entry(g).snapshot->counterWindowMs;
+    }
+    // Rates taken over a window say so in the legend (the request and 5xx charts).
+    auto labelFor = [this](const Subject& s, qsizetype chart) {
+        return chart <= 1 && s.counterWindowMs > 0 ? tr("%1 (%2 s avg)").arg(s.label).arg(s.counterWindowMs / 1000)
+                                                   : s.label;
+    };
     m_subjects.clear();
     m_shown.clear();
     if (!selected.isEmpty()) {
@@ -287,7 +297,7 @@ void PoolPage::updateChartLines()
         QList<TimeSeriesChart::Line> lines;
         if (!m_ranked) {
             for (const Subject& s : std::as_const(subjects))
-                lines.append({ s.label, keyOf[c](s.key) });
+                lines.append({ labelFor(s, c), keyOf[c](s.key) });
         } else {
             QList<QPair<double, qsizetype>> order;
             for (qsizetype i = 0; i < subjects.size(); ++i) {
@@ -301,7 +311,7 @@ void PoolPage::updateChartLines()
             for (qsizetype k = 0; k < order.size(); ++k) {
                 const Subject& s = subjects.at(order.at(k).second);
                 if (k < kMaxLines - 1)
-                    lines.append({ s.label, keyOf[c](s.key) });
+                    lines.append({ labelFor(s, c), keyOf[c](s.key) });
                 else
                     others.append(keyOf[c](s.key));
             }
