@@ -28,6 +28,7 @@
 #include "fleetactions.h"
 #include "fleetstore.h"
 #include "fleettreemodel.h"
+#include "frontendtablemodel.h"
 #include "modelroles.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
@@ -184,6 +185,24 @@ void MainWindow::createViewActions(const FleetContext& context)
         journal->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
         m_actions->adopt(journal->toggleViewAction(),
             Spec { QStringLiteral("view.journal"), {}, {}, tr("Show the change journal") });
+    }
+    {
+        // Where the gateways take traffic in: every frontend with its binds, mode and rates.
+        auto* frontends = new QDockWidget(tr("Frontends"), this);
+        frontends->setObjectName(QStringLiteral("frontendsDock"));
+        auto* view = new QTableView;
+        view->setObjectName(QStringLiteral("frontendTable"));
+        view->setAccessibleName(tr("Frontends"));
+        view->setModel(new FrontendTableModel(context.store, view));
+        view->verticalHeader()->hide();
+        view->horizontalHeader()->setStretchLastSection(true);
+        view->setSelectionBehavior(QAbstractItemView::SelectRows);
+        frontends->setWidget(view);
+        addDockWidget(Qt::BottomDockWidgetArea, frontends);
+        tabifyDockWidget(timeline, frontends);
+        timeline->raise();
+        m_actions->adopt(frontends->toggleViewAction(),
+            Spec { QStringLiteral("view.frontends"), {}, {}, tr("Show every gateway's frontends") });
     }
     if (context.fleet && context.fleet->alerts()) {
         auto* alerts = new AlertsDock(context.fleet->alerts(), context.fleet, this);

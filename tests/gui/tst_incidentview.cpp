@@ -2,6 +2,7 @@
 // fires the lab's LabRequestsQueueing alert, which shows as a badge in the fleet tree and on the overview tile, in
 // the alerts dock, and as a band on the latency, queue and load charts; the pool's lines are ranked past 8 servers.
 // FLEETDECK_INCIDENT_SCREENSHOT=<file> saves the window once everything is shown.
+#include <QAbstractItemModelTester>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QSettings>
@@ -15,6 +16,7 @@
 #include "fleetcontroller.h"
 #include "fleetstore.h"
 #include "fleettreemodel.h"
+#include "frontendtablemodel.h"
 #include "lab.h"
 #include "mainwindow.h"
 #include "metricstore.h"
@@ -140,6 +142,36 @@ private Q_SLOTS:
         // Latency's "others" is their highest, not a sum.
         auto* latency = window->poolPage()->findChild<TimeSeriesChart*>(QStringLiteral("latencyChart"));
         QVERIFY(latency->lines().last().combineMax);
+    }
+
+    void frontendsAreListed()
+    {
+        auto* view = window->findChild<QTableView*>(QStringLiteral("frontendTable"));
+        QVERIFY(view);
+        QAbstractItemModel* model = view->model();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 3, 5000); // web, tcp_in, stats_only
+        auto cell = [model](const QString& frontend, int column) {
+            for (int r = 0; r < model->rowCount(); ++r) {
+                if (model->index(r, FrontendTableModel::FrontendColumn).data().toString() == frontend)
+                    return model->index(r, column).data().toString();
+            }
+            return QStringLiteral("(no such frontend)");
+        };
+        QCOMPARE(cell(QStringLiteral("web"), FrontendTableModel::ModeColumn), QStringLiteral("http"));
+        QCOMPARE(cell(QStringLiteral("web"), FrontendTableModel::BindsColumn),
+            QStringLiteral("127.0.0.1:%1").arg(lab.signalsHAProxy.frontendPort));
+        QCOMPARE(cell(QStringLiteral("tcp_in"), FrontendTableModel::ModeColumn), QStringLiteral("tcp"));
+        QCOMPARE(cell(QStringLiteral("tcp_in"), FrontendTableModel::ErrorRateColumn), QStringLiteral("n/a"));
+        QCOMPARE(cell(QStringLiteral("web"), FrontendTableModel::RateLimitedColumn), QStringLiteral("n/a"));
+        // A rate once two answers are in; traffic through the TCP proxy shows as connections per second.
+        QProcess hey;
+        hey.start(QStringLiteral("hey"),
+            { QStringLiteral("-z"), QStringLiteral("3s"), QStringLiteral("-c"), QStringLiteral("1"),
+                QStringLiteral("-q"), QStringLiteral("10"), QStringLiteral("-disable-keepalive"),
+                QStringLiteral("http://127.0.0.1:%1/").arg(lab.signalsHAProxy.tcpPort) });
+        QTRY_VERIFY_WITH_TIMEOUT(cell(QStringLiteral("tcp_in"), FrontendTableModel::RateColumn).toDouble() >= 3, 5000);
+        QVERIFY(hey.waitForFinished(10000));
     }
 
 private:
