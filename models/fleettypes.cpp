@@ -237,6 +237,9 @@ QString saturationDetails(const LoadFigures& l, qint64 sessions)
                          .arg(l.connectionsReused));
     if (l.inFlight >= 0)
         lines.append(QStringLiteral("%1 requests in flight").arg(l.inFlight));
+    if (l.refusedAtLimit >= 0)
+        lines.append(QStringLiteral("%1 requests not sent since start: the server was at its connection limit")
+                         .arg(l.refusedAtLimit));
     return lines.join(QLatin1Char('\n'));
 }
 

@@ -99,6 +99,7 @@ struct LoadFigures
     qint64 connectionsReused = -1;
     qint64 connectionsOpened = -1;
     qint64 inFlight = -1; // requests being served now (Caddy)
+    qint64 refusedAtLimit = -1; // requests not sent since start because the server was at its limit (Varnish busy)
 
     // The one latency the charts and tiles show, in ms (-1: none): the histogram's p95 when there is one, else
     // the average wait until the response begins (queue + connect + response).

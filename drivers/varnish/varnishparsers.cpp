@@ -181,11 +181,30 @@ Result<bool> applyVarnishMetrics(const QByteArray& metricsText, GatewaySnapshot&
         qint64& sum = perBackend[s.label(QStringLiteral("backend"))];
         sum = saturatingAdd(sum, clampedInt64(s.value));
     }
+    // Saturation per backend: connections open to it now, and fetches refused because it was at max_connections.
+    auto perServer = [&scrape](const char* name) {
+        QHash<QString, qint64> sums;
+        for (const auto& s : scrape.value().find(QString::fromLatin1(name))) {
+            qint64& sum = sums[s.label(QStringLiteral("backend"))];
+            sum = saturatingAdd(sum, clampedInt64(s.value));
+        }
+        return sums;
+    };
+    const QHash<QString, qint64> connections = perServer("varnish_backend_conn");
+    const QHash<QString, qint64> busy = perServer("varnish_backend_busy");
     for (BackendSnapshot& b : snap.backends) {
         b.requestsTotal = 0;
+        b.sessions = 0;
         for (ServerSnapshot& s : b.servers) {
             s.requestsTotal = perBackend.value(s.name);
             b.requestsTotal += s.requestsTotal;
+            if (const auto it = connections.constFind(s.name); it != connections.cend()) {
+                s.sessions = *it;
+                s.load.connectionsUsed = *it;
+                b.sessions += *it;
+            }
+            if (const auto it = busy.constFind(s.name); it != busy.cend())
+                s.load.refusedAtLimit = *it;
         }
     }
     return Result<bool>::success(true);

@@ -215,6 +215,33 @@ private Q_SLOTS:
         QVERIFY(snap.frontends.first().cacheMissesTotal >= 0);
         QVERIFY(!applyVarnishMetrics("varnish_main_client_req{", snap).ok());
     }
+
+    void backendConnectionsAndBusy()
+    {
+        // Written after the exporter's own names: connections open to a backend now, and fetches it refused at
+        // max_connections (the counter "busy").
+        GatewaySnapshot snap;
+        snap.backends.append(
+            parseBackendList(Test::readTestData(QStringLiteral("varnish/backend-list.json")), QStringLiteral("boot"))
+                .value());
+        const QString first = snap.backends.first().servers.first().name;
+        const QByteArray text = "varnish_backend_req{backend=\"" + first.toUtf8()
+            + "\",server=\"unknown\"} 40\n"
+              "varnish_backend_conn{backend=\""
+            + first.toUtf8()
+            + "\",server=\"unknown\"} 3\n"
+              "varnish_backend_busy{backend=\""
+            + first.toUtf8() + "\",server=\"unknown\"} 7\n";
+        QVERIFY(applyVarnishMetrics(text, snap).ok());
+        const ServerSnapshot& s = snap.backends.first().servers.first();
+        QCOMPARE(s.sessions, 3);
+        QCOMPARE(s.load.connectionsUsed, 3);
+        QCOMPARE(s.load.refusedAtLimit, 7);
+        QCOMPARE(snap.backends.first().sessions, 3);
+        QVERIFY(saturationDetails(s.load, s.sessions).contains(QLatin1String("7 requests not sent since start")));
+        // A backend the exporter does not list keeps "not reported".
+        QCOMPARE(snap.backends.first().servers.last().load.refusedAtLimit, -1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestVarnishParsers)
