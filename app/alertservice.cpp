@@ -25,6 +25,24 @@ QString objectOf(const Alert& a)
 {
     return a.gateway.isEmpty() ? a.name : a.object();
 }
+
+// A silence's journal row, by this workstation's user, now.
+JournalEntry journalEntry(quint64 id, const QString& gateway, const QString& object, const QString& before,
+    const QString& after, const QString& kind, const QString& result, const QString& answer)
+{
+    JournalEntry e;
+    e.actionId = id;
+    e.timeMs = QDateTime::currentMSecsSinceEpoch();
+    e.osUser = JournalEntry::currentOsUser();
+    e.gateway = gateway;
+    e.object = object;
+    e.kind = kind;
+    e.before = before;
+    e.after = after;
+    e.result = result;
+    e.answer = answer;
+    return e;
+}
 } // namespace
 
 AlertService::AlertService(const FleetStore* store, std::function<quint64()> nextId, QObject* parent)
@@ -121,17 +139,8 @@ bool AlertService::journalAttempt(quint64 id, const QString& gateway, const QStr
 {
     if (!m_journal)
         return true;
-    JournalEntry e;
-    e.actionId = id;
-    e.timeMs = QDateTime::currentMSecsSinceEpoch();
-    e.osUser = JournalEntry::currentOsUser();
-    e.gateway = gateway;
-    e.object = object;
-    e.kind = QStringLiteral("attempt");
-    e.before = before;
-    e.after = after;
-    e.result = QStringLiteral("sending");
-    if (m_journal->append(e))
+    if (m_journal->append(
+            journalEntry(id, gateway, object, before, after, QStringLiteral("attempt"), QStringLiteral("sending"), {})))
         return true;
     *error = tr("not sent: the journal could not record it (%1)").arg(m_journal->lastError());
     return false;
@@ -140,20 +149,9 @@ bool AlertService::journalAttempt(quint64 id, const QString& gateway, const QStr
 void AlertService::finish(quint64 id, const QString& gateway, const QString& object, const QString& before,
     const QString& after, bool ok, const QString& message, const QString& silenceId)
 {
-    if (m_journal) {
-        JournalEntry e;
-        e.actionId = id;
-        e.timeMs = QDateTime::currentMSecsSinceEpoch();
-        e.osUser = JournalEntry::currentOsUser();
-        e.gateway = gateway;
-        e.object = object;
-        e.kind = QStringLiteral("result");
-        e.before = before;
-        e.after = after;
-        e.result = ok ? QStringLiteral("verified") : QStringLiteral("failed");
-        e.answer = message;
-        m_journal->append(e);
-    }
+    if (m_journal)
+        m_journal->append(journalEntry(id, gateway, object, before, after, QStringLiteral("result"),
+            ok ? QStringLiteral("verified") : QStringLiteral("failed"), message));
     if (m_events)
         m_events->add(FleetEvent { QDateTime::currentMSecsSinceEpoch(), FleetEvent::Kind::Change, gateway, object,
             printable(message, kMaxMessageLength), !ok });
