@@ -209,14 +209,18 @@ quint64 AlertService::silence(const QString& fingerprint, int minutes, const QSt
         const QString silenceId = created.value();
         // Verified by reading it back: active (or pending), and matching exactly this alert's labels.
         client->silence(silenceId, [=, this](Result<Silence> seen) {
-            const bool ok = seen
-                && (seen.value().state == QLatin1String("active") || seen.value().state == QLatin1String("pending"))
-                && seen.value().matchers == alert.labels;
+            const bool active = seen
+                && (seen.value().state == QLatin1String("active") || seen.value().state == QLatin1String("pending"));
+            const bool exact = seen && seen.value().matchers == alert.labels;
+            const bool ok = active && exact;
             const QString message = ok
                 ? tr("silenced %1 until %2 (silence %3)")
                       .arg(alert.name, QDateTime::fromMSecsSinceEpoch(end).toString(QStringLiteral("HH:mm")), silenceId)
                 : tr("silence %1 made, but reading it back shows %2")
-                      .arg(silenceId, seen ? tr("it %1").arg(seen.value().state) : seen.error());
+                      .arg(silenceId,
+                          !seen         ? seen.error()
+                              : !active ? tr("it %1").arg(seen.value().state)
+                                        : tr("it matches other labels than the alert's (it may silence more)"));
             finish(id, gateway, object, before, after, ok, message, silenceId);
         });
     });
