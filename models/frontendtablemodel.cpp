@@ -133,7 +133,7 @@ QVariant FrontendTableModel::data(const QModelIndex& index, int role) const
     if (role == Qt::ForegroundRole && index.column() == ErrorRateColumn && r.errorRate > 0)
         return QBrush(QColor(0xc0, 0x1c, 0x28));
     if (role == Qt::ToolTipRole && index.column() == RateLimitedColumn && f.rateLimitedTotal < 0)
-        return tr("The product does not count its 429s apart (HAProxy: they are among the denied and the 4xx)");
+        return tr("This product does not count its 429 answers apart: they are among the denied and the 4xx");
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
