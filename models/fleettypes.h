@@ -88,18 +88,18 @@ struct LoadFigures
     double p95Ms = -1;
     double p99Ms = -1;
     QString quantileResolution;
-    qint64 queued = -1; // requests waiting for a slot now (HAProxy qcur)
-    qint64 queuedMax = -1; // the most that ever waited (qmax)
-    qint64 limit = -1; // the most concurrent sessions allowed (HAProxy slim, a server's maxconn); <= 0: none
-    // Connections to the server (HAProxy 2.6): in use, idle for reuse, the estimate needed; reuses and
-    // connects since start (counters).
+    qint64 queued = -1; // requests waiting for a free slot on a server now
+    qint64 queuedMax = -1; // the most that ever waited at once
+    qint64 limit = -1; // the most concurrent sessions allowed (a server's connection limit); <= 0: none
+    // Connections to the server, where the product pools them: in use, idle for reuse, the estimate needed;
+    // reuses and connects since start (counters).
     qint64 connectionsUsed = -1;
     qint64 connectionsIdle = -1;
     qint64 connectionsNeeded = -1;
     qint64 connectionsReused = -1;
     qint64 connectionsOpened = -1;
-    qint64 inFlight = -1; // requests being served now (Caddy)
-    qint64 refusedAtLimit = -1; // requests not sent since start because the server was at its limit (Varnish busy)
+    qint64 inFlight = -1; // requests being served now
+    qint64 refusedAtLimit = -1; // requests not sent since start because the server was at its connection limit
 
     // The one latency the charts and tiles show, in ms (-1: none): the histogram's p95 when there is one, else
     // the average wait until the response begins (queue + connect + response).
