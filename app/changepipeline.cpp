@@ -442,8 +442,8 @@ void ChangePipeline::remove(const RunPtr& run, int position, int stage)
     }
     if (stage == Drain) {
         run->clock.start();
-        run->drained[i] = run->caps.can(Feature::Drain);
-        if (!run->caps.can(Feature::Drain))
+        run->drained[i] = run->caps.can(Feature::Drain) && run->caps.drainBeforeRemove;
+        if (!run->drained[i])
             stage = Delete; // a product without drain removes at once; its requests in flight finish on the old config
     }
     if (m_cancelled.remove(id)) {

@@ -144,6 +144,9 @@ void Poller::onSnapshot(const QString& name, quint64 generation, const Result<Ga
     }
     if (result) {
         ingest(name, result.value());
+        if (m_events)
+            for (const LoggedEvent& e : result.value().logged)
+                m_events->add(FleetEvent { e.timeMs, FleetEvent::Kind::Transition, name, e.object, e.text, e.failed });
         status.connection = Connection::Up;
         status.lastSeenMs = result.value().takenAtMs;
         status.lastError.clear();

@@ -81,6 +81,9 @@ struct Capabilities
     // one (a conflict); otherwise the pipeline's re-read before sending is what catches someone else's change.
     bool versionedWrites = false;
     bool runtimeOnly = true; // changes are lost on reload unless the config file carries them
+    // Removing a member drains it first and waits for its sessions (where it can drain). False where a drain is
+    // itself a reload that counts no sessions (nginx): the removal is then one change.
+    bool drainBeforeRemove = true;
     QString note; // what the operator should know about changing this product at runtime
 
     bool can(Feature feature) const { return features.value(feature).supported; }

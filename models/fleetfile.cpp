@@ -18,6 +18,8 @@ QUrl adminUrlFromUserText(const QString& input)
         return {};
     if (text.startsWith(QLatin1Char('/')))
         return QUrl(QLatin1String("unix://") + text);
+    if (text == QLatin1String("local:") || text == QLatin1String("local://"))
+        return QUrl(QStringLiteral("local:"));
     if (text.contains(QLatin1String("://")))
         return QUrl(text, QUrl::StrictMode);
     return QUrl(QLatin1String("tcp://") + text, QUrl::StrictMode);
@@ -88,7 +90,17 @@ QString validateGatewayConfig(const GatewayConfig& c, const ProductCatalog& prod
         return QStringLiteral("admin: \"%1\" is not an address of %2").arg(a.toString(), where);
     if (!product->adminSchemes.contains(a.scheme()))
         return QStringLiteral("admin: \"%1\": scheme \"%2\" is not %3").arg(a.toString(), a.scheme(), where);
-    if (a.scheme() == QLatin1String("unix")) {
+    for (auto it = c.options.cbegin(); it != c.options.cend(); ++it) {
+        const auto known = std::find_if(product->options.cbegin(), product->options.cend(),
+            [&](const ProductOption& o) { return o.key == it.key(); });
+        if (known == product->options.cend())
+            return QStringLiteral("%1: %2 takes no such setting").arg(it.key(), product->displayName);
+        if (known->path && !it.value().isEmpty() && !it.value().startsWith(QLatin1Char('/')))
+            return QStringLiteral("%1: \"%2\" is not an absolute path").arg(it.key(), printable(it.value(), 120));
+    }
+    if (product->hostlessSchemes.contains(a.scheme())) {
+        // this machine: no host, no port
+    } else if (a.scheme() == QLatin1String("unix")) {
         if (a.path().isEmpty() || !a.path().startsWith(QLatin1Char('/')))
             return QStringLiteral("admin: \"%1\" needs an absolute socket path").arg(a.toString());
     } else {
@@ -189,6 +201,15 @@ Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& p
         c.credential = o.value(QLatin1String("credential")).toString();
         c.httpAuth = o.value(QLatin1String("auth")).toString();
         c.sshForward = o.value(QLatin1String("sshForward")).toString();
+        for (const ProductOption& option : info->options) {
+            const QJsonValue v = o.value(option.key);
+            if (v.isUndefined() || v.isNull())
+                continue;
+            if (!v.isString())
+                return Result<FleetFile>::failure(
+                    QStringLiteral("gateway %1 (\"%2\"): %3: a string is needed").arg(i + 1).arg(c.name, option.key));
+            c.options.insert(option.key, v.toString());
+        }
         const QJsonObject tls = o.value(QLatin1String("tls")).toObject();
         c.tls.caFile = tls.value(QLatin1String("caFile")).toString();
         c.tls.pinSha256 = tls.value(QLatin1String("pinSha256")).toString().remove(QLatin1Char(':')).toLower();
@@ -230,6 +251,8 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
             o.insert(QLatin1String("auth"), c.httpAuth);
         if (!c.sshForward.isEmpty())
             o.insert(QLatin1String("sshForward"), c.sshForward);
+        for (auto it = c.options.cbegin(); it != c.options.cend(); ++it)
+            o.insert(it.key(), it.value());
         if (!c.tls.isEmpty()) {
             QJsonObject tls;
             if (!c.tls.caFile.isEmpty())

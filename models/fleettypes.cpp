@@ -163,9 +163,11 @@ qint64 GatewaySnapshot::responses5xxTotal() const
 {
     if (tcpOnly())
         return -1;
-    qint64 sum = 0;
+    // -1 when no frontend counts them (a product that keeps no such counter, or is not told where to read it).
+    qint64 sum = -1;
     for (const auto& f : frontends)
-        sum += qMax<qint64>(0, f.responses5xxTotal);
+        if (f.responses5xxTotal >= 0)
+            sum = qMax<qint64>(0, sum) + f.responses5xxTotal;
     return sum;
 }
 

@@ -62,6 +62,9 @@ struct GatewayConfig
     // of a change must have its whole answer within deadlineMs, connect included.
     int maxServers = 20000;
     int deadlineMs = 10000;
+    // The product's own settings from the fleet file (ProductInfo::options names them), as written: e.g. nginx's
+    // "nginx" command, "stubStatus" URL and "accessLog" path. Never a secret.
+    QMap<QString, QString> options = {};
 
     // The most bytes one answer may have: 2 KiB per server the limit allows, plus 1 MiB (HAProxy's "show stat"
     // and "show servers state" take about 450 bytes per server in the lab).
@@ -207,6 +210,17 @@ struct Notice
     friend bool operator==(const Notice&, const Notice&) = default;
 };
 
+// A line the gateway wrote in its own log since the last poll that belongs on the timeline (e.g. nginx's "upstream
+// timed out" for one server): where the product has no health checks, its log is what shows a failing server.
+struct LoggedEvent
+{
+    qint64 timeMs = 0;
+    QString object; // "pool/server", "pool", or empty for the gateway
+    QString text;
+    bool failed = true;
+    friend bool operator==(const LoggedEvent&, const LoggedEvent&) = default;
+};
+
 // Everything one poll of one gateway saw, as an immutable value.
 struct GatewaySnapshot
 {
@@ -227,6 +241,8 @@ struct GatewaySnapshot
     // > 0: the product adds to its request and error counters in batches, so their rates are taken over this
     // window (MetricStore's windowed counters) and the charts say so.
     int counterWindowMs = 0;
+    // What the gateway logged since the previous poll, for the timeline (bounded by the driver).
+    QList<LoggedEvent> logged;
 
     const BackendSnapshot* backend(const QString& name) const;
     const ServerSnapshot* server(const QString& backend, const QString& server) const;
@@ -236,7 +252,8 @@ struct GatewaySnapshot
     int serversDisabledByConfig() const;
     // HTTP requests plus TCP connections, over the frontends.
     qint64 requestsTotal() const;
-    // Over the HTTP frontends; -1 when every frontend is TCP (there is no such thing as a 5xx there).
+    // Over the HTTP frontends; -1 when every frontend is TCP (there is no such thing as a 5xx there) or none counts
+    // them.
     qint64 responses5xxTotal() const;
     // Every frontend is TCP: the gateway's rate is connections per second.
     bool tcpOnly() const;

@@ -13,6 +13,14 @@ namespace Fleetdeck {
 enum class CredentialKind { Secret, Basic, Bearer, ClientCertificate };
 QString label(CredentialKind kind);
 
+// A setting of the product's own that a fleet entry may give (a string), e.g. the command that reloads it.
+struct ProductOption
+{
+    QString key; // as the fleet file spells it
+    QString help; // what it is, with its default
+    bool path = false; // an absolute path on the gateway's machine
+};
+
 // Everything the layers above the drivers know of one product, as plain values: the drivers register it, the
 // composition root hands the list to the models, the app and the UI, which build their forms and tables from it
 // and never name a product.
@@ -35,6 +43,9 @@ struct ProductInfo
     QString conflictCheck; // how a change made by someone else meanwhile is caught
     Capabilities capabilities;
     QStringList notes; // facts seen on the real product (Markdown: `code`)
+    QList<ProductOption> options; // the fleet-file keys of its own it reads
+    // Admin address schemes that name no host (e.g. "local": this machine).
+    QStringList hostlessSchemes;
     // History from the fleet's Prometheus: PromQL per series ("gateway#req", "backend#5xx", "server#scur"), with
     // {selector} and {window} to fill in; the selector names the gateway by its metrics endpoint (instance label),
     // a pool by poolLabel and a member by memberLabel.

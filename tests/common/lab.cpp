@@ -65,6 +65,30 @@ Lab Lab::load()
     lab.tls.clientKeyEncrypted = tls.value(QLatin1String("clientKeyEncrypted")).toString();
     lab.tls.clientKeyPassphrase = tls.value(QLatin1String("clientKeyPassphrase")).toString();
     lab.alertmanagerUrl = root.value(QLatin1String("alertmanager")).toObject().value(QLatin1String("url")).toString();
+    for (const auto& v : root.value(QLatin1String("nginxlb")).toArray()) {
+        const QJsonObject o = v.toObject();
+        LabNginx n;
+        const QJsonObject one { { QLatin1String("gateways"), QJsonArray { o.value(QLatin1String("gateway")) } } };
+        const auto parsed
+            = parseFleetFile(QJsonDocument(one).toJson(), Drivers::ProductRegistry::builtIn().catalog());
+        if (!parsed) {
+            lab.error = QStringLiteral("the lab's nginx fleet entry: %1").arg(parsed.error());
+            return lab;
+        }
+        n.gateway = parsed.value().gateways.first();
+        n.dir = o.value(QLatin1String("dir")).toString();
+        n.frontPort = o.value(QLatin1String("frontPort")).toInt();
+        n.tcpPort = o.value(QLatin1String("tcpPort")).toInt();
+        n.config = o.value(QLatin1String("config")).toString();
+        n.upstreams = o.value(QLatin1String("upstreams")).toString();
+        n.stream = o.value(QLatin1String("stream")).toString();
+        n.errorLog = o.value(QLatin1String("errorLog")).toString();
+        n.accessLog = o.value(QLatin1String("accessLog")).toString();
+        n.nginxCommand = o.value(QLatin1String("nginxCommand")).toString();
+        lab.nginx.append(n);
+    }
+    lab.sshConfig = root.value(QLatin1String("ssh")).toObject().value(QLatin1String("config")).toString();
+    lab.sshDir = root.value(QLatin1String("ssh")).toObject().value(QLatin1String("dir")).toString();
     const QJsonObject signalsObject = root.value(QLatin1String("signals")).toObject();
     if (!signalsObject.isEmpty()) {
         lab.signalsHAProxy.adminPort = signalsObject.value(QLatin1String("adminPort")).toInt();

@@ -70,6 +70,21 @@ struct LabSignals
     bool present() const { return adminPort > 0; }
 };
 
+// An nginx load balancer of the lab (lab --nginx), reached over the lab's private sshd.
+struct LabNginx
+{
+    GatewayConfig gateway; // as the fleet file has it (ssh://lab-nginx, its sshConfig, nginx command, logs)
+    QString dir;
+    int frontPort = 0; // HTTP: / to "api", /static/ to "static"
+    int tcpPort = 0; // TCP: to "tcp_api"
+    QString config; // nginx.conf
+    QString upstreams; // conf.d/upstreams.conf: "api" and "static"
+    QString stream; // stream.conf: "tcp_api"
+    QString errorLog;
+    QString accessLog;
+    QString nginxCommand; // "nginx -p DIR -c nginx.conf"
+};
+
 struct Lab
 {
     QString fleetFile;
@@ -82,6 +97,9 @@ struct Lab
     LabTls tls;
     LabSignals signalsHAProxy;
     QString alertmanagerUrl; // lab --alertmanager: http://127.0.0.1:PORT
+    QList<LabNginx> nginx;
+    QString sshConfig; // the lab's ssh client config (host "lab-nginx"), for nginx
+    QString sshDir; // its keys and known_hosts
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE

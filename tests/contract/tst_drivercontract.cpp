@@ -16,6 +16,8 @@
 #include "fleetfile.h"
 #include "haproxy/haproxyparsers.h"
 #include "lab.h"
+#include "nginx/nginxconfig.h"
+#include "nginx/nginxlogs.h"
 #include "registry.h"
 #include "varnish/varnishparsers.h"
 
@@ -35,6 +37,9 @@ struct Fixture
     GatewayState current; // what the pipeline would have read before sending
     QString settingScope;
     QString settingValue;
+    // A product whose writes are checked against a reading first (not carried on the wire): a gateway that answers
+    // that reading with the recorded answer, so a stale version is seen to be refused.
+    std::function<GatewayConfig()> replaying;
 };
 
 QString errorOf(const auto& result)
@@ -119,6 +124,41 @@ QHash<QString, Fixture> fixtures()
         = [](int port) { return config(QStringLiteral("varnish"), QStringLiteral("tcp://127.0.0.1:%1").arg(port)); };
     varnish.settingValue = QStringLiteral("boot");
     all.insert(QStringLiteral("varnish"), varnish);
+
+    Fixture nginx;
+    nginx.recorded = []() -> Result<GatewaySnapshot> {
+        const auto config = Nginx::parseDump(Test::readTestData(QStringLiteral("nginx/lab-dump.txt")));
+        if (!config)
+            return Result<GatewaySnapshot>::failure(config.error());
+        GatewaySnapshot s;
+        s.backends = Nginx::poolsOf(config.value());
+        return Result<GatewaySnapshot>::success(s);
+    };
+    nginx.malformed = {
+        { QStringLiteral("truncated nginx -T"),
+            [] {
+                const auto c = Nginx::parseDump(half(QStringLiteral("nginx/lab-dump.txt")));
+                return c ? c.value().problem : c.error();
+            } },
+        { QStringLiteral("not nginx -T"), [] { return errorOf(Nginx::parseDump("<html>502 Bad Gateway</html>")); } },
+        { QStringLiteral("not stub_status"),
+            [] { return errorOf(Nginx::parseStubStatus("Active connections: x\n")); } },
+    };
+    nginx.at = [](int port) {
+        GatewayConfig c = config(QStringLiteral("nginx"), QStringLiteral("ssh://127.0.0.1:%1").arg(port));
+        c.options.insert(QStringLiteral("sshConfig"), Test::testDataPath(QStringLiteral("nginx/contract-ssh-config")));
+        c.deadlineMs = 3000;
+        return c;
+    };
+    nginx.replaying = [] {
+        GatewayConfig c = config(QStringLiteral("nginx"), QStringLiteral("local:"));
+        c.options.insert(QStringLiteral("nginx"),
+            QStringLiteral("sh %1 %2")
+                .arg(Test::testDataPath(QStringLiteral("nginx/replay-nginx.sh")),
+                    Test::testDataPath(QStringLiteral("nginx/lab-dump.txt"))));
+        return c;
+    };
+    all.insert(QStringLiteral("nginx"), nginx);
 
     for (const QString& id : { QStringLiteral("fake"), QStringLiteral("fake-limited") }) {
         Fixture fake;
@@ -377,11 +417,15 @@ private Q_SLOTS:
         for (const ChangeKind kind : caps.changes) {
             Test::Canary canary;
             Test::FakeGateway::resetAll();
-            std::unique_ptr<Drivers::Driver> driver(p->create(f.at(canary.port()), nullptr));
+            std::unique_ptr<Drivers::Driver> driver(
+                p->create(f.replaying ? f.replaying() : f.at(canary.port()), nullptr));
             std::optional<Result<QString>> answer;
             driver->apply(Change(sample(kind, f.at(0).name, snap, caps, f).what, version), f.current,
                 [&answer](Result<QString> r) { answer = r; });
-            QTest::qWait(300);
+            if (f.replaying)
+                QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 5000);
+            else
+                QTest::qWait(300);
             // On the wire (a real product), or refused as stale (the fake, whose config is at another version).
             carried = carried || canary.received().contains(version.toUtf8())
                 || (answer && answer->failureKind() == Failure::Conflict);

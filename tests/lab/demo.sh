@@ -1,7 +1,9 @@
 #!/bin/bash
-# `make demo`: start the lab (HAProxy, Caddy and Varnish in front of the same nginx upstreams), then Fleetdeck on
-# the lab's mixed fleet file. The Varnish CLI secret goes through a private, throw-away keychain (gnome-keyring
-# in its own D-Bus session), never through the fleet file or the operator's own keychain.
+# `make demo`: start the lab (HAProxy, Caddy, Varnish and an nginx load balancer in front of the same nginx
+# upstreams), then Fleetdeck on the lab's mixed fleet file. Fleetdeck reaches the nginx load balancer over the lab's
+# own sshd on 127.0.0.1 (per-run keys, never the operator's ~/.ssh). The Varnish CLI secret goes through a private,
+# throw-away keychain (gnome-keyring in its own D-Bus session), never through the fleet file or the operator's own
+# keychain.
 # With a display, Fleetdeck opens a window; closing it or Ctrl-C stops the lab.
 # Without one, Fleetdeck runs under Xvfb, writes a screenshot after FLEETDECK_DEMO_AFTER seconds (15) and exits.
 set -euo pipefail
@@ -9,8 +11,8 @@ app=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=$(mktemp -u "${TMPDIR:-/tmp}/fleetdeck-demo-XXXXXX.json")
-lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --caddy 1 --varnish 1 --mixed-fleet --signals --alertmanager
-    --prometheus --scrape-interval 1s
+lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --caddy 1 --varnish 1 --nginx 1 --mixed-fleet --signals
+    --alertmanager --prometheus --scrape-interval 1s
     --traffic-seconds 1800 --lifetime 3600 --flap-seconds "${FLEETDECK_DEMO_FLAP:-20}")
 keyring=(dbus-run-session -- "$root/tests/keychain/with-keyring.sh")
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Fleetdeck's test lab: a real fleet of HAProxy instances in front of nginx upstreams, on 127.0.0.1 only.
 Caddy and Varnish instances in front of the first pool's upstreams can be added (--caddy, --varnish).
+nginx load balancers can be added too (--nginx), with a private sshd on 127.0.0.1 through which Fleetdeck reads
+and edits their configuration, logs and status (ssh -F <lab>/ssh/config lab-nginx).
 --tls adds an HTTPS front (nginx) to the first Caddy's admin API, with a lab CA and certificates for TLS tests.
 
 Commands:
@@ -15,6 +17,7 @@ A watchdog stops the lab by itself after --lifetime seconds, so a lab whose call
 
 import argparse
 import base64
+import getpass
 import hashlib
 import json
 import secrets
@@ -349,6 +352,132 @@ def tls_nginx_conf(root, servers, upstream_port):
     return "\n".join(lines) + "\n"
 
 
+NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+SSHD = "/usr/sbin/sshd"
+
+# One JSON object per request (field, nginx variable): what Fleetdeck reads back over ssh for each upstream.
+NGINX_LOG_FIELDS = [("time", "time_iso8601"), ("status", "status"), ("upstream_addr", "upstream_addr"),
+                    ("upstream_status", "upstream_status"), ("upstream_response_time", "upstream_response_time"),
+                    ("request_time", "request_time"), ("uri", "uri")]
+NGINX_LOG_FORMAT = ("    log_format fleetdeck escape=json '{"
+                    + ",".join(f'"{field}":"${var}"' for field, var in NGINX_LOG_FIELDS) + "}';")
+
+
+def nginx_lb_conf(inst):
+    """nginx as a load balancer: the pools live in included files, which Fleetdeck edits, tests and reloads."""
+    d = inst["dir"]
+    return "\n".join([
+        f"load_module {NGINX_STREAM_MODULE};",
+        "worker_processes 1;",
+        f"pid {d}/nginx.pid;",
+        f"error_log {d}/error.log notice;",
+        "",
+        "events {",
+        "    worker_connections 1024;",
+        "}",
+        "",
+        "http {",
+        f"    client_body_temp_path {d}/client_body;",
+        f"    proxy_temp_path {d}/proxy;",
+        f"    fastcgi_temp_path {d}/fastcgi;",
+        f"    uwsgi_temp_path {d}/uwsgi;",
+        f"    scgi_temp_path {d}/scgi;",
+        "",
+        NGINX_LOG_FORMAT,
+        f"    access_log {d}/access.log fleetdeck;",
+        "",
+        f"    include {d}/conf.d/*.conf;",
+        "",
+        "    server {",
+        f"        listen {LOOPBACK}:{inst['frontPort']};",
+        "",
+        "        location = /nginx_status {",
+        "            stub_status;",
+        f"            allow {LOOPBACK};",
+        "            deny all;",
+        "            access_log off;",
+        "        }",
+        "",
+        "        location /static/ {",
+        "            proxy_pass http://static;",
+        "        }",
+        "",
+        "        location / {",
+        "            proxy_pass http://api;",
+        "        }",
+        "    }",
+        "}",
+        "",
+        "stream {",
+        f"    include {d}/stream.conf;",
+        "",
+        "    server {",
+        f"        listen {LOOPBACK}:{inst['tcpPort']};",
+        "        proxy_pass tcp_api;",
+        "    }",
+        "}",
+    ]) + "\n"
+
+
+def nginx_lb_upstreams(name, api_ports, static_ports):
+    lines = [f"# {name}: the HTTP pools. Edited by hand or by Fleetdeck; check with nginx -t, apply with -s reload.",
+             "",
+             "upstream api {",
+             "    # The first pool's upstreams, the same servers as HAProxy's api backend."]
+    lines += [f"    server {LOOPBACK}:{port} weight=1 max_fails=3 fail_timeout=10s;" for port in api_ports]
+    lines += ["}", "", "upstream static {", "    least_conn;"]
+    lines += [f"    server {LOOPBACK}:{port};" for port in static_ports]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def nginx_lb_stream(api_ports):
+    lines = ["upstream tcp_api {"]
+    lines += [f"    server {LOOPBACK}:{port};" for port in api_ports]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def sshd_config(ssh):
+    d = ssh["dir"]
+    return "\n".join([
+        "# The lab's own sshd on 127.0.0.1, for reaching its nginx instances; never the system's sshd.",
+        f"Port {ssh['port']}",
+        f"ListenAddress {LOOPBACK}",
+        f"HostKey {d}/host_key",
+        f"AuthorizedKeysFile {d}/authorized_keys",
+        f"AllowUsers {ssh['user']}",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "PermitRootLogin prohibit-password",
+        "UsePAM no",
+        "StrictModes no",
+        f"PidFile {d}/sshd.pid",
+        # Without PAM a session's PATH is sshd's built-in one, which has no /usr/sbin (nginx) for other users.
+        "SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        # Sessions get a home of their own, so the machine's shell start-up files (root's ~/.bashrc, which Debian's
+        # bash reads for every ssh command) are neither run nor part of what the tests and benchmarks measure.
+        f"SetEnv HOME={d}/home",
+    ]) + "\n"
+
+
+def ssh_client_config(ssh):
+    return "\n".join([
+        f"Host {ssh['host']}",
+        f"    HostName {LOOPBACK}",
+        f"    Port {ssh['port']}",
+        f"    User {ssh['user']}",
+        f"    IdentityFile {ssh['userKey']}",
+        "    IdentitiesOnly yes",
+        f"    UserKnownHostsFile {ssh['knownHosts']}",
+        # Only the lab's host key counts, whatever the system's known hosts say about 127.0.0.1.
+        "    GlobalKnownHostsFile /dev/null",
+        "    StrictHostKeyChecking yes",
+        "    BatchMode yes",
+    ]) + "\n"
+
+
 # ---------------------------------------------------------------- lab certificates
 
 TLS_DAYS = "3"
@@ -480,6 +609,102 @@ def start_tls(state):
         wait_for_port(port, 10, "nginx TLS front")
 
 
+def nginx_lb_missing():
+    """What --nginx needs and this machine lacks, as a message; empty when nothing is missing."""
+    if not os.path.exists(SSHD):
+        return (f"--nginx needs a private sshd, and {SSHD} is missing: install openssh-server"
+                " (packaging/debian-packages.txt lists it)")
+    if not os.path.exists(NGINX_STREAM_MODULE):
+        return (f"--nginx needs {NGINX_STREAM_MODULE}: install libnginx-mod-stream"
+                " (packaging/debian-packages.txt lists it)")
+    return ""
+
+
+def start_sshd(state):
+    """The lab's private sshd: per-run host and user keys, a client config whose host key check is strict."""
+    d = os.path.join(state["dir"], "ssh")
+    os.makedirs(os.path.join(d, "home"))
+    ssh = {"pid": 0, "port": free_port(), "dir": d, "host": "lab-nginx", "config": os.path.join(d, "config"),
+           "sshdConfig": os.path.join(d, "sshd_config"), "userKey": os.path.join(d, "user_key"),
+           "knownHosts": os.path.join(d, "known_hosts"), "log": os.path.join(d, "sshd.log"),
+           "user": "root" if os.geteuid() == 0 else getpass.getuser()}
+    state["ssh"] = ssh
+    for key, comment in (("host_key", "fleetdeck lab host"), ("user_key", "fleetdeck lab user")):
+        r = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", os.path.join(d, key)],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"ssh-keygen for the lab's {key} failed: {r.stderr.strip()}")
+    shutil.copyfile(ssh["userKey"] + ".pub", os.path.join(d, "authorized_keys"))
+    with open(os.path.join(d, "host_key.pub")) as f:
+        host_key = f.read().strip()
+    with open(ssh["knownHosts"], "w") as f:
+        f.write(f"[{LOOPBACK}]:{ssh['port']} {host_key}\n")
+    with open(ssh["sshdConfig"], "w") as f:
+        f.write(sshd_config(ssh))
+    with open(ssh["config"], "w") as f:
+        f.write(ssh_client_config(ssh))
+    if os.geteuid() == 0:
+        # sshd's privilege separation directory, which only a root sshd needs.
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    # sshd daemonises: the command returns once it has forked, and the daemon writes its PID to the PidFile.
+    r = subprocess.run([SSHD, "-f", ssh["sshdConfig"], "-E", ssh["log"]], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=20)
+    if r.returncode != 0:
+        with open(ssh["log"], errors="replace") as f:
+            raise RuntimeError(f"the lab's sshd did not start: {(r.stderr + f.read()).strip()}")
+    pid_file = os.path.join(d, "sshd.pid")
+    deadline = time.monotonic() + 10
+    while not ssh["pid"]:
+        try:
+            with open(pid_file) as f:
+                ssh["pid"] = int(f.read().strip())
+        except (OSError, ValueError):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the lab's sshd wrote no PID to {pid_file}; see {ssh['log']}")
+            time.sleep(0.05)
+    wait_for_port(ssh["port"], 10, "the lab's sshd")
+
+
+def start_nginx_lb(state, args, ports):
+    """nginx as a load balancer in front of the shared upstreams, each in its own prefix directory."""
+    state["nginxlb"] = []
+    if args.nginx <= 0:
+        return
+    missing = nginx_lb_missing()
+    if missing:
+        raise RuntimeError(missing)
+    start_sshd(state)
+    api = ports[:args.servers]
+    static = ports[args.servers:2 * args.servers] if args.backends >= 2 else api
+    for i in range(args.nginx):
+        name = f"nginx-{i + 1}"
+        d = os.path.join(state["dir"], name)
+        os.makedirs(os.path.join(d, "conf.d"))
+        front = free_port()
+        inst = {"index": i, "name": name, "dir": d, "pid": 0, "frontPort": front, "tcpPort": free_port(),
+                "config": os.path.join(d, "nginx.conf"), "upstreams": os.path.join(d, "conf.d", "upstreams.conf"),
+                "stream": os.path.join(d, "stream.conf"), "accessLog": os.path.join(d, "access.log"),
+                "errorLog": os.path.join(d, "error.log"), "pidFile": os.path.join(d, "nginx.pid"),
+                "statusUrl": f"http://{LOOPBACK}:{front}/nginx_status",
+                "nginxCommand": f"nginx -p {d} -c nginx.conf"}
+        with open(inst["config"], "w") as f:
+            f.write(nginx_lb_conf(inst))
+        with open(inst["upstreams"], "w") as f:
+            f.write(nginx_lb_upstreams(name, api, static))
+        with open(inst["stream"], "w") as f:
+            f.write(nginx_lb_stream(api))
+        state["nginxlb"].append(inst)
+        inst["pid"] = spawn(["nginx", "-p", d, "-c", "nginx.conf", "-g", "daemon off;"], os.path.join(d, "nginx.log"))
+        wait_for_port(front, 10, f"nginx {name}")
+
+
+def nginx_gateways(state, poll_ms):
+    ssh = state.get("ssh", {})
+    return [{"name": inst["name"], "product": "nginx", "admin": f"ssh://{ssh['host']}", "sshConfig": ssh["config"],
+             "nginx": inst["nginxCommand"], "stubStatus": inst["statusUrl"], "accessLog": inst["accessLog"],
+             "errorLog": inst["errorLog"], "pollIntervalMs": poll_ms} for inst in state.get("nginxlb", [])]
+
+
 def start(args):
     root = tempfile.mkdtemp(prefix="fleetdeck-lab-")
     # nginx workers run as an unprivileged user when the lab runs as root: they must reach the marker files.
@@ -566,6 +791,13 @@ def _start_into(state, args):
         gateways += mixed_gateways(state, args.poll_ms)
         if args.signals:
             gateways.append(state["signals"]["gateway"])
+    start_nginx_lb(state, args, [p for _, p in ups])
+    # Each instance's fleet entry is in the state (tests build their gateway from it); the fleet file lists them
+    # with the other products' under --mixed-fleet, so tests of a HAProxy-only fleet keep theirs.
+    for inst, gw in zip(state.get("nginxlb", []), nginx_gateways(state, args.poll_ms)):
+        inst["gateway"] = gw
+        if args.mixed_fleet:
+            gateways.append(gw)
 
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
     if args.alertmanager:
@@ -596,6 +828,12 @@ def _start_into(state, args):
                 ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", str(max(1, args.rate // 2)),
                  f"http://{LOOPBACK}:{inst['listenPort']}/"],
                 os.path.join(inst["dir"], "traffic.log")))
+        for inst in state["nginxlb"]:
+            for path in ("/", "/static/"):
+                state["traffic"].append(spawn(
+                    ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", str(max(1, args.rate // 2)),
+                     f"http://{LOOPBACK}:{inst['frontPort']}{path}"],
+                    os.path.join(inst["dir"], "traffic.log")))
         if args.signals and args.mixed_fleet:
             # The demo's incident: more clients than the slow pool takes, so requests queue and wait.
             sig = state["signals"]
@@ -754,10 +992,11 @@ def stop_state(state, keep=False):
     stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
     varnish = state.get("varnish", [])
     signals = [state["signals"]] if "signals" in state else []
-    stop_pids([inst.get("pid") for inst in state.get("haproxy", []) + state.get("caddy", []) + varnish + signals]
-              + [inst.get("exporterPid") for inst in varnish])
+    gateways = state.get("haproxy", []) + state.get("caddy", []) + varnish + signals + state.get("nginxlb", [])
+    stop_pids([inst.get("pid") for inst in gateways] + [inst.get("exporterPid") for inst in varnish])
     stop_pids([state.get("nginx", {}).get("pid"), state.get("tls", {}).get("pid"),
-               state.get("prometheus", {}).get("pid"), state.get("alertmanager", {}).get("pid")])
+               state.get("prometheus", {}).get("pid"), state.get("alertmanager", {}).get("pid"),
+               state.get("ssh", {}).get("pid")])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
         shutil.rmtree(root, ignore_errors=True)
@@ -786,6 +1025,10 @@ def cmd_run(args):
         print(f"  {inst['name']}: runtime API tcp://{LOOPBACK}:{inst['adminPort']} and {inst['socket']},"
               f" frontend http://{LOOPBACK}:{inst['frontendPort']}/,"
               f" stats http://{LOOPBACK}:{inst['statsPort']}/stats", flush=True)
+    for inst in state.get("nginxlb", []):
+        print(f"  {inst['name']}: http://{LOOPBACK}:{inst['frontPort']}/, tcp {LOOPBACK}:{inst['tcpPort']},"
+              f" status {inst['statusUrl']}, over ssh -F {state['ssh']['config']} {state['ssh']['host']}",
+              flush=True)
     if "prometheus" in state:
         print(f"  prometheus: {state['prometheus']['url']}", flush=True)
     if "alertmanager" in state:
@@ -908,6 +1151,9 @@ def main():
         sp.add_argument("--prometheus", action="store_true", help="also run Prometheus scraping every HAProxy")
         sp.add_argument("--caddy", type=int, default=0, help="Caddy instances proxying the first pool's upstreams")
         sp.add_argument("--varnish", type=int, default=0, help="Varnish instances caching the first pool's upstreams")
+        sp.add_argument("--nginx", type=int, default=0,
+                        help="nginx load balancers in front of the first pools' upstreams, reached over a private "
+                             "sshd; always listed in the fleet file")
         sp.add_argument("--mixed-fleet", action="store_true",
                         help="also list the Caddy and Varnish instances as gateways in the fleet file")
         sp.add_argument("--scrape-interval", default="2s", help="Prometheus scrape interval (default 2s)")
@@ -947,6 +1193,8 @@ def main():
     args = p.parse_args()
     if getattr(args, "tls", False) and args.caddy < 1:
         p.error("--tls needs --caddy 1 or more")
+    if getattr(args, "nginx", 0) > 0 and nginx_lb_missing():
+        p.error(nginx_lb_missing())
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
             "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
             "flap": cmd_flap}[args.cmd](args)

@@ -1,0 +1,766 @@
+#include "nginxconfig.h"
+
+#include <QHash>
+#include <QRegularExpression>
+#include <QSet>
+
+namespace Fleetdeck::Drivers::Nginx {
+
+namespace {
+
+constexpr int kMaxDepth = 64; // blocks inside blocks; nginx itself has no limit, but no real config comes close
+constexpr int kMaxIncludeDepth = 16;
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// What nginx makes of a backslash and the byte after it.
+void appendEscaped(QByteArray& value, char next)
+{
+    switch (next) {
+    case '"':
+    case '\'':
+    case '\\':
+        value.append(next);
+        break;
+    case 't':
+        value.append('\t');
+        break;
+    case 'r':
+        value.append('\r');
+        break;
+    case 'n':
+        value.append('\n');
+        break;
+    default:
+        value.append('\\');
+        value.append(next);
+    }
+}
+
+class Tokenizer
+{
+public:
+    enum class Kind { Word, Semicolon, BlockOpen, BlockClose, End, Error };
+
+    explicit Tokenizer(const QByteArray& text)
+        : m_text(text)
+    { }
+
+    Kind next(Word* word)
+    {
+        const int n = int(m_text.size());
+        for (;;) {
+            if (m_pos >= n) {
+                word->line = m_line;
+                return Kind::End;
+            }
+            const char c = m_text.at(m_pos);
+            if (c == '\n') {
+                ++m_line;
+                ++m_pos;
+            } else if (isSpace(c)) {
+                ++m_pos;
+            } else if (c == '#') {
+                while (m_pos < n && m_text.at(m_pos) != '\n')
+                    ++m_pos;
+            } else {
+                break;
+            }
+        }
+        const char c = m_text.at(m_pos);
+        word->begin = m_pos;
+        word->line = m_line;
+        if (c == ';' || c == '{' || c == '}') {
+            ++m_pos;
+            word->end = m_pos;
+            return c == ';' ? Kind::Semicolon : c == '{' ? Kind::BlockOpen : Kind::BlockClose;
+        }
+        QByteArray value;
+        if (c == '"' || c == '\'') {
+            ++m_pos;
+            for (;;) {
+                if (m_pos >= n) {
+                    m_error = { QStringLiteral("a quoted string that never ends (it starts here)"), word->line };
+                    return Kind::Error;
+                }
+                const char ch = m_text.at(m_pos);
+                if (ch == '\\' && m_pos + 1 < n) {
+                    if (m_text.at(m_pos + 1) == '\n')
+                        ++m_line;
+                    appendEscaped(value, m_text.at(m_pos + 1));
+                    m_pos += 2;
+                    continue;
+                }
+                ++m_pos;
+                if (ch == c)
+                    break;
+                if (ch == '\n')
+                    ++m_line;
+                value.append(ch);
+            }
+            if (m_pos < n) {
+                const char after = m_text.at(m_pos);
+                if (!isSpace(after) && after != ';' && after != '{' && after != '}' && after != ')') {
+                    m_error = { QStringLiteral("unexpected \"%1\" after a quoted string").arg(QChar::fromLatin1(after)),
+                        m_line };
+                    return Kind::Error;
+                }
+            }
+            word->quoted = true;
+        } else {
+            bool variable = false;
+            while (m_pos < n) {
+                const char ch = m_text.at(m_pos);
+                if (ch == '{' && variable) { // ${name}: part of the word
+                    value.append(ch);
+                    ++m_pos;
+                    continue;
+                }
+                variable = false;
+                if (ch == '\\' && m_pos + 1 < n) {
+                    if (m_text.at(m_pos + 1) == '\n')
+                        ++m_line;
+                    appendEscaped(value, m_text.at(m_pos + 1));
+                    m_pos += 2;
+                    continue;
+                }
+                if (isSpace(ch) || ch == ';' || ch == '{')
+                    break;
+                variable = ch == '$';
+                value.append(ch);
+                ++m_pos;
+            }
+            word->quoted = false;
+        }
+        word->end = m_pos;
+        word->text = QString::fromUtf8(value);
+        return Kind::Word;
+    }
+
+    int position() const { return m_pos; }
+    const ParseError& error() const { return m_error; }
+    void fail(const QString& message, int line) { m_error = { message, line }; }
+
+private:
+    const QByteArray& m_text;
+    int m_pos = 0;
+    int m_line = 1;
+    ParseError m_error;
+};
+
+bool parseList(Tokenizer& tokens, QList<Directive>* list, int depth, bool inBlock)
+{
+    for (;;) {
+        Directive d;
+        for (;;) {
+            Word w;
+            const Tokenizer::Kind kind = tokens.next(&w);
+            if (kind == Tokenizer::Kind::Error)
+                return false;
+            if (kind == Tokenizer::Kind::Word) {
+                if (d.words.isEmpty()) {
+                    d.begin = w.begin;
+                    d.line = w.line;
+                }
+                d.words.append(w);
+                continue;
+            }
+            if (kind == Tokenizer::Kind::Semicolon) {
+                if (d.words.isEmpty()) {
+                    tokens.fail(QStringLiteral("unexpected \";\""), w.line);
+                    return false;
+                }
+                d.end = w.end;
+                list->append(d);
+                break;
+            }
+            if (kind == Tokenizer::Kind::BlockOpen) {
+                if (d.words.isEmpty()) {
+                    tokens.fail(QStringLiteral("unexpected \"{\""), w.line);
+                    return false;
+                }
+                if (depth >= kMaxDepth) {
+                    tokens.fail(QStringLiteral("blocks nested deeper than %1").arg(kMaxDepth), w.line);
+                    return false;
+                }
+                d.block = true;
+                d.blockOpen = w.begin;
+                if (!parseList(tokens, &d.children, depth + 1, true))
+                    return false;
+                d.blockClose = tokens.position() - 1;
+                d.end = tokens.position();
+                list->append(d);
+                break;
+            }
+            if (kind == Tokenizer::Kind::BlockClose) {
+                if (!d.words.isEmpty() || !inBlock) {
+                    tokens.fail(QStringLiteral("unexpected \"}\""), w.line);
+                    return false;
+                }
+                return true;
+            }
+            // End of the file.
+            if (!d.words.isEmpty()) {
+                tokens.fail(QStringLiteral("unexpected end of file, expecting \";\" or \"}\" after \"%1\"")
+                                .arg(d.words.first().text),
+                    d.line);
+                return false;
+            }
+            if (inBlock) {
+                tokens.fail(QStringLiteral("unexpected end of file, expecting \"}\""), w.line);
+                return false;
+            }
+            return true;
+        }
+    }
+}
+
+UpstreamServer readServer(const Directive& d)
+{
+    UpstreamServer s;
+    const QStringList args = d.args();
+    s.address = args.value(0);
+    s.line = d.line;
+    for (int i = 1; i < args.size(); ++i) {
+        const QString& p = args.at(i);
+        s.parameters.append(p);
+        const int eq = p.indexOf(QLatin1Char('='));
+        const QString key = eq < 0 ? p : p.left(eq);
+        const QString value = eq < 0 ? QString() : p.mid(eq + 1);
+        if (key == QLatin1String("weight"))
+            s.weight = value.toInt();
+        else if (key == QLatin1String("max_fails"))
+            s.maxFails = value.toInt();
+        else if (key == QLatin1String("fail_timeout"))
+            s.failTimeout = value;
+        else if (key == QLatin1String("max_conns"))
+            s.maxConns = value.toInt();
+        else if (p == QLatin1String("backup"))
+            s.backup = true;
+        else if (p == QLatin1String("down"))
+            s.down = true;
+        else if (p == QLatin1String("resolve"))
+            s.resolve = true;
+    }
+    return s;
+}
+
+const QStringList& balancingDirectives()
+{
+    static const QStringList names = { QStringLiteral("least_conn"), QStringLiteral("ip_hash"), QStringLiteral("hash"),
+        QStringLiteral("random"), QStringLiteral("least_time"), QStringLiteral("ntlm"), QStringLiteral("sticky") };
+    return names;
+}
+
+Upstream readUpstream(const Directive& d, bool stream, const QString& file)
+{
+    Upstream u;
+    u.configName = d.args().value(0);
+    u.name = u.configName;
+    u.stream = stream;
+    u.file = file;
+    u.line = d.line;
+    QHash<QString, int> seen;
+    for (const Directive& c : d.children) {
+        if (c.name() == QLatin1String("server") && !c.args().isEmpty()) {
+            UpstreamServer s = readServer(c);
+            const int n = ++seen[s.address];
+            s.name = n == 1 ? s.address : QStringLiteral("%1#%2").arg(s.address).arg(n);
+            u.servers.append(s);
+        } else if (balancingDirectives().contains(c.name())) {
+            u.method = (QStringList { c.name() } + c.args()).join(QLatin1Char(' '));
+        } else {
+            u.otherDirectives.append((QStringList { c.name() } + c.args()).join(QLatin1Char(' ')));
+        }
+    }
+    return u;
+}
+
+// Where a proxy_pass (or grpc_pass, ...) sends requests: the upstream's name, or empty for an address or a variable.
+QString passTarget(const QString& target, bool stream)
+{
+    QString host = target;
+    if (!stream) {
+        const int scheme = host.indexOf(QLatin1String("://"));
+        if (scheme < 0)
+            return {};
+        host = host.mid(scheme + 3);
+        host = host.left(host.indexOf(QLatin1Char('/')) < 0 ? host.size() : host.indexOf(QLatin1Char('/')));
+    }
+    if (host.contains(QLatin1Char('$')) || host.contains(QLatin1Char(':')))
+        return {};
+    return host;
+}
+
+struct Route
+{
+    QString target;
+    bool stream = false;
+    QString where;
+};
+
+class Walker
+{
+public:
+    explicit Walker(NginxConfig& config)
+        : m_config(config)
+    {
+        for (const DumpedFile& f : config.files) {
+            QList<Directive> list;
+            ParseError error;
+            if (parseDirectives(f.text, &list, &error))
+                m_parsed.insert(f.path, list);
+            else if (m_config.problem.isEmpty())
+                m_config.problem = QStringLiteral("%1:%2: %3").arg(f.path).arg(error.line).arg(error.message);
+        }
+        const QString main = config.files.isEmpty() ? QString() : config.files.first().path;
+        m_confDir = main.left(main.lastIndexOf(QLatin1Char('/')) + 1);
+    }
+
+    void run()
+    {
+        if (m_config.files.isEmpty())
+            return;
+        const QString main = m_config.files.first().path;
+        walkFile(main, {}, {}, {}, 0);
+        for (const Route& r : std::as_const(m_routes)) {
+            for (Upstream& u : m_config.upstreams) {
+                if (u.configName == r.target && u.stream == r.stream && !u.routes.contains(r.where))
+                    u.routes.append(r.where);
+            }
+        }
+        // http and stream upstreams live in separate namespaces; Fleetdeck's pool names must not collide.
+        QSet<QString> httpNames;
+        for (const Upstream& u : std::as_const(m_config.upstreams))
+            if (!u.stream)
+                httpNames.insert(u.name);
+        for (Upstream& u : m_config.upstreams)
+            if (u.stream && httpNames.contains(u.name))
+                u.name += QStringLiteral(" (stream)");
+    }
+
+private:
+    void walkFile(
+        const QString& path, const QStringList& context, const QString& server, const QString& location, int depth)
+    {
+        const auto it = m_parsed.constFind(path);
+        if (it == m_parsed.constEnd() || depth > kMaxIncludeDepth)
+            return;
+        walk(it.value(), path, context, server, location, depth);
+    }
+
+    void walk(const QList<Directive>& list, const QString& file, const QStringList& context, const QString& server,
+        const QString& location, int depth)
+    {
+        for (const Directive& d : list) {
+            const QString name = d.name();
+            const QStringList args = d.args();
+            if (name == QLatin1String("include") && args.size() == 1) {
+                for (const QString& path : includedFiles(args.first()))
+                    walkFile(path, context, server, location, depth + 1);
+            } else if (name == QLatin1String("upstream") && d.block && !args.isEmpty()
+                && (context == QStringList { QStringLiteral("http") }
+                    || context == QStringList { QStringLiteral("stream") })) {
+                m_config.upstreams.append(readUpstream(d, context.first() == QLatin1String("stream"), file));
+            } else if (d.block) {
+                QString innerServer = server;
+                QString innerLocation = location;
+                if (name == QLatin1String("server"))
+                    innerServer = serverName(d);
+                else if (name == QLatin1String("location"))
+                    innerLocation = args.join(QLatin1Char(' '));
+                walk(d.children, file, context + QStringList { name }, innerServer, innerLocation, depth);
+            } else if (context.isEmpty() && name == QLatin1String("pid") && !args.isEmpty()) {
+                m_config.pid = args.first();
+            } else if (context.isEmpty() && name == QLatin1String("error_log") && !args.isEmpty()
+                && m_config.errorLog.isEmpty()) {
+                m_config.errorLog = args.first();
+            } else if (isPass(name) && !args.isEmpty() && !context.isEmpty()) {
+                const bool stream = context.first() == QLatin1String("stream");
+                const QString target = passTarget(args.first(), stream);
+                if (!target.isEmpty()) {
+                    QString where = server.isEmpty() ? QStringLiteral("server") : server;
+                    if (!location.isEmpty())
+                        where += QStringLiteral(" location ") + location;
+                    m_routes.append({ target, stream, where });
+                }
+            }
+        }
+    }
+
+    static bool isPass(const QString& name)
+    {
+        return name == QLatin1String("proxy_pass") || name == QLatin1String("grpc_pass")
+            || name == QLatin1String("uwsgi_pass") || name == QLatin1String("scgi_pass")
+            || name == QLatin1String("fastcgi_pass") || name == QLatin1String("memcached_pass");
+    }
+
+    // A server block as the operator knows it: its names, else where it listens.
+    static QString serverName(const Directive& d)
+    {
+        QStringList listens;
+        QStringList names;
+        for (const Directive& c : d.children) {
+            if (c.name() == QLatin1String("listen") && !c.args().isEmpty())
+                listens.append(c.args().first());
+            else if (c.name() == QLatin1String("server_name"))
+                for (const QString& n : c.args())
+                    if (n != QLatin1String("_") && !n.isEmpty())
+                        names.append(n);
+        }
+        if (!names.isEmpty())
+            return names.join(QLatin1Char(' '));
+        return listens.isEmpty() ? QStringLiteral("server") : listens.join(QLatin1Char(' '));
+    }
+
+    // The dumped files an include names, in the order nginx reads them (a glob's matches sorted by name).
+    QStringList includedFiles(const QString& pattern) const
+    {
+        const QString full = pattern.startsWith(QLatin1Char('/')) ? pattern : m_confDir + pattern;
+        QStringList matches;
+        const bool glob
+            = full.contains(QLatin1Char('*')) || full.contains(QLatin1Char('?')) || full.contains(QLatin1Char('['));
+        const QRegularExpression re(glob ? QRegularExpression::wildcardToRegularExpression(full)
+                                         : QRegularExpression::anchoredPattern(QRegularExpression::escape(full)));
+        for (const DumpedFile& f : m_config.files)
+            if (re.match(f.path).hasMatch() && !matches.contains(f.path))
+                matches.append(f.path);
+        std::sort(matches.begin(), matches.end());
+        return matches;
+    }
+
+    NginxConfig& m_config;
+    QHash<QString, QList<Directive>> m_parsed;
+    QString m_confDir;
+    QList<Route> m_routes;
+};
+
+// Finds the upstream block named `name` whose "upstream" word is on `line`, anywhere in the file.
+const Directive* findUpstream(const QList<Directive>& list, const QString& name, int line)
+{
+    for (const Directive& d : list) {
+        if (d.name() == QLatin1String("upstream") && d.block && d.args().value(0) == name && d.line == line)
+            return &d;
+        if (d.block)
+            if (const Directive* found = findUpstream(d.children, name, line))
+                return found;
+    }
+    return nullptr;
+}
+
+const Directive* findServer(const Directive& upstream, const QString& server)
+{
+    QHash<QString, int> seen;
+    for (const Directive& c : upstream.children) {
+        if (c.name() != QLatin1String("server") || c.args().isEmpty())
+            continue;
+        const QString address = c.args().first();
+        const int n = ++seen[address];
+        const QString name = n == 1 ? address : QStringLiteral("%1#%2").arg(address).arg(n);
+        if (name == server)
+            return &c;
+    }
+    return nullptr;
+}
+
+struct Located
+{
+    QList<Directive> parsed;
+    const Directive* upstream = nullptr;
+    const Directive* server = nullptr;
+};
+
+// Parses the file whole and finds the upstream (and the server, when one is named) in it.
+Result<Located> locate(const QByteArray& text, const QString& upstream, int line, const QString& server)
+{
+    Located out;
+    ParseError error;
+    if (!parseDirectives(text, &out.parsed, &error))
+        return Result<Located>::failure(QStringLiteral("the file does not parse at line %1 (%2); it is not edited")
+                                            .arg(error.line)
+                                            .arg(error.message));
+    Result<Located> result = Result<Located>::success(std::move(out));
+    // Pointers into the list the result holds, which is not copied again.
+    Located& l = const_cast<Located&>(result.value());
+    l.upstream = findUpstream(l.parsed, upstream, line);
+    if (!l.upstream)
+        return Result<Located>::failure(
+            QStringLiteral("upstream %1 is no longer at line %2 of the file").arg(upstream).arg(line),
+            Failure::Conflict);
+    if (!server.isEmpty()) {
+        l.server = findServer(*l.upstream, server);
+        if (!l.server)
+            return Result<Located>::failure(
+                QStringLiteral("upstream %1 has no server %2").arg(upstream, server), Failure::Conflict);
+    }
+    return result;
+}
+
+Result<QByteArray> checked(const QByteArray& edited)
+{
+    QList<Directive> list;
+    ParseError error;
+    if (!parseDirectives(edited, &list, &error))
+        return Result<QByteArray>::failure(QStringLiteral("the edit would not parse (line %1: %2); nothing written")
+                                               .arg(error.line)
+                                               .arg(error.message));
+    return Result<QByteArray>::success(edited);
+}
+
+// Removes a word and the blanks just before it (what an insertion of " word" added).
+QByteArray removeWord(const QByteArray& text, const Word& word)
+{
+    int from = word.begin;
+    while (from > 0 && (text.at(from - 1) == ' ' || text.at(from - 1) == '\t'))
+        --from;
+    QByteArray out = text;
+    out.remove(from, word.end - from);
+    return out;
+}
+
+QByteArray lineEnding(const QByteArray& text)
+{
+    return text.contains("\r\n") ? QByteArrayLiteral("\r\n") : QByteArrayLiteral("\n");
+}
+
+int lineStart(const QByteArray& text, int pos)
+{
+    while (pos > 0 && text.at(pos - 1) != '\n')
+        --pos;
+    return pos;
+}
+
+} // namespace
+
+QStringList Directive::args() const
+{
+    QStringList out;
+    for (int i = 1; i < words.size(); ++i)
+        out.append(words.at(i).text);
+    return out;
+}
+
+bool parseDirectives(const QByteArray& text, QList<Directive>* out, ParseError* error)
+{
+    Tokenizer tokens(text);
+    QList<Directive> list;
+    if (!parseList(tokens, &list, 0, false)) {
+        *error = tokens.error();
+        return false;
+    }
+    *out = list;
+    return true;
+}
+
+const Upstream* NginxConfig::upstream(const QString& name) const
+{
+    for (const Upstream& u : upstreams)
+        if (u.name == name)
+            return &u;
+    return nullptr;
+}
+
+const DumpedFile* NginxConfig::file(const QString& path) const
+{
+    for (const DumpedFile& f : files)
+        if (f.path == path)
+            return &f;
+    return nullptr;
+}
+
+Result<NginxConfig> parseDump(const QByteArray& dump)
+{
+    static const QByteArray header = QByteArrayLiteral("# configuration file ");
+    NginxConfig config;
+    qsizetype pos = 0;
+    const qsizetype n = dump.size();
+    while (pos < n) {
+        qsizetype end = dump.indexOf('\n', pos);
+        const bool last = end < 0;
+        if (last)
+            end = n;
+        const QByteArray line = dump.mid(pos, end - pos);
+        if (line.startsWith(header) && line.endsWith(':')) {
+            config.files.append({ QString::fromUtf8(line.mid(header.size(), line.size() - header.size() - 1)), {} });
+        } else if (!config.files.isEmpty()) {
+            config.files.last().text.append(line);
+            if (!last)
+                config.files.last().text.append('\n');
+        }
+        pos = end + 1;
+    }
+    if (config.files.isEmpty())
+        return Result<NginxConfig>::failure(QStringLiteral("nginx -T printed no \"# configuration file\" section: %1")
+                                                .arg(QString::fromUtf8(dump.left(200)).simplified()));
+    Walker walker(config);
+    walker.run();
+    return Result<NginxConfig>::success(config);
+}
+
+QList<BackendSnapshot> poolsOf(const NginxConfig& config)
+{
+    QList<BackendSnapshot> pools;
+    for (const Upstream& u : config.upstreams) {
+        BackendSnapshot b;
+        b.name = u.name;
+        b.algorithm = u.method;
+        b.tcp = u.stream;
+        b.status = u.routes.isEmpty() ? QStringLiteral("no route") : u.routes.join(QLatin1String("; "));
+        b.requestsTotal = -1;
+        b.responses5xxTotal = -1;
+        b.responses4xxTotal = -1;
+        for (const UpstreamServer& us : u.servers) {
+            ServerSnapshot s;
+            s.name = us.name;
+            s.address = us.address;
+            s.weight = us.weight;
+            s.backup = us.backup;
+            s.admin = us.down ? AdminState::Drain : AdminState::Ready;
+            s.health = Health::NoCheck;
+            s.status = us.down ? QStringLiteral("down (config)")
+                : us.backup    ? QStringLiteral("backup")
+                               : QStringLiteral("up");
+            s.requestsTotal = -1;
+            s.responses5xxTotal = -1;
+            s.responses4xxTotal = -1;
+            if (us.maxConns > 0)
+                s.load.limit = us.maxConns;
+            b.servers.append(s);
+        }
+        pools.append(b);
+    }
+    return pools;
+}
+
+Result<QByteArray> setServerFlag(
+    const QByteArray& text, const QString& upstream, int line, const QString& server, const QString& flag, bool on)
+{
+    const Result<Located> l = locate(text, upstream, line, server);
+    if (!l)
+        return Result<QByteArray>::failure(l.error(), l.failureKind());
+    const Directive& s = *l.value().server;
+    const Word* present = nullptr;
+    for (int i = 2; i < s.words.size(); ++i)
+        if (s.words.at(i).text == flag)
+            present = &s.words.at(i);
+    if (on == (present != nullptr))
+        return Result<QByteArray>::success(text);
+    if (!on)
+        return checked(removeWord(text, *present));
+    QByteArray out = text;
+    out.insert(s.words.last().end, ' ' + flag.toUtf8());
+    return checked(out);
+}
+
+Result<QByteArray> setServerParameter(const QByteArray& text, const QString& upstream, int line, const QString& server,
+    const QString& key, const QString& value)
+{
+    const Result<Located> l = locate(text, upstream, line, server);
+    if (!l)
+        return Result<QByteArray>::failure(l.error(), l.failureKind());
+    const Directive& s = *l.value().server;
+    const QString prefix = key + QLatin1Char('=');
+    const Word* present = nullptr;
+    for (int i = 2; i < s.words.size(); ++i)
+        if (s.words.at(i).text.startsWith(prefix))
+            present = &s.words.at(i);
+    QByteArray out = text;
+    if (value.isEmpty()) {
+        if (!present)
+            return Result<QByteArray>::success(text);
+        return checked(removeWord(text, *present));
+    }
+    const QByteArray word = configWord(prefix + value).toUtf8();
+    if (present)
+        out.replace(present->begin, present->end - present->begin, word);
+    else
+        out.insert(s.words.last().end, ' ' + word);
+    return checked(out);
+}
+
+Result<QByteArray> addServer(
+    const QByteArray& text, const QString& upstream, int line, const QString& address, const QStringList& parameters)
+{
+    const Result<Located> l = locate(text, upstream, line, {});
+    if (!l)
+        return Result<QByteArray>::failure(l.error(), l.failureKind());
+    const Directive& u = *l.value().upstream;
+    QStringList words = { QStringLiteral("server"), configWord(address) };
+    for (const QString& p : parameters)
+        words.append(configWord(p));
+    const QByteArray directive = words.join(QLatin1Char(' ')).toUtf8() + ';';
+    const QByteArray eol = lineEnding(text);
+    // After the last server, else after the block's last directive, else just inside the '{'.
+    const Directive* after = nullptr;
+    for (const Directive& c : u.children)
+        if (c.name() == QLatin1String("server"))
+            after = &c;
+    if (!after && !u.children.isEmpty())
+        after = &u.children.last();
+    QByteArray out = text;
+    if (after) {
+        const int indentFrom = lineStart(text, after->begin);
+        QByteArray indent = text.mid(indentFrom, after->begin - indentFrom);
+        const bool ownLine = indent.trimmed().isEmpty();
+        int lineEnd = text.indexOf('\n', after->end);
+        if (lineEnd < 0)
+            lineEnd = text.size();
+        if (lineEnd > 0 && text.at(lineEnd - 1) == '\r')
+            --lineEnd;
+        // The block closes on the same line: stay on it.
+        if (!ownLine || (u.blockClose >= after->end && u.blockClose < lineEnd)) {
+            out.insert(after->end, ' ' + directive);
+        } else {
+            out.insert(lineEnd, eol + indent + directive);
+        }
+    } else {
+        const int indentFrom = lineStart(text, u.begin);
+        const QByteArray indent = text.mid(indentFrom, u.begin - indentFrom) + "    ";
+        out.insert(u.blockOpen + 1, eol + indent + directive);
+    }
+    return checked(out);
+}
+
+Result<QByteArray> removeServer(const QByteArray& text, const QString& upstream, int line, const QString& server)
+{
+    const Result<Located> l = locate(text, upstream, line, server);
+    if (!l)
+        return Result<QByteArray>::failure(l.error(), l.failureKind());
+    const Directive& s = *l.value().server;
+    const int from = lineStart(text, s.begin);
+    int lineEnd = text.indexOf('\n', s.end);
+    if (lineEnd < 0)
+        lineEnd = text.size();
+    int contentEnd = lineEnd > 0 && text.at(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd;
+    const QByteArray before = text.mid(from, s.begin - from);
+    QByteArray rest = text.mid(s.end, contentEnd - s.end).trimmed();
+    QByteArray out = text;
+    if (before.trimmed().isEmpty() && (rest.isEmpty() || rest.startsWith('#')) && from > 0) {
+        // The directive has its line (maybe with its own comment): the line goes, with the line break before it.
+        int cut = from - 1;
+        if (cut > 0 && text.at(cut - 1) == '\r')
+            --cut;
+        out.remove(cut, contentEnd - cut);
+    } else {
+        int cut = s.begin;
+        while (cut > 0 && (text.at(cut - 1) == ' ' || text.at(cut - 1) == '\t'))
+            --cut;
+        out.remove(cut, s.end - cut);
+    }
+    return checked(out);
+}
+
+QString configWord(const QString& text)
+{
+    static const QRegularExpression bare(QStringLiteral("^[^\\s;{}\"'\\\\#]+$"));
+    if (bare.match(text).hasMatch())
+        return text;
+    QString quoted = text;
+    quoted.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+} // namespace Fleetdeck::Drivers::Nginx

@@ -1,0 +1,678 @@
+#include "nginxdriver.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+
+#include "registry.h"
+#include "wire/answerlimits.h"
+#include "wire/commandchannel.h"
+
+namespace Fleetdeck::Drivers::Nginx {
+
+ProductDescriptor descriptor(); // nginxproduct.cpp
+
+namespace {
+
+// The most of each log one poll reads; a log that grows faster is skipped ahead (and the snapshot says so).
+constexpr qint64 kMaxLogBytesPerPoll = 4 * 1024 * 1024;
+// How long a reload has to show new workers (or an [emerg]) before it counts as not taken.
+constexpr int kReloadWaitTenths = 100;
+
+// One poll, one round trip: the effective config (stdout as is, stderr and exit code apart), the version, the
+// master's PID and age, and what the logs gained since the offsets given. Sections start with "\n<token> <name>":
+// the token is random per poll, so nothing in a config or a log can fake a section.
+const char* const kPollScript = R"SH(tok=$1; alog=$2; aoff=$3; aino=$4; elog=$5; eoff=$6; eino=$7; max=$8; pidf=$9
+shift 9
+exec 3>&1
+printf '\n%s dump\n' "$tok"
+err=$("$@" -T 2>&1 1>&3); rc=$?
+printf '\n%s status %s\n%s' "$tok" "$rc" "$err"
+printf '\n%s version\n' "$tok"
+"$@" -v 2>&1
+m=$(cat -- "$pidf" 2>/dev/null); up=
+[ -n "$m" ] && up=$(ps -o etimes= -p "$m" 2>/dev/null | tr -d ' ')
+printf '\n%s master %s %s\n' "$tok" "${m:--}" "${up:--}"
+tailf() {
+    [ -n "$2" ] || return 0
+    if [ ! -r "$2" ]; then printf '\n%s %s unreadable\n' "$tok" "$1"; return 0; fi
+    ino=$(stat -c %i -- "$2"); size=$(stat -c %s -- "$2"); off=$3
+    if [ "$off" -lt 0 ]; then off=$size; elif [ "$ino" != "$4" ] || [ "$off" -gt "$size" ]; then off=0; fi
+    printf '\n%s %s %s %s %s\n' "$tok" "$1" "$off" "$size" "$ino"
+    tail -c +$((off + 1)) -- "$2" | head -c "$max"
+}
+tailf access "$alog" "$aoff" "$aino"
+tailf error "$elog" "$eoff" "$eino"
+printf '\n%s end\n' "$tok"
+)SH";
+
+// One change, one round trip, in the order that never leaves a file nginx has not accepted: the file must still be
+// what the operator saw (its SHA-256), a read-only file is left alone, the old version is kept next to it, the new
+// one is written beside it and renamed over it, `nginx -t` tests the whole tree (the backup goes back if it fails),
+// the reload must start new workers without a new [emerg]/[alert] in the error log (else the backup goes back and
+// nginx is reloaded again). Each outcome is one line: "ok ...", or a word naming the step, then nginx's words.
+const char* const kApplyScript = R"SH(f=$1; want=$2; elog=$3; pidf=$4; ngx=$5; reload=$6; tries=$7
+d=$(dirname -- "$f"); b=$(basename -- "$f")
+new="$d/.$b.fleetdeck-new"; bak="$d/.$b.fleetdeck-backup"
+have=$(sha256sum -- "$f" 2>&1) || { echo "unreadable $have"; exit 10; }
+[ "${have%% *}" = "$want" ] || { echo "conflict ${have%% *}"; exit 11; }
+case $(stat -c %A -- "$f") in *w*) ;; *) echo "readonly $(stat -c %a -- "$f")"; exit 12;; esac
+[ -w "$f" ] || { echo "readonly not writable by $(id -un)"; exit 12; }
+out=$(cp -p -- "$f" "$bak" 2>&1) || { echo "backup $out"; exit 13; }
+rm -f -- "$new"
+out=$( (cat > "$new") 2>&1) || { rm -f -- "$new"; echo "write $out"; exit 14; }
+chmod --reference="$f" -- "$new" 2>/dev/null; chown --reference="$f" -- "$new" 2>/dev/null
+out=$(mv -f -- "$new" "$f" 2>&1) || { rm -f -- "$new"; echo "rename $out"; exit 15; }
+t=$(eval "$ngx -t" 2>&1) || { mv -f -- "$bak" "$f"; echo "test"; printf '%s\n' "$t"; exit 20; }
+workers() { ps -o pid= --ppid "$1" 2>/dev/null | tr -s ' \n' '  '; }
+# Waits for a worker that was not there before, or an [emerg]/[alert] written since byte $2 of the error log.
+confirm() {
+    i=0
+    while [ $i -lt "$tries" ]; do
+        if [ -n "$elog" ] && [ -r "$elog" ]; then
+            bad=$(tail -c +$(($2 + 1)) -- "$elog" | grep -E '\[(emerg|alert)\]' | head -n 3)
+            [ -n "$bad" ] && { printf '%s\n' "$bad"; return 1; }
+        fi
+        for p in $(workers "$1"); do
+            case " $3 " in *" $p "*) ;; *) echo "$p"; return 0;; esac
+        done
+        sleep 0.1; i=$((i + 1))
+    done
+    echo "no new worker process within $((tries / 10)) s"; return 1
+}
+esize=0; [ -n "$elog" ] && [ -r "$elog" ] && esize=$(stat -c %s -- "$elog")
+m=$(cat -- "$pidf" 2>/dev/null)
+[ -n "$m" ] || { mv -f -- "$bak" "$f"; echo "nomaster $pidf"; exit 21; }
+before=$(workers "$m")
+r=$(eval "$reload" 2>&1) || { mv -f -- "$bak" "$f"; echo "reload"; printf '%s\n' "$r"; exit 22; }
+if seen=$(confirm "$m" "$esize" "$before"); then
+    echo "ok $before-> $seen"; exit 0
+fi
+cp -p -- "$bak" "$f"
+esize2=0; [ -n "$elog" ] && [ -r "$elog" ] && esize2=$(stat -c %s -- "$elog")
+before2=$(workers "$m")
+if r2=$(eval "$reload" 2>&1) && again=$(confirm "$m" "$esize2" "$before2"); then
+    echo "applyfailed restored, reloaded"
+else
+    echo "applyfailed restored, reload failed too: $r2 $again"
+fi
+printf '%s\n' "$seen"
+exit 23
+)SH";
+
+QString sha256(const QByteArray& bytes)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+}
+
+QString firstLines(const QByteArray& text, int lines = 4)
+{
+    QStringList kept = QString::fromUtf8(text).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    kept = kept.mid(0, lines);
+    for (QString& l : kept)
+        l = l.trimmed();
+    return kept.join(QLatin1String(" | ")).left(600);
+}
+
+// A command line from the fleet file, split into words as a POSIX shell would (single and double quotes, backslash),
+// without running anything: each word is then quoted again for the remote shell.
+QStringList splitCommand(const QString& text, const QStringList& fallback)
+{
+    QStringList words;
+    QString word;
+    bool inWord = false;
+    QChar quote;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (!quote.isNull()) {
+            if (c == quote)
+                quote = QChar();
+            else if (c == QLatin1Char('\\') && quote == QLatin1Char('"') && i + 1 < text.size())
+                word += text.at(++i);
+            else
+                word += c;
+        } else if (c == QLatin1Char('\'') || c == QLatin1Char('"')) {
+            quote = c;
+            inWord = true;
+        } else if (c == QLatin1Char('\\') && i + 1 < text.size()) {
+            word += text.at(++i);
+            inWord = true;
+        } else if (c.isSpace()) {
+            if (inWord)
+                words.append(word);
+            word.clear();
+            inWord = false;
+        } else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (inWord)
+        words.append(word);
+    return words.isEmpty() ? fallback : words;
+}
+
+} // namespace
+
+NginxDriver::NginxDriver(const GatewayConfig& config, QObject* parent)
+    : Driver(config, descriptor().info.capabilities, parent)
+    , m_channel(new Wire::CommandChannel(config.name, config.admin, config.options.value(QStringLiteral("sshConfig")),
+          config.maxAnswerBytes() + 2 * kMaxLogBytesPerPoll, this))
+    , m_network(new QNetworkAccessManager(this))
+{ }
+
+NginxDriver::~NginxDriver() = default;
+
+QStringList NginxDriver::nginxCommand() const
+{
+    return splitCommand(option(QStringLiteral("nginx")), { QStringLiteral("nginx") });
+}
+
+QStringList NginxDriver::reloadCommand() const
+{
+    return splitCommand(option(QStringLiteral("reload")),
+        nginxCommand() + QStringList { QStringLiteral("-s"), QStringLiteral("reload") });
+}
+
+QString NginxDriver::pidFile() const
+{
+    if (!option(QStringLiteral("pidFile")).isEmpty())
+        return option(QStringLiteral("pidFile"));
+    if (m_config && m_config->pid.startsWith(QLatin1Char('/')))
+        return m_config->pid;
+    return QStringLiteral("/run/nginx.pid"); // Debian's build
+}
+
+QString NginxDriver::errorLogPath() const
+{
+    if (!option(QStringLiteral("errorLog")).isEmpty())
+        return option(QStringLiteral("errorLog"));
+    if (m_config && m_config->errorLog.startsWith(QLatin1Char('/')))
+        return m_config->errorLog;
+    return {};
+}
+
+void NginxDriver::fetchSnapshot(SnapshotCallback callback)
+{
+    const qint64 startedMs = QDateTime::currentMSecsSinceEpoch();
+    const QString token
+        = QStringLiteral("fd%1").arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+    struct Pending
+    {
+        std::optional<Result<Wire::CommandChannel::Output>> poll;
+        std::optional<Result<StubStatus>> status;
+        SnapshotCallback callback;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->callback = std::move(callback);
+    const bool wantStatus = !option(QStringLiteral("stubStatus")).isEmpty();
+    if (!wantStatus)
+        pending->status = Result<StubStatus>::failure({});
+    auto maybeDone = [this, pending, token, startedMs, wantStatus] {
+        if (!pending->poll || !pending->status)
+            return;
+        const auto& poll = *pending->poll;
+        if (!poll) {
+            pending->callback(Result<GatewaySnapshot>::failure(poll.error(), poll.failureKind()));
+            return;
+        }
+        const QByteArray out = poll.value().out;
+        const QByteArray sep = "\n" + token.toLatin1() + ' ';
+        QList<QByteArray> sections;
+        qsizetype pos = out.indexOf(sep);
+        while (pos >= 0) {
+            const qsizetype next = out.indexOf(sep, pos + sep.size());
+            sections.append(out.mid(pos + sep.size(), next < 0 ? -1 : next - pos - sep.size()));
+            pos = next;
+        }
+        if (sections.isEmpty() || !sections.last().startsWith("end")) {
+            pending->callback(
+                Result<GatewaySnapshot>::failure(QStringLiteral("%1: the read over %2 did not finish (exit %3): %4")
+                                                     .arg(config().name, m_channel->where())
+                                                     .arg(poll.value().exitCode)
+                                                     .arg(firstLines(poll.value().err + out.left(300)))));
+            return;
+        }
+        QByteArray dump;
+        for (const QByteArray& s : std::as_const(sections))
+            if (s.startsWith("dump\n"))
+                dump = s.mid(5);
+        GatewaySnapshot snap = build(dump, sections, startedMs);
+        const Result<StubStatus>& status = *pending->status;
+        if (wantStatus && status) {
+            FrontendSnapshot f;
+            f.name = QStringLiteral("http");
+            f.status = QStringLiteral("OPEN");
+            f.sessions = status.value().active;
+            f.requestsTotal = status.value().requests;
+            f.responses5xxTotal = option(QStringLiteral("accessLog")).isEmpty() ? -1 : m_access.responses5xx;
+            f.responses4xxTotal = -1;
+            snap.frontends.append(f);
+            snap.load.inFlight = status.value().writing;
+        } else if (wantStatus) {
+            snap.notices.append({ QStringLiteral("stub_status (%1) could not be read: %2")
+                                      .arg(option(QStringLiteral("stubStatus")), status.error()),
+                {} });
+        } else {
+            snap.notices.append({ QStringLiteral("No stub_status URL (\"stubStatus\" in the fleet file): the "
+                                                 "gateway's requests and connections are not shown."),
+                {} });
+        }
+        pending->callback(Result<GatewaySnapshot>::success(snap));
+    };
+
+    const QStringList args
+        = { token, option(QStringLiteral("accessLog")), QString::number(m_accessOffset), m_accessInode, errorLogPath(),
+              QString::number(m_errorOffset), m_errorInode, QString::number(kMaxLogBytesPerPoll), pidFile() };
+    m_channel->runScript(QString::fromLatin1(kPollScript), args + nginxCommand(), {}, config().deadlineMs,
+        [pending, maybeDone](Result<Wire::CommandChannel::Output> r) {
+            pending->poll = std::move(r);
+            maybeDone();
+        });
+    if (wantStatus) {
+        QNetworkRequest request(QUrl(option(QStringLiteral("stubStatus"))));
+        QNetworkReply* reply = m_network->get(request);
+        Wire::limitReply(reply, Wire::AnswerLimits::of(config()));
+        connect(reply, &QNetworkReply::finished, this, [reply, pending, maybeDone] {
+            reply->deleteLater();
+            const QString error = Wire::replyErrorText(reply);
+            const int http = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (!error.isEmpty())
+                pending->status = Result<StubStatus>::failure(error);
+            else if (http != 200)
+                pending->status = Result<StubStatus>::failure(QStringLiteral("HTTP %1").arg(http));
+            else
+                pending->status = parseStubStatus(Wire::replyBody(reply));
+            maybeDone();
+        });
+    }
+}
+
+GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArray>& sections, qint64 takenAtMs)
+{
+    GatewaySnapshot snap;
+    snap.takenAtMs = takenAtMs;
+    QString statusCode;
+    QByteArray statusText;
+    for (const QByteArray& s : sections) {
+        const qsizetype nl = s.indexOf('\n');
+        const QList<QByteArray> head = s.left(nl < 0 ? s.size() : nl).split(' ');
+        const QByteArray body = nl < 0 ? QByteArray() : s.mid(nl + 1);
+        const QByteArray& name = head.value(0);
+        if (name == "status") {
+            statusCode = QString::fromLatin1(head.value(1));
+            statusText = body;
+        } else if (name == "version") {
+            const QString v = QString::fromUtf8(body).trimmed();
+            snap.version = v.mid(v.lastIndexOf(QLatin1Char('/')) + 1);
+        } else if (name == "master") {
+            snap.pid = head.value(1).toLongLong();
+            snap.uptimeSeconds = head.value(2).toLongLong();
+        } else if ((name == "access" || name == "error") && head.value(1) == "unreadable") {
+            snap.notices.append(
+                { QStringLiteral("The %1 log cannot be read by the SSH user: its figures are not shown.")
+                        .arg(QString::fromLatin1(name)),
+                    {} });
+        } else if (name == "access" || name == "error") {
+            const qint64 off = head.value(1).toLongLong();
+            const qint64 size = head.value(2).toLongLong();
+            const QString inode = QString::fromLatin1(head.value(3));
+            if (name == "access") {
+                const qsizetype used = m_access.read(body);
+                // A line longer than one read: skipped whole.
+                const qint64 step = used > 0 ? used : (body.size() >= kMaxLogBytesPerPoll ? body.size() : 0);
+                m_accessOffset = off + step;
+                m_accessInode = inode;
+                if (size - m_accessOffset > 4 * kMaxLogBytesPerPoll) { // far behind: jump to the end
+                    m_accessBehind += size - m_accessOffset;
+                    m_accessOffset = size;
+                }
+            } else {
+                qsizetype used = 0;
+                const QList<ErrorLine> lines = parseErrorLog(body, &used);
+                m_errorOffset = off + (used > 0 ? used : (body.size() >= kMaxLogBytesPerPoll ? body.size() : 0));
+                m_errorInode = inode;
+                if (size - m_errorOffset > 4 * kMaxLogBytesPerPoll)
+                    m_errorOffset = size;
+                // One timeline line per pool or server and message, with a count: a failing server under load
+                // writes a line per request.
+                QMap<QPair<QString, QString>, QPair<int, ErrorLine>> grouped;
+                for (const ErrorLine& e : lines) {
+                    auto& slot = grouped[{ e.upstream, e.message }];
+                    slot.first += 1;
+                    slot.second = e;
+                    if (e.disabled)
+                        m_disabledWhy.insert(e.upstream, e.message);
+                    if (e.disabled && m_config) {
+                        qint64 timeout = 10000;
+                        for (const Upstream& u : std::as_const(m_config->upstreams))
+                            for (const UpstreamServer& s : u.servers)
+                                if (s.address == e.upstream)
+                                    timeout = nginxTimeMs(s.failTimeout);
+                        m_disabledUntil.insert(e.upstream, e.timeMs + qMax<qint64>(timeout, 0));
+                    }
+                }
+                for (auto it = grouped.cbegin(); it != grouped.cend() && snap.logged.size() < 20; ++it) {
+                    const ErrorLine& e = it.value().second;
+                    QString object;
+                    if (m_config) {
+                        for (const Upstream& u : std::as_const(m_config->upstreams)) {
+                            if (u.configName == e.upstream)
+                                object = u.name;
+                            for (const UpstreamServer& s : u.servers)
+                                if (object.isEmpty() && s.address == e.upstream)
+                                    object = u.name + QLatin1Char('/') + s.name;
+                        }
+                    }
+                    const int n = it.value().first;
+                    snap.logged.append({ e.timeMs, object,
+                        QStringLiteral("error.log [%1]: %2%3")
+                            .arg(e.level, e.message, n > 1 ? QStringLiteral(" (×%1)").arg(n) : QString()),
+                        true });
+                }
+            }
+        }
+    }
+
+    if (statusCode == QLatin1String("0")) {
+        const Result<NginxConfig> parsed = parseDump(dump);
+        if (parsed) {
+            m_config = parsed.value();
+            m_configVersion = sha256(dump).left(16);
+            if (!m_versions.contains(m_configVersion)) {
+                m_versions.insert(m_configVersion, m_config->files);
+                m_versionOrder.append(m_configVersion);
+                if (m_versionOrder.size() > 8)
+                    m_versions.remove(m_versionOrder.takeFirst());
+            }
+        } else {
+            snap.notices.append({ QStringLiteral("nginx -T: %1").arg(parsed.error()), {} });
+        }
+    } else {
+        snap.notices.append({ QStringLiteral("nginx -T fails (exit %1): %2; the pools shown are the last ones read, "
+                                             "and nothing is changed until the configuration tests clean")
+                                  .arg(statusCode, firstLines(statusText)),
+            {} });
+    }
+    if (!m_config)
+        return snap;
+    // A broken tree is not edited: the version stays empty only in the notice's sense; changes re-read anyway.
+    snap.configVersion = m_configVersion;
+    if (!m_config->problem.isEmpty())
+        snap.notices.append({ QStringLiteral("Shown read-only: Fleetdeck cannot read %1").arg(m_config->problem), {} });
+    const bool counted = !option(QStringLiteral("accessLog")).isEmpty();
+    if (!counted)
+        snap.notices.append({ QStringLiteral("No access log named (\"accessLog\" in the fleet file, JSON with "
+                                             "$upstream_addr, $upstream_status and $upstream_response_time): "
+                                             "per-server requests, 5xx and response times are not shown."),
+            {} });
+    if (m_accessBehind > 0)
+        snap.notices.append({ QStringLiteral("The access log grows faster than it is read: %1 MB were skipped.")
+                                  .arg(m_accessBehind / (1024 * 1024)),
+            {} });
+    if (errorLogPath().isEmpty())
+        snap.notices.append({ QStringLiteral("No error log file (\"errorLog\" in the fleet file): passive failures "
+                                             "are not shown, and a reload is confirmed by its workers only."),
+            {} });
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    snap.backends = poolsOf(*m_config);
+    for (qsizetype i = 0; i < snap.backends.size(); ++i) {
+        const Upstream& u = m_config->upstreams.at(i);
+        BackendSnapshot& b = snap.backends[i];
+        const bool hasCounts = counted && !u.stream;
+        if (hasCounts) {
+            b.requestsTotal = 0;
+            b.responses5xxTotal = 0;
+        }
+        double timeSum = 0;
+        int timeCount = 0;
+        for (qsizetype j = 0; j < b.servers.size(); ++j) {
+            const UpstreamServer& us = u.servers.at(j);
+            ServerSnapshot& s = b.servers[j];
+            if (m_disabledUntil.value(us.address) > now && !us.down) {
+                s.health = Health::Down;
+                s.status = QStringLiteral("taken out by nginx until %1 (max_fails=%2 in fail_timeout=%3)")
+                               .arg(QDateTime::fromMSecsSinceEpoch(m_disabledUntil.value(us.address))
+                                        .toString(QStringLiteral("HH:mm:ss")))
+                               .arg(us.maxFails)
+                               .arg(us.failTimeout);
+                s.checkStatus = QStringLiteral("passive");
+                s.checkDescription = m_disabledWhy.value(us.address);
+            }
+            if (!hasCounts)
+                continue;
+            const QString pooled = u.configName + QLatin1Char('|') + us.address;
+            const UpstreamTally t = m_access.byAddress.value(m_access.byAddress.contains(pooled) ? pooled : us.address);
+            s.requestsTotal = t.requests;
+            s.responses5xxTotal = t.errors5xx;
+            b.requestsTotal += t.requests;
+            b.responses5xxTotal += t.errors5xx;
+            if (!t.recentMs.isEmpty()) {
+                s.load.responseMs = qint64(t.averageMs() + 0.5);
+                s.load.averagedOver = QStringLiteral("its last %1 responses in the access log").arg(t.recentMs.size());
+                timeSum += t.averageMs();
+                ++timeCount;
+            }
+        }
+        if (timeCount > 0) {
+            b.load.responseMs = qint64(timeSum / timeCount + 0.5);
+            b.load.averagedOver = QStringLiteral("the mean of its servers' recent averages (access log)");
+        }
+    }
+    return snap;
+}
+
+void NginxDriver::sendChange(const Change& change, const GatewayState& current, ActionCallback callback)
+{
+    Q_UNUSED(current)
+    if (const auto* c = change.as<ServerStateChange>()) {
+        const bool down = c->state == AdminState::Drain;
+        const QString server = c->target.server;
+        edit(
+            c->target.backend, change.baseVersion,
+            down ? QStringLiteral("mark %1 down").arg(server) : QStringLiteral("remove down from %1").arg(server),
+            [server, down](const QByteArray& file, const Upstream& u) {
+                return setServerFlag(file, u.configName, u.line, server, QStringLiteral("down"), down);
+            },
+            std::move(callback));
+    } else if (const auto* c = change.as<WeightChange>()) {
+        const QString server = c->target.server;
+        const int weight = c->weight;
+        edit(
+            c->target.backend, change.baseVersion, QStringLiteral("weight=%1 on %2").arg(weight).arg(server),
+            [server, weight](const QByteArray& file, const Upstream& u) {
+                return setServerParameter(
+                    file, u.configName, u.line, server, QStringLiteral("weight"), QString::number(weight));
+            },
+            std::move(callback));
+    } else if (const auto* c = change.as<AddMemberChange>()) {
+        const ServerSpec spec = c->spec;
+        QStringList parameters;
+        if (spec.weight != 1)
+            parameters.append(QStringLiteral("weight=%1").arg(spec.weight));
+        if (spec.maxconn > 0)
+            parameters.append(QStringLiteral("max_conns=%1").arg(spec.maxconn));
+        edit(
+            spec.backend, change.baseVersion, QStringLiteral("add server %1").arg(spec.address()),
+            [spec, parameters](const QByteArray& file, const Upstream& u) {
+                return addServer(file, u.configName, u.line, spec.address(), parameters);
+            },
+            std::move(callback));
+    } else if (const auto* c = change.as<RemoveMemberChange>()) {
+        const QString server = c->target.server;
+        edit(
+            c->target.backend, change.baseVersion, QStringLiteral("remove server %1").arg(server),
+            [server](
+                const QByteArray& file, const Upstream& u) { return removeServer(file, u.configName, u.line, server); },
+            std::move(callback));
+    } else {
+        callback(refuse(change));
+    }
+}
+
+void NginxDriver::edit(
+    const QString& pool, const QString& baseVersion, const QString& what, Editor editor, ActionCallback callback)
+{
+    const int deadline = config().deadlineMs;
+    m_channel->run(nginxCommand() + QStringList { QStringLiteral("-T") }, {}, deadline,
+        [this, pool, baseVersion, what, editor, callback, deadline](Result<Wire::CommandChannel::Output> dumped) {
+            if (!dumped) {
+                callback(Result<QString>::failure(dumped.error(), dumped.failureKind()));
+                return;
+            }
+            if (dumped.value().exitCode != 0) {
+                callback(Result<QString>::failure(
+                    QStringLiteral("not changed: the configuration does not test clean now (nginx -T: %1)")
+                        .arg(firstLines(dumped.value().err))));
+                return;
+            }
+            const QByteArray dump = dumped.value().out;
+            const QString version = sha256(dump).left(16);
+            if (!baseVersion.isEmpty() && version != baseVersion) {
+                // Which files differ from the last reading, for the operator to look at.
+                QStringList changed;
+                const Result<NginxConfig> now = parseDump(dump);
+                const QList<DumpedFile> seen = m_versions.value(baseVersion);
+                auto seenText = [&seen](const QString& path) -> std::optional<QByteArray> {
+                    for (const DumpedFile& f : seen)
+                        if (f.path == path)
+                            return f.text;
+                    return std::nullopt;
+                };
+                if (now && !seen.isEmpty())
+                    for (const DumpedFile& f : now.value().files)
+                        if (seenText(f.path) != f.text)
+                            changed.append(f.path);
+                callback(Result<QString>::failure(
+                    QStringLiteral("the configuration changed since it was read%1; nothing was written")
+                        .arg(changed.isEmpty() ? QString()
+                                               : QStringLiteral(" (%1)").arg(changed.join(QStringLiteral(", ")))),
+                    Failure::Conflict));
+                return;
+            }
+            const Result<NginxConfig> parsed = parseDump(dump);
+            if (!parsed) {
+                callback(Result<QString>::failure(parsed.error()));
+                return;
+            }
+            if (!parsed.value().problem.isEmpty()) {
+                callback(Result<QString>::failure(
+                    QStringLiteral("not changed: Fleetdeck cannot read %1").arg(parsed.value().problem)));
+                return;
+            }
+            const Upstream* u = parsed.value().upstream(pool);
+            if (!u) {
+                callback(Result<QString>::failure(QStringLiteral("no upstream %1 in the configuration").arg(pool)));
+                return;
+            }
+            const Upstream upstream = *u;
+            const QByteArray dumpedText = parsed.value().file(upstream.file)->text;
+            m_channel->run({ QStringLiteral("cat"), QStringLiteral("--"), upstream.file }, {}, deadline,
+                [this, upstream, dumpedText, editor, what, callback](Result<Wire::CommandChannel::Output> read) {
+                    if (!read) {
+                        callback(Result<QString>::failure(read.error(), read.failureKind()));
+                        return;
+                    }
+                    if (read.value().exitCode != 0) {
+                        callback(Result<QString>::failure(
+                            QStringLiteral("cannot read %1: %2").arg(upstream.file, firstLines(read.value().err))));
+                        return;
+                    }
+                    const QByteArray before = read.value().out;
+                    // nginx -T adds a line break to a file that does not end with one.
+                    if (before != dumpedText && before + '\n' != dumpedText) {
+                        callback(Result<QString>::failure(
+                            QStringLiteral("%1 changed while it was read; nothing was written").arg(upstream.file),
+                            Failure::Conflict));
+                        return;
+                    }
+                    const Result<QByteArray> after = editor(before, upstream);
+                    if (!after) {
+                        callback(Result<QString>::failure(
+                            QStringLiteral("%1: %2").arg(upstream.file, after.error()), after.failureKind()));
+                        return;
+                    }
+                    if (after.value() == before) {
+                        callback(Result<QString>::success(
+                            QStringLiteral("%1 already says so; nothing written, no reload").arg(upstream.file)));
+                        return;
+                    }
+                    commit(upstream.file, before, after.value(), what, callback);
+                });
+        });
+}
+
+void NginxDriver::commit(const QString& file, const QByteArray& before, const QByteArray& after, const QString& what,
+    ActionCallback callback)
+{
+    const QString nginx = Wire::CommandChannel::remoteCommand(nginxCommand());
+    const QString reload = Wire::CommandChannel::remoteCommand(reloadCommand());
+    const QStringList args
+        = { file, sha256(before), errorLogPath(), pidFile(), nginx, reload, QString::number(kReloadWaitTenths) };
+    // The reload's wait comes on top of the deadline.
+    m_channel->runScript(QString::fromLatin1(kApplyScript), args, after, config().deadlineMs + kReloadWaitTenths * 200,
+        [file, what, callback](Result<Wire::CommandChannel::Output> r) {
+            if (!r) {
+                callback(Result<QString>::failure(
+                    QStringLiteral("%1 (whether %2 was written is unknown: check it)").arg(r.error(), file),
+                    r.failureKind()));
+                return;
+            }
+            const QByteArray out = r.value().out;
+            const qsizetype nl = out.indexOf('\n');
+            const QString head = QString::fromUtf8(out.left(nl < 0 ? out.size() : nl));
+            const QString rest = firstLines(nl < 0 ? QByteArray() : out.mid(nl + 1), 6);
+            const QString word = head.section(QLatin1Char(' '), 0, 0);
+            const QString detail = head.section(QLatin1Char(' '), 1);
+            switch (r.value().exitCode) {
+            case 0:
+                callback(Result<QString>::success(QStringLiteral("%1 in %2; nginx -t passed; reloaded (workers %3)")
+                                                      .arg(what, file, detail.simplified())));
+                return;
+            case 11:
+                callback(Result<QString>::failure(
+                    QStringLiteral("%1 was changed by someone else just now; nothing was written").arg(file),
+                    Failure::Conflict));
+                return;
+            case 12:
+                callback(Result<QString>::failure(
+                    QStringLiteral("%1 is read-only (%2); refused, the file is untouched").arg(file, detail)));
+                return;
+            case 13:
+            case 14:
+            case 15:
+                callback(Result<QString>::failure(
+                    QStringLiteral("could not %1 %2 (%3); the file is untouched")
+                        .arg(word == QLatin1String("backup") ? QStringLiteral("back up") : word, file,
+                            detail.isEmpty() ? rest : detail)));
+                return;
+            case 20:
+                callback(Result<QString>::failure(
+                    QStringLiteral("nginx -t refused the edit, so %1 was put back as it was: %2").arg(file, rest)));
+                return;
+            case 21:
+                callback(Result<QString>::failure(
+                    QStringLiteral("no nginx master PID in %1; %2 was put back, nothing reloaded").arg(detail, file)));
+                return;
+            case 22:
+                callback(Result<QString>::failure(
+                    QStringLiteral("the reload command failed, so %1 was put back: %2").arg(file, rest)));
+                return;
+            case 23:
+                callback(Result<QString>::failure(
+                    QStringLiteral("nginx did not take the new configuration (%1); %2 was %3. The old configuration "
+                                   "keeps serving.")
+                        .arg(rest, file, detail)));
+                return;
+            default:
+                callback(Result<QString>::failure(QStringLiteral("the change to %1 stopped (exit %2): %3 %4")
+                                                      .arg(file)
+                                                      .arg(r.value().exitCode)
+                                                      .arg(head, rest)));
+            }
+        });
+}
+
+} // namespace Fleetdeck::Drivers::Nginx
