@@ -19,76 +19,89 @@ namespace {
 // The most of each log one poll reads; a log that grows faster is skipped ahead (and the snapshot says so).
 constexpr qint64 kMaxLogBytesPerPoll = 4 * 1024 * 1024;
 // How long a reload has to show new workers (or an [emerg]) before it counts as not taken.
-constexpr int kReloadWaitTenths = 100;
+constexpr int kReloadWaitSteps = 500; // of 20 ms
+// A poll this soon after the last full one reads the configuration only (the pipeline's re-reads around a change).
+constexpr qint64 kLightPollWithinMs = 1000;
 
-// One poll, one round trip: the effective config (stdout as is, stderr and exit code apart), the version, the
-// master's PID and age, and what the logs gained since the offsets given. Sections start with "\n<token> <name>":
-// the token is random per poll, so nothing in a config or a log can fake a section.
-const char* const kPollScript = R"SH(tok=$1; alog=$2; aoff=$3; aino=$4; elog=$5; eoff=$6; eino=$7; max=$8; pidf=$9
-shift 9
+// One poll, one round trip: the effective config (stdout as is, stderr and exit code apart) and, in a full poll, the
+// version, the master's PID and age, and what the logs gained since the offsets given (a light poll, for a re-read
+// right after another, is the config alone). Sections start with "\n<token> <name>": the token is random per poll,
+// so nothing in a config or a log can fake a section.
+const char* const kPollScript = R"SH(tok=$1; full=$2; alog=$3; aoff=$4; aino=$5; elog=$6; eoff=$7; eino=$8; max=$9
+shift 9; pidf=$1; shift
 exec 3>&1
 printf '\n%s dump\n' "$tok"
 err=$("$@" -T 2>&1 1>&3); rc=$?
 printf '\n%s status %s\n%s' "$tok" "$rc" "$err"
-printf '\n%s version\n' "$tok"
-"$@" -v 2>&1
-m=$(cat -- "$pidf" 2>/dev/null); up=
-[ -n "$m" ] && up=$(ps -o etimes= -p "$m" 2>/dev/null | tr -d ' ')
-printf '\n%s master %s %s\n' "$tok" "${m:--}" "${up:--}"
-tailf() {
-    [ -n "$2" ] || return 0
-    if [ ! -r "$2" ]; then printf '\n%s %s unreadable\n' "$tok" "$1"; return 0; fi
-    ino=$(stat -c %i -- "$2"); size=$(stat -c %s -- "$2"); off=$3
-    if [ "$off" -lt 0 ]; then off=$size; elif [ "$ino" != "$4" ] || [ "$off" -gt "$size" ]; then off=0; fi
-    printf '\n%s %s %s %s %s\n' "$tok" "$1" "$off" "$size" "$ino"
-    tail -c +$((off + 1)) -- "$2" | head -c "$max"
-}
-tailf access "$alog" "$aoff" "$aino"
-tailf error "$elog" "$eoff" "$eino"
+if [ "$full" = 1 ]; then
+    printf '\n%s version\n' "$tok"
+    "$@" -v 2>&1
+    m=; up=; read -r m < "$pidf" 2>/dev/null
+    [ -n "$m" ] && up=$(ps -o etimes= -p "$m" 2>/dev/null)
+    printf '\n%s master %s %s\n' "$tok" "${m:--}" "$(echo ${up:--})"
+    tailf() {
+        [ -n "$2" ] || return 0
+        if [ ! -r "$2" ]; then printf '\n%s %s unreadable\n' "$tok" "$1"; return 0; fi
+        set -- "$1" "$2" "$3" "$4" $(stat -c '%i %s' -- "$2")
+        off=$3
+        if [ "$off" -lt 0 ]; then off=$6; elif [ "$5" != "$4" ] || [ "$off" -gt "$6" ]; then off=0; fi
+        printf '\n%s %s %s %s %s\n' "$tok" "$1" "$off" "$6" "$5"
+        [ "$off" -lt "$6" ] && tail -c +$((off + 1)) -- "$2" | head -c "$max"
+    }
+    tailf access "$alog" "$aoff" "$aino"
+    tailf error "$elog" "$eoff" "$eino"
+fi
 printf '\n%s end\n' "$tok"
 )SH";
 
 // One change, one round trip, in the order that never leaves a file nginx has not accepted: the file must still be
-// what the operator saw (its SHA-256), a read-only file is left alone, the old version is kept next to it, the new
-// one is written beside it and renamed over it, `nginx -t` tests the whole tree (the backup goes back if it fails),
-// the reload must start new workers without a new [emerg]/[alert] in the error log (else the backup goes back and
-// nginx is reloaded again). Each outcome is one line: "ok ...", or a word naming the step, then nginx's words.
-const char* const kApplyScript = R"SH(f=$1; want=$2; elog=$3; pidf=$4; ngx=$5; reload=$6; tries=$7
-d=$(dirname -- "$f"); b=$(basename -- "$f")
+// what the operator saw (its SHA-256; "nolf" is the same bytes without the line break `nginx -T` adds to a file that
+// lacks one), a read-only file is left alone, the old version is kept next to it, the new one is written beside it
+// (a copy first, so it has the file's owner and mode) and renamed over it, `nginx -t` tests the whole tree (the
+// backup goes back if it fails), the reload must start new workers without a new [emerg]/[alert] in the error log
+// (else the backup goes back and nginx is reloaded again). The outcome is one line: "ok ...", or a word naming the
+// step, then nginx's words.
+const char* const kApplyScript = R"SH(f=$1; want=$2; nolf=$3; elog=$4; pidf=$5; ngx=$6; reload=$7; tries=$8
+d=${f%/*}; b=${f##*/}
 new="$d/.$b.fleetdeck-new"; bak="$d/.$b.fleetdeck-backup"
 have=$(sha256sum -- "$f" 2>&1) || { echo "unreadable $have"; exit 10; }
-[ "${have%% *}" = "$want" ] || { echo "conflict ${have%% *}"; exit 11; }
-case $(stat -c %A -- "$f") in *w*) ;; *) echo "readonly $(stat -c %a -- "$f")"; exit 12;; esac
+have=${have%% *}
+[ "$have" = "$want" ] || [ "$have" = "$nolf" ] || { echo "conflict $have"; exit 11; }
+set -- $(stat -c '%A %a' -- "$f")
+case $1 in *w*) ;; *) echo "readonly mode $2"; exit 12;; esac
 [ -w "$f" ] || { echo "readonly not writable by $(id -un)"; exit 12; }
 out=$(cp -p -- "$f" "$bak" 2>&1) || { echo "backup $out"; exit 13; }
 rm -f -- "$new"
-out=$( (cat > "$new") 2>&1) || { rm -f -- "$new"; echo "write $out"; exit 14; }
-chmod --reference="$f" -- "$new" 2>/dev/null; chown --reference="$f" -- "$new" 2>/dev/null
+out=$(cp -p -- "$f" "$new" 2>&1) || { rm -f -- "$new"; echo "write $out"; exit 14; }
+if [ "$have" = "$want" ]; then out=$( (cat > "$new") 2>&1); else out=$( (head -c -1 > "$new") 2>&1); fi
+[ $? -eq 0 ] || { rm -f -- "$new"; echo "write $out"; exit 14; }
 out=$(mv -f -- "$new" "$f" 2>&1) || { rm -f -- "$new"; echo "rename $out"; exit 15; }
 t=$(eval "$ngx -t" 2>&1) || { mv -f -- "$bak" "$f"; echo "test"; printf '%s\n' "$t"; exit 20; }
-workers() { ps -o pid= --ppid "$1" 2>/dev/null | tr -s ' \n' '  '; }
-# Waits for a worker that was not there before, or an [emerg]/[alert] written since byte $2 of the error log.
+workers() { echo $(ps -o pid= --ppid "$1" 2>/dev/null); }
+emerg() { [ -n "$elog" ] && [ -r "$elog" ] && tail -c +$(($1 + 1)) -- "$elog" | grep -E -m 3 '\[(emerg|alert)\]'; }
+# Waits for a worker that was not there before: the reload took. An [emerg]/[alert] written since byte $2 of the error
+# log explains a reload that did not: it fails once no new worker came within 3 s of it (a master that cannot bind
+# retries for about 2.5 s, and may still be busy with an earlier reload when ours arrives).
 confirm() {
-    i=0
+    i=0; since=
     while [ $i -lt "$tries" ]; do
-        if [ -n "$elog" ] && [ -r "$elog" ]; then
-            bad=$(tail -c +$(($2 + 1)) -- "$elog" | grep -E '\[(emerg|alert)\]' | head -n 3)
-            [ -n "$bad" ] && { printf '%s\n' "$bad"; return 1; }
-        fi
         for p in $(workers "$1"); do
             case " $3 " in *" $p "*) ;; *) echo "$p"; return 0;; esac
         done
-        sleep 0.1; i=$((i + 1))
+        if [ -z "$since" ] && [ $((i % 5)) -eq 4 ] && bad=$(emerg "$2"); then since=$i; fi
+        [ -n "$since" ] && [ $((i - since)) -ge 150 ] && { printf '%s\n' "$bad"; return 1; }
+        sleep 0.02; i=$((i + 1))
     done
-    echo "no new worker process within $((tries / 10)) s"; return 1
+    [ -n "$since" ] && { printf '%s\n' "$bad"; return 1; }
+    echo "no new worker process within $((tries / 50)) s"; return 1
 }
 esize=0; [ -n "$elog" ] && [ -r "$elog" ] && esize=$(stat -c %s -- "$elog")
-m=$(cat -- "$pidf" 2>/dev/null)
+m=; read -r m < "$pidf" 2>/dev/null
 [ -n "$m" ] || { mv -f -- "$bak" "$f"; echo "nomaster $pidf"; exit 21; }
 before=$(workers "$m")
 r=$(eval "$reload" 2>&1) || { mv -f -- "$bak" "$f"; echo "reload"; printf '%s\n' "$r"; exit 22; }
 if seen=$(confirm "$m" "$esize" "$before"); then
-    echo "ok $before-> $seen"; exit 0
+    echo "ok $before -> $seen"; exit 0
 fi
 cp -p -- "$bak" "$f"
 esize2=0; [ -n "$elog" ] && [ -r "$elog" ] && esize2=$(stat -c %s -- "$elog")
@@ -263,9 +276,12 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
         pending->callback(Result<GatewaySnapshot>::success(snap));
     };
 
-    const QStringList args
-        = { token, option(QStringLiteral("accessLog")), QString::number(m_accessOffset), m_accessInode, errorLogPath(),
-              QString::number(m_errorOffset), m_errorInode, QString::number(kMaxLogBytesPerPoll), pidFile() };
+    const bool full = startedMs - m_lastFullPollMs >= kLightPollWithinMs;
+    if (full)
+        m_lastFullPollMs = startedMs;
+    const QStringList args = { token, full ? QStringLiteral("1") : QStringLiteral("0"),
+        option(QStringLiteral("accessLog")), QString::number(m_accessOffset), m_accessInode, errorLogPath(),
+        QString::number(m_errorOffset), m_errorInode, QString::number(kMaxLogBytesPerPoll), pidFile() };
     m_channel->runScript(QString::fromLatin1(kPollScript), args + nginxCommand(), {}, config().deadlineMs,
         [pending, maybeDone](Result<Wire::CommandChannel::Output> r) {
             pending->poll = std::move(r);
@@ -381,6 +397,7 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
         if (parsed) {
             m_config = parsed.value();
             m_configVersion = sha256(dump).left(16);
+            m_configReadMs = QDateTime::currentMSecsSinceEpoch();
             if (!m_versions.contains(m_configVersion)) {
                 m_versions.insert(m_configVersion, m_config->files);
                 m_versionOrder.append(m_configVersion);
@@ -515,9 +532,14 @@ void NginxDriver::sendChange(const Change& change, const GatewayState& current, 
 void NginxDriver::edit(
     const QString& pool, const QString& baseVersion, const QString& what, Editor editor, ActionCallback callback)
 {
-    const int deadline = config().deadlineMs;
-    m_channel->run(nginxCommand() + QStringList { QStringLiteral("-T") }, {}, deadline,
-        [this, pool, baseVersion, what, editor, callback, deadline](Result<Wire::CommandChannel::Output> dumped) {
+    // A reading of the last two seconds (the pipeline's, just before sending) is what the edit starts from; else
+    // `nginx -T` now. Either way the file's SHA-256 is checked again in the same step that replaces it.
+    if (m_config && QDateTime::currentMSecsSinceEpoch() - m_configReadMs < 2000) {
+        editFrom(*m_config, m_configVersion, pool, baseVersion, what, editor, callback);
+        return;
+    }
+    m_channel->run(nginxCommand() + QStringList { QStringLiteral("-T") }, {}, config().deadlineMs,
+        [this, pool, baseVersion, what, editor, callback](Result<Wire::CommandChannel::Output> dumped) {
             if (!dumped) {
                 callback(Result<QString>::failure(dumped.error(), dumped.failureKind()));
                 return;
@@ -528,80 +550,61 @@ void NginxDriver::edit(
                         .arg(firstLines(dumped.value().err))));
                 return;
             }
-            const QByteArray dump = dumped.value().out;
-            const QString version = sha256(dump).left(16);
-            if (!baseVersion.isEmpty() && version != baseVersion) {
-                // Which files differ from the last reading, for the operator to look at.
-                QStringList changed;
-                const Result<NginxConfig> now = parseDump(dump);
-                const QList<DumpedFile> seen = m_versions.value(baseVersion);
-                auto seenText = [&seen](const QString& path) -> std::optional<QByteArray> {
-                    for (const DumpedFile& f : seen)
-                        if (f.path == path)
-                            return f.text;
-                    return std::nullopt;
-                };
-                if (now && !seen.isEmpty())
-                    for (const DumpedFile& f : now.value().files)
-                        if (seenText(f.path) != f.text)
-                            changed.append(f.path);
-                callback(Result<QString>::failure(
-                    QStringLiteral("the configuration changed since it was read%1; nothing was written")
-                        .arg(changed.isEmpty() ? QString()
-                                               : QStringLiteral(" (%1)").arg(changed.join(QStringLiteral(", ")))),
-                    Failure::Conflict));
-                return;
-            }
-            const Result<NginxConfig> parsed = parseDump(dump);
+            const Result<NginxConfig> parsed = parseDump(dumped.value().out);
             if (!parsed) {
                 callback(Result<QString>::failure(parsed.error()));
                 return;
             }
-            if (!parsed.value().problem.isEmpty()) {
-                callback(Result<QString>::failure(
-                    QStringLiteral("not changed: Fleetdeck cannot read %1").arg(parsed.value().problem)));
-                return;
-            }
-            const Upstream* u = parsed.value().upstream(pool);
-            if (!u) {
-                callback(Result<QString>::failure(QStringLiteral("no upstream %1 in the configuration").arg(pool)));
-                return;
-            }
-            const Upstream upstream = *u;
-            const QByteArray dumpedText = parsed.value().file(upstream.file)->text;
-            m_channel->run({ QStringLiteral("cat"), QStringLiteral("--"), upstream.file }, {}, deadline,
-                [this, upstream, dumpedText, editor, what, callback](Result<Wire::CommandChannel::Output> read) {
-                    if (!read) {
-                        callback(Result<QString>::failure(read.error(), read.failureKind()));
-                        return;
-                    }
-                    if (read.value().exitCode != 0) {
-                        callback(Result<QString>::failure(
-                            QStringLiteral("cannot read %1: %2").arg(upstream.file, firstLines(read.value().err))));
-                        return;
-                    }
-                    const QByteArray before = read.value().out;
-                    // nginx -T adds a line break to a file that does not end with one.
-                    if (before != dumpedText && before + '\n' != dumpedText) {
-                        callback(Result<QString>::failure(
-                            QStringLiteral("%1 changed while it was read; nothing was written").arg(upstream.file),
-                            Failure::Conflict));
-                        return;
-                    }
-                    const Result<QByteArray> after = editor(before, upstream);
-                    if (!after) {
-                        callback(Result<QString>::failure(
-                            QStringLiteral("%1: %2").arg(upstream.file, after.error()), after.failureKind()));
-                        return;
-                    }
-                    if (after.value() == before) {
-                        callback(Result<QString>::success(
-                            QStringLiteral("%1 already says so; nothing written, no reload").arg(upstream.file)));
-                        return;
-                    }
-                    commit(upstream.file, before, after.value(), what, callback);
-                });
+            editFrom(parsed.value(), sha256(dumped.value().out).left(16), pool, baseVersion, what, editor, callback);
         });
+}
+
+void NginxDriver::editFrom(const NginxConfig& now, const QString& version, const QString& pool,
+    const QString& baseVersion, const QString& what, const Editor& editor, const ActionCallback& callback)
+{
+    if (!baseVersion.isEmpty() && version != baseVersion) {
+        // Which files differ from the reading the operator saw, for them to look at.
+        QStringList changed;
+        const QList<DumpedFile> seen = m_versions.value(baseVersion);
+        auto seenText = [&seen](const QString& path) -> std::optional<QByteArray> {
+            for (const DumpedFile& f : seen)
+                if (f.path == path)
+                    return f.text;
+            return std::nullopt;
+        };
+        if (!seen.isEmpty())
+            for (const DumpedFile& f : now.files)
+                if (seenText(f.path) != f.text)
+                    changed.append(f.path);
+        callback(Result<QString>::failure(
+            QStringLiteral("the configuration changed since it was read%1; nothing was written")
+                .arg(changed.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(changed.join(QStringLiteral(", ")))),
+            Failure::Conflict));
+        return;
+    }
+    if (!now.problem.isEmpty()) {
+        callback(Result<QString>::failure(QStringLiteral("not changed: Fleetdeck cannot read %1").arg(now.problem)));
+        return;
+    }
+    const Upstream* upstream = now.upstream(pool);
+    if (!upstream) {
+        callback(Result<QString>::failure(QStringLiteral("no upstream %1 in the configuration").arg(pool)));
+        return;
+    }
+    // The file as `nginx -T` printed it; the apply step checks that the file on disk is still exactly this.
+    const QByteArray before = now.file(upstream->file)->text;
+    const Result<QByteArray> after = editor(before, *upstream);
+    if (!after) {
+        callback(
+            Result<QString>::failure(QStringLiteral("%1: %2").arg(upstream->file, after.error()), after.failureKind()));
+        return;
+    }
+    if (after.value() == before) {
+        callback(Result<QString>::success(
+            QStringLiteral("%1 already says so; nothing written, no reload").arg(upstream->file)));
+        return;
+    }
+    commit(upstream->file, before, after.value(), what, callback);
 }
 
 void NginxDriver::commit(const QString& file, const QByteArray& before, const QByteArray& after, const QString& what,
@@ -609,10 +612,12 @@ void NginxDriver::commit(const QString& file, const QByteArray& before, const QB
 {
     const QString nginx = Wire::CommandChannel::remoteCommand(nginxCommand());
     const QString reload = Wire::CommandChannel::remoteCommand(reloadCommand());
-    const QStringList args
-        = { file, sha256(before), errorLogPath(), pidFile(), nginx, reload, QString::number(kReloadWaitTenths) };
+    // `before` is the file as `nginx -T` printed it, which ends with a line break even when the file does not.
+    const QByteArray beforeNoLf = before.endsWith('\n') ? before.chopped(1) : before;
+    const QStringList args = { file, sha256(before), sha256(beforeNoLf), errorLogPath(), pidFile(), nginx, reload,
+        QString::number(kReloadWaitSteps) };
     // The reload's wait comes on top of the deadline.
-    m_channel->runScript(QString::fromLatin1(kApplyScript), args, after, config().deadlineMs + kReloadWaitTenths * 200,
+    m_channel->runScript(QString::fromLatin1(kApplyScript), args, after, config().deadlineMs + kReloadWaitSteps * 40,
         [file, what, callback](Result<Wire::CommandChannel::Output> r) {
             if (!r) {
                 callback(Result<QString>::failure(

@@ -43,6 +43,8 @@ private:
     // Reads the configuration, edits the file that holds `pool`, and commits the edit.
     void edit(
         const QString& pool, const QString& baseVersion, const QString& what, Editor editor, ActionCallback callback);
+    void editFrom(const NginxConfig& now, const QString& version, const QString& pool, const QString& baseVersion,
+        const QString& what, const Editor& editor, const ActionCallback& callback);
     void commit(const QString& file, const QByteArray& before, const QByteArray& after, const QString& what,
         ActionCallback callback);
     GatewaySnapshot build(const QByteArray& dump, const QList<QByteArray>& sections, qint64 takenAtMs);
@@ -58,6 +60,8 @@ private:
     QMap<QString, QList<DumpedFile>> m_versions;
     QStringList m_versionOrder;
     // The logs, read from where the last poll stopped (-1: not yet, start at the end); a new inode starts over.
+    qint64 m_lastFullPollMs = 0;
+    qint64 m_configReadMs = 0; // when m_config was read
     qint64 m_accessOffset = -1;
     qint64 m_errorOffset = -1;
     QString m_accessInode;

@@ -65,13 +65,8 @@ CommandChannel::~CommandChannel()
         p->kill();
         p->waitForFinished(500);
     }
-    if (m_local)
-        return;
-    // The master would go by itself after kControlPersistSeconds; ask it now (and do not wait for the answer).
-    QStringList args = sshArguments(3000);
-    args.insert(args.size() - 2, QStringLiteral("-O")); // before "--" and the host
-    args.insert(args.size() - 2, QStringLiteral("exit"));
-    QProcess::startDetached(QStringLiteral("ssh"), args);
+    // The master connection is not closed here: other gateways on the same host (with the same ssh config) share
+    // it, and it goes by itself kControlPersistSeconds after its last command.
 }
 
 QString CommandChannel::where() const

@@ -34,7 +34,7 @@ public:
     // admin: ssh://[user@]host[:port] or local:. sshConfig: a file for `ssh -F` (empty: the operator's own).
     CommandChannel(const QString& gateway, const QUrl& admin, const QString& sshConfig, qint64 maxBytes,
         QObject* parent = nullptr);
-    ~CommandChannel() override; // asks the master connection to close
+    ~CommandChannel() override; // abandons running commands; the master connection closes itself when idle
 
     // Runs argv (the program first). A success carries the command's exit code and both outputs; a failure is
     // the channel's own (ssh could not connect, authenticate or trust the host; timed out; too much output): then

@@ -455,10 +455,10 @@ def sshd_config(ssh):
         "StrictModes no",
         f"PidFile {d}/sshd.pid",
         # Without PAM a session's PATH is sshd's built-in one, which has no /usr/sbin (nginx) for other users.
-        "SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         # Sessions get a home of their own, so the machine's shell start-up files (root's ~/.bashrc, which Debian's
         # bash reads for every ssh command) are neither run nor part of what the tests and benchmarks measure.
-        f"SetEnv HOME={d}/home",
+        # (sshd takes the first SetEnv line only: both on one.)
+        f"SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME={d}/home",
     ]) + "\n"
 
 
