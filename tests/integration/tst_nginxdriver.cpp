@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -384,6 +385,107 @@ private Q_SLOTS:
         session.controller().apply(added.undoChanges(), QStringLiteral("undo"));
         FLEETDECK_REPORT(undone, finished);
         QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
+        QCOMPARE(readFile(m_changed.upstreams), m_original);
+    }
+
+    void aDrainEverywhereSpansHAProxyAndNginx()
+    {
+        // The same upstream behind haproxy-1's api/s1 and nginx-2's api: one request drains it on both.
+        Assembly assembly;
+        GatewayConfig haproxy;
+        for (const GatewayConfig& g : m_lab.gateways)
+            if (g.product == QLatin1String("haproxy") && haproxy.name.isEmpty())
+                haproxy = g;
+        QVERIFY(!haproxy.name.isEmpty());
+        const int adminPort = m_lab.haproxy.first().adminPort;
+        assembly.controller().addGateway(haproxy);
+        assembly.controller().addGateway(changed(500));
+        QTRY_VERIFY_WITH_TIMEOUT(assembly.store().gatewayCount() == 2 && assembly.store().entry(0).snapshot
+                && assembly.store().entry(1).snapshot,
+            20000);
+        QList<ServerRef> everywhere;
+        for (int i = 0; i < assembly.store().gatewayCount(); ++i)
+            for (const BackendSnapshot& b : assembly.store().entry(i).snapshot->backends)
+                for (const ServerSnapshot& s : b.servers)
+                    if (s.address == upstream(0) && !b.tcp)
+                        everywhere.append({ assembly.store().entry(i).config.name, b.name, s.name });
+        QCOMPARE(everywhere.size(), 2);
+        QSignalSpy finished(&assembly.controller(), &FleetActions::actionFinished);
+        FLEETDECK_REPORT(drained, finished, assembly.controller().setServerState(everywhere, AdminState::Drain));
+        QVERIFY2(drained.ok(),
+            qPrintable(drained.outcomes.value(0).message + QLatin1Char(' ') + drained.outcomes.value(1).message));
+        QCOMPARE(
+            Test::haproxyServerField(adminPort, QStringLiteral("api"), QStringLiteral("s1"), QStringLiteral("status")),
+            QStringLiteral("DRAIN"));
+        QVERIFY(
+            readFile(m_changed.upstreams)
+                .contains(QStringLiteral("%1 weight=1 max_fails=3 fail_timeout=10s down;").arg(upstream(0)).toUtf8()));
+        FLEETDECK_REPORT(ready, finished, assembly.controller().setServerState(everywhere, AdminState::Ready));
+        QVERIFY(ready.ok());
+        QCOMPARE(readFile(m_changed.upstreams), m_original);
+        QVERIFY(
+            Test::haproxyServerField(adminPort, QStringLiteral("api"), QStringLiteral("s1"), QStringLiteral("status"))
+                .startsWith(QLatin1String("UP")));
+    }
+
+    void aRollingDrainOverNginxGatewaysGoesOneGatewayAtATime()
+    {
+        Assembly assembly;
+        GatewayConfig first = m_read.gateway;
+        first.pollIntervalMs = 500;
+        const QByteArray firstOriginal = readFile(m_read.upstreams);
+        assembly.controller().addGateway(first);
+        assembly.controller().addGateway(changed(500));
+        QTRY_VERIFY_WITH_TIMEOUT(assembly.store().gatewayCount() == 2 && assembly.store().entry(0).snapshot
+                && assembly.store().entry(1).snapshot,
+            20000);
+        const QList<ServerRef> targets = { { m_read.gateway.name, QStringLiteral("api"), upstream(0) },
+            { m_changed.gateway.name, QStringLiteral("api"), upstream(0) } };
+        QSignalSpy finished(&assembly.controller(), &FleetActions::actionFinished);
+        QSignalSpy progress(&assembly.controller(), &FleetActions::rollingProgress);
+        FLEETDECK_REPORT(
+            rolled, finished, assembly.controller().rollingState(targets, AdminState::Drain, 1, 0.5, 200), 30000);
+        QVERIFY2(rolled.ok(),
+            qPrintable(rolled.outcomes.value(0).message + QLatin1Char(' ') + rolled.outcomes.value(1).message));
+        // One batch per gateway, each verified and health-gated before the next.
+        QList<int> done;
+        for (const QList<QVariant>& p : std::as_const(progress))
+            if (!done.contains(p.at(1).toInt()))
+                done.append(p.at(1).toInt());
+        QVERIFY2(done.contains(1) && done.contains(2), qPrintable(QString::number(done.size())));
+        QVERIFY(readFile(m_read.upstreams).contains(" down;"));
+        QVERIFY(readFile(m_changed.upstreams).contains(" down;"));
+        FLEETDECK_REPORT(back, finished, assembly.controller().setServerState(targets, AdminState::Ready));
+        QVERIFY(back.ok());
+        QCOMPARE(readFile(m_read.upstreams), firstOriginal);
+        QCOMPARE(readFile(m_changed.upstreams), m_original);
+    }
+
+    void aFullDiskIsARefusalAndTheFileIsUntouched()
+    {
+        // nginx-2's conf.d on a 64 KiB tmpfs filled to the last byte: the backup or the new file cannot be written.
+        const QString confd = QFileInfo(m_changed.upstreams).absolutePath();
+        if (QProcess::execute(QStringLiteral("mount"),
+                { QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"), QStringLiteral("size=64k"),
+                    QStringLiteral("tmpfs"), confd })
+            != 0)
+            QSKIP("mounting a small tmpfs needs root (CI runs as root): a full disk is not tried here");
+        auto unmount = qScopeGuard([confd] { QProcess::execute(QStringLiteral("umount"), { confd }); });
+        QVERIFY(writeFile(m_changed.upstreams, m_original));
+        QProcess::execute(QStringLiteral("sh"),
+            { QStringLiteral("-c"), QStringLiteral("cat /dev/zero > '%1/.filler' 2>/dev/null; true").arg(confd) });
+        Session session(changed(500));
+        QTRY_VERIFY_WITH_TIMEOUT(session.store().entry(0).snapshot.has_value(), 20000);
+        QSignalSpy finished(&session.controller(), &FleetActions::actionFinished);
+        session.controller().apply(
+            { ServerStateChange { { m_changed.gateway.name, QStringLiteral("api"), upstream(0) }, AdminState::Drain } },
+            QStringLiteral("drain u1"));
+        FLEETDECK_REPORT(report, finished);
+        QVERIFY(!report.ok());
+        const QString message = report.outcomes.first().message;
+        QVERIFY2(
+            message.contains(QLatin1String("No space left on device")) && message.contains(QLatin1String("untouched")),
+            qPrintable(message));
         QCOMPARE(readFile(m_changed.upstreams), m_original);
     }
 
