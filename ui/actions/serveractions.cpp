@@ -3,6 +3,7 @@
 #include <QInputDialog>
 #include <QMessageBox>
 #include <QProgressDialog>
+#include <QSet>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTreeView>
@@ -126,11 +127,44 @@ QString ServerActions::how(Feature feature) const
     return g < 0 ? QString() : m_store->entry(g).capabilities.how(feature).remove(QLatin1Char('`'));
 }
 
+bool ServerActions::confirmPersistent(const QList<ServerRef>& targets, const QString& what, Feature feature)
+{
+    // Products whose changes are their configuration file (edited, tested, reloaded) say so before anything is
+    // sent: the change outlives a restart, and the product's own caveats (nginx: no graceful drain) are read first.
+    QStringList lines;
+    QSet<QString> seen;
+    for (const ServerRef& s : targets) {
+        const int g = m_store->indexOf(s.gateway);
+        if (g < 0 || seen.contains(s.gateway) || m_store->entry(g).capabilities.runtimeOnly)
+            continue;
+        seen.insert(s.gateway);
+        const Capabilities& caps = m_store->entry(g).capabilities;
+        lines.append(tr("%1 (%2): %3.")
+                         .arg(s.gateway, m_store->entry(g).productName, caps.how(feature).remove(QLatin1Char('`'))));
+        if (seen.size() == 1)
+            lines.append(QString(caps.note).remove(QLatin1Char('`')));
+    }
+    if (lines.isEmpty())
+        return true;
+    return QMessageBox::question(m_window, tr("Change the configuration"),
+               tr("%1 edits the configuration of %n gateway(s) and reloads it; the change persists.", nullptr,
+                   int(seen.size()))
+                       .arg(what)
+                   + QStringLiteral("\n\n") + lines.join(QLatin1Char('\n')),
+               QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)
+        == QMessageBox::Ok;
+}
+
 void ServerActions::setState(AdminState state, const QString& verb)
 {
     const QList<ServerRef> targets = m_selection->servers();
+    const Feature feature = state == AdminState::Drain ? Feature::Drain
+        : state == AdminState::Maint                   ? Feature::Maint
+        : state == AdminState::ForcedUp                ? Feature::ForceUp
+                                                       : Feature::Ready;
     // Taking servers out of service asks first when it would leave a pool with none.
-    if (verb.isEmpty() || m_prompter->confirmLastHealthy(targets, verb))
+    if ((verb.isEmpty() || m_prompter->confirmLastHealthy(targets, verb))
+        && confirmPersistent(targets, label(state), feature))
         m_fleet->setServerState(targets, state);
 }
 
@@ -155,7 +189,7 @@ void ServerActions::setWeight()
     const int weight = QInputDialog::getInt(m_window, tr("Set weight"),
         tr("Weight for %n server(s) (%1..%2; 0 takes no new traffic):", nullptr, int(selected.size())).arg(lo).arg(hi),
         current, lo, hi, 1, &ok);
-    if (ok)
+    if (ok && confirmPersistent(selected, tr("Weight %1").arg(weight), Feature::Weight))
         m_fleet->setServerWeight(selected, weight);
 }
 

@@ -35,6 +35,8 @@ private:
     QString how(Feature feature) const;
     void setState(AdminState state, const QString& verb);
     void setWeight();
+    // Asks before a change to a product whose changes are its configuration file (Capabilities::runtimeOnly false).
+    bool confirmPersistent(const QList<ServerRef>& targets, const QString& what, Feature feature);
     void selectEverywhere();
     void rolling();
     void addServer();
