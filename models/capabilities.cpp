@@ -66,4 +66,12 @@ Capabilities& Capabilities::set(Feature feature, bool supported, const QString& 
     return *this;
 }
 
+const MemberOption* Capabilities::memberOption(const QString& key) const
+{
+    for (const MemberOption& o : memberOptions)
+        if (o.key == key)
+            return &o;
+    return nullptr;
+}
+
 } // namespace Fleetdeck

@@ -33,6 +33,7 @@ enum class ChangeKind {
     CacheTtl, // default TTL, grace, keep
     Purge, // ban what a URL pattern and host match
     Setting, // a product setting (the active configuration, metrics on a server, ...)
+    MemberOption, // a parameter of one member as the product names it (nginx: backup, max_fails, fail_timeout)
 };
 
 // What a rate limit counts by.
@@ -44,6 +45,17 @@ struct FeatureSupport
     bool supported = false;
     QString text; // how the product does it when supported ("state drain"), why it cannot when not
     friend bool operator==(const FeatureSupport&, const FeatureSupport&) = default;
+};
+
+// A parameter of a pool member the product lets an operator change, besides its state and weight.
+struct MemberOption
+{
+    enum class Kind { Flag, Count, Duration }; // on/off; a whole number; a time such as 10s, 500ms, 1m
+    QString key; // as the product names it: "backup", "max_fails"
+    QString label; // as the operator reads it
+    Kind kind = Kind::Flag;
+    QString help; // what it does, and its default
+    friend bool operator==(const MemberOption&, const MemberOption&) = default;
 };
 
 // What the forms check before anything is sent, in the product's own terms.
@@ -75,6 +87,7 @@ struct Capabilities
     QMap<Feature, FeatureSupport> features;
     QList<ChangeKind> changes; // the kinds of change it takes; any other is refused before anything is sent
     QStringList settings; // the product settings a SettingChange may name
+    QList<MemberOption> memberOptions; // the member parameters a MemberOptionChange may name
     FormRules rules;
     VerifyPolicy verify;
     // Writes name the config version they were made against (Change::baseVersion), and the gateway refuses a stale
@@ -93,6 +106,7 @@ struct Capabilities
     // Why the product cannot (unsupported), or empty.
     QString whyNot(Feature feature) const;
     Capabilities& set(Feature feature, bool supported, const QString& text);
+    const MemberOption* memberOption(const QString& key) const;
     friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 

@@ -33,6 +33,8 @@ QString kindLabel(ChangeKind kind)
         return QStringLiteral("purge");
     case ChangeKind::Setting:
         return QStringLiteral("setting");
+    case ChangeKind::MemberOption:
+        return QStringLiteral("member option");
     }
     return {};
 }
@@ -65,6 +67,7 @@ ChangeKind Change::kind() const
                           [](const CacheTtlChange&) { return ChangeKind::CacheTtl; },
                           [](const PurgeChange&) { return ChangeKind::Purge; },
                           [](const SettingChange&) { return ChangeKind::Setting; },
+                          [](const MemberOptionChange&) { return ChangeKind::MemberOption; },
                       },
         what);
 }
@@ -76,6 +79,7 @@ Domain Change::domain() const
     case ChangeKind::Weight:
     case ChangeKind::AddMember:
     case ChangeKind::RemoveMember:
+    case ChangeKind::MemberOption:
         return Domain::Pool;
     case ChangeKind::RateLimit:
         return Domain::RateLimits;
@@ -116,6 +120,7 @@ std::optional<Feature> Change::feature() const
     case ChangeKind::Purge:
         return Feature::CachePolicy;
     case ChangeKind::Setting:
+    case ChangeKind::MemberOption:
         return std::nullopt;
     }
     return std::nullopt;
@@ -129,6 +134,8 @@ QString Change::refusal(const Capabilities& caps) const
         return QStringLiteral("no %1 change at runtime").arg(kindLabel(kind()));
     if (const auto* s = as<SettingChange>(); s && !caps.settings.contains(s->setting))
         return QStringLiteral("no setting \"%1\"").arg(s->setting);
+    if (const auto* o = as<MemberOptionChange>(); o && !caps.memberOption(o->option))
+        return QStringLiteral("no member option \"%1\"").arg(o->option);
     return {};
 }
 
@@ -139,6 +146,7 @@ QString Change::gateway() const
                           [](const WeightChange& c) { return c.target.gateway; },
                           [](const AddMemberChange& c) { return c.spec.gateway; },
                           [](const RemoveMemberChange& c) { return c.target.gateway; },
+                          [](const MemberOptionChange& c) { return c.target.gateway; },
                           [](const auto& c) { return c.gateway; },
                       },
         what);

@@ -86,11 +86,21 @@ struct RemoveMemberChange
     FLEETDECK_CHANGE_KIND(RemoveMemberChange)
 };
 
+// One of a member's own parameters (Capabilities::memberOptions): "backup" on, "max_fails" 5.
+struct MemberOptionChange
+{
+    ServerRef target;
+    QString option;
+    QString value;
+
+    FLEETDECK_CHANGE_KIND(MemberOptionChange)
+};
+
 // One change to one gateway, of any kind.
 struct Change
 {
     using Variant = std::variant<ServerStateChange, WeightChange, AddMemberChange, RemoveMemberChange, RateLimitChange,
-        CacheRuleChange, CacheTtlChange, PurgeChange, SettingChange>;
+        CacheRuleChange, CacheTtlChange, PurgeChange, SettingChange, MemberOptionChange>;
 
     Variant what;
     // The gateway config version the operator saw (empty: none). Products that keep one refuse a change made

@@ -146,6 +146,8 @@ struct ServerSnapshot
     // failure: shown as "disabled by config", not as trouble.
     bool disabledByConfig = false;
     LoadFigures load = {};
+    // The product's own member parameters (Capabilities::memberOptions), as it reports them: "backup" -> "on".
+    QMap<QString, QString> options = {};
 
     friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;
 };

@@ -91,13 +91,21 @@ QList<ProductCatalog::Row> ProductCatalog::rows() const
             return s.text.isEmpty() ? QStringLiteral("yes") : s.text;
         }));
     }
+    out.append(row(QStringLiteral("Member options"), [](const ProductInfo& p) {
+        QStringList keys;
+        for (const MemberOption& o : p.capabilities.memberOptions)
+            keys.append(QStringLiteral("`%1`").arg(o.key));
+        return keys.isEmpty() ? QStringLiteral("none") : keys.join(QStringLiteral(", "));
+    }));
     out.append(row(QStringLiteral("Metrics"), [](const ProductInfo& p) { return p.metrics; }));
     out.append(row(QStringLiteral("Conflict check"), [](const ProductInfo& p) { return p.conflictCheck; }));
     out.append(row(QStringLiteral("Credentials"), [](const ProductInfo& p) {
         QStringList kinds;
         for (const CredentialKind k : p.credentials)
             kinds.append(label(k));
-        return kinds.isEmpty() ? QStringLiteral("none") : kinds.join(QStringLiteral(", "));
+        if (kinds.isEmpty())
+            return p.credentialsElsewhere.isEmpty() ? QStringLiteral("none") : p.credentialsElsewhere;
+        return kinds.join(QStringLiteral(", "));
     }));
     return out;
 }

@@ -37,6 +37,8 @@ struct ProductInfo
     int defaultPort = 0;
     QList<CredentialKind> credentials; // what the admin channel may need
     QString secretHint; // what the secret is, for the credential field's placeholder
+    // What authenticates the channel when Fleetdeck keeps no secret for it ("your SSH agent and keys").
+    QString credentialsElsewhere;
     QString credentialSuffix; // a default name for its secret: the gateway's name and this ("/cli"); empty: none
     QString pools; // what pools and members are called: "backends, servers"
     QString metrics; // where its counters come from

@@ -628,6 +628,14 @@ QList<BackendSnapshot> poolsOf(const NginxConfig& config)
             s.responses4xxTotal = -1;
             if (us.maxConns > 0)
                 s.load.limit = us.maxConns;
+            // The member options as written (absent: nginx's default), so undo puts back exactly what was there.
+            s.options.insert(QStringLiteral("backup"), us.backup ? QStringLiteral("on") : QStringLiteral("off"));
+            for (const QString& p : us.parameters) {
+                const QString key = p.section(QLatin1Char('='), 0, 0);
+                if (p.contains(QLatin1Char('='))
+                    && (key == QLatin1String("max_fails") || key == QLatin1String("fail_timeout")))
+                    s.options.insert(key, p.section(QLatin1Char('='), 1));
+            }
             b.servers.append(s);
         }
         pools.append(b);

@@ -524,6 +524,19 @@ void NginxDriver::sendChange(const Change& change, const GatewayState& current, 
             [server](
                 const QByteArray& file, const Upstream& u) { return removeServer(file, u.configName, u.line, server); },
             std::move(callback));
+    } else if (const auto* c = change.as<MemberOptionChange>()) {
+        const QString server = c->target.server;
+        const QString option = c->option;
+        const QString value = c->value;
+        edit(
+            c->target.backend, change.baseVersion,
+            QStringLiteral("%1 %2 on %3").arg(option, value.isEmpty() ? QStringLiteral("(default)") : value, server),
+            [server, option, value](const QByteArray& file, const Upstream& u) {
+                if (option == QLatin1String("backup"))
+                    return setServerFlag(file, u.configName, u.line, server, option, value == QLatin1String("on"));
+                return setServerParameter(file, u.configName, u.line, server, option, value);
+            },
+            std::move(callback));
     } else {
         callback(refuse(change));
     }

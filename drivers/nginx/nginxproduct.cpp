@@ -16,6 +16,8 @@ ProductDescriptor descriptor()
     p.hostlessSchemes = { QStringLiteral("local") };
     p.adminExample = QStringLiteral("ssh://ops@lb1.example.net or local:");
     p.defaultPort = 22;
+    p.credentialsElsewhere = QStringLiteral("none kept by Fleetdeck: your SSH agent, keys and known_hosts (or the "
+                                            "fleet's `sshConfig`)");
     p.pools = QStringLiteral("`upstream` blocks (http and stream), servers");
     p.metrics = QStringLiteral("`stub_status`; per server from a JSON access log; passive failures from the error log");
     p.conflictCheck = QStringLiteral("SHA-256 of `nginx -T` and of the file, checked again just before writing");
@@ -55,7 +57,18 @@ ProductDescriptor descriptor()
         .set(Feature::RateLimits, false,
             QStringLiteral("`limit_req` zones are configuration Fleetdeck does not edit yet"))
         .set(Feature::CachePolicy, false, QStringLiteral("`proxy_cache` is configuration Fleetdeck does not edit yet"));
-    c.changes = { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember, ChangeKind::RemoveMember };
+    c.changes = { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember, ChangeKind::RemoveMember,
+        ChangeKind::MemberOption };
+    c.memberOptions = {
+        { QStringLiteral("backup"), QStringLiteral("Backup"), MemberOption::Kind::Flag,
+            QStringLiteral("gets requests only while the pool's other servers are unavailable (nginx refuses it with "
+                           "hash, ip_hash and random)") },
+        { QStringLiteral("max_fails"), QStringLiteral("Max fails"), MemberOption::Kind::Count,
+            QStringLiteral("failed tries within fail_timeout that take the server out for fail_timeout (nginx's "
+                           "default 1; 0: never)") },
+        { QStringLiteral("fail_timeout"), QStringLiteral("Fail timeout"), MemberOption::Kind::Duration,
+            QStringLiteral("the window for max_fails, and how long the server then stays out (default 10s)") },
+    };
     c.rules.weightMin = 1;
     c.rules.weightMax = 1000;
     c.rules.membersNamedByAddress = true;

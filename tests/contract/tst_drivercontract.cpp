@@ -213,6 +213,14 @@ Change sample(
         return CacheTtlChange { gateway, CacheTtl::Ttl, 30 };
     case ChangeKind::Purge:
         return PurgeChange { gateway, QStringLiteral("^/contract/"), {} };
+    case ChangeKind::MemberOption: {
+        const MemberOption option
+            = caps.memberOptions.value(0, MemberOption { QStringLiteral("none"), {}, MemberOption::Kind::Flag, {} });
+        const QString value = option.kind == MemberOption::Kind::Flag ? QStringLiteral("on")
+            : option.kind == MemberOption::Kind::Count                ? QStringLiteral("3")
+                                                                      : QStringLiteral("10s");
+        return MemberOptionChange { member, option.key, value };
+    }
     case ChangeKind::Setting:
         return SettingChange { gateway, caps.settings.value(0, QStringLiteral("none")), f.settingScope, f.settingValue,
             QStringLiteral("contract setting") };
@@ -222,7 +230,7 @@ Change sample(
 
 const QList<ChangeKind> kAllKinds { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember,
     ChangeKind::RemoveMember, ChangeKind::RateLimit, ChangeKind::CacheRule, ChangeKind::CacheTtl, ChangeKind::Purge,
-    ChangeKind::Setting };
+    ChangeKind::Setting, ChangeKind::MemberOption };
 } // namespace
 
 class TestDriverContract : public QObject
@@ -291,6 +299,7 @@ private Q_SLOTS:
             = c.takes(ChangeKind::CacheRule) || c.takes(ChangeKind::CacheTtl) || c.takes(ChangeKind::Purge);
         QCOMPARE(cacheKinds, c.can(Feature::CachePolicy));
         QCOMPARE(c.takes(ChangeKind::Setting), !c.settings.isEmpty());
+        QCOMPARE(c.takes(ChangeKind::MemberOption), !c.memberOptions.isEmpty());
         if (c.takes(ChangeKind::RateLimit))
             QVERIFY(!c.rules.rateScopes.isEmpty());
         // History queries name what they select by.

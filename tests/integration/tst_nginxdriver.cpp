@@ -265,6 +265,48 @@ private Q_SLOTS:
         QVERIFY2(allThreeServe(m_changed), qPrintable(m_lastAnswers));
     }
 
+    void memberOptionsEditTheServerLineAndUndo()
+    {
+        Session session(changed(500));
+        QTRY_VERIFY_WITH_TIMEOUT(session.store().entry(0).snapshot.has_value(), 20000);
+        const ServerSnapshot* u3 = session.store().entry(0).snapshot->server(QStringLiteral("api"), upstream(2));
+        QVERIFY(u3);
+        QCOMPARE(u3->options.value(QStringLiteral("backup")), QStringLiteral("off"));
+        QCOMPARE(u3->options.value(QStringLiteral("max_fails")), QStringLiteral("3"));
+        const ServerRef third { m_changed.gateway.name, QStringLiteral("api"), upstream(2) };
+        const ServerRef first { m_changed.gateway.name, QStringLiteral("api"), upstream(0) };
+        QSignalSpy finished(&session.controller(), &FleetActions::actionFinished);
+        session.controller().apply({ MemberOptionChange { third, QStringLiteral("backup"), QStringLiteral("on") },
+                                       MemberOptionChange { first, QStringLiteral("max_fails"), QStringLiteral("5") } },
+            QStringLiteral("options"), true);
+        FLEETDECK_REPORT(set, finished);
+        QVERIFY2(
+            set.ok(), qPrintable(set.outcomes.value(0).message + QLatin1Char(' ') + set.outcomes.value(1).message));
+        const QByteArray file = readFile(m_changed.upstreams);
+        QVERIFY2(
+            file.contains(
+                QStringLiteral("server %1 weight=1 max_fails=3 fail_timeout=10s backup;").arg(upstream(2)).toUtf8())
+                && file.contains(
+                    QStringLiteral("server %1 weight=1 max_fails=5 fail_timeout=10s;").arg(upstream(0)).toUtf8()),
+            file.constData());
+        // A backup gets nothing while the others serve.
+        const QMap<QString, int> by = served(m_changed);
+        QVERIFY2(!by.contains(upstream(2)) && by.value(upstream(0)) > 0 && by.value(upstream(1)) > 0,
+            qPrintable(m_lastAnswers));
+        // A bad value is refused before anything is read or sent.
+        session.controller().apply(
+            { MemberOptionChange { first, QStringLiteral("fail_timeout"), QStringLiteral("soon") } },
+            QStringLiteral("bad"));
+        FLEETDECK_REPORT(bad, finished);
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.outcomes.first().message.contains(QLatin1String("a time such as")),
+            qPrintable(bad.outcomes.first().message));
+        session.controller().apply(set.undoChanges(), QStringLiteral("undo"), true);
+        FLEETDECK_REPORT(undone, finished);
+        QVERIFY2(undone.ok(), qPrintable(undone.outcomes.value(0).message));
+        QCOMPARE(readFile(m_changed.upstreams), m_original);
+    }
+
     void anEditBehindFleetdecksBackIsAConflict()
     {
         Session session(changed(3600 * 1000)); // one poll: what the operator saw stays as it was

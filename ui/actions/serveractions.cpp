@@ -1,6 +1,11 @@
 #include "serveractions.h"
 
+#include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QInputDialog>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QSet>
@@ -60,6 +65,26 @@ void ServerActions::registerActions(ActionRegistry* actions)
     actions->add(Spec { QStringLiteral("server.weight"), tr("Set &weight…"),
         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W), tr("Set the load-balancing weight of the selected servers"),
         true, inTable, false, {}, [this] { setWeight(); }, feature(Feature::Weight) });
+    actions->add(Spec { QStringLiteral("server.options"), tr("Server &options…"), QKeySequence(Qt::CTRL | Qt::Key_O),
+        tr("The selected server's own parameters, as its product names them (nginx: backup, max_fails, "
+           "fail_timeout)"),
+        false, inTable, false, {}, [this] { editOptions(); },
+        [this]() -> QString {
+            const QList<ServerRef> selected = m_selection->servers();
+            if (selected.size() != 1)
+                return tr("Select exactly one server.");
+            const int g = m_store->indexOf(selected.first().gateway);
+            if (g < 0)
+                return tr("Select a server in the table first.");
+            const FleetStore::Entry& e = m_store->entry(g);
+            if (m_fleet->isReadOnly())
+                return tr("Read-only: %1.").arg(m_fleet->readOnlyReason());
+            if (e.config.readOnly)
+                return tr("%1 is read-only in the fleet.").arg(e.config.name);
+            if (e.capabilities.memberOptions.isEmpty())
+                return tr("%1 (%2) has no member parameters Fleetdeck can change.").arg(e.config.name, e.productName);
+            return {};
+        } });
     actions->add(Spec { QStringLiteral("server.everywhere"), tr("Select this upstream &everywhere"),
         QKeySequence(Qt::CTRL | Qt::Key_E),
         tr("Select every server, on every gateway and pool, with the same address as the selected one"), false, inTable,
@@ -127,7 +152,8 @@ QString ServerActions::how(Feature feature) const
     return g < 0 ? QString() : m_store->entry(g).capabilities.how(feature).remove(QLatin1Char('`'));
 }
 
-bool ServerActions::confirmPersistent(const QList<ServerRef>& targets, const QString& what, Feature feature)
+bool ServerActions::confirmPersistent(
+    const QList<ServerRef>& targets, const QString& what, std::optional<Feature> feature)
 {
     // Products whose changes are their configuration file (edited, tested, reloaded) say so before anything is
     // sent: the change outlives a restart, and the product's own caveats (nginx: no graceful drain) are read first.
@@ -139,8 +165,10 @@ bool ServerActions::confirmPersistent(const QList<ServerRef>& targets, const QSt
             continue;
         seen.insert(s.gateway);
         const Capabilities& caps = m_store->entry(g).capabilities;
-        lines.append(tr("%1 (%2): %3.")
-                         .arg(s.gateway, m_store->entry(g).productName, caps.how(feature).remove(QLatin1Char('`'))));
+        if (feature)
+            lines.append(
+                tr("%1 (%2): %3.")
+                    .arg(s.gateway, m_store->entry(g).productName, caps.how(*feature).remove(QLatin1Char('`'))));
         if (seen.size() == 1)
             lines.append(QString(caps.note).remove(QLatin1Char('`')));
     }
@@ -213,6 +241,65 @@ void ServerActions::selectEverywhere()
     table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_status->showMessage(
         tr("%n server(s) with address %1 selected", nullptr, int(selection.size())).arg(address), 8000);
+}
+
+void ServerActions::editOptions()
+{
+    const QList<ServerRef> selected = m_selection->servers();
+    const int g = selected.size() == 1 ? m_store->indexOf(selected.first().gateway) : -1;
+    if (g < 0 || !m_store->entry(g).snapshot)
+        return;
+    const ServerRef target = selected.first();
+    const ServerSnapshot* server = m_store->entry(g).snapshot->server(target.backend, target.server);
+    if (!server)
+        return;
+    const Capabilities caps = m_store->entry(g).capabilities;
+    QDialog dialog(m_window);
+    dialog.setWindowTitle(tr("Options of %1").arg(target.displayName()));
+    auto* form = new QFormLayout(&dialog);
+    QList<std::pair<MemberOption, std::function<QString()>>> fields;
+    for (const MemberOption& o : caps.memberOptions) {
+        const QString now = server->options.value(o.key);
+        QWidget* editor = nullptr;
+        if (o.kind == MemberOption::Kind::Flag) {
+            auto* box = new QCheckBox(&dialog);
+            box->setChecked(now == QLatin1String("on"));
+            fields.append({ o, [box] { return box->isChecked() ? QStringLiteral("on") : QStringLiteral("off"); } });
+            editor = box;
+        } else {
+            auto* line = new QLineEdit(now, &dialog);
+            line->setPlaceholderText(tr("default"));
+            fields.append({ o, [line] { return line->text().trimmed(); } });
+            editor = line;
+        }
+        editor->setToolTip(o.help);
+        editor->setAccessibleName(o.label);
+        form->addRow(o.label + QLatin1Char(':'), editor);
+    }
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QList<Change> changes;
+    QStringList problems;
+    for (const auto& [option, value] : std::as_const(fields)) {
+        const QString v = value();
+        if (v == server->options.value(option.key))
+            continue;
+        const Change c(MemberOptionChange { target, option.key, v }, m_store->entry(g).snapshot->configVersion);
+        if (const auto p = c.validate(caps); !p.isEmpty())
+            problems.append(problemsText(p));
+        changes.append(c);
+    }
+    if (!problems.isEmpty()) {
+        QMessageBox::warning(m_window, tr("Server options"), problems.join(QLatin1Char('\n')));
+        return;
+    }
+    if (changes.isEmpty() || !confirmPersistent({ target }, tr("Changing its options"), std::nullopt))
+        return;
+    m_fleet->apply(changes, tr("options of %1").arg(target.displayName()), true);
 }
 
 void ServerActions::rolling()

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include <QObject>
 
 #include "capabilities.h"
@@ -36,7 +38,8 @@ private:
     void setState(AdminState state, const QString& verb);
     void setWeight();
     // Asks before a change to a product whose changes are its configuration file (Capabilities::runtimeOnly false).
-    bool confirmPersistent(const QList<ServerRef>& targets, const QString& what, Feature feature);
+    bool confirmPersistent(const QList<ServerRef>& targets, const QString& what, std::optional<Feature> feature);
+    void editOptions();
     void selectEverywhere();
     void rolling();
     void addServer();
