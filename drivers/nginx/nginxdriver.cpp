@@ -19,7 +19,7 @@ namespace {
 // The most of each log one poll reads; a log that grows faster is skipped ahead (and the snapshot says so).
 constexpr qint64 kMaxLogBytesPerPoll = 4 * 1024 * 1024;
 // How long a reload has to show new workers (or an [emerg]) before it counts as not taken.
-constexpr int kReloadWaitSteps = 500; // of 20 ms
+constexpr int kReloadWaitSteps = 1000; // of 10 ms
 // A poll this soon after the last full one reads the configuration only (the pipeline's re-reads around a change).
 constexpr qint64 kLightPollWithinMs = 1000;
 
@@ -71,8 +71,7 @@ set -- $(stat -c '%A %a' -- "$f")
 case $1 in *w*) ;; *) echo "readonly mode $2"; exit 12;; esac
 [ -w "$f" ] || { echo "readonly not writable by $(id -un)"; exit 12; }
 out=$(cp -p -- "$f" "$bak" 2>&1) || { echo "backup $out"; exit 13; }
-rm -f -- "$new"
-out=$(cp -p -- "$f" "$new" 2>&1) || { rm -f -- "$new"; echo "write $out"; exit 14; }
+out=$(cp -p --remove-destination -- "$f" "$new" 2>&1) || { rm -f -- "$new"; echo "write $out"; exit 14; }
 if [ "$have" = "$want" ]; then out=$( (cat > "$new") 2>&1); else out=$( (head -c -1 > "$new") 2>&1); fi
 [ $? -eq 0 ] || { rm -f -- "$new"; echo "write $out"; exit 14; }
 out=$(mv -f -- "$new" "$f" 2>&1) || { rm -f -- "$new"; echo "rename $out"; exit 15; }
@@ -88,25 +87,28 @@ confirm() {
         for p in $(workers "$1"); do
             case " $3 " in *" $p "*) ;; *) echo "$p"; return 0;; esac
         done
-        if [ -z "$since" ] && [ $((i % 5)) -eq 4 ] && bad=$(emerg "$2"); then since=$i; fi
-        [ -n "$since" ] && [ $((i - since)) -ge 150 ] && { printf '%s\n' "$bad"; return 1; }
-        sleep 0.02; i=$((i + 1))
+        if [ -z "$since" ] && [ $((i % 10)) -eq 9 ] && bad=$(emerg "$2"); then since=$i; fi
+        [ -n "$since" ] && [ $((i - since)) -ge 300 ] && { printf '%s\n' "$bad"; return 1; }
+        sleep 0.01; i=$((i + 1))
     done
     [ -n "$since" ] && { printf '%s\n' "$bad"; return 1; }
-    echo "no new worker process within $((tries / 50)) s"; return 1
+    echo "no new worker process within $((tries / 100)) s"; return 1
 }
 esize=0; [ -n "$elog" ] && [ -r "$elog" ] && esize=$(stat -c %s -- "$elog")
 m=; read -r m < "$pidf" 2>/dev/null
 [ -n "$m" ] || { mv -f -- "$bak" "$f"; echo "nomaster $pidf"; exit 21; }
 before=$(workers "$m")
-r=$(eval "$reload" 2>&1) || { mv -f -- "$bak" "$f"; echo "reload"; printf '%s\n' "$r"; exit 22; }
+# No reload command given: HUP to the master, which is what `nginx -s reload` does (without parsing the tree again).
+doreload() { if [ -n "$reload" ]; then eval "$reload"; else kill -HUP "$m"; fi; }
+r=$(doreload 2>&1) || { mv -f -- "$bak" "$f"; echo "reload"; printf '%s\n' "$r"; exit 22; }
 if seen=$(confirm "$m" "$esize" "$before"); then
-    echo "ok $before -> $seen"; exit 0
+    # The configuration as nginx reads it now, for the verification: one round trip less.
+    echo "ok $before -> $seen"; eval "$ngx -T" 2>/dev/null; exit 0
 fi
 cp -p -- "$bak" "$f"
 esize2=0; [ -n "$elog" ] && [ -r "$elog" ] && esize2=$(stat -c %s -- "$elog")
 before2=$(workers "$m")
-if r2=$(eval "$reload" 2>&1) && again=$(confirm "$m" "$esize2" "$before2"); then
+if r2=$(doreload 2>&1) && again=$(confirm "$m" "$esize2" "$before2"); then
     echo "applyfailed restored, reloaded"
 else
     echo "applyfailed restored, reload failed too: $r2 $again"
@@ -282,11 +284,22 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
     const QStringList args = { token, full ? QStringLiteral("1") : QStringLiteral("0"),
         option(QStringLiteral("accessLog")), QString::number(m_accessOffset), m_accessInode, errorLogPath(),
         QString::number(m_errorOffset), m_errorInode, QString::number(kMaxLogBytesPerPoll), pidFile() };
-    m_channel->runScript(QString::fromLatin1(kPollScript), args + nginxCommand(), {}, config().deadlineMs,
-        [pending, maybeDone](Result<Wire::CommandChannel::Output> r) {
-            pending->poll = std::move(r);
-            maybeDone();
-        });
+    if (!full && !m_freshDump.isEmpty() && startedMs - m_freshDumpMs < kLightPollWithinMs) {
+        // The re-read right after a change: the `nginx -T` the change ran once the reload was confirmed.
+        Wire::CommandChannel::Output fresh;
+        fresh.exitCode = 0;
+        const QByteArray t = token.toLatin1();
+        fresh.out = "\n" + t + " dump\n" + m_freshDump + "\n" + t + " status 0\n\n" + t + " end\n";
+        m_freshDump.clear();
+        pending->poll = Result<Wire::CommandChannel::Output>::success(fresh);
+        maybeDone();
+    } else {
+        m_channel->runScript(QString::fromLatin1(kPollScript), args + nginxCommand(), {}, config().deadlineMs,
+            [pending, maybeDone](Result<Wire::CommandChannel::Output> r) {
+                pending->poll = std::move(r);
+                maybeDone();
+            });
+    }
     if (wantStatus) {
         QNetworkRequest request(QUrl(option(QStringLiteral("stubStatus"))));
         QNetworkReply* reply = m_network->get(request);
@@ -624,14 +637,16 @@ void NginxDriver::commit(const QString& file, const QByteArray& before, const QB
     ActionCallback callback)
 {
     const QString nginx = Wire::CommandChannel::remoteCommand(nginxCommand());
-    const QString reload = Wire::CommandChannel::remoteCommand(reloadCommand());
+    // Empty: HUP to the master read from the PID file (the default; `nginx -s reload` would parse the tree again).
+    const QString reload
+        = option(QStringLiteral("reload")).isEmpty() ? QString() : Wire::CommandChannel::remoteCommand(reloadCommand());
     // `before` is the file as `nginx -T` printed it, which ends with a line break even when the file does not.
     const QByteArray beforeNoLf = before.endsWith('\n') ? before.chopped(1) : before;
     const QStringList args = { file, sha256(before), sha256(beforeNoLf), errorLogPath(), pidFile(), nginx, reload,
         QString::number(kReloadWaitSteps) };
     // The reload's wait comes on top of the deadline.
-    m_channel->runScript(QString::fromLatin1(kApplyScript), args, after, config().deadlineMs + kReloadWaitSteps * 40,
-        [file, what, callback](Result<Wire::CommandChannel::Output> r) {
+    m_channel->runScript(QString::fromLatin1(kApplyScript), args, after, config().deadlineMs + kReloadWaitSteps * 20,
+        [this, file, what, callback](Result<Wire::CommandChannel::Output> r) {
             if (!r) {
                 callback(Result<QString>::failure(
                     QStringLiteral("%1 (whether %2 was written is unknown: check it)").arg(r.error(), file),
@@ -646,6 +661,11 @@ void NginxDriver::commit(const QString& file, const QByteArray& before, const QB
             const QString detail = head.section(QLatin1Char(' '), 1);
             switch (r.value().exitCode) {
             case 0:
+                // What follows the "ok" line is `nginx -T` run after the reload took: the next re-read.
+                if (nl >= 0 && out.indexOf("# configuration file ", nl) == nl + 1) {
+                    m_freshDump = out.mid(nl + 1);
+                    m_freshDumpMs = QDateTime::currentMSecsSinceEpoch();
+                }
                 callback(Result<QString>::success(QStringLiteral("%1 in %2; nginx -t passed; reloaded (workers %3)")
                                                       .arg(what, file, detail.simplified())));
                 return;

@@ -61,6 +61,8 @@ private:
     QStringList m_versionOrder;
     // The logs, read from where the last poll stopped (-1: not yet, start at the end); a new inode starts over.
     qint64 m_lastFullPollMs = 0;
+    QByteArray m_freshDump; // `nginx -T` as a change left it, for the re-read that verifies it (once)
+    qint64 m_freshDumpMs = 0;
     qint64 m_configReadMs = 0; // when m_config was read
     qint64 m_accessOffset = -1;
     qint64 m_errorOffset = -1;

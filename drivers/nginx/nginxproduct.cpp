@@ -27,8 +27,8 @@ ProductDescriptor descriptor()
             QStringLiteral("how nginx is run there (default `nginx`; e.g. `nginx -p /srv/lb -c "
                            "nginx.conf`)") },
         { QStringLiteral("reload"),
-            QStringLiteral("the command that reloads (default: the nginx command with `-s "
-                           "reload`; e.g. `sudo -n systemctl reload nginx`)") },
+            QStringLiteral("the command that reloads (default: HUP to the master in the PID file, which is what "
+                           "`nginx -s reload` does; e.g. `sudo -n systemctl reload nginx`)") },
         { QStringLiteral("stubStatus"), QStringLiteral("the stub_status URL, read from this machine") },
         { QStringLiteral("accessLog"),
             QStringLiteral("a JSON access log with $upstream_addr, $upstream_status and "

@@ -7,6 +7,8 @@
 #include "caddy/caddyparsers.h"
 #include "fleetfile.h"
 #include "haproxy/haproxyparsers.h"
+#include "nginx/nginxconfig.h"
+#include "nginx/nginxlogs.h"
 #include "registry.h"
 #include "varnish/varnishcli.h"
 #include "varnish/varnishparsers.h"
@@ -146,6 +148,32 @@ const QList<Target>& targets()
         { "prometheus_query_range", { "prometheus" },
             [](const QByteArray& in) { consume(Wire::parseQueryRange(in)); } },
         { "fleet_file", { "fleet" }, [](const QByteArray& in) { consume(parseFleetFile(in, catalog())); } },
+        { "nginx_config", { "nginx" },
+            [](const QByteArray& in) {
+                // nginx -T, then every edit on the first upstream's first server, each result parsed again.
+                const auto config = Nginx::parseDump(in);
+                if (config && !config.value().upstreams.isEmpty()) {
+                    const Nginx::Upstream& u = config.value().upstreams.first();
+                    const QByteArray text = config.value().file(u.file)->text;
+                    const QString server = u.servers.isEmpty() ? QStringLiteral("none") : u.servers.first().name;
+                    consume(Nginx::setServerFlag(text, u.configName, u.line, server, QStringLiteral("down"), true));
+                    consume(Nginx::setServerParameter(
+                        text, u.configName, u.line, server, QStringLiteral("weight"), QStringLiteral("7")));
+                    consume(Nginx::addServer(text, u.configName, u.line, QStringLiteral("10.9.9.9:80"), {}));
+                    consume(Nginx::removeServer(text, u.configName, u.line, server));
+                }
+                QList<Nginx::Directive> list;
+                Nginx::ParseError error;
+                Nginx::parseDirectives(in, &list, &error);
+            } },
+        { "nginx_logs", { "nginx" },
+            [](const QByteArray& in) {
+                consume(Nginx::parseStubStatus(in));
+                Nginx::AccessLog log;
+                log.read(in);
+                qsizetype used = 0;
+                Nginx::parseErrorLog(in, &used);
+            } },
     };
     return all;
 }
