@@ -21,6 +21,7 @@
 
 #include "assembly.h"
 #include "common.h"
+#include "controlling.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "registry.h"
@@ -33,32 +34,6 @@ namespace {
 bool lab(const QStringList& args)
 {
     return Bench::runLab(QStringLiteral(FLEETDECK_LAB_SCRIPT), args);
-}
-
-QJsonObject readState(const QString& path)
-{
-    QFile f(path);
-    f.open(QIODevice::ReadOnly);
-    return QJsonDocument::fromJson(f.readAll()).object();
-}
-
-// Waits for the report of request id; returns false on timeout.
-bool waitReport(FleetController& c, quint64 id, ActionReport* out)
-{
-    QEventLoop loop;
-    bool got = false;
-    auto conn = QObject::connect(&c, &FleetActions::actionFinished, &loop, [&](const ActionReport& r) {
-        if (r.id == id) {
-            *out = r;
-            got = true;
-            loop.quit();
-        }
-    });
-    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-    if (!got)
-        loop.exec();
-    QObject::disconnect(conn);
-    return got;
 }
 
 constexpr int kQuietPollMs = 3600 * 1000; // no background poll while timing
@@ -104,7 +79,7 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "the lab did not start\n");
         return 1;
     }
-    const QJsonObject s1 = readState(state);
+    const QJsonObject s1 = Bench::readLabState(state);
     const int statsPort
         = s1.value(QLatin1String("haproxy")).toArray().first().toObject().value(QLatin1String("statsPort")).toInt();
     Assembly assembly;
@@ -125,7 +100,7 @@ int main(int argc, char* argv[])
         t.start();
         const quint64 id = controller.setServerState({ target }, i % 2 == 0 ? AdminState::Drain : AdminState::Ready);
         ActionReport report;
-        if (!waitReport(controller, id, &report) || !report.ok())
+        if (!Bench::waitReport(controller, id, &report, 10000) || !report.ok())
             ++failures;
         fleetdeck.append(double(t.nsecsElapsed()) / 1e6);
     }
@@ -178,7 +153,7 @@ int main(int argc, char* argv[])
     bool fleetOk = false;
     int targets = 0;
     int gateways = 0;
-    if (addFleet(store20, controller20, readState(state20).value(QLatin1String("fleet")).toString())) {
+    if (addFleet(store20, controller20, Bench::readLabState(state20).value(QLatin1String("fleet")).toString())) {
         // The upstream behind api/s1 is the same nginx port in every gateway: select it everywhere by address.
         const QString address = store20.entry(0).snapshot->server(QStringLiteral("api"), QStringLiteral("s1"))->address;
         QList<ServerRef> everywhere;
@@ -196,7 +171,7 @@ int main(int argc, char* argv[])
         t.start();
         const quint64 id = controller20.setServerState(everywhere, AdminState::Drain);
         ActionReport report;
-        fleetOk = waitReport(controller20, id, &report) && report.ok();
+        fleetOk = Bench::waitReport(controller20, id, &report, 10000) && report.ok();
         fleetDrainMs = double(t.nsecsElapsed()) / 1e6;
     }
     lab({ QStringLiteral("stop"), QStringLiteral("--state"), state20 });

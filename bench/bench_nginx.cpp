@@ -19,6 +19,7 @@
 
 #include "assembly.h"
 #include "common.h"
+#include "controlling.h"
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
@@ -32,31 +33,6 @@ constexpr qint64 kLoopBudgetMs = 60 * 1000;
 bool lab(const QStringList& args)
 {
     return Bench::runLab(QStringLiteral(FLEETDECK_LAB_SCRIPT), args);
-}
-
-QJsonObject readState(const QString& path)
-{
-    QFile f(path);
-    f.open(QIODevice::ReadOnly);
-    return QJsonDocument::fromJson(f.readAll()).object();
-}
-
-bool waitReport(FleetController& c, quint64 id, ActionReport* out)
-{
-    QEventLoop loop;
-    bool got = false;
-    auto conn = QObject::connect(&c, &FleetActions::actionFinished, &loop, [&](const ActionReport& r) {
-        if (r.id == id) {
-            *out = r;
-            got = true;
-            loop.quit();
-        }
-    });
-    QTimer::singleShot(20000, &loop, &QEventLoop::quit);
-    if (!got)
-        loop.exec();
-    QObject::disconnect(conn);
-    return got;
 }
 
 QByteArray readFile(const QString& path)
@@ -79,7 +55,7 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "the lab did not start\n");
         return 1;
     }
-    const QJsonObject s = readState(state);
+    const QJsonObject s = Bench::readLabState(state);
     const QJsonObject inst = s.value(QLatin1String("nginxlb")).toArray().first().toObject();
     const QJsonObject one { { QLatin1String("gateways"), QJsonArray { inst.value(QLatin1String("gateway")) } } };
     const auto fleet = parseFleetFile(QJsonDocument(one).toJson(), Drivers::ProductRegistry::builtIn().catalog());
@@ -120,7 +96,7 @@ int main(int argc, char* argv[])
         t.start();
         const quint64 id = controller.setServerState({ target }, i % 2 == 0 ? AdminState::Drain : AdminState::Ready);
         ActionReport report;
-        if (!waitReport(controller, id, &report) || !report.ok()) {
+        if (!Bench::waitReport(controller, id, &report, 20000) || !report.ok()) {
             ++failures;
             if (failures == 1)
                 std::fprintf(stderr, "fleetdeck: %s\n", qPrintable(report.outcomes.value(0).message));
