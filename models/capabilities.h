@@ -33,7 +33,7 @@ enum class ChangeKind {
     CacheTtl, // default TTL, grace, keep
     Purge, // ban what a URL pattern and host match
     Setting, // a product setting (the active configuration, metrics on a server, ...)
-    MemberOption, // a parameter of one member as the product names it (nginx: backup, max_fails, fail_timeout)
+    MemberOption, // a parameter of one member as the product names it (a backup flag, a failure threshold)
 };
 
 // What a rate limit counts by.

@@ -66,8 +66,7 @@ void ServerActions::registerActions(ActionRegistry* actions)
         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W), tr("Set the load-balancing weight of the selected servers"),
         true, inTable, false, {}, [this] { setWeight(); }, feature(Feature::Weight) });
     actions->add(Spec { QStringLiteral("server.options"), tr("Server &options…"), QKeySequence(Qt::CTRL | Qt::Key_O),
-        tr("The selected server's own parameters, as its product names them (nginx: backup, max_fails, "
-           "fail_timeout)"),
+        tr("The selected server's own parameters, as its product names them (a backup flag, failure thresholds)"),
         false, inTable, false, {}, [this] { editOptions(); },
         [this]() -> QString {
             const QList<ServerRef> selected = m_selection->servers();
