@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages listed in debian-packages.txt that are not installed yet.
-# Uses sudo when not root. Installing a package starts no service on the machines we target, and the
-# lab starts every daemon itself, so nothing here is left running.
+# Uses sudo when not root. The lab starts every daemon itself: installing them starts none (policy-rc.d refuses,
+# unless the machine has its own), and under systemd the ones installed now are disabled again (below).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 list="$here/debian-packages.txt"
@@ -26,5 +26,34 @@ else
     SUDO="sudo"
 fi
 $SUDO apt-get update -q
+
+# The lab starts every daemon itself, on 127.0.0.1 ports of its own. Debian starts (and, under systemd, enables) a
+# packaged service when it is installed: while these install, a policy-rc.d refuses every start, and under systemd
+# the services of the daemons installed now are disabled again. Nothing already installed is touched.
+daemons="haproxy nginx caddy varnish prometheus prometheus-alertmanager prometheus-varnish-exporter openssh-server"
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# fleetdeck install-deps: no service starts while the lab packages install\nexit 101\n' |
+        $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    own_policy=1
+fi
+trap 'if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi' EXIT
+
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+
+if [ -d /run/systemd/system ]; then
+    for pkg in $missing; do
+        case " $daemons " in
+        *" $pkg "*)
+            for unit in $(dpkg -L "$pkg" | grep -E '^/(usr/)?lib/systemd/system/[^/@]+\.(service|socket)$' || true); do
+                unit=$(basename "$unit")
+                $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+                echo "fleetdeck: $unit (from $pkg) disabled and stopped; the lab runs its own $pkg"
+            done
+            ;;
+        esac
+    done
+fi
