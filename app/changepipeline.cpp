@@ -15,6 +15,11 @@
 
 namespace Fleetdeck {
 
+namespace {
+// How old a reading may be to stand for the one before sending, where the gateway checks the version itself.
+constexpr qint64 kRecentReadingMs = 2000;
+} // namespace
+
 struct ChangePipeline::Request
 {
     ActionReport report;
@@ -148,7 +153,7 @@ void ChangePipeline::runGateway(const RunPtr& run)
         finishGateway(run);
         return;
     }
-    read(run, run->sendableInOrder(), [this, run](Result<GatewayState> now) {
+    read(run, run->sendableInOrder(), Reading::BeforeSending, [this, run](Result<GatewayState> now) {
         if (!now) {
             notSent(run, tr("%1: not sent, the gateway could not be read first: %2").arg(run->gateway, now.error()));
             finishGateway(run);
@@ -158,7 +163,8 @@ void ChangePipeline::runGateway(const RunPtr& run)
     });
 }
 
-void ChangePipeline::read(const RunPtr& run, const QList<int>& indices, std::function<void(Result<GatewayState>)> then)
+void ChangePipeline::read(
+    const RunPtr& run, const QList<int>& indices, Reading why, std::function<void(Result<GatewayState>)> then)
 {
     QSet<Domain> domains;
     for (int i : indices)
@@ -206,6 +212,20 @@ void ChangePipeline::read(const RunPtr& run, const QList<int>& indices, std::fun
     if (!domains.contains(Domain::Pool)) {
         readLimits();
         return;
+    }
+    // A product whose writes name the config version they were made against refuses a stale one itself, so a
+    // reading of the last moments (the poller's, or the verification of the previous change) serves as the reading
+    // before sending, and the round trip is saved: someone else's change since is still a conflict, at the gateway.
+    if (why == Reading::BeforeSending && run->caps.versionedWrites) {
+        const int index = m_store->indexOf(run->gateway);
+        const GatewaySnapshot* snap
+            = index >= 0 && m_store->entry(index).snapshot ? &*m_store->entry(index).snapshot : nullptr;
+        if (snap && !snap->configVersion.isEmpty()
+            && QDateTime::currentMSecsSinceEpoch() - snap->takenAtMs < kRecentReadingMs) {
+            state->pool = *snap;
+            readLimits();
+            return;
+        }
     }
     // Through the poller, so the window shows this read too.
     m_poller->fetch(run->gateway, [state, then, readLimits](const Result<GatewaySnapshot>& pool) {
@@ -340,7 +360,7 @@ void ChangePipeline::verify(const RunPtr& run, const QList<int>& indices, int at
         then();
         return;
     }
-    read(run, indices, [this, run, indices, attempt, then](Result<GatewayState> after) {
+    read(run, indices, Reading::Verifying, [this, run, indices, attempt, then](Result<GatewayState> after) {
         if (!after) {
             for (int i : indices)
                 run->outcome(i).message

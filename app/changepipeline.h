@@ -57,7 +57,11 @@ private:
 
     void runGateway(const RunPtr& run);
     // Reads the parts of the gateway the changes at `indices` are checked against.
-    void read(const RunPtr& run, const QList<int>& indices, std::function<void(Result<GatewayState>)> then);
+    // Before sending, a recent reading may stand in where the gateway checks the version itself; a verification
+    // always reads.
+    enum class Reading { BeforeSending, Verifying };
+    void read(
+        const RunPtr& run, const QList<int>& indices, Reading why, std::function<void(Result<GatewayState>)> then);
     void prepare(const RunPtr& run, const GatewayState& now);
     void sendFrom(const RunPtr& run, int position);
     // The gateway accepted the change at `position`: verify it now, or with the others at the end.

@@ -57,7 +57,11 @@ if [ "$have" = "$want" ]; then out=$( (cat > "$new") 2>&1); else out=$( (head -c
 [ $? -eq 0 ] || { rm -f -- "$new"; echo "write $out"; exit 14; }
 out=$(mv -f -- "$new" "$f" 2>&1) || { rm -f -- "$new"; echo "rename $out"; exit 15; }
 t=$(eval "$ngx -t" 2>&1) || { mv -f -- "$bak" "$f"; echo "test"; printf '%s\n' "$t"; exit 20; }
-workers() { echo $(ps -o pid= --ppid "$1" 2>/dev/null); }
+# The master's children: from /proc without a process where Linux lists them, else from ps.
+workers() {
+    if [ -r "/proc/$1/task/$1/children" ]; then w=; read -r w < "/proc/$1/task/$1/children"; echo $w
+    else echo $(ps -o pid= --ppid "$1" 2>/dev/null); fi
+}
 emerg() { [ -n "$elog" ] && [ -r "$elog" ] && tail -c +$(($1 + 1)) -- "$elog" | grep -E -m 3 '\[(emerg|alert)\]'; }
 # Waits for a worker that was not there before: the reload took. An [emerg]/[alert] written since byte $2 of the error
 # log explains a reload that did not: it fails once no new worker came within 3 s of it (a master that cannot bind

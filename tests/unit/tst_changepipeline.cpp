@@ -284,6 +284,50 @@ private Q_SLOTS:
         QCOMPARE(FakeGateway::named(QStringLiteral("lim")).sent.size(), 2);
     }
 
+    void versionedWritesStartFromAReadingOfTheLastMoments()
+    {
+        // No background polls: every read is the pipeline's.
+        for (const QString& product : { QStringLiteral("fake-limited"), QStringLiteral("fake") }) {
+            const QString name = product == QLatin1String("fake") ? QStringLiteral("plain") : QStringLiteral("lim");
+            FakeGateway::named(name).pool = FakeGateway::pools({ QStringLiteral("api") }, 2);
+            GatewayConfig c = Test::fakeGateway(name, product);
+            c.pollIntervalMs = 3600 * 1000;
+            fleet().addGateway(c);
+            QTRY_VERIFY_WITH_TIMEOUT(store().indexOf(name) >= 0 && store().entry(store().indexOf(name)).snapshot, 5000);
+        }
+        auto add = [this](const QString& gateway, const QString& host) {
+            // The limited fake names members by address, like Caddy; the other takes names.
+            const QString name = gateway == QLatin1String("lim")
+                ? host + QStringLiteral(":80")
+                : QStringLiteral("n") + host.section(QLatin1Char('.'), 3);
+            ServerSpec spec { gateway, QStringLiteral("api"), name, host, 80, 1 };
+            return run(fleet().apply({ AddMemberChange { spec } }, QStringLiteral("add")));
+        };
+        FakeGateway& lim = FakeGateway::named(QStringLiteral("lim"));
+        FakeGateway& plain = FakeGateway::named(QStringLiteral("plain"));
+        QCOMPARE(lim.reads, 1);
+        QCOMPARE(plain.reads, 1);
+        // The gateway checks the version itself: the poll of a moment ago stands for the read before sending, and
+        // the verification reads.
+        QVERIFY(add(QStringLiteral("lim"), QStringLiteral("10.0.0.7")).ok());
+        QCOMPARE(lim.reads, 2);
+        // Where nothing checks the version on the wire, the pipeline reads first.
+        const auto plainAdded = add(QStringLiteral("plain"), QStringLiteral("10.0.0.7"));
+        QVERIFY2(plainAdded.ok(), qPrintable(plainAdded.outcomes.value(0).message));
+        QCOMPARE(plain.reads, 3);
+        // A reading older than that is read again.
+        QTest::qWait(2100);
+        QVERIFY(add(QStringLiteral("lim"), QStringLiteral("10.0.0.8")).ok());
+        QCOMPARE(lim.reads, 4);
+        // Someone else's change since the reading: the gateway refuses the stale version, a conflict, not sent.
+        const int sent = lim.sent.size();
+        lim.configVersion = QStringLiteral("v99");
+        const auto stale = add(QStringLiteral("lim"), QStringLiteral("10.0.0.9"));
+        QVERIFY(!stale.ok());
+        QVERIFY(stale.outcomes.first().conflict);
+        QCOMPARE(lim.sent.size(), sent);
+    }
+
     void readOnlyRefusesEverything()
     {
         addFake(QStringLiteral("gw"));
