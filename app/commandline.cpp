@@ -46,6 +46,10 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     const QCommandLineOption capabilities(QStringLiteral("capabilities-markdown"),
         QStringLiteral("Print what each product can do at runtime, as Markdown (docs/capabilities.md), and exit."));
     parser.addOption(capabilities);
+    const QCommandLineOption timing(QStringLiteral("timing"),
+        QStringLiteral("Print to standard error how long the start took: the window's first frame, the first chart "
+                       "with live data, and when every gateway had answered once (ms since the program started)."));
+    parser.addOption(timing);
     parser.addOption(fleet);
     parser.addOption(screenshot);
     parser.addOption(after);
@@ -81,6 +85,7 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.journalFile = parser.value(journal);
     out.storeCredential = parser.value(storeCredential);
     out.capabilitiesMarkdown = parser.isSet(capabilities);
+    out.timing = parser.isSet(timing);
     if (out.page != QLatin1String("servers") && out.page != QLatin1String("overview"))
         out.error = QStringLiteral("--page: \"%1\" is not servers or overview").arg(out.page);
     if (!parser.positionalArguments().isEmpty())

@@ -16,6 +16,7 @@ struct CommandLine
     bool readOnly = false;
     QString journalFile; // empty: the default place
     QString storeCredential; // non-empty: store the secret read from stdin under this name, then exit
+    bool timing = false; // print how long the start took (the window, the first live chart, every gateway)
     bool capabilitiesMarkdown = false; // print what each registered product can do (docs/capabilities.md), then exit
     QString error; // non-empty: print it and exit with status 2
 

@@ -1,9 +1,14 @@
 // The executable: the command line, then the assembly (app/assembly.h) and the window built from it.
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <utility>
 
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QElapsedTimer>
+#include <QEvent>
 #include <QFile>
 #include <QFileInfo>
 #include <QIcon>
@@ -16,6 +21,7 @@
 #include "fleetfile.h"
 #include "fleetstore.h"
 #include "mainwindow.h"
+#include "charts/timeserieschart.h"
 #include "pages/poolpage.h"
 #include "registry.h"
 #include "settings.h"
@@ -53,6 +59,27 @@ int storeCredential(const QString& name)
     return status;
 }
 
+// Calls `then` once, when the watched widget first paints.
+class FirstPaint final : public QObject
+{
+public:
+    FirstPaint(QObject* parent, std::function<void()> then)
+        : QObject(parent)
+        , m_then(std::move(then))
+    { }
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::Paint && m_then) {
+            // After this paint: the frame is on screen once the event loop comes back.
+            QTimer::singleShot(0, this, std::exchange(m_then, nullptr));
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    std::function<void()> m_then;
+};
+
 // What a run without a window does; -1 when a window is needed.
 int runWithoutWindow(int argc, char* argv[], const CommandLine& options)
 {
@@ -70,10 +97,43 @@ int runWithoutWindow(int argc, char* argv[], const CommandLine& options)
     }
     return -1;
 }
+// --timing: when the window painted its first frame, when a chart first showed live data, and when every gateway
+// had answered (or failed) once, on standard error, in ms since main() began.
+void reportStartTimes(MainWindow& window, FleetStore& store, const QElapsedTimer& sinceStart)
+{
+    auto say = [sinceStart](const QString& what) {
+        std::fprintf(stderr, "fleetdeck: timing: %s at %lld ms\n", qUtf8Printable(what),
+            static_cast<long long>(sinceStart.elapsed()));
+    };
+    auto* firstFrame = new FirstPaint(&window, [say] { say(QStringLiteral("first frame")); });
+    window.installEventFilter(firstFrame);
+    auto chartShown = std::make_shared<bool>(false);
+    for (TimeSeriesChart* chart : window.poolPage()->charts()) {
+        QObject::connect(chart, &TimeSeriesChart::painted, chart, [say, chartShown, chart](int points) {
+            if (points > 0 && !std::exchange(*chartShown, true))
+                say(QStringLiteral("first live chart (%1)").arg(chart->title()));
+        });
+    }
+    auto allHeard = std::make_shared<bool>(false);
+    auto check = [say, &store, allHeard] {
+        int answered = 0, failed = 0;
+        for (int i = 0; i < store.gatewayCount(); ++i) {
+            const FleetStore::Entry& e = store.entry(i);
+            answered += e.snapshot ? 1 : 0;
+            failed += !e.snapshot && e.status.stale() ? 1 : 0;
+        }
+        if (store.gatewayCount() > 0 && answered + failed == store.gatewayCount() && !std::exchange(*allHeard, true))
+            say(QStringLiteral("every gateway heard from (%1 answered, %2 unreachable)").arg(answered).arg(failed));
+    };
+    QObject::connect(&store, &FleetStore::snapshotApplied, &store, check);
+    QObject::connect(&store, &FleetStore::statusChanged, &store, check);
+}
 } // namespace
 
 int main(int argc, char* argv[])
 {
+    QElapsedTimer sinceStart;
+    sinceStart.start();
     QCoreApplication::setApplicationName(QStringLiteral("fleetdeck"));
     QCoreApplication::setOrganizationName(QStringLiteral("Fleetdeck"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FLEETDECK_VERSION));
@@ -153,6 +213,8 @@ int main(int argc, char* argv[])
     }
     if (options.page == QLatin1String("overview"))
         window.action(QStringLiteral("view.overview"))->trigger();
+    if (options.timing)
+        reportStartTimes(window, store, sinceStart);
     window.show();
 
     if (!options.screenshotFile.isEmpty()) {

@@ -1,5 +1,7 @@
 #include "poller.h"
 
+#include <utility>
+
 #include <QDateTime>
 #include <QLocale>
 #include <QLocalSocket>
@@ -205,6 +207,10 @@ void Poller::scheduleNext(const QString& name)
         delay = int(qMin<qint64>(qint64(e.config.pollIntervalMs) << shift, m_maxBackoffMs));
         delay = qMax(delay, qMin(e.config.pollIntervalMs, m_maxBackoffMs));
     }
+    // The first answer gives totals only: the second comes soon, so request rates are on the charts within a
+    // moment of the start instead of a whole interval later.
+    if (e.status.consecutiveFailures == 0 && e.snapshot && !std::exchange(it->answered, true))
+        delay = qMin(delay, kSecondPollMs);
     it->timer->start(delay);
     if (e.status.consecutiveFailures == 0)
         it->probeConnected = true;

@@ -42,6 +42,8 @@ public:
     void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
     // How often a failing gateway's address is tried with a bare connect while its polls back off (default 1 s).
     static constexpr int kProbeIntervalMs = 1000;
+    // After a gateway's first answer, the second poll comes this soon (or at the poll interval, if shorter).
+    static constexpr int kSecondPollMs = 250;
 
     // Makes the gateway's driver and its entry in the store, without polling it yet. Null when the name is taken or
     // the product is not registered.
@@ -70,6 +72,7 @@ private:
         quint64 nextGeneration = 1;
         quint64 appliedGeneration = 0;
         bool pollInFlight = false;
+        bool answered = false; // has answered once: the next poll comes at the usual interval
         QString credentialProblem;
         // Series handles in snapshot order (gateway, each backend, each server; req, 5xx, sessions, latency, queue,
         // load), rebuilt when the gateway's shape changes, so a poll appends without building or hashing 30,000 keys.

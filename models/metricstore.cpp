@@ -1,5 +1,7 @@
 #include "metricstore.h"
 
+#include "chunkcodec.h"
+
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -9,19 +11,12 @@ namespace Fleetdeck {
 
 namespace {
 
-constexpr int kChunk = 64; // buckets per allocation: small, so 20,000 young series stay cheap
+using Chunks::Slot;
+constexpr int kChunk = Chunks::kSlots; // buckets per chunk: the newest is open, older ones are compressed
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
 // Slot states are told apart by the mean: a number is data, NaN is a gap, and +infinity marks a slot that no
 // sample fell into (left out of queries). Rates and gauges are finite, so neither marker collides with data.
 constexpr float kEmpty = std::numeric_limits<float>::infinity();
-
-struct Slot
-{
-    float min;
-    float max;
-    float mean;
-};
 
 qint64 floorDiv(qint64 a, qint64 b)
 {
@@ -35,25 +30,106 @@ bool MetricStore::Bucket::isGap() const
     return std::isnan(mean);
 }
 
-// One tier of one series: a ring of slots indexed by bucket number, allocated in chunks as it fills.
+// One tier of one series, as a ring of chunks indexed by time: the newest chunk open (its slots as they are, grown
+// as buckets come), the older ones closed and compressed (Chunks::encode) back to back in one buffer, oldest first.
+// A chunk no sample fell into costs its offset only.
 struct TierRing
 {
-    std::vector<std::unique_ptr<Slot[]>> chunks;
+    std::vector<std::uint8_t> data; // the closed chunks' bytes
+    std::vector<quint16> sizes; // each closed chunk's size in data (a chunk is under 1 KiB)
+    qint64 firstChunk = 0; // the chunk number of sizes[0]
+    std::vector<Slot> open; // slots of the open chunk from its start to the newest bucket
+    qint64 openChunk = std::numeric_limits<qint64>::min();
     qint64 newest = std::numeric_limits<qint64>::min(); // bucket number of the newest slot written
     quint32 count = 0; // samples in the newest bucket (for its running mean)
 
-    Slot* slot(qint64 bucket, int capacity, bool create)
+    qint64 closedEnd() const { return firstChunk + qint64(sizes.size()); } // one past the newest closed chunk
+
+    void dropClosedBefore(qint64 chunk)
     {
-        const int index = int(((bucket % capacity) + capacity) % capacity);
-        auto& chunk = chunks[size_t(index / kChunk)];
-        if (!chunk) {
-            if (!create)
-                return nullptr;
-            chunk = std::make_unique<Slot[]>(kChunk);
-            for (int i = 0; i < kChunk; ++i)
-                chunk[size_t(i)] = Slot { kEmpty, kEmpty, kEmpty };
+        const qint64 drop = qBound<qint64>(0, chunk - firstChunk, qint64(sizes.size()));
+        if (drop == 0)
+            return;
+        size_t bytes = 0;
+        for (qint64 i = 0; i < drop; ++i)
+            bytes += sizes[size_t(i)];
+        data.erase(data.begin(), data.begin() + qsizetype(bytes));
+        sizes.erase(sizes.begin(), sizes.begin() + drop);
+        firstChunk += drop;
+    }
+
+    void appendClosed(const std::vector<std::uint8_t>& bytes)
+    {
+        if (data.capacity() < data.size() + bytes.size())
+            data.reserve(data.size() + bytes.size() + data.size() / 8); // slack of an eighth, not a doubling
+        data.insert(data.end(), bytes.begin(), bytes.end());
+        if (sizes.empty())
+            firstChunk = openChunk;
+        sizes.push_back(quint16(bytes.size()));
+    }
+
+    // Makes `chunk` the open one: the open chunk is compressed and closed, chunks skipped since are closed empty,
+    // and closed chunks the ring no longer reaches (older than `keepFrom`) are dropped.
+    void openAt(qint64 chunk, qint64 keepFrom)
+    {
+        if (openChunk != std::numeric_limits<qint64>::min()) {
+            if (keepFrom > openChunk) {
+                // A silence longer than the ring: nothing of it is kept.
+                data.clear();
+                sizes.clear();
+            } else {
+                static thread_local std::vector<std::uint8_t> scratch;
+                scratch.clear();
+                std::vector<Slot> full = std::move(open);
+                full.resize(size_t(kChunk), Slot { kEmpty, kEmpty, kEmpty });
+                Chunks::encode(full.data(), kChunk, scratch);
+                appendClosed(scratch);
+                for (qint64 c = openChunk + 1; c < chunk; ++c)
+                    sizes.push_back(0); // empty
+            }
         }
-        return &chunk[size_t(index % kChunk)];
+        if (sizes.empty())
+            firstChunk = chunk;
+        dropClosedBefore(keepFrom);
+        if (sizes.empty())
+            firstChunk = chunk;
+        open.clear();
+        open.shrink_to_fit();
+        openChunk = chunk;
+    }
+
+    Slot* openSlot(qint64 bucket)
+    {
+        const size_t index = size_t(bucket - openChunk * kChunk);
+        if (open.size() <= index) {
+            if (open.capacity() <= index)
+                open.reserve(std::min<size_t>(size_t(kChunk), std::max<size_t>(8, index + 1 + open.size())));
+            open.resize(index + 1, Slot { kEmpty, kEmpty, kEmpty });
+        }
+        return &open[index];
+    }
+
+    // The slots of one chunk (kChunk of them), decoded where closed; false when the ring does not hold it.
+    bool chunkSlots(qint64 chunk, Slot* out) const
+    {
+        if (chunk == openChunk) {
+            for (int i = 0; i < kChunk; ++i)
+                out[i] = size_t(i) < open.size() ? open[size_t(i)] : Slot { kEmpty, kEmpty, kEmpty };
+            return true;
+        }
+        if (chunk < firstChunk || chunk >= closedEnd())
+            return false;
+        const size_t index = size_t(chunk - firstChunk);
+        size_t begin = 0;
+        for (size_t i = 0; i < index; ++i)
+            begin += sizes[i];
+        return Chunks::decode(data.data() + begin, sizes[index], out, kChunk);
+    }
+
+    qint64 bytes() const
+    {
+        return qint64(sizeof(TierRing)) + qint64(data.capacity()) + qint64(sizes.capacity() * sizeof(quint16))
+            + qint64(open.capacity() * sizeof(Slot));
     }
 };
 
@@ -94,8 +170,6 @@ MetricStore::Series& MetricStore::series(const QString& key)
     if (it == m_series.end()) {
         auto s = std::make_shared<Series>();
         s->tiers.resize(size_t(m_tiers.size()));
-        for (int t = 0; t < m_tiers.size(); ++t)
-            s->tiers[size_t(t)].chunks.resize(size_t((m_tiers.at(t).buckets + kChunk - 1) / kChunk));
         it = m_series.insert(key, s);
     }
     return **it;
@@ -110,22 +184,17 @@ void MetricStore::append(Series& s, qint64 timeMs, float value, bool gap)
         if (bucket < ring.newest)
             continue; // older than what this tier already moved past: dropped
         if (bucket > ring.newest) {
-            // Slots skipped since the newest were not sampled in this lap of the ring: mark them empty.
-            if (ring.newest != std::numeric_limits<qint64>::min()) {
-                const qint64 skipped = qMin<qint64>(bucket - ring.newest - 1, tier.buckets);
-                for (qint64 b = bucket - skipped; b < bucket; ++b) {
-                    if (Slot* old = ring.slot(b, tier.buckets, false))
-                        *old = Slot { kEmpty, kEmpty, kEmpty };
-                }
-            }
+            const qint64 chunk = floorDiv(bucket, kChunk);
+            if (chunk != ring.openChunk)
+                ring.openAt(chunk, floorDiv(bucket - tier.buckets + 1, kChunk));
+            // Slots skipped since the newest stay empty: the open chunk starts empty and is written forward only.
             ring.newest = bucket;
-            ring.count = 0;
-            Slot* slot = ring.slot(bucket, tier.buckets, true);
+            Slot* slot = ring.openSlot(bucket);
             *slot = gap ? Slot { kNaN, kNaN, kNaN } : Slot { value, value, value };
             ring.count = gap ? 0 : 1;
             continue;
         }
-        Slot* slot = ring.slot(bucket, tier.buckets, true);
+        Slot* slot = ring.openSlot(bucket);
         if (gap) {
             // A gap inside a bucket that has data keeps the data: coarse tiers show what was seen.
             if (ring.count == 0)
@@ -243,17 +312,25 @@ QVector<MetricStore::Bucket> MetricStore::range(const QString& key, qint64 fromM
         }
     }
     const Tier& tier = m_tiers.at(chosen);
-    TierRing& ring = s.tiers[size_t(chosen)];
+    const TierRing& ring = s.tiers[size_t(chosen)];
     const qint64 first = qMax(floorDiv(fromMs, tier.stepMs), ring.newest - tier.buckets + 1);
     const qint64 last = qMin(floorDiv(toMs, tier.stepMs), ring.newest);
     if (last < first)
         return out;
     out.reserve(int(last - first + 1));
-    for (qint64 b = first; b <= last; ++b) {
-        const Slot* slot = ring.slot(b, tier.buckets, false);
-        if (!slot || slot->mean == kEmpty)
+    // Only the chunks the range reaches are decoded.
+    Slot decoded[kChunk];
+    for (qint64 c = floorDiv(first, kChunk); c <= floorDiv(last, kChunk); ++c) {
+        if (!ring.chunkSlots(c, decoded))
             continue;
-        out.append(Bucket { b * tier.stepMs, slot->min, slot->max, slot->mean });
+        const qint64 from = qMax(first, c * kChunk);
+        const qint64 to = qMin(last, c * kChunk + kChunk - 1);
+        for (qint64 b = from; b <= to; ++b) {
+            const Slot& slot = decoded[b - c * kChunk];
+            if (slot.mean == kEmpty)
+                continue;
+            out.append(Bucket { b * tier.stepMs, slot.min, slot.max, slot.mean });
+        }
     }
     return out;
 }
@@ -299,10 +376,12 @@ qsizetype MetricStore::seriesCount() const
 
 qint64 MetricStore::bytesPerSeries() const
 {
+    // Every ring full of chunks that do not compress (kept as they are: flags and floats), plus the open chunk.
     qint64 bytes = qint64(sizeof(Series));
     for (const Tier& t : m_tiers) {
-        const qint64 chunks = (t.buckets + kChunk - 1) / kChunk;
-        bytes += qint64(sizeof(TierRing)) + chunks * qint64(sizeof(void*)) + chunks * kChunk * qint64(sizeof(Slot));
+        const qint64 chunks = (t.buckets + kChunk - 1) / kChunk + 1;
+        const qint64 closed = chunks * (1 + kChunk * qint64(sizeof(Slot)) + qint64(sizeof(quint16)));
+        bytes += qint64(sizeof(TierRing)) + closed + closed / 8 + kChunk * qint64(sizeof(Slot));
     }
     return bytes;
 }
@@ -312,13 +391,8 @@ qint64 MetricStore::bytesAllocated() const
     qint64 bytes = 0;
     for (const auto& s : m_series) {
         bytes += qint64(sizeof(Series));
-        for (const TierRing& ring : s->tiers) {
-            bytes += qint64(sizeof(TierRing)) + qint64(ring.chunks.size() * sizeof(void*));
-            for (const auto& c : ring.chunks) {
-                if (c)
-                    bytes += kChunk * qint64(sizeof(Slot));
-            }
-        }
+        for (const TierRing& ring : s->tiers)
+            bytes += ring.bytes();
     }
     return bytes;
 }

@@ -1,5 +1,7 @@
 #include <cmath>
 
+#include <QHash>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -198,16 +200,135 @@ private Q_SLOTS:
         QCOMPARE(points.at(4).y, 4.0);
     }
 
-    void memoryIsFixedPerSeries()
+    void memoryIsBoundedPerSeriesAndFlatSeriesCostLittle()
     {
         MetricStore m;
         QVERIFY(m.bytesPerSeries() > 0);
         m.appendGauge(QStringLiteral("a"), 0, 1);
-        const qint64 young = m.bytesAllocated();
-        QVERIFY(young < m.bytesPerSeries() / 10); // a young series has not grown its rings
+        QVERIFY(m.bytesAllocated() < 1024); // a young series has not grown its rings
+        // A week of random values over six decades, one every 7 s: every ring full.
+        QRandomGenerator random(7);
         for (int i = 0; i < 7 * 24 * 3600; i += 7)
-            m.appendGauge(QStringLiteral("a"), qint64(i) * 1000, i);
-        QCOMPARE(m.bytesAllocated(), m.bytesPerSeries()); // full rings: the fixed size, and no more
+            m.appendGauge(
+                QStringLiteral("a"), qint64(i) * 1000, std::ldexp(random.generateDouble(), random.bounded(20)));
+        const qint64 noisy = m.bytesAllocated();
+        QVERIFY2(noisy <= m.bytesPerSeries(), qPrintable(QStringLiteral("%1 > %2").arg(noisy).arg(m.bytesPerSeries())));
+        qInfo("a week of random values: %lld bytes (bound %lld)", static_cast<long long>(noisy),
+            static_cast<long long>(m.bytesPerSeries()));
+        // A week of one value (most 5xx series): a few bytes per closed chunk, about 1 KiB a day.
+        MetricStore flat;
+        for (int i = 0; i < 7 * 24 * 3600; ++i)
+            flat.appendGauge(QStringLiteral("z"), qint64(i) * 1000, 0);
+        QVERIFY2(flat.bytesAllocated() < 8 * 1024, qPrintable(QString::number(flat.bytesAllocated())));
+        QCOMPARE(flat.range(QStringLiteral("z"), 0, qint64(7) * 24 * 3600 * 1000).size(), 10080);
+    }
+
+    // Closed chunks are compressed: each value within M / 1024 of what was appended (M: the largest magnitude in
+    // its chunk), integer counts and flat stretches exact, gaps and empty buckets exactly where they were.
+    void compressedChunksKeepTheirErrorBound()
+    {
+        const QList<MetricStore::Tier> oneTier { { 1000, 4096 } };
+        MetricStore m(oneTier);
+        const QString noisy = QStringLiteral("noisy");
+        const QString counts = QStringLiteral("counts");
+        QRandomGenerator random(42);
+        QList<double> appended;
+        QList<double> countsAppended;
+        double level = 100;
+        for (int i = 0; i < 4000; ++i) {
+            if (i % 500 == 499)
+                level *= 10; // a step of a decade
+            if (i % 700 == 0)
+                level = 3; // a reset
+            double v = level + (random.generateDouble() - 0.5) * level * 0.2;
+            if (i % 97 == 0)
+                v = -v; // negative values too
+            const bool gap = i % 333 == 5;
+            const bool skipped = i % 251 == 9; // no sample at all in that second
+            appended.append(gap || skipped ? std::nan("") : v);
+            if (gap)
+                m.appendGap(noisy, qint64(i) * 1000);
+            else if (!skipped)
+                m.appendGauge(noisy, qint64(i) * 1000, v);
+            const double count = double(random.bounded(40));
+            countsAppended.append(count);
+            m.appendGauge(counts, qint64(i) * 1000, count);
+        }
+        const auto b = m.range(noisy, 0, 3999999);
+        const auto c = m.range(counts, 0, 3999999);
+        QCOMPARE(c.size(), 4000);
+        for (int i = 0; i < 4000; ++i)
+            QCOMPARE(double(c.at(i).mean), countsAppended.at(i)); // small integers: exact
+        // Within each chunk of 64 buckets, the error against the chunk's largest magnitude.
+        QHash<qint64, double> largest;
+        for (int i = 0; i < 4000; ++i)
+            if (!std::isnan(appended.at(i)))
+                largest[i / 64] = qMax(largest.value(i / 64), std::fabs(float(appended.at(i))));
+        int checked = 0, gaps = 0, inexact = 0;
+        qsizetype at = 0;
+        for (int i = 0; i < 4000; ++i) {
+            const bool skipped = i % 251 == 9 && i % 333 != 5;
+            if (skipped) {
+                QVERIFY(at >= b.size() || b.at(at).timeMs != qint64(i) * 1000); // left out, as before
+                continue;
+            }
+            QVERIFY(at < b.size());
+            const auto& bucket = b.at(at++);
+            QCOMPARE(bucket.timeMs, qint64(i) * 1000);
+            if (std::isnan(appended.at(i))) {
+                QVERIFY(bucket.isGap());
+                ++gaps;
+                continue;
+            }
+            const double error = std::fabs(double(bucket.mean) - double(float(appended.at(i))));
+            const double bound = largest.value(i / 64) / 1024.0 * (1 + 1e-6);
+            QVERIFY2(error <= bound,
+                qPrintable(QStringLiteral("bucket %1: %2 for %3, bound %4")
+                               .arg(i)
+                               .arg(bucket.mean)
+                               .arg(appended.at(i))
+                               .arg(bound)));
+            QCOMPARE(bucket.min, bucket.mean);
+            QCOMPARE(bucket.max, bucket.mean);
+            inexact += error > 0 ? 1 : 0;
+            ++checked;
+        }
+        QCOMPARE(at, b.size());
+        QVERIFY(gaps >= 12);
+        QVERIFY(checked > 3900);
+        QVERIFY(inexact > checked / 2); // the bound was exercised, not met by storing everything raw
+        // The open chunk (the newest 64 buckets at most) is as appended, exactly.
+        QCOMPARE(double(b.last().mean), double(float(appended.last())));
+        // Compression paid: far less than 12 bytes per bucket.
+        QVERIFY2(m.bytesAllocated() < 2 * 4096 * 12 / 3, qPrintable(QString::number(m.bytesAllocated())));
+    }
+
+    void coarseBucketsKeepMinMaxAndMeanWithinTheBound()
+    {
+        MetricStore m; // 10 s buckets from 1 s samples: min, max and mean differ
+        const QString k = QStringLiteral("g");
+        QRandomGenerator random(3);
+        QList<float> values;
+        for (int i = 0; i < 3 * 3600; ++i) {
+            values.append(float(500 + random.bounded(200)) + float(random.generateDouble()));
+            m.appendGauge(k, qint64(i) * 1000, values.last());
+        }
+        const auto b = m.range(k, 0, 3 * 3600 * 1000 - 1, 2000); // 1080 buckets of 10 s
+        QCOMPARE(b.size(), 1080);
+        for (int j = 0; j < 1080; ++j) {
+            float lo = 1e9f, hi = -1e9f;
+            double sum = 0;
+            for (int i = j * 10; i < j * 10 + 10; ++i) {
+                lo = qMin(lo, values.at(i));
+                hi = qMax(hi, values.at(i));
+                sum += values.at(i);
+            }
+            const double bound = 701.0 / 1024 * 1.001; // the largest magnitude is at most 701
+            QVERIFY(std::fabs(b.at(j).min - lo) <= bound);
+            QVERIFY(std::fabs(b.at(j).max - hi) <= bound);
+            QVERIFY(std::fabs(b.at(j).mean - sum / 10) <= bound + 0.01); // the running float mean's own rounding
+            QVERIFY(b.at(j).min <= b.at(j).mean && b.at(j).mean <= b.at(j).max);
+        }
     }
 
     void notifiesOncePerBatch()

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QMetaMethod>
 #include <QPainter>
 #include <QPainterPath>
 #include <QPolygonF>
@@ -485,6 +486,12 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
         p.drawText(QRect(x + 14, y, w, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
         x += w;
     }
+    if (isSignalConnected(QMetaMethod::fromSignal(&TimeSeriesChart::painted))) {
+        int points = 0;
+        for (int c : pointCounts())
+            points += c;
+        Q_EMIT painted(points);
+    }
 }
 
 void TimeSeriesChart::mouseMoveEvent(QMouseEvent* event)
@@ -545,6 +552,11 @@ void TimeSeriesChart::mouseReleaseEvent(QMouseEvent* event)
         const double b = d->pixelToMs(d->dragTo, plot);
         Q_EMIT rangeSelected(qint64(qMin(a, b)), qint64(qMax(a, b)));
     }
+}
+
+QString TimeSeriesChart::title() const
+{
+    return d->title;
 }
 
 QList<int> TimeSeriesChart::pointCounts() const

@@ -43,6 +43,7 @@ public:
     explicit TimeSeriesChart(const QString& title, QWidget* parent = nullptr);
     ~TimeSeriesChart() override;
 
+    QString title() const;
     void setLines(const QList<Line>& lines);
     // Stacked: each line is drawn as a filled band on top of the ones before it (the pool's servers adding up to
     // the pool's total), from each pixel column's mean.
@@ -75,6 +76,8 @@ Q_SIGNALS:
     // The operator dragged across the plot to zoom into [fromMs, toMs].
     void rangeSelected(qint64 fromMs, qint64 toMs);
     void exportRequested(bool csv);
+    // A frame was painted, with this many points over its lines.
+    void painted(int points);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
