@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <QLocalSocket>
 #include <QTcpSocket>
+#include <QThread>
 #include <QTimer>
 #include <QUrl>
 
@@ -15,6 +16,7 @@
 #include "metricstore.h"
 #include "printable.h"
 #include "registry.h"
+#include "threadeddriver.h"
 #include "serieskeys.h"
 
 namespace Fleetdeck {
@@ -26,7 +28,17 @@ Poller::Poller(FleetStore* store, MetricStore* metrics, const Drivers::ProductRe
     , m_products(products)
 { }
 
-Poller::~Poller() = default;
+Poller::~Poller()
+{
+    // The drivers first (each deletes its product's driver on the I/O thread), then the thread, once it has.
+    for (const Gateway& g : std::as_const(m_gateways))
+        delete g.driver.data();
+    m_gateways.clear();
+    if (m_ioThread) {
+        m_ioThread->quit();
+        m_ioThread->wait();
+    }
+}
 
 Drivers::Driver* Poller::add(const GatewayConfig& config)
 {
@@ -34,7 +46,17 @@ Drivers::Driver* Poller::add(const GatewayConfig& config)
     if (m_gateways.contains(config.name) || !product)
         return nullptr;
     Gateway g;
-    g.driver = m_products.createDriver(config, this);
+    if (product->onUiThread) {
+        g.driver = m_products.createDriver(config, this);
+    } else if (Drivers::Driver* inner = m_products.createDriver(config, nullptr)) {
+        // Reading and parsing on the I/O thread; the answers come back here.
+        if (!m_ioThread) {
+            m_ioThread = std::make_unique<QThread>();
+            m_ioThread->setObjectName(QStringLiteral("fleetdeck-io"));
+            m_ioThread->start();
+        }
+        g.driver = new ThreadedDriver(inner, m_ioThread.get(), this);
+    }
     if (!g.driver)
         return nullptr;
     g.timer = new QTimer(this);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include <QHash>
@@ -12,6 +13,7 @@
 #include "fleettypes.h"
 #include "result.h"
 
+class QThread;
 class QTimer;
 
 namespace Fleetdeck {
@@ -96,6 +98,7 @@ private:
     const Drivers::ProductRegistry& m_products;
     EventLog* m_events = nullptr;
     QHash<QString, Gateway> m_gateways;
+    std::unique_ptr<QThread> m_ioThread; // where the product drivers read and parse (started with the first)
     int m_maxBackoffMs = 30000;
 };
 

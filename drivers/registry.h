@@ -18,6 +18,9 @@ struct ProductDescriptor
 {
     ProductInfo info;
     std::function<Driver*(const GatewayConfig&, QObject*)> create;
+    // The driver stays on the UI thread instead of the poller's I/O thread (the in-memory fake of the tests, whose
+    // state the tests change directly). A product's driver keeps to itself, so it can run anywhere.
+    bool onUiThread = false;
 };
 
 // The registered products. A new product is one folder under drivers/ whose namespace defines

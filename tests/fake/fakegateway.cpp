@@ -210,9 +210,10 @@ ProductInfo baseInfo(const QString& id, const QString& name)
 Drivers::ProductDescriptor descriptorFor(ProductInfo info, bool versioned)
 {
     const Capabilities caps = info.capabilities;
-    return { info, [versioned, caps](const GatewayConfig& config, QObject* parent) {
-                return new FakeDriver(config, caps, versioned, parent);
-            } };
+    return { info,
+        [versioned, caps](
+            const GatewayConfig& config, QObject* parent) { return new FakeDriver(config, caps, versioned, parent); },
+        true };
 }
 } // namespace
 
