@@ -2,16 +2,20 @@
 // - Fleetdeck's chart: its tiered store read and decimated to min/max per pixel column ("prepare"), then painted
 //   (dense lines as one span per column, unantialiased: the same picture as a 1 px polyline);
 // - QLineSeries given the very samples the store was fed (1.73 M points), replace() timed apart from the paint;
-// - QLineSeries given the same buckets the Fleetdeck chart reads for that window, also timed apart.
+// - QLineSeries given the same buckets the Fleetdeck chart reads for that window, also timed apart;
+// - QLineSeries given the very points Fleetdeck's painter draws (its pixel columns' min and max, each unbroken run
+//   its own series), without and, when there is a display (Xvfb: Mesa's software GL), with setUseOpenGL(true).
 // Both QtCharts peers draw 1 px cosmetic lines without antialiasing, as Fleetdeck's dense lines are, and every side
 // draws the same number of frames of the same data.
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
 #include <QElapsedTimer>
+#include <QGuiApplication>
 #include <QLineSeries>
 #include <QRandomGenerator>
 #include <QValueAxis>
@@ -72,10 +76,11 @@ struct PlainChart
     QChartView view { chart };
     QList<QLineSeries*> series;
 
-    PlainChart(qint64 start, qint64 end)
+    explicit PlainChart(qint64 start, qint64 end, int seriesCount = kSeries, bool openGl = false)
     {
-        for (int s = 0; s < kSeries; ++s) {
+        for (int s = 0; s < seriesCount; ++s) {
             auto* line = new QLineSeries;
+            line->setUseOpenGL(openGl);
             chart->addSeries(line);
             QPen pen = line->pen();
             pen.setWidth(1);
@@ -96,7 +101,7 @@ struct PlainChart
     {
         QElapsedTimer t;
         t.start();
-        for (int s = 0; s < kSeries; ++s)
+        for (qsizetype s = 0; s < series.size(); ++s)
             series.at(s)->replace(points.at(s));
         const double uploaded = msSince(t);
         t.restart();
@@ -115,7 +120,9 @@ struct PlainChart
 int main(int argc, char* argv[])
 {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
-    qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Offscreen, unless there is a display (make bench runs this under Xvfb, where Mesa gives Qt Charts OpenGL).
+    if (qEnvironmentVariableIsEmpty("DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     const int frames = argc > 1 ? QByteArray(argv[1]).toInt() : 10;
 
@@ -167,6 +174,40 @@ int main(int argc, char* argv[])
         bucketPoints += int(buckets.at(s).size());
     }
 
+    // The very points Fleetdeck's painter draws for 24 h (its pixel columns' min and max), each unbroken run of a
+    // line as its own series (a gap ends one), for Qt Charts without and with OpenGL.
+    chart.refresh(store, end, kDayMs, false);
+    QList<QList<QPointF>> columns;
+    int columnPoints = 0;
+    for (const QVector<QPointF>& line : chart.drawnPoints()) {
+        QList<QPointF> run;
+        for (const QPointF& p : line) {
+            if (std::isnan(p.y())) {
+                if (!run.isEmpty())
+                    columns.append(std::exchange(run, {}));
+                continue;
+            }
+            run.append(p);
+            ++columnPoints;
+        }
+        if (!run.isEmpty())
+            columns.append(run);
+    }
+    Timing sameColumns, sameColumnsGl;
+    {
+        PlainChart plain(start, end, int(columns.size()), false);
+        plain.frame(columns, nullptr); // warm-up
+        for (int i = 0; i < frames; ++i)
+            plain.frame(columns, &sameColumns);
+    }
+    const bool gl = QGuiApplication::platformName() != QLatin1String("offscreen");
+    if (gl) {
+        PlainChart plain(start, end, int(columns.size()), true);
+        plain.frame(columns, nullptr); // warm-up: the GL context
+        for (int i = 0; i < frames; ++i)
+            plain.frame(columns, &sameColumnsGl);
+    }
+
     Timing allSamples, sameBuckets;
     {
         PlainChart plain(start, end);
@@ -182,6 +223,8 @@ int main(int argc, char* argv[])
     }
 
     const double dayMs = day.total(), hourMs = hour.total(), fiveMs = fiveMin.total();
+    const double columnsMs = sameColumns.total();
+    const double columnsGlMs = gl ? sameColumnsGl.total() : -1;
     std::printf("fleetdeck chart, 24 h window (%d points drawn): prepare %.2f ms + paint %.2f ms = %.2f ms per frame, "
                 "median of %d frames\n",
         points, Bench::median(day.prepare), Bench::median(day.paint), dayMs, frames);
@@ -198,6 +241,20 @@ int main(int argc, char* argv[])
                 "per frame, median of %d frames\n",
         bucketPoints, Bench::median(sameBuckets.prepare), Bench::median(sameBuckets.paint), sameBuckets.total(),
         frames);
+    std::printf("QLineSeries, the same %d points Fleetdeck's painter draws for 24 h (%lld series, a gap ends one): "
+                "replace %.2f ms + paint %.2f ms = %.2f ms per frame\n",
+        columnPoints, static_cast<long long>(columns.size()), Bench::median(sameColumns.prepare),
+        Bench::median(sameColumns.paint), columnsMs);
+    if (gl)
+        std::printf("the same with QLineSeries::setUseOpenGL(true) (%s): replace %.2f ms + paint %.2f ms = %.2f ms per "
+                    "frame\n",
+            qPrintable(QGuiApplication::platformName()), Bench::median(sameColumnsGl.prepare),
+            Bench::median(sameColumnsGl.paint), columnsGlMs);
+    else
+        std::printf("OpenGL not measured: the offscreen platform has no GL (run under Xvfb, as make bench does)\n");
+    std::printf("render_qtcharts_columns_ms=%.2f render_qtcharts_columns_gl_ms=%.2f "
+                "render_qtcharts_columns_ratio=%.2f render_qtcharts_columns_gl_ratio=%.2f\n",
+        columnsMs, columnsGlMs, columnsMs / dayMs, gl ? columnsGlMs / dayMs : -1.0);
     std::printf("render_ms_24h=%.2f render_prepare_ms_24h=%.2f render_paint_ms_24h=%.2f render_ms_1h=%.2f "
                 "render_ms_5m=%.2f render_qlineseries_samples_ms=%.1f render_qlineseries_samples_paint_ms=%.1f "
                 "render_qlineseries_buckets_ms=%.2f render_qlineseries_buckets_paint_ms=%.2f "

@@ -3,6 +3,8 @@
 #include <memory>
 
 #include <QList>
+#include <QPointF>
+#include <QVector>
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -62,6 +64,8 @@ public:
     int bandsShown() const;
 
     QList<int> pointCounts() const;
+    // The points each line is drawn from (decimated to the pixel columns; NaN: a gap), in time order.
+    QList<QVector<QPointF>> drawnPoints() const;
     // When each line's first drawn point is (ms since the epoch; -1: none drawn).
     QList<qint64> firstPointTimes() const;
     int eventMarkerCount() const;
