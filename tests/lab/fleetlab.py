@@ -866,9 +866,13 @@ def mixed_gateways(state, poll_ms):
     return gateways
 
 
+# What Fleetdeck charts per server (requests, 5xx, sessions, latency, queue, and the session limit its load is taken
+# against), per backend and frontend; server states only where the alert rules read them (--alertmanager).
 PROMETHEUS_KEEP = ("haproxy_(frontend|backend)_(http_requests_total|http_responses_total|current_sessions)"
-                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions|status)"
+                   "|haproxy_server_(sessions_total|http_responses_total|current_sessions|total_time_average_seconds"
+                   "|current_queue|limit_sessions)"
                    "|haproxy_backend_current_queue")
+PROMETHEUS_KEEP_STATES = "|haproxy_server_status"
 
 # What the lab's Prometheus alerts on (lab --alertmanager): a server whose health checks fail.
 ALERT_RULES = """groups:
@@ -892,8 +896,8 @@ ALERT_RULES = """groups:
 
 
 def prometheus_yml(targets, interval, alertmanager_port=0, rules=""):
-    # Keep only what Fleetdeck charts (requests, 5xx responses, current sessions) and what the alert rules read, so
-    # Prometheus and Fleetdeck hold the same series when they are compared.
+    # Keep only what Fleetdeck charts and what the alert rules read, so Prometheus and Fleetdeck hold the same series
+    # when they are compared.
     lines = [
         "global:",
         f"  scrape_interval: {interval}",
@@ -916,7 +920,7 @@ def prometheus_yml(targets, interval, alertmanager_port=0, rules=""):
         "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]",
         "    metric_relabel_configs:",
         "      - source_labels: [__name__]",
-        f"        regex: '{PROMETHEUS_KEEP}'",
+        f"        regex: '{PROMETHEUS_KEEP}{PROMETHEUS_KEEP_STATES if alertmanager_port else ''}'",
         "        action: keep",
         "      - source_labels: [__name__, code]",
         "        regex: 'haproxy_.+_http_responses_total;[1234o].*'",
