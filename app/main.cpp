@@ -1,17 +1,26 @@
 // The executable: the command line, then the assembly (app/assembly.h) and the window built from it.
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <utility>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <QAction>
 #include <QApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEvent>
 #include <QFile>
 #include <QFileInfo>
 #include <QIcon>
+#include <QSaveFile>
+#include <QSet>
+#include <QSocketNotifier>
+#include <QStandardPaths>
 #include <QTimer>
 
 #include "assembly.h"
@@ -21,6 +30,7 @@
 #include "fleetfile.h"
 #include "fleetstore.h"
 #include "mainwindow.h"
+#include "metricstore.h"
 #include "charts/timeserieschart.h"
 #include "pages/poolpage.h"
 #include "registry.h"
@@ -57,6 +67,34 @@ int storeCredential(const QString& name)
     });
     QCoreApplication::exec();
     return status;
+}
+
+// SIGTERM and SIGINT (a logout, `kill`, Ctrl+C in the terminal) quit the way closing the window does, so what is
+// kept on quit is kept: the signal handler only writes a byte, which the event loop reads.
+int g_signalPipe[2] = { -1, -1 };
+
+void onQuitSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(g_signalPipe[0], &byte, 1);
+}
+
+void quitOnSignals(QObject* parent)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0)
+        return;
+    auto* notifier = new QSocketNotifier(g_signalPipe[1], QSocketNotifier::Read, parent);
+    QObject::connect(notifier, &QSocketNotifier::activated, parent, [] {
+        char byte = 0;
+        [[maybe_unused]] const auto got = ::read(g_signalPipe[1], &byte, 1);
+        QApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onQuitSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGINT, &action, nullptr);
 }
 
 // Calls `then` once, when the watched widget first paints.
@@ -107,10 +145,13 @@ void reportStartTimes(MainWindow& window, FleetStore& store, const QElapsedTimer
     };
     auto* firstFrame = new FirstPaint(&window, [say] { say(QStringLiteral("first frame")); });
     window.installEventFilter(firstFrame);
+    // Live: drawn after a gateway answered in this session (a chart of the last session's hour is not).
+    auto answered = std::make_shared<bool>(false);
+    QObject::connect(&store, &FleetStore::snapshotApplied, &store, [answered] { *answered = true; });
     auto chartShown = std::make_shared<bool>(false);
     for (TimeSeriesChart* chart : window.poolPage()->charts()) {
-        QObject::connect(chart, &TimeSeriesChart::painted, chart, [say, chartShown, chart](int points) {
-            if (points > 0 && !std::exchange(*chartShown, true))
+        QObject::connect(chart, &TimeSeriesChart::painted, chart, [say, answered, chartShown, chart](int points) {
+            if (*answered && points > 0 && !std::exchange(*chartShown, true))
                 say(QStringLiteral("first live chart (%1)").arg(chart->title()));
         });
     }
@@ -174,6 +215,7 @@ int main(int argc, char* argv[])
     }
 
     QApplication app(argc, argv);
+    quitOnSignals(&app);
     QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
     if (!fromFile)
@@ -199,6 +241,36 @@ int main(int argc, char* argv[])
         auto save = [&store] { Settings::saveFleet(store.configs()); };
         QObject::connect(&store, &FleetStore::gatewayAdded, &store, save);
         QObject::connect(&store, &FleetStore::gatewayRemoved, &store, save);
+    }
+    // The charts' last hour from the previous session, before any gateway is polled (a screenshot run neither reads
+    // nor writes it: it shows what it polled).
+    const QString recentFile = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
+        + QStringLiteral("/recent-history.bin");
+    if (options.screenshotFile.isEmpty()) {
+        QSet<QString> names;
+        for (const GatewayConfig& g : std::as_const(fleet.gateways))
+            names.insert(g.name);
+        QFile recent(recentFile);
+        if (recent.open(QIODevice::ReadOnly)) {
+            const auto restored = assembly.metrics().loadRecent(&recent, [&names](const QString& key) {
+                return names.contains(key.section(QLatin1Char('#'), 0, 0).section(QLatin1Char('/'), 0, 0));
+            });
+            if (!restored)
+                std::fprintf(stderr, "fleetdeck: the last session's charts (%s) were not read: %s\n",
+                    qUtf8Printable(recentFile), qUtf8Printable(restored.error()));
+            else if (options.timing)
+                std::fprintf(stderr, "fleetdeck: timing: the last hour of %lld series restored at %lld ms\n",
+                    static_cast<long long>(restored.value()), static_cast<long long>(sinceStart.elapsed()));
+        }
+        QObject::connect(&app, &QCoreApplication::aboutToQuit, &app, [&assembly, recentFile] {
+            QDir().mkpath(QFileInfo(recentFile).absolutePath());
+            QSaveFile out(recentFile);
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            if (!out.open(QIODevice::WriteOnly) || assembly.metrics().saveRecent(&out, now - 3600 * 1000, now) < 0
+                || !out.commit())
+                std::fprintf(stderr, "fleetdeck: the charts' last hour was not saved to %s: %s\n",
+                    qUtf8Printable(recentFile), qUtf8Printable(out.errorString()));
+        });
     }
     assembly.addGateways(fleet.gateways);
     // After the gateways, so the first alerts read are placed on them.

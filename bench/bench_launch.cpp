@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -33,9 +34,13 @@ struct Launch
 };
 
 // One start of the program: the times its --timing lines were read, from just before it was started.
-Launch launch(const QString& fleetFile, const QString& home)
+Launch launch(const QString& fleetFile, const QString& parent)
 {
     Launch out;
+    // A home of its own each time: a cold start, with no last hour of charts from the previous start.
+    static int starts = 0;
+    const QString home = QStringLiteral("%1/start-%2").arg(parent).arg(++starts);
+    QDir().mkpath(home);
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));

@@ -1,11 +1,14 @@
 #include "metricstore.h"
 
-#include "chunkcodec.h"
-
 #include <cmath>
 #include <iterator>
 #include <limits>
 #include <vector>
+
+#include <QDataStream>
+#include <QIODevice>
+
+#include "chunkcodec.h"
 
 namespace Fleetdeck {
 
@@ -395,6 +398,122 @@ qint64 MetricStore::bytesAllocated() const
             bytes += ring.bytes();
     }
     return bytes;
+}
+
+namespace {
+constexpr quint32 kRecentMagic = 0x46444831; // "FDH1"
+constexpr quint32 kRecentVersion = 1;
+constexpr qint64 kMaxSavedSeries = 10'000'000;
+} // namespace
+
+qsizetype MetricStore::saveRecent(QIODevice* device, qint64 sinceMs, qint64 nowMs)
+{
+    QList<std::pair<QString, Series*>> recent;
+    for (auto it = m_series.cbegin(); it != m_series.cend(); ++it)
+        if ((*it)->newestMs >= sinceMs)
+            recent.append({ it.key(), it->get() });
+    QDataStream out(device);
+    out.setVersion(QDataStream::Qt_6_4);
+    out.setFloatingPointPrecision(QDataStream::SinglePrecision);
+    out << kRecentMagic << kRecentVersion << qint32(m_tiers.size());
+    for (const Tier& t : std::as_const(m_tiers))
+        out << t.stepMs << qint32(t.buckets);
+    out << qint64(recent.size());
+    for (const auto& [key, series] : std::as_const(recent)) {
+        if (nowMs > series->newestMs)
+            appendGap(series, nowMs); // the program stops here: the line breaks
+        out << key << series->latest << series->newestMs << series->firstMs;
+        for (int t = 0; t < m_tiers.size(); ++t) {
+            const TierRing& ring = series->tiers[size_t(t)];
+            const qint64 from = qMax(ring.firstChunk, floorDiv(floorDiv(sinceMs, m_tiers.at(t).stepMs), kChunk));
+            const qint64 closed = qMax<qint64>(0, ring.closedEnd() - from);
+            size_t begin = 0;
+            for (qint64 c = ring.firstChunk; c < from && size_t(c - ring.firstChunk) < ring.sizes.size(); ++c)
+                begin += ring.sizes[size_t(c - ring.firstChunk)];
+            out << from << qint64(closed);
+            size_t bytes = 0;
+            for (qint64 i = 0; i < closed; ++i) {
+                const quint16 size = ring.sizes[size_t(from - ring.firstChunk + i)];
+                out << size;
+                bytes += size;
+            }
+            out.writeRawData(reinterpret_cast<const char*>(ring.data.data() + begin), qint64(bytes));
+            out << ring.openChunk << ring.newest << ring.count << qint32(ring.open.size());
+            for (const Slot& slot : ring.open)
+                out << slot.min << slot.max << slot.mean;
+        }
+    }
+    return out.status() == QDataStream::Ok ? recent.size() : -1;
+}
+
+Result<qsizetype> MetricStore::loadRecent(QIODevice* device, const std::function<bool(const QString&)>& wanted)
+{
+    QDataStream in(device);
+    in.setVersion(QDataStream::Qt_6_4);
+    in.setFloatingPointPrecision(QDataStream::SinglePrecision);
+    quint32 magic = 0, version = 0;
+    qint32 tierCount = 0;
+    in >> magic >> version >> tierCount;
+    if (magic != kRecentMagic || version != kRecentVersion)
+        return Result<qsizetype>::failure(QStringLiteral("not a history file of this version of Fleetdeck"));
+    QList<Tier> tiers;
+    for (qint32 t = 0; t < tierCount && t < 16 && in.status() == QDataStream::Ok; ++t) {
+        Tier tier;
+        qint32 buckets = 0;
+        in >> tier.stepMs >> buckets;
+        tier.buckets = buckets;
+        tiers.append(tier);
+    }
+    if (tiers != m_tiers)
+        return Result<qsizetype>::failure(QStringLiteral("saved with other tiers than this store keeps"));
+    qint64 count = 0;
+    in >> count;
+    if (count < 0 || count > kMaxSavedSeries)
+        return Result<qsizetype>::failure(QStringLiteral("damaged (%1 series)").arg(count));
+    auto damaged
+        = [](const QString& why) { return Result<qsizetype>::failure(QStringLiteral("damaged: %1").arg(why)); };
+    QList<std::pair<QString, std::shared_ptr<Series>>> read;
+    for (qint64 i = 0; i < count; ++i) {
+        auto series = std::make_shared<Series>();
+        QString key;
+        in >> key >> series->latest >> series->newestMs >> series->firstMs;
+        series->tiers.resize(size_t(m_tiers.size()));
+        for (int t = 0; t < m_tiers.size(); ++t) {
+            TierRing& ring = series->tiers[size_t(t)];
+            qint64 closed = 0;
+            in >> ring.firstChunk >> closed;
+            if (in.status() != QDataStream::Ok || closed < 0 || closed > m_tiers.at(t).buckets / kChunk + 2)
+                return damaged(QStringLiteral("%1 chunks in a tier").arg(closed));
+            size_t bytes = 0;
+            ring.sizes.resize(size_t(closed));
+            for (quint16& size : ring.sizes) {
+                in >> size;
+                bytes += size;
+            }
+            ring.data.resize(bytes);
+            if (bytes > 0 && in.readRawData(reinterpret_cast<char*>(ring.data.data()), qint64(bytes)) != qint64(bytes))
+                return damaged(QStringLiteral("truncated"));
+            qint32 open = 0;
+            in >> ring.openChunk >> ring.newest >> ring.count >> open;
+            if (in.status() != QDataStream::Ok || open < 0 || open > kChunk || ring.firstChunk + closed > ring.openChunk
+                || floorDiv(ring.newest, kChunk) != ring.openChunk || open != ring.newest - ring.openChunk * kChunk + 1)
+                return damaged(QStringLiteral("a tier's open chunk"));
+            ring.open.resize(size_t(open));
+            for (Slot& slot : ring.open)
+                in >> slot.min >> slot.max >> slot.mean;
+        }
+        if (in.status() != QDataStream::Ok)
+            return damaged(QStringLiteral("truncated"));
+        read.append({ key, series });
+    }
+    qsizetype restored = 0;
+    for (const auto& [key, series] : std::as_const(read)) {
+        if (m_series.contains(key) || (wanted && !wanted(key)))
+            continue;
+        m_series.insert(key, series);
+        ++restored;
+    }
+    return Result<qsizetype>::success(restored);
 }
 
 void MetricStore::notifyAppended()

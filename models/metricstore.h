@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -7,6 +8,10 @@
 #include <QObject>
 #include <QString>
 #include <QVector>
+
+#include "result.h"
+
+class QIODevice;
 
 namespace Fleetdeck {
 
@@ -82,6 +87,15 @@ public:
     // What one series costs once every ring is full (the fixed size), and what it costs now, summed over series.
     qint64 bytesPerSeries() const;
     qint64 bytesAllocated() const;
+
+    // The store's recent past, to keep across a restart: for every series with a sample since `sinceMs`, each tier's
+    // chunks from that moment on, as they are held (compressed), after a gap at `nowMs` so the chart breaks where
+    // the program stopped. Returns the series written, or -1 when the device failed.
+    qsizetype saveRecent(QIODevice* device, qint64 sinceMs, qint64 nowMs);
+    // Reads what saveRecent wrote into this store, for the series `wanted` accepts (by key) that the store does not
+    // hold yet; anything that does not read whole (another version, other tiers, truncated or damaged) is refused
+    // with the reason, and nothing of it is kept. Returns the series restored.
+    Result<qsizetype> loadRecent(QIODevice* device, const std::function<bool(const QString& key)>& wanted = {});
 
     // Emitted once per batch of appends, when the caller says a batch is done.
     void notifyAppended();

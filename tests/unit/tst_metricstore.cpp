@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include <QBuffer>
 #include <QHash>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -329,6 +330,78 @@ private Q_SLOTS:
             QVERIFY(std::fabs(b.at(j).mean - sum / 10) <= bound + 0.01); // the running float mean's own rounding
             QVERIFY(b.at(j).min <= b.at(j).mean && b.at(j).mean <= b.at(j).max);
         }
+    }
+
+    void theRecentPastSurvivesARestart()
+    {
+        MetricStore before;
+        const qint64 t0 = 1'800'000'000'000;
+        const QString req = QStringLiteral("gw/api#req");
+        const QString errors = QStringLiteral("gw#5xx");
+        const QString gone = QStringLiteral("gone#req");
+        QRandomGenerator random(11);
+        for (int i = 0; i < 7200; ++i) { // two hours
+            before.appendGauge(req, t0 + i * 1000, 100 + random.bounded(40));
+            before.appendGauge(errors, t0 + i * 1000, 0);
+            if (i < 600)
+                before.appendGauge(gone, t0 + i * 1000, 1); // last heard from long before the hour
+        }
+        const qint64 now = t0 + 7200 * 1000 + 5000;
+        const qint64 hourAgo = now - 3600 * 1000;
+        QBuffer file;
+        file.open(QIODevice::WriteOnly);
+        QCOMPARE(before.saveRecent(&file, hourAgo, now), 2);
+        const QByteArray saved = file.data();
+        QVERIFY2(saved.size() < 20 * 1024, qPrintable(QString::number(saved.size()))); // compressed, as held
+
+        MetricStore after;
+        file.close();
+        file.open(QIODevice::ReadOnly);
+        const auto restored = after.loadRecent(&file);
+        QVERIFY2(restored, qPrintable(restored.error()));
+        QCOMPARE(restored.value(), 2);
+        QVERIFY(!after.contains(gone));
+        // The last hour as it was, 1 s buckets and 10 s ones, and a break where the program stopped.
+        const qint64 from = t0 + 3610 * 1000; // the 1 s tier holds the hour up to the gap; no gap in between
+        const qint64 to = t0 + 7199 * 1000;
+        QCOMPARE(after.range(req, from, to), before.range(req, from, to));
+        QCOMPARE(after.range(req, from, to).size(), 3590);
+        QCOMPARE(after.range(req, from, to, 400), before.range(req, from, to, 400)); // 10 s buckets
+        QCOMPARE(after.range(req, from, to, 400).size(), 359);
+        QCOMPARE(after.range(errors, from, to), before.range(errors, from, to));
+        QVERIFY(after.range(req, now, now).last().isGap());
+        // Live samples go on from there.
+        after.appendGauge(req, now + 2000, 5);
+        QCOMPARE(after.latest(req), 5.0);
+        QCOMPARE(after.range(req, now + 2000, now + 2000).size(), 1);
+
+        // Only the series asked for, and never over one the store already holds.
+        MetricStore some;
+        some.appendGauge(errors, now + 1000, 7);
+        file.seek(0);
+        const auto part
+            = some.loadRecent(&file, [](const QString& key) { return key.startsWith(QLatin1String("gw")); });
+        QVERIFY(part);
+        QCOMPARE(part.value(), 1);
+        QCOMPARE(some.latest(errors), 7.0);
+
+        // Anything damaged is refused whole, with the reason.
+        for (const qsizetype cut : { qsizetype(3), qsizetype(40), saved.size() / 2, saved.size() - 1 }) {
+            QBuffer truncated;
+            truncated.setData(saved.left(cut));
+            truncated.open(QIODevice::ReadOnly);
+            MetricStore fresh;
+            const auto r = fresh.loadRecent(&truncated);
+            QVERIFY2(!r, qPrintable(QStringLiteral("cut at %1 was read").arg(cut)));
+            QCOMPARE(fresh.seriesCount(), 0);
+        }
+        QBuffer otherTiers;
+        otherTiers.setData(saved);
+        otherTiers.open(QIODevice::ReadOnly);
+        MetricStore small(smallTiers());
+        const auto refused = small.loadRecent(&otherTiers);
+        QVERIFY(!refused);
+        QVERIFY(refused.error().contains(QLatin1String("tiers")));
     }
 
     void notifiesOncePerBatch()

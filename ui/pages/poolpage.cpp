@@ -175,9 +175,11 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
     m_repaint->start();
     connect(m_metrics, &MetricStore::samplesAppended, this, [this] {
         m_dirty = !m_paused;
-        // Until a chart shows live data, the first samples are drawn at once rather than at the next tick.
-        if (m_dirty && !m_shownLive && isVisible())
+        // The first samples of this session are drawn at once rather than at the next tick.
+        if (m_dirty && !m_shownLive && isVisible()) {
             refreshCharts();
+            m_shownLive = true;
+        }
     });
     connect(m_events, &EventLog::eventAdded, this, [this] {
         updateEvents();
@@ -335,12 +337,8 @@ void PoolPage::refreshCharts()
     m_dirty = false;
     const qint64 end = m_paused ? m_endMs : QDateTime::currentMSecsSinceEpoch();
     requestMissingHistory(end - m_windowMs, end);
-    for (TimeSeriesChart* c : std::as_const(m_charts)) {
+    for (TimeSeriesChart* c : std::as_const(m_charts))
         c->refresh(*m_metrics, end, m_windowMs, !m_paused && !m_history, m_history);
-        if (!m_shownLive)
-            for (int points : c->pointCounts())
-                m_shownLive = m_shownLive || points > 0;
-    }
 }
 
 void PoolPage::setHistory(FleetActions* fleet, const HistoryCache* history)

@@ -83,7 +83,7 @@ private:
     QList<TimeSeriesChart*> m_charts;
     QTimer* m_repaint;
     bool m_dirty = true;
-    bool m_shownLive = false; // a chart has shown live data
+    bool m_shownLive = false; // the charts were drawn once with samples of this session
     bool m_columnsSized = false;
     bool m_paused = false;
     qint64 m_windowMs = 300 * 1000;
