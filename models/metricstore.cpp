@@ -495,8 +495,10 @@ Result<qsizetype> MetricStore::loadRecent(QIODevice* device, const std::function
                 return damaged(QStringLiteral("truncated"));
             qint32 open = 0;
             in >> ring.openChunk >> ring.newest >> ring.count >> open;
-            if (in.status() != QDataStream::Ok || open < 0 || open > kChunk || ring.firstChunk + closed > ring.openChunk
-                || floorDiv(ring.newest, kChunk) != ring.openChunk || open != ring.newest - ring.openChunk * kChunk + 1)
+            constexpr qint64 kFarthest = qint64(1) << 50; // buckets: far past any real time, far from overflow
+            if (in.status() != QDataStream::Ok || open < 0 || open > kChunk || ring.newest > kFarthest
+                || ring.newest < -kFarthest || floorDiv(ring.newest, kChunk) != ring.openChunk
+                || ring.firstChunk + closed != ring.openChunk || open != ring.newest - ring.openChunk * kChunk + 1)
                 return damaged(QStringLiteral("a tier's open chunk"));
             ring.open.resize(size_t(open));
             for (Slot& slot : ring.open)
