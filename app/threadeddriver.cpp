@@ -1,14 +1,80 @@
 #include "threadeddriver.h"
 
+#include <deque>
+#include <utility>
+
 #include <QCoreApplication>
+#include <QMutex>
+#include <QTimer>
 #include <QThread>
 
 namespace Fleetdeck {
+
+namespace {
+
+// The answers on their way to the UI thread, handed over one per turn of its event loop: when every gateway answers
+// at once, the window still repaints and takes input between two of them, instead of after all of them.
+class AnswerQueue final : public QObject
+{
+public:
+    // Made on the UI thread (by the first ThreadedDriver), owned by the application object.
+    static AnswerQueue* instance()
+    {
+        static QPointer<AnswerQueue> queue;
+        if (!queue)
+            queue = new AnswerQueue(QCoreApplication::instance());
+        return queue;
+    }
+
+    // From any thread.
+    void push(std::function<void()> answer)
+    {
+        bool wake = false;
+        {
+            QMutexLocker lock(&m_mutex);
+            m_answers.push_back(std::move(answer));
+            wake = !std::exchange(m_scheduled, true);
+        }
+        if (wake)
+            QMetaObject::invokeMethod(this, &AnswerQueue::runOne, Qt::QueuedConnection);
+    }
+
+private:
+    explicit AnswerQueue(QObject* parent)
+        : QObject(parent)
+    { }
+
+    void runOne()
+    {
+        std::function<void()> answer;
+        bool more = false;
+        {
+            QMutexLocker lock(&m_mutex);
+            if (!m_answers.empty()) {
+                answer = std::move(m_answers.front());
+                m_answers.pop_front();
+            }
+            more = !m_answers.empty();
+            m_scheduled = more;
+        }
+        if (answer)
+            answer();
+        if (more)
+            QTimer::singleShot(0, this, &AnswerQueue::runOne);
+    }
+
+    QMutex m_mutex;
+    std::deque<std::function<void()>> m_answers;
+    bool m_scheduled = false;
+};
+
+} // namespace
 
 ThreadedDriver::ThreadedDriver(Drivers::Driver* inner, QThread* thread, QObject* parent)
     : Drivers::Driver(inner->config(), inner->capabilities(), parent)
     , m_inner(inner)
 {
+    AnswerQueue::instance(); // made here, on the thread the answers are for
     inner->moveToThread(thread);
 }
 
@@ -33,17 +99,16 @@ template <typename Call> void ThreadedDriver::there(Call call)
 
 template <typename T> std::function<void(T)> ThreadedDriver::back(std::function<void(T)> callback)
 {
-    // Posted to the application object, which outlives every driver; whether this driver still exists is asked on
-    // this driver's own thread, where it is deleted.
+    // Queued for this driver's thread (the answer queue outlives every driver); whether this driver still exists is
+    // asked there, where it is deleted.
     QPointer<ThreadedDriver> self(this);
-    return [self, callback = std::move(callback)](T answer) {
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, callback, answer = std::move(answer)]() {
+    QPointer<AnswerQueue> queue(AnswerQueue::instance());
+    return [self, queue, callback = std::move(callback)](T answer) {
+        if (queue)
+            queue->push([self, callback, answer = std::move(answer)]() {
                 if (self)
                     callback(answer);
-            },
-            Qt::QueuedConnection);
+            });
     };
 }
 

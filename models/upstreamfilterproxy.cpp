@@ -67,8 +67,13 @@ bool UpstreamFilterProxy::lessThan(const QModelIndex& left, const QModelIndex& r
 {
     const QVariant l = left.data(SortRole);
     const QVariant r = right.data(SortRole);
-    if (l.typeId() == QMetaType::QString || r.typeId() == QMetaType::QString)
-        return QString::localeAwareCompare(l.toString(), r.toString()) < 0;
+    if (l.typeId() == QMetaType::QString || r.typeId() == QMetaType::QString) {
+        // Equal names first, without the locale's collation: sorted by gateway, one gateway's hundreds of rows are
+        // all equal, and collating each pair cost tens of ms every time a gateway was opened.
+        const QString a = l.toString();
+        const QString b = r.toString();
+        return a != b && QString::localeAwareCompare(a, b) < 0;
+    }
     return QVariant::compare(l, r) == QPartialOrdering::Less;
 }
 

@@ -211,7 +211,8 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
     const FleetStore::Entry& e = m_store->entry(row.gateway);
     const BackendSnapshot& be = e.snapshot->backends.at(row.backend);
     const ServerSnapshot& s = be.servers.at(row.server);
-    const QString subject = SeriesKeys::subject(e.config.name, be.name, s.name);
+    // Built only for the roles that read a rate (the filter asks every row for its gateway, thousands at a time).
+    auto subject = [&] { return SeriesKeys::subject(e.config.name, be.name, s.name); };
     const bool stale = e.status.stale();
 
     switch (role) {
@@ -237,9 +238,9 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         case SessionsColumn:
             return s.sessions;
         case RequestRateColumn:
-            return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
+            return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject())));
         case ErrorRateColumn:
-            return formatRate(m_metrics->latest(SeriesKeys::errorRate(subject)));
+            return formatRate(m_metrics->latest(SeriesKeys::errorRate(subject())));
         case LatencyColumn:
             return formatLatency(s.load.latencyMs());
         case QueueColumn:
@@ -260,11 +261,11 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         case SessionsColumn:
             return s.sessions;
         case RequestRateColumn: {
-            const double v = m_metrics->latest(SeriesKeys::requestRate(subject));
+            const double v = m_metrics->latest(SeriesKeys::requestRate(subject()));
             return std::isnan(v) ? -1.0 : v;
         }
         case ErrorRateColumn: {
-            const double v = m_metrics->latest(SeriesKeys::errorRate(subject));
+            const double v = m_metrics->latest(SeriesKeys::errorRate(subject()));
             return std::isnan(v) ? -1.0 : v;
         }
         case LatencyColumn:
@@ -290,7 +291,7 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
                 return QBrush(c);
         }
         if (index.column() == ErrorRateColumn) {
-            const double v = m_metrics->latest(SeriesKeys::errorRate(subject));
+            const double v = m_metrics->latest(SeriesKeys::errorRate(subject()));
             if (!std::isnan(v) && v > 0)
                 return QBrush(QColor(0xc0, 0x1c, 0x28));
         }
@@ -334,7 +335,7 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
     case ServerRole:
         return s.name;
     case SubjectRole:
-        return subject;
+        return subject();
     case ServerRefRole:
         return QVariant::fromValue(ServerRef { e.config.name, be.name, s.name });
     case AdminStateRole:

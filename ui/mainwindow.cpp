@@ -294,6 +294,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         settings.setValue(QStringLiteral("ui/state"), saveState());
         settings.setValue(QStringLiteral("ui/serverTable"), m_page->table()->horizontalHeader()->saveState());
         settings.setValue(QStringLiteral("ui/poolSplitter"), m_page->splitterState());
+        settings.setValue(QStringLiteral("ui/chartWindow"), m_page->chartWindowIndex());
     }
     event->accept();
 }

@@ -98,9 +98,22 @@ void limitReply(QNetworkReply* reply, const AnswerLimits& limits)
     });
     // Counted as the bytes arrive: an endless or huge body is cut here, not after it has all been buffered.
     QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, body, limits, tooMuch] {
-        body->bytes += reply->read(qMax<qint64>(limits.maxBytes + 1 - body->bytes.size(), 0));
+        readAvailable(reply, &body->bytes, limits.maxBytes);
         tooMuch(body->bytes.size());
     });
+}
+
+void readAvailable(QIODevice* device, QByteArray* into, qint64 maxBytes)
+{
+    auto wanted = [&] { return qMin(qMax<qint64>(0, maxBytes + 1 - into->size()), device->bytesAvailable()); };
+    for (qint64 want = wanted(); want > 0; want = wanted()) {
+        const qsizetype old = into->size();
+        into->resize(old + qsizetype(want)); // grows geometrically: appending chunk by chunk stays linear
+        const qint64 got = device->read(into->data() + old, want);
+        into->resize(old + qsizetype(qMax<qint64>(0, got)));
+        if (got <= 0)
+            break;
+    }
 }
 
 QByteArray replyBody(QNetworkReply* reply)

@@ -5,6 +5,7 @@
 
 #include "fleettypes.h"
 
+class QIODevice;
 class QNetworkReply;
 
 namespace Fleetdeck::Wire {
@@ -43,5 +44,10 @@ bool replyWasTooLarge(const QNetworkReply* reply);
 
 // "1.5 MiB", "64 MiB", "800 bytes": a size as an operator reads it.
 QString sizeText(qint64 bytes);
+
+// Appends what `device` holds now to `into`, up to one byte past `maxBytes` in all (so a flood is never held whole),
+// reading straight into `into`: QIODevice::read(n) allocates n bytes before it reads, which for a limit of many MiB
+// was a fresh mapping, its page faults and a copy on every chunk that arrived.
+void readAvailable(QIODevice* device, QByteArray* into, qint64 maxBytes);
 
 } // namespace Fleetdeck::Wire

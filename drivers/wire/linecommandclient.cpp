@@ -117,7 +117,7 @@ void LineCommandClient::onConnected()
 void LineCommandClient::onReadyRead()
 {
     // Read no more than one byte past the limit, so a flood is never held whole.
-    m_reply += m_device->read(m_options.maxReplyBytes + 1 - m_reply.size());
+    readAvailable(m_device, &m_reply, m_options.maxReplyBytes);
     m_timer->start(m_options.readTimeoutMs);
     if (m_reply.size() > m_options.maxReplyBytes)
         onError(QStringLiteral("the answer is larger than %1; stopped reading (the limit follows \"maxServers\" in "
@@ -134,7 +134,7 @@ void LineCommandClient::onClosed()
         onError(QStringLiteral("connection closed before it was established"));
         return;
     }
-    m_reply += m_device->read(m_options.maxReplyBytes + 1 - m_reply.size());
+    readAvailable(m_device, &m_reply, m_options.maxReplyBytes);
     if (m_reply.size() > m_options.maxReplyBytes) {
         onError(QStringLiteral("the answer is larger than %1; stopped reading").arg(sizeText(m_options.maxReplyBytes)),
             Failure::TooLarge);

@@ -61,10 +61,9 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
     m_window->setCurrentIndex(
         qBound(0, QSettings().value(QStringLiteral("ui/chartWindow"), 0).toInt(), int(presets.size()) - 1));
     m_windowMs = qint64(m_window->currentData().toInt()) * 1000;
-    connect(m_window, &QComboBox::activated, this, [this](int index) {
-        QSettings().setValue(QStringLiteral("ui/chartWindow"), index);
-        setWindowSeconds(m_window->itemData(index).toInt());
-    });
+    // Remembered with the window's layout when it closes (writing the settings file here stalled each change).
+    connect(m_window, &QComboBox::activated, this,
+        [this](int index) { setWindowSeconds(m_window->itemData(index).toInt()); });
 
     m_pause = new QToolButton;
     m_pause->setObjectName(QStringLiteral("pauseButton"));
@@ -405,6 +404,11 @@ void PoolPage::updateEvents()
         events += m_events->eventsFor(subject, 0, std::numeric_limits<qint64>::max());
     for (TimeSeriesChart* c : std::as_const(m_charts))
         c->setEvents(events);
+}
+
+int PoolPage::chartWindowIndex() const
+{
+    return m_window->currentIndex();
 }
 
 void PoolPage::setWindowSeconds(qint64 seconds)

@@ -47,6 +47,7 @@ public:
 
     // Time controls: a window preset in seconds, frozen or live, and a jump to a moment (freezes).
     void setWindowSeconds(qint64 seconds);
+    int chartWindowIndex() const; // the chart window chosen, as the settings keep it
     qint64 windowSeconds() const { return m_windowMs / 1000; }
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
