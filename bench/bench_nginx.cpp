@@ -102,8 +102,6 @@ int main(int argc, char* argv[])
                 std::fprintf(stderr, "fleetdeck: %s\n", qPrintable(report.outcomes.value(0).message));
         }
         fleetdeck.append(double(t.nsecsElapsed()) / 1e6);
-        if (qEnvironmentVariableIsSet("BENCH_DEBUG"))
-            std::fprintf(stderr, "%d %.1f ms: %s\n", i, fleetdeck.last(), qPrintable(report.outcomes.value(0).message));
     }
     const bool fleetdeckLeftItAsItWas = readFile(upstreams) == original;
 
