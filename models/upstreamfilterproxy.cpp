@@ -33,11 +33,16 @@ void UpstreamFilterProxy::setScope(const QString& gateway, const QString& backen
 bool UpstreamFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
     const QAbstractItemModel* m = sourceModel();
-    const QModelIndex first = m->index(sourceRow, 0, sourceParent);
-    if (!m_gateway.isEmpty() && first.data(GatewayRole).toString() != m_gateway)
-        return false;
-    if (!m_backend.isEmpty() && first.data(BackendRole).toString() != m_backend)
-        return false;
+    if (const auto* table = qobject_cast<const UpstreamTableModel*>(m); table && !m_gateway.isEmpty()) {
+        if (!table->rowIsIn(sourceRow, m_gateway, m_backend))
+            return false;
+    } else {
+        const QModelIndex first = m->index(sourceRow, 0, sourceParent);
+        if (!m_gateway.isEmpty() && first.data(GatewayRole).toString() != m_gateway)
+            return false;
+        if (!m_backend.isEmpty() && first.data(BackendRole).toString() != m_backend)
+            return false;
+    }
     if (m_words.isEmpty())
         return true;
     static constexpr int searched[] = {

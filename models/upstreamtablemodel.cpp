@@ -203,6 +203,17 @@ QVariant UpstreamTableModel::headerData(int section, Qt::Orientation orientation
     }
 }
 
+bool UpstreamTableModel::rowIsIn(int row, const QString& gateway, const QString& backend) const
+{
+    if (row < 0 || row >= m_rows.size())
+        return false;
+    const Row& r = m_rows.at(row);
+    const FleetStore::Entry& e = m_store->entry(r.gateway);
+    if (e.config.name != gateway)
+        return false;
+    return backend.isEmpty() || e.snapshot->backends.at(r.backend).name == backend;
+}
+
 QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -276,6 +287,15 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             return s.load.loadPercent(s.sessions);
         case LastChangeColumn:
             return s.secondsSinceChange;
+        // Names sort as they are: escaping them for display costs more than the comparison itself.
+        case GatewayColumn:
+            return e.config.name;
+        case BackendColumn:
+            return be.name;
+        case ServerColumn:
+            return s.name;
+        case AddressColumn:
+            return s.address;
         default:
             return data(index, Qt::DisplayRole);
         }

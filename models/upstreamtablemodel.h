@@ -47,6 +47,10 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    // Whether a row belongs to this gateway (and this pool, unless empty), without going through QVariant: a filter
+    // over every server of a large fleet asks it for each row.
+    bool rowIsIn(int row, const QString& gateway, const QString& backend) const;
+
 private:
     struct Row
     {

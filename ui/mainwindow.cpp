@@ -28,6 +28,7 @@
 #include "fleetactions.h"
 #include "fleetstore.h"
 #include "fleettreemodel.h"
+#include "fleettreeview.h"
 #include "frontendtablemodel.h"
 #include "modelroles.h"
 #include "pages/overviewpage.h"
@@ -127,7 +128,7 @@ QAction* MainWindow::action(const QString& id) const
 
 QTreeView* MainWindow::createTree()
 {
-    auto* tree = new QTreeView;
+    auto* tree = new FleetTreeView;
     tree->setObjectName(QStringLiteral("fleetTree"));
     tree->setModel(m_treeModel);
     tree->setUniformRowHeights(true);

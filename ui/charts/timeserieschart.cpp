@@ -75,17 +75,38 @@ struct TimeSeriesChart::Private
     bool dragging = false;
     int dragFrom = 0;
     int dragTo = 0;
+    // Each legend label's width, measured once per set of lines and font (shaping the text was most of a refresh).
+    mutable QVector<int> labelWidths;
+
+    mutable int axisLabelWidth = -1;
+
+    int axisWidth(const QFontMetrics& fm) const
+    {
+        if (axisLabelWidth < 0)
+            axisLabelWidth = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
+        return axisLabelWidth;
+    }
+
+    int labelWidth(qsizetype i, const QFontMetrics& fm) const
+    {
+        if (labelWidths.size() != lines.size()) {
+            labelWidths.resize(lines.size());
+            for (qsizetype l = 0; l < lines.size(); ++l)
+                labelWidths[l] = fm.horizontalAdvance(lines.at(l).label);
+        }
+        return labelWidths.at(i);
+    }
 
     // The legend wraps onto as many rows as its entries need at this width.
     int legendRows(const QRect& all, const QFontMetrics& fm) const
     {
         if (lines.isEmpty() || (lines.size() == 1 && lines.first().label.isEmpty()))
             return 0;
-        const int left = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
+        const int left = axisWidth(fm);
         int rows = 1;
         int x = all.left() + left;
-        for (const auto& line : lines) {
-            const int w = fm.horizontalAdvance(line.label) + 24;
+        for (qsizetype i = 0; i < lines.size(); ++i) {
+            const int w = labelWidth(i, fm) + 24;
             if (x + w > all.right() && x > all.left() + left) {
                 ++rows;
                 x = all.left() + left;
@@ -99,7 +120,7 @@ struct TimeSeriesChart::Private
     {
         const int rows = legendRows(all, fm);
         const int legend = rows > 0 ? rows * (fm.height() + 2) + 4 : 0;
-        const int left = fm.horizontalAdvance(QStringLiteral("00000.0")) + 8;
+        const int left = axisWidth(fm);
         return all.adjusted(left, fm.height() + 10, -12, -(fm.height() + 10 + legend));
     }
     // The line's colour: the palette's, and grey for the combined "others".
@@ -139,8 +160,18 @@ void TimeSeriesChart::setLines(const QList<Line>& lines)
     if (same)
         return;
     d->lines = lines;
+    d->labelWidths.clear();
     d->points = QList<QVector<QPointF>>(lines.size());
     update();
+}
+
+void TimeSeriesChart::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::FontChange) {
+        d->labelWidths.clear();
+        d->axisLabelWidth = -1;
+    }
+    QWidget::changeEvent(event);
 }
 
 void TimeSeriesChart::setStacked(bool stacked)
@@ -470,7 +501,7 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
     const int top = all.bottom() - rows * (fm.height() + 2);
     for (qsizetype i = 0; i < d->lines.size() && rows > 0; ++i) {
         const QString label = d->lines.at(i).label;
-        const int w = fm.horizontalAdvance(label) + 24;
+        const int w = d->labelWidth(i, fm) + 24;
         if (x + w > all.right() && x > plot.left()) {
             if (++row >= rows) {
                 p.setPen(palette().text().color());
