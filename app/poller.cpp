@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <QDateTime>
 #include <QLocale>
 #include <QLocalSocket>
@@ -53,6 +56,10 @@ Drivers::Driver* Poller::add(const GatewayConfig& config)
         if (!m_ioThread) {
             m_ioThread = std::make_unique<QThread>();
             m_ioThread->setObjectName(QStringLiteral("fleetdeck-io"));
+            // Below the UI thread: when both want the CPU (a loaded workstation, a large fleet), the window answers
+            // first and the parsing waits. Qt's thread priorities do nothing under Linux's default scheduler; a
+            // thread's nice value does.
+            connect(m_ioThread.get(), &QThread::started, [] { setpriority(PRIO_PROCESS, id_t(gettid()), 5); });
             m_ioThread->start();
         }
         g.driver = new ThreadedDriver(inner, m_ioThread.get(), this);

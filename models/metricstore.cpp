@@ -114,7 +114,8 @@ struct TierRing
         if (open.size() <= index) {
             if (open.capacity() <= index)
                 open.reserve(std::min<size_t>(size_t(kChunk), std::max<size_t>(8, index + 1 + open.size())));
-            open.resize(index + 1, Slot { kEmpty, kEmpty, kEmpty });
+            while (open.size() <= index) // usually one slot: resize() cost more than the append around it
+                open.push_back(Slot { kEmpty, kEmpty, kEmpty });
         }
         return &open[index];
     }

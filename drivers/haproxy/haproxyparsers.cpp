@@ -177,22 +177,28 @@ Result<QList<StatRow>> parseShowStat(const QByteArray& text)
             break; // the answer ends with an empty line
         // Fields as views into the line: a row has over a hundred columns and we read a dozen, so nothing is
         // copied until it is used. Quoted fields (rare) take the slow, exact path.
+        // One pass over the bytes: most of a row's fields are empty or short, and a memchr call per field cost more
+        // than the scan (measured: a third of the I/O thread at 30 gateways x 500 servers).
         f.clear();
-        if (line.contains('"')) {
+        const char* bytes = line.constData();
+        bool quoted = false;
+        qsizetype start = 0;
+        for (qsizetype k = 0; k < line.size(); ++k) {
+            if (bytes[k] == ',') {
+                f.append(QByteArrayView(bytes + start, k - start));
+                start = k + 1;
+            } else if (bytes[k] == '"') {
+                quoted = true;
+                break;
+            }
+        }
+        if (quoted) {
+            f.clear();
             quotedFields = splitCsvLine(line.toByteArray());
             for (const QByteArray& q : std::as_const(quotedFields))
                 f.append(QByteArrayView(q));
         } else {
-            qsizetype start = 0;
-            for (;;) {
-                const qsizetype comma = line.indexOf(',', start);
-                if (comma < 0) {
-                    f.append(QByteArrayView(line.constData() + start, line.size() - start));
-                    break;
-                }
-                f.append(QByteArrayView(line.constData() + start, comma - start));
-                start = comma + 1;
-            }
+            f.append(QByteArrayView(bytes + start, line.size() - start));
         }
         if (f.size() < needed)
             return R::failure(
