@@ -364,6 +364,14 @@ void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
         for (const auto& s : b.servers)
             append(++row, s.requestsTotal, s.responses5xxTotal, s.sessions, s.load);
     }
+    // The product's own figures: a few per gateway, by key.
+    for (const Figure& f : snap.figures) {
+        const QString key = figure(subject(name), f.id);
+        if (f.counter)
+            m_metrics->appendCounter(key, t, f.value);
+        else
+            m_metrics->appendGauge(key, t, f.value);
+    }
     if (const int index = m_store->indexOf(name); index >= 0 && m_store->entry(index).snapshot)
         recordTransitions(name, *m_store->entry(index).snapshot, snap);
     // Rates first, then the snapshot: views repainting on the snapshot read the new rates.
@@ -388,6 +396,8 @@ void Poller::markGaps(const QString& name, qint64 nowMs)
     }; // rare (a failed poll): the keyed path is fine here
     gap(subject(name));
     if (const auto& snap = m_store->entry(index).snapshot) {
+        for (const Figure& f : snap->figures)
+            m_metrics->appendGap(figure(subject(name), f.id), nowMs);
         for (const auto& b : snap->backends) {
             gap(subject(name, b.name));
             for (const auto& s : b.servers)

@@ -3,6 +3,7 @@
 #include "change.h"
 
 #include <cmath>
+#include <limits>
 
 #include <QRegularExpression>
 
@@ -126,6 +127,24 @@ double CachePolicy::lifetime(CacheTtl which) const
         return keep;
     }
     return -1;
+}
+
+std::optional<qint64> parseSize(const QString& text)
+{
+    static const QRegularExpression size(
+        QStringLiteral("^([0-9]{1,15})(kb|mb|gb)?$"), QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = size.match(text.trimmed());
+    if (!m.hasMatch())
+        return std::nullopt;
+    const qint64 n = m.captured(1).toLongLong();
+    const QString unit = m.captured(2).toLower();
+    const int shift = unit == QLatin1String("kb") ? 10
+        : unit == QLatin1String("mb")             ? 20
+        : unit == QLatin1String("gb")             ? 30
+                                                  : 0;
+    if (n > (std::numeric_limits<qint64>::max() >> shift))
+        return std::nullopt;
+    return n << shift;
 }
 
 const Setting* CachePolicy::setting(const QString& id, const QString& scope) const

@@ -67,15 +67,23 @@ struct CacheStore
     friend bool operator==(const CacheStore&, const CacheStore&) = default;
 };
 
+// A size as settings write it: bytes, or a whole number of kb, mb or gb (1024-based). Nothing when it is not one.
+std::optional<qint64> parseSize(const QString& text);
+
 // A product setting as the gateway has it now, with the values it may take.
 struct Setting
 {
+    // Choice: one of `choices`. Size: a size (parseSize), compared by its bytes. Command: a one-shot command
+    // (Redis's CONFIG REWRITE): `value` says what it acts on, `choices.first()` is what is sent; there is nothing
+    // to read back but the gateway's answer, and no undo.
+    enum class Kind { Choice, Size, Command };
     QString id; // as SettingChange names it
     QString scope; // empty: the gateway as a whole
     QString label; // "active VCL", "HTTP metrics"
     QString value;
     QStringList choices;
     QString note; // what changing it does
+    Kind kind = Kind::Choice;
     friend bool operator==(const Setting&, const Setting&) = default;
 };
 

@@ -135,6 +135,10 @@ struct Change
     friend bool operator==(const Change&, const Change&) = default;
 };
 
+// A conflict when the member's revision (ServerSnapshot::revision) moved between what the operator saw and the re-read
+// just before sending; nothing when the product keeps none or it did not move.
+ChangeCheck revisedMeanwhile(const GatewayState& seen, const GatewayState& now, const ServerRef& target);
+
 // Problems as one line, "field: what is wrong; ...".
 QString problemsText(const QMap<QString, QString>& problems);
 

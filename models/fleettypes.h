@@ -148,6 +148,9 @@ struct ServerSnapshot
     LoadFigures load = {};
     // The product's own member parameters (Capabilities::memberOptions), as it reports them: "backup" -> "on".
     QMap<QString, QString> options = {};
+    // The product's own stamp of this member's last change (Kong's updated_at), where it keeps one: a member whose
+    // stamp moved since the operator looked was changed by someone else, even back to the same values (a conflict).
+    QString revision = {};
 
     friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;
 };
@@ -223,6 +226,17 @@ struct LoggedEvent
     friend bool operator==(const LoggedEvent&, const LoggedEvent&) = default;
 };
 
+// A figure of the product's own for the gateway as a whole, charted beside its requests, errors and latency (Redis's
+// hit ratio, its memory): the snapshot names and titles it, so no part of the window needs to know the product.
+struct Figure
+{
+    QString id; // stable: the series is "gateway#fig.<id>"
+    QString title; // the chart's title, unit included: "Hit ratio (%)"
+    double value = 0;
+    bool counter = false; // a total since start, charted as a rate per second
+    friend bool operator==(const Figure&, const Figure&) = default;
+};
+
 // Everything one poll of one gateway saw, as an immutable value.
 struct GatewaySnapshot
 {
@@ -245,6 +259,8 @@ struct GatewaySnapshot
     int counterWindowMs = 0;
     // What the gateway logged since the previous poll, for the timeline (bounded by the driver).
     QList<LoggedEvent> logged;
+    // The product's own figures for the gateway as a whole, in the order their charts show.
+    QList<Figure> figures;
 
     const BackendSnapshot* backend(const QString& name) const;
     const ServerSnapshot* server(const QString& backend, const QString& server) const;

@@ -70,7 +70,7 @@ ChangeCheck MemberOptionChange::precheck(const GatewayState& seen, const Gateway
                      .arg(target.gateway, target.backend, target.server, option, s->options.value(option),
                          before->options.value(option)),
             true };
-    return {};
+    return revisedMeanwhile(seen, now, target);
 }
 
 QString MemberOptionChange::stateText(const GatewayState& state) const

@@ -20,6 +20,18 @@ ChangeCheck missing(const ServerRef& t)
 }
 } // namespace
 
+ChangeCheck revisedMeanwhile(const GatewayState& seen, const GatewayState& now, const ServerRef& target)
+{
+    const ServerSnapshot* before = memberIn(seen, target);
+    const ServerSnapshot* s = memberIn(now, target);
+    if (!before || !s || before->revision.isEmpty() || s->revision.isEmpty() || before->revision == s->revision)
+        return {};
+    return { QStringLiteral("conflict: %1 %2/%3 was changed since the change was asked for (revision %4, now %5); "
+                            "nothing sent")
+                 .arg(target.gateway, target.backend, target.server, before->revision, s->revision),
+        true };
+}
+
 // --- state ---
 
 QString ServerStateChange::object() const
@@ -47,7 +59,7 @@ ChangeCheck ServerStateChange::precheck(const GatewayState& seen, const GatewayS
         return { QStringLiteral("conflict: %1 %2/%3 is now %4, not %5 as when the change was asked for; nothing sent")
                      .arg(target.gateway, target.backend, target.server, label(s->admin), label(before->admin)),
             true };
-    return {};
+    return revisedMeanwhile(seen, now, target);
 }
 
 QString ServerStateChange::stateText(const GatewayState& state) const
@@ -115,7 +127,7 @@ ChangeCheck WeightChange::precheck(const GatewayState& seen, const GatewayState&
                      .arg(s->weight)
                      .arg(before->weight),
             true };
-    return {};
+    return revisedMeanwhile(seen, now, target);
 }
 
 QString WeightChange::stateText(const GatewayState& state) const
@@ -232,9 +244,9 @@ QMap<QString, QString> RemoveMemberChange::validate(const Capabilities&) const
     return {};
 }
 
-ChangeCheck RemoveMemberChange::precheck(const GatewayState&, const GatewayState& now, const Capabilities&) const
+ChangeCheck RemoveMemberChange::precheck(const GatewayState& seen, const GatewayState& now, const Capabilities&) const
 {
-    return memberIn(now, target) ? ChangeCheck {} : missing(target);
+    return memberIn(now, target) ? revisedMeanwhile(seen, now, target) : missing(target);
 }
 
 QString RemoveMemberChange::stateText(const GatewayState& state) const

@@ -38,6 +38,11 @@ inline QString queue(const QString& subject)
 {
     return subject + QLatin1String("#queue");
 }
+// A product's own figure of the gateway (Figure::id).
+inline QString figure(const QString& subject, const QString& id)
+{
+    return subject + QLatin1String("#fig.") + id;
+}
 // Sessions as a percentage of the limit: LoadFigures::loadPercent().
 inline QString load(const QString& subject)
 {

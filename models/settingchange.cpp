@@ -1,6 +1,8 @@
 // A product setting: read and verified through the gateway's policy (CachePolicy::settings).
 #include "change.h"
 
+#include "cachepolicy.h"
+
 #include <QRegularExpression>
 
 namespace Fleetdeck {
@@ -34,14 +36,29 @@ QMap<QString, QString> SettingChange::validate(const Capabilities&) const
     return problems;
 }
 
-ChangeCheck SettingChange::precheck(const GatewayState&, const GatewayState& now, const Capabilities&) const
+ChangeCheck SettingChange::precheck(const GatewayState& seen, const GatewayState& now, const Capabilities&) const
 {
     if (!now.cache)
         return {};
     const Setting* s = now.cache->setting(setting, scope);
     if (!s)
         return { QStringLiteral("%1: it has no %2; nothing sent").arg(gateway, named(*this)) };
-    if (!s->choices.isEmpty() && !s->choices.contains(value))
+    // Someone else set it meanwhile: what the operator decided on is not what the gateway has.
+    if (s->kind == Setting::Kind::Command) {
+        if (!s->choices.contains(value))
+            return { QStringLiteral("%1: %2 takes %3, not %4; nothing sent")
+                         .arg(gateway, named(*this), s->choices.join(QStringLiteral(", ")), value) };
+        return {};
+    }
+    if (const Setting* before = seen.cache ? seen.cache->setting(setting, scope) : nullptr;
+        before && before->value != s->value)
+        return { QStringLiteral("conflict: %1's %2 is now %3, not %4 as when the change was asked for; nothing sent")
+                     .arg(gateway, named(*this), s->value, before->value),
+            true };
+    if (s->kind == Setting::Kind::Size && !parseSize(value))
+        return { QStringLiteral("%1: %2 cannot be %3 (a size: bytes, or a whole number of kb, mb or gb); nothing sent")
+                     .arg(gateway, named(*this), value) };
+    if (s->kind == Setting::Kind::Choice && !s->choices.isEmpty() && !s->choices.contains(value))
         return { QStringLiteral("%1: %2 cannot be %3 (%4); nothing sent")
                      .arg(gateway, named(*this), value, s->choices.join(QStringLiteral(", "))) };
     return {};
@@ -63,7 +80,7 @@ QString SettingChange::wantedText() const
 std::optional<Change> SettingChange::inverse(const GatewayState& before) const
 {
     const Setting* s = before.cache ? before.cache->setting(setting, scope) : nullptr;
-    if (!s || s->value.isEmpty() || s->value == value)
+    if (!s || s->kind == Setting::Kind::Command || s->value.isEmpty() || s->value == value)
         return std::nullopt;
     SettingChange back = *this;
     back.value = s->value;
@@ -73,7 +90,14 @@ std::optional<Change> SettingChange::inverse(const GatewayState& before) const
 Verdict SettingChange::verify(const GatewayState& after) const
 {
     const Setting* s = after.cache ? after.cache->setting(setting, scope) : nullptr;
-    if (s && s->value == value)
+    // A command is done when the gateway said so (a refusal fails the send); there is no state to compare.
+    if (s && s->kind == Setting::Kind::Command)
+        return { true, QStringLiteral("done: %1 answered OK (a command: nothing to read back)").arg(gateway) };
+    // A size is the same size however it is written (100mb, 102400kb).
+    const bool same = s
+        && (s->kind == Setting::Kind::Size ? parseSize(s->value).has_value() && parseSize(s->value) == parseSize(value)
+                                           : s->value == value);
+    if (same)
         return { true, QStringLiteral("verified: %1").arg(stateText(after)) };
     return { false,
         QStringLiteral("%1: asked to %2, the gateway now has %3").arg(gateway, describe(), stateText(after)) };

@@ -47,6 +47,11 @@ Lab Lab::load()
             o.value(QLatin1String("listenPort")).toInt(), o.value(QLatin1String("exporterPort")).toInt(),
             o.value(QLatin1String("secretFile")).toString() });
     }
+    for (const auto& v : root.value(QLatin1String("redis")).toArray()) {
+        const QJsonObject o = v.toObject();
+        lab.redis.append({ o.value(QLatin1String("name")).toString(), o.value(QLatin1String("port")).toInt(),
+            o.value(QLatin1String("secretFile")).toString(), o.value(QLatin1String("config")).toString() });
+    }
     const QJsonObject tls = root.value(QLatin1String("tls")).toObject();
     lab.tls.caFile = tls.value(QLatin1String("caFile")).toString();
     lab.tls.wrongCaFile = tls.value(QLatin1String("wrongCaFile")).toString();

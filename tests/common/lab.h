@@ -36,6 +36,15 @@ struct LabVarnish
     QString secretFile;
 };
 
+// A lab Redis (lab --redis): its port and the file holding the credential ("fleet:password").
+struct LabRedis
+{
+    QString name;
+    int port = 0;
+    QString secretFile;
+    QString config; // its redis.conf
+};
+
 // The nginx TLS front of the first Caddy's admin API (lab --tls).
 struct LabTls
 {
@@ -94,6 +103,7 @@ struct Lab
     QList<int> caddyAdminPorts;
     QList<LabCaddy> caddy;
     QList<LabVarnish> varnish;
+    QList<LabRedis> redis; // the second replicates the first
     LabTls tls;
     LabSignals signalsHAProxy;
     QString alertmanagerUrl; // lab --alertmanager: http://127.0.0.1:PORT

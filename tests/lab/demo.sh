@@ -11,7 +11,7 @@ app=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=$(mktemp -u "${TMPDIR:-/tmp}/fleetdeck-demo-XXXXXX.json")
-lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --caddy 1 --varnish 1 --nginx 1 --mixed-fleet --signals
+lab_options=(--haproxy "${FLEETDECK_DEMO_HAPROXY:-2}" --caddy 1 --varnish 1 --nginx 1 --redis 2 --mixed-fleet --signals
     --alertmanager --prometheus --scrape-interval 1s
     --traffic-seconds 1800 --lifetime 3600 --flap-seconds "${FLEETDECK_DEMO_FLAP:-20}")
 keyring=(dbus-run-session -- "$root/tests/keychain/with-keyring.sh")

@@ -570,6 +570,106 @@ def start_varnish(state, args, upstreams):
             wait_for_port(inst["exporterPort"], 20, f"Varnish exporter for {name}")
 
 
+def redis_conf(inst, master=None):
+    lines = [f"port {inst['port']}", f"bind {LOOPBACK}", "protected-mode yes", 'save ""', "appendonly no",
+             f"dir {inst['dir']}", f"pidfile {inst['dir']}/redis.pid", "daemonize no",
+             # An ACL user for Fleetdeck (and the lab's traffic); the default user is off, so AUTH is needed.
+             "user default off", f"user fleet on >{inst['password']} ~* &* +@all",
+             "maxmemory 32mb", "maxmemory-policy allkeys-lru", "slowlog-log-slower-than 1000",
+             "latency-monitor-threshold 5"]
+    if master:
+        lines += [f"replicaof {LOOPBACK} {master['port']}", "masteruser fleet", f"masterauth {master['password']}"]
+    return "\n".join(lines) + "\n"
+
+
+def start_redis(state, args):
+    state["redis"] = []
+    password = base64.b64encode(os.urandom(18)).decode().replace("/", "x").replace("+", "y")
+    for i in range(args.redis):
+        name = f"redis-{i + 1}"
+        d = os.path.join(state["dir"], name)
+        os.makedirs(d)
+        inst = {"index": i, "name": name, "dir": d, "port": free_port(), "password": password,
+                "config": os.path.join(d, "redis.conf"), "secretFile": os.path.join(d, "secret"), "pid": 0}
+        # The credential Fleetdeck keeps: an ACL user and its password.
+        fd = os.open(inst["secretFile"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"fleet:{password}")
+        # The second instance replicates the first, so the first has a replica to show.
+        with open(inst["config"], "w") as f:
+            f.write(redis_conf(inst, state["redis"][0] if i == 1 else None))
+        inst["pid"] = spawn(["redis-server", inst["config"]], os.path.join(d, "redis.log"))
+        wait_for_port(inst["port"], 10, f"Redis {name}")
+        state["redis"].append(inst)
+
+
+def redis_gateways(state, poll_ms):
+    return [{"name": inst["name"], "product": "redis", "admin": f"tcp://{LOOPBACK}:{inst['port']}",
+             "credential": f"{inst['name']}/auth", "pollIntervalMs": poll_ms} for inst in state.get("redis", [])]
+
+
+def resp(*args):
+    out = f"*{len(args)}\r\n"
+    for a in args:
+        a = str(a)
+        out += f"${len(a.encode())}\r\n{a}\r\n"
+    return out.encode()
+
+
+def cmd_redis_traffic(args):
+    """Reads and writes keys on one lab Redis at about `rate` commands a second for `seconds`: most reads hit, some
+    miss, keys expire, so the hit ratio, ops and expirations move. A replica (--read-only) is only read."""
+    import random
+    import socket
+    with open(args.secret_file) as f:
+        user, password = f.read().split(":", 1)
+    end = time.time() + args.seconds
+    rng = random.Random(args.port)
+    seeded = False
+
+    def reply(sock, buf):
+        # One RESP reply (+OK, -ERR, :n, $-1, $n + data), and what is left of the buffer.
+        while True:
+            eol = buf.find(b"\r\n")
+            if eol >= 0:
+                if buf[:1] == b"$" and int(buf[1:eol]) >= 0:
+                    need = eol + 2 + int(buf[1:eol]) + 2
+                    if len(buf) >= need:
+                        return buf[need:]
+                else:
+                    return buf[eol + 2:]
+            data = sock.recv(65536)
+            if not data:
+                raise OSError("closed")
+            buf += data
+
+    while time.time() < end:
+        try:
+            with socket.create_connection((LOOPBACK, args.port), timeout=5) as sock:
+                buf = b""
+                sock.sendall(resp("AUTH", user, password))
+                buf = reply(sock, buf)
+                if not args.read_only and not seeded:
+                    # Half the key space at once, so reads hit about half the time from the first second.
+                    sock.sendall(b"".join(resp("SET", f"lab:item:{k}", "x" * 200, "EX", 600)
+                                          for k in range(0, 3000, 2)))
+                    for _ in range(0, 3000, 2):
+                        buf = reply(sock, buf)
+                    seeded = True
+                while time.time() < end:
+                    k = rng.randrange(3000)
+                    if not args.read_only and rng.random() < 0.3:
+                        sock.sendall(resp("SET", f"lab:item:{k}", "x" * rng.randrange(10, 2000), "EX",
+                                          rng.randrange(5, 60)))
+                    else:
+                        sock.sendall(resp("GET", f"lab:item:{k}"))
+                    buf = reply(sock, buf)
+                    time.sleep(1.0 / max(1, args.rate))
+        except (OSError, ValueError):
+            time.sleep(0.5)
+    return 0
+
+
 def start_tls(state):
     d = os.path.join(state["dir"], "tls")
     ngx = os.path.join(d, "nginx")
@@ -785,10 +885,12 @@ def _start_into(state, args):
         start_tls(state)
 
     start_varnish(state, args, ups[:args.servers])
+    start_redis(state, args)
     if args.signals:
         start_signals(state, [p for _, p in ups[:3]], args.poll_ms)
     if args.mixed_fleet:
         gateways += mixed_gateways(state, args.poll_ms)
+        gateways += redis_gateways(state, args.poll_ms)
         if args.signals:
             gateways.append(state["signals"]["gateway"])
     start_nginx_lb(state, args, [p for _, p in ups])
@@ -843,6 +945,12 @@ def _start_into(state, args):
             state["traffic"].append(spawn(
                 ["hey", "-z", f"{args.traffic_seconds}s", "-c", "2", "-q", "10",
                  f"http://{LOOPBACK}:{sig['frontendPort']}/"], os.path.join(sig["dir"], "traffic.log")))
+        for inst in state["redis"]:
+            state["traffic"].append(spawn(
+                [sys.executable, os.path.abspath(__file__), "redis-traffic", "--port", str(inst["port"]),
+                 "--secret-file", inst["secretFile"], "--seconds", str(args.traffic_seconds),
+                 "--rate", str(args.rate * 5)] + (["--read-only"] if inst["index"] > 0 else []),
+                os.path.join(inst["dir"], "traffic.log")))
         for inst in state["varnish"]:
             # Requests with a cookie pass through Varnish uncached, so its backends see traffic too.
             state["traffic"].append(spawn(
@@ -996,7 +1104,8 @@ def stop_state(state, keep=False):
     stop_pids(state.get("traffic", []) + [state.get("flapper", 0)], 2)
     varnish = state.get("varnish", [])
     signals = [state["signals"]] if "signals" in state else []
-    gateways = state.get("haproxy", []) + state.get("caddy", []) + varnish + signals + state.get("nginxlb", [])
+    gateways = (state.get("haproxy", []) + state.get("caddy", []) + varnish + signals + state.get("nginxlb", [])
+                + state.get("redis", []))
     stop_pids([inst.get("pid") for inst in gateways] + [inst.get("exporterPid") for inst in varnish])
     stop_pids([state.get("nginx", {}).get("pid"), state.get("tls", {}).get("pid"),
                state.get("prometheus", {}).get("pid"), state.get("alertmanager", {}).get("pid"),
@@ -1155,6 +1264,9 @@ def main():
         sp.add_argument("--prometheus", action="store_true", help="also run Prometheus scraping every HAProxy")
         sp.add_argument("--caddy", type=int, default=0, help="Caddy instances proxying the first pool's upstreams")
         sp.add_argument("--varnish", type=int, default=0, help="Varnish instances caching the first pool's upstreams")
+        sp.add_argument("--redis", type=int, default=0,
+                        help="Redis instances (ACL user, 32 MB limit; the second replicates the first); always listed "
+                             "in the fleet file")
         sp.add_argument("--nginx", type=int, default=0,
                         help="nginx load balancers in front of the first pools' upstreams, reached over a private "
                              "sshd; always listed in the fleet file")
@@ -1191,6 +1303,12 @@ def main():
     f.add_argument("--state", required=True)
     f.add_argument("--every", type=int, required=True)
     f.add_argument("--for", dest="duration", type=int, required=True)
+    rt = sub.add_parser("redis-traffic")
+    rt.add_argument("--port", type=int, required=True)
+    rt.add_argument("--secret-file", required=True)
+    rt.add_argument("--seconds", type=int, default=60)
+    rt.add_argument("--rate", type=int, default=200)
+    rt.add_argument("--read-only", action="store_true")
     w = sub.add_parser("watchdog")
     w.add_argument("--state", required=True)
     w.add_argument("--after", type=int, required=True)
@@ -1201,7 +1319,7 @@ def main():
         p.error(nginx_lb_missing())
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
             "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
-            "flap": cmd_flap}[args.cmd](args)
+            "flap": cmd_flap, "redis-traffic": cmd_redis_traffic}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -101,8 +101,8 @@ private Q_SLOTS:
         QTest::newRow("no port") << json("{'gateways':[{'name':'a','admin':'tcp://127.0.0.1'}]}") << "needs a port";
         QTest::newRow("bad scheme") << json("{'gateways':[{'name':'a','admin':'http://127.0.0.1:1'}]}")
                                     << "scheme \"http\"";
-        QTest::newRow("product") << json("{'gateways':[{'name':'a','product':'kong','admin':'127.0.0.1:1'}]}")
-                                 << "product \"kong\"";
+        QTest::newRow("product") << json("{'gateways':[{'name':'a','product':'apisix','admin':'127.0.0.1:1'}]}")
+                                 << "product \"apisix\"";
         QTest::newRow("duplicate") << json(
             "{'gateways':[{'name':'a','admin':'127.0.0.1:1'},{'name':'a','admin':'127.0.0.1:2'}]}")
                                    << "used twice";

@@ -154,8 +154,9 @@ QString ServerActions::how(Feature feature) const
 bool ServerActions::confirmPersistent(
     const QList<ServerRef>& targets, const QString& what, std::optional<Feature> feature)
 {
-    // Products whose changes are their configuration file (edited, tested, reloaded) say so before anything is
-    // sent: the change outlives a restart, and the product's own caveats (nginx: no graceful drain) are read first.
+    // Products whose changes are their stored configuration (nginx's file, edited, tested and reloaded; Kong's
+    // database) say so before anything is sent: the change outlives a restart, and the product's own caveats (nginx:
+    // no graceful drain) are read first.
     QStringList lines;
     QSet<QString> seen;
     for (const ServerRef& s : targets) {
@@ -174,8 +175,9 @@ bool ServerActions::confirmPersistent(
     if (lines.isEmpty())
         return true;
     return QMessageBox::question(m_window, tr("Change the configuration"),
-               tr("%1 edits the configuration of %n gateway(s) and reloads it; the change persists.", nullptr,
-                   int(seen.size()))
+               tr("%1 changes the stored configuration of %n gateway(s) (its file, or its database); the change "
+                  "persists.",
+                   nullptr, int(seen.size()))
                        .arg(what)
                    + QStringLiteral("\n\n") + lines.join(QLatin1Char('\n')),
                QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)

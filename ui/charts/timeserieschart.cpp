@@ -590,6 +590,14 @@ QList<QVector<QPointF>> TimeSeriesChart::drawnPoints() const
     return d->points;
 }
 
+void TimeSeriesChart::setTitle(const QString& title)
+{
+    if (d->title == title)
+        return;
+    d->title = title;
+    update();
+}
+
 QString TimeSeriesChart::title() const
 {
     return d->title;

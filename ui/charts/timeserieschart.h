@@ -46,6 +46,7 @@ public:
     ~TimeSeriesChart() override;
 
     QString title() const;
+    void setTitle(const QString& title);
     void setLines(const QList<Line>& lines);
     // Stacked: each line is drawn as a filled band on top of the ones before it (the pool's servers adding up to
     // the pool's total), from each pixel column's mean.

@@ -346,10 +346,43 @@ bool SettingsSection::showPolicy(const CachePolicy& policy, const QString& gatew
     while (m_form->rowCount() > 0)
         m_form->removeRow(0);
     for (const Setting& s : policy.settings) {
+        const QString label = s.scope.isEmpty() ? s.label + QLatin1Char(':') : tr("%1 (%2):").arg(s.label, s.scope);
+        if (s.kind == Setting::Kind::Command) {
+            // A one-shot command: what it acts on, and a button that asks for a review before it is sent.
+            auto* what = new QLabel(s.value);
+            what->setObjectName(QStringLiteral("setting_%1_%2").arg(s.id, s.scope));
+            what->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            what->setToolTip(s.note);
+            const QString command = s.choices.value(0);
+            auto* run = new QPushButton(tr("%1…").arg(command.left(1).toUpper() + command.mid(1)));
+            run->setObjectName(QStringLiteral("settingButton_%1_%2").arg(s.id, s.scope));
+            run->setEnabled(writable && !command.isEmpty());
+            run->setToolTip(s.note);
+            auto* row = new QHBoxLayout;
+            row->addWidget(what, 1);
+            row->addWidget(run);
+            m_form->addRow(label, row);
+            connect(run, &QPushButton::clicked, this, [this, s, gateway, command, version = policy.configVersion] {
+                Q_EMIT reviewRequested(
+                    { Change(SettingChange { gateway, s.id, s.scope, command, s.label }, version) }, s.note);
+            });
+            continue;
+        }
         auto* choices = new QComboBox;
         choices->setObjectName(QStringLiteral("setting_%1_%2").arg(s.id, s.scope));
-        for (const QString& value : s.choices)
-            choices->addItem(value == s.value ? tr("%1 (now)").arg(value) : value, value);
+        if (s.kind == Setting::Kind::Size) {
+            // A size is typed: the value now, and the suggestions the product gives.
+            choices->setEditable(true);
+            choices->addItem(s.value, s.value);
+            for (const QString& value : s.choices) {
+                if (value != s.value)
+                    choices->addItem(value, value);
+            }
+            choices->setToolTip(tr("Bytes, or a whole number of kb, mb or gb (1024-based)"));
+        } else {
+            for (const QString& value : s.choices)
+                choices->addItem(value == s.value ? tr("%1 (now)").arg(value) : value, value);
+        }
         choices->setCurrentIndex(choices->findData(s.value));
         auto* use = new QPushButton(tr("Use…"));
         use->setObjectName(QStringLiteral("settingButton_%1_%2").arg(s.id, s.scope));
@@ -358,9 +391,15 @@ bool SettingsSection::showPolicy(const CachePolicy& policy, const QString& gatew
         auto* row = new QHBoxLayout;
         row->addWidget(choices, 1);
         row->addWidget(use);
-        m_form->addRow(s.scope.isEmpty() ? s.label + QLatin1Char(':') : tr("%1 (%2):").arg(s.label, s.scope), row);
+        m_form->addRow(label, row);
         connect(use, &QPushButton::clicked, this, [this, s, gateway, choices, version = policy.configVersion] {
-            const QString value = choices->currentData().toString();
+            const QString value
+                = s.kind == Setting::Kind::Size ? choices->currentText().trimmed() : choices->currentData().toString();
+            if (s.kind == Setting::Kind::Size && !parseSize(value)) {
+                Q_EMIT status(
+                    tr("%1: \"%2\" is not a size (bytes, or a whole number of kb, mb or gb).").arg(s.label, value));
+                return;
+            }
             if (value == s.value) {
                 Q_EMIT status(tr("%1 is already %2.").arg(s.label, value));
                 return;

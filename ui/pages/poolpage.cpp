@@ -135,21 +135,9 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
         { QStringLiteral("queueChart"), tr("Queued requests") },
         { QStringLiteral("loadChart"), tr("Load (% of the session limit)") },
     };
-    for (const auto& [name, title] : specs) {
-        auto* chart = new TimeSeriesChart(title);
-        chart->setObjectName(name);
-        connect(chart, &TimeSeriesChart::rangeSelected, this, [this](qint64 fromMs, qint64 toMs) {
-            // Drag to zoom: freeze on the dragged range.
-            m_windowMs = qMax<qint64>(toMs - fromMs, 10 * 1000);
-            m_endMs = toMs;
-            m_paused = true;
-            m_pause->setChecked(true);
-            refreshCharts();
-        });
-        connect(chart, &TimeSeriesChart::exportRequested, this, [this, chart](bool csv) { exportChart(chart, csv); });
-        chartGrid->addWidget(chart, int(m_charts.size()) / 3, int(m_charts.size()) % 3);
-        m_charts.append(chart);
-    }
+    m_chartGrid = chartGrid;
+    for (const auto& [name, title] : specs)
+        addChart(name, title);
 
     m_splitter = new QSplitter(Qt::Vertical);
     m_splitter->setObjectName(QStringLiteral("poolSplitter"));
@@ -199,6 +187,24 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
             updateChartLines();
     });
     updateChartLines();
+}
+
+TimeSeriesChart* PoolPage::addChart(const QString& name, const QString& title)
+{
+    auto* chart = new TimeSeriesChart(title);
+    chart->setObjectName(name);
+    connect(chart, &TimeSeriesChart::rangeSelected, this, [this](qint64 fromMs, qint64 toMs) {
+        // Drag to zoom: freeze on the dragged range.
+        m_windowMs = qMax<qint64>(toMs - fromMs, 10 * 1000);
+        m_endMs = toMs;
+        m_paused = true;
+        m_pause->setChecked(true);
+        refreshCharts();
+    });
+    connect(chart, &TimeSeriesChart::exportRequested, this, [this, chart](bool csv) { exportChart(chart, csv); });
+    m_chartGrid->addWidget(chart, int(m_charts.size()) / 3, int(m_charts.size()) % 3);
+    m_charts.append(chart);
+    return chart;
 }
 
 void PoolPage::setScope(const QString& gateway, const QString& backend)
@@ -299,7 +305,7 @@ void PoolPage::updateChartLines()
         &SeriesKeys::sessions, &SeriesKeys::queue, &SeriesKeys::load };
     const bool combineMax[] = { false, false, true, false, false, true };
     m_ranked = subjects.size() > kMaxLines;
-    for (qsizetype c = 0; c < m_charts.size() && c < qsizetype(std::size(keyOf)); ++c) {
+    for (qsizetype c = 0; c < kBaseCharts; ++c) {
         QList<TimeSeriesChart::Line> lines;
         if (!m_ranked) {
             for (const Subject& s : std::as_const(subjects))
@@ -328,6 +334,28 @@ void PoolPage::updateChartLines()
     }
     // A backend's servers add up to the backend: its request chart is stacked.
     m_charts.at(0)->setStacked(selected.isEmpty() && !m_backend.isEmpty());
+
+    // A gateway's own figures (Redis's hit ratio, its memory), one chart each, below the others; hidden elsewhere.
+    QList<Figure> figures;
+    if (selected.isEmpty() && m_backend.isEmpty()) {
+        if (const int g = m_store->indexOf(m_gateway); g >= 0 && m_store->entry(g).snapshot)
+            figures = m_store->entry(g).snapshot->figures.mid(0, kMaxFigureCharts);
+    }
+    while (m_charts.size() < kBaseCharts + figures.size())
+        addChart(QString(), QString());
+    for (qsizetype i = kBaseCharts; i < m_charts.size(); ++i) {
+        TimeSeriesChart* chart = m_charts.at(i);
+        if (i - kBaseCharts < figures.size()) {
+            const Figure& f = figures.at(i - kBaseCharts);
+            chart->setObjectName(QStringLiteral("figureChart_") + f.id);
+            chart->setTitle(f.counter ? tr("%1 per second").arg(f.title) : f.title);
+            chart->setLines({ { m_gateway, SeriesKeys::figure(SeriesKeys::subject(m_gateway), f.id) } });
+            chart->show();
+        } else {
+            chart->setLines({});
+            chart->hide();
+        }
+    }
     refreshCharts();
 }
 

@@ -7,6 +7,7 @@
 #include "modelroles.h"
 
 class QComboBox;
+class QGridLayout;
 class QLineEdit;
 class QSplitter;
 class QTableView;
@@ -63,6 +64,9 @@ Q_SIGNALS:
     void selectionChanged();
 
 private:
+    static constexpr int kBaseCharts = 6; // requests, 5xx, latency, sessions, queue, load
+    static constexpr int kMaxFigureCharts = 6;
+    TimeSeriesChart* addChart(const QString& name, const QString& title);
     void updateChartLines();
     void updateEvents();
     void updateBands();
@@ -81,7 +85,8 @@ private:
     QToolButton* m_live;
     QTableView* m_table;
     QSplitter* m_splitter;
-    QList<TimeSeriesChart*> m_charts;
+    QList<TimeSeriesChart*> m_charts; // the six of every product, then the gateway's own figures
+    QGridLayout* m_chartGrid = nullptr;
     QTimer* m_repaint;
     bool m_dirty = true;
     bool m_shownLive = false; // the charts were drawn once with samples of this session

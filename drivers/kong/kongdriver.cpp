@@ -1,0 +1,314 @@
+#include "kongdriver.h"
+
+#include <memory>
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QUrl>
+
+#include "registry.h"
+#include "wire/httpadmin.h"
+
+namespace Fleetdeck::Drivers::Kong {
+
+ProductDescriptor descriptor(); // kongproduct.cpp
+
+QString segment(const QString& name)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(name));
+}
+
+namespace {
+struct Poll
+{
+    std::optional<Result<QByteArray>> root, status;
+    std::optional<Result<QList<QJsonObject>>> upstreams, services, routes, plugins;
+    QHash<QString, Result<QList<QJsonObject>>> health; // per upstream
+    int healthPending = -1;
+    QStringList cut;
+    bool complete() const { return root && status && upstreams && services && routes && plugins && healthPending == 0; }
+};
+} // namespace
+
+KongDriver::KongDriver(const GatewayConfig& config, QObject* parent)
+    : Driver(config, descriptor().info.capabilities, parent)
+    , m_http(new Wire::HttpAdmin(config, this))
+{ }
+
+KongDriver::~KongDriver() = default;
+
+void KongDriver::setSecret(const QByteArray& secret)
+{
+    m_http->setHeader("Kong-Admin-Token", secret.trimmed());
+}
+
+void KongDriver::call(const QByteArray& method, const QString& path, const QByteArray& body, QList<int> ok,
+    std::function<void(Result<QByteArray>)> callback)
+{
+    m_http->send(method, path, body, [this, method, path, ok, callback](Result<Wire::HttpAnswer> r) {
+        using R = Result<QByteArray>;
+        const QString what
+            = QStringLiteral("%1: %2 %3")
+                  .arg(config().name, QString::fromLatin1(method), QUrl::fromPercentEncoding(path.toUtf8()));
+        if (!r) {
+            callback(R::failure(r.error(), r.failureKind()));
+            return;
+        }
+        const int status = r.value().status;
+        if (status == 401 || status == 403) {
+            callback(R::failure(QStringLiteral("%1: authentication failed (%2): check the gateway's RBAC token")
+                                    .arg(what, errorText(status, r.value().body)),
+                Failure::Authentication));
+            return;
+        }
+        if (!ok.contains(status)) {
+            callback(R::failure(QStringLiteral("%1: %2").arg(what, errorText(status, r.value().body)),
+                status == 409 ? Failure::Conflict : Failure::General));
+            return;
+        }
+        callback(R::success(r.value().body));
+    });
+}
+
+void KongDriver::readList(const QString& path, int pages, QList<QJsonObject> sofar, ListCallback callback)
+{
+    call("GET", path, {}, { 200 },
+        [this, path, pages, sofar = std::move(sofar), callback](Result<QByteArray> r) mutable {
+            using R = Result<QList<QJsonObject>>;
+            if (!r) {
+                callback(R::failure(r.error(), r.failureKind()), false);
+                return;
+            }
+            const auto page = parsePage(r.value(), path.section(QLatin1Char('?'), 0, 0));
+            if (!page) {
+                callback(R::failure(QStringLiteral("%1: %2").arg(config().name, page.error())), false);
+                return;
+            }
+            sofar += page.value().data;
+            const QString next = nextPath(page.value().next, kPageSize);
+            if (next.isEmpty()) {
+                callback(R::success(sofar), false);
+                return;
+            }
+            if (pages + 1 >= kMaxPages) {
+                callback(R::success(sofar), true);
+                return;
+            }
+            readList(next, pages + 1, std::move(sofar), std::move(callback));
+        });
+}
+
+void KongDriver::fetchSnapshot(SnapshotCallback callback)
+{
+    auto poll = std::make_shared<Poll>();
+    auto done = [this, poll, callback] {
+        if (!poll->complete())
+            return;
+        using R = Result<GatewaySnapshot>;
+        for (const auto* body : { &poll->root, &poll->status }) {
+            if (!body->value()) {
+                callback(R::failure(body->value().error(), body->value().failureKind()));
+                return;
+            }
+        }
+        for (const auto* list : { &poll->upstreams, &poll->services, &poll->routes, &poll->plugins }) {
+            if (!list->value()) {
+                callback(R::failure(list->value().error(), list->value().failureKind()));
+                return;
+            }
+        }
+        const auto version = parseVersion(poll->root->value());
+        const auto status = parseStatus(poll->status->value());
+        if (!version || !status) {
+            callback(
+                R::failure(QStringLiteral("%1: %2").arg(config().name, !version ? version.error() : status.error())));
+            return;
+        }
+        GatewaySnapshot snap;
+        snap.version = version.value();
+        for (const QJsonObject& u : poll->upstreams->value()) {
+            const QString name = u.value(QLatin1String("name")).toString();
+            const auto targets = poll->health.value(name);
+            if (!targets) {
+                // One upstream's health unread: its pool is shown without targets, and the reason said.
+                snap.notices.append({ targets.error(), {} });
+                snap.backends.append(upstreamPool(u, {}));
+                continue;
+            }
+            snap.backends.append(upstreamPool(u, targets.value()));
+        }
+        snap.frontends
+            = routeFrontends(status.value(), poll->routes->value(), poll->services->value(), poll->plugins->value());
+        if (!status.value().databaseReachable)
+            snap.notices.append({ QStringLiteral("Kong says its database is not reachable: changes will fail"), {} });
+        for (const QString& what : poll->cut)
+            snap.notices.append({ QStringLiteral("%1 has more than %2 entries: only the first %2 are shown")
+                                      .arg(what)
+                                      .arg(kMaxPages * kPageSize),
+                {} });
+        snap.takenAtMs = QDateTime::currentMSecsSinceEpoch();
+        callback(R::success(snap));
+    };
+    call("GET", QStringLiteral("/"), {}, { 200 }, [poll, done](Result<QByteArray> r) {
+        poll->root = r;
+        done();
+    });
+    call("GET", QStringLiteral("/status"), {}, { 200 }, [poll, done](Result<QByteArray> r) {
+        poll->status = r;
+        done();
+    });
+    const QString first = QStringLiteral("?size=%1").arg(kPageSize);
+    const std::pair<QString, std::optional<Result<QList<QJsonObject>>> Poll::*> lists[]
+        = { { QStringLiteral("/services"), &Poll::services }, { QStringLiteral("/routes"), &Poll::routes },
+              { QStringLiteral("/plugins"), &Poll::plugins } };
+    for (const auto& [path, member] : lists) {
+        readList(path + first, 0, {}, [poll, done, member, path](Result<QList<QJsonObject>> r, bool cut) {
+            if (cut)
+                poll->cut << path;
+            (*poll).*member = r;
+            done();
+        });
+    }
+    // The upstreams, then each one's targets with their health.
+    readList(
+        QStringLiteral("/upstreams") + first, 0, {}, [this, poll, done, first](Result<QList<QJsonObject>> r, bool cut) {
+            if (cut)
+                poll->cut << QStringLiteral("/upstreams");
+            poll->upstreams = r;
+            poll->healthPending = r ? int(r.value().size()) : 0;
+            if (!r || r.value().isEmpty()) {
+                done();
+                return;
+            }
+            for (const QJsonObject& u : r.value()) {
+                const QString name = u.value(QLatin1String("name")).toString();
+                readList(QStringLiteral("/upstreams/%1/health").arg(segment(name)) + first, 0, {},
+                    [poll, done, name](Result<QList<QJsonObject>> h, bool cut) {
+                        if (cut)
+                            poll->cut << QStringLiteral("/upstreams/%1/health").arg(name);
+                        poll->health.insert(name, h);
+                        --poll->healthPending;
+                        done();
+                    });
+            }
+        });
+}
+
+void KongDriver::setWeight(const ServerRef& target, const QString& revision,
+    std::function<int(const QJsonObject&)> weight, std::function<QJsonArray(const QJsonObject&)> tags,
+    ActionCallback callback)
+{
+    // Read the target, check it is the one the pipeline just re-read (updated_at), then write weight and tags.
+    const QString path
+        = QStringLiteral("/upstreams/%1/targets/%2").arg(segment(target.backend), segment(target.server));
+    call("GET", path, {}, { 200 }, [this, path, revision, weight, tags, callback](Result<QByteArray> r) {
+        if (!r) {
+            callback(Result<QString>::failure(r.error(), r.failureKind()));
+            return;
+        }
+        const QJsonObject t = QJsonDocument::fromJson(r.value()).object();
+        const QString now = QString::number(t.value(QLatin1String("updated_at")).toDouble(), 'f', 3);
+        if (!revision.isEmpty() && now != revision) {
+            callback(Result<QString>::failure(
+                QStringLiteral("%1: %2 was changed meanwhile (updated_at %3, not %4); nothing sent")
+                    .arg(config().name, QUrl::fromPercentEncoding(path.toUtf8()), now, revision),
+                Failure::Conflict));
+            return;
+        }
+        QJsonObject body { { QStringLiteral("weight"), weight(t) } };
+        if (tags)
+            body.insert(QStringLiteral("tags"), tags(t));
+        call("PATCH", path, QJsonDocument(body).toJson(QJsonDocument::Compact), { 200 },
+            [callback](Result<QByteArray> patched) {
+                if (!patched)
+                    callback(Result<QString>::failure(patched.error(), patched.failureKind()));
+                else
+                    callback(Result<QString>::success(QString::fromUtf8(patched.value().left(300))));
+            });
+    });
+}
+
+void KongDriver::sendChange(const Change& change, const GatewayState& current, ActionCallback callback)
+{
+    auto revisionOf = [&current](const ServerRef& ref) {
+        const ServerSnapshot* s = current.pool ? current.pool->server(ref.backend, ref.server) : nullptr;
+        return s ? s->revision : QString();
+    };
+    auto answered = [callback](Result<QByteArray> r) {
+        if (!r)
+            callback(Result<QString>::failure(r.error(), r.failureKind()));
+        else
+            callback(Result<QString>::success(QString::fromUtf8(r.value().left(300))));
+    };
+    if (const auto* state = change.as<ServerStateChange>()) {
+        if (state->state == AdminState::Drain) {
+            // Weight 0, the weight it had kept in a tag so "ready" can give it back.
+            setWeight(
+                state->target, revisionOf(state->target), [](const QJsonObject&) { return 0; },
+                [](const QJsonObject& t) {
+                    QJsonArray tags;
+                    for (const QJsonValue& v : t.value(QLatin1String("tags")).toArray())
+                        if (!v.toString().startsWith(QLatin1String("fleetdeck-weight-")))
+                            tags.append(v);
+                    const int w = t.value(QLatin1String("weight")).toInt();
+                    tags.append(weightTag(w > 0 ? w : qMax(1, keptWeight(t.value(QLatin1String("tags")).toArray()))));
+                    return tags;
+                },
+                callback);
+            return;
+        }
+        if (state->state == AdminState::Ready) {
+            setWeight(
+                state->target, revisionOf(state->target),
+                [](const QJsonObject& t) {
+                    const int w = t.value(QLatin1String("weight")).toInt();
+                    const int kept = keptWeight(t.value(QLatin1String("tags")).toArray());
+                    return w > 0 ? w : (kept > 0 ? kept : 100); // Kong's default when none was kept
+                },
+                [](const QJsonObject& t) {
+                    QJsonArray tags;
+                    for (const QJsonValue& v : t.value(QLatin1String("tags")).toArray())
+                        if (!v.toString().startsWith(QLatin1String("fleetdeck-weight-")))
+                            tags.append(v);
+                    return tags;
+                },
+                callback);
+            return;
+        }
+        callback(Result<QString>::failure(
+            QStringLiteral("%1: Kong has no %2 for a target; nothing sent").arg(config().name, label(state->state))));
+        return;
+    }
+    if (const auto* w = change.as<WeightChange>()) {
+        const int weight = w->weight;
+        setWeight(
+            w->target, revisionOf(w->target), [weight](const QJsonObject&) { return weight; }, {}, callback);
+        return;
+    }
+    if (const auto* add = change.as<AddMemberChange>()) {
+        const QJsonObject body { { QStringLiteral("target"), add->spec.address() },
+            { QStringLiteral("weight"), add->spec.weight } };
+        call("POST", QStringLiteral("/upstreams/%1/targets").arg(segment(add->spec.backend)),
+            QJsonDocument(body).toJson(QJsonDocument::Compact), { 200, 201 }, answered);
+        return;
+    }
+    if (const auto* remove = change.as<RemoveMemberChange>()) {
+        call("DELETE",
+            QStringLiteral("/upstreams/%1/targets/%2")
+                .arg(segment(remove->target.backend), segment(remove->target.server)),
+            {}, { 204 }, answered);
+        return;
+    }
+    if (const auto* option = change.as<MemberOptionChange>(); option && option->option == QLatin1String("healthy")) {
+        // Kong answers 400 "no healthchecker found for <upstream>" when the upstream has no health checks.
+        call("PUT",
+            QStringLiteral("/upstreams/%1/targets/%2/%3")
+                .arg(segment(option->target.backend), segment(option->target.server),
+                    option->value == QLatin1String("on") ? QStringLiteral("healthy") : QStringLiteral("unhealthy")),
+            {}, { 200, 204 }, answered);
+        return;
+    }
+    callback(refuse(change));
+}
+
+} // namespace Fleetdeck::Drivers::Kong

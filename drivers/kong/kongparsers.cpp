@@ -1,0 +1,272 @@
+#include "kongparsers.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUrlQuery>
+
+#include "printable.h"
+
+namespace Fleetdeck::Drivers::Kong {
+
+namespace {
+QString str(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
+
+QString idOf(const QJsonValue& ref)
+{
+    return ref.toObject().value(QLatin1String("id")).toString();
+}
+
+QStringList strings(const QJsonValue& v)
+{
+    QStringList out;
+    for (const QJsonValue& s : v.toArray())
+        out << (s.isString() ? s.toString() : QString::number(s.toDouble()));
+    return out;
+}
+
+Result<QJsonObject> object(const QByteArray& json, const QString& what)
+{
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError)
+        return Result<QJsonObject>::failure(
+            QStringLiteral("%1 is not JSON (%2 at byte %3)").arg(what, error.errorString()).arg(error.offset));
+    if (!doc.isObject())
+        return Result<QJsonObject>::failure(QStringLiteral("%1 is not a JSON object").arg(what));
+    return Result<QJsonObject>::success(doc.object());
+}
+} // namespace
+
+Result<Page> parsePage(const QByteArray& json, const QString& what)
+{
+    const auto o = object(json, what);
+    if (!o)
+        return Result<Page>::failure(o.error());
+    const QJsonValue data = o.value().value(QLatin1String("data"));
+    if (!data.isArray())
+        return Result<Page>::failure(QStringLiteral("%1 has no data list").arg(what));
+    Page page;
+    for (const QJsonValue& v : data.toArray()) {
+        if (!v.isObject())
+            return Result<Page>::failure(QStringLiteral("%1: an entry that is not an object").arg(what));
+        page.data << v.toObject();
+    }
+    page.next = o.value().value(QLatin1String("next")).toString(); // null on the last page
+    if (!page.next.isEmpty() && !page.next.startsWith(QLatin1Char('/')))
+        return Result<Page>::failure(QStringLiteral("%1: next is not a path: %2").arg(what, printable(page.next, 120)));
+    return Result<Page>::success(page);
+}
+
+QString nextPath(const QString& next, int size)
+{
+    if (next.isEmpty())
+        return {};
+    const qsizetype q = next.indexOf(QLatin1Char('?'));
+    QUrlQuery query(q < 0 ? QString() : next.mid(q + 1));
+    if (!query.hasQueryItem(QStringLiteral("size")))
+        query.addQueryItem(QStringLiteral("size"), QString::number(size));
+    return (q < 0 ? next : next.left(q)) + QLatin1Char('?') + query.toString(QUrl::FullyEncoded);
+}
+
+Result<QString> parseVersion(const QByteArray& json)
+{
+    const auto o = object(json, QStringLiteral("GET /"));
+    if (!o)
+        return Result<QString>::failure(o.error());
+    const QString version = str(o.value(), "version");
+    if (version.isEmpty())
+        return Result<QString>::failure(QStringLiteral("GET / has no version: is this Kong's Admin API?"));
+    return Result<QString>::success(version);
+}
+
+Result<Status> parseStatus(const QByteArray& json)
+{
+    const auto o = object(json, QStringLiteral("/status"));
+    if (!o)
+        return Result<Status>::failure(o.error());
+    const QJsonObject server = o.value().value(QLatin1String("server")).toObject();
+    if (!server.contains(QLatin1String("total_requests")))
+        return Result<Status>::failure(QStringLiteral("/status has no server.total_requests"));
+    Status s;
+    s.totalRequests = qint64(server.value(QLatin1String("total_requests")).toDouble());
+    s.connectionsActive = qint64(server.value(QLatin1String("connections_active")).toDouble());
+    // DB-less nodes and data planes have no database section.
+    const QJsonValue database = o.value().value(QLatin1String("database"));
+    s.databaseReachable = !database.isObject() || database.toObject().value(QLatin1String("reachable")).toBool(true);
+    return Result<Status>::success(s);
+}
+
+QString weightTag(int weight)
+{
+    return QStringLiteral("fleetdeck-weight-%1").arg(weight);
+}
+
+int keptWeight(const QJsonArray& tags)
+{
+    static const QString prefix = QStringLiteral("fleetdeck-weight-");
+    for (const QJsonValue& t : tags) {
+        const QString tag = t.toString();
+        bool ok = false;
+        const int w = tag.startsWith(prefix) ? tag.mid(prefix.size()).toInt(&ok) : -1;
+        if (ok && w > 0 && w <= 65535)
+            return w;
+    }
+    return -1;
+}
+
+BackendSnapshot upstreamPool(const QJsonObject& upstream, const QList<QJsonObject>& targets)
+{
+    BackendSnapshot pool;
+    pool.name = str(upstream, "name");
+    pool.algorithm = str(upstream, "algorithm");
+    const QJsonObject checks = upstream.value(QLatin1String("healthchecks")).toObject();
+    const bool active = checks.value(QLatin1String("active"))
+                            .toObject()
+                            .value(QLatin1String("healthy"))
+                            .toObject()
+                            .value(QLatin1String("interval"))
+                            .toDouble()
+        > 0;
+    pool.status = active ? QStringLiteral("active health checks") : QStringLiteral("no active health checks");
+    pool.requestsTotal = -1; // Kong's Admin API counts no requests per upstream
+    pool.responses4xxTotal = -1;
+    pool.responses5xxTotal = -1;
+    for (const QJsonObject& t : targets) {
+        ServerSnapshot s;
+        s.name = str(t, "target");
+        if (s.name.isEmpty())
+            continue;
+        s.address = s.name;
+        s.weight = t.value(QLatin1String("weight")).toInt(100);
+        s.revision = QString::number(t.value(QLatin1String("updated_at")).toDouble(), 'f', 3);
+        s.requestsTotal = -1;
+        s.responses4xxTotal = -1;
+        s.responses5xxTotal = -1;
+        const QString health = str(t, "health");
+        const QJsonObject data = t.value(QLatin1String("data")).toObject();
+        if (health == QLatin1String("HEALTHY")) {
+            s.health = Health::Up;
+            s.options.insert(QStringLiteral("healthy"), QStringLiteral("on"));
+        } else if (health == QLatin1String("UNHEALTHY")) {
+            s.health = Health::Down;
+            s.options.insert(QStringLiteral("healthy"), QStringLiteral("off"));
+        } else if (health == QLatin1String("DNS_ERROR")) {
+            s.health = Health::Down;
+        }
+        if (s.weight == 0) {
+            s.admin = AdminState::Drain;
+            const int kept = keptWeight(t.value(QLatin1String("tags")).toArray());
+            s.status = kept > 0 ? QStringLiteral("weight 0 (drained; was %1)").arg(kept)
+                                : QStringLiteral("weight 0 (drained)");
+        } else if (health == QLatin1String("HEALTHCHECKS_OFF")) {
+            s.status = QStringLiteral("no health checks");
+        } else if (health == QLatin1String("DNS_ERROR")) {
+            s.status = QStringLiteral("DNS error: %1").arg(printable(str(data, "dns"), 200));
+        } else {
+            s.status = health.isEmpty() ? QStringLiteral("health not reported") : health;
+        }
+        const QJsonArray addresses = data.value(QLatin1String("addresses")).toArray(); // Kong writes {} when empty
+        if (addresses.size() > 1) {
+            QStringList each;
+            for (const QJsonValue& a : addresses)
+                each << QStringLiteral("%1:%2 %3")
+                            .arg(str(a.toObject(), "ip"))
+                            .arg(a.toObject().value(QLatin1String("port")).toInt())
+                            .arg(str(a.toObject(), "health"));
+            s.checkDescription = each.join(QStringLiteral(", "));
+        }
+        pool.servers.append(s);
+    }
+    return pool;
+}
+
+QString describePlugin(const QJsonObject& plugin)
+{
+    const QString name = str(plugin, "name");
+    const QJsonObject config = plugin.value(QLatin1String("config")).toObject();
+    QString words = name;
+    if (name == QLatin1String("rate-limiting")) {
+        QStringList limits;
+        const std::pair<const char*, const char*> periods[] = { { "second", "s" }, { "minute", "min" }, { "hour", "h" },
+            { "day", "day" }, { "month", "month" }, { "year", "year" } };
+        for (const auto& [key, unit] : periods) {
+            const QJsonValue v = config.value(QLatin1String(key));
+            if (v.isDouble())
+                limits << QStringLiteral("%1/%2").arg(qint64(v.toDouble())).arg(QLatin1String(unit));
+        }
+        words += QLatin1Char(' ') + limits.join(QStringLiteral(", "));
+        if (!str(config, "limit_by").isEmpty())
+            words += QStringLiteral(" by ") + str(config, "limit_by");
+    } else if (name == QLatin1String("proxy-cache")) {
+        words += QStringLiteral(" %1 s").arg(qint64(config.value(QLatin1String("cache_ttl")).toDouble(300)));
+        const QStringList codes = strings(config.value(QLatin1String("response_code")));
+        if (!codes.isEmpty())
+            words += QStringLiteral(" for ") + codes.join(QStringLiteral(", "));
+    }
+    if (!plugin.value(QLatin1String("enabled")).toBool(true))
+        words += QStringLiteral(" (disabled)");
+    return words;
+}
+
+QList<FrontendSnapshot> routeFrontends(const Status& status, const QList<QJsonObject>& routes,
+    const QList<QJsonObject>& services, const QList<QJsonObject>& plugins)
+{
+    QHash<QString, QString> serviceNames;
+    for (const QJsonObject& s : services)
+        serviceNames.insert(str(s, "id"), str(s, "name").isEmpty() ? str(s, "host") : str(s, "name"));
+    QList<FrontendSnapshot> out;
+    FrontendSnapshot all;
+    all.name = QStringLiteral("all routes");
+    all.status = QStringLiteral("this node's request counter (Kong counts no requests per route here)");
+    all.requestsTotal = status.totalRequests;
+    all.responses4xxTotal = -1;
+    all.responses5xxTotal = -1;
+    all.sessions = status.connectionsActive;
+    out.append(all);
+    for (const QJsonObject& r : routes) {
+        FrontendSnapshot f;
+        f.name = str(r, "name").isEmpty() ? str(r, "id") : str(r, "name");
+        QStringList words;
+        const QStringList hosts = strings(r.value(QLatin1String("hosts")));
+        const QStringList paths = strings(r.value(QLatin1String("paths")));
+        if (!hosts.isEmpty())
+            words << hosts.join(QStringLiteral(", "));
+        if (!paths.isEmpty())
+            words << paths.join(QStringLiteral(", "));
+        const QString service = idOf(r.value(QLatin1String("service")));
+        words << (service.isEmpty() ? QStringLiteral("no service")
+                                    : QStringLiteral("to %1").arg(serviceNames.value(service, service)));
+        // The plugins on this route and on its service (a consumer's apply wherever that consumer calls).
+        QStringList onRoute;
+        for (const QJsonObject& p : plugins) {
+            const QString route = idOf(p.value(QLatin1String("route")));
+            const QString onService = idOf(p.value(QLatin1String("service")));
+            if ((!route.isEmpty() && route == str(r, "id")) || (!onService.isEmpty() && onService == service))
+                onRoute << describePlugin(p);
+        }
+        if (!onRoute.isEmpty())
+            words << onRoute.join(QStringLiteral("; "));
+        f.status = printable(words.join(QStringLiteral(" · ")), 400);
+        f.binds = strings(r.value(QLatin1String("protocols"))).join(QStringLiteral(", "));
+        f.requestsTotal = 0;
+        f.responses4xxTotal = -1;
+        f.responses5xxTotal = -1;
+        out.append(f);
+    }
+    return out;
+}
+
+QString errorText(int status, const QByteArray& body)
+{
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    QString message = str(o, "message");
+    if (message.isEmpty())
+        message = printable(QString::fromUtf8(body.left(200)).simplified(), 200);
+    return message.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
+                             : QStringLiteral("HTTP %1: %2").arg(status).arg(message);
+}
+
+} // namespace Fleetdeck::Drivers::Kong

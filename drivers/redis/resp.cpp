@@ -1,0 +1,335 @@
+#include "resp.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QTimer>
+
+#include "wire/answerlimits.h"
+
+namespace Fleetdeck::Drivers::Redis {
+
+namespace {
+constexpr int kStepTimeoutMs = 5000;
+
+QString shown(const QByteArray& bytes)
+{
+    return QString::fromLatin1(bytes.left(60).toPercentEncoding(" :-+$*_.,/"));
+}
+} // namespace
+
+QByteArray RespValue::asText() const
+{
+    switch (type) {
+    case Type::Simple:
+    case Type::Bulk:
+    case Type::Error:
+        return text;
+    case Type::Integer:
+        return QByteArray::number(integer);
+    default:
+        return {};
+    }
+}
+
+QByteArray respCommand(const QList<QByteArray>& args)
+{
+    QByteArray out = '*' + QByteArray::number(args.size()) + "\r\n";
+    for (const QByteArray& a : args)
+        out += '$' + QByteArray::number(a.size()) + "\r\n" + a + "\r\n";
+    return out;
+}
+
+int RespReader::parse(qsizetype* pos, RespValue* out, int depth)
+{
+    if (depth > kMaxDepth) {
+        m_error = QStringLiteral("Redis answered with values nested deeper than %1").arg(kMaxDepth);
+        return -1;
+    }
+    if (*pos >= m_buffer.size())
+        return 1;
+    const qsizetype eol = m_buffer.indexOf("\r\n", *pos);
+    if (eol < 0) {
+        if (m_buffer.size() - *pos > 64 * 1024) {
+            m_error = QStringLiteral("a line of Redis's answer runs past 64 KiB without its end");
+            return -1;
+        }
+        return 1;
+    }
+    const char kind = m_buffer.at(*pos);
+    const QByteArray line = m_buffer.mid(*pos + 1, eol - *pos - 1);
+    qsizetype next = eol + 2;
+    auto number = [&](qint64* n) {
+        bool ok = false;
+        *n = line.toLongLong(&ok);
+        if (!ok)
+            m_error = QStringLiteral("not a number in Redis's answer: \"%1\"").arg(shown(line));
+        return ok;
+    };
+    switch (kind) {
+    case '+':
+        *out = RespValue { RespValue::Type::Simple, line, 0, {} };
+        break;
+    case '-':
+        *out = RespValue { RespValue::Type::Error, line, 0, {} };
+        break;
+    case ':': {
+        qint64 n = 0;
+        if (!number(&n))
+            return -1;
+        *out = RespValue { RespValue::Type::Integer, {}, n, {} };
+        break;
+    }
+    case '$': {
+        qint64 n = 0;
+        if (!number(&n))
+            return -1;
+        if (n < 0) {
+            *out = RespValue {};
+            break;
+        }
+        if (n > m_maxBulk) {
+            m_error = QStringLiteral("a string of %1 in Redis's answer is larger than the %2 allowed")
+                          .arg(Wire::sizeText(n), Wire::sizeText(m_maxBulk));
+            return -1;
+        }
+        if (m_buffer.size() < next + n + 2)
+            return 1;
+        if (m_buffer.at(next + n) != '\r' || m_buffer.at(next + n + 1) != '\n') {
+            m_error = QStringLiteral("a string of %1 bytes in Redis's answer does not end where it said").arg(n);
+            return -1;
+        }
+        *out = RespValue { RespValue::Type::Bulk, m_buffer.mid(next, n), 0, {} };
+        next += n + 2;
+        break;
+    }
+    case '*': {
+        qint64 n = 0;
+        if (!number(&n))
+            return -1;
+        if (n < 0) {
+            *out = RespValue {};
+            break;
+        }
+        if (n > kMaxArray) {
+            m_error = QStringLiteral("an array of %1 items in Redis's answer is more than the %2 allowed")
+                          .arg(n)
+                          .arg(kMaxArray);
+            return -1;
+        }
+        RespValue array { RespValue::Type::Array, {}, 0, {} };
+        for (qint64 i = 0; i < n; ++i) {
+            RespValue item;
+            const int r = parse(&next, &item, depth + 1);
+            if (r != 0)
+                return r;
+            array.items.append(std::move(item));
+        }
+        *out = std::move(array);
+        break;
+    }
+    default:
+        m_error = QStringLiteral("not a Redis answer (RESP): it starts \"%1\"").arg(shown(m_buffer.mid(*pos, 60)));
+        return -1;
+    }
+    *pos = next;
+    return 0;
+}
+
+Result<QList<RespValue>> RespReader::feed(const QByteArray& bytes)
+{
+    using R = Result<QList<RespValue>>;
+    m_buffer.append(bytes);
+    QList<RespValue> out;
+    qsizetype pos = 0;
+    for (;;) {
+        qsizetype at = pos;
+        RespValue v;
+        const int r = parse(&at, &v, 0);
+        if (r < 0)
+            return R::failure(m_error);
+        if (r > 0)
+            break;
+        out.append(std::move(v));
+        pos = at;
+    }
+    m_buffer.remove(0, pos);
+    return R::success(out);
+}
+
+void RespSession::run(const GatewayConfig& config, const QByteArray& secret, const QList<QList<QByteArray>>& commands,
+    Callback callback, QObject* context)
+{
+    auto* session = new RespSession(config, secret, commands, std::move(callback), context);
+    session->start();
+}
+
+RespSession::RespSession(const GatewayConfig& config, const QByteArray& secret,
+    const QList<QList<QByteArray>>& commands, Callback callback, QObject* context)
+    : QObject(context)
+    , m_what(config.name)
+    , m_config(config)
+    , m_secret(secret)
+    , m_commands(commands)
+    , m_callback(std::move(callback))
+    , m_socket(new QSslSocket(this))
+    , m_silence(new QTimer(this))
+    , m_deadline(new QTimer(this))
+    , m_reader(config.maxAnswerBytes())
+{ }
+
+void RespSession::start()
+{
+    using R = Result<QList<RespValue>>;
+    const int stepMs = qMin(kStepTimeoutMs, m_config.deadlineMs);
+    m_silence->setSingleShot(true);
+    connect(m_silence, &QTimer::timeout, this, [this, stepMs] {
+        finish(R::failure(QStringLiteral("%1: Redis timed out: nothing came for %2 s (%3 received)")
+                              .arg(m_what)
+                              .arg(stepMs / 1000.0, 0, 'g', 3)
+                              .arg(Wire::sizeText(m_received))));
+    });
+    m_deadline->setSingleShot(true);
+    connect(m_deadline, &QTimer::timeout, this, [this] {
+        finish(R::failure(QStringLiteral("%1: Redis timed out after %2 s with the answers incomplete (%3 received)")
+                              .arg(m_what)
+                              .arg(m_config.deadlineMs / 1000.0, 0, 'g', 3)
+                              .arg(Wire::sizeText(m_received))));
+    });
+    m_silence->start(stepMs);
+    m_deadline->start(m_config.deadlineMs);
+    connect(m_socket, &QSslSocket::readyRead, this, [this, stepMs] {
+        m_silence->start(stepMs);
+        onBytes();
+    });
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, [this] {
+        if (m_socket->error() == QAbstractSocket::SslHandshakeFailedError && !m_untrusted.isEmpty()) {
+            finish(R::failure(QStringLiteral("%1: Redis's TLS certificate is not trusted (%2); its SHA-256 is %3")
+                                  .arg(m_what, m_socket->errorString(), m_untrusted),
+                Failure::Certificate, m_untrusted));
+            return;
+        }
+        finish(R::failure(QStringLiteral("%1: Redis: %2")
+                              .arg(m_what, Wire::socketErrorText(m_socket->error(), m_socket->errorString()))));
+    });
+    auto send = [this] {
+        QByteArray out;
+        if (!m_secret.isEmpty()) {
+            const qsizetype colon = m_secret.indexOf(':');
+            QList<QByteArray> auth { "AUTH" };
+            if (colon > 0)
+                auth << m_secret.left(colon) << m_secret.mid(colon + 1);
+            else
+                auth << (colon == 0 ? m_secret.mid(1) : m_secret);
+            out += respCommand(auth);
+            m_authSent = true;
+        }
+        for (const QList<QByteArray>& c : std::as_const(m_commands))
+            out += respCommand(c);
+        m_socket->write(out);
+    };
+    const QString host = m_config.admin.host();
+    const quint16 port = quint16(m_config.admin.port(6379));
+    if (m_config.admin.scheme() != QLatin1String("rediss")) {
+        connect(m_socket, &QSslSocket::connected, this, send);
+        m_socket->connectToHost(host, port);
+        return;
+    }
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    const TlsSettings& tls = m_config.tls;
+    if (!tls.caFile.isEmpty()) {
+        const auto cas = QSslCertificate::fromPath(tls.caFile, QSsl::Pem);
+        if (cas.isEmpty()) {
+            finish(R::failure(
+                QStringLiteral("%1: the CA file %2 holds no certificate (or cannot be read)").arg(m_what, tls.caFile)));
+            return;
+        }
+        ssl.setCaCertificates(cas);
+    }
+    if (!tls.clientCertFile.isEmpty()) {
+        const auto certs = QSslCertificate::fromPath(tls.clientCertFile, QSsl::Pem);
+        QFile keyFile(tls.clientKeyFile);
+        if (certs.isEmpty() || !keyFile.open(QIODevice::ReadOnly)) {
+            finish(R::failure(QStringLiteral("%1: the client certificate %2 or its key %3 cannot be read")
+                                  .arg(m_what, tls.clientCertFile, tls.clientKeyFile)));
+            return;
+        }
+        ssl.setLocalCertificate(certs.first());
+        ssl.setPrivateKey(QSslKey(&keyFile, QSsl::Rsa));
+    }
+    m_socket->setSslConfiguration(ssl);
+    const QString pin = tls.pinSha256.toLower();
+    connect(m_socket, &QSslSocket::sslErrors, this, [this, pin](const QList<QSslError>&) {
+        const QString seen = QString::fromLatin1(
+            QCryptographicHash::hash(m_socket->peerCertificate().toDer(), QCryptographicHash::Sha256).toHex());
+        if (!pin.isEmpty() && seen == pin)
+            m_socket->ignoreSslErrors(); // pinned: this certificate and no other
+        else
+            m_untrusted = seen; // offered to the operator to check and pin
+    });
+    connect(m_socket, &QSslSocket::encrypted, this, send);
+    m_socket->connectToHostEncrypted(host, port);
+}
+
+void RespSession::onBytes()
+{
+    using R = Result<QList<RespValue>>;
+    QByteArray bytes;
+    Wire::readAvailable(m_socket, &bytes, m_config.maxAnswerBytes() - m_received);
+    m_received += bytes.size();
+    if (m_received > m_config.maxAnswerBytes()) {
+        finish(R::failure(QStringLiteral("%1: Redis's answers are larger than the %2 allowed")
+                              .arg(m_what, Wire::sizeText(m_config.maxAnswerBytes())),
+            Failure::TooLarge));
+        return;
+    }
+    auto values = m_reader.feed(bytes);
+    if (!values) {
+        finish(R::failure(QStringLiteral("%1: %2").arg(m_what, values.error())));
+        return;
+    }
+    for (const RespValue& v : values.value()) {
+        if (m_authSent) {
+            m_authSent = false;
+            if (v.isError()) {
+                finish(R::failure(QStringLiteral("%1: authentication failed: Redis refused the credential: %2")
+                                      .arg(m_what, QString::fromUtf8(v.text.left(300))),
+                    Failure::Authentication));
+                return;
+            }
+            continue;
+        }
+        if (v.isError() && v.text.startsWith("NOAUTH")) {
+            finish(R::failure(QStringLiteral("%1: Redis asks for a password and none is set for this gateway (add "
+                                             "the credential in the gateway's settings): %2")
+                                  .arg(m_what, QString::fromUtf8(v.text.left(300))),
+                Failure::Authentication));
+            return;
+        }
+        m_answers.append(v);
+        if (m_answers.size() == m_commands.size()) {
+            finish(R::success(m_answers));
+            return;
+        }
+    }
+}
+
+void RespSession::finish(Result<QList<RespValue>> result)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_silence->stop();
+    m_deadline->stop();
+    m_secret.fill('\0');
+    m_socket->disconnect(this);
+    m_socket->abort();
+    if (m_callback)
+        m_callback(std::move(result));
+    deleteLater();
+}
+
+} // namespace Fleetdeck::Drivers::Redis

@@ -1,0 +1,100 @@
+#include "httpadmin.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+
+#include "answerlimits.h"
+
+namespace Fleetdeck::Wire {
+
+HttpAdmin::HttpAdmin(const GatewayConfig& config, QObject* parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_network(new QNetworkAccessManager(this))
+{ }
+
+HttpAdmin::~HttpAdmin()
+{
+    for (QByteArray& v : m_headers)
+        v.fill('\0');
+}
+
+void HttpAdmin::setHeader(const QByteArray& name, const QByteArray& value)
+{
+    if (value.isEmpty())
+        m_headers.remove(name);
+    else
+        m_headers.insert(name, value);
+}
+
+void HttpAdmin::send(const QByteArray& method, const QString& pathAndQuery, const QByteArray& body, Callback callback)
+{
+    QUrl url = m_config.admin;
+    const qsizetype q = pathAndQuery.indexOf(QLatin1Char('?'));
+    QString base = url.path();
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    url.setPath(base + (q < 0 ? pathAndQuery : pathAndQuery.left(q)), QUrl::TolerantMode);
+    url.setQuery(q < 0 ? QString() : pathAndQuery.mid(q + 1), QUrl::TolerantMode);
+    QNetworkRequest request(url);
+    if (url.scheme() == QLatin1String("https")) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        if (!m_config.tls.caFile.isEmpty()) {
+            const QList<QSslCertificate> cas = QSslCertificate::fromPath(m_config.tls.caFile);
+            if (cas.isEmpty()) {
+                callback(Result<HttpAnswer>::failure(QStringLiteral("%1: no CA certificate could be read from %2")
+                                                         .arg(m_config.name, m_config.tls.caFile)));
+                return;
+            }
+            ssl.setCaCertificates(cas);
+        }
+        request.setSslConfiguration(ssl);
+    }
+    if (!body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    for (auto it = m_headers.cbegin(); it != m_headers.cend(); ++it)
+        request.setRawHeader(it.key(), it.value());
+    QNetworkReply* reply
+        = method == "GET" ? m_network->get(request) : m_network->sendCustomRequest(request, method, body);
+    limitReply(reply, AnswerLimits::of(m_config));
+    connect(reply, &QNetworkReply::finished, this,
+        [reply, callback = std::move(callback),
+            what = QStringLiteral("%1: %2 %3")
+                       .arg(m_config.name, QString::fromLatin1(method), url.path(QUrl::FullyDecoded))] {
+            reply->deleteLater();
+            if (replyWasTooLarge(reply)) {
+                callback(Result<HttpAnswer>::failure(
+                    QStringLiteral("%1: %2").arg(what, replyErrorText(reply)), Failure::TooLarge));
+                return;
+            }
+            HttpAnswer answer;
+            answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            answer.body = replyBody(reply);
+            if (answer.status == 0) {
+                const bool tls = reply->error() == QNetworkReply::SslHandshakeFailedError;
+                callback(Result<HttpAnswer>::failure(QStringLiteral("%1: %2").arg(what, replyErrorText(reply)),
+                    tls ? Failure::Certificate : Failure::General));
+                return;
+            }
+            for (const auto& [name, value] : reply->rawHeaderPairs())
+                answer.headers.insert(name.toLower(), value);
+            callback(Result<HttpAnswer>::success(answer));
+        });
+}
+
+QString httpStatusText(const HttpAnswer& answer)
+{
+    const QJsonObject o = QJsonDocument::fromJson(answer.body).object();
+    QString words = o.value(QLatin1String("message")).toString();
+    if (words.isEmpty())
+        words = QString::fromUtf8(answer.body.left(200)).simplified();
+    return words.isEmpty() ? QStringLiteral("HTTP %1").arg(answer.status)
+                           : QStringLiteral("HTTP %1: %2").arg(answer.status).arg(words);
+}
+
+} // namespace Fleetdeck::Wire
