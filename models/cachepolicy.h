@@ -61,8 +61,8 @@ struct CacheStore
     QString name;
     qint64 entries = 0;
     qint64 availableBlocks = -1;
-    qint64 lookups = 0; // summed over the pools that use it
-    qint64 hits = 0;
+    qint64 lookups = 0; // summed over the pools that use it (-1: not counted for this store alone)
+    qint64 hits = 0; // -1: not counted for this store alone
     QStringList backends;
     friend bool operator==(const CacheStore&, const CacheStore&) = default;
 };

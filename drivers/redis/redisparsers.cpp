@@ -162,7 +162,10 @@ GatewaySnapshot redisSnapshot(const QHash<QByteArray, QByteArray>& info, const Q
     pool.name = QStringLiteral("replication");
     const QByteArray role = info.value("role");
     pool.status = QString::fromLatin1(role);
-    pool.tcp = true;
+    // The pool's traffic is this instance's: its commands are its requests, its error replies its errors.
+    pool.requestsTotal = clients.requestsTotal;
+    pool.responses5xxTotal = qMax<qint64>(0, clients.responses5xxTotal);
+    pool.sessions = clients.sessions;
     ServerSnapshot self;
     self.name = role == "slave" ? QStringLiteral("replica (this instance)") : QStringLiteral("master (this instance)");
     self.address = address;
@@ -352,6 +355,8 @@ CachePolicy redisCachePolicy(const QHash<QByteArray, QByteArray>& info, const QH
         s.name = QStringLiteral("db%1").arg(db);
         s.entries = pairs.value("keys").toLongLong();
         s.availableBlocks = -1;
+        s.lookups = -1; // Redis counts hits and misses for all databases together
+        s.hits = -1;
         all.entries += s.entries;
         policy.stores.append(s);
     }

@@ -130,6 +130,9 @@ void CachePolicyDialog::show(const CachePolicy& policy)
     if (policy.stores.isEmpty() && !policy.readOnlyReason.isEmpty())
         note += tr(" This gateway has no cache section.");
     m_note->setText(note);
+    // A wrapped label in a dialog's layout is given its one-line height; ask for the height its text needs at the
+    // width it has, so a long note is not cut off by the sections below it.
+    m_note->setMinimumHeight(m_note->heightForWidth(qMax(300, width() - 40)));
     // What the last push did stays in view after the reload that follows it.
     if (!any)
         m_status->setText(tr("This gateway has no cache policy Fleetdeck can show."));

@@ -429,8 +429,11 @@ bool StoresSection::showPolicy(const CachePolicy& policy, const QString&, bool)
         const QString ratio = s.lookups > 0
             ? QStringLiteral("%1 %").arg(100.0 * double(s.hits) / double(s.lookups), 0, 'f', 1)
             : QStringLiteral("–");
-        rows.append({ s.name, QString::number(s.entries), QString::number(s.availableBlocks),
-            QString::number(s.lookups), QString::number(s.hits), ratio, s.backends.join(QStringLiteral(", ")) });
+        // -1: the product has no such figure (a Redis keyspace has no blocks).
+        rows.append({ s.name, QString::number(s.entries),
+            s.availableBlocks < 0 ? QStringLiteral("–") : QString::number(s.availableBlocks),
+            s.lookups < 0 ? QStringLiteral("–") : QString::number(s.lookups),
+            s.hits < 0 ? QStringLiteral("–") : QString::number(s.hits), ratio, s.backends.join(QStringLiteral(", ")) });
     }
     fill(m_stores, rows);
     // Shown when there are stores, or when the gateway has no other part: "no cache section" is worth seeing.
