@@ -50,7 +50,8 @@ Lab Lab::load()
     for (const auto& v : root.value(QLatin1String("redis")).toArray()) {
         const QJsonObject o = v.toObject();
         lab.redis.append({ o.value(QLatin1String("name")).toString(), o.value(QLatin1String("port")).toInt(),
-            o.value(QLatin1String("secretFile")).toString(), o.value(QLatin1String("config")).toString() });
+            o.value(QLatin1String("secretFile")).toString(), o.value(QLatin1String("config")).toString(),
+            o.value(QLatin1String("tlsPort")).toInt() });
     }
     const QJsonObject tls = root.value(QLatin1String("tls")).toObject();
     lab.tls.caFile = tls.value(QLatin1String("caFile")).toString();
@@ -74,8 +75,7 @@ Lab Lab::load()
         const QJsonObject o = v.toObject();
         LabNginx n;
         const QJsonObject one { { QLatin1String("gateways"), QJsonArray { o.value(QLatin1String("gateway")) } } };
-        const auto parsed
-            = parseFleetFile(QJsonDocument(one).toJson(), Drivers::ProductRegistry::builtIn().catalog());
+        const auto parsed = parseFleetFile(QJsonDocument(one).toJson(), Drivers::ProductRegistry::builtIn().catalog());
         if (!parsed) {
             lab.error = QStringLiteral("the lab's nginx fleet entry: %1").arg(parsed.error());
             return lab;

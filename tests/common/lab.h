@@ -43,6 +43,7 @@ struct LabRedis
     int port = 0;
     QString secretFile;
     QString config; // its redis.conf
+    int tlsPort = 0; // the first, with lab --tls: TLS with the lab's CA (0: none)
 };
 
 // The nginx TLS front of the first Caddy's admin API (lab --tls).

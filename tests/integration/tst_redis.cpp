@@ -302,6 +302,28 @@ private Q_SLOTS:
         QCOMPARE(configGet(m_master, QStringLiteral("maxmemory-policy")), QStringLiteral("allkeys-lru"));
     }
 
+    void tlsWithTheLabsCaAndRefusedWithAnother()
+    {
+        // rediss:// to the lab Redis's TLS port: trusted through the gateway's CA file, refused with another CA,
+        // the certificate's SHA-256 offered to check and pin.
+        QVERIFY2(m_master.tlsPort > 0, "the lab's first Redis listens with TLS too (lab --tls --redis)");
+        GatewayConfig trusted = config(m_master, QStringLiteral("redis-1/auth"));
+        trusted.admin = QUrl(QStringLiteral("rediss://127.0.0.1:%1").arg(m_master.tlsPort));
+        trusted.tls.caFile = m_lab.tls.caFile;
+        Session session(m_secret, trusted);
+        GatewayConfig other = trusted;
+        other.name = QStringLiteral("redis-wrong-ca");
+        other.tls.caFile = m_lab.tls.wrongCaFile;
+        session.controller.addGateway(other);
+        QTRY_VERIFY_WITH_TIMEOUT(session.store.entry(0).snapshot.has_value(), 10000);
+        QVERIFY(session.store.entry(0).snapshot->requestsTotal() > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(session.store.entry(1).status.connection == Connection::Unreachable, 10000);
+        const QString refused = session.store.entry(1).status.lastError;
+        QVERIFY2(refused.contains(QLatin1String("not trusted")) && refused.contains(QLatin1String("SHA-256")),
+            qPrintable(refused));
+        QVERIFY(!session.store.entry(1).snapshot.has_value());
+    }
+
     void wrongOrMissingPassword()
     {
         SessionCredentialStore credentials;

@@ -579,6 +579,11 @@ def redis_conf(inst, master=None):
              "latency-monitor-threshold 5"]
     if master:
         lines += [f"replicaof {LOOPBACK} {master['port']}", "masteruser fleet", f"masterauth {master['password']}"]
+    if inst.get("tlsPort"):
+        # TLS beside the plain port, with the lab's CA and server certificate (Debian's Redis is built with TLS).
+        lines += [f"tls-port {inst['tlsPort']}", f"tls-cert-file {inst['tlsDir']}/server.pem",
+                  f"tls-key-file {inst['tlsDir']}/server.key", f"tls-ca-cert-file {inst['tlsCaFile']}",
+                  "tls-auth-clients no"]
     return "\n".join(lines) + "\n"
 
 
@@ -591,6 +596,10 @@ def start_redis(state, args):
         os.makedirs(d)
         inst = {"index": i, "name": name, "dir": d, "port": free_port(), "password": password,
                 "config": os.path.join(d, "redis.conf"), "secretFile": os.path.join(d, "secret"), "pid": 0}
+        if i == 0 and state.get("tls"):
+            inst["tlsPort"] = free_port()
+            inst["tlsDir"] = state["tls"]["dir"]
+            inst["tlsCaFile"] = state["tls"]["caFile"]
         # The credential Fleetdeck keeps: an ACL user and its password.
         fd = os.open(inst["secretFile"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
