@@ -194,6 +194,99 @@ void KongDriver::fetchSnapshot(SnapshotCallback callback)
         });
 }
 
+void KongDriver::readRateLimits(RateLimitsCallback callback)
+{
+    const QString first = QStringLiteral("?size=%1").arg(kPageSize);
+    readList(
+        QStringLiteral("/plugins") + first, 0, {}, [this, callback, first](Result<QList<QJsonObject>> plugins, bool) {
+            if (!plugins) {
+                callback(Result<RateLimits>::failure(plugins.error(), plugins.failureKind()));
+                return;
+            }
+            readList(QStringLiteral("/consumers") + first, 0, {},
+                [callback, plugins = plugins.value()](Result<QList<QJsonObject>> consumers, bool) {
+                    if (!consumers)
+                        callback(Result<RateLimits>::failure(consumers.error(), consumers.failureKind()));
+                    else
+                        callback(Result<RateLimits>::success(kongRateLimits(plugins, consumers.value())));
+                });
+        });
+}
+
+void KongDriver::setRateLimit(const RateLimitChange& change, ActionCallback callback)
+{
+    auto answered = [callback](Result<QByteArray> r) {
+        if (!r)
+            callback(Result<QString>::failure(r.error(), r.failureKind()));
+        else
+            callback(Result<QString>::success(QString::fromUtf8(r.value().left(300))));
+    };
+    // The plugin's `minute` changed where there is one, a plugin added where there is none, removed for a lifted key.
+    auto write = [this, change, answered](const QJsonObject& plugin, const QString& addPath, const QJsonObject& extra) {
+        if (change.limit < 0) {
+            if (plugin.isEmpty())
+                answered(Result<QByteArray>::success("no rate-limiting plugin to remove"));
+            else
+                call("DELETE", QStringLiteral("/plugins/%1").arg(segment(plugin.value(QLatin1String("id")).toString())),
+                    {}, { 204 }, answered);
+            return;
+        }
+        QJsonObject config = extra;
+        config.insert(QStringLiteral("minute"), change.limit);
+        if (!plugin.isEmpty()) {
+            call("PATCH", QStringLiteral("/plugins/%1").arg(segment(plugin.value(QLatin1String("id")).toString())),
+                QJsonDocument(QJsonObject { { QStringLiteral("config"),
+                                  QJsonObject { { QStringLiteral("minute"), change.limit } } } })
+                    .toJson(QJsonDocument::Compact),
+                { 200 }, answered);
+            return;
+        }
+        config.insert(QStringLiteral("policy"), QStringLiteral("local"));
+        call("POST", addPath,
+            QJsonDocument(QJsonObject { { QStringLiteral("name"), QStringLiteral("rate-limiting") },
+                              { QStringLiteral("config"), config } })
+                .toJson(QJsonDocument::Compact),
+            { 200, 201 }, answered);
+    };
+    const QString first = QStringLiteral("?size=%1").arg(kPageSize);
+    if (change.scope == RateScope::Ip) {
+        readList(
+            QStringLiteral("/plugins") + first, 0, {}, [callback, write](Result<QList<QJsonObject>> plugins, bool) {
+                if (!plugins) {
+                    callback(Result<QString>::failure(plugins.error(), plugins.failureKind()));
+                    return;
+                }
+                write(rateLimitPlugin(plugins.value(), {}), QStringLiteral("/plugins"),
+                    QJsonObject { { QStringLiteral("limit_by"), QStringLiteral("ip") } });
+            });
+        return;
+    }
+    // A key is a consumer: its own plugin (not one on a service or route).
+    readList(QStringLiteral("/consumers") + first, 0, {},
+        [this, change, callback, write, first](Result<QList<QJsonObject>> consumers, bool) {
+            if (!consumers) {
+                callback(Result<QString>::failure(consumers.error(), consumers.failureKind()));
+                return;
+            }
+            const QString id = consumerNamed(consumers.value(), change.key).value(QLatin1String("id")).toString();
+            if (id.isEmpty()) {
+                callback(Result<QString>::failure(
+                    QStringLiteral("%1: Kong has no consumer \"%2\" (username, custom_id or id): add the consumer "
+                                   "first; nothing sent")
+                        .arg(config().name, change.key)));
+                return;
+            }
+            const QString plugins = QStringLiteral("/consumers/%1/plugins").arg(segment(id));
+            readList(plugins + first, 0, {}, [callback, write, plugins, id](Result<QList<QJsonObject>> r, bool) {
+                if (!r) {
+                    callback(Result<QString>::failure(r.error(), r.failureKind()));
+                    return;
+                }
+                write(rateLimitPlugin(r.value(), id), plugins, {});
+            });
+        });
+}
+
 void KongDriver::setWeight(const ServerRef& target, const QString& revision,
     std::function<int(const QJsonObject&)> weight, std::function<QJsonArray(const QJsonObject&)> tags,
     ActionCallback callback)
@@ -297,6 +390,10 @@ void KongDriver::sendChange(const Change& change, const GatewayState& current, A
             QStringLiteral("/upstreams/%1/targets/%2")
                 .arg(segment(remove->target.backend), segment(remove->target.server)),
             {}, { 204 }, answered);
+        return;
+    }
+    if (const auto* limit = change.as<RateLimitChange>()) {
+        setRateLimit(*limit, callback);
         return;
     }
     if (const auto* option = change.as<MemberOptionChange>(); option && option->option == QLatin1String("healthy")) {

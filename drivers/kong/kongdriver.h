@@ -24,6 +24,7 @@ public:
     ~KongDriver() override;
 
     void fetchSnapshot(SnapshotCallback callback) override;
+    void readRateLimits(RateLimitsCallback callback) override;
     void setSecret(const QByteArray& secret) override;
 
     static constexpr int kPageSize = 100;
@@ -38,6 +39,7 @@ private:
     // One request whose answer must have one of the `ok` statuses; anything else fails in Kong's words.
     void call(const QByteArray& method, const QString& path, const QByteArray& body, QList<int> ok,
         std::function<void(Result<QByteArray>)> callback);
+    void setRateLimit(const RateLimitChange& change, ActionCallback callback);
     void setWeight(const ServerRef& target, const QString& revision, std::function<int(const QJsonObject&)> weight,
         std::function<QJsonArray(const QJsonObject&)> tags, ActionCallback callback);
 

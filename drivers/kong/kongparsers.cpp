@@ -259,6 +259,67 @@ QList<FrontendSnapshot> routeFrontends(const Status& status, const QList<QJsonOb
     return out;
 }
 
+namespace {
+QString consumerKey(const QJsonObject& c)
+{
+    for (const char* field : { "username", "custom_id", "id" })
+        if (const QString v = str(c, field); !v.isEmpty())
+            return v;
+    return {};
+}
+
+bool scopedOnlyTo(const QJsonObject& plugin, const QString& consumerId)
+{
+    return idOf(plugin.value(QLatin1String("consumer"))) == consumerId
+        && idOf(plugin.value(QLatin1String("service"))).isEmpty()
+        && idOf(plugin.value(QLatin1String("route"))).isEmpty();
+}
+} // namespace
+
+QJsonObject consumerNamed(const QList<QJsonObject>& consumers, const QString& key)
+{
+    for (const QJsonObject& c : consumers)
+        if (str(c, "username") == key || str(c, "custom_id") == key || str(c, "id") == key)
+            return c;
+    return {};
+}
+
+QJsonObject rateLimitPlugin(const QList<QJsonObject>& plugins, const QString& consumerId)
+{
+    for (const QJsonObject& p : plugins) {
+        if (str(p, "name") != QLatin1String("rate-limiting") || !scopedOnlyTo(p, consumerId))
+            continue;
+        const QString by = str(p.value(QLatin1String("config")).toObject(), "limit_by");
+        if (!consumerId.isEmpty() || by == QLatin1String("ip"))
+            return p;
+    }
+    return {};
+}
+
+RateLimits kongRateLimits(const QList<QJsonObject>& plugins, const QList<QJsonObject>& consumers)
+{
+    RateLimits limits;
+    limits.windowSeconds = 60; // the `minute` limit is the one the form edits
+    limits.keyStore = QStringLiteral("the rate-limiting plugin of each consumer (a key is a consumer's username)");
+    limits.ipStore = QStringLiteral("the global rate-limiting plugin that limits by IP");
+    limits.persistNote = QStringLiteral("in Kong's database: they persist and reach every node");
+    for (const QJsonObject& c : consumers) {
+        const QJsonObject plugin = rateLimitPlugin(plugins, str(c, "id"));
+        const QJsonValue minute = plugin.value(QLatin1String("config")).toObject().value(QLatin1String("minute"));
+        if (plugin.isEmpty() || !minute.isDouble())
+            continue; // no plugin, or one that limits other periods only (shown on the routes)
+        RateLimitEntry e;
+        e.key = consumerKey(c);
+        e.limit = qint64(minute.toDouble());
+        limits.entries.append(e);
+    }
+    const QJsonObject byIp = rateLimitPlugin(plugins, {});
+    const QJsonValue ipMinute = byIp.value(QLatin1String("config")).toObject().value(QLatin1String("minute"));
+    if (ipMinute.isDouble())
+        limits.ipLimit = qint64(ipMinute.toDouble());
+    return limits;
+}
+
 QString errorText(int status, const QByteArray& body)
 {
     const QJsonObject o = QJsonDocument::fromJson(body).object();

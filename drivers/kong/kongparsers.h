@@ -8,6 +8,7 @@
 #include <QString>
 
 #include "fleettypes.h"
+#include "ratelimits.h"
 #include "result.h"
 
 namespace Fleetdeck::Drivers::Kong {
@@ -49,6 +50,16 @@ QList<FrontendSnapshot> routeFrontends(const Status& status, const QList<QJsonOb
     const QList<QJsonObject>& services, const QList<QJsonObject>& plugins);
 // A plugin in a few words: "rate-limiting 20/s, 600/min, 20000/h by ip", "proxy-cache 120 s for 200, 301, 404".
 QString describePlugin(const QJsonObject& plugin);
+
+// The rate limits as Fleetdeck's rate-limit form edits them: the `minute` limit of each consumer's own
+// `rate-limiting` plugin (a key is the consumer's username, else its custom_id, else its id) and of the global plugin
+// that limits by IP. Limits on services and routes, and other periods, are shown on the routes.
+RateLimits kongRateLimits(const QList<QJsonObject>& plugins, const QList<QJsonObject>& consumers);
+// The consumer a rate-limit key names (username, custom_id or id); an empty object when none does.
+QJsonObject consumerNamed(const QList<QJsonObject>& consumers, const QString& key);
+// The rate-limiting plugin on exactly this consumer (no service, no route), or the global one that limits by IP
+// (consumerId empty); an empty object when there is none.
+QJsonObject rateLimitPlugin(const QList<QJsonObject>& plugins, const QString& consumerId);
 
 // An error answer in Kong's words: {"message": ...}, or a schema violation with its fields.
 QString errorText(int status, const QByteArray& body);

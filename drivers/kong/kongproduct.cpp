@@ -33,12 +33,14 @@ ProductDescriptor descriptor()
         .set(Feature::Weight, true, QStringLiteral("0..65535 (`PATCH` of the target)"))
         .set(Feature::AddMember, true, QStringLiteral("`POST /upstreams/{u}/targets`"))
         .set(Feature::RemoveMember, true, QStringLiteral("`DELETE` of the target"))
-        .set(Feature::RateLimits, false,
-            QStringLiteral("the `rate-limiting` plugins are shown per route; Fleetdeck does not edit them yet"))
+        .set(Feature::RateLimits, true,
+            QStringLiteral("the `minute` limit of each consumer's `rate-limiting` plugin (a key is a consumer) and of "
+                           "the global one by IP; limits on services and routes are shown per route"))
         .set(Feature::CachePolicy, false,
             QStringLiteral("the `proxy-cache` plugins are shown per route; Fleetdeck does not edit them yet"));
     c.changes = { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember, ChangeKind::RemoveMember,
-        ChangeKind::MemberOption };
+        ChangeKind::RateLimit, ChangeKind::MemberOption };
+    c.rules.rateScopes = { RateScope::Key, RateScope::Ip };
     c.memberOptions = { MemberOption { QStringLiteral("healthy"), QStringLiteral("healthy (health checker's mark)"),
         MemberOption::Kind::Flag,
         QStringLiteral("on: PUT .../healthy, off: PUT .../unhealthy. Kong's health checker takes it as a check result "

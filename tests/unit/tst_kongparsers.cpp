@@ -160,6 +160,61 @@ private Q_SLOTS:
         QCOMPARE(snap.requestsTotal(), 3917240);
     }
 
+    void rateLimitsOfConsumersAndByIp()
+    {
+        // The fixture's plugins: a limit on a service and one on a route (not the form's: shown on the routes), and
+        // partner-acme's own plugin, which limits hours only: no minute limit to edit, so no entry.
+        const QList<QJsonObject> consumers = data(QStringLiteral("kong/consumers.json"));
+        QList<QJsonObject> plugins = data(QStringLiteral("kong/plugins.json"));
+        QCOMPARE(consumers.size(), 3);
+        RateLimits limits = kongRateLimits(plugins, consumers);
+        QVERIFY(limits.entries.isEmpty());
+        QCOMPARE(limits.ipLimit, -1); // the per-IP plugin is on a service, not global
+        QCOMPARE(limits.windowSeconds, 60);
+        QVERIFY(limits.persistNote.contains(QLatin1String("database")));
+        // mobile-app with its own minute limit, a global plugin by IP, and one for the consumer known by custom_id.
+        auto plugin = [](const QString& id, const QJsonValue& consumer, const QJsonObject& config) {
+            return QJsonObject { { QStringLiteral("id"), id },
+                { QStringLiteral("name"), QStringLiteral("rate-limiting") }, { QStringLiteral("consumer"), consumer },
+                { QStringLiteral("service"), QJsonValue::Null }, { QStringLiteral("route"), QJsonValue::Null },
+                { QStringLiteral("config"), config } };
+        };
+        plugins << plugin(QStringLiteral("p1"),
+            QJsonObject { { QStringLiteral("id"), consumers.at(1).value(QLatin1String("id")) } },
+            QJsonObject {
+                { QStringLiteral("minute"), 90 }, { QStringLiteral("limit_by"), QStringLiteral("consumer") } });
+        plugins << plugin(QStringLiteral("p2"), QJsonValue::Null,
+            QJsonObject { { QStringLiteral("minute"), 1200 }, { QStringLiteral("limit_by"), QStringLiteral("ip") } });
+        plugins << plugin(QStringLiteral("p3"),
+            QJsonObject { { QStringLiteral("id"), consumers.at(2).value(QLatin1String("id")) } },
+            QJsonObject { { QStringLiteral("minute"), 5 } });
+        limits = kongRateLimits(plugins, consumers);
+        QCOMPARE(limits.entries.size(), 2);
+        QCOMPARE(limits.entries.at(0).key, QStringLiteral("mobile-app"));
+        QCOMPARE(limits.entries.at(0).limit, 90);
+        QCOMPARE(limits.entries.at(1).key, QStringLiteral("legacy-7")); // no username: its custom_id
+        QCOMPARE(limits.ipLimit, 1200);
+        // What the driver writes to: the consumer's own plugin, the global one by IP.
+        QCOMPARE(rateLimitPlugin(plugins, consumers.at(1).value(QLatin1String("id")).toString())
+                     .value(QLatin1String("id"))
+                     .toString(),
+            QStringLiteral("p1"));
+        QCOMPARE(rateLimitPlugin(plugins, {}).value(QLatin1String("id")).toString(), QStringLiteral("p2"));
+        QCOMPARE(consumerNamed(consumers, QStringLiteral("acme-0042")).value(QLatin1String("username")).toString(),
+            QStringLiteral("partner-acme"));
+        QVERIFY(consumerNamed(consumers, QStringLiteral("nobody")).isEmpty());
+        // A change verified against the limits read back, and undone to what they were.
+        GatewayState before, after;
+        before.limits = limits;
+        const Change raise(
+            RateLimitChange { QStringLiteral("kong-1"), RateScope::Key, QStringLiteral("mobile-app"), 120 });
+        QVERIFY(!raise.verify(before).ok);
+        after.limits = limits;
+        after.limits->entries[0].limit = 120;
+        QVERIFY(raise.verify(after).ok);
+        QCOMPARE(raise.inverse(before)->as<RateLimitChange>()->limit, 90);
+    }
+
     void errorsInKongsWords()
     {
         QCOMPARE(errorText(400, Test::readTestData(QStringLiteral("kong/error-400.json"))),
