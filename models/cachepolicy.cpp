@@ -129,6 +129,15 @@ double CachePolicy::lifetime(CacheTtl which) const
     return -1;
 }
 
+std::optional<qint64> parseSeconds(const QString& text)
+{
+    bool ok = false;
+    const qint64 n = text.trimmed().toLongLong(&ok);
+    if (!ok || n < 1 || n > std::numeric_limits<qint32>::max())
+        return std::nullopt;
+    return n;
+}
+
 std::optional<qint64> parseSize(const QString& text)
 {
     static const QRegularExpression size(

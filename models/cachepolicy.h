@@ -69,14 +69,17 @@ struct CacheStore
 
 // A size as settings write it: bytes, or a whole number of kb, mb or gb (1024-based). Nothing when it is not one.
 std::optional<qint64> parseSize(const QString& text);
+// A whole number of seconds, 1 to 2^31 - 1. Nothing when it is not one.
+std::optional<qint64> parseSeconds(const QString& text);
 
 // A product setting as the gateway has it now, with the values it may take.
 struct Setting
 {
-    // Choice: one of `choices`. Size: a size (parseSize), compared by its bytes. Command: a one-shot command
-    // (Redis's CONFIG REWRITE): `value` says what it acts on, `choices.first()` is what is sent; there is nothing
-    // to read back but the gateway's answer, and no undo.
-    enum class Kind { Choice, Size, Command };
+    // Choice: one of `choices`. Size: a size (parseSize), compared by its bytes. Seconds: a whole number of seconds
+    // (parseSeconds; Kong's cache_ttl), `choices` only suggestions. Command: a one-shot command (Redis's CONFIG
+    // REWRITE): `value` says what it acts on, `choices.first()` is what is sent; there is nothing to read back but
+    // the gateway's answer, and no undo.
+    enum class Kind { Choice, Size, Seconds, Command };
     QString id; // as SettingChange names it
     QString scope; // empty: the gateway as a whole
     QString label; // "active VCL", "HTTP metrics"

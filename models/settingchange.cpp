@@ -55,6 +55,9 @@ ChangeCheck SettingChange::precheck(const GatewayState& seen, const GatewayState
         return { QStringLiteral("conflict: %1's %2 is now %3, not %4 as when the change was asked for; nothing sent")
                      .arg(gateway, named(*this), s->value, before->value),
             true };
+    if (s->kind == Setting::Kind::Seconds && !parseSeconds(value))
+        return { QStringLiteral("%1: %2 cannot be %3 (a whole number of seconds, at least 1); nothing sent")
+                     .arg(gateway, named(*this), value) };
     if (s->kind == Setting::Kind::Size && !parseSize(value))
         return { QStringLiteral("%1: %2 cannot be %3 (a size: bytes, or a whole number of kb, mb or gb); nothing sent")
                      .arg(gateway, named(*this), value) };
@@ -96,7 +99,9 @@ Verdict SettingChange::verify(const GatewayState& after) const
     // A size is the same size however it is written (100mb, 102400kb).
     const bool same = s
         && (s->kind == Setting::Kind::Size ? parseSize(s->value).has_value() && parseSize(s->value) == parseSize(value)
-                                           : s->value == value);
+                : s->kind == Setting::Kind::Seconds
+                ? parseSeconds(s->value).has_value() && parseSeconds(s->value) == parseSeconds(value)
+                : s->value == value);
     if (same)
         return { true, QStringLiteral("verified: %1").arg(stateText(after)) };
     return { false,

@@ -213,6 +213,33 @@ void KongDriver::readRateLimits(RateLimitsCallback callback)
         });
 }
 
+void KongDriver::readCachePolicy(CachePolicyCallback callback)
+{
+    const QString first = QStringLiteral("?size=%1").arg(kPageSize);
+    readList(
+        QStringLiteral("/plugins") + first, 0, {}, [this, callback, first](Result<QList<QJsonObject>> plugins, bool) {
+            if (!plugins) {
+                callback(Result<CachePolicy>::failure(plugins.error(), plugins.failureKind()));
+                return;
+            }
+            readList(QStringLiteral("/services") + first, 0, {},
+                [this, callback, first, plugins = plugins.value()](Result<QList<QJsonObject>> services, bool) {
+                    if (!services) {
+                        callback(Result<CachePolicy>::failure(services.error(), services.failureKind()));
+                        return;
+                    }
+                    readList(QStringLiteral("/routes") + first, 0, {},
+                        [callback, plugins, services = services.value()](Result<QList<QJsonObject>> routes, bool) {
+                            if (!routes)
+                                callback(Result<CachePolicy>::failure(routes.error(), routes.failureKind()));
+                            else
+                                callback(
+                                    Result<CachePolicy>::success(kongCachePolicy(plugins, services, routes.value())));
+                        });
+                });
+        });
+}
+
 void KongDriver::setRateLimit(const RateLimitChange& change, ActionCallback callback)
 {
     auto answered = [callback](Result<QByteArray> r) {
@@ -390,6 +417,21 @@ void KongDriver::sendChange(const Change& change, const GatewayState& current, A
             QStringLiteral("/upstreams/%1/targets/%2")
                 .arg(segment(remove->target.backend), segment(remove->target.server)),
             {}, { 204 }, answered);
+        return;
+    }
+    if (const auto* setting = change.as<SettingChange>();
+        setting && setting->setting == QLatin1String("cache_ttl") && !setting->scope.isEmpty()) {
+        const auto ttl = parseSeconds(setting->value);
+        if (!ttl) {
+            callback(Result<QString>::failure(QStringLiteral("%1: %2 is not a whole number of seconds; nothing sent")
+                                                  .arg(config().name, setting->value)));
+            return;
+        }
+        call("PATCH", QStringLiteral("/plugins/%1").arg(segment(setting->scope)),
+            QJsonDocument(
+                QJsonObject { { QStringLiteral("config"), QJsonObject { { QStringLiteral("cache_ttl"), *ttl } } } })
+                .toJson(QJsonDocument::Compact),
+            { 200 }, answered);
         return;
     }
     if (const auto* limit = change.as<RateLimitChange>()) {

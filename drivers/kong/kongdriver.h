@@ -25,6 +25,7 @@ public:
 
     void fetchSnapshot(SnapshotCallback callback) override;
     void readRateLimits(RateLimitsCallback callback) override;
+    void readCachePolicy(CachePolicyCallback callback) override;
     void setSecret(const QByteArray& secret) override;
 
     static constexpr int kPageSize = 100;

@@ -320,6 +320,47 @@ RateLimits kongRateLimits(const QList<QJsonObject>& plugins, const QList<QJsonOb
     return limits;
 }
 
+CachePolicy kongCachePolicy(
+    const QList<QJsonObject>& plugins, const QList<QJsonObject>& services, const QList<QJsonObject>& routes)
+{
+    QHash<QString, QString> names;
+    for (const QJsonObject& s : services)
+        names.insert(
+            str(s, "id"), QStringLiteral("service %1").arg(str(s, "name").isEmpty() ? str(s, "host") : str(s, "name")));
+    for (const QJsonObject& r : routes)
+        names.insert(
+            str(r, "id"), QStringLiteral("route %1").arg(str(r, "name").isEmpty() ? str(r, "id") : str(r, "name")));
+    CachePolicy policy;
+    policy.note = QStringLiteral("Kong caches with its proxy-cache plugin, one per service, route or consumer (or "
+                                 "one for everything); changes go into Kong's database and reach every node.");
+    policy.reviewNote = QStringLiteral("Sent as PATCH of the plugin and verified by reading it back.");
+    for (const QJsonObject& p : plugins) {
+        if (str(p, "name") != QLatin1String("proxy-cache"))
+            continue;
+        QStringList on;
+        for (const char* scope : { "service", "route", "consumer" }) {
+            const QString id = idOf(p.value(QLatin1String(scope)));
+            if (!id.isEmpty())
+                on << names.value(id, QStringLiteral("%1 %2").arg(QLatin1String(scope), id));
+        }
+        const QJsonObject config = p.value(QLatin1String("config")).toObject();
+        Setting ttl;
+        ttl.id = QStringLiteral("cache_ttl");
+        ttl.scope = str(p, "id");
+        ttl.kind = Setting::Kind::Seconds;
+        ttl.label
+            = QStringLiteral("cache TTL (s) on %1")
+                  .arg(printable(on.isEmpty() ? QStringLiteral("everything") : on.join(QStringLiteral(", ")), 120));
+        ttl.value = QString::number(qint64(config.value(QLatin1String("cache_ttl")).toDouble(300)));
+        ttl.choices = { QStringLiteral("30"), QStringLiteral("300"), QStringLiteral("3600") };
+        ttl.note = QStringLiteral("How long Kong keeps a response (for %1; content types %2)")
+                       .arg(strings(config.value(QLatin1String("response_code"))).join(QStringLiteral(", ")),
+                           strings(config.value(QLatin1String("content_type"))).join(QStringLiteral(", ")));
+        policy.settings.append(ttl);
+    }
+    return policy;
+}
+
 QString errorText(int status, const QByteArray& body)
 {
     const QJsonObject o = QJsonDocument::fromJson(body).object();

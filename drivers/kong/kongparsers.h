@@ -7,6 +7,7 @@
 #include <QList>
 #include <QString>
 
+#include "cachepolicy.h"
 #include "fleettypes.h"
 #include "ratelimits.h"
 #include "result.h"
@@ -60,6 +61,11 @@ QJsonObject consumerNamed(const QList<QJsonObject>& consumers, const QString& ke
 // The rate-limiting plugin on exactly this consumer (no service, no route), or the global one that limits by IP
 // (consumerId empty); an empty object when there is none.
 QJsonObject rateLimitPlugin(const QList<QJsonObject>& plugins, const QString& consumerId);
+
+// The proxy-cache plugins as the cache form's settings: each one's cache_ttl (seconds), scoped by the plugin's id
+// and labelled with what it applies to (a service, a route, a consumer, or everything).
+CachePolicy kongCachePolicy(
+    const QList<QJsonObject>& plugins, const QList<QJsonObject>& services, const QList<QJsonObject>& routes);
 
 // An error answer in Kong's words: {"message": ...}, or a schema violation with its fields.
 QString errorText(int status, const QByteArray& body);

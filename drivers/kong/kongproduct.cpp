@@ -36,10 +36,11 @@ ProductDescriptor descriptor()
         .set(Feature::RateLimits, true,
             QStringLiteral("the `minute` limit of each consumer's `rate-limiting` plugin (a key is a consumer) and of "
                            "the global one by IP; limits on services and routes are shown per route"))
-        .set(Feature::CachePolicy, false,
-            QStringLiteral("the `proxy-cache` plugins are shown per route; Fleetdeck does not edit them yet"));
+        .set(Feature::CachePolicy, true,
+            QStringLiteral("the `cache_ttl` of each `proxy-cache` plugin (PATCH of the plugin, read back)"));
     c.changes = { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember, ChangeKind::RemoveMember,
-        ChangeKind::RateLimit, ChangeKind::MemberOption };
+        ChangeKind::RateLimit, ChangeKind::Setting, ChangeKind::MemberOption };
+    c.settings = { QStringLiteral("cache_ttl") };
     c.rules.rateScopes = { RateScope::Key, RateScope::Ip };
     c.memberOptions = { MemberOption { QStringLiteral("healthy"), QStringLiteral("healthy (health checker's mark)"),
         MemberOption::Kind::Flag,

@@ -223,6 +223,8 @@ QHash<QString, Fixture> fixtures()
         { QStringLiteral("status without counters"), [] { return errorOf(Kong::parseStatus("{}")); } },
     };
     kong.at = [](int port) { return config(QStringLiteral("kong"), QStringLiteral("http://127.0.0.1:%1").arg(port)); };
+    kong.settingScope = QStringLiteral("44fbd527-6a8e-41c9-9af4-3e5a7c9b1d46"); // the fixture's proxy-cache plugin
+    kong.settingValue = QStringLiteral("120");
     all.insert(QStringLiteral("kong"), kong);
 
     Fixture traefik;

@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include "cachepolicy.h"
 #include "change.h"
 #include "kong/kongdriver.h"
 #include "kong/kongparsers.h"
@@ -213,6 +214,41 @@ private Q_SLOTS:
         after.limits->entries[0].limit = 120;
         QVERIFY(raise.verify(after).ok);
         QCOMPARE(raise.inverse(before)->as<RateLimitChange>()->limit, 90);
+    }
+
+    void proxyCacheTtlAsASetting()
+    {
+        const CachePolicy policy = kongCachePolicy(data(QStringLiteral("kong/plugins.json")),
+            data(QStringLiteral("kong/services-page1.json")) + data(QStringLiteral("kong/services-page2.json")),
+            data(QStringLiteral("kong/routes.json")));
+        QCOMPARE(policy.settings.size(), 1);
+        const Setting& ttl = policy.settings.first();
+        QCOMPARE(ttl.id, QStringLiteral("cache_ttl"));
+        QCOMPARE(ttl.scope, QStringLiteral("44fbd527-6a8e-41c9-9af4-3e5a7c9b1d46"));
+        QCOMPARE(ttl.label, QStringLiteral("cache TTL (s) on service café-api"));
+        QCOMPARE(ttl.value, QStringLiteral("120"));
+        QCOMPARE(ttl.kind, Setting::Kind::Seconds);
+        // Checked before sending: seconds, whole, at least one; not one of the suggestions only.
+        GatewayState now;
+        now.cache = policy;
+        auto check = [&now](const QString& value) {
+            return Change(SettingChange { QStringLiteral("kong-1"), QStringLiteral("cache_ttl"),
+                              QStringLiteral("44fbd527-6a8e-41c9-9af4-3e5a7c9b1d46"), value, {} })
+                .precheck(now, now, {})
+                .problem;
+        };
+        QVERIFY(check(QStringLiteral("45")).isEmpty());
+        QVERIFY(check(QStringLiteral("0")).contains(QLatin1String("whole number of seconds")));
+        QVERIFY(check(QStringLiteral("1.5")).contains(QLatin1String("whole number of seconds")));
+        QVERIFY(check(QStringLiteral("5m")).contains(QLatin1String("whole number of seconds")));
+        // Verified by the number read back; undone to the TTL it had.
+        const Change ninety(SettingChange { QStringLiteral("kong-1"), QStringLiteral("cache_ttl"),
+            QStringLiteral("44fbd527-6a8e-41c9-9af4-3e5a7c9b1d46"), QStringLiteral("90"), {} });
+        QVERIFY(!ninety.verify(now).ok);
+        GatewayState after = now;
+        after.cache->settings[0].value = QStringLiteral("90");
+        QVERIFY(ninety.verify(after).ok);
+        QCOMPARE(ninety.inverse(now)->as<SettingChange>()->value, QStringLiteral("120"));
     }
 
     void errorsInKongsWords()

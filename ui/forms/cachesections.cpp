@@ -370,15 +370,18 @@ bool SettingsSection::showPolicy(const CachePolicy& policy, const QString& gatew
         }
         auto* choices = new QComboBox;
         choices->setObjectName(QStringLiteral("setting_%1_%2").arg(s.id, s.scope));
-        if (s.kind == Setting::Kind::Size) {
-            // A size is typed: the value now, and the suggestions the product gives.
+        const bool typed = s.kind == Setting::Kind::Size || s.kind == Setting::Kind::Seconds;
+        if (typed) {
+            // A size or a time is typed: the value now, and the suggestions the product gives.
             choices->setEditable(true);
             choices->addItem(s.value, s.value);
             for (const QString& value : s.choices) {
                 if (value != s.value)
                     choices->addItem(value, value);
             }
-            choices->setToolTip(tr("Bytes, or a whole number of kb, mb or gb (1024-based)"));
+            choices->setToolTip(s.kind == Setting::Kind::Size
+                    ? tr("Bytes, or a whole number of kb, mb or gb (1024-based)")
+                    : tr("A whole number of seconds"));
         } else {
             for (const QString& value : s.choices)
                 choices->addItem(value == s.value ? tr("%1 (now)").arg(value) : value, value);
@@ -392,9 +395,12 @@ bool SettingsSection::showPolicy(const CachePolicy& policy, const QString& gatew
         row->addWidget(choices, 1);
         row->addWidget(use);
         m_form->addRow(label, row);
-        connect(use, &QPushButton::clicked, this, [this, s, gateway, choices, version = policy.configVersion] {
-            const QString value
-                = s.kind == Setting::Kind::Size ? choices->currentText().trimmed() : choices->currentData().toString();
+        connect(use, &QPushButton::clicked, this, [this, s, gateway, choices, typed, version = policy.configVersion] {
+            const QString value = typed ? choices->currentText().trimmed() : choices->currentData().toString();
+            if (s.kind == Setting::Kind::Seconds && !parseSeconds(value)) {
+                Q_EMIT status(tr("%1: \"%2\" is not a whole number of seconds.").arg(s.label, value));
+                return;
+            }
             if (s.kind == Setting::Kind::Size && !parseSize(value)) {
                 Q_EMIT status(
                     tr("%1: \"%2\" is not a size (bytes, or a whole number of kb, mb or gb).").arg(s.label, value));
