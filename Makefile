@@ -19,7 +19,9 @@ build: configure
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
 
-demo: build
+# The demo builds only the program it runs (the tests and benchmarks are `make test`'s and `make bench`'s).
+demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target fleetdeck
 	@tests/lab/demo.sh $(BUILD_DIR)/app/fleetdeck
 
 bench: build

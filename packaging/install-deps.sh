@@ -1,13 +1,22 @@
 #!/bin/sh
-# Installs the Debian packages listed in debian-packages.txt that are not installed yet.
+# Installs the Debian packages of the named lists that are not installed yet: build (build-packages.txt), runtime
+# (runtime-packages.txt), lab (lab-packages.txt: the lab, the tests and the demo); all three when none is named.
 # Uses sudo when not root. The lab starts every daemon itself: installing them starts none (policy-rc.d refuses,
 # unless the machine has its own), and under systemd the ones installed now are disabled again (below).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-list="$here/debian-packages.txt"
+lists=${*:-build runtime lab}
 
 missing=""
-for pkg in $(sed -e 's/#.*//' "$list"); do
+for name in $lists; do
+    list="$here/$name-packages.txt"
+    if [ ! -f "$list" ]; then
+        echo "fleetdeck: no package list $list (build, runtime or lab)" >&2
+        exit 2
+    fi
+    pkgs="${pkgs:-} $(sed -e 's/#.*//' "$list")"
+done
+for pkg in $pkgs; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
     case "$status" in
         *"install ok installed"*) ;;
@@ -30,7 +39,7 @@ $SUDO apt-get update -q
 # The lab starts every daemon itself, on 127.0.0.1 ports of its own. Debian starts (and, under systemd, enables) a
 # packaged service when it is installed: while these install, a policy-rc.d refuses every start, and under systemd
 # the services of the daemons installed now are disabled again. Nothing already installed is touched.
-daemons="haproxy nginx caddy varnish prometheus prometheus-alertmanager prometheus-varnish-exporter openssh-server"
+daemons="haproxy nginx caddy varnish prometheus prometheus-alertmanager prometheus-varnish-exporter openssh-server redis-server"
 policy=/usr/sbin/policy-rc.d
 own_policy=""
 if [ ! -e "$policy" ]; then

@@ -73,25 +73,46 @@ def pid_alive(pid):
         return False
 
 
-def stop_pids(pids, grace=5.0):
-    """SIGTERM to all, wait for all together, SIGKILL whatever is left."""
-    pids = [p for p in pids if p and pid_alive(p)]
-    for pid in pids:
+def group_members(pgid):
+    """The live (not zombie) processes of a process group, from /proc."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[0] is the state, fields[2] the process group
+        if fields[2] == str(pgid) and fields[0] != "Z":
+            members.append(int(entry))
+    return members
+
+
+def stop_pids(pids, grace=5.0):
+    """SIGTERM to each process's group (spawn() makes every lab process lead its own), wait for all of them
+    together, SIGKILL whatever is left: a daemon's workers (HAProxy's, nginx's) go with it, not after the lab."""
+    pids = [p for p in pids if p and (pid_alive(p) or group_members(p))]
+
+    def signal_all(sig):
+        for pid in pids:
+            try:
+                os.killpg(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+
+    signal_all(signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        pids = [p for p in pids if pid_alive(p)]
+        pids = [p for p in pids if pid_alive(p) or group_members(p)]
         if not pids:
             return
         time.sleep(0.05)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    signal_all(signal.SIGKILL)
 
 
 def stop_pid(pid, grace=5.0):
@@ -722,10 +743,10 @@ def nginx_lb_missing():
     """What --nginx needs and this machine lacks, as a message; empty when nothing is missing."""
     if not os.path.exists(SSHD):
         return (f"--nginx needs a private sshd, and {SSHD} is missing: install openssh-server"
-                " (packaging/debian-packages.txt lists it)")
+                " (packaging/lab-packages.txt lists it)")
     if not os.path.exists(NGINX_STREAM_MODULE):
         return (f"--nginx needs {NGINX_STREAM_MODULE}: install libnginx-mod-stream"
-                " (packaging/debian-packages.txt lists it)")
+                " (packaging/lab-packages.txt lists it)")
     return ""
 
 
