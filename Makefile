@@ -3,7 +3,7 @@ BUILD_DIR ?= build/dev
 JOBS ?= 2
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETDECK_WERROR=ON
 
-.PHONY: all deps configure build test demo bench mutants fuzz clean format
+.PHONY: all deps configure build test demo bench mutants fuzz clean format package
 
 all: build
 
@@ -23,6 +23,11 @@ test: build
 demo: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target fleetdeck
 	@tests/lab/demo.sh $(BUILD_DIR)/app/fleetdeck
+
+# A .deb (CPack) in build/package, then its desktop entry, AppStream file and the package itself validated.
+package:
+	@packaging/install-deps.sh build runtime
+	@packaging/make-package.sh build/package
 
 bench: build
 	@bench/run.sh $(BUILD_DIR)
