@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -31,6 +32,7 @@
 #include "fleettreeview.h"
 #include "frontendtablemodel.h"
 #include "modelroles.h"
+#include "pages/firststartpage.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
 #include "upstreamfilterproxy.h"
@@ -68,7 +70,13 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_page, tr("&Servers"));
     m_tabs->addTab(m_overview, tr("&Overview"));
-    setCentralWidget(m_tabs);
+    m_tabs->setAccessibleName(tr("Pages"));
+    // While the fleet has no gateway, the first-start page stands where the pages go.
+    m_firstStart = new FirstStartPage;
+    m_central = new QStackedWidget;
+    m_central->addWidget(m_firstStart);
+    m_central->addWidget(m_tabs);
+    setCentralWidget(m_central);
     if (context.history)
         m_page->setHistory(context.fleet, context.history);
     if (context.fleet) {
@@ -95,8 +103,9 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
         { { QStringLiteral("fleet"), tr("&Fleet") }, { QStringLiteral("edit"), tr("&Edit") },
             { QStringLiteral("server"), tr("&Server") }, { QStringLiteral("view"), tr("&View") },
             { QStringLiteral("help"), tr("&Help") } });
-    QToolBar* bar = addToolBar(tr("Main"));
+    QToolBar* bar = addToolBar(tr("Actions"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setAccessibleName(tr("Actions"));
     bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     m_actions->buildToolBar(bar);
     m_page->setContextActions(m_actions->contextActions(QStringLiteral("servers")));
@@ -114,6 +123,16 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     connect(context.store, &FleetStore::statusChanged, this, refresh);
     connect(context.store, &FleetStore::gatewayAdded, this, refresh);
     connect(context.store, &FleetStore::gatewayRemoved, this, refresh);
+    auto firstStart = [this, store = context.store] {
+        m_central->setCurrentWidget(store->gatewayCount() == 0 ? static_cast<QWidget*>(m_firstStart) : m_tabs);
+    };
+    connect(context.store, &FleetStore::gatewayAdded, this, firstStart);
+    connect(context.store, &FleetStore::gatewayRemoved, this, firstStart);
+    connect(m_firstStart, &FirstStartPage::openFleetFile, this,
+        [this] { m_actions->action(QStringLiteral("fleet.open"))->trigger(); });
+    connect(m_firstStart, &FirstStartPage::addGateway, this,
+        [this] { m_actions->action(QStringLiteral("fleet.add"))->trigger(); });
+    firstStart();
     resize(1400, 860);
     restoreLayout();
     refresh();
@@ -130,6 +149,7 @@ QTreeView* MainWindow::createTree()
 {
     auto* tree = new FleetTreeView;
     tree->setObjectName(QStringLiteral("fleetTree"));
+    tree->setAccessibleName(tr("Fleet: gateways, pools and servers"));
     tree->setModel(m_treeModel);
     tree->setUniformRowHeights(true);
     tree->header()->setStretchLastSection(false);

@@ -6,6 +6,7 @@
 
 class QAction;
 class QLabel;
+class QStackedWidget;
 class QTabWidget;
 class QTreeView;
 class QUndoStack;
@@ -13,6 +14,7 @@ class QUndoStack;
 namespace Fleetdeck {
 
 class ActionRegistry;
+class FirstStartPage;
 class FleetSelection;
 class FleetTreeModel;
 class OverviewPage;
@@ -60,6 +62,8 @@ private:
     PoolPage* m_page;
     OverviewPage* m_overview;
     QTabWidget* m_tabs;
+    QStackedWidget* m_central;
+    FirstStartPage* m_firstStart;
     QLabel* m_selectionLabel;
     QUndoStack* m_undo;
     ActionRegistry* m_actions;

@@ -41,6 +41,7 @@ JournalDock::JournalDock(JournalModel* journal, QWidget* parent)
     });
     auto* view = new QTableView;
     view->setObjectName(QStringLiteral("journalTable"));
+    view->setAccessibleName(tr("Change journal"));
     view->setModel(proxy);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->verticalHeader()->hide();

@@ -24,6 +24,7 @@ TimelineDock::TimelineDock(EventLog* events, QWidget* parent)
     connect(filter, &QLineEdit::textChanged, proxy, &EventFilterProxy::setSearchText);
     auto* view = new QTableView;
     view->setObjectName(QStringLiteral("timelineTable"));
+    view->setAccessibleName(tr("Incident timeline"));
     view->setModel(proxy);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->setSelectionMode(QAbstractItemView::SingleSelection);

@@ -59,6 +59,7 @@ OverviewPage::OverviewPage(const FleetStore* store, const MetricStore* metrics, 
     , m_metrics(metrics)
 {
     setObjectName(QStringLiteral("overviewPage"));
+    setAccessibleName(tr("Overview: one tile per gateway"));
     m_grid = new QWidget;
     m_layout = new QGridLayout(m_grid);
     m_layout->setSpacing(8);

@@ -47,12 +47,14 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
 {
     m_search = new QLineEdit;
     m_search->setObjectName(QStringLiteral("searchBox"));
+    m_search->setAccessibleName(tr("Filter servers"));
     m_search->setPlaceholderText(tr("Filter servers: name, address, state… (Ctrl+F)"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &UpstreamFilterProxy::setSearchText);
 
     m_window = new QComboBox;
     m_window->setObjectName(QStringLiteral("windowCombo"));
+    m_window->setAccessibleName(tr("Chart window"));
     m_window->setToolTip(tr("Time window of the charts"));
     const QList<QPair<QString, int>> presets = { { tr("5 min"), 300 }, { tr("15 min"), 900 }, { tr("1 h"), 3600 },
         { tr("6 h"), 6 * 3600 }, { tr("24 h"), 86400 }, { tr("7 days"), 7 * 86400 } };
@@ -82,6 +84,7 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
 
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("upstreamTable"));
+    m_table->setAccessibleName(tr("Servers"));
     m_table->setModel(m_proxy);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -193,6 +196,7 @@ TimeSeriesChart* PoolPage::addChart(const QString& name, const QString& title)
 {
     auto* chart = new TimeSeriesChart(title);
     chart->setObjectName(name);
+    chart->setAccessibleName(title); // a screen reader names the chart by what it plots
     connect(chart, &TimeSeriesChart::rangeSelected, this, [this](qint64 fromMs, qint64 toMs) {
         // Drag to zoom: freeze on the dragged range.
         m_windowMs = qMax<qint64>(toMs - fromMs, 10 * 1000);
@@ -349,6 +353,7 @@ void PoolPage::updateChartLines()
             const Figure& f = figures.at(i - kBaseCharts);
             chart->setObjectName(QStringLiteral("figureChart_") + f.id);
             chart->setTitle(f.counter ? tr("%1 per second").arg(f.title) : f.title);
+            chart->setAccessibleName(chart->title());
             chart->setLines({ { m_gateway, SeriesKeys::figure(SeriesKeys::subject(m_gateway), f.id) } });
             chart->show();
         } else {

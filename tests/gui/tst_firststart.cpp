@@ -1,0 +1,112 @@
+// The window of a first start, offscreen and without the lab: with no gateway it shows what to do instead of an
+// empty table (open a fleet file, add a gateway, or try the lab), its buttons open the same dialogs as the menu, and
+// the pages come back as soon as the fleet has a gateway. The main widgets carry accessible names a screen reader
+// reads. FLEETDECK_FIRSTSTART_SCREENSHOT=<png> saves the page (docs/first-start.png).
+#include <QAbstractButton>
+#include <QAccessible>
+#include <QDialog>
+#include <QLabel>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+#include <QTreeView>
+
+#include "assembly.h"
+#include "fakegateway.h"
+#include "fleetcontroller.h"
+#include "fleetstore.h"
+#include "lab.h"
+#include "mainwindow.h"
+#include "modaldriver.h"
+
+using namespace Fleetdeck;
+
+class TestFirstStart : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void anEmptyFleetSaysWhatToDo()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+        Assembly::Options options;
+        options.products = &Test::registryWithFakes();
+        Assembly app(options);
+        MainWindow window(app.context());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* page = window.findChild<QWidget*>(QStringLiteral("firstStartPage"));
+        QVERIFY(page);
+        QVERIFY(page->isVisible());
+        QVERIFY(!window.findChild<QTabWidget*>(QStringLiteral("pageTabs"))->isVisible());
+        QCOMPARE(
+            window.findChild<QLabel*>(QStringLiteral("firstStartTitle"))->text(), QStringLiteral("No gateways yet"));
+        QVERIFY(
+            window.findChild<QLabel*>(QStringLiteral("firstStartLab"))->text().contains(QLatin1String("make demo")));
+        if (const QString shot = qEnvironmentVariable("FLEETDECK_FIRSTSTART_SCREENSHOT"); !shot.isEmpty()) {
+            QTest::qWait(100);
+            QVERIFY(window.grab().save(shot, "PNG"));
+        }
+
+        // "Add a gateway…" opens the Add-gateway dialog, as Fleet → Add gateway does; cancelled, nothing changes.
+        Test::ModalDriver add(QStringLiteral("addGatewayDialog"), [](QWidget* dialog, Test::ModalDriver& d) {
+            d.expect(dialog->isVisible(), QStringLiteral("the dialog is shown"));
+            static_cast<QDialog*>(dialog)->reject();
+        });
+        QTest::mouseClick(window.findChild<QAbstractButton*>(QStringLiteral("firstStartAdd")), Qt::LeftButton);
+        QTRY_VERIFY(add.ran());
+        QVERIFY2(add.ok(), add.failure().constData());
+        QVERIFY(page->isVisible());
+
+        // A gateway: the pages; none again: the page.
+        app.controller().addGateway(Test::fakeGateway(QStringLiteral("first")));
+        QTRY_VERIFY(window.findChild<QTabWidget*>(QStringLiteral("pageTabs"))->isVisible());
+        QVERIFY(!page->isVisible());
+        app.controller().removeGateway(QStringLiteral("first"));
+        QTRY_VERIFY(page->isVisible());
+    }
+
+    void theMainWidgetsHaveAccessibleNames()
+    {
+        Assembly::Options options;
+        options.products = &Test::registryWithFakes();
+        Assembly app(options);
+        MainWindow window(app.context());
+        app.controller().addGateway(Test::fakeGateway(QStringLiteral("named")));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // What a screen reader announces for each, through Qt's accessibility interface.
+        const std::pair<const char*, const char*> widgets[] = { { "fleetTree", "Fleet: gateways, pools and servers" },
+            { "upstreamTable", "Servers" }, { "searchBox", "Filter servers" }, { "windowCombo", "Chart window" },
+            { "pageTabs", "Pages" }, { "mainToolBar", "Actions" }, { "overviewPage", "Overview: one tile per gateway" },
+            { "timelineTable", "Incident timeline" }, { "frontendTable", "Frontends" },
+            { "firstStartPage", "Getting started" } };
+        for (const auto& [name, said] : widgets) {
+            auto* w = window.findChild<QWidget*>(QLatin1String(name));
+            QVERIFY2(w, name);
+            QCOMPARE(w->accessibleName(), QLatin1String(said));
+            // Qt's interface for a combo box names it by its current text (its label says what it is for).
+            if (QLatin1String(name) == QLatin1String("windowCombo"))
+                continue;
+            QAccessibleInterface* a = QAccessible::queryAccessibleInterface(w);
+            QVERIFY2(a, name);
+            QCOMPARE(a->text(QAccessible::Name), QLatin1String(said));
+        }
+        // Each chart is named by what it plots.
+        int charts = 0;
+        for (QWidget* w : window.findChildren<QWidget*>()) {
+            if (QLatin1String(w->metaObject()->className()) != QLatin1String("Fleetdeck::TimeSeriesChart"))
+                continue;
+            ++charts;
+            QVERIFY2(!w->accessibleName().isEmpty(), qPrintable(w->objectName()));
+        }
+        QVERIFY(charts >= 6);
+    }
+};
+
+QTEST_MAIN(TestFirstStart)
+#include "tst_firststart.moc"
