@@ -30,6 +30,7 @@
 #include "fleetfile.h"
 #include "fleetstore.h"
 #include "mainwindow.h"
+#include "recentfiles.h"
 #include "metricstore.h"
 #include "charts/timeserieschart.h"
 #include "pages/poolpage.h"
@@ -235,9 +236,13 @@ int main(int argc, char* argv[])
 
     MainWindow window(assembly.context());
     FleetStore& store = assembly.store();
-    if (fromFile)
-        window.setWindowTitle(QStringLiteral("Fleetdeck — %1").arg(QFileInfo(options.fleetFile).fileName()));
-    else { // the fleet built in the app is remembered; a fleet file is not copied into the settings
+    if (fromFile) {
+        // The platform adds the application's name to the title ("lab.json — Fleetdeck"): not written twice.
+        window.setWindowTitle(
+            QFileInfo(options.fleetFile).fileName() + (options.readOnly ? QStringLiteral(" (read-only)") : QString()));
+        if (options.screenshotFile.isEmpty()) // a screenshot run leaves the operator's settings alone
+            RecentFiles::add(options.fleetFile);
+    } else { // the fleet built in the app is remembered; a fleet file is not copied into the settings
         auto save = [&store] { Settings::saveFleet(store.configs()); };
         QObject::connect(&store, &FleetStore::gatewayAdded, &store, save);
         QObject::connect(&store, &FleetStore::gatewayRemoved, &store, save);

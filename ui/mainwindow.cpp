@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
 #include <QStackedWidget>
@@ -33,6 +34,7 @@
 #include "frontendtablemodel.h"
 #include "modelroles.h"
 #include "pages/firststartpage.h"
+#include "recentfiles.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
 #include "upstreamfilterproxy.h"
@@ -45,7 +47,8 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     , m_context(context)
 {
     setObjectName(QStringLiteral("mainWindow"));
-    setWindowTitle(context.fleet->isReadOnly() ? tr("Fleetdeck (read-only)") : tr("Fleetdeck"));
+    // The platform adds the application's name after the title; read-only says so before it.
+    setWindowTitle(context.fleet->isReadOnly() ? tr("Read-only") : tr("Fleetdeck"));
     m_treeModel = new FleetTreeModel(context.store, context.metrics, this);
     m_tableModel = new UpstreamTableModel(context.store, context.metrics, this);
     // Views repaint a few times a second however many gateways answer in between.
@@ -95,7 +98,7 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     auto* prompter = new SecurityPrompter(context.store, context.fleet, this, statusBar());
     auto* reports = new ChangeReports(context.fleet, m_undo, this, statusBar());
     reports->setHint(ChangeKind::AddMember, tr("Server → Add server… opens the form again with what you typed."));
-    new GatewayActions(
+    auto* gatewayActions = new GatewayActions(
         m_actions, context.products, m_selection, context.store, context.fleet, prompter, this, statusBar());
     createViewActions(context);
     new ServerActions(m_actions, m_selection, context.store, context.fleet, prompter, this, statusBar());
@@ -103,6 +106,28 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
         { { QStringLiteral("fleet"), tr("&Fleet") }, { QStringLiteral("edit"), tr("&Edit") },
             { QStringLiteral("server"), tr("&Server") }, { QStringLiteral("view"), tr("&View") },
             { QStringLiteral("help"), tr("&Help") } });
+    // Fleet → Open recent: the fleet files opened last, read again when the menu opens.
+    QAction* open = m_actions->action(QStringLiteral("fleet.open"));
+    for (QMenu* menu : menuBar()->findChildren<QMenu*>()) {
+        const qsizetype at = menu->actions().indexOf(open);
+        if (at < 0)
+            continue;
+        auto* recent = new QMenu(tr("Open &recent"), menu);
+        recent->setObjectName(QStringLiteral("recentMenu"));
+        menu->insertMenu(menu->actions().value(at + 1), recent);
+        connect(recent, &QMenu::aboutToShow, this, [recent, gatewayActions] {
+            recent->clear();
+            const QStringList files = RecentFiles::list();
+            for (qsizetype i = 0; i < files.size(); ++i) {
+                QAction* a = recent->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(files.at(i)));
+                connect(a, &QAction::triggered, gatewayActions,
+                    [gatewayActions, path = files.at(i)] { gatewayActions->openFleetFile(path); });
+            }
+            if (files.isEmpty())
+                recent->addAction(tr("No fleet file opened yet"))->setEnabled(false);
+        });
+        break;
+    }
     QToolBar* bar = addToolBar(tr("Actions"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
     bar->setAccessibleName(tr("Actions"));

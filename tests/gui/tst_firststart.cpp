@@ -5,7 +5,10 @@
 #include <QAbstractButton>
 #include <QAccessible>
 #include <QDialog>
+#include <QFile>
 #include <QLabel>
+#include <QMenu>
+#include <QTemporaryDir>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -21,6 +24,7 @@
 #include "lab.h"
 #include "mainwindow.h"
 #include "modaldriver.h"
+#include "recentfiles.h"
 
 using namespace Fleetdeck;
 
@@ -68,6 +72,47 @@ private Q_SLOTS:
         QVERIFY(!page->isVisible());
         app.controller().removeGateway(QStringLiteral("first"));
         QTRY_VERIFY(page->isVisible());
+    }
+
+    void recentFleetFilesAreOfferedAgain()
+    {
+        // A fleet file opened once is listed under Fleet → Open recent, newest first; choosing it opens it again.
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto write = [&dir](const QString& name, const QString& gateway) {
+            QFile f(dir.filePath(name));
+            f.open(QIODevice::WriteOnly);
+            f.write(QStringLiteral("{\"gateways\": [{\"name\": \"%1\", \"product\": \"fake\", \"admin\": "
+                                   "\"fake://%1\"}]}")
+                        .arg(gateway)
+                        .toUtf8());
+            return f.fileName();
+        };
+        const QString a = write(QStringLiteral("a.json"), QStringLiteral("ga"));
+        const QString b = write(QStringLiteral("b.json"), QStringLiteral("gb"));
+        RecentFiles::add(a);
+        RecentFiles::add(b);
+        RecentFiles::add(a);
+        RecentFiles::add(dir.filePath(QStringLiteral("gone.json"))); // not readable: not remembered
+        QCOMPARE(RecentFiles::list(), (QStringList { a, b }));
+
+        Assembly::Options options;
+        options.products = &Test::registryWithFakes();
+        Assembly app(options);
+        MainWindow window(app.context());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* recent = window.findChild<QMenu*>(QStringLiteral("recentMenu"));
+        QVERIFY(recent);
+        QMetaObject::invokeMethod(recent, "aboutToShow");
+        QCOMPARE(recent->actions().size(), 2);
+        QVERIFY(recent->actions().at(0)->text().endsWith(a));
+        recent->actions().at(1)->trigger(); // b.json
+        QTRY_COMPARE(app.store().gatewayCount(), 1);
+        QCOMPARE(app.store().entry(0).config.name, QStringLiteral("gb"));
+        QCOMPARE(RecentFiles::list().first(), b); // opened again: first
     }
 
     void theMainWidgetsHaveAccessibleNames()

@@ -1,5 +1,7 @@
 #include "gatewayactions.h"
 
+#include "recentfiles.h"
+
 #include <QApplication>
 #include <QFile>
 #include <QFileDialog>
@@ -132,8 +134,12 @@ void GatewayActions::addGateway()
 void GatewayActions::openFleetFile()
 {
     const QString path = QFileDialog::getOpenFileName(m_window, tr("Open fleet file"), {}, tr("Fleet files (*.json)"));
-    if (path.isEmpty())
-        return;
+    if (!path.isEmpty())
+        openFleetFile(path);
+}
+
+void GatewayActions::openFleetFile(const QString& path)
+{
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         QMessageBox::warning(m_window, tr("Open fleet file"), tr("Cannot read %1: %2").arg(path, file.errorString()));
@@ -144,6 +150,7 @@ void GatewayActions::openFleetFile()
         QMessageBox::warning(m_window, tr("Open fleet file"), tr("%1: %2").arg(path, fleet.error()));
         return;
     }
+    RecentFiles::add(path);
     for (const GatewayConfig& c : fleet.value().gateways)
         m_fleet->addGateway(c);
 }

@@ -26,6 +26,10 @@ public:
     GatewayActions(ActionRegistry* actions, const ProductCatalog& products, FleetSelection* selection,
         const FleetStore* store, FleetActions* fleet, SecurityPrompter* prompter, QWidget* window, QStatusBar* status);
 
+    // Adds the gateways of a fleet file and remembers it among the recent ones; a file that does not read or
+    // validate is said so, and nothing is added.
+    void openFleetFile(const QString& path);
+
 private:
     void registerActions(ActionRegistry* actions);
     void addGateway();
