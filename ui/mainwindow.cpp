@@ -5,7 +5,6 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QLabel>
-#include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
 #include <QStackedWidget>
@@ -34,7 +33,6 @@
 #include "frontendtablemodel.h"
 #include "modelroles.h"
 #include "pages/firststartpage.h"
-#include "recentfiles.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
 #include "upstreamfilterproxy.h"
@@ -75,7 +73,7 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     m_tabs->addTab(m_overview, tr("&Overview"));
     m_tabs->setAccessibleName(tr("Pages"));
     // While the fleet has no gateway, the first-start page stands where the pages go.
-    m_firstStart = new FirstStartPage;
+    m_firstStart = new FirstStartPage(context.products);
     m_central = new QStackedWidget;
     m_central->addWidget(m_firstStart);
     m_central->addWidget(m_tabs);
@@ -106,28 +104,7 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
         { { QStringLiteral("fleet"), tr("&Fleet") }, { QStringLiteral("edit"), tr("&Edit") },
             { QStringLiteral("server"), tr("&Server") }, { QStringLiteral("view"), tr("&View") },
             { QStringLiteral("help"), tr("&Help") } });
-    // Fleet → Open recent: the fleet files opened last, read again when the menu opens.
-    QAction* open = m_actions->action(QStringLiteral("fleet.open"));
-    for (QMenu* menu : menuBar()->findChildren<QMenu*>()) {
-        const qsizetype at = menu->actions().indexOf(open);
-        if (at < 0)
-            continue;
-        auto* recent = new QMenu(tr("Open &recent"), menu);
-        recent->setObjectName(QStringLiteral("recentMenu"));
-        menu->insertMenu(menu->actions().value(at + 1), recent);
-        connect(recent, &QMenu::aboutToShow, this, [recent, gatewayActions] {
-            recent->clear();
-            const QStringList files = RecentFiles::list();
-            for (qsizetype i = 0; i < files.size(); ++i) {
-                QAction* a = recent->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(files.at(i)));
-                connect(a, &QAction::triggered, gatewayActions,
-                    [gatewayActions, path = files.at(i)] { gatewayActions->openFleetFile(path); });
-            }
-            if (files.isEmpty())
-                recent->addAction(tr("No fleet file opened yet"))->setEnabled(false);
-        });
-        break;
-    }
+    gatewayActions->addRecentMenu(menuBar(), m_actions->action(QStringLiteral("fleet.open")));
     QToolBar* bar = addToolBar(tr("Actions"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
     bar->setAccessibleName(tr("Actions"));

@@ -147,8 +147,10 @@ GatewaySnapshot redisSnapshot(const QHash<QByteArray, QByteArray>& info, const Q
     const qint64 misses = integer(info, "keyspace_misses", 0);
     FrontendSnapshot clients;
     clients.name = QStringLiteral("clients");
-    clients.status = QStringLiteral("OPEN");
     clients.sessions = integer(info, "connected_clients", 0);
+    // Clients in a blocking command (BLPOP, XREAD BLOCK, WAIT) wait for data, not for Redis: said, not charted.
+    clients.status
+        = QStringLiteral("%1 connected, %2 blocked").arg(clients.sessions).arg(integer(info, "blocked_clients", 0));
     clients.requestsTotal = integer(info, "total_commands_processed", 0);
     clients.responses5xxTotal = integer(info, "total_error_replies", -1); // Redis 6.2 and later
     clients.cacheHitsTotal = hits;

@@ -51,6 +51,12 @@ private Q_SLOTS:
             window.findChild<QLabel*>(QStringLiteral("firstStartTitle"))->text(), QStringLiteral("No gateways yet"));
         QVERIFY(
             window.findChild<QLabel*>(QStringLiteral("firstStartLab"))->text().contains(QLatin1String("make demo")));
+        // The products it names are the registry's, the documented ones said to be so.
+        const QString intro = window.findChild<QLabel*>(QStringLiteral("firstStartIntro"))->text();
+        const ProductCatalog catalog = Test::registryWithFakes().catalog();
+        for (const ProductInfo& p : catalog.products())
+            QVERIFY2(intro.contains(p.displayName), qPrintable(p.displayName));
+        QVERIFY(intro.contains(QLatin1String("from their documentation")));
         if (const QString shot = qEnvironmentVariable("FLEETDECK_FIRSTSTART_SCREENSHOT"); !shot.isEmpty()) {
             QTest::qWait(100);
             QVERIFY(window.grab().save(shot, "PNG"));

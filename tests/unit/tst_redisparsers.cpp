@@ -107,6 +107,8 @@ private Q_SLOTS:
         QCOMPARE(snap.frontends.size(), 1);
         const FrontendSnapshot& clients = snap.frontends.first();
         QCOMPARE(clients.requestsTotal, master.value("total_commands_processed").toLongLong());
+        QCOMPARE(clients.status,
+            QStringLiteral("%1 connected, 0 blocked").arg(master.value("connected_clients").toLongLong()));
         QCOMPARE(clients.cacheHitsTotal, 520);
         QCOMPARE(clients.cacheMissesTotal, 2633);
         QVERIFY(clients.sessions >= 2); // the lab's traffic and the replica

@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QHash>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStatusBar>
@@ -153,6 +155,29 @@ void GatewayActions::openFleetFile(const QString& path)
     RecentFiles::add(path);
     for (const GatewayConfig& c : fleet.value().gateways)
         m_fleet->addGateway(c);
+}
+
+void GatewayActions::addRecentMenu(QMenuBar* bar, QAction* open)
+{
+    for (QMenu* menu : bar->findChildren<QMenu*>()) {
+        const qsizetype at = menu->actions().indexOf(open);
+        if (at < 0)
+            continue;
+        auto* recent = new QMenu(tr("Open &recent"), menu);
+        recent->setObjectName(QStringLiteral("recentMenu"));
+        menu->insertMenu(menu->actions().value(at + 1), recent);
+        connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+            recent->clear();
+            const QStringList files = RecentFiles::list();
+            for (qsizetype i = 0; i < files.size(); ++i) {
+                QAction* a = recent->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(files.at(i)));
+                connect(a, &QAction::triggered, this, [this, path = files.at(i)] { openFleetFile(path); });
+            }
+            if (files.isEmpty())
+                recent->addAction(tr("No fleet file opened yet"))->setEnabled(false);
+        });
+        break;
+    }
 }
 
 void GatewayActions::exportFleetFile()

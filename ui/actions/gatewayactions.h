@@ -4,6 +4,8 @@
 
 #include "productcatalog.h"
 
+class QAction;
+class QMenuBar;
 class QStatusBar;
 class QWidget;
 
@@ -29,6 +31,9 @@ public:
     // Adds the gateways of a fleet file and remembers it among the recent ones; a file that does not read or
     // validate is said so, and nothing is added.
     void openFleetFile(const QString& path);
+    // Fleet → Open recent, after `open` in the menu bar's menu that holds it: the fleet files opened last, read again
+    // each time the menu opens.
+    void addRecentMenu(QMenuBar* bar, QAction* open);
 
 private:
     void registerActions(ActionRegistry* actions);

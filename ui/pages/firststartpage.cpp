@@ -5,11 +5,20 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "productcatalog.h"
+
 namespace Fleetdeck {
 
-FirstStartPage::FirstStartPage(QWidget* parent)
+FirstStartPage::FirstStartPage(const ProductCatalog& products, QWidget* parent)
     : QWidget(parent)
 {
+    QStringList live;
+    QStringList documented;
+    for (const ProductInfo& p : products.products())
+        (p.liveTested ? live : documented).append(p.displayName);
+    QString names = live.join(QStringLiteral(", "));
+    if (!documented.isEmpty())
+        names += tr(", and (from their documentation) %1").arg(documented.join(QStringLiteral(", ")));
     setObjectName(QStringLiteral("firstStartPage"));
     setAccessibleName(tr("Getting started"));
     auto* title = new QLabel(tr("No gateways yet"));
@@ -19,8 +28,9 @@ FirstStartPage::FirstStartPage(QWidget* parent)
     big.setBold(true);
     title->setFont(big);
     auto* intro = new QLabel(tr("Fleetdeck watches and steers the load balancers, gateways and caches in front of an "
-                                "API, each over its own admin channel: HAProxy, Caddy, Varnish, nginx, Redis, and "
-                                "(from their documentation) Kong, Traefik and Envoy. Begin with one of these:"));
+                                "API, each over its own admin channel: %1. Begin with one of these:")
+                                 .arg(names));
+    intro->setObjectName(QStringLiteral("firstStartIntro"));
     intro->setWordWrap(true);
 
     auto* open = new QPushButton(tr("&Open a fleet file…"));
@@ -37,9 +47,8 @@ FirstStartPage::FirstStartPage(QWidget* parent)
     buttons->addStretch();
 
     auto* lab = new QLabel(tr("<b>Or try it first:</b> <code>make demo</code> in Fleetdeck's source tree starts a "
-                              "lab of real gateways on 127.0.0.1 (HAProxy, Caddy, Varnish, nginx, Redis, with "
-                              "traffic, alerts and a failing server) and opens Fleetdeck on it; closing the window "
-                              "stops the lab."));
+                              "lab of real gateways on 127.0.0.1, with traffic, alerts and a failing server, and "
+                              "opens Fleetdeck on it; closing the window stops the lab."));
     lab->setObjectName(QStringLiteral("firstStartLab"));
     lab->setWordWrap(true);
     lab->setTextFormat(Qt::RichText);
