@@ -34,6 +34,10 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     const QCommandLineOption readOnly(
         QStringLiteral("read-only"), QStringLiteral("Watch only: every action is refused before anything is sent."));
     parser.addOption(readOnly);
+    const QCommandLineOption palette(QStringLiteral("palette"),
+        QStringLiteral("Colours: system (default), light or dark; state colours (up, down, draining) follow."),
+        QStringLiteral("palette"), QStringLiteral("system"));
+    parser.addOption(palette);
     const QCommandLineOption journal(QStringLiteral("journal"),
         QStringLiteral("Keep the change journal in <file> (SQLite)."), QStringLiteral("file"));
     parser.addOption(journal);
@@ -82,6 +86,10 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.page = parser.value(page);
     out.select = parser.value(select);
     out.readOnly = parser.isSet(readOnly);
+    out.palette = parser.value(palette);
+    if (out.palette != QLatin1String("system") && out.palette != QLatin1String("light")
+        && out.palette != QLatin1String("dark"))
+        out.error = QStringLiteral("--palette: \"%1\" is not system, light or dark").arg(out.palette);
     out.journalFile = parser.value(journal);
     out.storeCredential = parser.value(storeCredential);
     out.capabilitiesMarkdown = parser.isSet(capabilities);

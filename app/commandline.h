@@ -14,6 +14,7 @@ struct CommandLine
     QString page; // "servers" or "overview": the page to open on
     QString select; // "gateway" or "gateway/pool": selected in the fleet tree once it is there
     bool readOnly = false;
+    QString palette; // "system" (default), "light" or "dark"
     QString journalFile; // empty: the default place
     QString storeCredential; // non-empty: store the secret read from stdin under this name, then exit
     bool timing = false; // print how long the start took (the window, the first live chart, every gateway)

@@ -17,7 +17,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QIcon>
+#include <QPalette>
 #include <QSaveFile>
+#include <QStyle>
 #include <QSet>
 #include <QSocketNotifier>
 #include <QStandardPaths>
@@ -172,6 +174,41 @@ void reportStartTimes(MainWindow& window, FleetStore& store, const QElapsedTimer
 }
 } // namespace
 
+namespace {
+// --palette light or dark: Qt's Fusion style with a palette of that kind (state colours follow, StateColours);
+// system leaves the platform's style and palette alone.
+void applyPalette(const QString& which)
+{
+    if (which == QLatin1String("system"))
+        return;
+    QApplication::setStyle(QStringLiteral("Fusion"));
+    if (which == QLatin1String("light")) {
+        QApplication::setPalette(QApplication::style()->standardPalette());
+        return;
+    }
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x31), base(0x1e, 0x1f, 0x22), text(0xe6, 0xe6, 0xe6);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2c));
+    p.setColor(QPalette::ToolTipBase, window);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::PlaceholderText, QColor(0x8c, 0x8c, 0x8c));
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, QColor(0xff, 0x7a, 0x7a));
+    p.setColor(QPalette::Mid, QColor(0x4a, 0x4d, 0x52));
+    p.setColor(QPalette::Link, QColor(0x8a, 0xb4, 0xff));
+    p.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xb8));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    for (const auto role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        p.setColor(QPalette::Disabled, role, QColor(0x7a, 0x7a, 0x7a));
+    QApplication::setPalette(p);
+}
+} // namespace
+
 int main(int argc, char* argv[])
 {
     QElapsedTimer sinceStart;
@@ -218,6 +255,7 @@ int main(int argc, char* argv[])
     QApplication app(argc, argv);
     quitOnSignals(&app);
     QApplication::setApplicationDisplayName(QStringLiteral("Fleetdeck"));
+    applyPalette(options.palette);
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fleetdeck.svg")));
     if (!fromFile)
         fleet.gateways = Settings::loadFleet(products);

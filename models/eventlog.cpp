@@ -1,4 +1,5 @@
 #include "eventlog.h"
+#include "statecolours.h"
 
 #include <QBrush>
 #include <QColor>
@@ -106,9 +107,9 @@ QVariant EventLog::data(const QModelIndex& index, int role) const
             + QLatin1Char(' ') + e.gateway + QLatin1Char(' ') + e.object + QLatin1String(": ") + e.text);
     case Qt::ForegroundRole:
         if (e.failed)
-            return QBrush(QColor(0xc0, 0x1c, 0x28));
+            return QBrush(StateColours::of(StateColours::Role::Bad));
         if (e.kind == FleetEvent::Kind::Change)
-            return QBrush(QColor(0x1f, 0x4e, 0x9c));
+            return QBrush(StateColours::of(StateColours::Role::Info));
         return {};
     case TimeRole:
         return e.timeMs;

@@ -1,4 +1,5 @@
 #include "fleettreemodel.h"
+#include "statecolours.h"
 
 #include "alerts.h"
 
@@ -239,7 +240,8 @@ QVariant FleetTreeModel::alertBadge(int role, const QString& gateway, const QStr
         // Narrow, the tree is: a sign and a count; the tooltip names them.
         return firing > 0 ? QStringLiteral("\u26a0 %1").arg(firing) : tr("%1 muted").arg(alerts.size());
     case Qt::ForegroundRole:
-        return QBrush(firing > 0 ? QColor(0xc0, 0x1c, 0x28) : QColor(0x80, 0x80, 0x80));
+        return QBrush(
+            firing > 0 ? StateColours::of(StateColours::Role::Bad) : StateColours::of(StateColours::Role::Muted));
     case Qt::ToolTipRole: {
         QStringList lines;
         for (const Alert& a : alerts)
@@ -274,7 +276,7 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             return {};
         case Qt::ForegroundRole:
             if (index.column() == StateColumn && e.status.stale())
-                return QBrush(QColor(0xc0, 0x1c, 0x28));
+                return QBrush(StateColours::of(StateColours::Role::Bad));
             return {};
         case Qt::ToolTipRole: {
             QString tip = e.config.admin.toString();
@@ -311,8 +313,9 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             return {};
         case Qt::ForegroundRole:
             if (index.column() == StateColumn && be.serversUp() < be.servers.size())
-                return QBrush(
-                    be.serversUp() == 0 && !be.servers.isEmpty() ? QColor(0xc0, 0x1c, 0x28) : QColor(0xb0, 0x60, 0x00));
+                return QBrush(be.serversUp() == 0 && !be.servers.isEmpty()
+                        ? StateColours::of(StateColours::Role::Bad)
+                        : StateColours::of(StateColours::Role::Warning));
             return {};
         case KindRole:
             return int(NodeKind::Backend);

@@ -1,4 +1,5 @@
 #include "frontendtablemodel.h"
+#include "statecolours.h"
 
 #include <QBrush>
 #include <QColor>
@@ -131,7 +132,7 @@ QVariant FrontendTableModel::data(const QModelIndex& index, int role) const
     if (role == Qt::TextAlignmentRole)
         return index.column() >= RateColumn ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
     if (role == Qt::ForegroundRole && index.column() == ErrorRateColumn && r.errorRate > 0)
-        return QBrush(QColor(0xc0, 0x1c, 0x28));
+        return QBrush(StateColours::of(StateColours::Role::Bad));
     if (role == Qt::ToolTipRole && index.column() == RateLimitedColumn && f.rateLimitedTotal < 0)
         return tr("This product does not count its 429 answers apart: they are among the denied and the 4xx");
     if (role != Qt::DisplayRole)

@@ -1,4 +1,5 @@
 #include "journalmodel.h"
+#include "statecolours.h"
 
 #include <QBrush>
 #include <QColor>
@@ -108,7 +109,7 @@ QVariant JournalModel::data(const QModelIndex& index, int role) const
     if (role == TimeRole)
         return e.timeMs;
     if (role == Qt::ForegroundRole && e.result == QLatin1String("failed"))
-        return QBrush(QColor(0xc0, 0x1c, 0x28));
+        return QBrush(StateColours::of(StateColours::Role::Bad));
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
         return {};
     switch (index.column()) {

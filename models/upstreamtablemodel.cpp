@@ -1,4 +1,5 @@
 #include "upstreamtablemodel.h"
+#include "statecolours.h"
 
 #include <cmath>
 
@@ -33,11 +34,11 @@ QColor adminBackground(AdminState admin)
 {
     switch (admin) {
     case AdminState::Drain:
-        return QColor(0xff, 0xe8, 0xb0);
+        return StateColours::of(StateColours::Role::DrainBackground);
     case AdminState::Maint:
-        return QColor(0xd8, 0xdc, 0xe6);
+        return StateColours::of(StateColours::Role::MaintBackground);
     case AdminState::ForcedUp:
-        return QColor(0xd6, 0xee, 0xff);
+        return StateColours::of(StateColours::Role::ForcedBackground);
     case AdminState::Ready:
         break;
     }
@@ -48,12 +49,12 @@ QColor healthForeground(Health health)
 {
     switch (health) {
     case Health::Up:
-        return QColor(0x1a, 0x7f, 0x37);
+        return StateColours::of(StateColours::Role::Good);
     case Health::Down:
-        return QColor(0xc0, 0x1c, 0x28);
+        return StateColours::of(StateColours::Role::Bad);
     case Health::Starting:
     case Health::Stopping:
-        return QColor(0xb0, 0x60, 0x00);
+        return StateColours::of(StateColours::Role::Warning);
     case Health::NoCheck:
     case Health::Unknown:
         break;
@@ -65,9 +66,9 @@ QColor healthForeground(Health health)
 QColor loadForeground(double percent, qint64 queued)
 {
     if (queued > 0 || percent >= 95)
-        return QColor(0xc0, 0x1c, 0x28);
+        return StateColours::of(StateColours::Role::Bad);
     if (percent >= 75)
-        return QColor(0xb0, 0x60, 0x00);
+        return StateColours::of(StateColours::Role::Warning);
     return {};
 }
 
@@ -305,7 +306,7 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ForegroundRole:
         if (stale)
-            return QBrush(QColor(0x80, 0x80, 0x80));
+            return QBrush(StateColours::of(StateColours::Role::Muted));
         if (index.column() == HealthColumn || index.column() == CheckColumn) {
             if (const QColor c = healthForeground(s.health); c.isValid())
                 return QBrush(c);
@@ -313,14 +314,14 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         if (index.column() == ErrorRateColumn) {
             const double v = m_metrics->latest(SeriesKeys::errorRate(subject()));
             if (!std::isnan(v) && v > 0)
-                return QBrush(QColor(0xc0, 0x1c, 0x28));
+                return QBrush(StateColours::of(StateColours::Role::Bad));
         }
         if (index.column() == LoadColumn) {
             if (const QColor c = loadForeground(s.load.loadPercent(s.sessions), s.load.queued); c.isValid())
                 return QBrush(c);
         }
         if (index.column() == QueueColumn && s.load.queued > 0)
-            return QBrush(QColor(0xc0, 0x1c, 0x28));
+            return QBrush(StateColours::of(StateColours::Role::Bad));
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() >= WeightColumn)

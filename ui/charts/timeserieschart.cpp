@@ -1,4 +1,5 @@
 #include "timeserieschart.h"
+#include "statecolours.h"
 
 #include <algorithm>
 #include <cmath>
@@ -126,7 +127,11 @@ struct TimeSeriesChart::Private
     // The line's colour: the palette's, and grey for the combined "others".
     QColor colour(qsizetype i) const
     {
-        return i < lines.size() && !lines.at(i).combined.isEmpty() ? QColor(0x99, 0x99, 0x99) : kPalette[i % 8];
+        if (i < lines.size() && !lines.at(i).combined.isEmpty())
+            return QColor(0x99, 0x99, 0x99);
+        // The palette's near-black line turns near-white on a dark base.
+        const QColor c = kPalette[i % 8];
+        return c == QColor(0x33, 0x33, 0x33) && StateColours::darkPalette() ? QColor(0xdd, 0xdd, 0xdd) : c;
     }
     double xToPixel(double ms, const QRect& plot) const
     {

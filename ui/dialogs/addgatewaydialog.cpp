@@ -1,4 +1,5 @@
 #include "addgatewaydialog.h"
+#include "statecolours.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -22,7 +23,7 @@ QLabel* errorLabel(const QString& objectName)
 {
     auto* label = new QLabel;
     label->setObjectName(objectName);
-    label->setStyleSheet(QStringLiteral("color: #c01c28;"));
+    label->setStyleSheet(QStringLiteral("color: %1;").arg(StateColours::css(StateColours::Role::Bad)));
     label->setWordWrap(true);
     label->hide();
     return label;

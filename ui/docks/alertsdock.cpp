@@ -1,4 +1,5 @@
 #include "alertsdock.h"
+#include "statecolours.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -83,7 +84,8 @@ AlertsDock::AlertsDock(const AlertBoard* alerts, FleetActions* fleet, QWidget* p
         connect(m_fleet, &FleetActions::silenceFinished, this,
             [this](quint64, bool ok, const QString& message, const QString&) {
                 m_status->setText(ok ? message : tr("Not done: %1").arg(message));
-                m_status->setStyleSheet(ok ? QString() : QStringLiteral("color: #c01c28"));
+                m_status->setStyleSheet(
+                    ok ? QString() : QStringLiteral("color: %1").arg(StateColours::css(StateColours::Role::Bad)));
             });
     rebuild();
     updateButtons();
@@ -111,7 +113,7 @@ void AlertsDock::rebuild()
         add(a.severity);
         add(a.silenced() ? tr("silenced") : tr("firing"));
         add(a.summary);
-        const QColor colour = a.silenced() ? QColor(0x80, 0x80, 0x80) : QColor(0xc0, 0x1c, 0x28);
+        const QColor colour = a.silenced() ? QColor(0x80, 0x80, 0x80) : StateColours::of(StateColours::Role::Bad);
         items.at(StateColumn)->setForeground(colour);
         items.at(SinceColumn)->setData(a.fingerprint, kFingerprintRole);
         QStringList labels;

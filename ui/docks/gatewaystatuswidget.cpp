@@ -1,4 +1,5 @@
 #include "gatewaystatuswidget.h"
+#include "statecolours.h"
 
 #include <QDateTime>
 #include <QHBoxLayout>
@@ -120,18 +121,20 @@ void GatewayStatusWidget::update(int gateway)
     updateSummary();
     const FleetStore::Entry& e = m_store->entry(gateway);
     QLabel* label = m_badges.at(gateway);
-    const char* colour = e.status.connection == Connection::Up ? "#1a7f37"
-        : e.status.connection == Connection::Connecting        ? "#806000"
-                                                               : "#c01c28";
+    using StateColours::Role;
+    const QString colour = StateColours::css(e.status.connection == Connection::Up ? Role::Good
+            : e.status.connection == Connection::Connecting                        ? Role::Warning
+                                                                                   : Role::Bad);
     // A plaintext admin channel across the network gets a warning badge and one line of advice.
     const QString plaintext = e.config.plaintextOverNetwork()
-        ? QStringLiteral(" <span style='color:#c01c28'>&#9888; plaintext</span>")
+        ? QStringLiteral(" <span style='color:%1'>&#9888; plaintext</span>").arg(StateColours::css(Role::Bad))
         : QString();
     const QString notices = e.snapshot ? e.snapshot->noticeText() : QString();
-    const QString notice
-        = notices.isEmpty() ? QString() : QStringLiteral(" <span style='color:#806000'>&#9432;</span>");
+    const QString notice = notices.isEmpty()
+        ? QString()
+        : QStringLiteral(" <span style='color:%1'>&#9432;</span>").arg(StateColours::css(Role::Warning));
     label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2%3%4")
-                       .arg(QLatin1String(colour), badgeText(gateway).toHtmlEscaped(), plaintext, notice));
+                       .arg(colour, badgeText(gateway).toHtmlEscaped(), plaintext, notice));
     QString tip = e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError;
     // A name the badge cut short (or had to escape) is given whole here.
     if (printableShort(e.config.name, 40) != e.config.name)

@@ -1,4 +1,5 @@
 #include "cachesections.h"
+#include "statecolours.h"
 
 #include <cmath>
 
@@ -56,7 +57,7 @@ QLabel* errorLabel(const QString& name)
 {
     auto* l = new QLabel;
     l->setObjectName(name);
-    l->setStyleSheet(QStringLiteral("color: #c01c28;"));
+    l->setStyleSheet(QStringLiteral("color: %1;").arg(StateColours::css(StateColours::Role::Bad)));
     l->setWordWrap(true);
     l->hide();
     return l;

@@ -1,4 +1,5 @@
 #include "ratelimitdialog.h"
+#include "statecolours.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -50,7 +51,7 @@ RateLimitDialog::RateLimitDialog(const FleetStore* store, FleetActions* fleet, Q
     m_key->setPlaceholderText(tr("API key, e.g. key-partner-7"));
     m_keyError = new QLabel;
     m_keyError->setObjectName(QStringLiteral("rateKeyError"));
-    m_keyError->setStyleSheet(QStringLiteral("color: #c01c28;"));
+    m_keyError->setStyleSheet(QStringLiteral("color: %1;").arg(StateColours::css(StateColours::Role::Bad)));
     m_keyError->hide();
     m_limit = new QSpinBox;
     m_limit->setObjectName(QStringLiteral("rateLimitSpin"));

@@ -1,4 +1,5 @@
 #include "serverformdialog.h"
+#include "statecolours.h"
 
 #include <limits>
 
@@ -22,7 +23,7 @@ QLabel* errorLabel(const QString& field)
 {
     auto* label = new QLabel;
     label->setObjectName(field + QStringLiteral("Error"));
-    label->setStyleSheet(QStringLiteral("color: #c01c28;"));
+    label->setStyleSheet(QStringLiteral("color: %1;").arg(StateColours::css(StateColours::Role::Bad)));
     label->setWordWrap(true);
     label->hide();
     return label;

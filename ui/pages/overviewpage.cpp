@@ -1,4 +1,5 @@
 #include "overviewpage.h"
+#include "statecolours.h"
 
 #include <cmath>
 #include <limits>
@@ -43,13 +44,13 @@ QColor troubleColour(GatewayTile::Trouble t)
 {
     switch (t) {
     case GatewayTile::Trouble::Critical:
-        return QColor(0xc0, 0x1c, 0x28);
+        return StateColours::of(StateColours::Role::Bad);
     case GatewayTile::Trouble::Warning:
-        return QColor(0xe6, 0x9f, 0x00);
+        return StateColours::of(StateColours::Role::Warning);
     case GatewayTile::Trouble::None:
         break;
     }
-    return QColor(0x1a, 0x7f, 0x37);
+    return StateColours::of(StateColours::Role::Good);
 }
 } // namespace
 
@@ -272,7 +273,8 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.setPen(palette().text().color());
     p.drawText(QRectF(14, 6, width() - 20, 20), Qt::AlignLeft | Qt::AlignVCenter, e.config.name);
     p.setFont(font());
-    p.setPen(e.status.connection == Connection::Up ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
+    p.setPen(e.status.connection == Connection::Up ? StateColours::of(StateColours::Role::Good)
+                                                   : StateColours::of(StateColours::Role::Bad));
     const QString connection = label(e.status.connection);
     p.drawText(QRectF(14, 6, width() - 24, 20), Qt::AlignRight | Qt::AlignVCenter, connection);
     if (f.alerts > 0) {
@@ -281,7 +283,8 @@ void GatewayTile::paintEvent(QPaintEvent*)
         const int w = fontMetrics().horizontalAdvance(badge) + 10;
         const QRectF pill(width() - 10 - fontMetrics().horizontalAdvance(connection) - 8 - w, 8, w, 16);
         p.setPen(Qt::NoPen);
-        p.setBrush(f.paging ? QColor(0xc0, 0x1c, 0x28) : QColor(0xe6, 0x9f, 0x00));
+        p.setBrush(
+            f.paging ? StateColours::of(StateColours::Role::Bad) : StateColours::of(StateColours::Role::Warning));
         p.drawRoundedRect(pill, 8, 8);
         p.setPen(Qt::white);
         p.drawText(pill, Qt::AlignCenter, badge);
@@ -298,21 +301,21 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.drawText(QRectF(14, 56, 120, 16), Qt::AlignLeft | Qt::AlignVCenter, f.rateUnit());
     const QRectF right(140, 26, width() - 150, 16);
     const double share = std::isnan(f.errorShare()) ? 0 : f.errorShare();
-    p.setPen(share > 1 ? QColor(0xc0, 0x1c, 0x28) : palette().text().color());
+    p.setPen(share > 1 ? StateColours::of(StateColours::Role::Bad) : palette().text().color());
     // A TCP gateway has no HTTP status: "n/a", not a reassuring 0 %.
     p.drawText(right, Qt::AlignRight | Qt::AlignVCenter,
         f.tcpOnly ? tr("5xx n/a (TCP)") : tr("5xx %1% (1 min)").arg(share, 0, 'f', 1));
     p.setPen(palette().text().color());
     p.drawText(right.translated(0, 17), Qt::AlignRight | Qt::AlignVCenter,
         f.latencyMs >= 0 ? tr("%1 %2").arg(f.latencyLabel, formatLatency(f.latencyMs)) : tr("latency –"));
-    p.setPen(f.up < f.total ? QColor(0xb0, 0x60, 0x00) : palette().text().color());
+    p.setPen(f.up < f.total ? StateColours::of(StateColours::Role::Warning) : palette().text().color());
     p.drawText(right.translated(0, 34), Qt::AlignRight | Qt::AlignVCenter,
         f.disabled > 0 ? tr("%1/%2 up, %3 off").arg(f.up).arg(f.total).arg(f.disabled)
                        : tr("%1/%2 up").arg(f.up).arg(f.total));
 
     // Sparkline of the last five minutes of req/s, min/max per pixel.
     const QRectF spark(14, 78, width() - 28, height() - 90);
-    p.setPen(QColor(0xdd, 0xdd, 0xdd));
+    p.setPen(palette().mid().color());
     p.drawLine(spark.bottomLeft(), spark.bottomRight());
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     // Five minutes, or the history so far (at least one minute) while it is shorter.
