@@ -5,23 +5,11 @@
 #include <QJsonObject>
 
 #include "printable.h"
+#include "wire/jsonanswer.h"
 
 namespace Fleetdeck::Drivers::Envoy {
 
 namespace {
-Result<QJsonObject> object(const QByteArray& json, const char* what)
-{
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
-    if (error.error != QJsonParseError::NoError)
-        return Result<QJsonObject>::failure(QStringLiteral("%1 is not JSON (%2 at byte %3)")
-                                                .arg(QLatin1String(what), error.errorString())
-                                                .arg(error.offset));
-    if (!doc.isObject())
-        return Result<QJsonObject>::failure(QStringLiteral("%1 is not a JSON object").arg(QLatin1String(what)));
-    return Result<QJsonObject>::success(doc.object());
-}
-
 // "10.0.0.11:8080", "[fd00::12]:8080", or a UNIX socket's path.
 QString addressOf(const QJsonObject& address)
 {
@@ -59,7 +47,7 @@ QString listenerTag(const QString& address)
 
 Result<ServerInfo> parseServerInfo(const QByteArray& json)
 {
-    const auto o = object(json, "/server_info");
+    const auto o = Wire::jsonObject(json, QStringLiteral("/server_info"));
     if (!o)
         return Result<ServerInfo>::failure(o.error());
     ServerInfo info;
@@ -78,7 +66,7 @@ Result<ServerInfo> parseServerInfo(const QByteArray& json)
 Result<QList<BackendSnapshot>> parseClusters(const QByteArray& json)
 {
     using R = Result<QList<BackendSnapshot>>;
-    const auto o = object(json, "/clusters");
+    const auto o = Wire::jsonObject(json, QStringLiteral("/clusters"));
     if (!o)
         return R::failure(o.error());
     const QJsonValue statuses = o.value().value(QLatin1String("cluster_statuses"));
@@ -171,7 +159,7 @@ Result<QList<BackendSnapshot>> parseClusters(const QByteArray& json)
 Result<QList<FrontendSnapshot>> parseListeners(const QByteArray& json)
 {
     using R = Result<QList<FrontendSnapshot>>;
-    const auto o = object(json, "/listeners");
+    const auto o = Wire::jsonObject(json, QStringLiteral("/listeners"));
     if (!o)
         return R::failure(o.error());
     QList<FrontendSnapshot> listeners;

@@ -5,13 +5,15 @@
 #include <QUrlQuery>
 
 #include "printable.h"
+#include "wire/jsonanswer.h"
 
 namespace Fleetdeck::Drivers::Kong {
 
 namespace {
+using Wire::jsonTexts;
 QString str(const QJsonObject& o, const char* key)
 {
-    return o.value(QLatin1String(key)).toString();
+    return Wire::jsonText(o, key);
 }
 
 QString idOf(const QJsonValue& ref)
@@ -19,30 +21,11 @@ QString idOf(const QJsonValue& ref)
     return ref.toObject().value(QLatin1String("id")).toString();
 }
 
-QStringList strings(const QJsonValue& v)
-{
-    QStringList out;
-    for (const QJsonValue& s : v.toArray())
-        out << (s.isString() ? s.toString() : QString::number(s.toDouble()));
-    return out;
-}
-
-Result<QJsonObject> object(const QByteArray& json, const QString& what)
-{
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
-    if (error.error != QJsonParseError::NoError)
-        return Result<QJsonObject>::failure(
-            QStringLiteral("%1 is not JSON (%2 at byte %3)").arg(what, error.errorString()).arg(error.offset));
-    if (!doc.isObject())
-        return Result<QJsonObject>::failure(QStringLiteral("%1 is not a JSON object").arg(what));
-    return Result<QJsonObject>::success(doc.object());
-}
 } // namespace
 
 Result<Page> parsePage(const QByteArray& json, const QString& what)
 {
-    const auto o = object(json, what);
+    const auto o = Wire::jsonObject(json, what);
     if (!o)
         return Result<Page>::failure(o.error());
     const QJsonValue data = o.value().value(QLatin1String("data"));
@@ -73,7 +56,7 @@ QString nextPath(const QString& next, int size)
 
 Result<QString> parseVersion(const QByteArray& json)
 {
-    const auto o = object(json, QStringLiteral("GET /"));
+    const auto o = Wire::jsonObject(json, QStringLiteral("GET /"));
     if (!o)
         return Result<QString>::failure(o.error());
     const QString version = str(o.value(), "version");
@@ -84,7 +67,7 @@ Result<QString> parseVersion(const QByteArray& json)
 
 Result<Status> parseStatus(const QByteArray& json)
 {
-    const auto o = object(json, QStringLiteral("/status"));
+    const auto o = Wire::jsonObject(json, QStringLiteral("/status"));
     if (!o)
         return Result<Status>::failure(o.error());
     const QJsonObject server = o.value().value(QLatin1String("server")).toObject();
@@ -202,7 +185,7 @@ QString describePlugin(const QJsonObject& plugin)
             words += QStringLiteral(" by ") + str(config, "limit_by");
     } else if (name == QLatin1String("proxy-cache")) {
         words += QStringLiteral(" %1 s").arg(qint64(config.value(QLatin1String("cache_ttl")).toDouble(300)));
-        const QStringList codes = strings(config.value(QLatin1String("response_code")));
+        const QStringList codes = jsonTexts(config.value(QLatin1String("response_code")));
         if (!codes.isEmpty())
             words += QStringLiteral(" for ") + codes.join(QStringLiteral(", "));
     }
@@ -230,8 +213,8 @@ QList<FrontendSnapshot> routeFrontends(const Status& status, const QList<QJsonOb
         FrontendSnapshot f;
         f.name = str(r, "name").isEmpty() ? str(r, "id") : str(r, "name");
         QStringList words;
-        const QStringList hosts = strings(r.value(QLatin1String("hosts")));
-        const QStringList paths = strings(r.value(QLatin1String("paths")));
+        const QStringList hosts = jsonTexts(r.value(QLatin1String("hosts")));
+        const QStringList paths = jsonTexts(r.value(QLatin1String("paths")));
         if (!hosts.isEmpty())
             words << hosts.join(QStringLiteral(", "));
         if (!paths.isEmpty())
@@ -250,7 +233,7 @@ QList<FrontendSnapshot> routeFrontends(const Status& status, const QList<QJsonOb
         if (!onRoute.isEmpty())
             words << onRoute.join(QStringLiteral("; "));
         f.status = printable(words.join(QStringLiteral(" · ")), 400);
-        f.binds = strings(r.value(QLatin1String("protocols"))).join(QStringLiteral(", "));
+        f.binds = jsonTexts(r.value(QLatin1String("protocols"))).join(QStringLiteral(", "));
         f.requestsTotal = 0;
         f.responses4xxTotal = -1;
         f.responses5xxTotal = -1;
@@ -354,8 +337,8 @@ CachePolicy kongCachePolicy(
         ttl.value = QString::number(qint64(config.value(QLatin1String("cache_ttl")).toDouble(300)));
         ttl.choices = { QStringLiteral("30"), QStringLiteral("300"), QStringLiteral("3600") };
         ttl.note = QStringLiteral("How long Kong keeps a response (for %1; content types %2)")
-                       .arg(strings(config.value(QLatin1String("response_code"))).join(QStringLiteral(", ")),
-                           strings(config.value(QLatin1String("content_type"))).join(QStringLiteral(", ")));
+                       .arg(jsonTexts(config.value(QLatin1String("response_code"))).join(QStringLiteral(", ")),
+                           jsonTexts(config.value(QLatin1String("content_type"))).join(QStringLiteral(", ")));
         policy.settings.append(ttl);
     }
     return policy;

@@ -6,21 +6,14 @@
 #include <QUrl>
 
 #include "printable.h"
+#include "wire/jsonanswer.h"
 
 namespace Fleetdeck::Drivers::Traefik {
 
 namespace {
 QString str(const QJsonObject& o, const char* key)
 {
-    return o.value(QLatin1String(key)).toString();
-}
-
-QStringList strings(const QJsonValue& v)
-{
-    QStringList out;
-    for (const QJsonValue& s : v.toArray())
-        out << s.toString();
-    return out;
+    return Wire::jsonText(o, key);
 }
 
 // Requests and their 4xx/5xx from one counter family, for the samples whose `label` is `value`.
@@ -132,18 +125,18 @@ Parsed traefikSnapshot(const QList<QJsonObject>& routers, const QList<QJsonObjec
             words << printable(str(r, "rule"), 200);
         words << QStringLiteral("to %1").arg(printable(qualified(str(r, "service"), provider), kShownName));
         QStringList onRoute;
-        for (const QString& m : strings(r.value(QLatin1String("middlewares")))) {
+        for (const QString& m : Wire::jsonTexts(r.value(QLatin1String("middlewares")))) {
             const QString full = qualified(m, provider);
             onRoute << middlewareWords.value(full, printable(full, kShownName));
         }
         if (!onRoute.isEmpty())
             words << QStringLiteral("middlewares: %1").arg(onRoute.join(QStringLiteral("; ")));
-        for (const QString& e : strings(r.value(QLatin1String("error"))))
+        for (const QString& e : Wire::jsonTexts(r.value(QLatin1String("error"))))
             words << printable(e, 200);
         f.status = words.join(QStringLiteral(" · "));
-        f.binds = strings(r.value(QLatin1String("using"))).join(QStringLiteral(", "));
+        f.binds = Wire::jsonTexts(r.value(QLatin1String("using"))).join(QStringLiteral(", "));
         if (f.binds.isEmpty())
-            f.binds = strings(r.value(QLatin1String("entryPoints"))).join(QStringLiteral(", "));
+            f.binds = Wire::jsonTexts(r.value(QLatin1String("entryPoints"))).join(QStringLiteral(", "));
         const Counts c = byRouter.value(f.name);
         f.requestsTotal = c.total;
         f.responses4xxTotal = c.seen ? c.c4xx : -1;
@@ -171,7 +164,7 @@ Parsed traefikSnapshot(const QList<QJsonObject>& routers, const QList<QJsonObjec
         pool.name = str(s, "name");
         const QString provider = str(s, "provider");
         QStringList words { str(s, "status") };
-        for (const QString& e : strings(s.value(QLatin1String("error"))))
+        for (const QString& e : Wire::jsonTexts(s.value(QLatin1String("error"))))
             words << printable(e, 200);
         const QJsonObject status = s.value(QLatin1String("serverStatus")).toObject();
         if (s.contains(QLatin1String("loadBalancer"))) {
