@@ -2,7 +2,8 @@
 # Installs the Debian packages of the named lists that are not installed yet: build (build-packages.txt), runtime
 # (runtime-packages.txt), lab (lab-packages.txt: the lab, the tests and the demo); all three when none is named.
 # Uses sudo when not root. The lab starts every daemon itself: installing them starts none (policy-rc.d refuses,
-# unless the machine has its own), and under systemd the ones installed now are disabled again (below).
+# unless the machine has its own), and the ones installed now are disabled again (below): systemd units under
+# systemd, the init scripts' rc links elsewhere.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 lists=${*:-build runtime lab}
@@ -53,14 +54,35 @@ trap 'if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi' EXIT
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 
-if [ -d /run/systemd/system ]; then
+# Without systemd (sysvinit, containers) a service is enabled by its /etc/rcN.d start links: those of the daemons
+# installed now are turned into stop links (update-rc.d disable), so no boot starts them either.
+if [ ! -d /run/systemd/system ]; then
+    for pkg in $missing; do
+        case " $daemons " in
+        *" $pkg "*)
+            for script in $(dpkg -L "$pkg" | grep -E '^/etc/init\.d/[^/]+$' || true); do
+                script=$(basename "$script")
+                $SUDO update-rc.d "$script" disable >/dev/null 2>&1 || true
+                echo "fleetdeck: init script $script (from $pkg) disabled; the lab runs its own $pkg"
+            done
+            ;;
+        esac
+    done
+fi
+
+# systemd units: disabled (their wants links removed) whether or not systemd runs now, so a later boot under systemd
+# starts none of them; stopped as well where systemd runs.
+if command -v systemctl >/dev/null 2>&1; then
+    now=""
+    if [ -d /run/systemd/system ]; then now="--now"; fi
     for pkg in $missing; do
         case " $daemons " in
         *" $pkg "*)
             for unit in $(dpkg -L "$pkg" | grep -E '^/(usr/)?lib/systemd/system/[^/@]+\.(service|socket)$' || true); do
                 unit=$(basename "$unit")
-                $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
-                echo "fleetdeck: $unit (from $pkg) disabled and stopped; the lab runs its own $pkg"
+                # shellcheck disable=SC2086
+                $SUDO systemctl disable $now "$unit" >/dev/null 2>&1 || true
+                echo "fleetdeck: systemd unit $unit (from $pkg): $(systemctl is-enabled "$unit" 2>/dev/null || true)${now:+ and stopped}; the lab runs its own $pkg"
             done
             ;;
         esac
