@@ -1,5 +1,7 @@
 #include "assembly.h"
 
+#include "credentialstore.h"
+
 #include "eventlog.h"
 #include "fleetcontroller.h"
 #include "fleetstore.h"
@@ -29,7 +31,14 @@ Assembly::Assembly(const Options& options)
     m_controller->setCredentialStore(options.credentials);
     if (!options.readOnlyReason.isEmpty())
         m_controller->setReadOnly(options.readOnlyReason);
-    if (options.journal) {
+    if (!options.teamJournal.url.isEmpty()) {
+        m_journal = std::make_unique<Journal>();
+        QObject::connect(m_journal.get(), &Journal::appended, m_journalModel.get(), &JournalModel::append);
+        QObject::connect(m_journal.get(), &Journal::appended, m_events.get(),
+            [this](const JournalEntry& entry) { showColleagueChange(entry); });
+        m_controller->setJournal(m_journal.get());
+        openTeamJournal(options.teamJournal, options.credentials);
+    } else if (options.journal) {
         // Without a journal no change may be made, since none could be recorded.
         m_journal = std::make_unique<Journal>();
         const QString path = options.journalPath.isEmpty() ? Journal::defaultPath() : options.journalPath;
@@ -46,6 +55,44 @@ Assembly::Assembly(const Options& options)
         m_controller->setPrometheus(options.prometheus, m_history.get());
         m_hasPrometheus = true;
     }
+}
+
+void Assembly::openTeamJournal(TeamJournalSettings settings, CredentialStore* credentials)
+{
+    const std::weak_ptr<bool> alive = m_alive;
+    auto open = [this, alive, settings](const QString& password, const QString& credentialProblem) mutable {
+        if (alive.expired())
+            return;
+        if (settings.password.isEmpty())
+            settings.password = password;
+        if (const auto opened = m_journal->openTeam(settings); !opened) {
+            m_journalError = credentialProblem.isEmpty()
+                ? opened.error()
+                : QStringLiteral("%1 (%2)").arg(opened.error(), credentialProblem);
+            m_controller->setReadOnly(m_journalError);
+            return;
+        }
+        m_journalModel->setEntries(m_journal->readAll());
+    };
+    if (!settings.password.isEmpty() || !credentials) {
+        open({}, {});
+        return;
+    }
+    TeamJournal probe(settings);
+    credentials->read(probe.describe(), [open, reference = probe.describe()](Result<QString> secret) mutable {
+        open(secret ? secret.value() : QString(),
+            secret ? QString()
+                   : QStringLiteral("no password for %1 in the credential store: %2").arg(reference, secret.error()));
+    });
+}
+
+void Assembly::showColleagueChange(const JournalEntry& e)
+{
+    if (!e.colleague || e.kind != QLatin1String("result"))
+        return;
+    m_events->add(FleetEvent { e.timeMs, FleetEvent::Kind::Change, e.gateway, e.object,
+        QObject::tr("%1 changed it from Fleetdeck: %2 → %3, %4").arg(e.who(), e.before, e.after, e.result),
+        e.result != QLatin1String("verified") });
 }
 
 Assembly::~Assembly()

@@ -8,6 +8,7 @@
 
 #include "fleetcontext.h"
 #include "fleettypes.h"
+#include "teamjournal.h"
 
 namespace Fleetdeck {
 
@@ -38,6 +39,9 @@ public:
         QString journalPath; // with journal: where (empty: the default place)
         QString readOnlyReason; // non-empty: every change is refused, with this reason
         QUrl prometheus; // the fleet's Prometheus, for history older than the local store
+        // A team's journal in PostgreSQL instead of the SQLite file (url empty: none). Its password is read from
+        // `credentials` under TeamJournal::describe() unless given; until it is open, changes are refused.
+        TeamJournalSettings teamJournal;
     };
 
     explicit Assembly(const Options& options);
@@ -69,7 +73,12 @@ private:
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<JournalModel> m_journalModel;
     std::unique_ptr<FleetController> m_controller;
+    void openTeamJournal(TeamJournalSettings settings, CredentialStore* credentials);
+    // Colleagues' changes (team journal) on the timeline and the charts.
+    void showColleagueChange(const JournalEntry& entry);
+
     QString m_journalError;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
     bool m_hasPrometheus = false;
 };
 

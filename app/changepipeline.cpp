@@ -93,10 +93,10 @@ quint64 ChangePipeline::submit(const QList<Change>& changes, const QString& desc
     }
     const quint64 id = request->report.id;
     Q_EMIT started(id, description);
-    if (!m_readOnlyReason.isEmpty() || changes.isEmpty()) {
+    if (const QString refused = readOnlyReason(); !refused.isEmpty() || changes.isEmpty()) {
         // Refused before anything is sent, and said so.
         for (ActionOutcome& o : request->report.outcomes)
-            o.message = tr("not sent: Fleetdeck is read-only (%1)").arg(m_readOnlyReason);
+            o.message = tr("not sent: Fleetdeck is read-only (%1)").arg(refused);
         QTimer::singleShot(0, this, [this, request] { Q_EMIT finished(request->report); });
         return id;
     }
@@ -264,10 +264,13 @@ void ChangePipeline::prepare(const RunPtr& run, const GatewayState& now)
         o.beforeText = o.change.stateText(now);
         o.afterText = o.change.wantedText();
         o.undo = o.change.inverse(now);
-        if (!m_readOnlyReason.isEmpty()
-            || (m_journal && !m_journal->append(JournalEntry::makeAttempt(run->request->report.id, o)))) {
-            journalFailed();
-            o.message = tr("not sent: %1").arg(m_readOnlyReason);
+        if (const QString refused = readOnlyReason(); !refused.isEmpty()) {
+            o.message = tr("not sent: %1").arg(refused);
+            run->sendable.remove(i);
+            continue;
+        }
+        if (m_journal && !m_journal->append(JournalEntry::makeAttempt(run->request->report.id, o))) {
+            o.message = tr("not sent: the journal could not record it: %1").arg(m_journal->lastError());
             run->sendable.remove(i);
             continue;
         }
@@ -408,7 +411,6 @@ void ChangePipeline::finishGateway(const RunPtr& run)
             o.afterText = o.change.wantedText();
         }
         if (m_journal && !m_journal->append(JournalEntry::makeResult(run->request->report.id, o))) {
-            journalFailed();
             o.message += tr(" (the journal could not record this result: %1)").arg(m_journal->lastError());
         }
     }
@@ -416,11 +418,11 @@ void ChangePipeline::finishGateway(const RunPtr& run)
         finish(run->request);
 }
 
-void ChangePipeline::journalFailed()
+QString ChangePipeline::readOnlyReason() const
 {
-    // As when the journal cannot open at start: no change may be made that could not be recorded.
-    if (m_readOnlyReason.isEmpty() && m_journal)
-        m_readOnlyReason = tr("the journal failed: %1").arg(m_journal->lastError());
+    if (!m_readOnlyReason.isEmpty() || !m_journal)
+        return m_readOnlyReason;
+    return m_journal->refusal();
 }
 
 void ChangePipeline::finish(const std::shared_ptr<Request>& request)

@@ -35,7 +35,8 @@ public:
     void setEventLog(EventLog* events) { m_events = events; }
     // Non-empty: every change is refused before anything is sent, with this reason.
     void setReadOnly(const QString& reason) { m_readOnlyReason = reason; }
-    QString readOnlyReason() const { return m_readOnlyReason; }
+    // Why every change is refused now: the reason set above, or the journal's (empty: changes may be made).
+    QString readOnlyReason() const;
 
     // Runs a request; `finished` reports it under the returned id. reviewedTogether: once a change fails on a
     // gateway, the later ones to that gateway are not sent.
@@ -76,8 +77,6 @@ private:
     void stopAfter(const RunPtr& run, int position, const QString& why);
     void notSent(const RunPtr& run, const QString& why);
     void finishGateway(const RunPtr& run);
-    // The journal could not record a row: Fleetdeck goes read-only, saying why.
-    void journalFailed();
     void finish(const std::shared_ptr<Request>& request);
     void recordEvents(const ActionReport& report);
 

@@ -65,19 +65,57 @@ Result<bool> Journal::open(const QString& path)
             }
         }
     }
+    {
+        // Files from before the workstation was recorded gain the column (their rows have none).
+        QSqlDatabase db = QSqlDatabase::database(name);
+        QSqlQuery q(db);
+        if (q.exec(QStringLiteral("SELECT count(*) FROM pragma_table_info('changes') WHERE name = 'workstation'"))
+            && q.next() && q.value(0).toInt() == 0)
+            q.exec(QStringLiteral("ALTER TABLE changes ADD COLUMN workstation TEXT"));
+    }
     m_connection = name;
     m_path = path;
     return Result<bool>::success(true);
 }
 
+Result<bool> Journal::openTeam(const TeamJournalSettings& settings)
+{
+    auto team = std::make_unique<TeamJournal>(settings);
+    if (auto opened = team->open(); !opened)
+        return opened;
+    m_team = std::move(team);
+    m_path = m_team->describe();
+    connect(m_team.get(), &TeamJournal::arrived, this, &Journal::appended);
+    return Result<bool>::success(true);
+}
+
+QString Journal::refusal() const
+{
+    if (m_team)
+        return m_team->refusal();
+    if (m_connection.isEmpty())
+        return tr("the journal is not open yet");
+    return m_refusal;
+}
+
 bool Journal::append(const JournalEntry& entry)
 {
+    if (m_team) {
+        JournalEntry stored = entry;
+        if (!m_team->append(stored)) {
+            m_lastError = m_team->lastError();
+            Q_EMIT journalFailed(m_lastError);
+            return false;
+        }
+        Q_EMIT appended(stored);
+        return true;
+    }
     if (m_connection.isEmpty())
         return false;
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QStringLiteral(
         "INSERT INTO changes (action_id, time_ms, os_user, gateway, object, kind, before, after, result, "
-        "answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "answer, workstation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(qint64(entry.actionId));
     q.addBindValue(entry.timeMs);
     q.addBindValue(entry.osUser);
@@ -88,8 +126,11 @@ bool Journal::append(const JournalEntry& entry)
     q.addBindValue(entry.after);
     q.addBindValue(entry.result);
     q.addBindValue(entry.answer);
+    q.addBindValue(entry.workstation);
     if (!q.exec()) {
         m_lastError = QStringLiteral("journal %1: cannot append: %2").arg(m_path, q.lastError().text());
+        // As when the journal cannot open at start: no change may be made that could not be recorded.
+        m_refusal = tr("the journal failed: %1").arg(m_lastError);
         Q_EMIT journalFailed(m_lastError);
         return false;
     }
@@ -101,13 +142,16 @@ bool Journal::append(const JournalEntry& entry)
 
 QVector<JournalEntry> Journal::readAll() const
 {
+    if (m_team)
+        return m_team->readRecent(20000);
     QVector<JournalEntry> out;
     if (m_connection.isEmpty())
         return out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.setForwardOnly(true);
     if (!q.exec(QStringLiteral(
-            "SELECT id, action_id, time_ms, os_user, gateway, object, kind, before, after, result, answer "
+            "SELECT id, action_id, time_ms, os_user, gateway, object, kind, before, after, result, answer, "
+            "workstation "
             "FROM changes ORDER BY id")))
         return out;
     while (q.next()) {
@@ -123,6 +167,7 @@ QVector<JournalEntry> Journal::readAll() const
         e.after = q.value(8).toString();
         e.result = q.value(9).toString();
         e.answer = q.value(10).toString();
+        e.workstation = q.value(11).toString();
         out.append(e);
     }
     return out;

@@ -266,6 +266,8 @@ int main(int argc, char* argv[])
     parts.journal = true;
     parts.journalPath = options.journalFile;
     parts.prometheus = fleet.prometheus;
+    parts.teamJournal.url = fleet.journal;
+    parts.teamJournal.keepWhileAway = fleet.journalKeepWhileAway;
     if (options.readOnly)
         parts.readOnlyReason = QStringLiteral("started with --read-only");
     Assembly assembly(parts);

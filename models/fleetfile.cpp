@@ -143,6 +143,21 @@ Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& p
         && (!fleet.prometheus.isValid() || !fleet.prometheus.scheme().startsWith(QLatin1String("http"))))
         return Result<FleetFile>::failure(
             QStringLiteral("prometheus: \"%1\" is not an http(s) URL").arg(fleet.prometheus.toString()));
+    fleet.journal = QUrl(root.value(QLatin1String("journal")).toString());
+    if (!fleet.journal.isEmpty()
+        && (!fleet.journal.isValid()
+            || (fleet.journal.scheme() != QLatin1String("postgresql")
+                && fleet.journal.scheme() != QLatin1String("postgres"))
+            || fleet.journal.userName().isEmpty() || !fleet.journal.password().isEmpty()))
+        return Result<FleetFile>::failure(
+            QStringLiteral("journal: \"%1\" is not postgresql://role@host:port/database (the password is kept in "
+                           "the credential store, never in the fleet file)")
+                .arg(fleet.journal.toString(QUrl::RemovePassword)));
+    const QString whileAway = root.value(QLatin1String("journalWhileAway")).toString(QStringLiteral("refuse"));
+    if (whileAway != QLatin1String("refuse") && whileAway != QLatin1String("keep"))
+        return Result<FleetFile>::failure(
+            QStringLiteral("journalWhileAway: \"%1\" is neither \"refuse\" nor \"keep\"").arg(whileAway));
+    fleet.journalKeepWhileAway = whileAway == QLatin1String("keep");
     fleet.alertmanager = QUrl(root.value(QLatin1String("alertmanager")).toString());
     if (!fleet.alertmanager.isEmpty()
         && (!fleet.alertmanager.isValid() || !fleet.alertmanager.scheme().startsWith(QLatin1String("http"))))
@@ -276,6 +291,10 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
         root.insert(QLatin1String("prometheus"), fleet.prometheus.toString());
     if (!fleet.alertmanager.isEmpty())
         root.insert(QLatin1String("alertmanager"), fleet.alertmanager.toString());
+    if (!fleet.journal.isEmpty())
+        root.insert(QLatin1String("journal"), fleet.journal.toString());
+    if (fleet.journalKeepWhileAway)
+        root.insert(QLatin1String("journalWhileAway"), QStringLiteral("keep"));
     if (fleet.alertLabels != AlertLabels {})
         root.insert(QLatin1String("alertLabels"),
             QJsonObject { { QStringLiteral("gateway"), QJsonArray::fromStringList(fleet.alertLabels.gateway) },

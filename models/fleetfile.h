@@ -19,6 +19,8 @@ struct FleetFile
     QUrl prometheus; // optional: where history older than the local store is read
     QUrl alertmanager; // optional: whose alerts are shown on the gateways they name
     AlertLabels alertLabels; // which alert labels name a gateway, a pool, a server ("alertLabels")
+    QUrl journal; // optional: the team's journal, "postgresql://role@host:port/db?sslrootcert=…"
+    bool journalKeepWhileAway = false; // "journalWhileAway": "keep" (else "refuse", the default)
 };
 
 // Reads a fleet file; an entry that names no product is one of the catalog's default product.

@@ -4,6 +4,8 @@
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
+#include <QSysInfo>
+#include <QUuid>
 
 namespace Fleetdeck {
 
@@ -25,12 +27,27 @@ QString JournalEntry::currentOsUser()
     return user.isEmpty() ? qEnvironmentVariable("LOGNAME", QStringLiteral("unknown")) : user;
 }
 
+QString JournalEntry::currentWorkstation()
+{
+    const QString host = QSysInfo::machineHostName();
+    return host.isEmpty() ? QStringLiteral("unknown") : host;
+}
+
+QString JournalEntry::who() const
+{
+    if (account.isEmpty())
+        return osUser;
+    return QStringLiteral("%1 (%2 on %3)").arg(account, osUser, workstation);
+}
+
 JournalEntry JournalEntry::makeAttempt(quint64 actionId, const ActionOutcome& o)
 {
     JournalEntry e;
     e.actionId = actionId;
     e.timeMs = QDateTime::currentMSecsSinceEpoch();
     e.osUser = currentOsUser();
+    e.workstation = currentWorkstation();
+    e.entryUuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
     e.gateway = o.change.gateway();
     e.object = o.change.object();
     e.kind = QStringLiteral("attempt");
@@ -42,7 +59,7 @@ JournalEntry JournalEntry::makeAttempt(quint64 actionId, const ActionOutcome& o)
 
 JournalEntry JournalEntry::makeResult(quint64 actionId, const ActionOutcome& o)
 {
-    JournalEntry e = makeAttempt(actionId, o);
+    JournalEntry e = makeAttempt(actionId, o); // with an id of its own
     e.kind = QStringLiteral("result");
     e.result = o.ok ? QStringLiteral("verified") : QStringLiteral("failed");
     e.answer = o.message;
@@ -69,12 +86,27 @@ void JournalModel::append(const JournalEntry& entry)
     endInsertRows();
 }
 
+QVector<JournalEntry> JournalModel::colleagueChanges(
+    const QString& gateway, const QString& object, qint64 sinceMs) const
+{
+    QVector<JournalEntry> out;
+    for (const JournalEntry& e : m_entries) {
+        if (!e.colleague || e.kind != QLatin1String("result") || e.timeMs < sinceMs || e.gateway != gateway)
+            continue;
+        const bool same = object.isEmpty() || e.object == object || e.object.startsWith(object + QLatin1Char('/'))
+            || object.startsWith(e.object + QLatin1Char('/'));
+        if (same)
+            out.append(e);
+    }
+    return out;
+}
+
 QByteArray JournalModel::toCsv() const
 {
-    QByteArray out = "time,user,gateway,object,kind,before,after,result,answer\n";
+    QByteArray out = "time,user,account,workstation,gateway,object,kind,before,after,result,answer\n";
     for (const JournalEntry& e : m_entries) {
         const QStringList fields { QDateTime::fromMSecsSinceEpoch(e.timeMs).toString(Qt::ISODateWithMs), e.osUser,
-            e.gateway, e.object, e.kind, e.before, e.after, e.result, e.answer };
+            e.account, e.workstation, e.gateway, e.object, e.kind, e.before, e.after, e.result, e.answer };
         QList<QByteArray> bytes;
         for (const QString& f : fields)
             bytes.append(csvField(f));
@@ -126,7 +158,7 @@ QVariant JournalModel::data(const QModelIndex& index, int role) const
     case AnswerColumn:
         return e.answer;
     case UserColumn:
-        return e.osUser;
+        return e.who();
     default:
         return {};
     }

@@ -21,10 +21,18 @@ struct JournalEntry
     QString after;
     QString result; // "sending", "verified", "failed"
     QString answer; // the gateway's words or what verification found
+    QString workstation; // the machine the entry was made on
+    QString account; // team journal: the database role that stored it (the server's word); empty in SQLite
+    QString entryUuid; // unique per entry: a team journal stores it once however often it is replayed
+    QString sessionId; // team journal: the Fleetdeck window that made it
+    bool colleague = false; // team journal: made in another window (not stored; set when read)
 
     static JournalEntry makeAttempt(quint64 actionId, const ActionOutcome& outcome);
     static JournalEntry makeResult(quint64 actionId, const ActionOutcome& outcome);
     static QString currentOsUser();
+    static QString currentWorkstation();
+    // Who made it, as the timeline and the review say it: "ops-2 (alice on ws-7)", or the OS user alone.
+    QString who() const;
     friend bool operator==(const JournalEntry&, const JournalEntry&) = default;
 };
 
@@ -52,6 +60,10 @@ public:
     void setEntries(const QVector<JournalEntry>& entries);
     void append(const JournalEntry& entry);
     const QVector<JournalEntry>& entries() const { return m_entries; }
+    // Results of colleagues' changes (team journal) to this object since sinceMs, oldest first: "gw" and object
+    // "backend/server" also matches changes to "backend" as a whole and the other way round; an empty object
+    // matches any object of the gateway.
+    QVector<JournalEntry> colleagueChanges(const QString& gateway, const QString& object, qint64 sinceMs) const;
     // The entries as CSV (RFC 4180 quoting), for export.
     QByteArray toCsv() const;
 

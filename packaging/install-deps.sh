@@ -40,7 +40,7 @@ $SUDO apt-get update -q
 # The lab starts every daemon itself, on 127.0.0.1 ports of its own. Debian starts (and, under systemd, enables) a
 # packaged service when it is installed: while these install, a policy-rc.d refuses every start, and under systemd
 # the services of the daemons installed now are disabled again. Nothing already installed is touched.
-daemons="haproxy nginx caddy varnish prometheus prometheus-alertmanager prometheus-varnish-exporter openssh-server redis-server"
+daemons="haproxy nginx caddy varnish prometheus prometheus-alertmanager prometheus-varnish-exporter openssh-server redis-server postgresql-15 postgresql-common postgresql"
 policy=/usr/sbin/policy-rc.d
 own_policy=""
 if [ ! -e "$policy" ]; then

@@ -22,6 +22,7 @@
 #include "actions/serveractions.h"
 #include "changereports.h"
 #include "dialogs/securityprompter.h"
+#include "forms/serverformdialog.h"
 #include "docks/gatewaystatuswidget.h"
 #include "docks/alertsdock.h"
 #include "docks/journaldock.h"
@@ -94,6 +95,8 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     m_actions = new ActionRegistry(this);
     m_selection = new FleetSelection(m_tree, m_page, this);
     auto* prompter = new SecurityPrompter(context.store, context.fleet, this, statusBar());
+    prompter->setJournal(context.journal);
+    ReviewDialog::setJournal(context.journal);
     auto* reports = new ChangeReports(context.fleet, m_undo, this, statusBar());
     reports->setHint(ChangeKind::AddMember, tr("Server → Add server… opens the form again with what you typed."));
     auto* gatewayActions = new GatewayActions(

@@ -47,6 +47,17 @@ Lab Lab::load()
             o.value(QLatin1String("listenPort")).toInt(), o.value(QLatin1String("exporterPort")).toInt(),
             o.value(QLatin1String("secretFile")).toString() });
     }
+    if (const QJsonObject pg = root.value(QLatin1String("postgres")).toObject(); !pg.isEmpty()) {
+        lab.postgres.url = pg.value(QLatin1String("url")).toString();
+        lab.postgres.port = pg.value(QLatin1String("port")).toInt();
+        lab.postgres.socketDir = pg.value(QLatin1String("dir")).toString();
+        lab.postgres.caFile = pg.value(QLatin1String("caFile")).toString();
+        lab.postgres.wrongCaFile = pg.value(QLatin1String("wrongCaFile")).toString();
+        for (const auto& o : pg.value(QLatin1String("operators")).toArray()) {
+            lab.postgres.operators.append(o.toObject().value(QLatin1String("name")).toString());
+            lab.postgres.passwords.append(o.toObject().value(QLatin1String("password")).toString());
+        }
+    }
     for (const auto& v : root.value(QLatin1String("redis")).toArray()) {
         const QJsonObject o = v.toObject();
         lab.redis.append({ o.value(QLatin1String("name")).toString(), o.value(QLatin1String("port")).toInt(),
@@ -165,6 +176,22 @@ bool Lab::control(const QString& command, int index) const
         { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), command, QStringLiteral("--state"),
             qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index) });
     return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+QString LabPostgres::urlFor(int index) const
+{
+    QString u = url;
+    return u.replace(QStringLiteral("//") + operators.value(0) + QLatin1Char('@'),
+        QStringLiteral("//") + operators.value(index) + QLatin1Char('@'));
+}
+
+bool Lab::controlPostgres(const QString& action) const
+{
+    QProcess p;
+    p.start(QStringLiteral("python3"),
+        { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), QStringLiteral("postgres"), QStringLiteral("--state"),
+            qEnvironmentVariable("FLEETDECK_LAB_STATE"), action });
+    return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
 bool Lab::setUpstreamHealthy(int index, bool healthy) const

@@ -95,6 +95,21 @@ struct LabNginx
     QString nginxCommand; // "nginx -p DIR -c nginx.conf"
 };
 
+// The lab's PostgreSQL (lab --postgres): the team journal's database, its two operators and their passwords.
+struct LabPostgres
+{
+    QString url; // postgresql://ops-1@127.0.0.1:PORT/fleetdeck?sslmode=verify-full&sslrootcert=CA
+    int port = 0;
+    QString socketDir; // its UNIX socket, where the owner ("postgres") logs in without a password
+    QString caFile;
+    QString wrongCaFile;
+    QStringList operators; // ops-1, ops-2
+    QStringList passwords;
+    bool present() const { return port > 0; }
+    // The URL as operator `index` (0: ops-1).
+    QString urlFor(int index) const;
+};
+
 struct Lab
 {
     QString fleetFile;
@@ -111,11 +126,14 @@ struct Lab
     QList<LabNginx> nginx;
     QString sshConfig; // the lab's ssh client config (host "lab-nginx"), for nginx
     QString sshDir; // its keys and known_hosts
+    LabPostgres postgres;
     QString error;
 
     static Lab load(); // from $FLEETDECK_LAB_STATE
     // Runs fleetlab.py with the given command (kill-haproxy, start-haproxy) on instance index.
     bool control(const QString& command, int index) const;
+    // Stops ("stop") or starts again ("start") the lab's PostgreSQL.
+    bool controlPostgres(const QString& action) const;
     // Makes the nginx upstream at index pass or fail its health checks.
     bool setUpstreamHealthy(int index, bool healthy) const;
 };

@@ -633,6 +633,112 @@ def start_redis(state, args):
         state["redis"].append(inst)
 
 
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def pg_user():
+    """PostgreSQL will not run as root: the lab's cluster then belongs to nobody (its files in the lab directory)."""
+    return "nobody" if os.geteuid() == 0 else None
+
+
+def pg_command(cmd):
+    user = pg_user()
+    return (["setpriv", f"--reuid={user}", f"--regid={user == 'nobody' and 'nogroup' or user}", "--clear-groups"]
+            if user else []) + cmd
+
+
+def spawn_postgres(inst):
+    inst["pid"] = spawn(pg_command([f"{PG_BIN}/postgres", "-D", inst["data"]]), os.path.join(inst["dir"], "postgres.log"))
+    wait_for_port(inst["port"], 30, "PostgreSQL")
+
+
+def psql(inst, sql, user="postgres"):
+    r = subprocess.run(pg_command([f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", inst["dir"], "-p",
+                                   str(inst["port"]), "-U", user, "-d", "fleetdeck"]),
+                       input=sql, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"psql failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def start_postgres(state, args):
+    """PostgreSQL 15 in the lab directory (initdb, a free port on 127.0.0.1, its UNIX socket in the lab directory),
+    the team journal's schema from packaging/team-journal.sql, and two operators, ops-1 and ops-2, each with a
+    password in a secret file; TLS with the lab's certificate when the lab has one."""
+    if not args.postgres:
+        return
+    d = os.path.join(state["dir"], "postgres")
+    os.makedirs(d)
+    inst = {"name": "postgres", "dir": d, "data": os.path.join(d, "data"), "port": free_port(), "pid": 0,
+            "database": "fleetdeck", "operators": []}
+    user = pg_user()
+    if user:
+        shutil.chown(d, user)
+    subprocess.run(pg_command([f"{PG_BIN}/initdb", "-D", inst["data"], "-U", "postgres", "--auth-local=trust",
+                               "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]),
+                   check=True, capture_output=True)
+    conf = [f"port = {inst['port']}", f"listen_addresses = '{LOOPBACK}'", f"unix_socket_directories = '{d}'",
+            "fsync = off", "shared_buffers = 16MB", "max_connections = 40", "logging_collector = off"]
+    if state.get("tls"):
+        tls = state["tls"]
+        for name in ("server.pem", "server.key"):
+            shutil.copy(os.path.join(tls["dir"], name), os.path.join(d, name))
+            if user:
+                shutil.chown(os.path.join(d, name), user)
+        os.chmod(os.path.join(d, "server.key"), 0o600)
+        conf += ["ssl = on", f"ssl_cert_file = '{d}/server.pem'", f"ssl_key_file = '{d}/server.key'"]
+        inst["caFile"] = tls["caFile"]
+        inst["wrongCaFile"] = tls["wrongCaFile"]
+    with open(os.path.join(inst["data"], "postgresql.auto.conf"), "a") as f:
+        f.write("\n".join(conf) + "\n")
+    spawn_postgres(inst)
+    subprocess.run(pg_command([f"{PG_BIN}/createdb", "-h", d, "-p", str(inst["port"]), "-U", "postgres",
+                               "fleetdeck"]), check=True, capture_output=True)
+    schema = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "packaging", "team-journal.sql")
+    with open(schema) as f:
+        psql(inst, f.read())
+    for name in ("ops-1", "ops-2"):
+        password = secrets.token_hex(12)
+        secret_file = os.path.join(d, f"{name}.secret")
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password)
+        psql(inst, f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}' IN ROLE fleetdeck_operator;")
+        inst["operators"].append({"name": name, "password": password, "secretFile": secret_file})
+    query = f"?sslmode=verify-full&sslrootcert={inst['caFile']}" if "caFile" in inst else ""
+    inst["url"] = f"postgresql://ops-1@{LOOPBACK}:{inst['port']}/fleetdeck{query}"
+    state["postgres"] = inst
+
+
+def stop_postgres(inst):
+    """A fast shutdown (SIGINT to the postmaster): sessions are ended and postmaster.pid removed, so it starts again
+    at once; the process group is stopped after it, in case."""
+    pid = inst.get("pid")
+    if not pid:
+        return
+    lock = os.path.join(inst["data"], "postmaster.pid")
+    try:
+        os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + 15
+        while os.path.exists(lock) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    except ProcessLookupError:
+        pass
+    stop_pids([pid], 5)
+
+
+def cmd_postgres(args):
+    """Stops (fast shutdown) or starts again the lab's PostgreSQL: an outage of the team journal."""
+    state = read_state(args.state)
+    inst = state["postgres"]
+    if args.action == "stop":
+        stop_postgres(inst)
+    else:
+        spawn_postgres(inst)
+        write_state(args.state, state)
+    return 0
+
+
 def redis_gateways(state, poll_ms):
     return [{"name": inst["name"], "product": "redis", "admin": f"tcp://{LOOPBACK}:{inst['port']}",
              "credential": f"{inst['name']}/auth", "pollIntervalMs": poll_ms} for inst in state.get("redis", [])]
@@ -916,6 +1022,7 @@ def _start_into(state, args):
 
     start_varnish(state, args, ups[:args.servers])
     start_redis(state, args)
+    start_postgres(state, args)
     if args.signals:
         start_signals(state, [p for _, p in ups[:3]], args.poll_ms)
     if args.mixed_fleet:
@@ -932,6 +1039,8 @@ def _start_into(state, args):
             gateways.append(gw)
 
     fleet = {"name": "Fleetdeck lab", "gateways": gateways}
+    if "postgres" in state:
+        fleet["journal"] = state["postgres"]["url"]
     if args.alertmanager:
         start_alertmanager(state)
         fleet["alertmanager"] = state["alertmanager"]["url"]
@@ -1140,6 +1249,8 @@ def stop_state(state, keep=False):
     stop_pids([state.get("nginx", {}).get("pid"), state.get("tls", {}).get("pid"),
                state.get("prometheus", {}).get("pid"), state.get("alertmanager", {}).get("pid"),
                state.get("ssh", {}).get("pid")])
+    if "postgres" in state:
+        stop_postgres(state["postgres"])
     root = state.get("dir", "")
     if not keep and root and os.path.basename(root).startswith("fleetdeck-lab-"):
         shutil.rmtree(root, ignore_errors=True)
@@ -1297,6 +1408,9 @@ def main():
         sp.add_argument("--redis", type=int, default=0,
                         help="Redis instances (ACL user, 32 MB limit; the second replicates the first); always listed "
                              "in the fleet file")
+        sp.add_argument("--postgres", action="store_true",
+                        help="PostgreSQL 15 in the lab directory with the team journal's schema and two operators "
+                             "(ops-1, ops-2); named as the fleet file's journal")
         sp.add_argument("--nginx", type=int, default=0,
                         help="nginx load balancers in front of the first pools' upstreams, reached over a private "
                              "sshd; always listed in the fleet file")
@@ -1339,6 +1453,9 @@ def main():
     rt.add_argument("--seconds", type=int, default=60)
     rt.add_argument("--rate", type=int, default=200)
     rt.add_argument("--read-only", action="store_true")
+    pg = sub.add_parser("postgres", help="stop or start again the lab's PostgreSQL")
+    pg.add_argument("--state", required=True)
+    pg.add_argument("action", choices=["stop", "start"])
     w = sub.add_parser("watchdog")
     w.add_argument("--state", required=True)
     w.add_argument("--after", type=int, required=True)
@@ -1349,7 +1466,8 @@ def main():
         p.error(nginx_lb_missing())
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
             "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
-            "flap": cmd_flap, "redis-traffic": cmd_redis_traffic}[args.cmd](args)
+            "flap": cmd_flap, "redis-traffic": cmd_redis_traffic,
+            "postgres": cmd_postgres}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ private Q_SLOTS:
         JournalModel model;
         model.setEntries(all);
         const QByteArray csv = model.toCsv();
-        QVERIFY(csv.startsWith("time,user,gateway,object,kind,before,after,result,answer\n"));
+        QVERIFY(csv.startsWith("time,user,account,workstation,gateway,object,kind,before,after,result,answer\n"));
         QCOMPARE(csv.count('\n'), 4);
     }
 

@@ -193,6 +193,7 @@ void ServerActions::setState(AdminState state, const QString& verb)
                                                        : Feature::Ready;
     // Taking servers out of service asks first when it would leave a pool with none.
     if ((verb.isEmpty() || m_prompter->confirmLastHealthy(targets, verb))
+        && m_prompter->confirmAfterColleagues(targets, tr("Make it %1").arg(label(state)))
         && confirmPersistent(targets, label(state), feature))
         m_fleet->setServerState(targets, state);
 }
@@ -218,7 +219,8 @@ void ServerActions::setWeight()
     const int weight = QInputDialog::getInt(m_window, tr("Set weight"),
         tr("Weight for %n server(s) (%1..%2; 0 takes no new traffic):", nullptr, int(selected.size())).arg(lo).arg(hi),
         current, lo, hi, 1, &ok);
-    if (ok && confirmPersistent(selected, tr("Weight %1").arg(weight), Feature::Weight))
+    if (ok && m_prompter->confirmAfterColleagues(selected, tr("Set weight %1").arg(weight))
+        && confirmPersistent(selected, tr("Weight %1").arg(weight), Feature::Weight))
         m_fleet->setServerWeight(selected, weight);
 }
 
@@ -355,7 +357,8 @@ void ServerActions::removeServer()
     if (selected.size() != 1)
         return;
     const ServerRef target = selected.first();
-    if (!m_prompter->confirmLastHealthy(selected, tr("Removing")))
+    if (!m_prompter->confirmLastHealthy(selected, tr("Removing"))
+        || !m_prompter->confirmAfterColleagues(selected, tr("Remove it")))
         return;
     if (QMessageBox::question(m_window, tr("Remove server"),
             tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "

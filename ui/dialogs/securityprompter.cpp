@@ -1,4 +1,5 @@
 #include "securityprompter.h"
+#include "colleaguechanges.h"
 
 #include <QStatusBar>
 #include <QWidget>
@@ -83,6 +84,14 @@ void SecurityPrompter::openCredentialDialog(const QString& gateway, const QStrin
 bool SecurityPrompter::confirmLastHealthy(const QList<ServerRef>& targets, const QString& verb)
 {
     return Fleetdeck::confirmLastHealthy(m_window, m_store, targets, verb);
+}
+
+bool SecurityPrompter::confirmAfterColleagues(const QList<ServerRef>& targets, const QString& verb)
+{
+    QList<std::pair<QString, QString>> objects;
+    for (const ServerRef& t : targets)
+        objects.append({ t.gateway, t.backend + QLatin1Char('/') + t.server });
+    return Fleetdeck::confirmAfterColleagues(m_window, m_journal, objects, verb);
 }
 
 } // namespace Fleetdeck

@@ -13,6 +13,7 @@ namespace Fleetdeck {
 
 class FleetActions;
 class FleetStore;
+class JournalModel;
 
 // The prompts that guard trust and service: a gateway's untrusted certificate (pin it or not), a credential no
 // store holds (supply it), a secret to change or forget, and taking out a pool's last server in service (asked
@@ -28,6 +29,9 @@ public:
     void openCredentialDialog(const QString& gateway, const QString& reference, bool missing);
     // Taking these servers out would leave a pool with no server in service: two explicit choices to go on.
     bool confirmLastHealthy(const QList<ServerRef>& targets, const QString& verb);
+    // A colleague changed one of these servers in the last minutes (team journal): asks before going on.
+    bool confirmAfterColleagues(const QList<ServerRef>& targets, const QString& verb);
+    void setJournal(const JournalModel* journal) { m_journal = journal; }
 
 private:
     void offerCertificate(int index);
@@ -36,6 +40,7 @@ private:
     const FleetStore* m_store;
     FleetActions* m_fleet;
     QWidget* m_window;
+    const JournalModel* m_journal = nullptr;
     QStatusBar* m_status;
     QSet<QString> m_credentialsOffered; // "gateway reference" already asked for
     QSet<QString> m_certificatesOffered; // "gateway fingerprint" already put to the operator

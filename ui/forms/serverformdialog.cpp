@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHeaderView>
@@ -14,6 +15,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "dialogs/colleaguechanges.h"
 #include "fleetstore.h"
 
 namespace Fleetdeck {
@@ -179,6 +181,10 @@ void ServerFormDialog::validate()
     m_review->setEnabled(m_problems.isEmpty());
 }
 
+namespace {
+const JournalModel* reviewJournal = nullptr;
+}
+
 ReviewDialog::ReviewDialog(const QList<Row>& rows, const QString& note, QWidget* parent)
     : QDialog(parent)
 {
@@ -200,6 +206,16 @@ ReviewDialog::ReviewDialog(const QList<Row>& rows, const QString& note, QWidget*
     auto* noteLabel = new QLabel(note);
     noteLabel->setObjectName(QStringLiteral("reviewNote"));
     noteLabel->setWordWrap(true);
+    QList<std::pair<QString, QString>> objects;
+    for (const Row& row : rows)
+        objects.append({ row.gateway, row.object });
+    const QString colleagues = colleagueChangesText(reviewJournal, objects, QDateTime::currentMSecsSinceEpoch());
+    auto* colleaguesLabel = new QLabel(tr("A colleague changed this in the last minutes:\n%1").arg(colleagues));
+    colleaguesLabel->setObjectName(QStringLiteral("reviewColleagues"));
+    colleaguesLabel->setWordWrap(true);
+    colleaguesLabel->setVisible(!colleagues.isEmpty());
+    colleaguesLabel->setStyleSheet(QStringLiteral("QLabel { color: %1; font-weight: bold; }")
+                                       .arg(StateColours::of(StateColours::Role::Warning).name()));
     auto* buttons = new QDialogButtonBox;
     QPushButton* push = buttons->addButton(tr("&Push"), QDialogButtonBox::AcceptRole);
     push->setObjectName(QStringLiteral("pushButton"));
@@ -213,8 +229,14 @@ ReviewDialog::ReviewDialog(const QList<Row>& rows, const QString& note, QWidget*
                       "gateway back:")));
     layout->addWidget(table);
     layout->addWidget(noteLabel);
+    layout->addWidget(colleaguesLabel);
     layout->addWidget(buttons);
-    resize(640, 260);
+    resize(640, colleagues.isEmpty() ? 260 : 340);
+}
+
+void ReviewDialog::setJournal(const JournalModel* journal)
+{
+    reviewJournal = journal;
 }
 
 } // namespace Fleetdeck

@@ -14,6 +14,7 @@ class QPushButton;
 namespace Fleetdeck {
 
 class FleetStore;
+class JournalModel;
 
 // The pool form: a server to add, every field checked as it is typed, each message next to its field.
 // "Review…" is enabled only when everything is valid; what was typed is kept if a push fails.
@@ -65,6 +66,9 @@ public:
         QString after;
     };
     ReviewDialog(const QList<Row>& rows, const QString& note, QWidget* parent = nullptr);
+    // Where colleagues' recent changes are read (the team journal), so the review says when one touched the same
+    // object; set once by the window.
+    static void setJournal(const JournalModel* journal);
 };
 
 } // namespace Fleetdeck
