@@ -22,7 +22,6 @@
 #include "actions/serveractions.h"
 #include "changereports.h"
 #include "dialogs/securityprompter.h"
-#include "forms/serverformdialog.h"
 #include "docks/gatewaystatuswidget.h"
 #include "docks/alertsdock.h"
 #include "docks/journaldock.h"
@@ -94,9 +93,7 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     m_undo = new QUndoStack(this);
     m_actions = new ActionRegistry(this);
     m_selection = new FleetSelection(m_tree, m_page, this);
-    auto* prompter = new SecurityPrompter(context.store, context.fleet, this, statusBar());
-    prompter->setJournal(context.journal);
-    ReviewDialog::setJournal(context.journal);
+    auto* prompter = new SecurityPrompter(context.store, context.fleet, context.journal, this, statusBar());
     auto* reports = new ChangeReports(context.fleet, m_undo, this, statusBar());
     reports->setHint(ChangeKind::AddMember, tr("Server → Add server… opens the form again with what you typed."));
     auto* gatewayActions = new GatewayActions(

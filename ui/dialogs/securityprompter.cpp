@@ -1,5 +1,6 @@
 #include "securityprompter.h"
 #include "colleaguechanges.h"
+#include "forms/serverformdialog.h"
 
 #include <QStatusBar>
 #include <QWidget>
@@ -12,13 +13,16 @@
 
 namespace Fleetdeck {
 
-SecurityPrompter::SecurityPrompter(const FleetStore* store, FleetActions* fleet, QWidget* window, QStatusBar* status)
+SecurityPrompter::SecurityPrompter(
+    const FleetStore* store, FleetActions* fleet, const JournalModel* journal, QWidget* window, QStatusBar* status)
     : QObject(window)
     , m_store(store)
     , m_fleet(fleet)
     , m_window(window)
+    , m_journal(journal)
     , m_status(status)
 {
+    ReviewDialog::setJournal(journal);
     connect(store, &FleetStore::statusChanged, this, &SecurityPrompter::offerCertificate);
     connect(store, &FleetStore::statusChanged, this, &SecurityPrompter::offerCredential);
 }

@@ -24,14 +24,16 @@ class SecurityPrompter final : public QObject
     Q_DISABLE_COPY_MOVE(SecurityPrompter)
 
 public:
-    SecurityPrompter(const FleetStore* store, FleetActions* fleet, QWidget* window, QStatusBar* status);
+    // journal: where colleagues' changes are read (the team journal; null: none), for these questions and every
+    // review dialog.
+    SecurityPrompter(
+        const FleetStore* store, FleetActions* fleet, const JournalModel* journal, QWidget* window, QStatusBar* status);
 
     void openCredentialDialog(const QString& gateway, const QString& reference, bool missing);
     // Taking these servers out would leave a pool with no server in service: two explicit choices to go on.
     bool confirmLastHealthy(const QList<ServerRef>& targets, const QString& verb);
     // A colleague changed one of these servers in the last minutes (team journal): asks before going on.
     bool confirmAfterColleagues(const QList<ServerRef>& targets, const QString& verb);
-    void setJournal(const JournalModel* journal) { m_journal = journal; }
 
 private:
     void offerCertificate(int index);
