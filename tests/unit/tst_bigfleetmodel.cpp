@@ -1,0 +1,93 @@
+// The model of a fleet too large to poll: gateways grouped by labels, trouble from the figures, worst first, search,
+// and figures refreshed in place (no reset) while the set of gateways stays the same.
+#include <QSignalSpy>
+#include <QTest>
+
+#include "bigfleetmodel.h"
+
+using namespace Fleetdeck;
+
+namespace {
+DiscoveredGateway gw(const QString& name, const QString& site, double up, double servers, double rps, double err)
+{
+    DiscoveredGateway g;
+    g.name = name;
+    g.product = QStringLiteral("haproxy");
+    g.labels.insert(QStringLiteral("site"), site);
+    g.serversUp = up;
+    g.servers = servers;
+    g.requestsPerSecond = rps;
+    g.errorsPerSecond = err;
+    return g;
+}
+} // namespace
+
+class TestBigFleetModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void troubleFromTheFigures()
+    {
+        QCOMPARE(gw(QStringLiteral("a"), {}, 4, 4, 100, 0).trouble(), DiscoveredGateway::Trouble::None);
+        QCOMPARE(gw(QStringLiteral("a"), {}, 3, 4, 100, 0).trouble(), DiscoveredGateway::Trouble::Warning);
+        QCOMPARE(gw(QStringLiteral("a"), {}, 4, 4, 100, 2).trouble(), DiscoveredGateway::Trouble::Warning);
+        QCOMPARE(gw(QStringLiteral("a"), {}, 0, 4, 100, 0).trouble(), DiscoveredGateway::Trouble::Critical);
+        QCOMPARE(gw(QStringLiteral("a"), {}, 4, 4, 100, 6).trouble(), DiscoveredGateway::Trouble::Critical);
+        DiscoveredGateway unknown;
+        QCOMPARE(unknown.trouble(), DiscoveredGateway::Trouble::Warning); // no figures is not "well"
+        QVERIFY(gw(QStringLiteral("a"), {}, 0, 4, 1, 0).troubleScore()
+            > gw(QStringLiteral("b"), {}, 3, 4, 1, 0).troubleScore());
+    }
+
+    void groupedByLabelsWorstFirstAndSearched()
+    {
+        BigFleetModel model;
+        model.setGroupBy({ QStringLiteral("site") });
+        model.setGateways({ gw(QStringLiteral("par-1"), QStringLiteral("par"), 4, 4, 10, 0),
+            gw(QStringLiteral("par-2"), QStringLiteral("par"), 0, 4, 10, 0),
+            gw(QStringLiteral("fra-1"), QStringLiteral("fra"), 3, 4, 10, 0) });
+        QCOMPARE(model.groupCount(), 2);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("site=fra (1 gateway(s))"));
+        QCOMPARE(model.rowCount(model.index(1, 0)), 2);
+
+        BigFleetFilter filter;
+        filter.setSourceModel(&model);
+        filter.sort(BigFleetModel::TroubleColumn, Qt::DescendingOrder);
+        // The group with a critical gateway first, and in it the critical one first.
+        const QModelIndex first = filter.index(0, 0);
+        QVERIFY(first.data().toString().startsWith(QLatin1String("site=par")));
+        QCOMPARE(filter.index(0, 0, first).data().toString(), QStringLiteral("par-2"));
+        QCOMPARE(filter.index(0, BigFleetModel::TroubleColumn, first).data().toString(), QStringLiteral("4 down"));
+
+        filter.setSearchText(QStringLiteral("fra"));
+        QCOMPARE(filter.rowCount(), 1);
+        QCOMPARE(filter.rowCount(filter.index(0, 0)), 1);
+        filter.setSearchText(QString());
+        QCOMPARE(filter.rowCount(), 2);
+    }
+
+    void refreshedFiguresUpdateInPlace()
+    {
+        BigFleetModel model;
+        model.setGroupBy({ QStringLiteral("site") });
+        model.setGateways({ gw(QStringLiteral("a"), QStringLiteral("x"), 4, 4, 10, 0),
+            gw(QStringLiteral("b"), QStringLiteral("y"), 4, 4, 10, 0) });
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setGateways({ gw(QStringLiteral("b"), QStringLiteral("y"), 2, 4, 10, 0),
+            gw(QStringLiteral("a"), QStringLiteral("x"), 4, 4, 12, 0) });
+        QCOMPARE(reset.size(), 0);
+        QVERIFY(changed.size() >= 2);
+        QCOMPARE(model.gateway(QStringLiteral("b"))->serversUp, 2.0);
+        // A new gateway changes the shape: a reset.
+        model.setGateways({ gw(QStringLiteral("a"), QStringLiteral("x"), 4, 4, 10, 0),
+            gw(QStringLiteral("c"), QStringLiteral("x"), 4, 4, 10, 0) });
+        QCOMPARE(reset.size(), 1);
+        QVERIFY(!model.gateway(QStringLiteral("b")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBigFleetModel)
+#include "tst_bigfleetmodel.moc"
