@@ -1,8 +1,8 @@
 #include "fleetquery.h"
+#include "prometheusapi.h"
 
 #include <QHash>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace Fleetdeck::Wire {
@@ -44,24 +44,13 @@ Result<QVector<DiscoveredGateway>> parseFleetAnswer(
     const QByteArray& json, const FleetQuerySpec& spec, const QString& product)
 {
     using R = Result<QVector<DiscoveredGateway>>;
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return R::failure(QStringLiteral("not a Prometheus API answer (%1): \"%2\"")
-                              .arg(error.errorString(), QString::fromUtf8(json.left(120))));
-    const QJsonObject root = doc.object();
-    if (root.value(QLatin1String("status")).toString() != QLatin1String("success"))
-        return R::failure(
-            QStringLiteral("Prometheus answered %1: %2")
-                .arg(root.value(QLatin1String("errorType")).toString(), root.value(QLatin1String("error")).toString()));
-    const QJsonObject data = root.value(QLatin1String("data")).toObject();
-    if (data.value(QLatin1String("resultType")).toString() != QLatin1String("vector"))
-        return R::failure(
-            QStringLiteral("expected a vector, got \"%1\"").arg(data.value(QLatin1String("resultType")).toString()));
+    const auto answer = prometheusResult(json, QStringLiteral("vector"));
+    if (!answer)
+        return R::failure(answer.error());
     QVector<DiscoveredGateway> out;
     QHash<QString, int> byName;
     QHash<QString, QHash<QString, double>> figures; // gateway -> figure -> value
-    for (const auto& item : data.value(QLatin1String("result")).toArray()) {
+    for (const auto& item : answer.value()) {
         const QJsonObject o = item.toObject();
         const QJsonObject metric = o.value(QLatin1String("metric")).toObject();
         const QString name = metric.value(spec.nameLabel).toString();

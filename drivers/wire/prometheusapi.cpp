@@ -13,9 +13,9 @@
 
 namespace Fleetdeck::Wire {
 
-Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
+Result<QJsonArray> prometheusResult(const QByteArray& json, const QString& resultType)
 {
-    using R = Result<QList<RangeSeries>>;
+    using R = Result<QJsonArray>;
     QJsonParseError error {};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject())
@@ -30,11 +30,20 @@ Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
     if (status != QLatin1String("success"))
         return R::failure(QStringLiteral("Prometheus answer without a status"));
     const QJsonObject data = root.value(QLatin1String("data")).toObject();
-    if (data.value(QLatin1String("resultType")).toString() != QLatin1String("matrix"))
-        return R::failure(
-            QStringLiteral("expected a matrix, got \"%1\"").arg(data.value(QLatin1String("resultType")).toString()));
+    if (data.value(QLatin1String("resultType")).toString() != resultType)
+        return R::failure(QStringLiteral("expected a %1, got \"%2\"")
+                              .arg(resultType, data.value(QLatin1String("resultType")).toString()));
+    return R::success(data.value(QLatin1String("result")).toArray());
+}
+
+Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json)
+{
+    using R = Result<QList<RangeSeries>>;
+    const auto answer = prometheusResult(json, QStringLiteral("matrix"));
+    if (!answer)
+        return R::failure(answer.error());
     QList<RangeSeries> out;
-    const QJsonArray result = data.value(QLatin1String("result")).toArray();
+    const QJsonArray& result = answer.value();
     for (const auto& item : result) {
         const QJsonObject o = item.toObject();
         RangeSeries s;

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QList>
 #include <QObject>
 #include <QPair>
@@ -21,6 +22,10 @@ struct RangeSeries
     QList<QPair<QString, QString>> labels;
     QVector<QPair<qint64, double>> points;
 };
+
+// The "result" of a Prometheus API answer whose data is of resultType ("vector", "matrix"); Prometheus' own error,
+// or what is wrong with the answer, as the error text.
+Result<QJsonArray> prometheusResult(const QByteArray& json, const QString& resultType);
 
 // Parses the JSON of /api/v1/query_range (a "matrix"); Prometheus' own error comes back as the error text.
 Result<QList<RangeSeries>> parseQueryRange(const QByteArray& json);
