@@ -368,24 +368,14 @@ bool TeamJournal::replayWaiting(QString* error)
     QSqlDatabase spool = QSqlDatabase::database(m_spool, false);
     QSqlQuery q(spool);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT seq, %1 FROM waiting ORDER BY seq").arg(kColumns)))
+    // The same columns, in the same places, as a row of the team's table (the spool has no account).
+    if (!q.exec(QStringLiteral("SELECT seq, entry_uuid, session_id, action_id, time_ms, os_user, workstation, '', "
+                               "gateway, object, kind, before, after, result, answer FROM waiting ORDER BY seq")))
         return true;
     QVector<std::pair<qint64, JournalEntry>> waiting;
     while (q.next()) {
-        JournalEntry e;
-        e.entryUuid = q.value(1).toString();
-        e.sessionId = q.value(2).toString();
-        e.actionId = q.value(3).toULongLong();
-        e.timeMs = q.value(4).toLongLong();
-        e.osUser = q.value(5).toString();
-        e.workstation = q.value(6).toString();
-        e.gateway = q.value(7).toString();
-        e.object = q.value(8).toString();
-        e.kind = q.value(9).toString();
-        e.before = q.value(10).toString();
-        e.after = q.value(11).toString();
-        e.result = q.value(12).toString();
-        e.answer = q.value(13).toString();
+        JournalEntry e = entryFrom(q);
+        e.rowId = 0;
         waiting.append({ q.value(0).toLongLong(), e });
     }
     q = QSqlQuery();
