@@ -1,5 +1,7 @@
 #include "assembly.h"
 
+#include "bigfleetmodel.h"
+#include "bigfleetservice.h"
 #include "credentialstore.h"
 
 #include "eventlog.h"
@@ -55,6 +57,13 @@ Assembly::Assembly(const Options& options)
         m_controller->setPrometheus(options.prometheus, m_history.get());
         m_hasPrometheus = true;
     }
+    if (!options.discovery.isEmpty()) {
+        const ProductInfo* product = m_products.find(options.discovery.product);
+        m_bigFleetModel = std::make_unique<BigFleetModel>();
+        m_bigFleetService = std::make_unique<BigFleetService>(
+            options.discovery, product ? product->fleetFigures : QMap<QString, QString> {}, m_bigFleetModel.get());
+        m_bigFleetService->start();
+    }
 }
 
 void Assembly::openTeamJournal(TeamJournalSettings settings, CredentialStore* credentials)
@@ -99,6 +108,7 @@ Assembly::~Assembly()
 {
     // The controller goes first: its drivers' callbacks refer to the stores.
     m_controller.reset();
+    m_bigFleetService.reset();
 }
 
 Journal* Assembly::journal() const
@@ -116,6 +126,9 @@ FleetContext Assembly::context()
     c.products = m_products;
     c.journal = m_journal ? m_journalModel.get() : nullptr;
     c.history = m_hasPrometheus ? m_history.get() : nullptr;
+    c.bigFleet = m_bigFleetModel.get();
+    if (m_bigFleetService)
+        c.discovery = m_bigFleetService->discovery();
     return c;
 }
 

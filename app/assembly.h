@@ -12,6 +12,8 @@
 
 namespace Fleetdeck {
 
+class BigFleetModel;
+class BigFleetService;
 class CredentialStore;
 class EventLog;
 class FleetController;
@@ -42,6 +44,8 @@ public:
         // A team's journal in PostgreSQL instead of the SQLite file (url empty: none). Its password is read from
         // `credentials` under TeamJournal::describe() unless given; until it is open, changes are refused.
         TeamJournalSettings teamJournal;
+        // A fleet too large to poll, found and followed through its Prometheus (empty: none).
+        FleetDiscovery discovery;
     };
 
     explicit Assembly(const Options& options);
@@ -54,6 +58,7 @@ public:
     HistoryCache& history() { return *m_history; }
     FleetController& controller() { return *m_controller; }
     JournalModel& journalModel() { return *m_journalModel; }
+    BigFleetService* bigFleet() const { return m_bigFleetService.get(); } // null: no discovery
     Journal* journal() const; // null: none asked for, or it could not be opened
     // Why the journal could not be opened, in which case every change is refused; empty otherwise.
     QString journalError() const { return m_journalError; }
@@ -73,6 +78,8 @@ private:
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<JournalModel> m_journalModel;
     std::unique_ptr<FleetController> m_controller;
+    std::unique_ptr<BigFleetModel> m_bigFleetModel;
+    std::unique_ptr<BigFleetService> m_bigFleetService;
     void openTeamJournal(TeamJournalSettings settings, CredentialStore* credentials);
     // Colleagues' changes (team journal) on the timeline and the charts.
     void showColleagueChange(const JournalEntry& entry);

@@ -24,8 +24,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
         QStringLiteral("With --screenshot: wait <seconds> before rendering (default 5)."), QStringLiteral("seconds"),
         QStringLiteral("5"));
     const QCommandLineOption page(QStringLiteral("page"),
-        QStringLiteral("Open on the <page>: servers (default) or overview."), QStringLiteral("page"),
-        QStringLiteral("servers"));
+        QStringLiteral("Open on the <page>: servers (default), overview or largefleet (a fleet file that discovers its "
+                       "gateways through Prometheus)."),
+        QStringLiteral("page"), QStringLiteral("servers"));
     parser.addOption(page);
     const QCommandLineOption select(QStringLiteral("select"),
         QStringLiteral("Open with <gateway> (or <gateway>/<pool>) selected in the fleet tree."),
@@ -94,8 +95,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.storeCredential = parser.value(storeCredential);
     out.capabilitiesMarkdown = parser.isSet(capabilities);
     out.timing = parser.isSet(timing);
-    if (out.page != QLatin1String("servers") && out.page != QLatin1String("overview"))
-        out.error = QStringLiteral("--page: \"%1\" is not servers or overview").arg(out.page);
+    if (!QStringList { QStringLiteral("servers"), QStringLiteral("overview"), QStringLiteral("largefleet") }.contains(
+            out.page))
+        out.error = QStringLiteral("--page: \"%1\" is not servers, overview or largefleet").arg(out.page);
     if (!parser.positionalArguments().isEmpty())
         out.error = QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first());
     return out;

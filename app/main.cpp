@@ -266,6 +266,7 @@ int main(int argc, char* argv[])
     parts.journal = true;
     parts.journalPath = options.journalFile;
     parts.prometheus = fleet.prometheus;
+    parts.discovery = fleet.discovery;
     parts.teamJournal.url = fleet.journal;
     parts.teamJournal.keepWhileAway = fleet.journalKeepWhileAway;
     if (options.readOnly)
@@ -330,6 +331,8 @@ int main(int argc, char* argv[])
     }
     if (options.page == QLatin1String("overview"))
         window.action(QStringLiteral("view.overview"))->trigger();
+    if (options.page == QLatin1String("largefleet") && window.action(QStringLiteral("view.largefleet")))
+        window.action(QStringLiteral("view.largefleet"))->trigger();
     if (options.timing)
         reportStartTimes(window, store, sinceStart);
     window.show();

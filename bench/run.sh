@@ -3,7 +3,7 @@
 set -euo pipefail
 build=${1:-build/dev}
 ran=0
-for name in bench_render bench_memory bench_longday bench_launch bench_action bench_nginx bench_scale bench_ingest; do
+for name in bench_render bench_memory bench_bigfleet bench_longday bench_launch bench_action bench_nginx bench_scale bench_ingest; do
     b="$build/bench/$name"
     [ -f "$b" ] && [ -x "$b" ] || continue
     echo "== $name"

@@ -103,6 +103,13 @@ void BigFleetModel::regroup()
     }
 }
 
+void BigFleetModel::setRefreshStatus(const QString& text, bool failed)
+{
+    m_status = text;
+    m_statusFailed = failed;
+    Q_EMIT refreshStatusChanged();
+}
+
 void BigFleetModel::setGateways(QVector<DiscoveredGateway> gateways)
 {
     std::sort(gateways.begin(), gateways.end(),

@@ -62,6 +62,10 @@ public:
     int gatewayCount() const { return int(m_gateways.size()); }
     int groupCount() const { return int(m_groups.size()); }
     QStringList labelNames() const; // every label some gateway has
+    // What the last refresh said (when, how long, how many), or why it failed: the figures shown are then older.
+    void setRefreshStatus(const QString& text, bool failed);
+    QString refreshStatus() const { return m_status; }
+    bool refreshFailed() const { return m_statusFailed; }
 
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;
@@ -69,6 +73,9 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+Q_SIGNALS:
+    void refreshStatusChanged();
 
 private:
     struct Group
@@ -90,6 +97,8 @@ private:
     QVector<Group> m_groups;
     QVector<int> m_groupOf; // per gateway: its group's row
     QVector<int> m_rowInGroup; // per gateway: its row within the group
+    QString m_status;
+    bool m_statusFailed = false;
 };
 
 // Search (every word in the gateway's name or labels; a group shows when some member matches) and the sort the view

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "fleetdiscovery.h"
 #include "productcatalog.h"
 
 namespace Fleetdeck {
 
+class BigFleetModel;
 class EventLog;
 class FleetActions;
 class FleetStore;
@@ -22,6 +24,10 @@ struct FleetContext
     ProductCatalog products;
     JournalModel* journal = nullptr; // null: no change journal
     const HistoryCache* history = nullptr; // null: no fleet Prometheus for older history
+    // A fleet discovered through Prometheus (null: none), and how: the window opens a discovered gateway's admin
+    // channel (FleetActions::addGateway) only while the operator looks at it.
+    BigFleetModel* bigFleet = nullptr;
+    FleetDiscovery discovery;
 };
 
 } // namespace Fleetdeck

@@ -133,7 +133,9 @@ Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& p
     if (!doc.isObject())
         return Result<FleetFile>::failure(QStringLiteral("the top level must be an object with \"gateways\""));
     const QJsonObject root = doc.object();
-    if (!root.value(QLatin1String("gateways")).isArray())
+    // A fleet discovered through Prometheus may list no gateway of its own.
+    const bool discovers = root.value(QLatin1String("discover")).isObject();
+    if (!root.value(QLatin1String("gateways")).isArray() && !(discovers && !root.contains(QLatin1String("gateways"))))
         return Result<FleetFile>::failure(QStringLiteral("\"gateways\" must be a list"));
 
     FleetFile fleet;
@@ -158,6 +160,19 @@ Result<FleetFile> parseFleetFile(const QByteArray& json, const ProductCatalog& p
         return Result<FleetFile>::failure(
             QStringLiteral("journalWhileAway: \"%1\" is neither \"refuse\" nor \"keep\"").arg(whileAway));
     fleet.journalKeepWhileAway = whileAway == QLatin1String("keep");
+    if (root.contains(QLatin1String("discover"))) {
+        if (!discovers)
+            return Result<FleetFile>::failure(QStringLiteral("discover: must be an object with a \"selector\""));
+        auto discovery = parseFleetDiscovery(root.value(QLatin1String("discover")).toObject(), products);
+        if (!discovery)
+            return Result<FleetFile>::failure(discovery.error());
+        fleet.discovery = discovery.value();
+        if (fleet.discovery.prometheus.isEmpty())
+            fleet.discovery.prometheus = fleet.prometheus;
+        if (fleet.discovery.prometheus.isEmpty())
+            return Result<FleetFile>::failure(
+                QStringLiteral("discover: no Prometheus to ask (\"prometheus\" here or at the top level)"));
+    }
     fleet.alertmanager = QUrl(root.value(QLatin1String("alertmanager")).toString());
     if (!fleet.alertmanager.isEmpty()
         && (!fleet.alertmanager.isValid() || !fleet.alertmanager.scheme().startsWith(QLatin1String("http"))))
@@ -293,6 +308,8 @@ QByteArray serializeFleetFile(const FleetFile& fleet)
         root.insert(QLatin1String("alertmanager"), fleet.alertmanager.toString());
     if (!fleet.journal.isEmpty())
         root.insert(QLatin1String("journal"), fleet.journal.toString());
+    if (!fleet.discovery.isEmpty())
+        root.insert(QLatin1String("discover"), serializeFleetDiscovery(fleet.discovery));
     if (fleet.journalKeepWhileAway)
         root.insert(QLatin1String("journalWhileAway"), QStringLiteral("keep"));
     if (fleet.alertLabels != AlertLabels {})

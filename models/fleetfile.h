@@ -5,6 +5,7 @@
 #include <QString>
 
 #include "alerts.h"
+#include "fleetdiscovery.h"
 #include "fleettypes.h"
 #include "productcatalog.h"
 #include "result.h"
@@ -21,6 +22,7 @@ struct FleetFile
     AlertLabels alertLabels; // which alert labels name a gateway, a pool, a server ("alertLabels")
     QUrl journal; // optional: the team's journal, "postgresql://role@host:port/db?sslrootcert=…"
     bool journalKeepWhileAway = false; // "journalWhileAway": "keep" (else "refuse", the default)
+    FleetDiscovery discovery; // optional ("discover"): gateways found through Prometheus instead of listed
 };
 
 // Reads a fleet file; an entry that names no product is one of the catalog's default product.

@@ -52,6 +52,11 @@ struct ProductInfo
     // {selector} and {window} to fill in; the selector names the gateway by its metrics endpoint (instance label),
     // a pool by poolLabel and a member by memberLabel.
     QMap<QString, QString> history;
+    // A fleet too large to poll, from its Prometheus: PromQL per gateway for "req" (requests/s), "5xx" (5xx
+    // answers/s), "servers", "up" (servers taking traffic) and "scur" (sessions), each aggregated `by ($by)` over the
+    // discovery's `$matchers` (put after the template's own, `{code="5xx",$matchers}`) and `$window`. Empty: the
+    // product cannot be discovered.
+    QMap<QString, QString> fleetFigures;
     QString poolLabel;
     QString memberLabel;
 

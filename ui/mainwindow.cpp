@@ -24,14 +24,15 @@
 #include "dialogs/securityprompter.h"
 #include "docks/gatewaystatuswidget.h"
 #include "docks/alertsdock.h"
+#include "docks/frontendsdock.h"
 #include "docks/journaldock.h"
 #include "docks/timelinedock.h"
 #include "fleetactions.h"
 #include "fleetstore.h"
 #include "fleettreemodel.h"
 #include "fleettreeview.h"
-#include "frontendtablemodel.h"
 #include "modelroles.h"
+#include "pages/bigfleetpage.h"
 #include "pages/firststartpage.h"
 #include "pages/overviewpage.h"
 #include "pages/poolpage.h"
@@ -71,6 +72,11 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_page, tr("&Servers"));
     m_tabs->addTab(m_overview, tr("&Overview"));
+    if (context.bigFleet) { // a fleet discovered through Prometheus; its gateways are polled only while looked at
+        m_bigFleet = new BigFleetPage(context.bigFleet, context.discovery, context.store, context.fleet);
+        connect(m_bigFleet, &BigFleetPage::gatewayActivated, this, &MainWindow::showGateway);
+        m_tabs->addTab(m_bigFleet, tr("&Large fleet"));
+    }
     m_tabs->setAccessibleName(tr("Pages"));
     // While the fleet has no gateway, the first-start page stands where the pages go.
     m_firstStart = new FirstStartPage(context.products);
@@ -126,7 +132,8 @@ MainWindow::MainWindow(const FleetContext& context, QWidget* parent)
     connect(context.store, &FleetStore::gatewayAdded, this, refresh);
     connect(context.store, &FleetStore::gatewayRemoved, this, refresh);
     auto firstStart = [this, store = context.store] {
-        m_central->setCurrentWidget(store->gatewayCount() == 0 ? static_cast<QWidget*>(m_firstStart) : m_tabs);
+        const bool empty = store->gatewayCount() == 0 && !m_bigFleet;
+        m_central->setCurrentWidget(empty ? static_cast<QWidget*>(m_firstStart) : m_tabs);
     };
     connect(context.store, &FleetStore::gatewayAdded, this, firstStart);
     connect(context.store, &FleetStore::gatewayRemoved, this, firstStart);
@@ -152,21 +159,7 @@ QTreeView* MainWindow::createTree()
     auto* tree = new FleetTreeView;
     tree->setObjectName(QStringLiteral("fleetTree"));
     tree->setAccessibleName(tr("Fleet: gateways, pools and servers"));
-    tree->setModel(m_treeModel);
-    tree->setUniformRowHeights(true);
-    tree->header()->setStretchLastSection(false);
-    tree->header()->setSectionResizeMode(FleetTreeModel::NameColumn, QHeaderView::Stretch);
-    // Fixed widths: ResizeToContents re-measures every visible row's text on every change (measured: the largest
-    // UI cost with 20 gateways polled each second).
-    tree->header()->setSectionResizeMode(FleetTreeModel::StateColumn, QHeaderView::Fixed);
-    tree->header()->setSectionResizeMode(FleetTreeModel::RateColumn, QHeaderView::Fixed);
-    tree->header()->resizeSection(
-        FleetTreeModel::StateColumn, tree->fontMetrics().horizontalAdvance(QStringLiteral("unreachable")) + 12);
-    tree->header()->resizeSection(
-        FleetTreeModel::RateColumn, tree->fontMetrics().horizontalAdvance(QStringLiteral("00000.0")) + 12);
-    tree->header()->setSectionResizeMode(FleetTreeModel::AlertsColumn, QHeaderView::Fixed);
-    tree->header()->resizeSection(
-        FleetTreeModel::AlertsColumn, tree->fontMetrics().horizontalAdvance(QStringLiteral("Alerts")) + 12);
+    tree->setFleetModel(m_treeModel);
     // Selection, not the current index: a tree that merely gets the focus must not narrow the view.
     connect(tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onTreeSelection);
     // A gateway's backends show as soon as its first snapshot arrives.
@@ -189,6 +182,8 @@ void MainWindow::createViewActions(const FleetContext& context)
     m_actions->adopt(redo, Spec { QStringLiteral("edit.redo"), {}, {}, tr("Redo the change, verified") });
     m_actions->add(Spec { QStringLiteral("view.find"), tr("&Find servers"), QKeySequence(Qt::CTRL | Qt::Key_F),
         tr("Filter the server table"), false, {}, false, {}, [this] {
+            if (m_bigFleet && m_tabs->currentWidget() == m_bigFleet)
+                return m_bigFleet->focusSearch();
             m_tabs->setCurrentWidget(m_page);
             m_page->focusSearch();
         } });
@@ -209,24 +204,12 @@ void MainWindow::createViewActions(const FleetContext& context)
         m_actions->adopt(journal->toggleViewAction(),
             Spec { QStringLiteral("view.journal"), {}, {}, tr("Show the change journal") });
     }
-    {
-        // Where the gateways take traffic in: every frontend with its binds, mode and rates.
-        auto* frontends = new QDockWidget(tr("Frontends"), this);
-        frontends->setObjectName(QStringLiteral("frontendsDock"));
-        auto* view = new QTableView;
-        view->setObjectName(QStringLiteral("frontendTable"));
-        view->setAccessibleName(tr("Frontends"));
-        view->setModel(new FrontendTableModel(context.store, view));
-        view->verticalHeader()->hide();
-        view->horizontalHeader()->setStretchLastSection(true);
-        view->setSelectionBehavior(QAbstractItemView::SelectRows);
-        frontends->setWidget(view);
-        addDockWidget(Qt::BottomDockWidgetArea, frontends);
-        tabifyDockWidget(timeline, frontends);
-        timeline->raise();
-        m_actions->adopt(frontends->toggleViewAction(),
-            Spec { QStringLiteral("view.frontends"), {}, {}, tr("Show every gateway's frontends") });
-    }
+    auto* frontends = new FrontendsDock(context.store, this);
+    addDockWidget(Qt::BottomDockWidgetArea, frontends);
+    tabifyDockWidget(timeline, frontends);
+    timeline->raise();
+    m_actions->adopt(frontends->toggleViewAction(),
+        Spec { QStringLiteral("view.frontends"), {}, {}, tr("Show every gateway's frontends") });
     if (context.fleet && context.fleet->alerts()) {
         auto* alerts = new AlertsDock(context.fleet->alerts(), context.fleet, this);
         addDockWidget(Qt::BottomDockWidgetArea, alerts);
@@ -240,6 +223,10 @@ void MainWindow::createViewActions(const FleetContext& context)
         tr("Show the server table and charts"), false, {}, true, {}, [this] { m_tabs->setCurrentWidget(m_page); } });
     m_actions->add(Spec { QStringLiteral("view.overview"), tr("&Overview page"), QKeySequence(Qt::CTRL | Qt::Key_2),
         tr("Show one tile per gateway"), false, {}, false, {}, [this] { m_tabs->setCurrentWidget(m_overview); } });
+    if (m_bigFleet)
+        m_actions->add(Spec { QStringLiteral("view.largefleet"), tr("&Large fleet page"),
+            QKeySequence(Qt::CTRL | Qt::Key_3), tr("Show every gateway the fleet's Prometheus finds, worst first"),
+            false, {}, false, {}, [this] { m_tabs->setCurrentWidget(m_bigFleet); } });
 }
 
 void MainWindow::showGateway(const QString& name)

@@ -14,6 +14,7 @@ class QUndoStack;
 namespace Fleetdeck {
 
 class ActionRegistry;
+class BigFleetPage;
 class FirstStartPage;
 class FleetSelection;
 class FleetTreeModel;
@@ -37,6 +38,7 @@ public:
     QAction* action(const QString& id) const;
     PoolPage* poolPage() const { return m_page; }
     OverviewPage* overviewPage() const { return m_overview; }
+    BigFleetPage* bigFleetPage() const { return m_bigFleet; } // null: no fleet discovered through Prometheus
     // Selects a gateway in the fleet tree and shows its servers.
     void showGateway(const QString& name);
     // Selects a pool of a gateway in the fleet tree, once the gateway's first answer has listed it (tries for up to
@@ -61,6 +63,7 @@ private:
     QTreeView* m_tree;
     PoolPage* m_page;
     OverviewPage* m_overview;
+    BigFleetPage* m_bigFleet = nullptr;
     QTabWidget* m_tabs;
     QStackedWidget* m_central;
     FirstStartPage* m_firstStart;

@@ -56,6 +56,19 @@ ProductDescriptor descriptor()
         p.history.insert(
             level + QStringLiteral("#scur"), QStringLiteral("sum(%1current_sessions{$selector})").arg(prefix));
     }
+    // The whole fleet from Prometheus, one figure per gateway (the exporter's haproxy_server_status has one series
+    // per state, 1 for the server's current one).
+    p.fleetFigures = {
+        { QStringLiteral("req"),
+            QStringLiteral("sum by ($by) (rate(haproxy_frontend_http_requests_total{$matchers}[$window]))") },
+        { QStringLiteral("5xx"),
+            QStringLiteral(
+                "sum by ($by) (rate(haproxy_frontend_http_responses_total{code=\"5xx\",$matchers}[$window]))") },
+        { QStringLiteral("servers"), QStringLiteral("count by ($by) (haproxy_server_status{state=\"UP\",$matchers})") },
+        { QStringLiteral("up"),
+            QStringLiteral("sum by ($by) (haproxy_server_status{state=~\"UP|DRAIN|NOLB\",$matchers})") },
+        { QStringLiteral("scur"), QStringLiteral("sum by ($by) (haproxy_frontend_current_sessions{$matchers})") },
+    };
     p.notes = {
         QStringLiteral("`show servers state` gives the admin bits (maintenance 0x01/0x02/0x04/0x20/0x40, drain "
                        "0x08/0x10) and the operational state; when it is missing the state comes from `show stat`'s "

@@ -34,7 +34,8 @@ QString fleetQuery(const FleetQuerySpec& spec)
         QString expression = it.value();
         expression.replace(QLatin1String("$by"), spec.nameLabel)
             .replace(QLatin1String("$matchers"), matchers)
-            .replace(QLatin1String("$window"), spec.window);
+            .replace(QLatin1String("$window"), spec.window)
+            .replace(QLatin1String("{}"), QString()); // no matchers at all
         parts.append(tagged(expression, it.key()));
     }
     return parts.join(QStringLiteral(" or "));

@@ -75,36 +75,55 @@ PrometheusClient::PrometheusClient(const QUrl& base, QObject* parent)
 
 void PrometheusClient::queryRange(const QString& promql, qint64 fromMs, qint64 toMs, qint64 stepMs, Callback callback)
 {
-    QUrl url = m_base;
-    url.setPath(url.path() + QLatin1String("/api/v1/query_range"));
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("query"), promql);
     query.addQueryItem(QStringLiteral("start"), QString::number(double(fromMs) / 1000.0, 'f', 3));
     query.addQueryItem(QStringLiteral("end"), QString::number(double(toMs) / 1000.0, 'f', 3));
     query.addQueryItem(QStringLiteral("step"), QString::number(double(qMax<qint64>(stepMs, 1000)) / 1000.0, 'f', 3));
-    url.setQuery(query);
+    send(QStringLiteral("/api/v1/query_range"), query,
+        [callback = std::move(callback), base = m_base](Result<QByteArray> body) {
+            if (!body) {
+                callback(Result<QList<RangeSeries>>::failure(body.error()));
+                return;
+            }
+            const QByteArray& json = body.value();
+            auto parsed = parseQueryRange(json);
+            callback(parsed ? std::move(parsed)
+                            : Result<QList<RangeSeries>>::failure(
+                                QStringLiteral("Prometheus %1: %2").arg(base.toString(), parsed.error())));
+        });
+}
+
+void PrometheusClient::query(const QString& promql, std::function<void(Result<QByteArray>)> callback)
+{
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("query"), promql);
+    send(QStringLiteral("/api/v1/query"), query, std::move(callback));
+}
+
+void PrometheusClient::send(const QString& path, const QUrlQuery& form, std::function<void(Result<QByteArray>)> done)
+{
+    QUrl url = m_base;
+    url.setPath(url.path() + path);
     QNetworkRequest request(url);
-    QNetworkReply* reply = m_network->get(request);
+    // POST: a fleet's batched query is longer than a URL should be.
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/x-www-form-urlencoded"));
+    QNetworkReply* reply = m_network->post(request, form.toString(QUrl::FullyEncoded).toUtf8());
     AnswerLimits limits;
     limits.deadlineMs = m_timeoutMs;
     limitReply(reply, limits);
-    connect(reply, &QNetworkReply::finished, this, [reply, callback = std::move(callback), base = m_base] {
+    connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done), base = m_base] {
         reply->deleteLater();
         const QByteArray body = replyBody(reply);
-        // An HTTP error with a body is Prometheus explaining (read below); anything else is the transport's failure.
+        // An HTTP error with a body is Prometheus explaining (its JSON is read by the caller); anything else is the
+        // transport's failure.
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->error() != QNetworkReply::NoError && (status < 400 || body.isEmpty())) {
-            callback(Result<QList<RangeSeries>>::failure(
+            done(Result<QByteArray>::failure(
                 QStringLiteral("Prometheus %1: %2").arg(base.toString(), replyErrorText(reply))));
             return;
         }
-        // A 400 still carries Prometheus' own explanation in its JSON.
-        auto parsed = parseQueryRange(body);
-        if (!parsed)
-            callback(Result<QList<RangeSeries>>::failure(
-                QStringLiteral("Prometheus %1: %2").arg(base.toString(), parsed.error())));
-        else
-            callback(std::move(parsed));
+        done(Result<QByteArray>::success(body));
     });
 }
 

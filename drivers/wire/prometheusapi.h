@@ -13,6 +13,7 @@
 #include "result.h"
 
 class QNetworkAccessManager;
+class QUrlQuery;
 
 namespace Fleetdeck::Wire {
 
@@ -43,8 +44,14 @@ public:
     const QUrl& base() const { return m_base; }
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
     void queryRange(const QString& promql, qint64 fromMs, qint64 toMs, qint64 stepMs, Callback callback);
+    // An instant query (/api/v1/query, now); the answer's body for the caller to read (prometheusResult), or why
+    // none came.
+    void query(const QString& promql, std::function<void(Result<QByteArray>)> callback);
 
 private:
+    // POSTs the form to the API path, within the timeout and the answer limits.
+    void send(const QString& path, const QUrlQuery& form, std::function<void(Result<QByteArray>)> done);
+
     QUrl m_base;
     QNetworkAccessManager* m_network;
     int m_timeoutMs = 10000;

@@ -1047,6 +1047,10 @@ def _start_into(state, args):
     if args.prometheus:
         start_prometheus(state, args.scrape_interval)
         fleet["prometheus"] = state["prometheus"]["url"]
+        # Every HAProxy as the lab's Prometheus finds it (the signals instance too, which the list leaves out).
+        fleet["discover"] = {"selector": 'haproxy_process_start_time_seconds{job="haproxy"}', "product": "haproxy",
+                             "nameLabel": "gateway", "groupBy": ["site", "role"], "admin": "tcp://{fleetdeck_admin}",
+                             "refreshSeconds": 2}
     state["fleet"] = os.path.join(root, "fleet.json")
     with open(state["fleet"], "w") as f:
         json.dump(fleet, f, indent=2)
@@ -1118,8 +1122,7 @@ def mixed_gateways(state, poll_ms):
 PROMETHEUS_KEEP = ("haproxy_(frontend|backend)_(http_requests_total|http_responses_total|current_sessions)"
                    "|haproxy_server_(sessions_total|http_responses_total|current_sessions|total_time_average_seconds"
                    "|current_queue|limit_sessions)"
-                   "|haproxy_backend_current_queue")
-PROMETHEUS_KEEP_STATES = "|haproxy_server_status"
+                   "|haproxy_backend_current_queue|haproxy_server_status|haproxy_process_start_time_seconds")
 
 # What the lab's Prometheus alerts on (lab --alertmanager): a server whose health checks fail.
 ALERT_RULES = """groups:
@@ -1164,10 +1167,16 @@ def prometheus_yml(targets, interval, alertmanager_port=0, rules=""):
         "  - job_name: haproxy",
         "    metrics_path: /metrics",
         "    static_configs:",
-        "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]",
+    ]
+    # Each target with the labels a large fleet is grouped by and the admin address Fleetdeck opens (the fleet
+    # file's "discover").
+    for address, labels in targets:
+        lines += [f"      - targets: ['{address}']",
+                  "        labels: {" + ", ".join(f"{k}: '{v}'" for k, v in labels.items()) + "}"]
+    lines += [
         "    metric_relabel_configs:",
         "      - source_labels: [__name__]",
-        f"        regex: '{PROMETHEUS_KEEP}{PROMETHEUS_KEEP_STATES if alertmanager_port else ''}'",
+        f"        regex: '{PROMETHEUS_KEEP}'",
         "        action: keep",
         "      - source_labels: [__name__, code]",
         "        regex: 'haproxy_.+_http_responses_total;[1234o].*'",
@@ -1209,9 +1218,12 @@ def start_prometheus(state, interval):
     os.makedirs(root)
     port = free_port()
     config = os.path.join(root, "prometheus.yml")
-    targets = [f"{LOOPBACK}:{inst['statsPort']}" for inst in state["haproxy"]]
+    def target(inst, site, role):
+        return (f"{LOOPBACK}:{inst['statsPort']}", {"gateway": inst["name"], "site": site, "role": role,
+                                                     "fleetdeck_admin": f"{LOOPBACK}:{inst['adminPort']}"})
+    targets = [target(inst, f"lab-{'ab'[i % 2]}", "edge") for i, inst in enumerate(state["haproxy"])]
     if "signals" in state:
-        targets.append(f"{LOOPBACK}:{state['signals']['statsPort']}")
+        targets.append(target(state["signals"], "lab-a", "signals"))
     rules = os.path.join(root, "rules.yml")
     with open(rules, "w") as f:
         f.write(ALERT_RULES)
@@ -1223,6 +1235,82 @@ def start_prometheus(state, interval):
                 os.path.join(root, "prometheus.log"))
     state["prometheus"] = {"pid": pid, "port": port, "url": f"http://{LOOPBACK}:{port}", "config": config}
     wait_for_http(f"http://{LOOPBACK}:{port}/-/ready", 20, "Prometheus")
+
+
+def bigfleet_openmetrics(path, gateways, now):
+    """A large fleet's last four minutes as HAProxy's exporter would have shown it, written as OpenMetrics for
+    `promtool tsdb create-blocks-from openmetrics`: per gateway its start time, frontend requests, 5xx answers and
+    sessions, and two servers' status. Every 50th gateway has a server down, every 100th answers 20 % 5xx."""
+    step, samples = 30, 8
+    sites = [f"site-{i:02d}" for i in range(20)]
+    down, erring = 0, 0
+    series = {"haproxy_process_start_time_seconds": ("gauge", []),
+              "haproxy_frontend_http_requests": ("counter", []),
+              "haproxy_frontend_http_responses": ("counter", []),
+              "haproxy_frontend_current_sessions": ("gauge", []),
+              "haproxy_server_status": ("gauge", [])}
+    for g in range(gateways):
+        labels = (f'job="edge",instance="10.{g // 250}.{g % 250}.1:8405",gateway="gw-{g:04d}",'
+                  f'site="{sites[g % 20]}",role="{"api" if g % 3 else "edge"}",fleetdeck_admin="10.{g // 250}.'
+                  f'{g % 250}.1:9999"')
+        rate = 20 + g % 200
+        has_down = g % 50 == 7
+        errors = 0.2 if g % 100 == 13 else 0.001
+        down += has_down
+        erring += g % 100 == 13
+        for k in range(samples):
+            t = now - (samples - 1 - k) * step
+            reqs = rate * (t - now + 3600)
+            series["haproxy_process_start_time_seconds"][1].append(f"{{{labels}}} {now - 3600} {t}")
+            series["haproxy_frontend_http_requests"][1].append(f"_total{{{labels},proxy=\"fe\"}} {reqs} {t}")
+            series["haproxy_frontend_http_responses"][1].append(
+                f"_total{{{labels},proxy=\"fe\",code=\"5xx\"}} {int(reqs * errors)} {t}")
+            series["haproxy_frontend_current_sessions"][1].append(f"{{{labels},proxy=\"fe\"}} {g % 40} {t}")
+            for srv in (1, 2):
+                up = 0 if has_down and srv == 2 else 1
+                series["haproxy_server_status"][1].append(
+                    f"{{{labels},proxy=\"be\",server=\"s{srv}\",state=\"UP\"}} {up} {t}")
+                series["haproxy_server_status"][1].append(
+                    f"{{{labels},proxy=\"be\",server=\"s{srv}\",state=\"DOWN\"}} {1 - up} {t}")
+    with open(path, "w") as f:
+        for name, (kind, lines) in series.items():
+            f.write(f"# TYPE {name} {kind}\n")
+            # OpenMetrics wants each series' samples together and in time order.
+            lines.sort(key=lambda line: (line.rsplit(" ", 2)[0], int(line.rsplit(" ", 1)[1])))
+            for line in lines:
+                f.write(name + line + "\n")
+        f.write("# EOF\n")
+    return {"gateways": gateways, "withServerDown": down, "withErrors": erring}
+
+
+def cmd_bigfleet(args):
+    """A real Prometheus serving a large fleet's series, written with Prometheus' own tooling (promtool) into a
+    fresh TSDB in a temporary directory; nothing is scraped."""
+    root = tempfile.mkdtemp(prefix="fleetdeck-lab-")
+    state = {"dir": root, "traffic": [], "watchdog": 0}
+    prom = os.path.join(root, "prometheus")
+    os.makedirs(prom)
+    now = int(time.time())
+    om = os.path.join(prom, "bigfleet.om")
+    state["bigfleet"] = bigfleet_openmetrics(om, args.gateways, now)
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, os.path.join(prom, "data")],
+                   check=True, stdout=subprocess.DEVNULL)
+    os.remove(om)
+    config = os.path.join(prom, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write("global:\n  scrape_interval: 15s\n")
+    port = free_port()
+    pid = spawn(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={prom}/data",
+                 f"--web.listen-address={LOOPBACK}:{port}", "--log.level=warn"], os.path.join(prom, "prometheus.log"))
+    state["prometheus"] = {"pid": pid, "port": port, "url": f"http://{LOOPBACK}:{port}"}
+    state["bigfleet"]["lastSample"] = now
+    write_state(args.state, state)
+    state["watchdog"] = spawn([sys.executable, os.path.abspath(__file__), "watchdog", "--state", args.state,
+                               "--after", str(args.lifetime)], os.path.join(root, "watchdog.log"))
+    write_state(args.state, state)
+    wait_for_http(f"http://{LOOPBACK}:{port}/-/ready", 60, "Prometheus")
+    print(f"fleetdeck lab: {args.gateways} gateways' series in Prometheus {state['prometheus']['url']}", flush=True)
+    return 0
 
 
 def write_state(path, state):
@@ -1456,6 +1544,10 @@ def main():
     pg = sub.add_parser("postgres", help="stop or start again the lab's PostgreSQL")
     pg.add_argument("--state", required=True)
     pg.add_argument("action", choices=["stop", "start"])
+    bf = sub.add_parser("bigfleet", help="a real Prometheus holding the last minutes of a large fleet's series")
+    bf.add_argument("--state", required=True)
+    bf.add_argument("--gateways", type=int, default=5000)
+    bf.add_argument("--lifetime", type=int, default=900, help="stop by itself after this many seconds")
     w = sub.add_parser("watchdog")
     w.add_argument("--state", required=True)
     w.add_argument("--after", type=int, required=True)
@@ -1467,7 +1559,7 @@ def main():
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
             "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
             "flap": cmd_flap, "redis-traffic": cmd_redis_traffic,
-            "postgres": cmd_postgres}[args.cmd](args)
+            "postgres": cmd_postgres, "bigfleet": cmd_bigfleet}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QStringList>
+#include <QUrl>
+
+#include "bigfleetmodel.h"
+#include "fleettypes.h"
+#include "productcatalog.h"
+#include "result.h"
+
+namespace Fleetdeck {
+
+// A fleet too large to list and poll (fleet file: "discover"): its gateways are what a PromQL selector finds in the
+// fleet's Prometheus, their figures come from one batched query per refresh, and a gateway's admin channel is opened
+// only while the operator looks at it, at an address made from its labels.
+struct FleetDiscovery
+{
+    QUrl prometheus; // empty: the fleet file's "prometheus"
+    QString selector; // e.g. haproxy_process_start_time_seconds{job="edge"}
+    QString product; // the registered product whose fleet figures are asked for
+    QString nameLabel = QStringLiteral("instance"); // the label that names a gateway
+    QStringList groupBy; // labels to group the gateways by, in order
+    // The admin address of a discovered gateway: {host} (the name label's host part), {name}, or {label} for any of
+    // its labels, e.g. "tcp://{host}:9999" or "tcp://{fleetdeck_admin}". Empty: look only, never connect.
+    QString admin;
+    int refreshMs = 10000;
+    QString window = QStringLiteral("1m"); // rates over this window
+
+    bool isEmpty() const { return selector.isEmpty(); }
+    // The labels each gateway is read with: the name label, groupBy and those the admin template names.
+    QStringList labelsWanted() const;
+    // The gateway to poll while the operator looks at it: named as discovered, at the admin address its labels
+    // make, read-only while the template names a label it lacks. An error names the gateway and what is missing.
+    Result<GatewayConfig> gatewayFor(const DiscoveredGateway& gateway) const;
+};
+
+// Reads the fleet file's "discover" object; errors name the key ("discover.selector: ...").
+Result<FleetDiscovery> parseFleetDiscovery(const QJsonObject& object, const ProductCatalog& products);
+QJsonObject serializeFleetDiscovery(const FleetDiscovery& discovery);
+
+} // namespace Fleetdeck

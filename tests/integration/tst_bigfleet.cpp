@@ -1,0 +1,205 @@
+// A fleet found through the lab's real Prometheus (the fleet file's "discover": every HAProxy the selector finds,
+// scraped each second): the gateways discovered, grouped by their labels, and the figures of the large-fleet view
+// against what the gateways themselves report over their runtime API at the same time.
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "assembly.h"
+#include "bigfleetmodel.h"
+#include "bigfleetservice.h"
+#include "fleetcontroller.h"
+#include "fleetfile.h"
+#include "fleetstore.h"
+#include "lab.h"
+#include "registry.h"
+
+using namespace Fleetdeck;
+
+namespace {
+// What a gateway says of itself in its latest snapshot.
+struct OwnFigures
+{
+    qint64 takenAtMs = 0;
+    qint64 requests = 0; // every frontend's request counter
+    qint64 sessions = 0;
+    int servers = 0;
+    int up = 0; // neither in maintenance nor failing its checks
+};
+
+OwnFigures ownFigures(const FleetStore& store, const QString& name)
+{
+    OwnFigures f;
+    const int i = store.indexOf(name);
+    if (i < 0 || !store.entry(i).snapshot)
+        return f;
+    const GatewaySnapshot& s = *store.entry(i).snapshot;
+    f.takenAtMs = s.takenAtMs;
+    for (const FrontendSnapshot& fe : s.frontends) {
+        f.requests += fe.requestsTotal;
+        f.sessions += fe.sessions;
+    }
+    for (const BackendSnapshot& be : s.backends)
+        for (const ServerSnapshot& sv : be.servers) {
+            ++f.servers;
+            f.up += sv.admin != AdminState::Maint && sv.health != Health::Down;
+        }
+    return f;
+}
+} // namespace
+
+class TestBigFleet : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        lab = Test::Lab::load();
+        QVERIFY2(lab.error.isEmpty(), qPrintable(lab.error));
+        QFile f(lab.fleetFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto parsed = parseFleetFile(f.readAll(), Drivers::ProductRegistry::builtIn().catalog());
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+        fleet = parsed.value();
+        QVERIFY2(!fleet.discovery.isEmpty(), "the lab's fleet file discovers nothing");
+        for (const GatewayConfig& g : fleet.gateways)
+            if (g.product == QLatin1String("haproxy"))
+                haproxies.append(g.name);
+        QVERIFY(haproxies.size() >= 2);
+    }
+
+    void discoversEveryHAProxyGroupedByItsLabels()
+    {
+        Assembly::Options options;
+        options.discovery = fleet.discovery;
+        Assembly assembly(options);
+        BigFleetModel* model = assembly.context().bigFleet;
+        QVERIFY(model);
+        // Prometheus finds each instance after its first scrape (every second).
+        QElapsedTimer waited;
+        waited.start();
+        QStringList missing;
+        do {
+            QSignalSpy refreshed(assembly.bigFleet(), &BigFleetService::refreshed);
+            if (!assembly.bigFleet()->busy())
+                assembly.bigFleet()->refreshNow();
+            QVERIFY(refreshed.wait(10000));
+            QVERIFY2(refreshed.first().at(0).toBool(), qPrintable(refreshed.first().at(2).toString()));
+            missing.clear();
+            for (const QString& name : haproxies + QStringList { QStringLiteral("haproxy-signals") })
+                if (!model->gateway(name))
+                    missing.append(name);
+        } while (!missing.isEmpty() && waited.elapsed() < 20000);
+        QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("not discovered: ") + missing.join(QLatin1Char(' '))));
+        QCOMPARE(model->gatewayCount(), int(haproxies.size()) + 1);
+        // The lab labels its HAProxies site lab-a / lab-b and role edge, the signals instance lab-a / signals.
+        QCOMPARE(model->groupCount(), 3);
+        QStringList titles;
+        for (int r = 0; r < model->rowCount(); ++r)
+            titles.append(model->index(r, BigFleetModel::NameColumn).data(BigFleetModel::SortRole).toString());
+        QCOMPARE(titles,
+            QStringList({ QStringLiteral("site=lab-a role=edge"), QStringLiteral("site=lab-a role=signals"),
+                QStringLiteral("site=lab-b role=edge") }));
+        const DiscoveredGateway* first = model->gateway(haproxies.first());
+        QCOMPARE(first->labels.value(QStringLiteral("site")), QStringLiteral("lab-a"));
+        QVERIFY(first->labels.contains(QStringLiteral("fleetdeck_admin")));
+    }
+
+    void figuresMatchWhatTheGatewaysReport()
+    {
+        // The gateways polled directly, every 500 ms, next to the large-fleet view (rates over 10 s, refreshed on
+        // demand).
+        Assembly::Options options;
+        options.discovery = fleet.discovery;
+        options.discovery.window = QStringLiteral("10s");
+        Assembly assembly(options);
+        BigFleetModel* model = assembly.context().bigFleet;
+        for (GatewayConfig g : fleet.gateways)
+            if (haproxies.contains(g.name)) {
+                g.pollIntervalMs = 500;
+                assembly.controller().addGateway(g);
+            }
+        // Compared at most 30 s: the servers and sessions once both have seen the same second, the request rate
+        // against the gateway's own counters over the last 10 s.
+        QHash<QString, OwnFigures> before;
+        QTest::qWait(1500);
+        for (const QString& name : haproxies)
+            before.insert(name, ownFigures(assembly.store(), name));
+        QTest::qWait(10000);
+        QString mismatch;
+        QString compared;
+        QElapsedTimer waited;
+        waited.start();
+        do {
+            QSignalSpy refreshed(assembly.bigFleet(), &BigFleetService::refreshed);
+            if (!assembly.bigFleet()->busy())
+                assembly.bigFleet()->refreshNow();
+            QVERIFY(refreshed.wait(10000));
+            QVERIFY2(refreshed.first().at(0).toBool(), qPrintable(refreshed.first().at(2).toString()));
+            mismatch.clear();
+            compared.clear();
+            for (const QString& name : std::as_const(haproxies)) {
+                const OwnFigures own = ownFigures(assembly.store(), name);
+                const DiscoveredGateway* g = model->gateway(name);
+                if (!g || own.takenAtMs == 0) {
+                    mismatch += QStringLiteral("%1: not seen yet; ").arg(name);
+                    continue;
+                }
+                const OwnFigures& then = before.value(name);
+                const double ownRate = double(own.requests - then.requests) * 1000.0
+                    / double(qMax<qint64>(1, own.takenAtMs - then.takenAtMs));
+                const bool rateOk = std::abs(g->requestsPerSecond - ownRate) <= qMax(2.0, ownRate * 0.3);
+                const QString seen = QStringLiteral("%1: Prometheus %2/%3 up, %4 req/s, %5 sessions; the gateway "
+                                                    "%6/%7 up, %8 req/s, %9 sessions; ")
+                                         .arg(name)
+                                         .arg(g->serversUp)
+                                         .arg(g->servers)
+                                         .arg(g->requestsPerSecond, 0, 'f', 1)
+                                         .arg(g->sessions)
+                                         .arg(own.up)
+                                         .arg(own.servers)
+                                         .arg(ownRate, 0, 'f', 1)
+                                         .arg(own.sessions);
+                compared += seen;
+                if (g->servers != own.servers || g->serversUp != own.up || !rateOk
+                    || std::abs(g->sessions - double(own.sessions)) > 6)
+                    mismatch += seen;
+                before.insert(name, own);
+            }
+            if (!mismatch.isEmpty())
+                QTest::qWait(1000);
+        } while (!mismatch.isEmpty() && waited.elapsed() < 30000);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+        qInfo("%s", qPrintable(compared));
+    }
+
+    void aDiscoveredGatewayIsPolledAtTheAddressItsLabelsGive()
+    {
+        // The signals instance is not in the fleet file's list: only Prometheus knows it, with its admin address
+        // as a label. Opened as the window opens it, it answers over its runtime API.
+        Assembly::Options options;
+        options.discovery = fleet.discovery;
+        Assembly assembly(options);
+        BigFleetModel* model = assembly.context().bigFleet;
+        QSignalSpy refreshed(assembly.bigFleet(), &BigFleetService::refreshed);
+        QVERIFY(refreshed.wait(10000));
+        const DiscoveredGateway* signalsGateway = model->gateway(QStringLiteral("haproxy-signals"));
+        QVERIFY(signalsGateway);
+        const auto config = assembly.context().discovery.gatewayFor(*signalsGateway);
+        QVERIFY2(config.ok(), qPrintable(config.error()));
+        assembly.controller().addGateway(config.value());
+        QTRY_VERIFY_WITH_TIMEOUT(assembly.store().entry(0).snapshot.has_value(), 10000);
+        QVERIFY(!assembly.store().entry(0).snapshot->backends.isEmpty());
+        QCOMPARE(double(ownFigures(assembly.store(), signalsGateway->name).servers), signalsGateway->servers);
+    }
+
+private:
+    Test::Lab lab;
+    FleetFile fleet;
+    QStringList haproxies;
+};
+
+QTEST_GUILESS_MAIN(TestBigFleet)
+#include "tst_bigfleet.moc"
