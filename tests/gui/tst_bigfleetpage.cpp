@@ -71,6 +71,16 @@ private Q_SLOTS:
         QCOMPARE(view->rowCount(), 3); // lab-a edge, lab-a signals, lab-b edge
         QVERIFY(page->view()->isExpanded(view->index(0, 0)));
 
+        // A group the operator collapsed stays collapsed through refreshes (every 2 s in the lab's fleet file).
+        const QString firstGroup = view->index(0, 0).data(BigFleetModel::SortRole).toString();
+        page->view()->collapse(view->index(0, 0));
+        QSignalSpy refreshed(app.bigFleet(), &BigFleetService::refreshed);
+        QVERIFY(refreshed.wait(10000));
+        for (int r = 0; r < view->rowCount(); ++r)
+            QCOMPARE(page->view()->isExpanded(view->index(r, 0)),
+                view->index(r, 0).data(BigFleetModel::SortRole).toString() != firstGroup);
+        page->view()->expand(view->index(0, 0));
+
         // Search: words in the name or the labels.
         page->findChild<QLineEdit*>(QStringLiteral("bigFleetSearch"))->setText(QStringLiteral("signals lab-a"));
         QCOMPARE(view->rowCount(), 1);
@@ -108,6 +118,40 @@ private Q_SLOTS:
         stopPolling->click();
         QCOMPARE(app.store().gatewayCount(), 0);
         QVERIFY(page->opened().isEmpty());
+    }
+
+    void manyGroupsStartCollapsedWorstFirst()
+    {
+        // 40 groups of 5: past a dozen groups, the groups themselves are the overview, the worst on top.
+        BigFleetModel model;
+        QVector<DiscoveredGateway> gateways;
+        for (int i = 0; i < 200; ++i) {
+            DiscoveredGateway g;
+            g.name = QStringLiteral("gw-%1").arg(i, 3, 10, QLatin1Char('0'));
+            g.labels.insert(QStringLiteral("site"), QStringLiteral("site-%1").arg(i % 40, 2, 10, QLatin1Char('0')));
+            g.requestsPerSecond = 100;
+            g.errorsPerSecond = i == 77 ? 30 : 0; // site-37 has one gateway answering 30 % 5xx
+            g.servers = 2;
+            g.serversUp = 2;
+            g.sessions = 1;
+            gateways.append(g);
+        }
+        model.setGroupBy({ QStringLiteral("site") });
+        model.setGateways(gateways);
+        FleetStore store;
+        BigFleetPage page(&model, FleetDiscovery {}, &store, nullptr);
+        page.show();
+        QAbstractItemModel* view = page.view()->model();
+        QCOMPARE(view->rowCount(), 40);
+        QCOMPARE(view->index(0, 0).data(BigFleetModel::SortRole).toString(), QStringLiteral("site=site-37"));
+        for (int r = 0; r < view->rowCount(); ++r)
+            QVERIFY(!page.view()->isExpanded(view->index(r, 0)));
+        // Opened by the operator, it stays open when the groups are made again.
+        page.view()->expand(view->index(0, 0));
+        model.setGroupBy({});
+        model.setGroupBy({ QStringLiteral("site") });
+        QVERIFY(page.view()->isExpanded(view->index(0, 0)));
+        QVERIFY(!page.view()->isExpanded(view->index(1, 0)));
     }
 };
 

@@ -1240,10 +1240,11 @@ def start_prometheus(state, interval):
 def bigfleet_openmetrics(path, gateways, now):
     """A large fleet's last four minutes as HAProxy's exporter would have shown it, written as OpenMetrics for
     `promtool tsdb create-blocks-from openmetrics`: per gateway its start time, frontend requests, 5xx answers and
-    sessions, and two servers' status. Every 50th gateway has a server down, every 100th answers 20 % 5xx."""
+    sessions, and two servers' status. Every 47th gateway has a server down, every 97th answers 20 % 5xx (primes, so
+    the trouble is spread over the sites and roles)."""
     step, samples = 30, 8
     sites = [f"site-{i:02d}" for i in range(20)]
-    down, erring = 0, 0
+    down, erring, troubled = 0, 0, 0
     series = {"haproxy_process_start_time_seconds": ("gauge", []),
               "haproxy_frontend_http_requests": ("counter", []),
               "haproxy_frontend_http_responses": ("counter", []),
@@ -1254,10 +1255,11 @@ def bigfleet_openmetrics(path, gateways, now):
                   f'site="{sites[g % 20]}",role="{"api" if g % 3 else "edge"}",fleetdeck_admin="10.{g // 250}.'
                   f'{g % 250}.1:9999"')
         rate = 20 + g % 200
-        has_down = g % 50 == 7
-        errors = 0.2 if g % 100 == 13 else 0.001
+        has_down = g % 47 == 7
+        errors = 0.2 if g % 97 == 13 else 0.001
         down += has_down
-        erring += g % 100 == 13
+        erring += g % 97 == 13
+        troubled += has_down or g % 97 == 13
         for k in range(samples):
             t = now - (samples - 1 - k) * step
             reqs = rate * (t - now + 3600)
@@ -1280,7 +1282,7 @@ def bigfleet_openmetrics(path, gateways, now):
             for line in lines:
                 f.write(name + line + "\n")
         f.write("# EOF\n")
-    return {"gateways": gateways, "withServerDown": down, "withErrors": erring}
+    return {"gateways": gateways, "withServerDown": down, "withErrors": erring, "inTrouble": troubled}
 
 
 def cmd_bigfleet(args):

@@ -40,12 +40,13 @@ private Q_SLOTS:
 
     void theAnswerGivesEachGatewayItsFigures()
     {
-        const QByteArray json = R"({"status":"success","data":{"resultType":"vector","result":[
-            {"metric":{"instance":"10.0.0.1:8405","site":"par","fd_figure":"present"},"value":[1700000000,"1"]},
-            {"metric":{"instance":"10.0.0.2:8405","fd_figure":"present"},"value":[1700000000,"1"]},
-            {"metric":{"instance":"10.0.0.1:8405","fd_figure":"req"},"value":[1700000000,"12.5"]},
-            {"metric":{"instance":"10.0.0.1:8405","fd_figure":"up"},"value":[1700000000,"3"]},
-            {"metric":{"instance":"10.0.0.9:8405","fd_figure":"req"},"value":[1700000000,"7"]}]}})";
+        const QByteArray json
+            = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"instance\":\"10."
+              "0.0.1:8405\",\"site\":\"par\",\"fd_figure\":\"present\"},\"value\":[1700000000,\"1\"]},{\"metric\":{"
+              "\"instance\":\"10.0.0.2:8405\",\"fd_figure\":\"present\"},\"value\":[1700000000,\"1\"]},{\"metric\":{"
+              "\"instance\":\"10.0.0.1:8405\",\"fd_figure\":\"req\"},\"value\":[1700000000,\"12.5\"]},{\"metric\":{"
+              "\"instance\":\"10.0.0.1:8405\",\"fd_figure\":\"up\"},\"value\":[1700000000,\"3\"]},{\"metric\":{"
+              "\"instance\":\"10.0.0.9:8405\",\"fd_figure\":\"req\"},\"value\":[1700000000,\"7\"]}]}}";
         const auto parsed = parseFleetAnswer(json, spec(), QStringLiteral("haproxy"));
         QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
         const auto& gateways = parsed.value();
@@ -59,17 +60,69 @@ private Q_SLOTS:
         QCOMPARE(gateways.at(1).product, QStringLiteral("haproxy"));
     }
 
+    void bothReadersGiveTheSame()
+    {
+        // The fast reader takes plain answers; one with an escape anywhere is read by the general one. Both must
+        // give the same gateways.
+        const QByteArray plain
+            = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"instance\":\"a:"
+              "1\",\"site\":\"par\",\"fd_figure\":\"present\"},\"value\":[1700000000.5,\"1\"]},{\"metric\":{"
+              "\"instance\":\"a:1\",\"fd_figure\":\"req\"},\"value\":[1700000000.5,\"2.5\"]},{\"metric\":{\"instance\":"
+              "\"b:1\",\"fd_figure\":\"present\"},\"value\":[1700000000.5,\"1\"]},{\"metric\":{\"instance\":\"b:1\","
+              "\"fd_figure\":\"up\"},\"value\":[1700000000.5,\"NaN\"]}]}}";
+        QByteArray escaped = plain;
+        escaped.replace("\"status\"", "\"warnings\":[\"a \\\"quoted\\\" warning\"],\"status\"");
+        const auto fast = parseFleetAnswer(plain, spec(), QStringLiteral("haproxy"));
+        const auto general = parseFleetAnswer(escaped, spec(), QStringLiteral("haproxy"));
+        QVERIFY2(fast.ok() && general.ok(), qPrintable(fast.error() + general.error()));
+        QCOMPARE(fast.value().size(), 2);
+        QCOMPARE(general.value().size(), 2);
+        for (int i = 0; i < 2; ++i) {
+            const DiscoveredGateway& f = fast.value().at(i);
+            const DiscoveredGateway& g = general.value().at(i);
+            QCOMPARE(f.name, g.name);
+            QCOMPARE(f.labels, g.labels);
+            QCOMPARE(std::isnan(f.requestsPerSecond), std::isnan(g.requestsPerSecond));
+            QCOMPARE(std::isnan(f.serversUp), std::isnan(g.serversUp));
+        }
+        QCOMPARE(fast.value().at(0).requestsPerSecond, 2.5);
+        QCOMPARE(fast.value().at(0).labels.value(QStringLiteral("site")), QStringLiteral("par"));
+        QCOMPARE(general.value().at(0).requestsPerSecond, 2.5);
+        QVERIFY(std::isnan(fast.value().at(1).serversUp)); // Prometheus' NaN stays NaN
+    }
+
+    void hostileAnswersAreRefusedNotFollowed()
+    {
+        // Endless brackets, a cut-off answer, a value that is no number: an error or no figure, never a crash.
+        const QByteArray start
+            = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"x\":";
+        const auto deep = parseFleetAnswer(start + QByteArray(200000, '['), spec(), {});
+        QVERIFY(!deep.ok());
+        const QByteArray whole = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{"
+                                 "\"instance\":\"a:1\",\"fd_figure\":\"present\"},\"value\":[1,\"1\"]}]}}";
+        for (int cut : { 10, 60, int(whole.size()) - 1 }) {
+            const auto cutOff = parseFleetAnswer(whole.left(cut), spec(), {});
+            QVERIFY2(!cutOff.ok(), qPrintable(QString::number(cut)));
+        }
+        QByteArray notNumber = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{"
+                               "\"instance\":\"a:1\",\"fd_figure\":\"present\"},\"value\":[1,\"1\"]},{\"metric\":{"
+                               "\"instance\":\"a:1\",\"fd_figure\":\"req\"},\"value\":[1,\"lots\"]}]}}";
+        const auto odd = parseFleetAnswer(notNumber, spec(), {});
+        QVERIFY2(odd.ok(), qPrintable(odd.error()));
+        QVERIFY(std::isnan(odd.value().at(0).requestsPerSecond));
+    }
+
     void prometheusErrorsAndGarbageAreSaid()
     {
         const auto refused = parseFleetAnswer(
-            R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})", spec(), {});
+            "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 3\"}", spec(), {});
         QVERIFY(!refused.ok());
         QCOMPARE(refused.error(), QStringLiteral("Prometheus answered bad_data: parse error at char 3"));
         const auto garbage = parseFleetAnswer("<html>proxy error</html>", spec(), {});
         QVERIFY(!garbage.ok());
         QVERIFY2(garbage.error().startsWith(QLatin1String("not a Prometheus API answer")), qPrintable(garbage.error()));
-        const auto matrix
-            = parseFleetAnswer(R"({"status":"success","data":{"resultType":"matrix","result":[]}})", spec(), {});
+        const auto matrix = parseFleetAnswer(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}", spec(), {});
         QVERIFY(!matrix.ok());
     }
 };

@@ -70,19 +70,19 @@ BigFleetPage::BigFleetPage(BigFleetModel* model, const FleetDiscovery& discovery
         BigFleetModel::TroubleColumn, fontMetrics().horizontalAdvance(QLatin1Char('x')) * 24);
     connect(worst, &QPushButton::clicked, this,
         [this] { m_view->sortByColumn(BigFleetModel::TroubleColumn, Qt::DescendingOrder); });
-    connect(expand, &QPushButton::clicked, this, [this] {
-        m_collapsed.clear();
-        m_view->expandAll();
-    });
-    connect(collapse, &QPushButton::clicked, this, [this] {
+    auto chooseAll = [this](bool expanded) {
         for (int r = 0; r < m_filter->rowCount(); ++r)
-            m_collapsed.insert(m_filter->index(r, 0).data(BigFleetModel::SortRole).toString());
-        m_view->collapseAll();
-    });
-    connect(m_view, &QTreeView::collapsed, this,
-        [this](const QModelIndex& group) { m_collapsed.insert(group.data(BigFleetModel::SortRole).toString()); });
-    connect(m_view, &QTreeView::expanded, this,
-        [this](const QModelIndex& group) { m_collapsed.remove(group.data(BigFleetModel::SortRole).toString()); });
+            m_expandedByOperator.insert(m_filter->index(r, 0).data(BigFleetModel::SortRole).toString(), expanded);
+        restoreExpansion();
+    };
+    connect(expand, &QPushButton::clicked, this, [chooseAll] { chooseAll(true); });
+    connect(collapse, &QPushButton::clicked, this, [chooseAll] { chooseAll(false); });
+    auto chosen = [this](const QModelIndex& group, bool expanded) {
+        if (!m_restoring)
+            m_expandedByOperator.insert(group.data(BigFleetModel::SortRole).toString(), expanded);
+    };
+    connect(m_view, &QTreeView::collapsed, this, [chosen](const QModelIndex& group) { chosen(group, false); });
+    connect(m_view, &QTreeView::expanded, this, [chosen](const QModelIndex& group) { chosen(group, true); });
     connect(m_filter, &QAbstractItemModel::modelReset, this, &BigFleetPage::restoreExpansion);
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, &BigFleetPage::restoreExpansion);
     connect(m_search, &QLineEdit::textChanged, this, &BigFleetPage::restoreExpansion);
@@ -140,12 +140,16 @@ void BigFleetPage::setGroupBy(const QString& labels)
 
 void BigFleetPage::restoreExpansion()
 {
+    // Groups open by default while they are few; past that the groups themselves, worst first, are the overview.
+    const bool byDefault = m_filter->rowCount() <= kOpenGroupsUpTo;
+    m_restoring = true;
     for (int r = 0; r < m_filter->rowCount(); ++r) {
         const QModelIndex group = m_filter->index(r, 0);
-        const bool collapsed = m_collapsed.contains(group.data(BigFleetModel::SortRole).toString());
-        if (m_view->isExpanded(group) == collapsed)
-            m_view->setExpanded(group, !collapsed);
+        const bool expanded = m_expandedByOperator.value(group.data(BigFleetModel::SortRole).toString(), byDefault);
+        if (m_view->isExpanded(group) != expanded)
+            m_view->setExpanded(group, expanded);
     }
+    m_restoring = false;
 }
 
 void BigFleetPage::open(const QString& name)

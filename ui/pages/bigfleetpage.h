@@ -1,6 +1,6 @@
 #pragma once
 
-#include <QSet>
+#include <QHash>
 #include <QWidget>
 
 #include "fleetdiscovery.h"
@@ -56,7 +56,9 @@ private:
     QLabel* m_status;
     QLabel* m_openedLabel;
     QPushButton* m_close;
-    QSet<QString> m_collapsed; // group titles the operator collapsed
+    static constexpr int kOpenGroupsUpTo = 12;
+    QHash<QString, bool> m_expandedByOperator; // group title -> expanded, as the operator left it
+    bool m_restoring = false;
     QString m_opened;
 };
 
