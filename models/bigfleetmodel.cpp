@@ -221,9 +221,36 @@ QVariant BigFleetModel::groupData(const Group& group, int column, int role) cons
         return QBrush(StateColours::of(group.critical > 0 ? StateColours::Role::Bad : StateColours::Role::Warning));
     if (role != Qt::DisplayRole)
         return {};
+    // The group's figures: the sums of its members' (those Prometheus had).
+    auto sum = [this, &group](double DiscoveredGateway::*figure) {
+        double total = 0;
+        bool any = false;
+        for (int i : group.members)
+            if (const double v = m_gateways.at(i).*figure; !std::isnan(v)) {
+                total += v;
+                any = true;
+            }
+        return any ? total : std::nan("");
+    };
     switch (column) {
     case NameColumn:
         return tr("%1 (%n gateway(s))", nullptr, int(group.members.size())).arg(group.title);
+    case RequestsColumn:
+        return figure(sum(&DiscoveredGateway::requestsPerSecond), 1);
+    case ErrorsColumn: {
+        const double requests = sum(&DiscoveredGateway::requestsPerSecond);
+        const double errors = sum(&DiscoveredGateway::errorsPerSecond);
+        return std::isnan(errors) || !(requests > 0) ? QStringLiteral("–")
+                                                     : QStringLiteral("%1 %").arg(errors / requests * 100, 0, 'f', 1);
+    }
+    case ServersColumn: {
+        const double servers = sum(&DiscoveredGateway::servers);
+        return std::isnan(servers)
+            ? QStringLiteral("–")
+            : QStringLiteral("%1 / %2").arg(figure(sum(&DiscoveredGateway::serversUp), 0), figure(servers, 0));
+    }
+    case SessionsColumn:
+        return figure(sum(&DiscoveredGateway::sessions), 0);
     case TroubleColumn:
         if (group.critical == 0 && group.warning == 0)
             return tr("all well");

@@ -51,6 +51,10 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("site=fra (1 gateway(s))"));
         QCOMPARE(model.rowCount(model.index(1, 0)), 2);
+        // A group's figures are its members' summed.
+        QCOMPARE(model.index(1, BigFleetModel::RequestsColumn).data().toString(), QStringLiteral("20.0"));
+        QCOMPARE(model.index(1, BigFleetModel::ServersColumn).data().toString(), QStringLiteral("4 / 8"));
+        QCOMPARE(model.index(1, BigFleetModel::ErrorsColumn).data().toString(), QStringLiteral("0.0 %"));
 
         BigFleetFilter filter;
         filter.setSourceModel(&model);
