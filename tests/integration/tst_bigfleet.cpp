@@ -47,6 +47,18 @@ OwnFigures ownFigures(const FleetStore& store, const QString& name)
         }
     return f;
 }
+// Refreshes the large fleet now (or waits for the refresh under way); true when it read Prometheus' answer.
+bool refreshOnce(BigFleetService& service)
+{
+    QSignalSpy refreshed(&service, &BigFleetService::refreshed);
+    if (!service.busy())
+        service.refreshNow();
+    if (!refreshed.wait(10000))
+        return false;
+    if (!refreshed.first().at(0).toBool())
+        qWarning("%s", qPrintable(refreshed.first().at(2).toString()));
+    return refreshed.first().at(0).toBool();
+}
 } // namespace
 
 class TestBigFleet : public QObject
@@ -82,11 +94,7 @@ private Q_SLOTS:
         waited.start();
         QStringList missing;
         do {
-            QSignalSpy refreshed(assembly.bigFleet(), &BigFleetService::refreshed);
-            if (!assembly.bigFleet()->busy())
-                assembly.bigFleet()->refreshNow();
-            QVERIFY(refreshed.wait(10000));
-            QVERIFY2(refreshed.first().at(0).toBool(), qPrintable(refreshed.first().at(2).toString()));
+            QVERIFY2(refreshOnce(*assembly.bigFleet()), "the refresh did not come or failed");
             missing.clear();
             for (const QString& name : haproxies + QStringList { QStringLiteral("haproxy-signals") })
                 if (!model->gateway(name))
@@ -133,11 +141,7 @@ private Q_SLOTS:
         QElapsedTimer waited;
         waited.start();
         do {
-            QSignalSpy refreshed(assembly.bigFleet(), &BigFleetService::refreshed);
-            if (!assembly.bigFleet()->busy())
-                assembly.bigFleet()->refreshNow();
-            QVERIFY(refreshed.wait(10000));
-            QVERIFY2(refreshed.first().at(0).toBool(), qPrintable(refreshed.first().at(2).toString()));
+            QVERIFY2(refreshOnce(*assembly.bigFleet()), "the refresh did not come or failed");
             mismatch.clear();
             compared.clear();
             for (const QString& name : std::as_const(haproxies)) {
