@@ -650,6 +650,13 @@ def pg_command(cmd):
 def spawn_postgres(inst):
     inst["pid"] = spawn(pg_command([f"{PG_BIN}/postgres", "-D", inst["data"]]), os.path.join(inst["dir"], "postgres.log"))
     wait_for_port(inst["port"], 30, "PostgreSQL")
+    # Listening is not yet accepting: while it replays its log, it answers "the database system is starting up".
+    deadline = time.monotonic() + 30
+    while subprocess.run(pg_command([f"{PG_BIN}/pg_isready", "-q", "-h", inst["dir"], "-p", str(inst["port"])]),
+                         capture_output=True).returncode != 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("PostgreSQL listens but does not accept connections after 30 s")
+        time.sleep(0.05)
 
 
 def psql(inst, sql, user="postgres"):
