@@ -14,11 +14,7 @@ BigFleetService::BigFleetService(
     , m_model(model)
     , m_prometheus(new Wire::PrometheusClient(discovery.prometheus, this))
 {
-    m_spec.selector = discovery.selector;
-    m_spec.nameLabel = discovery.nameLabel;
-    m_spec.groupLabels = discovery.labelsWanted();
-    m_spec.figures = figures;
-    m_spec.window = discovery.window;
+    m_spec = specFor(discovery, figures);
     // A refresh that takes longer than the interval is abandoned rather than overtaken.
     m_prometheus->setTimeoutMs(qBound(2000, discovery.refreshMs, 30000));
     m_timer.setInterval(discovery.refreshMs);
@@ -28,6 +24,18 @@ BigFleetService::BigFleetService(
 }
 
 BigFleetService::~BigFleetService() = default;
+
+Wire::FleetQuerySpec BigFleetService::specFor(const FleetDiscovery& discovery, const QMap<QString, QString>& figures)
+{
+    Wire::FleetQuerySpec spec;
+    spec.selector = discovery.selector;
+    spec.nameLabel = discovery.nameLabel;
+    spec.groupLabels = discovery.labelsWanted();
+    spec.figures = figures;
+    spec.window = discovery.window;
+    spec.record = discovery.record;
+    return spec;
+}
 
 void BigFleetService::start()
 {
@@ -64,10 +72,19 @@ bool BigFleetService::refreshNow()
         if (m_model)
             m_model->setGateways(std::move(gateways).value());
         const qint64 ms = m_clock.elapsed();
-        if (m_model)
-            m_model->setRefreshStatus(tr("%n gateway(s) found by %1, refreshed at %2 in %3 ms", nullptr, count)
-                                          .arg(m_discovery.selector, time)
-                                          .arg(ms),
+        if (m_model && count == 0 && !m_discovery.record.isEmpty())
+            m_model->setRefreshStatus(tr("%1: Prometheus has no recorded %2:present series. Are the rules of "
+                                         "`fleetdeck --recording-rules` loaded (rule_files) and evaluated?")
+                                          .arg(time, m_discovery.record),
+                true);
+        else if (m_model)
+            m_model->setRefreshStatus(
+                tr("%n gateway(s) found by %1, refreshed at %2 in %3 ms", nullptr, count)
+                    .arg(m_discovery.record.isEmpty()
+                            ? m_discovery.selector
+                            : tr("%1 (recorded as %2:*)").arg(m_discovery.selector, m_discovery.record),
+                        time)
+                    .arg(ms),
                 false);
         Q_EMIT refreshed(true, ms, {});
     });

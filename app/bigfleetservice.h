@@ -29,6 +29,9 @@ public:
         QObject* parent = nullptr);
     ~BigFleetService() override;
 
+    // What a refresh of the discovered fleet asks for (also what `fleetdeck --recording-rules` writes rules for).
+    static Wire::FleetQuerySpec specFor(const FleetDiscovery& discovery, const QMap<QString, QString>& figures);
+
     const FleetDiscovery& discovery() const { return m_discovery; }
     QString query() const { return Wire::fleetQuery(m_spec); }
     void start(); // refreshes now and then every discovery.refreshMs

@@ -51,6 +51,10 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     const QCommandLineOption capabilities(QStringLiteral("capabilities-markdown"),
         QStringLiteral("Print what each product can do at runtime, as Markdown (docs/capabilities.md), and exit."));
     parser.addOption(capabilities);
+    const QCommandLineOption recordingRules(QStringLiteral("recording-rules"),
+        QStringLiteral("With --fleet: print the Prometheus recording rules (rule-file YAML) that keep the figures of "
+                       "the fleet file's \"discover\" as the series its \"record\" names, and exit."));
+    parser.addOption(recordingRules);
     const QCommandLineOption timing(QStringLiteral("timing"),
         QStringLiteral("Print to standard error how long the start took: the window's first frame, the first chart "
                        "with live data, and when every gateway had answered once (ms since the program started)."));
@@ -95,6 +99,9 @@ CommandLine CommandLine::parse(const QStringList& arguments)
     out.storeCredential = parser.value(storeCredential);
     out.capabilitiesMarkdown = parser.isSet(capabilities);
     out.timing = parser.isSet(timing);
+    out.recordingRules = parser.isSet(recordingRules);
+    if (out.recordingRules && out.fleetFile.isEmpty())
+        out.error = QStringLiteral("--recording-rules: which fleet? Give its file with --fleet");
     if (!QStringList { QStringLiteral("servers"), QStringLiteral("overview"), QStringLiteral("largefleet") }.contains(
             out.page))
         out.error = QStringLiteral("--page: \"%1\" is not servers, overview or largefleet").arg(out.page);

@@ -26,6 +26,7 @@
 #include <QTimer>
 
 #include "assembly.h"
+#include "bigfleetservice.h"
 #include "fleetcontroller.h"
 #include "commandline.h"
 #include "credentialstore.h"
@@ -138,6 +139,27 @@ int runWithoutWindow(int argc, char* argv[], const CommandLine& options)
     }
     return -1;
 }
+// --recording-rules: the rules that keep a discovered fleet's figures recorded in its Prometheus.
+int printRecordingRules(const FleetFile& fleet, const ProductCatalog& products, const QString& file)
+{
+    if (fleet.discovery.isEmpty()) {
+        std::fprintf(
+            stderr, "fleetdeck: %s: no \"discover\", so there are no fleet figures to record\n", qUtf8Printable(file));
+        return 2;
+    }
+    FleetDiscovery discovery = fleet.discovery;
+    if (discovery.record.isEmpty()) {
+        std::fprintf(stderr,
+            "fleetdeck: %s: \"discover\" names no \"record\" (the recorded series' prefix, e.g. \"record\": "
+            "\"fleetdeck_edge\"); add it, load these rules into Prometheus, and Fleetdeck reads the recorded series\n",
+            qUtf8Printable(file));
+        return 2;
+    }
+    const ProductInfo* product = products.find(discovery.product);
+    const auto spec = BigFleetService::specFor(discovery, product ? product->fleetFigures : QMap<QString, QString> {});
+    std::fputs(qUtf8Printable(Wire::fleetRecordingRules(spec, qMax(1, discovery.refreshMs / 1000))), stdout);
+    return 0;
+}
 // --timing: when the window painted its first frame, when a chart first showed live data, and when every gateway
 // had answered (or failed) once, on standard error, in ms since main() began.
 void reportStartTimes(MainWindow& window, FleetStore& store, const QElapsedTimer& sinceStart)
@@ -222,7 +244,8 @@ int main(int argc, char* argv[])
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
     const CommandLine options = CommandLine::parse(arguments);
-    if (!options.needsWindow())
+    // --recording-rules prints without a window too, after the fleet file is read.
+    if (!options.error.isEmpty() || (!options.needsWindow() && !options.recordingRules))
         return runWithoutWindow(argc, argv, options);
 
     // The fleet file is read before any application object too: its errors need no display either.
@@ -251,6 +274,8 @@ int main(int argc, char* argv[])
         }
         fleet = parsed.value();
     }
+    if (options.recordingRules)
+        return printRecordingRules(fleet, products, options.fleetFile);
 
     QApplication app(argc, argv);
     quitOnSignals(&app);

@@ -105,6 +105,11 @@ Result<FleetDiscovery> parseFleetDiscovery(const QJsonObject& o, const ProductCa
     static const QRegularExpression duration(QStringLiteral("^[0-9]+(ms|s|m|h)$"));
     if (!duration.match(d.window).hasMatch())
         return R::failure(QStringLiteral("discover.window: \"%1\" is not a PromQL duration like 1m").arg(d.window));
+    d.record = o.value(QLatin1String("record")).toString();
+    if (!d.record.isEmpty() && !labelName().match(d.record).hasMatch())
+        return R::failure(QStringLiteral("discover.record: \"%1\" is not a metric name prefix (letters, digits and _, "
+                                         "e.g. fleetdeck_edge)")
+                              .arg(d.record));
     return R::success(d);
 }
 
@@ -122,6 +127,8 @@ QJsonObject serializeFleetDiscovery(const FleetDiscovery& d)
         o.insert(QLatin1String("admin"), d.admin);
     o.insert(QLatin1String("refreshSeconds"), d.refreshMs / 1000.0);
     o.insert(QLatin1String("window"), d.window);
+    if (!d.record.isEmpty())
+        o.insert(QLatin1String("record"), d.record);
     return o;
 }
 

@@ -26,6 +26,9 @@ struct FleetDiscovery
     QString admin;
     int refreshMs = 10000;
     QString window = QStringLiteral("1m"); // rates over this window
+    // Non-empty: the fleet's Prometheus records the figures (rules from `fleetdeck --recording-rules`) as series
+    // named "<record>:<figure>", and a refresh reads those instead of evaluating every figure over the raw series.
+    QString record;
 
     bool isEmpty() const { return selector.isEmpty(); }
     // The labels each gateway is read with: the name label, groupBy and those the admin template names.

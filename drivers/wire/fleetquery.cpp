@@ -18,19 +18,28 @@ QString tagged(const QString& expression, const QString& figure)
     return QStringLiteral("label_replace(%1, \"%2\", \"%3\", \"\", \"\")").arg(expression, kFigureLabel, figure);
 }
 
+// The figure a recorded series holds: "req" of "<record>:req"; empty for any other series.
+QString recordedFigure(const QString& metric, const QString& record)
+{
+    return metric.size() > record.size() + 1 && metric.startsWith(record)
+            && metric.at(record.size()) == QLatin1Char(':')
+        ? metric.mid(record.size() + 1)
+        : QString();
+}
+
 QString matchersOf(const QString& selector)
 {
     const qsizetype open = selector.indexOf(QLatin1Char('{'));
     const qsizetype close = selector.lastIndexOf(QLatin1Char('}'));
     return open >= 0 && close > open ? selector.mid(open + 1, close - open - 1) : QString();
 }
-} // namespace
 
-QString fleetQuery(const FleetQuerySpec& spec)
+// Each part of a refresh as (figure, PromQL): the discovery selector's gateways with their labels, then the figures.
+QList<std::pair<QString, QString>> figureExpressions(const FleetQuerySpec& spec)
 {
     const QStringList by = QStringList { spec.nameLabel } + spec.groupLabels;
-    QStringList parts { tagged(
-        QStringLiteral("group by (%1) (%2)").arg(by.join(QStringLiteral(", ")), spec.selector), kPresent) };
+    QList<std::pair<QString, QString>> parts { { kPresent,
+        QStringLiteral("group by (%1) (%2)").arg(by.join(QStringLiteral(", ")), spec.selector) } };
     const QString matchers = matchersOf(spec.selector);
     for (auto it = spec.figures.cbegin(); it != spec.figures.cend(); ++it) {
         QString expression = it.value();
@@ -38,9 +47,44 @@ QString fleetQuery(const FleetQuerySpec& spec)
             .replace(QLatin1String("$matchers"), matchers)
             .replace(QLatin1String("$window"), spec.window)
             .replace(QLatin1String("{}"), QString()); // no matchers at all
-        parts.append(tagged(expression, it.key()));
+        parts.append({ it.key(), expression });
     }
-    return parts.join(QStringLiteral(" or "));
+    return parts;
+}
+
+// YAML's single-quoted scalar: every character as it is, a quote doubled.
+QString yamlQuoted(QString text)
+{
+    return QLatin1Char('\'') + text.replace(QLatin1Char('\''), QLatin1String("''")) + QLatin1Char('\'');
+}
+} // namespace
+
+QString fleetQuery(const FleetQuerySpec& spec)
+{
+    const auto parts = figureExpressions(spec);
+    if (!spec.record.isEmpty()) {
+        QStringList figures;
+        for (const auto& [figure, expression] : parts)
+            figures.append(figure);
+        return QStringLiteral("{__name__=~\"%1:(%2)\"}").arg(spec.record, figures.join(QLatin1Char('|')));
+    }
+    QStringList joined;
+    for (const auto& [figure, expression] : parts)
+        joined.append(tagged(expression, figure));
+    return joined.join(QStringLiteral(" or "));
+}
+
+QString fleetRecordingRules(const FleetQuerySpec& spec, int intervalSeconds)
+{
+    QString yaml = QStringLiteral("# Written by Fleetdeck (fleetdeck --recording-rules): what a fleet file's discover "
+                                  "with \"record\": \"%1\" reads.\n"
+                                  "groups:\n  - name: %1\n    interval: %2s\n    rules:\n")
+                       .arg(spec.record)
+                       .arg(intervalSeconds);
+    for (const auto& [figure, expression] : figureExpressions(spec))
+        yaml += QStringLiteral("      - record: %1:%2\n        expr: %3\n")
+                    .arg(spec.record, figure, yamlQuoted(expression));
+    return yaml;
 }
 
 namespace {
@@ -204,6 +248,8 @@ private:
                         s->name = value;
                     else if (name == kFigureLabel)
                         s->figure = value;
+                    else if (name == QLatin1String("__name__") && !m_spec.record.isEmpty())
+                        s->figure = recordedFigure(value, m_spec.record);
                     else if (m_spec.groupLabels.contains(name))
                         s->labels.insert(name, value);
                     return true;
@@ -327,7 +373,10 @@ Result<QVector<DiscoveredGateway>> parseFleetAnswer(
             if (metric.contains(label))
                 labels.insert(label, metric.value(label).toString());
         const QJsonArray value = o.value(QLatin1String("value")).toArray();
-        general.add(metric.value(spec.nameLabel).toString(), metric.value(kFigureLabel).toString(), labels,
+        const QString figure = spec.record.isEmpty()
+            ? metric.value(kFigureLabel).toString()
+            : recordedFigure(metric.value(QLatin1String("__name__")).toString(), spec.record);
+        general.add(metric.value(spec.nameLabel).toString(), figure, labels,
             value.size() == 2 ? value.at(1).toString().toUtf8() : QByteArray());
     }
     return R::success(general.gateways());

@@ -21,11 +21,20 @@ struct FleetQuerySpec
     QStringList groupLabels;
     QMap<QString, QString> figures; // "req", "5xx", "up", "servers", "scur" -> PromQL template
     QString window = QStringLiteral("1m");
+    // Non-empty: Prometheus keeps the figures as recorded series (the rules fleetRecordingRules() writes), named
+    // "<record>:present", "<record>:req" and so on, and a refresh only reads them instead of evaluating every
+    // figure over the raw series.
+    QString record;
 };
 
-// One instant query for the whole refresh: each part tagged with its figure (label_replace into fd_figure) and all
-// joined with `or`, so 5,000 gateways cost one request, not one per gateway.
+// One instant query for the whole refresh, so 5,000 gateways cost one request, not one per gateway: each part
+// tagged with its figure (label_replace into fd_figure) and all joined with `or`; with spec.record, one selector of
+// the recorded series.
 QString fleetQuery(const FleetQuerySpec& spec);
+
+// Prometheus recording rules (its rule-file YAML) that keep spec's figures as the series a spec.record refresh
+// reads: one group, evaluated every intervalSeconds; the same expressions fleetQuery() asks for without spec.record.
+QString fleetRecordingRules(const FleetQuerySpec& spec, int intervalSeconds);
 
 // The answer to fleetQuery(): one DiscoveredGateway per gateway the selector found, its figures filled in where
 // Prometheus had them (NaN elsewhere). Prometheus' own error comes back as the error text.

@@ -169,13 +169,19 @@ QByteArray caddyAdmin(int adminPort, const QString& method, const QString& path,
     return out.mid(space + 1) + ' ' + out.left(space);
 }
 
-bool Lab::control(const QString& command, int index) const
+bool Lab::run(const QString& command, const QStringList& arguments, int timeoutMs)
 {
     QProcess p;
     p.start(QStringLiteral("python3"),
-        { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), command, QStringLiteral("--state"),
-            qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index) });
-    return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+        QStringList { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), command, QStringLiteral("--state"),
+            qEnvironmentVariable("FLEETDECK_LAB_STATE") }
+            + arguments);
+    return p.waitForFinished(timeoutMs) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+bool Lab::control(const QString& command, int index) const
+{
+    return run(command, { QStringLiteral("--index"), QString::number(index) }, 30000);
 }
 
 QString LabPostgres::urlFor(int index) const
@@ -187,21 +193,19 @@ QString LabPostgres::urlFor(int index) const
 
 bool Lab::controlPostgres(const QString& action) const
 {
-    QProcess p;
-    p.start(QStringLiteral("python3"),
-        { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), QStringLiteral("postgres"), QStringLiteral("--state"),
-            qEnvironmentVariable("FLEETDECK_LAB_STATE"), action });
-    return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    return run(QStringLiteral("postgres"), { action }, 60000);
 }
 
 bool Lab::setUpstreamHealthy(int index, bool healthy) const
 {
-    QProcess p;
-    p.start(QStringLiteral("python3"),
-        { qEnvironmentVariable("FLEETDECK_LAB_SCRIPT"), QStringLiteral("upstream"), QStringLiteral("--state"),
-            qEnvironmentVariable("FLEETDECK_LAB_STATE"), QStringLiteral("--index"), QString::number(index),
-            healthy ? QStringLiteral("up") : QStringLiteral("down") });
-    return p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    return run(QStringLiteral("upstream"),
+        { QStringLiteral("--index"), QString::number(index), healthy ? QStringLiteral("up") : QStringLiteral("down") },
+        30000);
+}
+
+bool Lab::loadRecordingRules(const QString& ruleFile) const
+{
+    return run(QStringLiteral("record"), { QStringLiteral("--rules"), ruleFile }, 60000);
 }
 
 QByteArray haproxyCommand(int adminPort, const QByteArray& command)

@@ -136,6 +136,12 @@ struct Lab
     bool controlPostgres(const QString& action) const;
     // Makes the nginx upstream at index pass or fail its health checks.
     bool setUpstreamHealthy(int index, bool healthy) const;
+    // Loads a rule file (fleetdeck --recording-rules) into the lab's Prometheus, which evaluates it from then on.
+    bool loadRecordingRules(const QString& ruleFile) const;
+
+private:
+    // Runs fleetlab.py <command> --state <the lab's> <arguments>; true when it succeeded within timeoutMs.
+    static bool run(const QString& command, const QStringList& arguments, int timeoutMs);
 };
 
 // What an independent reader saw: the thing is there (with its value), it is not, or the reader could not tell

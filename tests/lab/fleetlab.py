@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 LOOPBACK = "127.0.0.1"
 
@@ -1193,7 +1194,6 @@ def prometheus_yml(targets, interval, alertmanager_port=0, rules=""):
 
 
 def wait_for_http(url, timeout, what):
-    import urllib.request
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -1292,6 +1292,51 @@ def bigfleet_openmetrics(path, gateways, now):
     return {"gateways": gateways, "withServerDown": down, "withErrors": erring, "inTrouble": troubled}
 
 
+def spawn_bigfleet_prometheus(state):
+    prom = state["prometheus"]
+    root = os.path.dirname(prom["config"])
+    prom["pid"] = spawn(["prometheus", f"--config.file={prom['config']}", f"--storage.tsdb.path={root}/data",
+                         f"--web.listen-address={LOOPBACK}:{prom['port']}", "--log.level=warn"],
+                        os.path.join(root, "prometheus.log"))
+
+
+def cmd_record(args):
+    """Gives the lab's Prometheus Fleetdeck's recording rules (`fleetdeck --recording-rules`). A live lab evaluates
+    them from now on: its configuration names the rule file, then Prometheus reloads it. A bigfleet lab, whose series
+    all lie in the last minutes, gets them backfilled by Prometheus' own tool over those minutes (`promtool tsdb
+    create-blocks-from rules`, the rules evaluated by the running Prometheus), and Prometheus starts again on the new
+    blocks."""
+    state = read_state(args.state)
+    prom = state["prometheus"]
+    root = os.path.dirname(prom["config"])
+    rules = os.path.join(root, "recorded-" + os.path.basename(args.rules))
+    shutil.copyfile(args.rules, rules)
+    if "bigfleet" not in state:
+        with open(prom["config"]) as f:
+            config = f.read()
+        if "rule_files: [" in config:
+            config = config.replace("rule_files: [", f"rule_files: ['{rules}', ", 1)
+        else:
+            config += f"rule_files: ['{rules}']\n"
+        with open(prom["config"], "w") as f:
+            f.write(config)
+        with urllib.request.urlopen(urllib.request.Request(prom["url"] + "/-/reload", method="POST"), timeout=10):
+            pass
+        return 0
+    last = state["bigfleet"]["lastSample"]
+    blocks = tempfile.mkdtemp(prefix="recorded-", dir=root)
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "rules", "--start", str(last - 120), "--end",
+                    str(last + 1), "--eval-interval", "15s", "--url", prom["url"], "--output-dir", blocks, rules],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stop_pid(prom["pid"])
+    for block in os.listdir(blocks):
+        shutil.move(os.path.join(blocks, block), os.path.join(root, "data", block))
+    spawn_bigfleet_prometheus(state)
+    write_state(args.state, state)
+    wait_for_http(f"{prom['url']}/-/ready", 60, "Prometheus")
+    return 0
+
+
 def cmd_bigfleet(args):
     """A real Prometheus serving a large fleet's series, written with Prometheus' own tooling (promtool) into a
     fresh TSDB in a temporary directory; nothing is scraped."""
@@ -1309,9 +1354,8 @@ def cmd_bigfleet(args):
     with open(config, "w") as f:
         f.write("global:\n  scrape_interval: 15s\n")
     port = free_port()
-    pid = spawn(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={prom}/data",
-                 f"--web.listen-address={LOOPBACK}:{port}", "--log.level=warn"], os.path.join(prom, "prometheus.log"))
-    state["prometheus"] = {"pid": pid, "port": port, "url": f"http://{LOOPBACK}:{port}"}
+    state["prometheus"] = {"port": port, "url": f"http://{LOOPBACK}:{port}", "config": config}
+    spawn_bigfleet_prometheus(state)
     state["bigfleet"]["lastSample"] = now
     write_state(args.state, state)
     state["watchdog"] = spawn([sys.executable, os.path.abspath(__file__), "watchdog", "--state", args.state,
@@ -1557,6 +1601,10 @@ def main():
     bf.add_argument("--state", required=True)
     bf.add_argument("--gateways", type=int, default=5000)
     bf.add_argument("--lifetime", type=int, default=900, help="stop by itself after this many seconds")
+    rec = sub.add_parser("record", help="load Fleetdeck's recording rules into the lab's Prometheus (a bigfleet "
+                                        "lab: backfilled over its minutes of series)")
+    rec.add_argument("--state", required=True)
+    rec.add_argument("--rules", required=True, help="the rule file `fleetdeck --recording-rules` wrote")
     w = sub.add_parser("watchdog")
     w.add_argument("--state", required=True)
     w.add_argument("--after", type=int, required=True)
@@ -1568,7 +1616,8 @@ def main():
     return {"start": cmd_start, "stop": cmd_stop, "run": cmd_run, "kill-haproxy": cmd_kill_haproxy,
             "start-haproxy": cmd_start_haproxy, "watchdog": cmd_watchdog, "upstream": cmd_upstream,
             "flap": cmd_flap, "redis-traffic": cmd_redis_traffic,
-            "postgres": cmd_postgres, "bigfleet": cmd_bigfleet}[args.cmd](args)
+            "postgres": cmd_postgres, "bigfleet": cmd_bigfleet,
+            "record": cmd_record}[args.cmd](args)
 
 
 if __name__ == "__main__":

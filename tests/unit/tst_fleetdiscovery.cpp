@@ -31,7 +31,8 @@ private Q_SLOTS:
     {
         const auto fleet = parse("{\"prometheus\": \"http://127.0.0.1:9090\", \"discover\": { \"selector\": "
                                  "\"haproxy_process_start_time_seconds{job=\\\"edge\\\"}\", \"groupBy\": [\"site\", "
-                                 "\"role\"], \"admin\": \"tcp://{host}:{admin_port}\", \"refreshSeconds\": 5}}");
+                                 "\"role\"], \"admin\": \"tcp://{host}:{admin_port}\", \"refreshSeconds\": 5, "
+                                 "\"record\": \"fleetdeck_edge\"}}");
         QVERIFY2(fleet.ok(), qPrintable(fleet.error()));
         const FleetDiscovery& d = fleet.value().discovery;
         QVERIFY(fleet.value().gateways.isEmpty()); // no list needed
@@ -40,6 +41,7 @@ private Q_SLOTS:
         QCOMPARE(d.nameLabel, QStringLiteral("instance"));
         QCOMPARE(d.groupBy, QStringList({ QStringLiteral("site"), QStringLiteral("role") }));
         QCOMPARE(d.refreshMs, 5000);
+        QCOMPARE(d.record, QStringLiteral("fleetdeck_edge"));
         // Read with the labels it is grouped by and those its admin address needs.
         QCOMPARE(d.labelsWanted(),
             QStringList({ QStringLiteral("site"), QStringLiteral("role"), QStringLiteral("admin_port") }));
@@ -49,6 +51,7 @@ private Q_SLOTS:
         QCOMPARE(again.value().discovery.selector, d.selector);
         QCOMPARE(again.value().discovery.admin, d.admin);
         QCOMPARE(again.value().discovery.groupBy, d.groupBy);
+        QCOMPARE(again.value().discovery.record, d.record);
     }
 
     void refusesWhatCannotWork_data()
@@ -74,6 +77,9 @@ private Q_SLOTS:
         QTest::newRow("refresh too fast") << QByteArray(
             "{\"prometheus\": \"http://p:9090\", \"discover\": {\"selector\": \"up\", \"refreshSeconds\": 0.1}}")
                                           << QStringLiteral("discover.refreshSeconds");
+        QTest::newRow("bad record") << QByteArray(
+            "{\"prometheus\": \"http://p:9090\", \"discover\": {\"selector\": \"up\", \"record\": \"edge:figures\"}}")
+                                    << QStringLiteral("discover.record");
         QTest::newRow("not an object") << QByteArray("{\"gateways\": [], \"discover\": \"up\"}")
                                        << QStringLiteral("discover: must be an object");
     }

@@ -38,6 +38,63 @@ private Q_SLOTS:
                 "\"fd_figure\", \"up\", \"\", \"\")"));
     }
 
+    void aRecordedFleetIsOneSelector()
+    {
+        FleetQuerySpec s = spec();
+        s.record = QStringLiteral("fleetdeck_edge");
+        QCOMPARE(fleetQuery(s), QStringLiteral("{__name__=~\"fleetdeck_edge:(present|req|up)\"}"));
+    }
+
+    void recordingRulesRecordWhatTheQueryWouldAsk()
+    {
+        FleetQuerySpec s = spec();
+        s.record = QStringLiteral("fleetdeck_edge");
+        s.figures.insert(QStringLiteral("5xx"),
+            QStringLiteral(
+                "sum by ($by) (rate(haproxy_frontend_http_responses_total{code='5xx',$matchers}[$window]))"));
+        const QString yaml = fleetRecordingRules(s, 15);
+        const QStringList lines = yaml.split(QLatin1Char('\n'));
+        QVERIFY2(lines.contains(QStringLiteral("  - name: fleetdeck_edge")), qPrintable(yaml));
+        QVERIFY2(lines.contains(QStringLiteral("    interval: 15s")), qPrintable(yaml));
+        QVERIFY2(lines.contains(QStringLiteral("      - record: fleetdeck_edge:present")), qPrintable(yaml));
+        QVERIFY2(lines.contains(QStringLiteral("        expr: 'group by (instance, site) "
+                                               "(haproxy_process_start_time_seconds{job=\"edge\"})'")),
+            qPrintable(yaml));
+        QVERIFY2(lines.contains(QStringLiteral("      - record: fleetdeck_edge:req")), qPrintable(yaml));
+        QVERIFY2(lines.contains(QStringLiteral("        expr: 'sum by (instance) "
+                                               "(rate(haproxy_frontend_http_requests_total{job=\"edge\"}[1m]))'")),
+            qPrintable(yaml));
+        // A quote inside an expression is doubled, as YAML's single-quoted scalars want.
+        QVERIFY2(lines.contains(QStringLiteral("        expr: 'sum by (instance) (rate(haproxy_frontend_http_responses_"
+                                               "total{code=''5xx'',job=\"edge\"}[1m]))'")),
+            qPrintable(yaml));
+        QCOMPARE(lines.filter(QStringLiteral("- record: ")).size(), 4);
+    }
+
+    void aRecordedAnswerIsReadByItsSeriesNames()
+    {
+        FleetQuerySpec s = spec();
+        s.record = QStringLiteral("fleetdeck_edge");
+        const QByteArray plain
+            = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"__name__\":"
+              "\"fleetdeck_edge:req\",\"instance\":\"a:1\"},\"value\":[1700000000,\"4.5\"]},{\"metric\":{\"__name__\":"
+              "\"fleetdeck_edge:present\",\"instance\":\"a:1\",\"site\":\"par\"},\"value\":[1700000000,\"1\"]},{"
+              "\"metric\":{\"__name__\":\"other_edge:up\",\"instance\":\"a:1\"},\"value\":[1700000000,\"9\"]},{"
+              "\"metric\":{\"__name__\":\"fleetdeck_edge:up\",\"instance\":\"a:1\"},\"value\":[1700000000,\"2\"]}]}}";
+        QByteArray escaped = plain;
+        escaped.replace("\"status\"", "\"warnings\":[\"\\\"w\\\"\"],\"status\"");
+        for (const QByteArray& json : { plain, escaped }) {
+            const auto parsed = parseFleetAnswer(json, s, QStringLiteral("haproxy"));
+            QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+            QCOMPARE(parsed.value().size(), 1);
+            const DiscoveredGateway& g = parsed.value().at(0);
+            QCOMPARE(g.name, QStringLiteral("a:1"));
+            QCOMPARE(g.labels.value(QStringLiteral("site")), QStringLiteral("par"));
+            QCOMPARE(g.requestsPerSecond, 4.5);
+            QCOMPARE(g.serversUp, 2.0); // another prefix's series is not this fleet's
+        }
+    }
+
     void theAnswerGivesEachGatewayItsFigures()
     {
         const QByteArray json
