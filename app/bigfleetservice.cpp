@@ -7,6 +7,13 @@
 
 namespace Fleetdeck {
 
+namespace {
+QString now()
+{
+    return QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
+}
+} // namespace
+
 BigFleetService::BigFleetService(
     const FleetDiscovery& discovery, const QMap<QString, QString>& figures, BigFleetModel* model, QObject* parent)
     : QObject(parent)
@@ -19,6 +26,8 @@ BigFleetService::BigFleetService(
     m_prometheus->setTimeoutMs(qBound(2000, discovery.refreshMs, 30000));
     m_timer.setInterval(discovery.refreshMs);
     connect(&m_timer, &QTimer::timeout, this, &BigFleetService::refreshNow);
+    m_membersTimer.setInterval(discovery.refreshMs * kMembersEvery);
+    connect(&m_membersTimer, &QTimer::timeout, this, [this] { refreshMembers(true); });
     if (m_model)
         m_model->setGroupBy(discovery.groupBy);
 }
@@ -40,12 +49,20 @@ Wire::FleetQuerySpec BigFleetService::specFor(const FleetDiscovery& discovery, c
 void BigFleetService::start()
 {
     m_timer.start();
+    // The members are asked half an interval away from the figures, so the two never wait for each other.
+    QTimer::singleShot(m_discovery.refreshMs / 2, &m_membersTimer, qOverload<>(&QTimer::start));
     refreshNow();
 }
 
 void BigFleetService::stop()
 {
     m_timer.stop();
+    m_membersTimer.stop();
+}
+
+QString BigFleetService::where() const
+{
+    return QStringLiteral("the fleet's Prometheus %1").arg(m_discovery.prometheus.toString());
 }
 
 bool BigFleetService::refreshNow()
@@ -54,24 +71,90 @@ bool BigFleetService::refreshNow()
         return false;
     m_busy = true;
     m_clock.start();
-    m_prometheus->query(Wire::fleetQuery(m_spec), [this](Result<QByteArray> body) {
-        m_busy = false;
-        const QString where = QStringLiteral("the fleet's Prometheus %1").arg(m_discovery.prometheus.toString());
-        auto gateways = body ? Wire::parseFleetAnswer(body.value(), m_spec, m_discovery.product)
+    if (!m_haveMembers || m_membersDue)
+        askMembers(true);
+    else
+        askFigures();
+    return true;
+}
+
+bool BigFleetService::refreshMembers(bool thenFigures)
+{
+    if (m_busy) {
+        m_membersDue = true; // asked first by the next refresh
+        return false;
+    }
+    m_busy = true;
+    m_clock.start();
+    askMembers(thenFigures);
+    return true;
+}
+
+void BigFleetService::failed(const QString& error, bool members)
+{
+    m_busy = false;
+    if (m_model)
+        m_model->setRefreshStatus(tr("%1: refresh failed, the figures shown are older: %2").arg(now(), error), true);
+    if (members)
+        Q_EMIT membersRefreshed(false, m_clock.elapsed(), int(m_members.size()), error);
+    Q_EMIT refreshed(false, m_clock.elapsed(), error);
+}
+
+void BigFleetService::askMembers(bool thenFigures)
+{
+    QElapsedTimer asked;
+    asked.start();
+    m_prometheus->query(
+        Wire::fleetQuery(m_spec, Wire::FleetPart::Members), [this, thenFigures, asked](Result<QByteArray> body) {
+            auto members = body ? Wire::parseFleetAnswer(body.value(), m_spec, m_discovery.product)
+                                : Result<QVector<DiscoveredGateway>>::failure(body.error());
+            if (!members)
+                return failed(body ? QStringLiteral("%1: %2").arg(where(), members.error()) : members.error(), true);
+            m_members = std::move(members).value();
+            m_haveMembers = true;
+            m_membersDue = false;
+            if (!m_newcomers.isEmpty()) {
+                QSet<QString> names;
+                for (const DiscoveredGateway& g : std::as_const(m_members))
+                    names.insert(g.name);
+                for (const QString& name : std::as_const(m_newcomers))
+                    if (!names.contains(name))
+                        m_strangers.insert(name);
+                m_newcomers.clear();
+            }
+            Q_EMIT membersRefreshed(true, asked.elapsed(), int(m_members.size()), {});
+            if (thenFigures) {
+                askFigures();
+            } else {
+                m_busy = false;
+            }
+        });
+}
+
+void BigFleetService::askFigures()
+{
+    m_prometheus->query(Wire::fleetQuery(m_spec, Wire::FleetPart::Figures), [this](Result<QByteArray> body) {
+        QStringList unknown;
+        auto gateways = body ? Wire::parseFleetAnswer(body.value(), m_spec, m_discovery.product, m_members, &unknown)
                              : Result<QVector<DiscoveredGateway>>::failure(body.error());
-        const QString time = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
-        if (!gateways) {
-            const QString error = body ? QStringLiteral("%1: %2").arg(where, gateways.error()) : gateways.error();
-            if (m_model)
-                m_model->setRefreshStatus(
-                    tr("%1: refresh failed, the figures shown are older: %2").arg(time, error), true);
-            Q_EMIT refreshed(false, m_clock.elapsed(), error);
-            return;
-        }
+        if (!gateways)
+            return failed(body ? QStringLiteral("%1: %2").arg(where(), gateways.error()) : gateways.error(), false);
+        m_busy = false;
+        // A gateway with figures that is no member: new since the members were asked, so they are asked again
+        // (once per name: one the selector does not find then is not asked about over and over).
+        // One that is left out is forgotten once its figures are gone too, so it is asked about if it comes back.
+        bool newcomer = false;
+        m_strangers.intersect(QSet<QString>(unknown.cbegin(), unknown.cend()));
+        for (const QString& name : std::as_const(unknown))
+            if (!m_strangers.contains(name) && !m_newcomers.contains(name)) {
+                m_newcomers.insert(name);
+                newcomer = true;
+            }
         const int count = int(gateways.value().size());
         if (m_model)
             m_model->setGateways(std::move(gateways).value());
         const qint64 ms = m_clock.elapsed();
+        const QString time = now();
         if (m_model && count == 0 && !m_discovery.record.isEmpty())
             m_model->setRefreshStatus(tr("%1: Prometheus has no recorded %2:present series. Are the rules of "
                                          "`fleetdeck --recording-rules` loaded (rule_files) and evaluated?")
@@ -87,8 +170,9 @@ bool BigFleetService::refreshNow()
                     .arg(ms),
                 false);
         Q_EMIT refreshed(true, ms, {});
+        if (newcomer)
+            refreshMembers(true);
     });
-    return true;
 }
 
 } // namespace Fleetdeck

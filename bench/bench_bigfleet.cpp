@@ -1,13 +1,15 @@
 // bigfleet: a fleet of 5,000 gateways too large to poll, whose last minutes of HAProxy series sit in a real
 // Prometheus (the lab's `bigfleet` command writes them with promtool into a fresh TSDB). Fleetdeck's refresh of the
-// large-fleet page: one batched instant query, its answer read into the model in place, the sorted and filtered
-// view repainted (offscreen). Measured two ways in the same run, against the same Prometheus:
+// large-fleet page: one batched instant query for every gateway's figures, its answer read into the model in place,
+// the sorted and filtered view repainted (offscreen); the members (the gateways and their labels) are asked apart,
+// every few refreshes, and timed apart. Measured two ways in the same run, against the same Prometheus:
 // - "recorded": the fleet file's discover names a "record", Prometheus holds the figures as recorded series (the
 //   rules `fleetdeck --recording-rules` writes, backfilled by promtool from the raw series), and a refresh reads them;
 // - "raw": every refresh evaluates the figures over the raw series.
 // Each timed 50 times after a first, cold one; CPU per refresh for Fleetdeck and for Prometheus; RSS. The peer is the
 // same query sent and its answer read by a bare HTTP client, nothing done with it: what asking Prometheus costs by
 // itself.
+#include <algorithm>
 #include <cstdio>
 
 #include <QApplication>
@@ -62,7 +64,7 @@ struct Phase
 {
     QString error; // non-empty: it did not work
     double coldMs = 0, p50 = 0, p99 = 0, cpuMs = 0, promCpuMs = 0, bareP50 = 0, bareP99 = 0;
-    double readMs = 0, modelMs = 0, paintMs = 0, answerMiB = 0;
+    double readMs = 0, modelMs = 0, paintMs = 0, answerMiB = 0, membersP50 = 0, membersMax = 0;
     int critical = 0, warning = 0, gateways = 0, groups = 0;
 };
 
@@ -93,9 +95,30 @@ Phase measure(const FleetDiscovery& discovery, const QMap<QString, QString>& fig
         }
     }
 
-    QList<double> refreshMs;
+    // The figures refreshed kRefreshes times; the members asked as the service's timer asks them, once every
+    // kMembersEvery refreshes, between two refreshes (timed apart: a refresh never waits for them).
+    QList<double> refreshMs, membersMs;
     const double cpu0 = Bench::cpuSeconds(), promCpu0 = Bench::cpuSeconds(prometheusPid);
     for (int i = 0; i < kRefreshes; ++i) {
+        if (i % BigFleetService::kMembersEvery == BigFleetService::kMembersEvery - 1) {
+            t.restart();
+            QEventLoop loop;
+            bool ok = false;
+            auto c = QObject::connect(
+                &service, &BigFleetService::membersRefreshed, &loop, [&](bool good, qint64, int, const QString& why) {
+                    ok = good;
+                    error = why;
+                    loop.quit();
+                });
+            service.refreshMembers(false);
+            loop.exec();
+            QObject::disconnect(c);
+            if (!ok) {
+                out.error = QStringLiteral("members %1: %2").arg(i).arg(error);
+                return out;
+            }
+            membersMs.append(double(t.nsecsElapsed()) / 1e6);
+        }
         t.restart();
         service.refreshNow();
         if (!waitRefreshed(service, &error)) {
@@ -109,6 +132,8 @@ Phase measure(const FleetDiscovery& discovery, const QMap<QString, QString>& fig
     out.promCpuMs = (Bench::cpuSeconds(prometheusPid) - promCpu0) * 1000.0 / kRefreshes;
     out.p50 = Bench::median(refreshMs);
     out.p99 = Bench::percentile(refreshMs, 0.99);
+    out.membersP50 = Bench::median(membersMs);
+    out.membersMax = *std::max_element(membersMs.cbegin(), membersMs.cend());
 
     // The peer: the same query, its answer read and dropped; then Fleetdeck's own steps on that answer, one by one.
     QNetworkAccessManager network;
@@ -131,7 +156,7 @@ Phase measure(const FleetDiscovery& discovery, const QMap<QString, QString>& fig
         out.answerMiB = double(body.size()) / (1024.0 * 1024.0);
         reply->deleteLater();
         t.restart();
-        auto gateways = Wire::parseFleetAnswer(body, spec, discovery.product);
+        auto gateways = Wire::parseFleetAnswer(body, spec, discovery.product, service.members());
         readMs.append(double(t.nsecsElapsed()) / 1e6);
         if (!gateways) {
             out.error = gateways.error();
@@ -158,6 +183,9 @@ void print(const char* way, const Phase& p)
                 "p50 %.1f ms, p99 %.1f ms (cold %.1f ms); CPU per refresh: Fleetdeck %.1f ms, Prometheus %.1f ms; "
                 "answer %.1f MiB\n",
         way, kRefreshes, p.p50, p.p99, p.coldMs, p.cpuMs, p.promCpuMs, p.answerMiB);
+    std::printf("%s: the members (gateways and labels) asked every %d refreshes, between two: p50 %.1f ms, max %.1f "
+                "ms\n",
+        way, BigFleetService::kMembersEvery, p.membersP50, p.membersMax);
     std::printf("%s: the same query by a bare HTTP client (answer read, dropped): p50 %.1f ms, p99 %.1f ms\n", way,
         p.bareP50, p.bareP99);
     std::printf("%s: Fleetdeck's steps on that answer (p50): read the JSON into gateways %.1f ms, the model updated "

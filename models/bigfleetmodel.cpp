@@ -63,11 +63,15 @@ QString BigFleetModel::groupTitle(const DiscoveredGateway& g) const
         return tr("all gateways");
     QStringList parts;
     for (const QString& label : m_groupBy) {
-        const QString value
-            = label == QLatin1String("product") && !g.labels.contains(label) ? g.product : g.labels.value(label);
+        const QString value = groupValue(g, label);
         parts.append(label + QLatin1Char('=') + (value.isEmpty() ? tr("(none)") : value));
     }
     return parts.join(QLatin1Char(' '));
+}
+
+QString BigFleetModel::groupValue(const DiscoveredGateway& g, const QString& label) const
+{
+    return label == QLatin1String("product") && !g.labels.contains(label) ? g.product : g.labels.value(label);
 }
 
 void BigFleetModel::regroup()
@@ -91,6 +95,11 @@ void BigFleetModel::regroup()
         m_rowInGroup[i] = int(group.members.size());
         group.members.append(i);
     }
+    countTrouble();
+}
+
+void BigFleetModel::countTrouble()
+{
     for (Group& group : m_groups) {
         group.worst = 0;
         group.critical = group.warning = 0;
@@ -112,12 +121,15 @@ void BigFleetModel::setRefreshStatus(const QString& text, bool failed)
 
 void BigFleetModel::setGateways(QVector<DiscoveredGateway> gateways)
 {
-    std::sort(gateways.begin(), gateways.end(),
-        [](const DiscoveredGateway& a, const DiscoveredGateway& b) { return a.name < b.name; });
+    const auto byName = [](const DiscoveredGateway& a, const DiscoveredGateway& b) { return a.name < b.name; };
+    if (!std::is_sorted(gateways.cbegin(), gateways.cend(), byName)) // read onto the last members: already sorted
+        std::sort(gateways.begin(), gateways.end(), byName);
     bool sameShape = gateways.size() == m_gateways.size();
-    for (int i = 0; sameShape && i < gateways.size(); ++i)
-        sameShape = gateways.at(i).name == m_gateways.at(i).name
-            && groupTitle(gateways.at(i)) == groupTitle(m_gateways.at(i));
+    for (int i = 0; sameShape && i < gateways.size(); ++i) {
+        sameShape = gateways.at(i).name == m_gateways.at(i).name;
+        for (int l = 0; sameShape && l < m_groupBy.size(); ++l)
+            sameShape = groupValue(gateways.at(i), m_groupBy.at(l)) == groupValue(m_gateways.at(i), m_groupBy.at(l));
+    }
     if (!sameShape) {
         beginResetModel();
         m_gateways = std::move(gateways);
@@ -130,7 +142,7 @@ void BigFleetModel::setGateways(QVector<DiscoveredGateway> gateways)
     }
     // The same gateways in the same groups: new figures in place, one dataChanged per group.
     m_gateways = std::move(gateways);
-    regroup();
+    countTrouble();
     for (int g = 0; g < m_groups.size(); ++g) {
         Q_EMIT dataChanged(index(g, 0), index(g, ColumnCount - 1));
         if (!m_groups.at(g).members.isEmpty()) {

@@ -87,7 +87,9 @@ private:
         int warning = 0;
     };
     void regroup();
+    void countTrouble(); // each group's worst member and its critical and warning ones
     QString groupTitle(const DiscoveredGateway& g) const;
+    QString groupValue(const DiscoveredGateway& g, const QString& label) const;
     QVariant gatewayData(const DiscoveredGateway& g, int column, int role) const;
     QVariant groupData(const Group& group, int column, int role) const;
 

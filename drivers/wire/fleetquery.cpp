@@ -1,7 +1,9 @@
 #include "fleetquery.h"
 #include "prometheusapi.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include <QHash>
 #include <QJsonArray>
@@ -12,6 +14,8 @@ namespace Fleetdeck::Wire {
 namespace {
 const QString kFigureLabel = QStringLiteral("fd_figure");
 const QString kPresent = QStringLiteral("present");
+const QString kUp = QStringLiteral("up");
+const QString kServers = QStringLiteral("servers");
 
 QString tagged(const QString& expression, const QString& figure)
 {
@@ -59,9 +63,13 @@ QString yamlQuoted(QString text)
 }
 } // namespace
 
-QString fleetQuery(const FleetQuerySpec& spec)
+QString fleetQuery(const FleetQuerySpec& spec, FleetPart part)
 {
-    const auto parts = figureExpressions(spec);
+    auto parts = figureExpressions(spec);
+    if (part == FleetPart::Members)
+        parts = parts.mid(0, 1);
+    else if (part == FleetPart::Figures)
+        parts.removeFirst();
     if (!spec.record.isEmpty()) {
         QStringList figures;
         for (const auto& [figure, expression] : parts)
@@ -81,9 +89,18 @@ QString fleetRecordingRules(const FleetQuerySpec& spec, int intervalSeconds)
                                   "groups:\n  - name: %1\n    interval: %2s\n    rules:\n")
                        .arg(spec.record)
                        .arg(intervalSeconds);
-    for (const auto& [figure, expression] : figureExpressions(spec))
+    const auto parts = figureExpressions(spec);
+    QString servers;
+    for (const auto& [figure, expression] : parts)
+        if (figure == kServers)
+            servers = expression;
+    for (const auto& [figure, expression] : parts) {
+        // Only where some server is not taking traffic: absent, every server is.
+        const QString recorded
+            = figure == kUp && !servers.isEmpty() ? QStringLiteral("(%1) < (%2)").arg(expression, servers) : expression;
         yaml += QStringLiteral("      - record: %1:%2\n        expr: %3\n")
-                    .arg(spec.record, figure, yamlQuoted(expression));
+                    .arg(spec.record, figure, yamlQuoted(recorded));
+    }
     return yaml;
 }
 
@@ -98,8 +115,12 @@ public:
     AnswerScanner(const QByteArray& json, const FleetQuerySpec& spec)
         : m_p(json.constData())
         , m_end(json.constData() + json.size())
-        , m_spec(spec)
-    { }
+        , m_nameLabel(spec.nameLabel.toUtf8())
+        , m_recordPrefix(spec.record.isEmpty() ? QByteArray() : spec.record.toUtf8() + ':')
+    {
+        for (const QString& label : spec.groupLabels)
+            m_groupLabels.append(label.toUtf8());
+    }
 
     struct Series
     {
@@ -113,14 +134,14 @@ public:
     template <typename Each> bool read(Each each)
     {
         bool success = false, vector = false, sawResult = false;
-        const bool ok = object([&](const QByteArray& key) {
+        const bool ok = object([&](QByteArrayView key) {
             if (key == "status") {
                 QString status;
                 return string(&status) && (success = status == QLatin1String("success"), true);
             }
             if (key != "data")
                 return skip();
-            return object([&](const QByteArray& dataKey) {
+            return object([&](QByteArrayView dataKey) {
                 if (dataKey == "resultType") {
                     QString type;
                     return string(&type) && (vector = type == QLatin1String("vector"), true);
@@ -156,8 +177,8 @@ private:
         }
         return false;
     }
-    // A JSON string; its raw bytes (escapes decoded) into out.
-    bool rawString(QByteArray* out)
+    // A JSON string without escapes; its bytes into out (a view into the answer).
+    bool rawString(QByteArrayView* out)
     {
         if (!take('"'))
             return false;
@@ -166,7 +187,7 @@ private:
             ++m_p;
         if (m_p < m_end && *m_p == '"') { // no escapes: the common case
             if (out)
-                *out = QByteArray(start, m_p - start);
+                *out = QByteArrayView(start, m_p - start);
             ++m_p;
             return true;
         }
@@ -175,7 +196,7 @@ private:
     }
     bool string(QString* out)
     {
-        QByteArray raw;
+        QByteArrayView raw;
         if (!rawString(&raw))
             return false;
         *out = QString::fromUtf8(raw);
@@ -191,7 +212,7 @@ private:
         bool ok = true;
         if (!take('}')) {
             do {
-                QByteArray key;
+                QByteArrayView key;
                 ok = rawString(&key) && take(':') && member(key);
             } while (ok && take(','));
             ok = ok && take('}');
@@ -223,7 +244,7 @@ private:
         case '"':
             return rawString(nullptr);
         case '{':
-            return object([this](const QByteArray&) { return skip(); });
+            return object([this](QByteArrayView) { return skip(); });
         case '[':
             return array([this] { return skip(); });
         default: {
@@ -237,26 +258,31 @@ private:
     }
     bool series(Series* s)
     {
-        return object([&](const QByteArray& key) {
+        return object([&](QByteArrayView key) {
             if (key == "metric")
-                return object([&](const QByteArray& label) {
-                    QString value;
-                    if (!string(&value))
+                return object([&](QByteArrayView label) {
+                    QByteArrayView value;
+                    if (!rawString(&value))
                         return false;
-                    const QString name = QString::fromUtf8(label);
-                    if (name == m_spec.nameLabel)
-                        s->name = value;
-                    else if (name == kFigureLabel)
-                        s->figure = value;
-                    else if (name == QLatin1String("__name__") && !m_spec.record.isEmpty())
-                        s->figure = recordedFigure(value, m_spec.record);
-                    else if (m_spec.groupLabels.contains(name))
-                        s->labels.insert(name, value);
+                    if (label == m_nameLabel)
+                        s->name = QString::fromUtf8(value);
+                    else if (label == "fd_figure")
+                        s->figure = QString::fromUtf8(value);
+                    else if (label == "__name__") {
+                        if (!m_recordPrefix.isEmpty() && value.size() > m_recordPrefix.size()
+                            && value.startsWith(m_recordPrefix))
+                            s->figure = QString::fromUtf8(value.sliced(m_recordPrefix.size()));
+                    } else if (std::any_of(m_groupLabels.cbegin(), m_groupLabels.cend(),
+                                   [label](const QByteArray& wanted) { return label == wanted; }))
+                        s->labels.insert(QString::fromUtf8(label), QString::fromUtf8(value));
                     return true;
                 });
             if (key == "value") {
                 int at = 0;
-                return array([&] { return at++ == 1 ? rawString(&s->value) : skip(); }) && at == 2;
+                QByteArrayView value;
+                const bool ok = array([&] { return at++ == 1 ? rawString(&value) : skip(); }) && at == 2;
+                s->value = value.toByteArray();
+                return ok;
             }
             return skip();
         });
@@ -264,7 +290,9 @@ private:
 
     const char* m_p;
     const char* m_end;
-    const FleetQuerySpec& m_spec;
+    const QByteArray m_nameLabel;
+    const QByteArray m_recordPrefix; // "<record>:", empty without one
+    QList<QByteArray> m_groupLabels;
     int m_depth = 0;
 };
 
@@ -297,13 +325,28 @@ double* figureIn(DiscoveredGateway& g, Figure f)
     }
 }
 
-// Gathers the series of an answer, in any order, into one gateway per name the discovery part found.
+// Gathers the series of an answer, in any order, into one gateway per name the discovery part found (or, for a
+// Figures answer, per member given).
 class Gatherer
 {
 public:
-    explicit Gatherer(const QString& product)
+    Gatherer(const QString& product, const FleetQuerySpec& spec, const QVector<DiscoveredGateway>& members)
         : m_product(product)
-    { }
+        // Recorded "up" is kept only where it is below "servers" (fleetRecordingRules).
+        , m_upWhereBelow(!spec.record.isEmpty() && spec.figures.contains(kUp) && spec.figures.contains(kServers))
+    {
+        m_all.reserve(members.size());
+        m_present.reserve(members.size());
+        for (const DiscoveredGateway& member : members) {
+            DiscoveredGateway g;
+            g.name = member.name;
+            g.product = m_product;
+            g.labels = member.labels;
+            m_byName.insert(g.name, int(m_all.size()));
+            m_all.append(g);
+            m_present.append(true);
+        }
+    }
     void add(const QString& name, const QString& figure, const QMap<QString, QString>& labels, const QByteArray& value)
     {
         if (name.isEmpty() || figure.isEmpty())
@@ -336,13 +379,26 @@ public:
         QVector<DiscoveredGateway> out;
         out.reserve(m_all.size());
         for (int i = 0; i < m_all.size(); ++i)
-            if (m_present.at(i))
+            if (m_present.at(i)) {
                 out.append(m_all.at(i));
+                DiscoveredGateway& g = out.last();
+                if (m_upWhereBelow && std::isnan(g.serversUp) && !std::isnan(g.servers))
+                    g.serversUp = g.servers;
+            }
         return out;
+    }
+    QStringList unknown() const
+    {
+        QStringList names;
+        for (int i = 0; i < m_all.size(); ++i)
+            if (!m_present.at(i))
+                names.append(m_all.at(i).name);
+        return names;
     }
 
 private:
     QString m_product;
+    bool m_upWhereBelow;
     QHash<QString, int> m_byName;
     QVector<DiscoveredGateway> m_all;
     QVector<bool> m_present;
@@ -350,21 +406,24 @@ private:
 
 } // namespace
 
-Result<QVector<DiscoveredGateway>> parseFleetAnswer(
-    const QByteArray& json, const FleetQuerySpec& spec, const QString& product)
+Result<QVector<DiscoveredGateway>> parseFleetAnswer(const QByteArray& json, const FleetQuerySpec& spec,
+    const QString& product, const QVector<DiscoveredGateway>& members, QStringList* unknown)
 {
     using R = Result<QVector<DiscoveredGateway>>;
     {
-        Gatherer fast(product);
+        Gatherer fast(product, spec, members);
         AnswerScanner scanner(json, spec);
-        if (scanner.read([&fast](const AnswerScanner::Series& s) { fast.add(s.name, s.figure, s.labels, s.value); }))
+        if (scanner.read([&fast](const AnswerScanner::Series& s) { fast.add(s.name, s.figure, s.labels, s.value); })) {
+            if (unknown)
+                *unknown = fast.unknown();
             return R::success(fast.gateways());
+        }
     }
     // Anything else (Prometheus' error, escapes, what is not JSON) is read the general way, which says what is wrong.
     const auto answer = prometheusResult(json, QStringLiteral("vector"));
     if (!answer)
         return R::failure(answer.error());
-    Gatherer general(product);
+    Gatherer general(product, spec, members);
     for (const auto& item : answer.value()) {
         const QJsonObject o = item.toObject();
         const QJsonObject metric = o.value(QLatin1String("metric")).toObject();
@@ -379,6 +438,8 @@ Result<QVector<DiscoveredGateway>> parseFleetAnswer(
         general.add(metric.value(spec.nameLabel).toString(), figure, labels,
             value.size() == 2 ? value.at(1).toString().toUtf8() : QByteArray());
     }
+    if (unknown)
+        *unknown = general.unknown();
     return R::success(general.gateways());
 }
 

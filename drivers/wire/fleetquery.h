@@ -27,18 +27,25 @@ struct FleetQuerySpec
     QString record;
 };
 
-// One instant query for the whole refresh, so 5,000 gateways cost one request, not one per gateway: each part
-// tagged with its figure (label_replace into fd_figure) and all joined with `or`; with spec.record, one selector of
-// the recorded series.
-QString fleetQuery(const FleetQuerySpec& spec);
+// What one query asks: the gateways the selector finds with their labels (Members: slow to change, asked now and
+// then), their figures (Figures: every refresh), or both.
+enum class FleetPart { All, Members, Figures };
+
+// One instant query, so 5,000 gateways cost one request, not one per gateway: each part tagged with its figure
+// (label_replace into fd_figure) and all joined with `or`; with spec.record, one selector of the recorded series.
+QString fleetQuery(const FleetQuerySpec& spec, FleetPart part = FleetPart::All);
 
 // Prometheus recording rules (its rule-file YAML) that keep spec's figures as the series a spec.record refresh
-// reads: one group, evaluated every intervalSeconds; the same expressions fleetQuery() asks for without spec.record.
+// reads: one group, evaluated every intervalSeconds; the same expressions fleetQuery() asks for without spec.record,
+// except that "up" (servers taking traffic) is recorded only where it is below "servers", so a healthy fleet's
+// refresh carries one series less per gateway (parseFleetAnswer reads a missing one as every server up).
 QString fleetRecordingRules(const FleetQuerySpec& spec, int intervalSeconds);
 
 // The answer to fleetQuery(): one DiscoveredGateway per gateway the selector found, its figures filled in where
-// Prometheus had them (NaN elsewhere). Prometheus' own error comes back as the error text.
-Result<QVector<DiscoveredGateway>> parseFleetAnswer(
-    const QByteArray& json, const FleetQuerySpec& spec, const QString& product);
+// Prometheus had them (NaN elsewhere). Prometheus' own error comes back as the error text. A Figures answer is read
+// onto members (the gateways and labels of the last Members answer); unknown, if given, names the gateways with
+// figures that are not among them (new since the members were asked, or never found by the selector).
+Result<QVector<DiscoveredGateway>> parseFleetAnswer(const QByteArray& json, const FleetQuerySpec& spec,
+    const QString& product, const QVector<DiscoveredGateway>& members = {}, QStringList* unknown = nullptr);
 
 } // namespace Fleetdeck::Wire

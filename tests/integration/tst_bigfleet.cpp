@@ -2,6 +2,8 @@
 // scraped each second): the gateways discovered, grouped by their labels, and the figures of the large-fleet view
 // against what the gateways themselves report over their runtime API at the same time, and against the same figures
 // recorded by Prometheus with the rules Fleetdeck writes for it.
+#include <algorithm>
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
@@ -276,6 +278,50 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(assembly.store().entry(0).snapshot.has_value(), 10000);
         QVERIFY(!assembly.store().entry(0).snapshot->backends.isEmpty());
         QCOMPARE(double(ownFigures(assembly.store(), signalsGateway->name).servers), signalsGateway->servers);
+    }
+
+    void aGatewayThatAppearsIsAskedAboutAtOnce()
+    {
+        // The members are asked only now and then; a gateway that appears in between shows with the next figures.
+        // haproxy-2 is stopped until the members leave it out (its series go stale at the next failed scrape) and its
+        // figures are gone, then started again, and only the figures are refreshed (this service's timers do not run).
+        FleetDiscovery discovery = fleet.discovery;
+        discovery.window = QStringLiteral("10s");
+        BigFleetModel model;
+        BigFleetService service(discovery,
+            Drivers::ProductRegistry::builtIn().catalog().find(QStringLiteral("haproxy"))->fleetFigures, &model);
+        const QString name = haproxies.at(1);
+        auto isMember = [&service, &name] {
+            return std::any_of(service.members().cbegin(), service.members().cend(),
+                [&name](const DiscoveredGateway& g) { return g.name == name; });
+        };
+        QVERIFY(lab.control(QStringLiteral("kill-haproxy"), 1));
+        QElapsedTimer waited;
+        waited.start();
+        do {
+            QSignalSpy asked(&service, &BigFleetService::membersRefreshed);
+            QVERIFY(service.refreshMembers(false));
+            QVERIFY(asked.wait(10000));
+            if (isMember())
+                QTest::qWait(500);
+        } while (isMember() && waited.elapsed() < 15000);
+        const bool leftOut = !isMember();
+        // Its rates over 10 s still show its last samples for 10 s: gone from every figure after that, it is a new
+        // gateway when it comes back.
+        QTest::qWait(leftOut ? 11000 : 0);
+        QVERIFY(lab.control(QStringLiteral("start-haproxy"), 1));
+        QVERIFY2(leftOut, qPrintable(name + QStringLiteral(" stopped, and still a member after 15 s")));
+
+        QSignalSpy membersAsked(&service, &BigFleetService::membersRefreshed);
+        waited.restart();
+        while (!model.gateway(name) && waited.elapsed() < 20000) {
+            QVERIFY2(refreshOnce(service), "the refresh did not come or failed");
+            if (!model.gateway(name))
+                QTest::qWait(500);
+        }
+        QVERIFY2(model.gateway(name), qPrintable(name + QStringLiteral(" started again, not shown after 20 s")));
+        QVERIFY(!membersAsked.isEmpty()); // asked because a figure named it, not by a timer
+        QVERIFY(isMember());
     }
 
 private:

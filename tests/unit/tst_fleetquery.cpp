@@ -45,6 +45,83 @@ private Q_SLOTS:
         QCOMPARE(fleetQuery(s), QStringLiteral("{__name__=~\"fleetdeck_edge:(present|req|up)\"}"));
     }
 
+    void membersAndFiguresAreAskedApart()
+    {
+        QCOMPARE(fleetQuery(spec(), FleetPart::Members),
+            QStringLiteral(
+                "label_replace(group by (instance, site) (haproxy_process_start_time_seconds{job=\"edge\"}), "
+                "\"fd_figure\", \"present\", \"\", \"\")"));
+        const QString figures = fleetQuery(spec(), FleetPart::Figures);
+        QVERIFY2(figures.startsWith(QLatin1String("label_replace(sum by (instance) (rate(")), qPrintable(figures));
+        QVERIFY2(!figures.contains(QLatin1String("present")), qPrintable(figures));
+        QCOMPARE(figures.count(QLatin1String(" or ")), 1);
+        FleetQuerySpec s = spec();
+        s.record = QStringLiteral("fleetdeck_edge");
+        QCOMPARE(fleetQuery(s, FleetPart::Members), QStringLiteral("{__name__=~\"fleetdeck_edge:(present)\"}"));
+        QCOMPARE(fleetQuery(s, FleetPart::Figures), QStringLiteral("{__name__=~\"fleetdeck_edge:(req|up)\"}"));
+    }
+
+    void figuresAreReadOntoTheMembers()
+    {
+        // The members as asked earlier; the figures name one of them, and one that is not among them.
+        DiscoveredGateway a;
+        a.name = QStringLiteral("a:1");
+        a.labels.insert(QStringLiteral("site"), QStringLiteral("par"));
+        a.requestsPerSecond = 99; // an old figure: not kept
+        DiscoveredGateway b;
+        b.name = QStringLiteral("b:1");
+        const QByteArray json
+            = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"instance\":\"a:"
+              "1\",\"fd_figure\":\"req\"},\"value\":[1700000000,\"2.5\"]},{\"metric\":{\"instance\":\"c:1\","
+              "\"fd_figure\":\"req\"},\"value\":[1700000000,\"7\"]}]}}";
+        QStringList unknown;
+        const auto parsed = parseFleetAnswer(json, spec(), QStringLiteral("haproxy"), { a, b }, &unknown);
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+        QCOMPARE(parsed.value().size(), 2);
+        QCOMPARE(parsed.value().at(0).name, QStringLiteral("a:1"));
+        QCOMPARE(parsed.value().at(0).labels.value(QStringLiteral("site")), QStringLiteral("par"));
+        QCOMPARE(parsed.value().at(0).requestsPerSecond, 2.5);
+        QCOMPARE(parsed.value().at(1).name, QStringLiteral("b:1"));
+        QVERIFY(std::isnan(parsed.value().at(1).requestsPerSecond)); // a member without figures: NaN
+        QCOMPARE(unknown, QStringList { QStringLiteral("c:1") });
+    }
+
+    void recordedUpIsKeptOnlyWhereServersAreDown()
+    {
+        FleetQuerySpec s = spec();
+        s.record = QStringLiteral("fleetdeck_edge");
+        s.figures.insert(
+            QStringLiteral("servers"), QStringLiteral("count by ($by) (haproxy_server_status{$matchers})"));
+        const QStringList lines = fleetRecordingRules(s, 10).split(QLatin1Char('\n'));
+        QVERIFY2(lines.contains(QStringLiteral("        expr: '(sum by (instance) "
+                                               "(haproxy_backend_active_servers{job=\"edge\"})) < (count by (instance) "
+                                               "(haproxy_server_status{job=\"edge\"}))'")),
+            qPrintable(lines.join(QLatin1Char('\n'))));
+        // Read back: a gateway without a recorded "up" has every server up; one with it, what it says.
+        const QByteArray json
+            = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"__name__\":"
+              "\"fleetdeck_edge:servers\",\"instance\":\"a:1\"},\"value\":[1,\"4\"]},{\"metric\":{\"__name__\":"
+              "\"fleetdeck_edge:servers\",\"instance\":\"b:1\"},\"value\":[1,\"4\"]},{\"metric\":{\"__name__\":"
+              "\"fleetdeck_edge:up\",\"instance\":\"b:1\"},\"value\":[1,\"1\"]}]}}";
+        DiscoveredGateway a, b, c;
+        a.name = QStringLiteral("a:1");
+        b.name = QStringLiteral("b:1");
+        c.name = QStringLiteral("c:1");
+        const auto parsed = parseFleetAnswer(json, s, QStringLiteral("haproxy"), { a, b, c });
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
+        QCOMPARE(parsed.value().at(0).serversUp, 4.0);
+        QCOMPARE(parsed.value().at(1).serversUp, 1.0);
+        QVERIFY(std::isnan(parsed.value().at(2).serversUp)); // no servers either: nothing to say
+        // Without "record" a missing "up" stays unknown.
+        s.record.clear();
+        const auto plain = parseFleetAnswer(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"instance\":"
+            "\"a:1\",\"fd_figure\":\"servers\"},\"value\":[1,\"4\"]}]}}",
+            s, QStringLiteral("haproxy"), { a });
+        QVERIFY2(plain.ok(), qPrintable(plain.error()));
+        QVERIFY(std::isnan(plain.value().at(0).serversUp));
+    }
+
     void recordingRulesRecordWhatTheQueryWouldAsk()
     {
         FleetQuerySpec s = spec();
