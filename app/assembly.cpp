@@ -53,8 +53,10 @@ Assembly::Assembly(const Options& options)
             m_controller->setReadOnly(m_journalError);
         }
     }
-    if (!options.prometheus.isEmpty()) {
-        m_controller->setPrometheus(options.prometheus, m_history.get());
+    // History from the fleet's Prometheus, or else from the one its gateways are discovered through.
+    if (const QUrl prometheus = options.prometheus.isEmpty() ? options.discovery.prometheus : options.prometheus;
+        !prometheus.isEmpty()) {
+        m_controller->setPrometheus(prometheus, m_history.get());
         m_hasPrometheus = true;
     }
     if (!options.discovery.isEmpty()) {

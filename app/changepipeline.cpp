@@ -101,6 +101,8 @@ quint64 ChangePipeline::submit(const QList<Change>& changes, const QString& desc
         return id;
     }
     request->gatewaysLeft = int(runs.size());
+    for (const RunPtr& run : std::as_const(runs))
+        ++m_underWay[run->gateway];
     // On the next turn of the event loop: the caller holds the id before any report can come.
     QTimer::singleShot(0, this, [this, runs] {
         for (const RunPtr& run : runs)
@@ -414,6 +416,8 @@ void ChangePipeline::finishGateway(const RunPtr& run)
             o.message += tr(" (the journal could not record this result: %1)").arg(m_journal->lastError());
         }
     }
+    if (--m_underWay[run->gateway] <= 0)
+        m_underWay.remove(run->gateway);
     if (--run->request->gatewaysLeft == 0)
         finish(run->request);
 }

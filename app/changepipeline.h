@@ -45,6 +45,8 @@ public:
     void cancel(quint64 id) { m_cancelled.insert(id); }
     // Request ids are shared with the requests built on this one (rolling changes).
     quint64 takeId() { return m_nextId++; }
+    // A request on the gateway is submitted and not finished: its admin channel must stay open until it is.
+    bool underWay(const QString& gateway) const { return m_underWay.value(gateway) > 0; }
 
 Q_SIGNALS:
     void started(quint64 id, const QString& description);
@@ -86,6 +88,7 @@ private:
     EventLog* m_events = nullptr;
     QString m_readOnlyReason;
     QSet<quint64> m_cancelled;
+    QHash<QString, int> m_underWay; // per gateway: its runs submitted and not finished
     quint64 m_nextId = 1;
 };
 

@@ -150,6 +150,11 @@ void FleetController::removeGateway(const QString& name)
     m_poller->remove(name);
 }
 
+bool FleetController::changeUnderWay(const QString& gateway) const
+{
+    return m_pipeline->underWay(gateway);
+}
+
 void FleetController::refreshNow()
 {
     m_poller->pollAll();

@@ -55,6 +55,7 @@ public:
     void trustCertificate(const QString& gateway, const QString& sha256) override;
     void addGateway(const GatewayConfig& config) override;
     void removeGateway(const QString& name) override;
+    bool changeUnderWay(const QString& gateway) const override;
     void refreshNow() override;
     void requestHistory(const QString& seriesKey, qint64 fromMs, qint64 toMs, int points) override;
     const AlertBoard* alerts() const override;

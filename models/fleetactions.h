@@ -61,6 +61,12 @@ public:
     virtual void trustCertificate(const QString& gateway, const QString& sha256) = 0;
     virtual void addGateway(const GatewayConfig& config) = 0;
     virtual void removeGateway(const QString& name) = 0;
+    // A change to the gateway is under way (sent or about to be, not yet reported): it must not be removed now.
+    virtual bool changeUnderWay(const QString& gateway) const
+    {
+        Q_UNUSED(gateway);
+        return false;
+    }
     virtual void refreshNow() = 0;
     // Asks the fleet's Prometheus (if any) for a series' history over [fromMs, toMs] in about `points` steps;
     // the answer goes to the HistoryCache. Does nothing when there is no Prometheus or no mapping for the key.

@@ -26,6 +26,9 @@ QStringList FleetDiscovery::labelsWanted() const
         if (label != QLatin1String("host") && label != QLatin1String("name") && !labels.contains(label))
             labels.append(label);
     }
+    // The gateway's metrics endpoint, which its series in Prometheus carry: its charts' history is asked with it.
+    if (!labels.contains(QLatin1String("instance")))
+        labels.append(QStringLiteral("instance"));
     labels.removeAll(nameLabel);
     return labels;
 }
@@ -63,6 +66,12 @@ Result<GatewayConfig> FleetDiscovery::gatewayFor(const DiscoveredGateway& gatewa
     config.admin = QUrl(address);
     if (!config.admin.isValid() || config.admin.scheme().isEmpty())
         return R::failure(QStringLiteral("%1: \"%2\" is not an admin address").arg(gateway.name, address));
+    // Its series in the fleet's Prometheus carry its metrics endpoint as "instance": the charts' history.
+    const QString instance
+        = nameLabel == QLatin1String("instance") ? gateway.name : gateway.labels.value(QStringLiteral("instance"));
+    if (const QUrl metrics(QStringLiteral("http://%1/metrics").arg(instance));
+        !instance.isEmpty() && metrics.isValid() && !metrics.host().isEmpty())
+        config.metrics = metrics;
     return R::success(config);
 }
 

@@ -31,10 +31,12 @@ struct FleetDiscovery
     QString record;
 
     bool isEmpty() const { return selector.isEmpty(); }
-    // The labels each gateway is read with: the name label, groupBy and those the admin template names.
+    // The labels each gateway is read with besides the name label: groupBy, those the admin template names, and
+    // "instance" (its metrics endpoint).
     QStringList labelsWanted() const;
     // The gateway to poll while the operator looks at it: named as discovered, at the admin address its labels
-    // make, read-only while the template names a label it lacks. An error names the gateway and what is missing.
+    // make, its metrics endpoint its "instance" (so its charts get their history from the fleet's Prometheus). An
+    // error names the gateway and what is missing.
     Result<GatewayConfig> gatewayFor(const DiscoveredGateway& gateway) const;
 };
 

@@ -12,6 +12,8 @@
 #include "assembly.h"
 #include "bigfleetmodel.h"
 #include "bigfleetservice.h"
+#include "change.h"
+#include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
 #include "lab.h"
@@ -118,6 +120,38 @@ private Q_SLOTS:
         stopPolling->click();
         QCOMPARE(app.store().gatewayCount(), 0);
         QVERIFY(page->opened().isEmpty());
+
+        // A change under way on the opened one: opening another leaves its channel open until the change is done
+        // (closed at once, the change would never hear the gateway's answer), and then closes it.
+        page->open(QStringLiteral("haproxy-signals"));
+        const int at = app.store().indexOf(QStringLiteral("haproxy-signals"));
+        QVERIFY(at >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(app.store().entry(at).snapshot.has_value(), 10000);
+        const GatewaySnapshot& seen = *app.store().entry(at).snapshot;
+        QVERIFY(!seen.backends.isEmpty() && !seen.backends.first().servers.isEmpty());
+        const BackendSnapshot& backend = seen.backends.first();
+        const ServerRef target { QStringLiteral("haproxy-signals"), backend.name, backend.servers.first().name };
+        QSignalSpy finished(&app.controller(), &FleetActions::actionFinished);
+        app.controller().apply({ WeightChange { target, backend.servers.first().weight + 1 } },
+            QStringLiteral("weight while the page moves on"));
+        page->open(other);
+        QVERIFY(app.store().indexOf(QStringLiteral("haproxy-signals")) >= 0);
+        QCOMPARE(page->closingWhenDone(), QStringList { QStringLiteral("haproxy-signals") });
+        QCOMPARE(page->opened(), other);
+        QVERIFY(finished.wait(15000));
+        const ActionReport report = finished.first().at(0).value<ActionReport>();
+        QVERIFY2(report.ok(), qPrintable(report.outcomes.first().message));
+        QTRY_VERIFY(app.store().indexOf(QStringLiteral("haproxy-signals")) < 0);
+        QVERIFY(page->closingWhenDone().isEmpty());
+        QVERIFY(app.store().indexOf(other) >= 0);
+        // Put back, on a channel opened again for it.
+        page->open(QStringLiteral("haproxy-signals"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            app.store().entry(app.store().indexOf(QStringLiteral("haproxy-signals"))).snapshot.has_value(), 10000);
+        finished.clear();
+        app.controller().apply(report.undoChanges(), QStringLiteral("undo"));
+        QVERIFY(finished.wait(15000));
+        QVERIFY(finished.first().at(0).value<ActionReport>().ok());
     }
 
     void manyGroupsStartCollapsedWorstFirst()

@@ -4,6 +4,7 @@
 // recorded by Prometheus with the rules Fleetdeck writes for it.
 #include <algorithm>
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
@@ -16,8 +17,11 @@
 #include "fleetcontroller.h"
 #include "fleetfile.h"
 #include "fleetstore.h"
+#include "historycache.h"
+#include "metricstore.h"
 #include "lab.h"
 #include "registry.h"
+#include "serieskeys.h"
 #include "wire/fleetquery.h"
 
 using namespace Fleetdeck;
@@ -278,6 +282,23 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(assembly.store().entry(0).snapshot.has_value(), 10000);
         QVERIFY(!assembly.store().entry(0).snapshot->backends.isEmpty());
         QCOMPARE(double(ownFigures(assembly.store(), signalsGateway->name).servers), signalsGateway->servers);
+
+        // Its charts' history comes from the Prometheus it was discovered through, by its metrics endpoint.
+        QVERIFY2(!config.value().metrics.isEmpty(), "no metrics endpoint for the discovered gateway");
+        const QString key = SeriesKeys::requestRate(signalsGateway->name);
+        QVector<MetricStore::Bucket> got;
+        QElapsedTimer waited;
+        waited.start();
+        while (got.size() < 3 && waited.elapsed() < 20000) {
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            QSignalSpy arrived(&assembly.history(), &HistoryCache::historyArrived);
+            assembly.controller().requestHistory(key, now - 30000, now, 30);
+            QVERIFY2(arrived.wait(5000), qPrintable(assembly.history().lastError()));
+            got = assembly.history().range(key, now - 30000, now);
+            if (got.size() < 3)
+                QTest::qWait(1000);
+        }
+        QVERIFY2(got.size() >= 3, qPrintable(QStringLiteral("%1 points of %2's history").arg(got.size()).arg(key)));
     }
 
     void aGatewayThatAppearsIsAskedAboutAtOnce()

@@ -104,6 +104,17 @@ private Q_SLOTS:
         QCOMPARE(config.value().name, QStringLiteral("10.1.2.3:8405"));
         QCOMPARE(config.value().product, QStringLiteral("haproxy"));
         QCOMPARE(config.value().admin, QUrl(QStringLiteral("tcp://10.1.2.3:9999")));
+        // Named by its metrics endpoint: that is where its charts' history comes from.
+        QCOMPARE(config.value().metrics, QUrl(QStringLiteral("http://10.1.2.3:8405/metrics")));
+        // Named otherwise: its "instance" label, asked for with the others.
+        d.nameLabel = QStringLiteral("gateway");
+        QVERIFY(d.labelsWanted().contains(QStringLiteral("instance")));
+        const auto named = d.gatewayFor(gateway(QStringLiteral("edge-7"),
+            { { QStringLiteral("admin_port"), QStringLiteral("9999") },
+                { QStringLiteral("instance"), QStringLiteral("10.1.2.7:8405") } }));
+        QVERIFY2(named.ok(), qPrintable(named.error()));
+        QCOMPARE(named.value().metrics, QUrl(QStringLiteral("http://10.1.2.7:8405/metrics")));
+        d.nameLabel = QStringLiteral("instance");
 
         // A label it lacks: refused, naming the gateway and the label.
         const auto missing = d.gatewayFor(gateway(QStringLiteral("10.1.2.4:8405"), {}));

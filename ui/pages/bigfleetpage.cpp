@@ -115,6 +115,8 @@ BigFleetPage::BigFleetPage(BigFleetModel* model, const FleetDiscovery& discovery
     bottom->addWidget(m_close);
     m_openedLabel->hide();
     m_close->hide();
+    if (m_fleet)
+        connect(m_fleet, &FleetActions::actionFinished, this, &BigFleetPage::closeFinished);
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
@@ -157,7 +159,13 @@ void BigFleetPage::open(const QString& name)
     const DiscoveredGateway* gateway = m_model->gateway(name);
     if (!gateway)
         return;
-    if (m_store->indexOf(name) < 0) {
+    if (m_closeWhenDone.remove(name)) {
+        // Kept open for a change and looked at again: the one this page polls.
+        if (name != m_opened)
+            closeOpened();
+        m_opened = name;
+        showOpened();
+    } else if (m_store->indexOf(name) < 0 && m_fleet) {
         const auto config = m_discovery.gatewayFor(*gateway);
         if (!config) {
             m_status->setText(config.error());
@@ -166,20 +174,56 @@ void BigFleetPage::open(const QString& name)
         closeOpened();
         m_fleet->addGateway(config.value());
         m_opened = name;
-        m_openedLabel->setText(tr("Polling %1 while you look at it").arg(name));
-        m_openedLabel->show();
-        m_close->show();
+        showOpened();
     }
     Q_EMIT gatewayActivated(name);
 }
 
 void BigFleetPage::closeOpened()
 {
-    if (!m_opened.isEmpty() && m_store->indexOf(m_opened) >= 0)
-        m_fleet->removeGateway(m_opened);
+    if (!m_opened.isEmpty() && m_fleet && m_store->indexOf(m_opened) >= 0) {
+        // Closing its channel now would lose the change's answer and verification: it is closed once that is done.
+        if (m_fleet->changeUnderWay(m_opened))
+            m_closeWhenDone.insert(m_opened);
+        else
+            m_fleet->removeGateway(m_opened);
+    }
     m_opened.clear();
-    m_openedLabel->hide();
-    m_close->hide();
+    showOpened();
+}
+
+void BigFleetPage::closeFinished()
+{
+    for (auto it = m_closeWhenDone.begin(); it != m_closeWhenDone.end();) {
+        if (m_fleet->changeUnderWay(*it)) {
+            ++it;
+            continue;
+        }
+        if (m_store->indexOf(*it) >= 0)
+            m_fleet->removeGateway(*it);
+        it = m_closeWhenDone.erase(it);
+    }
+    showOpened();
+}
+
+QStringList BigFleetPage::closingWhenDone() const
+{
+    QStringList names(m_closeWhenDone.cbegin(), m_closeWhenDone.cend());
+    names.sort();
+    return names;
+}
+
+void BigFleetPage::showOpened()
+{
+    QStringList said;
+    if (!m_opened.isEmpty())
+        said.append(tr("Polling %1 while you look at it").arg(m_opened));
+    if (!m_closeWhenDone.isEmpty())
+        said.append(tr("%1 stays open until the change on it is done", nullptr, int(m_closeWhenDone.size()))
+                        .arg(closingWhenDone().join(QStringLiteral(", "))));
+    m_openedLabel->setText(said.join(QStringLiteral("; ")));
+    m_openedLabel->setVisible(!said.isEmpty());
+    m_close->setVisible(!m_opened.isEmpty());
 }
 
 } // namespace Fleetdeck

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QHash>
+#include <QSet>
 #include <QWidget>
 
 #include "fleetdiscovery.h"
@@ -37,12 +38,16 @@ public:
     // Polls a discovered gateway's admin channel (unless the fleet already polls it) and shows it.
     void open(const QString& name);
     QString opened() const { return m_opened; } // the gateway this page polls, if any
+    // Opened here before, left open while a change on it is under way: closed once the change is done.
+    QStringList closingWhenDone() const;
 
 Q_SIGNALS:
     void gatewayActivated(const QString& name);
 
 private:
     void closeOpened();
+    void closeFinished(); // those kept open for a change that is now done
+    void showOpened();
     void restoreExpansion();
 
     BigFleetModel* m_model;
@@ -60,6 +65,7 @@ private:
     QHash<QString, bool> m_expandedByOperator; // group title -> expanded, as the operator left it
     bool m_restoring = false;
     QString m_opened;
+    QSet<QString> m_closeWhenDone;
 };
 
 } // namespace Fleetdeck
