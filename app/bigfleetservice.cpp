@@ -90,14 +90,13 @@ bool BigFleetService::refreshMembers(bool thenFigures)
     return true;
 }
 
-void BigFleetService::failed(const QString& error, bool members)
+void BigFleetService::failed(const QString& error, bool refresh)
 {
     m_busy = false;
     if (m_model)
         m_model->setRefreshStatus(tr("%1: refresh failed, the figures shown are older: %2").arg(now(), error), true);
-    if (members)
-        Q_EMIT membersRefreshed(false, m_clock.elapsed(), int(m_members.size()), error);
-    Q_EMIT refreshed(false, m_clock.elapsed(), error);
+    if (refresh)
+        Q_EMIT refreshed(false, m_clock.elapsed(), error);
 }
 
 void BigFleetService::askMembers(bool thenFigures)
@@ -108,8 +107,16 @@ void BigFleetService::askMembers(bool thenFigures)
         Wire::fleetQuery(m_spec, Wire::FleetPart::Members), [this, thenFigures, asked](Result<QByteArray> body) {
             auto members = body ? Wire::parseFleetAnswer(body.value(), m_spec, m_discovery.product)
                                 : Result<QVector<DiscoveredGateway>>::failure(body.error());
-            if (!members)
-                return failed(body ? QStringLiteral("%1: %2").arg(where(), members.error()) : members.error(), true);
+            if (!members) {
+                const QString error = body ? QStringLiteral("%1: %2").arg(where(), members.error()) : members.error();
+                Q_EMIT membersRefreshed(false, asked.elapsed(), int(m_members.size()), error);
+                // The last members stand in until they can be asked again (at the next refresh).
+                if (thenFigures && m_haveMembers) {
+                    m_membersDue = true;
+                    return askFigures();
+                }
+                return failed(error, thenFigures);
+            }
             m_members = std::move(members).value();
             m_haveMembers = true;
             m_membersDue = false;
@@ -138,7 +145,7 @@ void BigFleetService::askFigures()
         auto gateways = body ? Wire::parseFleetAnswer(body.value(), m_spec, m_discovery.product, m_members, &unknown)
                              : Result<QVector<DiscoveredGateway>>::failure(body.error());
         if (!gateways)
-            return failed(body ? QStringLiteral("%1: %2").arg(where(), gateways.error()) : gateways.error(), false);
+            return failed(body ? QStringLiteral("%1: %2").arg(where(), gateways.error()) : gateways.error(), true);
         m_busy = false;
         // A gateway with figures that is no member: new since the members were asked, so they are asked again
         // (once per name: one the selector does not find then is not asked about over and over).

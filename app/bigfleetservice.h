@@ -61,7 +61,8 @@ Q_SIGNALS:
 private:
     void askMembers(bool thenFigures);
     void askFigures();
-    void failed(const QString& error, bool members);
+    // Says so in the model; refresh: a refresh of the figures ended with it.
+    void failed(const QString& error, bool refresh);
     QString where() const;
 
     FleetDiscovery m_discovery;

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -299,6 +300,43 @@ private Q_SLOTS:
                 QTest::qWait(1000);
         }
         QVERIFY2(got.size() >= 3, qPrintable(QStringLiteral("%1 points of %2's history").arg(got.size()).arg(key)));
+    }
+
+    void aPrometheusThatFailsIsSaid()
+    {
+        const QMap<QString, QString> figures
+            = Drivers::ProductRegistry::builtIn().catalog().find(QStringLiteral("haproxy"))->fleetFigures;
+        // The lab's Prometheus refusing the selector: its own words, naming where they come from.
+        FleetDiscovery broken = fleet.discovery;
+        broken.selector = QStringLiteral("haproxy_process_start_time_seconds{job=}");
+        BigFleetModel model;
+        BigFleetService service(broken, figures, &model);
+        QSignalSpy refreshed(&service, &BigFleetService::refreshed);
+        QVERIFY(service.refreshNow());
+        QVERIFY(refreshed.wait(10000));
+        QVERIFY(!refreshed.first().at(0).toBool());
+        const QString error = refreshed.first().at(2).toString();
+        QVERIFY2(error.contains(broken.prometheus.toString()) && error.contains(QLatin1String("bad_data")),
+            qPrintable(error));
+        QVERIFY(model.refreshFailed());
+        QVERIFY2(model.refreshStatus().contains(QLatin1String("refresh failed")), qPrintable(model.refreshStatus()));
+        QCOMPARE(model.gatewayCount(), 0);
+        QVERIFY(!service.busy()); // and the next refresh may go
+
+        // Nothing listening: said, with the address.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 closed = probe.serverPort();
+        probe.close();
+        FleetDiscovery away = fleet.discovery;
+        away.prometheus = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(closed));
+        BigFleetService unreachable(away, figures, &model);
+        QSignalSpy failed(&unreachable, &BigFleetService::refreshed);
+        QVERIFY(unreachable.refreshNow());
+        QVERIFY(failed.wait(10000));
+        QVERIFY(!failed.first().at(0).toBool());
+        QVERIFY2(failed.first().at(2).toString().contains(QStringLiteral("127.0.0.1:%1").arg(closed)),
+            qPrintable(failed.first().at(2).toString()));
     }
 
     void aGatewayThatAppearsIsAskedAboutAtOnce()
