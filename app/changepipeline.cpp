@@ -385,6 +385,10 @@ void ChangePipeline::verify(const RunPtr& run, const QList<int>& indices, int at
             const Verdict v = o.change.verify(run->now);
             o.ok = v.ok;
             o.message = v.message;
+            // The undo is sent only while the object still reads as this change left it: a later change by anyone
+            // (a hand edit, a colleague) makes it a conflict instead of being overwritten.
+            if (v.ok && o.undo)
+                o.undo->expectedState = o.undo->stateText(run->now);
             allGood = allGood && v.ok;
         }
         // A change can take a moment to show: look again, as often as the product asks, before calling it failed.

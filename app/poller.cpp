@@ -320,6 +320,9 @@ void Poller::onProbe(const QString& name, bool connected)
 void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
 {
     const qint64 t = snap.takenAtMs;
+    // Counters are taken as of when they were read: a reading that did not read them again (nginx's re-read around
+    // a change) adds no rate over an interval they do not cover.
+    const qint64 counted = snap.countersTakenAtMs > 0 ? snap.countersTakenAtMs : t;
     auto it = m_gateways.find(name);
     if (it == m_gateways.end())
         return;
@@ -346,9 +349,9 @@ void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
     // points, so the table shows nothing rather than a made-up 0.
     auto append = [&](qsizetype row, qint64 requests, qint64 errors, qint64 sessions, const LoadFigures& load) {
         if (requests >= 0)
-            m_metrics->appendCounter(handle(row, 0), t, double(requests), snap.counterWindowMs);
+            m_metrics->appendCounter(handle(row, 0), counted, double(requests), snap.counterWindowMs);
         if (errors >= 0)
-            m_metrics->appendCounter(handle(row, 1), t, double(errors), snap.counterWindowMs);
+            m_metrics->appendCounter(handle(row, 1), counted, double(errors), snap.counterWindowMs);
         m_metrics->appendGauge(handle(row, 2), t, double(sessions));
         if (const double ms = load.latencyMs(); ms >= 0)
             m_metrics->appendGauge(handle(row, 3), t, ms);
@@ -368,7 +371,7 @@ void Poller::ingest(const QString& name, const GatewaySnapshot& snap)
     for (const Figure& f : snap.figures) {
         const QString key = figure(subject(name), f.id);
         if (f.counter)
-            m_metrics->appendCounter(key, t, f.value);
+            m_metrics->appendCounter(key, counted, f.value);
         else
             m_metrics->appendGauge(key, t, f.value);
     }

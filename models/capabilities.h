@@ -63,7 +63,8 @@ struct FormRules
 {
     int weightMin = 0;
     int weightMax = 0;
-    bool membersNamedByAddress = false; // a member's name is its host:port
+    bool membersNamedByAddress = false; // a member's name is its host:port ("#2" for a second line of one address)
+    bool memberHealthChecks = true; // a member it adds can be health-checked (the add form's check box)
     QStringList staticBalancing; // balancing modes of a pool that refuse a member added at runtime
     QString staticBalancingReason; // why, as the product puts it
     QList<RateScope> rateScopes; // what its rate limits can count by

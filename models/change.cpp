@@ -169,6 +169,13 @@ QMap<QString, QString> Change::validate(const Capabilities& caps) const
 
 ChangeCheck Change::precheck(const GatewayState& seen, const GatewayState& now, const Capabilities& caps) const
 {
+    if (!expectedState.isEmpty()) {
+        if (const QString found = stateText(now); found != expectedState)
+            return { QStringLiteral("conflict: %1 %2 now reads \"%3\", not \"%4\" as expected (changed by someone else "
+                                    "since); nothing sent")
+                         .arg(gateway(), object(), found, expectedState),
+                true };
+    }
     return std::visit([&](const auto& c) { return c.precheck(seen, now, caps); }, what);
 }
 

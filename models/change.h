@@ -106,6 +106,10 @@ struct Change
     // The gateway config version the operator saw (empty: none). Products that keep one refuse a change made
     // against an older config (a conflict) instead of overwriting it.
     QString baseVersion;
+    // What the object must read (in stateText's words) on the re-read just before sending; anything else is someone
+    // else's change since, a conflict, and nothing is sent. Empty: not checked. An undo expects what the change it
+    // undoes left; a form expects what it showed the operator.
+    QString expectedState;
 
     Change() = default;
     template <typename T, typename = std::enable_if_t<std::is_constructible_v<Variant, T>>>

@@ -7,21 +7,28 @@ QString oneOrMany(const QList<Change>& changes, const QString& many)
 {
     return changes.size() == 1 ? changes.first().describe() : many;
 }
+
+Change asShown(Change change, const FleetActions::Shown& shown)
+{
+    if (const auto it = shown.constFind(change.gateway()); it != shown.constEnd())
+        change.expectedState = change.stateText(it.value());
+    return change;
+}
 } // namespace
 
-quint64 FleetActions::setServerState(const QList<ServerRef>& servers, AdminState state)
+quint64 FleetActions::setServerState(const QList<ServerRef>& servers, AdminState state, const Shown& shown)
 {
     QList<Change> changes;
     for (const ServerRef& s : servers)
-        changes.append(ServerStateChange { s, state });
+        changes.append(asShown(ServerStateChange { s, state }, shown));
     return apply(changes, oneOrMany(changes, tr("set %1 servers to %2").arg(servers.size()).arg(label(state))));
 }
 
-quint64 FleetActions::setServerWeight(const QList<ServerRef>& servers, int weight)
+quint64 FleetActions::setServerWeight(const QList<ServerRef>& servers, int weight, const Shown& shown)
 {
     QList<Change> changes;
     for (const ServerRef& s : servers)
-        changes.append(WeightChange { s, weight });
+        changes.append(asShown(WeightChange { s, weight }, shown));
     return apply(changes, oneOrMany(changes, tr("set weight of %1 servers to %2").arg(servers.size()).arg(weight)));
 }
 
@@ -31,9 +38,9 @@ quint64 FleetActions::addServer(const ServerSpec& spec)
     return apply({ change }, change.describe());
 }
 
-quint64 FleetActions::removeServer(const ServerRef& server, int drainTimeoutMs)
+quint64 FleetActions::removeServer(const ServerRef& server, int drainTimeoutMs, const Shown& shown)
 {
-    const Change change = RemoveMemberChange { server, drainTimeoutMs };
+    const Change change = asShown(RemoveMemberChange { server, drainTimeoutMs }, shown);
     return apply({ change }, change.describe());
 }
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 
@@ -95,13 +96,16 @@ public:
         return 0;
     }
 
-    // Requests built on apply(), for the common cases.
-    quint64 setServerState(const QList<ServerRef>& servers, AdminState state);
-    quint64 setServerWeight(const QList<ServerRef>& servers, int weight);
+    // Requests built on apply(), for the common cases. `shown`: the gateways as the operator saw them when asking
+    // (by name); each change then expects its object to read the same just before sending (Change::expectedState),
+    // so a change made meanwhile by anyone else is a conflict, not overwritten.
+    using Shown = QHash<QString, GatewayState>;
+    quint64 setServerState(const QList<ServerRef>& servers, AdminState state, const Shown& shown = {});
+    quint64 setServerWeight(const QList<ServerRef>& servers, int weight, const Shown& shown = {});
     quint64 addServer(const ServerSpec& spec);
     // Safe removal: drain, wait until its sessions reach zero (or drainTimeoutMs), maintenance, delete; where the
     // product cannot drain, at once. removalProgress reports each step; cancel() stops before the next one.
-    quint64 removeServer(const ServerRef& server, int drainTimeoutMs);
+    quint64 removeServer(const ServerRef& server, int drainTimeoutMs, const Shown& shown = {});
     // A form's changes to one gateway, reviewed together.
     quint64 changeRateLimits(const QList<RateLimitChange>& changes);
     quint64 changePolicy(const QList<Change>& changes);

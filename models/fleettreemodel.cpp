@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <QBrush>
+#include <QIcon>
 #include <QColor>
 #include <QTimer>
 #include <QVariant>
@@ -237,8 +238,11 @@ QVariant FleetTreeModel::alertBadge(int role, const QString& gateway, const QStr
     const int firing = m_alerts->firingCount(gateway, pool, server);
     switch (role) {
     case Qt::DisplayRole:
-        // Narrow, the tree is: a sign and a count; the tooltip names them.
-        return firing > 0 ? QStringLiteral("\u26a0 %1").arg(firing) : tr("%1 muted").arg(alerts.size());
+        // Narrow, the tree is: an icon and a count; the tooltip names them.
+        return firing > 0 ? QString::number(firing) : tr("%1 muted").arg(alerts.size());
+    case Qt::DecorationRole:
+        // From the resources, not a font glyph (a font without it draws an empty box).
+        return firing > 0 ? QIcon(QStringLiteral(":/icons/warning.svg")) : QVariant();
     case Qt::ForegroundRole:
         return QBrush(
             firing > 0 ? StateColours::of(StateColours::Role::Bad) : StateColours::of(StateColours::Role::Muted));
@@ -269,17 +273,24 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
         case Qt::DisplayRole:
             if (index.column() == NameColumn)
                 return printable(gwName, kShownName);
-            if (index.column() == StateColumn)
-                return label(e.status.connection);
+            if (index.column() == StateColumn) {
+                const QString config = e.snapshot ? e.snapshot->configState() : QString();
+                return config.isEmpty() ? label(e.status.connection)
+                                        : tr("%1, %2").arg(label(e.status.connection), config);
+            }
             if (index.column() == RateColumn)
                 return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
             return {};
         case Qt::ForegroundRole:
             if (index.column() == StateColumn && e.status.stale())
                 return QBrush(StateColours::of(StateColours::Role::Bad));
+            if (index.column() == StateColumn && e.snapshot && !e.snapshot->configState().isEmpty())
+                return QBrush(StateColours::of(StateColours::Role::Warning));
             return {};
         case Qt::ToolTipRole: {
             QString tip = e.config.admin.toString();
+            if (e.snapshot && !e.snapshot->configDetail().isEmpty())
+                tip += QLatin1Char('\n') + e.snapshot->configDetail();
             if (!e.status.lastError.isEmpty())
                 tip += QLatin1Char('\n') + e.status.lastError;
             if (e.config.plaintextOverNetwork())
@@ -307,16 +318,30 @@ QVariant FleetTreeModel::data(const QModelIndex& index, int role) const
             if (index.column() == NameColumn)
                 return printable(be.name, kShownName);
             if (index.column() == StateColumn)
-                return tr("%1/%2 up").arg(be.serversUp()).arg(be.servers.size());
+                return be.backups() > 0
+                    ? tr("%1/%2 serving, %3 backup").arg(be.serving()).arg(be.meantToServe()).arg(be.backups())
+                    : tr("%1/%2 serving").arg(be.serving()).arg(be.meantToServe());
             if (index.column() == RateColumn)
                 return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject)));
             return {};
         case Qt::ForegroundRole:
-            if (index.column() == StateColumn && be.serversUp() < be.servers.size())
-                return QBrush(be.serversUp() == 0 && !be.servers.isEmpty()
-                        ? StateColours::of(StateColours::Role::Bad)
-                        : StateColours::of(StateColours::Role::Warning));
+            if (index.column() == StateColumn && be.serving() < be.meantToServe())
+                return QBrush(be.serving() == 0 ? StateColours::of(StateColours::Role::Bad)
+                                                : StateColours::of(StateColours::Role::Warning));
             return {};
+        case Qt::ToolTipRole: {
+            // What the driver knows of the pool: how it balances and what sends traffic to it.
+            QStringList tip;
+            if (!be.algorithm.isEmpty())
+                tip.append(tr("Balancing: %1").arg(printable(be.algorithm, kShownName)));
+            if (!be.routes.isEmpty())
+                tip.append(
+                    tr("Routes into it: %1").arg(printable(be.routes.join(QStringLiteral("; ")), kMaxMessageLength)));
+            tip.append(tr("%1 of %2 meant to serve are serving").arg(be.serving()).arg(be.meantToServe()));
+            if (be.backups() > 0)
+                tip.append(tr("%n backup(s), serving only when no other server can", nullptr, be.backups()));
+            return tip.join(QLatin1Char('\n'));
+        }
         case KindRole:
             return int(NodeKind::Backend);
         case GatewayRole:

@@ -59,12 +59,20 @@ QString formatRate(double perSecond)
     return std::isnan(perSecond) ? QString() : QString::number(perSecond, 'f', perSecond < 10 ? 1 : 0);
 }
 
-int GatewaySnapshot::serversUp() const
+int GatewaySnapshot::serving() const
 {
-    int up = 0;
+    int count = 0;
     for (const auto& b : backends)
-        up += b.serversUp();
-    return up;
+        count += b.serving();
+    return count;
+}
+
+int GatewaySnapshot::meantToServe() const
+{
+    int count = 0;
+    for (const auto& b : backends)
+        count += b.meantToServe();
+    return count;
 }
 
 int GatewaySnapshot::serversDisabledByConfig() const
@@ -106,11 +114,33 @@ QString ServerRef::displayName() const
     return gateway % QLatin1Char(':') % backend % QLatin1Char('/') % server;
 }
 
-int BackendSnapshot::serversUp() const
+bool ServerSnapshot::serving() const
 {
-    return int(std::count_if(servers.cbegin(), servers.cend(), [](const ServerSnapshot& s) {
-        return s.admin != AdminState::Maint && (s.health == Health::Up || s.health == Health::NoCheck);
-    }));
+    const bool inService = admin == AdminState::Ready || admin == AdminState::ForcedUp;
+    const bool healthy = admin == AdminState::ForcedUp || health == Health::Up || health == Health::NoCheck;
+    return inService && healthy && meantToServe();
+}
+
+bool ServerSnapshot::meantToServe() const
+{
+    return !backup && !disabledByConfig;
+}
+
+int BackendSnapshot::serving() const
+{
+    return int(std::count_if(servers.cbegin(), servers.cend(), [](const ServerSnapshot& s) { return s.serving(); }));
+}
+
+int BackendSnapshot::meantToServe() const
+{
+    return int(
+        std::count_if(servers.cbegin(), servers.cend(), [](const ServerSnapshot& s) { return s.meantToServe(); }));
+}
+
+int BackendSnapshot::backups() const
+{
+    return int(std::count_if(
+        servers.cbegin(), servers.cend(), [](const ServerSnapshot& s) { return s.backup && !s.disabledByConfig; }));
 }
 
 const BackendSnapshot* GatewaySnapshot::backend(const QString& name) const
@@ -155,7 +185,7 @@ qint64 GatewaySnapshot::requestsTotal() const
 {
     qint64 sum = 0;
     for (const auto& f : frontends)
-        sum += f.requestsTotal;
+        sum += qMax<qint64>(0, f.requestsTotal); // -1: a frontend whose requests the product does not count
     return sum;
 }
 
@@ -282,6 +312,20 @@ qint64 GatewaySnapshot::sessions() const
     for (const auto& f : frontends)
         sum += f.sessions;
     return sum;
+}
+
+QString GatewaySnapshot::configState() const
+{
+    if (!configRefused.isEmpty())
+        return QStringLiteral("config refused");
+    if (!configNotLoaded.isEmpty())
+        return QStringLiteral("not reloaded");
+    return {};
+}
+
+QString GatewaySnapshot::configDetail() const
+{
+    return !configRefused.isEmpty() ? configRefused : configNotLoaded;
 }
 
 QString GatewaySnapshot::noticeText() const

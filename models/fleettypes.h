@@ -151,6 +151,23 @@ struct ServerSnapshot
     // The product's own stamp of this member's last change (Kong's updated_at), where it keeps one: a member whose
     // stamp moved since the operator looked was changed by someone else, even back to the same values (a conflict).
     QString revision = {};
+    // Where the product's configuration defines this member, as "file:line" (empty: not known, or not in a file),
+    // for dialogs and the journal to name exactly what an edit touches.
+    QString definedAt = {};
+    // The member as the product's configuration writes it (nginx: "10.0.0.1:80 weight=2 max_fails=3"), where the
+    // product keeps one: what puts it back exactly as it was after a removal. Empty: not known.
+    QString definition = {};
+    // Another member whose figures the product cannot tell from this one's (two nginx lines of one address share the
+    // access log's counts): its figures are shown once, on that member, and this one names it. Empty: its own.
+    QString countedWith = {};
+
+    // The one rule for "serving", whatever the product: taking traffic as a primary member now. Ready (or forced
+    // up), its checks pass or it has none, not a backup, not disabled by its configuration. Drained (nginx's `down`
+    // included), in maintenance, failing, backup-only and config-disabled members do not serve.
+    bool serving() const;
+    // Meant to take traffic as a primary member: every member but backups and those the configuration disables. A
+    // drained or failing member is meant to serve (it is missed); a config-disabled one is not (it is not trouble).
+    bool meantToServe() const;
 
     friend bool operator==(const ServerSnapshot&, const ServerSnapshot&) = default;
 };
@@ -168,8 +185,15 @@ struct BackendSnapshot
     // A TCP pool counts connections, not requests (requestsTotal holds its connections), and has no HTTP status.
     bool tcp = false;
     LoadFigures load = {};
+    // What sends traffic to it, as the product names it ("127.0.0.1:8080 location /api/", a frontend), where the
+    // driver knows; empty: none found (or not known).
+    QStringList routes = {};
 
-    int serversUp() const;
+    // Members serving and meant to serve (ServerSnapshot's rule): the pool is whole when they are equal, and
+    // serves nothing but backups, if any, at zero.
+    int serving() const;
+    int meantToServe() const;
+    int backups() const;
     int serversDisabledByConfig() const;
     friend bool operator==(const BackendSnapshot&, const BackendSnapshot&) = default;
 };
@@ -247,6 +271,10 @@ struct GatewaySnapshot
     // Things the operator should know about this gateway's own setup (e.g. "HTTP metrics are off"), with remedies.
     QList<Notice> notices;
     QString noticeText() const; // every notice, one per line
+    // The configuration's state in a few words for a badge, a tile or the tree ("config refused", "not reloaded"),
+    // empty when it tests clean and runs as the file says; configDetail() is the product's own words for it.
+    QString configState() const;
+    QString configDetail() const;
     qint64 pid = 0;
     qint64 uptimeSeconds = 0;
     qint64 takenAtMs = 0;
@@ -261,11 +289,22 @@ struct GatewaySnapshot
     QList<LoggedEvent> logged;
     // The product's own figures for the gateway as a whole, in the order their charts show.
     QList<Figure> figures;
+    // When the counters were read, where that is not takenAtMs (0: it is): a reading that did not read them again
+    // (nginx's configuration-only re-read around a change) carries the time of the one that did, so no rate is
+    // taken over an interval the counters do not cover.
+    qint64 countersTakenAtMs = 0;
+    // The configuration on disk fails the product's own test (nginx -t), in its words: what runs is the last one
+    // that loaded, and no change is made until it tests clean. Empty: it tests clean (or the product has no test).
+    QString configRefused;
+    // The configuration on disk is not the one running (edited, not reloaded yet), in words. Empty: they agree (or
+    // the product cannot tell).
+    QString configNotLoaded;
 
     const BackendSnapshot* backend(const QString& name) const;
     const ServerSnapshot* server(const QString& backend, const QString& server) const;
     bool sameShape(const GatewaySnapshot& other) const; // same backends and servers, in the same order
-    int serversUp() const;
+    int serving() const; // over every pool
+    int meantToServe() const;
     int serverCount() const;
     int serversDisabledByConfig() const;
     // HTTP requests plus TCP connections, over the frontends.

@@ -1,6 +1,8 @@
 // The pool's kinds of change: a member's state and weight, a member added or removed.
 #include "change.h"
 
+#include <limits>
+
 namespace Fleetdeck {
 
 namespace {
@@ -218,11 +220,17 @@ Verdict AddMemberChange::verify(const GatewayState& after) const
         return { false,
             QStringLiteral("%1: the gateway said it added %2/%3, but it is not there")
                 .arg(spec.gateway, spec.backend, spec.name) };
-    if (s->admin == AdminState::Ready)
-        return { true,
-            QStringLiteral("verified: %1 is in %2, %3 (%4)").arg(spec.name, spec.backend, label(s->admin), s->status) };
-    return { false,
-        QStringLiteral("%1: %2/%3 was added but is %4").arg(spec.gateway, spec.backend, spec.name, label(s->admin)) };
+    if (s->admin != spec.state)
+        return { false,
+            QStringLiteral("%1: %2/%3 was added but is %4, not %5")
+                .arg(spec.gateway, spec.backend, spec.name, label(s->admin), label(spec.state)) };
+    // A member put back whole reads back as it was written.
+    if (!spec.definition.isEmpty() && !s->definition.isEmpty() && s->definition != spec.definition)
+        return { false,
+            QStringLiteral("%1: %2/%3 was added as \"%4\", not \"%5\" as before")
+                .arg(spec.gateway, spec.backend, spec.name, s->definition, spec.definition) };
+    return { true,
+        QStringLiteral("verified: %1 is in %2, %3 (%4)").arg(spec.name, spec.backend, label(s->admin), s->status) };
 }
 
 // --- remove a member ---
@@ -264,7 +272,8 @@ QString RemoveMemberChange::wantedText() const
 
 std::optional<Change> RemoveMemberChange::inverse(const GatewayState& before) const
 {
-    // Put back as it was: the same address, weight and health checks.
+    // Put back whole, as it was: its address, weight, limit, backup flag, options, state, health checks, its
+    // definition as the product wrote it, and its place before the member that followed it.
     const ServerSnapshot* s = memberIn(before, target);
     if (!s || s->address.isEmpty())
         return std::nullopt;
@@ -276,7 +285,17 @@ std::optional<Change> RemoveMemberChange::inverse(const GatewayState& before) co
     spec.host = s->address.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']'));
     spec.port = s->address.mid(colon + 1).toInt();
     spec.weight = s->weight;
-    spec.check = !s->checkStatus.isEmpty();
+    spec.maxconn = s->load.limit > 0 ? int(qMin<qint64>(s->load.limit, std::numeric_limits<int>::max())) : 0;
+    spec.check = !s->checkStatus.isEmpty() && s->health != Health::NoCheck;
+    spec.backup = s->backup;
+    spec.state = s->admin == AdminState::Drain ? AdminState::Drain : AdminState::Ready;
+    spec.options = s->options;
+    spec.definition = s->definition;
+    if (const BackendSnapshot* pool = before.pool->backend(target.backend)) {
+        for (qsizetype i = 0; i + 1 < pool->servers.size(); ++i)
+            if (pool->servers.at(i).name == target.server)
+                spec.before = pool->servers.at(i + 1).name;
+    }
     return Change(AddMemberChange { spec });
 }
 

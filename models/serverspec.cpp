@@ -15,10 +15,31 @@ QString ServerSpec::address() const
 
 QString ServerSpec::describe() const
 {
-    QString text = QStringLiteral("%1 %2 weight %3").arg(name, address()).arg(weight);
-    if (maxconn > 0)
-        text += QStringLiteral(" maxconn %1").arg(maxconn);
-    text += check ? QStringLiteral(", health-checked") : QStringLiteral(", no health check");
+    Capabilities checked;
+    checked.rules.memberHealthChecks = true;
+    return describe(checked);
+}
+
+QString ServerSpec::describe(const Capabilities& caps) const
+{
+    QString text = name == address() ? address() : QStringLiteral("%1 %2").arg(name, address());
+    if (!definition.isEmpty())
+        text += QStringLiteral(" as written before: %1").arg(definition);
+    else {
+        text += QStringLiteral(" weight %1").arg(weight);
+        if (maxconn > 0)
+            text += QStringLiteral(" maxconn %1").arg(maxconn);
+        for (auto it = options.cbegin(); it != options.cend(); ++it)
+            text += QStringLiteral(" %1 %2").arg(it.key(), it.value());
+        if (backup)
+            text += QStringLiteral(", backup");
+    }
+    if (state != AdminState::Ready)
+        text += QStringLiteral(", %1").arg(label(state));
+    if (caps.rules.memberHealthChecks)
+        text += check ? QStringLiteral(", health-checked") : QStringLiteral(", no health check");
+    if (!before.isEmpty())
+        text += QStringLiteral(", before %1").arg(before);
     return text;
 }
 
@@ -55,7 +76,11 @@ QMap<QString, QString> validateServerSpec(
     QMap<QString, QString> problems;
     static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
     if (caps.rules.membersNamedByAddress) {
-        if (spec.name != spec.address())
+        // "#2", "#3": a second and third line of one address.
+        static const QRegularExpression another(QStringLiteral("^#([2-9]|[1-9][0-9]{1,3})$"));
+        if (spec.name != spec.address()
+            && !(
+                spec.name.startsWith(spec.address()) && another.match(spec.name.mid(spec.address().size())).hasMatch()))
             problems.insert(QStringLiteral("name"),
                 QStringLiteral("\"%1\": this product names a member by its address, %2.")
                     .arg(spec.name, spec.address()));

@@ -18,9 +18,18 @@ struct ServerSpec
     int weight = 1;
     int maxconn = 0; // 0: no limit
     bool check = true;
+    bool backup = false;
+    AdminState state = AdminState::Ready; // a member put back drained stays drained
+    QMap<QString, QString> options = {}; // member options (Capabilities::memberOptions) as the product names them
+    QString before = {}; // the member it goes before, where the product keeps order (empty: at the end)
+    // The member exactly as the product's configuration wrote it (ServerSnapshot::definition), for putting back a
+    // removed member whole; the driver checks it names this address. Empty: built from the fields above.
+    QString definition = {};
 
     QString address() const; // host:port, IPv6 in brackets
     QString describe() const;
+    // In the product's terms: no health-check clause where the product has no checks for a member it adds.
+    QString describe(const Capabilities& caps) const;
     friend bool operator==(const ServerSpec&, const ServerSpec&) = default;
 };
 

@@ -250,9 +250,13 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
         case SessionsColumn:
             return s.sessions;
         case RequestRateColumn:
-            return formatRate(m_metrics->latest(SeriesKeys::requestRate(subject())));
         case ErrorRateColumn:
-            return formatRate(m_metrics->latest(SeriesKeys::errorRate(subject())));
+            // Counted with another member (two lines of one address): its figure is shown once, there.
+            if (!s.countedWith.isEmpty() && s.requestsTotal < 0)
+                return tr("with %1").arg(printable(s.countedWith, kShownName));
+            return formatRate(
+                m_metrics->latest(index.column() == RequestRateColumn ? SeriesKeys::requestRate(subject())
+                                                                      : SeriesKeys::errorRate(subject())));
         case LatencyColumn:
             return formatLatency(s.load.latencyMs());
         case QueueColumn:
@@ -341,6 +345,12 @@ QVariant UpstreamTableModel::data(const QModelIndex& index, int role) const
             return saturationDetails(s.load, s.sessions);
         if (index.column() == AdminColumn && s.disabledByConfig)
             return tr("Disabled in the gateway's configuration");
+        if ((index.column() == RequestRateColumn || index.column() == ErrorRateColumn) && !s.countedWith.isEmpty())
+            return tr("Shared: %1 counts this address's figures together with %2 (the product tells them apart by "
+                      "address only); shown once, on the first.")
+                .arg(printable(s.name, kShownName), printable(s.countedWith, kShownName));
+        if (index.column() == ServerColumn && !s.definedAt.isEmpty())
+            return printable(s.name + QLatin1Char('\n') + tr("Defined at %1").arg(s.definedAt), kMaxMessageLength);
         if (index.column() == ServerColumn || index.column() == BackendColumn || index.column() == GatewayColumn)
             return printable(index.column() == ServerColumn ? s.name
                     : index.column() == BackendColumn       ? be.name

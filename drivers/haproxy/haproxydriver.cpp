@@ -144,13 +144,17 @@ void HAProxyDriver::addServer(const ServerSpec& spec, ActionCallback callback)
         add += " maxconn " + QByteArray::number(spec.maxconn);
     if (spec.check)
         add += " check";
-    // A new server starts in maintenance: bring it into service, then turn its health checks on.
-    send(add, QStringLiteral("New server registered."), [this, target, spec, callback](Result<QString> added) {
+    if (spec.backup)
+        add += " backup";
+    // A new server starts in maintenance: bring it into service (drained, when it is put back as it was), then turn
+    // its health checks on.
+    const QByteArray state = spec.state == AdminState::Drain ? "drain" : "ready";
+    send(add, QStringLiteral("New server registered."), [this, target, spec, state, callback](Result<QString> added) {
         if (!added) {
             callback(added);
             return;
         }
-        send("set server " + target + " state ready", {}, [this, target, spec, callback](Result<QString> ready) {
+        send("set server " + target + " state " + state, {}, [this, target, spec, callback](Result<QString> ready) {
             if (!ready) {
                 callback(
                     Result<QString>::failure(QStringLiteral("added, but left in maintenance: %1").arg(ready.error())));

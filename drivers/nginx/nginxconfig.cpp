@@ -279,7 +279,8 @@ Upstream readUpstream(const Directive& d, bool stream, const QString& file)
     return u;
 }
 
-// Where a proxy_pass (or grpc_pass, ...) sends requests: the upstream's name, or empty for an address or a variable.
+// Where a proxy_pass (or grpc_pass, ...) sends requests: the upstream's name, a variable ("$pool", for a `map` to
+// resolve), or empty for an address.
 QString passTarget(const QString& target, bool stream)
 {
     QString host = target;
@@ -290,6 +291,9 @@ QString passTarget(const QString& target, bool stream)
         host = host.mid(scheme + 3);
         host = host.left(host.indexOf(QLatin1Char('/')) < 0 ? host.size() : host.indexOf(QLatin1Char('/')));
     }
+    static const QRegularExpression variable(QStringLiteral("^\\$\\{?([A-Za-z0-9_]+)\\}?$"));
+    if (const QRegularExpressionMatch m = variable.match(host); m.hasMatch())
+        return QLatin1Char('$') + m.captured(1);
     if (host.contains(QLatin1Char('$')) || host.contains(QLatin1Char(':')))
         return {};
     return host;
@@ -327,9 +331,13 @@ public:
         const QString main = m_config.files.first().path;
         walkFile(main, {}, {}, {}, 0);
         for (const Route& r : std::as_const(m_routes)) {
+            // A variable is resolved through the `map` that sets it: every value it can take is a route.
+            const bool variable = r.target.startsWith(QLatin1Char('$'));
+            const QStringList targets = variable ? m_maps.value(mapKey(r.target, r.stream)) : QStringList { r.target };
+            const QString where = variable ? QStringLiteral("%1 (map %2)").arg(r.where, r.target) : r.where;
             for (Upstream& u : m_config.upstreams) {
-                if (u.configName == r.target && u.stream == r.stream && !u.routes.contains(r.where))
-                    u.routes.append(r.where);
+                if (targets.contains(u.configName) && u.stream == r.stream && !u.routes.contains(where))
+                    u.routes.append(where);
             }
         }
         // http and stream upstreams live in separate namespaces; Fleetdeck's pool names must not collide.
@@ -365,6 +373,14 @@ private:
                 && (context == QStringList { QStringLiteral("http") }
                     || context == QStringList { QStringLiteral("stream") })) {
                 m_config.upstreams.append(readUpstream(d, context.first() == QLatin1String("stream"), file));
+            } else if (name == QLatin1String("map") && d.block && args.size() == 2 && context.size() == 1) {
+                // map SOURCE $VAR { SOURCE-VALUE VALUE; default VALUE; ... }: the values $VAR can take.
+                QStringList& values = m_maps[mapKey(args.at(1), context.first() == QLatin1String("stream"))];
+                for (const Directive& c : d.children) {
+                    const QStringList entry = c.args();
+                    if (entry.size() == 1 && !values.contains(entry.first()))
+                        values.append(entry.first());
+                }
             } else if (d.block) {
                 QString innerServer = server;
                 QString innerLocation = location;
@@ -373,6 +389,10 @@ private:
                 else if (name == QLatin1String("location"))
                     innerLocation = args.join(QLatin1Char(' '));
                 walk(d.children, file, context + QStringList { name }, innerServer, innerLocation, depth);
+            } else if (name == QLatin1String("listen") && !args.isEmpty() && context.size() == 2
+                && context.at(1) == QLatin1String("server")) {
+                (context.first() == QLatin1String("stream") ? m_config.streamListens : m_config.httpListens)
+                    .append(args.join(QLatin1Char(' ')));
             } else if (context.isEmpty() && name == QLatin1String("pid") && !args.isEmpty()) {
                 m_config.pid = args.first();
             } else if (context.isEmpty() && name == QLatin1String("error_log") && !args.isEmpty()
@@ -389,6 +409,11 @@ private:
                 }
             }
         }
+    }
+
+    static QString mapKey(const QString& variable, bool stream)
+    {
+        return (stream ? QStringLiteral("stream ") : QStringLiteral("http ")) + variable;
     }
 
     static bool isPass(const QString& name)
@@ -436,6 +461,7 @@ private:
     QHash<QString, QList<Directive>> m_parsed;
     QString m_confDir;
     QList<Route> m_routes;
+    QHash<QString, QStringList> m_maps; // "http $pool" -> the values the map gives it
 };
 
 } // namespace
@@ -505,6 +531,84 @@ Result<NginxConfig> parseDump(const QByteArray& dump)
     return Result<NginxConfig>::success(config);
 }
 
+void carryNames(const NginxConfig& previous, NginxConfig* current, const QHash<QString, QString>& wanted)
+{
+    // Past this many cells the alignment is skipped and lines are paired by address in order.
+    constexpr qint64 kMaxAlignCells = 1 << 20;
+    for (Upstream& u : current->upstreams) {
+        QList<UpstreamServer>& now = u.servers;
+        QStringList names(now.size());
+        const Upstream* before = previous.upstream(u.name);
+        if (before && before->stream == u.stream) {
+            const QList<UpstreamServer>& old = before->servers;
+            const qsizetype n = old.size();
+            const qsizetype m = now.size();
+            QList<bool> oldUsed(n, false);
+            auto key = [](const UpstreamServer& s) -> QString {
+                return s.address + QChar(0x1f) + s.parameters.join(QChar(0x1f));
+            };
+            if (n * m <= kMaxAlignCells) {
+                // The longest common run of identical lines, in order: those are the same lines. Walked back from
+                // the end, so of two identical lines the later pairs with the later (a line put back before its
+                // twin is the new one).
+                QList<int> table((n + 1) * (m + 1), 0);
+                auto at = [&table, m](qsizetype i, qsizetype j) -> int& { return table[i * (m + 1) + j]; };
+                for (qsizetype i = 1; i <= n; ++i)
+                    for (qsizetype j = 1; j <= m; ++j)
+                        at(i, j) = key(old.at(i - 1)) == key(now.at(j - 1)) ? at(i - 1, j - 1) + 1
+                                                                            : qMax(at(i - 1, j), at(i, j - 1));
+                qsizetype i = n;
+                qsizetype j = m;
+                while (i > 0 && j > 0) {
+                    if (key(old.at(i - 1)) == key(now.at(j - 1))) {
+                        names[j - 1] = old.at(i - 1).name;
+                        oldUsed[i - 1] = true;
+                        --i;
+                        --j;
+                    } else if (at(i - 1, j) >= at(i, j - 1)) {
+                        --i;
+                    } else {
+                        --j;
+                    }
+                }
+            }
+            // A line whose parameters changed (an edit) takes the name of the line of its address it replaced.
+            QHash<QString, QList<qsizetype>> unmatched;
+            for (qsizetype i = 0; i < n; ++i)
+                if (!oldUsed.at(i))
+                    unmatched[old.at(i).address].append(i);
+            for (qsizetype j = 0; j < m; ++j) {
+                QList<qsizetype>& left = unmatched[now.at(j).address];
+                if (names.at(j).isEmpty() && !left.isEmpty())
+                    names[j] = old.at(left.takeFirst()).name;
+            }
+        }
+        // New lines: the name asked for when it is free and fits the address, else the first free "#n".
+        QSet<QString> taken;
+        for (const QString& name : std::as_const(names))
+            if (!name.isEmpty())
+                taken.insert(name);
+        for (qsizetype j = 0; j < now.size(); ++j) {
+            if (names.at(j).isEmpty()) {
+                const QString& address = now.at(j).address;
+                const QString asked = wanted.value(u.name + QLatin1Char('|') + address);
+                if (!asked.isEmpty() && !taken.contains(asked)
+                    && (asked == address || asked.startsWith(address + QLatin1Char('#')))) {
+                    names[j] = asked;
+                } else {
+                    for (int k = 1; names.at(j).isEmpty(); ++k) {
+                        const QString candidate = k == 1 ? address : QStringLiteral("%1#%2").arg(address).arg(k);
+                        if (!taken.contains(candidate))
+                            names[j] = candidate;
+                    }
+                }
+                taken.insert(names.at(j));
+            }
+            now[j].name = names.at(j);
+        }
+    }
+}
+
 QList<BackendSnapshot> poolsOf(const NginxConfig& config)
 {
     QList<BackendSnapshot> pools;
@@ -514,6 +618,7 @@ QList<BackendSnapshot> poolsOf(const NginxConfig& config)
         b.algorithm = u.method;
         b.tcp = u.stream;
         b.status = u.routes.isEmpty() ? QStringLiteral("no route") : u.routes.join(QLatin1String("; "));
+        b.routes = u.routes;
         b.requestsTotal = -1;
         b.responses5xxTotal = -1;
         b.responses4xxTotal = -1;
@@ -531,6 +636,11 @@ QList<BackendSnapshot> poolsOf(const NginxConfig& config)
             s.requestsTotal = -1;
             s.responses5xxTotal = -1;
             s.responses4xxTotal = -1;
+            s.definedAt = QStringLiteral("%1:%2").arg(u.file).arg(us.line);
+            QStringList words { configWord(us.address) };
+            for (const QString& p : us.parameters)
+                words.append(configWord(p));
+            s.definition = words.join(QLatin1Char(' '));
             if (us.maxConns > 0)
                 s.load.limit = us.maxConns;
             // The member options as written (absent: nginx's default), so undo puts back exactly what was there.

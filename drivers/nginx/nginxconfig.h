@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -73,7 +74,9 @@ struct Upstream
     QString file;
     int line = 0; // of the "upstream" word: which block, among same-named ones, an edit means
     QList<UpstreamServer> servers;
-    QStringList routes; // "127.0.0.1:8080 location /static/" for each server/location that proxies here
+    // "127.0.0.1:8080 location /static/" for each server/location that proxies here; through a `map` variable:
+    // "127.0.0.1:8080 location / (map $pool)", for each pool the map can name.
+    QStringList routes;
     QStringList otherDirectives; // keepalive 16, zone api 64k, ... as written
 };
 
@@ -91,6 +94,8 @@ struct NginxConfig
     QList<Upstream> upstreams;
     QString pid; // the main context's "pid" path as written (relative ones are under the prefix)
     QString errorLog; // the main context's first "error_log" target as written (may be "stderr", "syslog:...")
+    QStringList httpListens; // every http server's listen addresses, as written ("127.0.0.1:8080", "[::1]:80 ssl")
+    QStringList streamListens; // every stream server's
     // The first file this tokenizer could not read whole, and where: then nothing of the config may be edited.
     QString problem;
 
@@ -107,19 +112,35 @@ Result<NginxConfig> parseDump(const QByteArray& dump);
 // (open-source nginx has no active health checks), and no counter is known (-1).
 QList<BackendSnapshot> poolsOf(const NginxConfig& config);
 
+// Names the servers of `current` as `previous` named them: a line that is the same line (its address and parameters,
+// in order among the pool's lines) keeps its name, a line whose parameters changed keeps the name of the line of its
+// address it replaced, and a line that went takes its name with it. So "10.0.0.1:80#2" stays "#2" when an earlier
+// line of the same address is removed, and the timeline and the pipeline follow the member, not its rank. New lines
+// get the name `wanted` asks for (pool name, '|', address -> name) when it is free, else the first free "#n".
+void carryNames(const NginxConfig& previous, NginxConfig* current, const QHash<QString, QString>& wanted = {});
+
+// One server line: its address as written and the line of its "server" word in the file as read. An edit finds the
+// line, not the name: names follow members, lines are what the file has. line 0: the first line of that address.
+struct ServerAt
+{
+    QString address;
+    int line = 0;
+};
+
 // Minimal edits of one file's bytes: comments, layout and every other byte stay as they were. Each finds the
-// upstream by its config name and the line of its "upstream" word, and the server by its name (address, "#n"); each
-// refuses a file it cannot parse whole, and checks that the result parses.
+// upstream by its config name and the line of its "upstream" word, and the server by its line; each refuses a file
+// it cannot parse whole, and checks that the result parses.
 Result<QByteArray> setServerFlag(
-    const QByteArray& text, const QString& upstream, int line, const QString& server, const QString& flag, bool on);
+    const QByteArray& text, const QString& upstream, int line, const ServerAt& server, const QString& flag, bool on);
 // key=value; an empty value removes the parameter.
-Result<QByteArray> setServerParameter(const QByteArray& text, const QString& upstream, int line, const QString& server,
+Result<QByteArray> setServerParameter(const QByteArray& text, const QString& upstream, int line, const ServerAt& server,
     const QString& key, const QString& value);
-// "server ADDRESS PARAMETERS;" on a line of its own after the last server (same indent and line ending).
-Result<QByteArray> addServer(
-    const QByteArray& text, const QString& upstream, int line, const QString& address, const QStringList& parameters);
+// "server ADDRESS PARAMETERS;" on a line of its own (same indent and line ending): before the server `before` names
+// when it is there (a member put back in its place), else after the last server.
+Result<QByteArray> addServer(const QByteArray& text, const QString& upstream, int line, const QString& address,
+    const QStringList& parameters, const ServerAt& before = {});
 // Removes the server's directive (with its line, when it has the line to itself).
-Result<QByteArray> removeServer(const QByteArray& text, const QString& upstream, int line, const QString& server);
+Result<QByteArray> removeServer(const QByteArray& text, const QString& upstream, int line, const ServerAt& server);
 
 // An address or parameter as a config word: bare when nginx reads it back the same, else double-quoted.
 QString configWord(const QString& text);

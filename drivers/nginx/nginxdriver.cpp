@@ -121,6 +121,12 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
     const qint64 startedMs = QDateTime::currentMSecsSinceEpoch();
     const QString token
         = QStringLiteral("fd%1").arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+    // A poll soon after a full one (the pipeline's re-reads around a change) reads the configuration only, and
+    // carries the counters of the last full one with their time: a regular poll, even a jittery one, is full.
+    const qint64 lightWithinMs = qMin<qint64>(kLightPollWithinMs, config().pollIntervalMs / 2);
+    const bool full = startedMs - m_lastFullPollMs >= lightWithinMs;
+    if (full)
+        m_lastFullPollMs = startedMs;
     struct Pending
     {
         std::optional<Result<Wire::CommandChannel::Output>> poll;
@@ -132,7 +138,10 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
     const bool wantStatus = !option(QStringLiteral("stubStatus")).isEmpty();
     if (!wantStatus)
         pending->status = Result<StubStatus>::failure({});
-    auto maybeDone = [this, pending, token, startedMs, wantStatus] {
+    else if (!full)
+        pending->status = m_lastStatus ? Result<StubStatus>::success(*m_lastStatus)
+                                       : Result<StubStatus>::failure(m_lastStatusError);
+    auto maybeDone = [this, pending, token, startedMs, wantStatus, full] {
         if (!pending->poll || !pending->status)
             return;
         const auto& poll = *pending->poll;
@@ -161,17 +170,27 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
         for (const QByteArray& s : std::as_const(sections))
             if (s.startsWith("dump\n"))
                 dump = s.mid(5);
-        GatewaySnapshot snap = build(dump, sections, startedMs);
+        if (full)
+            m_countersReadMs = startedMs;
+        GatewaySnapshot snap = build(dump, sections, startedMs, full);
+        if (!full)
+            snap.countersTakenAtMs = m_countersReadMs;
         const Result<StubStatus>& status = *pending->status;
+        if (full && wantStatus) {
+            m_lastStatus = status ? std::optional<StubStatus>(status.value()) : std::nullopt;
+            m_lastStatusError = status ? QString() : status.error();
+        }
+        FrontendSnapshot http;
+        http.name = QStringLiteral("http");
+        http.status = QStringLiteral("OPEN");
+        http.binds = m_config ? m_config->httpListens.join(QStringLiteral(", ")) : QString();
+        http.requestsTotal = -1;
+        http.responses5xxTotal = -1;
+        http.responses4xxTotal = -1;
         if (wantStatus && status) {
-            FrontendSnapshot f;
-            f.name = QStringLiteral("http");
-            f.status = QStringLiteral("OPEN");
-            f.sessions = status.value().active;
-            f.requestsTotal = status.value().requests;
-            f.responses5xxTotal = option(QStringLiteral("accessLog")).isEmpty() ? -1 : m_access.responses5xx;
-            f.responses4xxTotal = -1;
-            snap.frontends.append(f);
+            http.sessions = status.value().active;
+            http.requestsTotal = status.value().requests;
+            http.responses5xxTotal = option(QStringLiteral("accessLog")).isEmpty() ? -1 : m_access.responses5xx;
             snap.load.inFlight = status.value().writing;
         } else if (wantStatus) {
             snap.notices.append({ QStringLiteral("stub_status (%1) could not be read: %2")
@@ -182,15 +201,31 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
                                                  "gateway's requests and connections are not shown."),
                 {} });
         }
+        if (wantStatus || !http.binds.isEmpty())
+            snap.frontends.append(http);
+        if (m_config && !m_config->streamListens.isEmpty()) {
+            // Where the stream servers listen; open-source nginx counts their connections nowhere Fleetdeck reads.
+            FrontendSnapshot stream;
+            stream.name = QStringLiteral("stream");
+            stream.status = QStringLiteral("OPEN");
+            stream.tcp = true;
+            stream.binds = m_config->streamListens.join(QStringLiteral(", "));
+            stream.requestsTotal = -1;
+            stream.responses5xxTotal = -1;
+            stream.responses4xxTotal = -1;
+            snap.frontends.append(stream);
+        }
         pending->callback(Result<GatewaySnapshot>::success(snap));
     };
 
-    const bool full = startedMs - m_lastFullPollMs >= kLightPollWithinMs;
-    if (full)
-        m_lastFullPollMs = startedMs;
-    const QStringList args = { token, full ? QStringLiteral("1") : QStringLiteral("0"),
-        option(QStringLiteral("accessLog")), QString::number(m_accessOffset), m_accessInode, errorLogPath(),
-        QString::number(m_errorOffset), m_errorInode, QString::number(kMaxLogBytesPerPoll), pidFile() };
+    QStringList files;
+    if (m_config)
+        for (const DumpedFile& f : std::as_const(m_config->files))
+            files.append(f.path);
+    const QStringList args
+        = { token, full ? QStringLiteral("1") : QStringLiteral("0"), option(QStringLiteral("accessLog")),
+              QString::number(m_accessOffset), m_accessInode, errorLogPath(), QString::number(m_errorOffset),
+              m_errorInode, QString::number(kMaxLogBytesPerPoll), pidFile(), files.join(QLatin1Char('\n')) };
     if (!full && !m_freshDump.isEmpty() && startedMs - m_freshDumpMs < kLightPollWithinMs) {
         // The re-read right after a change: the `nginx -T` the change ran once the reload was confirmed.
         Wire::CommandChannel::Output fresh;
@@ -207,7 +242,7 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
                 maybeDone();
             });
     }
-    if (wantStatus) {
+    if (wantStatus && full) {
         QNetworkRequest request(QUrl(option(QStringLiteral("stubStatus"))));
         QNetworkReply* reply = m_network->get(request);
         Wire::limitReply(reply, Wire::AnswerLimits::of(config()));
@@ -226,8 +261,22 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
     }
 }
 
-GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArray>& sections, qint64 takenAtMs)
+Result<NginxConfig> NginxDriver::readDump(const QByteArray& dump) const
 {
+    Result<NginxConfig> parsed = parseDump(dump);
+    if (parsed && m_config) {
+        NginxConfig named = parsed.value();
+        carryNames(*m_config, &named, m_wantedNames);
+        return Result<NginxConfig>::success(named);
+    }
+    return parsed;
+}
+
+GatewaySnapshot NginxDriver::build(
+    const QByteArray& dump, const QList<QByteArray>& sections, qint64 takenAtMs, bool full)
+{
+    if (full)
+        m_configNotLoaded.clear();
     GatewaySnapshot snap;
     snap.takenAtMs = takenAtMs;
     QString statusCode;
@@ -240,6 +289,28 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
         if (name == "status") {
             statusCode = QString::fromLatin1(head.value(1));
             statusText = body;
+        } else if (name == "loaded") {
+            // "loaded NOW UPTIME HZ START" then "MTIME PATH": when the newest worker started (a reload replaces
+            // them all) against the newest file of the configuration.
+            const double now = head.value(1).toDouble();
+            const double uptime = head.value(2).toDouble();
+            const double hz = head.value(3).toDouble();
+            const double start = head.value(4).toDouble();
+            const QByteArray newest = body.trimmed();
+            const qsizetype space = newest.indexOf(' ');
+            const double mtime = newest.left(space).toDouble();
+            if (hz > 0 && start > 0 && space > 0 && now > 0) {
+                const double loadedAt = now - (uptime - start / hz);
+                if (mtime > loadedAt + 0.2)
+                    m_configNotLoaded
+                        = QStringLiteral("%1 changed on disk at %2, after nginx last loaded its configuration (%3): "
+                                         "not reloaded yet, so what runs is not what the file says")
+                              .arg(QString::fromUtf8(newest.mid(space + 1)),
+                                  QDateTime::fromMSecsSinceEpoch(qint64(mtime * 1000))
+                                      .toString(QStringLiteral("HH:mm:ss")),
+                                  QDateTime::fromMSecsSinceEpoch(qint64(loadedAt * 1000))
+                                      .toString(QStringLiteral("HH:mm:ss")));
+            }
         } else if (name == "version") {
             const QString v = QString::fromUtf8(body).trimmed();
             snap.version = v.mid(v.lastIndexOf(QLatin1Char('/')) + 1);
@@ -313,8 +384,13 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
     }
 
     if (statusCode == QLatin1String("0")) {
-        const Result<NginxConfig> parsed = parseDump(dump);
+        const Result<NginxConfig> parsed = readDump(dump);
         if (parsed) {
+            // Names asked for that the new lines took are done with.
+            for (const Upstream& u : parsed.value().upstreams)
+                for (const UpstreamServer& us : u.servers)
+                    if (m_wantedNames.value(u.name + QLatin1Char('|') + us.address) == us.name)
+                        m_wantedNames.remove(u.name + QLatin1Char('|') + us.address);
             m_config = parsed.value();
             m_configVersion = sha256(dump).left(16);
             m_configReadMs = QDateTime::currentMSecsSinceEpoch();
@@ -328,11 +404,14 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
             snap.notices.append({ QStringLiteral("nginx -T: %1").arg(parsed.error()), {} });
         }
     } else {
-        snap.notices.append({ QStringLiteral("nginx -T fails (exit %1): %2; the pools shown are the last ones read, "
-                                             "and nothing is changed until the configuration tests clean")
-                                  .arg(statusCode, firstLines(statusText)),
+        // nginx's own words: the running configuration is the last one that loaded; nothing is edited meanwhile.
+        snap.configRefused = QStringLiteral("nginx -t fails (exit %1): %2").arg(statusCode, firstLines(statusText));
+        snap.notices.append({ QStringLiteral("%1; the pools shown are the last ones read, and nothing is changed "
+                                             "until the configuration tests clean")
+                                  .arg(snap.configRefused),
             {} });
     }
+    snap.configNotLoaded = m_configNotLoaded;
     if (!m_config)
         return snap;
     // A broken tree is not edited: the version stays empty only in the notice's sense; changes re-read anyway.
@@ -357,17 +436,9 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
     snap.backends = poolsOf(*m_config);
     for (qsizetype i = 0; i < snap.backends.size(); ++i) {
         const Upstream& u = m_config->upstreams.at(i);
-        BackendSnapshot& b = snap.backends[i];
-        const bool hasCounts = counted && !u.stream;
-        if (hasCounts) {
-            b.requestsTotal = 0;
-            b.responses5xxTotal = 0;
-        }
-        double timeSum = 0;
-        int timeCount = 0;
-        for (qsizetype j = 0; j < b.servers.size(); ++j) {
+        for (qsizetype j = 0; j < snap.backends[i].servers.size(); ++j) {
             const UpstreamServer& us = u.servers.at(j);
-            ServerSnapshot& s = b.servers[j];
+            ServerSnapshot& s = snap.backends[i].servers[j];
             if (m_disabledUntil.value(us.address) > now && !us.down) {
                 s.health = Health::Down;
                 s.status = QStringLiteral("taken out by nginx until %1 (max_fails=%2 in fail_timeout=%3)")
@@ -378,14 +449,58 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
                 s.checkStatus = QStringLiteral("passive");
                 s.checkDescription = m_disabledWhy.value(us.address);
             }
-            if (!hasCounts)
+        }
+    }
+    if (counted)
+        countFigures(snap);
+    return snap;
+}
+
+void NginxDriver::countFigures(GatewaySnapshot& snap) const
+{
+    const bool byPool = m_access.poolNamed;
+    bool sharedAcrossPools = false;
+    for (qsizetype i = 0; i < snap.backends.size(); ++i) {
+        const Upstream& u = m_config->upstreams.at(i);
+        BackendSnapshot& b = snap.backends[i];
+        if (u.stream)
+            continue; // the access log is http's
+        // Each address is counted once per pool: its first line shows the figures, a second line of the same
+        // address names it (nginx logs the address, not the line).
+        QHash<QString, qsizetype> firstOf;
+        double timeSum = 0;
+        int timeCount = 0;
+        PoolCount& running = m_poolCounts[u.name];
+        qint64 addedRequests = 0;
+        qint64 addedErrors = 0;
+        QHash<QString, std::pair<qint64, qint64>> seenNow;
+        for (qsizetype j = 0; j < b.servers.size(); ++j) {
+            const UpstreamServer& us = u.servers.at(j);
+            ServerSnapshot& s = b.servers[j];
+            if (const auto first = firstOf.constFind(us.address); first != firstOf.constEnd()) {
+                ServerSnapshot& shown = b.servers[first.value()];
+                s.countedWith = shown.name;
+                shown.countedWith
+                    = shown.countedWith.isEmpty() ? s.name : shown.countedWith + QStringLiteral(", ") + s.name;
                 continue;
-            const QString pooled = u.configName + QLatin1Char('|') + us.address;
-            const UpstreamTally t = m_access.byAddress.value(m_access.byAddress.contains(pooled) ? pooled : us.address);
+            }
+            firstOf.insert(us.address, j);
+            const QString key = byPool ? u.configName + QLatin1Char('|') + us.address : us.address;
+            const UpstreamTally t = m_access.byAddress.value(key);
             s.requestsTotal = t.requests;
             s.responses5xxTotal = t.errors5xx;
-            b.requestsTotal += t.requests;
-            b.responses5xxTotal += t.errors5xx;
+            if (!byPool) {
+                for (qsizetype k = 0; k < snap.backends.size() && !sharedAcrossPools; ++k)
+                    if (k != i && !m_config->upstreams.at(k).stream)
+                        for (const UpstreamServer& other : m_config->upstreams.at(k).servers)
+                            sharedAcrossPools = sharedAcrossPools || other.address == us.address;
+                // What the address gained since the last reading, added to the pool's own running total.
+                if (const auto last = running.last.constFind(us.address); last != running.last.constEnd()) {
+                    addedRequests += qMax<qint64>(0, t.requests - last->first);
+                    addedErrors += qMax<qint64>(0, t.errors5xx - last->second);
+                }
+                seenNow.insert(us.address, { t.requests, t.errors5xx });
+            }
             if (!t.recentMs.isEmpty()) {
                 s.load.responseMs = qint64(t.averageMs() + 0.5);
                 s.load.averagedOver = QStringLiteral("its last %1 responses in the access log").arg(t.recentMs.size());
@@ -393,13 +508,73 @@ GatewaySnapshot NginxDriver::build(const QByteArray& dump, const QList<QByteArra
                 ++timeCount;
             }
         }
+        if (byPool) {
+            const PoolTally p = m_access.byPool.value(u.configName);
+            b.requestsTotal = p.requests;
+            b.responses5xxTotal = p.responses5xx;
+        } else {
+            running.requests += addedRequests;
+            running.errors += addedErrors;
+            running.last = seenNow;
+            b.requestsTotal = running.requests;
+            b.responses5xxTotal = running.errors;
+        }
         if (timeCount > 0) {
             b.load.responseMs = qint64(timeSum / timeCount + 0.5);
             b.load.averagedOver = QStringLiteral("the mean of its servers' recent averages (access log)");
         }
     }
-    return snap;
+    if (!byPool)
+        snap.notices.append({ sharedAcrossPools
+                ? QStringLiteral("The access log has no \"proxy_host\" ($proxy_host): a server's figures are its "
+                                 "address's in every pool that uses it, and some addresses are in more than one pool.")
+                : QStringLiteral("The access log has no \"proxy_host\" ($proxy_host): pools are counted from their "
+                                 "servers' addresses, and requests nginx answered itself (no live upstreams) are not."),
+            {} });
 }
+
+namespace {
+// The line a member's name stands for in the configuration the edit reads (names follow members; lines are what the
+// file has), or a conflict when the member is not there.
+Result<ServerAt> lineOf(const Upstream& u, const QString& server)
+{
+    for (const UpstreamServer& s : u.servers)
+        if (s.name == server)
+            return Result<ServerAt>::success(ServerAt { s.address, s.line });
+    return Result<ServerAt>::failure(
+        QStringLiteral("upstream %1 has no server %2 now").arg(u.configName, server), Failure::Conflict);
+}
+
+// The parameters of a member put back: as it was written when its definition is given (and names its address),
+// else from the spec's fields.
+Result<QStringList> parametersOf(const ServerSpec& spec)
+{
+    QStringList parameters;
+    if (!spec.definition.isEmpty()) {
+        QList<Directive> parsed;
+        ParseError error;
+        const QByteArray line = "server " + spec.definition.toUtf8() + ';';
+        if (!parseDirectives(line, &parsed, &error) || parsed.size() != 1 || parsed.first().block
+            || parsed.first().args().value(0) != spec.address())
+            return Result<QStringList>::failure(
+                QStringLiteral("the definition \"%1\" is not one server line for %2; nothing written")
+                    .arg(spec.definition, spec.address()));
+        return Result<QStringList>::success(parsed.first().args().mid(1));
+    }
+    if (spec.weight != 1)
+        parameters.append(QStringLiteral("weight=%1").arg(spec.weight));
+    if (spec.maxconn > 0)
+        parameters.append(QStringLiteral("max_conns=%1").arg(spec.maxconn));
+    for (auto it = spec.options.cbegin(); it != spec.options.cend(); ++it)
+        if (it.key() != QLatin1String("backup") && !it.value().isEmpty())
+            parameters.append(QStringLiteral("%1=%2").arg(it.key(), it.value()));
+    if (spec.backup || spec.options.value(QStringLiteral("backup")) == QLatin1String("on"))
+        parameters.append(QStringLiteral("backup"));
+    if (spec.state == AdminState::Drain)
+        parameters.append(QStringLiteral("down"));
+    return Result<QStringList>::success(parameters);
+}
+} // namespace
 
 void NginxDriver::sendChange(const Change& change, const GatewayState& current, ActionCallback callback)
 {
@@ -411,7 +586,10 @@ void NginxDriver::sendChange(const Change& change, const GatewayState& current, 
             c->target.backend, change.baseVersion,
             down ? QStringLiteral("mark %1 down").arg(server) : QStringLiteral("remove down from %1").arg(server),
             [server, down](const QByteArray& file, const Upstream& u) {
-                return setServerFlag(file, u.configName, u.line, server, QStringLiteral("down"), down);
+                const Result<ServerAt> at = lineOf(u, server);
+                if (!at)
+                    return Result<QByteArray>::failure(at.error(), at.failureKind());
+                return setServerFlag(file, u.configName, u.line, at.value(), QStringLiteral("down"), down);
             },
             std::move(callback));
     } else if (const auto* c = change.as<WeightChange>()) {
@@ -420,29 +598,45 @@ void NginxDriver::sendChange(const Change& change, const GatewayState& current, 
         edit(
             c->target.backend, change.baseVersion, QStringLiteral("weight=%1 on %2").arg(weight).arg(server),
             [server, weight](const QByteArray& file, const Upstream& u) {
+                const Result<ServerAt> at = lineOf(u, server);
+                if (!at)
+                    return Result<QByteArray>::failure(at.error(), at.failureKind());
                 return setServerParameter(
-                    file, u.configName, u.line, server, QStringLiteral("weight"), QString::number(weight));
+                    file, u.configName, u.line, at.value(), QStringLiteral("weight"), QString::number(weight));
             },
             std::move(callback));
     } else if (const auto* c = change.as<AddMemberChange>()) {
         const ServerSpec spec = c->spec;
-        QStringList parameters;
-        if (spec.weight != 1)
-            parameters.append(QStringLiteral("weight=%1").arg(spec.weight));
-        if (spec.maxconn > 0)
-            parameters.append(QStringLiteral("max_conns=%1").arg(spec.maxconn));
+        const Result<QStringList> parameters = parametersOf(spec);
+        if (!parameters) {
+            callback(Result<QString>::failure(parameters.error()));
+            return;
+        }
+        // The new line is named as asked (a member put back keeps its "#2").
+        m_wantedNames.insert(spec.backend + QLatin1Char('|') + spec.address(), spec.name);
+        const QStringList words = parameters.value();
         edit(
-            spec.backend, change.baseVersion, QStringLiteral("add server %1").arg(spec.address()),
-            [spec, parameters](const QByteArray& file, const Upstream& u) {
-                return addServer(file, u.configName, u.line, spec.address(), parameters);
+            spec.backend, change.baseVersion,
+            QStringLiteral("add server %1%2")
+                .arg(spec.address(), spec.before.isEmpty() ? QString() : QStringLiteral(" before %1").arg(spec.before)),
+            [spec, words](const QByteArray& file, const Upstream& u) {
+                ServerAt before;
+                if (!spec.before.isEmpty())
+                    if (const Result<ServerAt> at = lineOf(u, spec.before))
+                        before = at.value();
+                return addServer(file, u.configName, u.line, spec.address(), words, before);
             },
             std::move(callback));
     } else if (const auto* c = change.as<RemoveMemberChange>()) {
         const QString server = c->target.server;
         edit(
             c->target.backend, change.baseVersion, QStringLiteral("remove server %1").arg(server),
-            [server](
-                const QByteArray& file, const Upstream& u) { return removeServer(file, u.configName, u.line, server); },
+            [server](const QByteArray& file, const Upstream& u) {
+                const Result<ServerAt> at = lineOf(u, server);
+                if (!at)
+                    return Result<QByteArray>::failure(at.error(), at.failureKind());
+                return removeServer(file, u.configName, u.line, at.value());
+            },
             std::move(callback));
     } else if (const auto* c = change.as<MemberOptionChange>()) {
         const QString server = c->target.server;
@@ -452,9 +646,12 @@ void NginxDriver::sendChange(const Change& change, const GatewayState& current, 
             c->target.backend, change.baseVersion,
             QStringLiteral("%1 %2 on %3").arg(option, value.isEmpty() ? QStringLiteral("(default)") : value, server),
             [server, option, value](const QByteArray& file, const Upstream& u) {
+                const Result<ServerAt> at = lineOf(u, server);
+                if (!at)
+                    return Result<QByteArray>::failure(at.error(), at.failureKind());
                 if (option == QLatin1String("backup"))
-                    return setServerFlag(file, u.configName, u.line, server, option, value == QLatin1String("on"));
-                return setServerParameter(file, u.configName, u.line, server, option, value);
+                    return setServerFlag(file, u.configName, u.line, at.value(), option, value == QLatin1String("on"));
+                return setServerParameter(file, u.configName, u.line, at.value(), option, value);
             },
             std::move(callback));
     } else {
@@ -483,7 +680,7 @@ void NginxDriver::edit(
                         .arg(firstLines(dumped.value().err))));
                 return;
             }
-            const Result<NginxConfig> parsed = parseDump(dumped.value().out);
+            const Result<NginxConfig> parsed = readDump(dumped.value().out);
             if (!parsed) {
                 callback(Result<QString>::failure(parsed.error()));
                 return;

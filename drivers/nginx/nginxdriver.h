@@ -47,7 +47,11 @@ private:
         const QString& what, const Editor& editor, const ActionCallback& callback);
     void commit(const QString& file, const QByteArray& before, const QByteArray& after, const QString& what,
         ActionCallback callback);
-    GatewaySnapshot build(const QByteArray& dump, const QList<QByteArray>& sections, qint64 takenAtMs);
+    GatewaySnapshot build(const QByteArray& dump, const QList<QByteArray>& sections, qint64 takenAtMs, bool full);
+    // Reads a dump, naming its members as the last configuration named them (stable across removals).
+    Result<NginxConfig> readDump(const QByteArray& dump) const;
+    // The per-server and per-pool figures from the access log.
+    void countFigures(GatewaySnapshot& snap) const;
     QString option(const QString& key) const { return config().options.value(key); }
     QString pidFile() const;
     QString errorLogPath() const;
@@ -72,6 +76,22 @@ private:
     qint64 m_accessBehind = 0; // bytes skipped because the log grew faster than one read takes
     QHash<QString, qint64> m_disabledUntil; // address -> until when nginx said it took the server out
     QHash<QString, QString> m_disabledWhy;
+    // Names asked for by members being added ("pool|address" -> name), for carryNames to give the new lines.
+    QHash<QString, QString> m_wantedNames;
+    // Without "proxy_host" in the log, a pool's counts are its members' addresses' counts added up as they grow,
+    // so a member added or removed neither jumps nor drops the pool's total: pool -> totals and each address's last.
+    struct PoolCount
+    {
+        qint64 requests = 0;
+        qint64 errors = 0;
+        QHash<QString, std::pair<qint64, qint64>> last;
+    };
+    mutable QHash<QString, PoolCount> m_poolCounts;
+    // The last stub_status read, and when: a configuration-only re-read carries it and its time.
+    std::optional<StubStatus> m_lastStatus;
+    QString m_lastStatusError;
+    qint64 m_countersReadMs = 0;
+    QString m_configNotLoaded; // as the last full poll found it (a light one does not look)
 };
 
 } // namespace Fleetdeck::Drivers::Nginx

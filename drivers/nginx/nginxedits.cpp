@@ -21,19 +21,19 @@ const Directive* findUpstream(const QList<Directive>& list, const QString& name,
     return nullptr;
 }
 
-const Directive* findServer(const Directive& upstream, const QString& server)
+const Directive* findServer(const Directive& upstream, const ServerAt& server)
 {
-    QHash<QString, int> seen;
     for (const Directive& c : upstream.children) {
-        if (c.name() != QLatin1String("server") || c.args().isEmpty())
-            continue;
-        const QString address = c.args().first();
-        const int n = ++seen[address];
-        const QString name = n == 1 ? address : QStringLiteral("%1#%2").arg(address).arg(n);
-        if (name == server)
+        if (c.name() == QLatin1String("server") && !c.args().isEmpty() && c.args().first() == server.address
+            && (server.line == 0 || c.line == server.line))
             return &c;
     }
     return nullptr;
+}
+
+QString describe(const ServerAt& server)
+{
+    return server.line > 0 ? QStringLiteral("%1 at line %2").arg(server.address).arg(server.line) : server.address;
 }
 
 struct Located
@@ -44,7 +44,7 @@ struct Located
 };
 
 // Parses the file whole and finds the upstream (and the server, when one is named) in it.
-Result<Located> locate(const QByteArray& text, const QString& upstream, int line, const QString& server)
+Result<Located> locate(const QByteArray& text, const QString& upstream, int line, const ServerAt& server)
 {
     Located out;
     ParseError error;
@@ -60,11 +60,11 @@ Result<Located> locate(const QByteArray& text, const QString& upstream, int line
         return Result<Located>::failure(
             QStringLiteral("upstream %1 is no longer at line %2 of the file").arg(upstream).arg(line),
             Failure::Conflict);
-    if (!server.isEmpty()) {
+    if (!server.address.isEmpty()) {
         l.server = findServer(*l.upstream, server);
         if (!l.server)
             return Result<Located>::failure(
-                QStringLiteral("upstream %1 has no server %2").arg(upstream, server), Failure::Conflict);
+                QStringLiteral("upstream %1 has no server %2").arg(upstream, describe(server)), Failure::Conflict);
     }
     return result;
 }
@@ -106,7 +106,7 @@ int lineStart(const QByteArray& text, int pos)
 } // namespace
 
 Result<QByteArray> setServerFlag(
-    const QByteArray& text, const QString& upstream, int line, const QString& server, const QString& flag, bool on)
+    const QByteArray& text, const QString& upstream, int line, const ServerAt& server, const QString& flag, bool on)
 {
     const Result<Located> l = locate(text, upstream, line, server);
     if (!l)
@@ -125,7 +125,7 @@ Result<QByteArray> setServerFlag(
     return checked(out);
 }
 
-Result<QByteArray> setServerParameter(const QByteArray& text, const QString& upstream, int line, const QString& server,
+Result<QByteArray> setServerParameter(const QByteArray& text, const QString& upstream, int line, const ServerAt& server,
     const QString& key, const QString& value)
 {
     const Result<Located> l = locate(text, upstream, line, server);
@@ -151,8 +151,8 @@ Result<QByteArray> setServerParameter(const QByteArray& text, const QString& ups
     return checked(out);
 }
 
-Result<QByteArray> addServer(
-    const QByteArray& text, const QString& upstream, int line, const QString& address, const QStringList& parameters)
+Result<QByteArray> addServer(const QByteArray& text, const QString& upstream, int line, const QString& address,
+    const QStringList& parameters, const ServerAt& before)
 {
     const Result<Located> l = locate(text, upstream, line, {});
     if (!l)
@@ -163,6 +163,16 @@ Result<QByteArray> addServer(
         words.append(configWord(p));
     const QByteArray directive = words.join(QLatin1Char(' ')).toUtf8() + ';';
     const QByteArray eol = lineEnding(text);
+    // Before the server it was before (put back in its place), when that one has a line of its own.
+    if (const Directive* next = before.address.isEmpty() ? nullptr : findServer(u, before)) {
+        const int from = lineStart(text, next->begin);
+        const QByteArray indent = text.mid(from, next->begin - from);
+        if (indent.trimmed().isEmpty()) {
+            QByteArray out = text;
+            out.insert(from, indent + directive + eol);
+            return checked(out);
+        }
+    }
     // After the last server, else after the block's last directive, else just inside the '{'.
     const Directive* after = nullptr;
     for (const Directive& c : u.children)
@@ -194,7 +204,7 @@ Result<QByteArray> addServer(
     return checked(out);
 }
 
-Result<QByteArray> removeServer(const QByteArray& text, const QString& upstream, int line, const QString& server)
+Result<QByteArray> removeServer(const QByteArray& text, const QString& upstream, int line, const ServerAt& server)
 {
     const Result<Located> l = locate(text, upstream, line, server);
     if (!l)

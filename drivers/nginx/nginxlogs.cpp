@@ -81,6 +81,15 @@ qsizetype AccessLog::read(const QByteArray& chunk)
         const QStringList statuses = splitTries(jsonText(o, "upstream_status"));
         const QStringList times = splitTries(jsonText(o, "upstream_response_time"));
         const QString pool = jsonText(o, "proxy_host");
+        if (o.contains(QLatin1String("proxy_host"))) {
+            poolNamed = true;
+            if (!pool.isEmpty() && pool != QLatin1String("-") && (byPool.size() < kMaxKeys || byPool.contains(pool))) {
+                PoolTally& p = byPool[pool];
+                ++p.requests;
+                if (jsonText(o, "status").startsWith(QLatin1Char('5')))
+                    ++p.responses5xx;
+            }
+        }
         for (qsizetype i = 0; i < addrs.size(); ++i) {
             const QString& addr = addrs.at(i);
             if (addr == QLatin1String("-"))
@@ -99,9 +108,15 @@ qsizetype AccessLog::read(const QByteArray& chunk)
                         t.recentMs.removeFirst();
                 }
             };
-            count(byAddress[addr]);
+            auto countAt = [&](const QString& key) {
+                if (byAddress.size() < kMaxKeys || byAddress.contains(key))
+                    count(byAddress[key]);
+                else
+                    ++untallied;
+            };
+            countAt(addr);
             if (!pool.isEmpty())
-                count(byAddress[pool + QLatin1Char('|') + addr]);
+                countAt(pool + QLatin1Char('|') + addr);
         }
     }
     return end + 1;

@@ -32,12 +32,27 @@ struct UpstreamTally
     double averageMs() const;
 };
 
+// What the access log says of one pool: the requests proxied through it (its name in "proxy_host"), with the 5xx
+// the client got (nginx's own 502 "no live upstreams" included).
+struct PoolTally
+{
+    qint64 requests = 0;
+    qint64 responses5xx = 0;
+};
+
 // The access log, read incrementally: JSON lines with the variables' names as keys ("status", "upstream_addr",
-// "upstream_status", "upstream_response_time", optionally "proxy_host"). Lines it cannot read are counted, not
-// guessed at.
+// "upstream_status", "upstream_response_time", and "proxy_host" to tell pools apart). Lines it cannot read are
+// counted, not guessed at.
 struct AccessLog
 {
-    QHash<QString, UpstreamTally> byAddress; // "127.0.0.1:8081"; with "proxy_host", also "api|127.0.0.1:8081"
+    // "127.0.0.1:8081" (every pool's tries to that address); with "proxy_host", also "api|127.0.0.1:8081".
+    QHash<QString, UpstreamTally> byAddress;
+    QHash<QString, PoolTally> byPool; // by "proxy_host": the pool's name as proxy_pass (or its map) gave it
+    bool poolNamed = false; // the lines carry "proxy_host": figures are the pool's own, not its addresses'
+    // At most this many addresses and pools are tallied (a log naming endless hosts does not grow Fleetdeck);
+    // lines past it still count in the totals, and `untallied` says how many tries were left out.
+    static constexpr int kMaxKeys = 20000;
+    qint64 untallied = 0;
     qint64 requests = 0;
     qint64 responses5xx = 0;
     qint64 unreadable = 0;

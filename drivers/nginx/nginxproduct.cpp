@@ -52,7 +52,7 @@ ProductDescriptor descriptor()
         .set(Feature::Weight, true, QStringLiteral("`weight=` in the file, then a reload"))
         .set(Feature::AddMember, true, QStringLiteral("a `server` line in the file, then a reload"))
         .set(Feature::RemoveMember, true,
-            QStringLiteral("its `server` line out of the file, then a reload; requests in flight finish on the old "
+            QStringLiteral("removes its `server` line from the file and reloads; requests in flight finish on the old "
                            "workers"))
         .set(Feature::RateLimits, false,
             QStringLiteral("`limit_req` zones are configuration Fleetdeck does not edit yet"))
@@ -72,6 +72,7 @@ ProductDescriptor descriptor()
     c.rules.weightMin = 1;
     c.rules.weightMax = 1000;
     c.rules.membersNamedByAddress = true;
+    c.rules.memberHealthChecks = false; // open-source nginx has passive failure counting only
     // Each change is a reload that produces a new configuration: the next is written against it.
     c.verify.eachChange = true;
     c.verify.attempts = 4;

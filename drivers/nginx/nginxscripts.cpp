@@ -5,11 +5,13 @@
 namespace Fleetdeck::Drivers::Nginx::Scripts {
 
 // One poll, one round trip: the effective config (stdout as is, stderr and exit code apart) and, in a full poll, the
-// version, the master's PID and age, and what the logs gained since the offsets given (a light poll, for a re-read
-// right after another, is the config alone). Sections start with "\n<token> <name>": the token is random per poll,
-// so nothing in a config or a log can fake a section.
+// version, the master's PID and age, when its newest worker started against the newest modification of the
+// configuration's files (one path a line, from the last read: a file newer than the workers is not loaded), and
+// what the logs gained since the offsets given (a light poll, for a re-read right after another, is the config
+// alone). Sections start with "\n<token> <name>": the token is random per poll, so nothing in a config or a log can
+// fake a section.
 const char* const poll = R"SH(tok=$1; full=$2; alog=$3; aoff=$4; aino=$5; elog=$6; eoff=$7; eino=$8; max=$9
-shift 9; pidf=$1; shift
+shift 9; pidf=$1; files=$2; shift 2
 exec 3>&1
 printf '\n%s dump\n' "$tok"
 err=$("$@" -T 2>&1 1>&3); rc=$?
@@ -20,6 +22,17 @@ if [ "$full" = 1 ]; then
     m=; up=; read -r m < "$pidf" 2>/dev/null
     [ -n "$m" ] && up=$(ps -o etimes= -p "$m" 2>/dev/null)
     printf '\n%s master %s %s\n' "$tok" "${m:--}" "$(echo ${up:--})"
+    if [ -n "$m" ] && [ -n "$files" ] && [ -r "/proc/$m/task/$m/children" ]; then
+        newest=0; w=
+        read -r w < "/proc/$m/task/$m/children"
+        for p in $w; do
+            st=$(cut -d' ' -f22 "/proc/$p/stat" 2>/dev/null)
+            [ -n "$st" ] && [ "$st" -gt "$newest" ] && newest=$st
+        done
+        upt=; read -r upt _ < /proc/uptime
+        mt=$(printf '%s\n' "$files" | while IFS= read -r f; do [ -n "$f" ] && stat -c '%.9Y %n' -- "$f" 2>/dev/null; done | sort -n | tail -n 1)
+        printf '\n%s loaded %s %s %s %s\n%s\n' "$tok" "$(date +%s.%N)" "$upt" "$(getconf CLK_TCK)" "$newest" "$mt"
+    fi
     tailf() {
         [ -n "$2" ] || return 0
         if [ ! -r "$2" ]; then printf '\n%s %s unreadable\n' "$tok" "$1"; return 0; fi

@@ -135,9 +135,13 @@ private:
                 return QStringLiteral("Already exists.");
             *mutation = [name, spec = c->spec] {
                 for (BackendSnapshot& b : FakeGateway::named(name).pool.backends) {
-                    if (b.name == spec.backend)
-                        b.servers.append({ spec.name, spec.address(), AdminState::Ready, Health::Up,
-                            QStringLiteral("UP"), spec.check ? QStringLiteral("L7OK") : QString(), {}, spec.weight });
+                    if (b.name == spec.backend) {
+                        ServerSnapshot s { spec.name, spec.address(), spec.state, Health::Up, QStringLiteral("UP"),
+                            spec.check ? QStringLiteral("L7OK") : QString(), {}, spec.weight };
+                        s.backup = spec.backup;
+                        s.options = spec.options;
+                        b.servers.append(s);
+                    }
                 }
             };
         } else if (const auto* c = change.as<RemoveMemberChange>()) {
@@ -174,6 +178,15 @@ private:
         } else if (const auto* c = change.as<PurgeChange>()) {
             *mutation = [name, c = *c] {
                 FakeGateway::named(name).cache.bans.append({ {}, 0, false, c.describe(), c.urlPattern, c.host });
+            };
+        } else if (const auto* c = change.as<MemberOptionChange>()) {
+            if (!member(c->target))
+                return QStringLiteral("No such server.");
+            *mutation = [member, c = *c] {
+                if (c.value.isEmpty())
+                    member(c.target)->options.remove(c.option);
+                else
+                    member(c.target)->options.insert(c.option, c.value);
             };
         } else if (const auto* c = change.as<SettingChange>()) {
             *mutation = [name, c = *c] {
@@ -254,8 +267,15 @@ Drivers::ProductDescriptor fakeDescriptor()
     for (const Feature f : allFeatures())
         c.set(f, true, QStringLiteral("in memory"));
     c.changes = { ChangeKind::ServerState, ChangeKind::Weight, ChangeKind::AddMember, ChangeKind::RemoveMember,
-        ChangeKind::RateLimit, ChangeKind::CacheRule, ChangeKind::CacheTtl, ChangeKind::Purge, ChangeKind::Setting };
+        ChangeKind::RateLimit, ChangeKind::CacheRule, ChangeKind::CacheTtl, ChangeKind::Purge, ChangeKind::Setting,
+        ChangeKind::MemberOption };
     c.settings = { QStringLiteral("mode") };
+    c.memberOptions = { { QStringLiteral("backup"), QStringLiteral("Backup"), MemberOption::Kind::Flag,
+                            QStringLiteral("a backup member") },
+        { QStringLiteral("max_fails"), QStringLiteral("Max fails"), MemberOption::Kind::Count,
+            QStringLiteral("failures before it is out") },
+        { QStringLiteral("fail_timeout"), QStringLiteral("Fail timeout"), MemberOption::Kind::Duration,
+            QStringLiteral("how long it stays out") } };
     c.rules.weightMin = 0;
     c.rules.weightMax = 100;
     c.rules.rateScopes = { RateScope::Key, RateScope::Ip };

@@ -159,7 +159,9 @@ const QList<Target>& targets()
                 if (config && !config.value().upstreams.isEmpty()) {
                     const Nginx::Upstream& u = config.value().upstreams.first();
                     const QByteArray text = config.value().file(u.file)->text;
-                    const QString server = u.servers.isEmpty() ? QStringLiteral("none") : u.servers.first().name;
+                    const Nginx::ServerAt server = u.servers.isEmpty()
+                        ? Nginx::ServerAt { QStringLiteral("none") }
+                        : Nginx::ServerAt { u.servers.first().address, u.servers.first().line };
                     consume(Nginx::setServerFlag(text, u.configName, u.line, server, QStringLiteral("down"), true));
                     consume(Nginx::setServerParameter(
                         text, u.configName, u.line, server, QStringLiteral("weight"), QStringLiteral("7")));

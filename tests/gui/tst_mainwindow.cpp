@@ -274,7 +274,7 @@ private Q_SLOTS:
         QCOMPARE(tabs->currentWidget(), overview);
         GatewayTile* tile = overview->tile(1);
         QCOMPARE(tile->gatewayName(), QStringLiteral("haproxy-2"));
-        QTRY_VERIFY_WITH_TIMEOUT(tile->summary().contains(QLatin1String("6/6 servers up")), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(tile->summary().contains(QLatin1String("6/6 servers serving")), 5000);
         QVERIFY(tile->summary().contains(QLatin1String(" up ")));
         QVERIFY2(tile->trouble() != GatewayTile::Trouble::Critical, qPrintable(tile->summary()));
         QVERIFY(!tile->grab().isNull());
@@ -485,7 +485,7 @@ private Q_SLOTS:
         const int port = lab.haproxy.at(1).adminPort;
         QVERIFY(Test::haproxyCommand(port, "set server api/s1 state maint").trimmed().isEmpty());
         QVERIFY(Test::haproxyCommand(port, "set server api/s2 state maint").trimmed().isEmpty());
-        QTRY_VERIFY_WITH_TIMEOUT(store.entry(1).snapshot->backend(QStringLiteral("api"))->serversUp() == 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(store.entry(1).snapshot->backend(QStringLiteral("api"))->serving() == 1, 5000);
         const int row = rowOf(table->model(), QStringLiteral("haproxy-2"), QStringLiteral("api"), QStringLiteral("s3"));
         table->selectionModel()->select(
             table->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);

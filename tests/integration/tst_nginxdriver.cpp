@@ -190,9 +190,13 @@ private Q_SLOTS:
         QCOMPARE(s.backend(QStringLiteral("static"))->algorithm, QStringLiteral("least_conn"));
         const BackendSnapshot* tcp = s.backend(QStringLiteral("tcp_api"));
         QVERIFY(tcp && tcp->tcp);
-        // stub_status: the gateway's requests.
-        QCOMPARE(s.frontends.size(), 1);
+        // stub_status: the gateway's requests, on the http frontend with where it listens; the stream listener.
+        QCOMPARE(s.frontends.size(), 2);
+        QCOMPARE(s.frontends.first().name, QStringLiteral("http"));
         QVERIFY(s.frontends.first().requestsTotal > 0);
+        QCOMPARE(s.frontends.first().binds, QStringLiteral("127.0.0.1:%1").arg(m_read.frontPort));
+        QVERIFY(s.frontends.last().tcp);
+        QCOMPARE(s.frontends.last().binds, QStringLiteral("127.0.0.1:%1").arg(m_read.tcpPort));
         // The access log is read from where it stood: requests sent now are counted per server.
         std::unique_ptr<Drivers::Driver> driver(
             Drivers::ProductRegistry::builtIn().createDriver(m_read.gateway, nullptr));

@@ -378,9 +378,10 @@ NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
 SSHD = "/usr/sbin/sshd"
 
 # One JSON object per request (field, nginx variable): what Fleetdeck reads back over ssh for each upstream.
+# "proxy_host" names the pool each request went through, so a server's figures are its pool's, not its address's.
 NGINX_LOG_FIELDS = [("time", "time_iso8601"), ("status", "status"), ("upstream_addr", "upstream_addr"),
                     ("upstream_status", "upstream_status"), ("upstream_response_time", "upstream_response_time"),
-                    ("request_time", "request_time"), ("uri", "uri")]
+                    ("request_time", "request_time"), ("uri", "uri"), ("proxy_host", "proxy_host")]
 NGINX_LOG_FORMAT = ("    log_format fleetdeck escape=json '{"
                     + ",".join(f'"{field}":"${var}"' for field, var in NGINX_LOG_FIELDS) + "}';")
 
@@ -408,6 +409,12 @@ def nginx_lb_conf(inst):
         NGINX_LOG_FORMAT,
         f"    access_log {d}/access.log fleetdeck;",
         "",
+        "    # /mapped/static/ goes to the static pool and the rest of /mapped/ to api, through a variable.",
+        "    map $uri $fleetdeck_pool {",
+        "        ~^/mapped/static/ static;",
+        "        default api;",
+        "    }",
+        "",
         f"    include {d}/conf.d/*.conf;",
         "",
         "    server {",
@@ -422,6 +429,10 @@ def nginx_lb_conf(inst):
         "",
         "        location /static/ {",
         "            proxy_pass http://static;",
+        "        }",
+        "",
+        "        location /mapped/ {",
+        "            proxy_pass http://$fleetdeck_pool;",
         "        }",
         "",
         "        location / {",
@@ -1378,6 +1389,63 @@ def read_state(path):
         return json.load(f)
 
 
+def recorded_pids(state):
+    """Every PID the state records (any key ending in "pid", the traffic generators'), wherever it is nested."""
+    found = []
+
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, int) and not isinstance(value, bool) and value > 1 and \
+                (key.lower().endswith("pid") or key in ("traffic", "watchdog", "flapper")):
+            found.append(value)
+    walk(state)
+    return sorted(set(found))
+
+
+def leftovers(state):
+    """The lab's own processes still running: those its state records (or their process groups: a daemon's
+    workers), and any whose working directory or command line is inside the lab's directory. Told by the lab's own
+    PIDs and directory, never by a program's name: another nginx on this machine (a workstation's, reloaded by
+    logrotate meanwhile) is not the lab's."""
+    root = state.get("dir", "")
+    mine = {os.getpid(), os.getppid()}
+    left = {}
+    for pid in recorded_pids(state):
+        for p in ([pid] if pid_alive(pid) else []) + group_members(pid):
+            left[p] = "recorded by the lab"
+    if root and os.path.basename(root).startswith("fleetdeck-lab-"):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in mine:
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        continue
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+                cwd = os.readlink(f"/proc/{entry}/cwd")
+                if cwd.endswith(" (deleted)"):  # the lab's directory is removed when it stops
+                    cwd = cwd[: -len(" (deleted)")]
+            except OSError:
+                continue
+            if root in cmdline or cwd == root or cwd.startswith(root + "/"):
+                left.setdefault(int(entry), "in the lab's directory")
+    out = []
+    for pid, why in sorted(left.items()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        out.append(f"{pid} ({why}): {cmd[:200]}")
+    return out
+
+
 def stop_state(state, keep=False):
     if state.get("watchdog") and state["watchdog"] != os.getpid():
         stop_pid(state["watchdog"], 1)
@@ -1458,9 +1526,20 @@ def cmd_run(args):
             while not stopping["flag"]:
                 time.sleep(0.2)
     finally:
-        stop_state(read_state(state_path))
+        stopped = read_state(state_path)
+        stop_state(stopped)
         os.remove(state_path)
-        print("fleetdeck lab: stopped", flush=True)
+        left = leftovers(stopped)
+        if left:
+            print("fleetdeck lab: stopped, but these of its processes are still running:", file=sys.stderr,
+                  flush=True)
+            for line in left:
+                print(f"  {line}", file=sys.stderr, flush=True)
+            rc = rc or 1
+        else:
+            print(f"fleetdeck lab: stopped; none of its processes is left running (checked by its "
+                  f"{len(recorded_pids(stopped))} recorded PIDs and its directory {stopped.get('dir', '')})",
+                  flush=True)
     return rc
 
 

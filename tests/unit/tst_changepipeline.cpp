@@ -351,6 +351,31 @@ private Q_SLOTS:
         QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
     }
 
+    // Undo is a change like any other: a later change by someone else, already polled (so the operator's view shows
+    // it too), is not overwritten by the undo.
+    void anUndoAfterSomeoneElsesChangeIsAConflict()
+    {
+        addFake(QStringLiteral("gw"));
+        const ServerRef s3 { QStringLiteral("gw"), QStringLiteral("static"), QStringLiteral("s3") };
+        const auto report = run(fleet().setServerWeight({ s3 }, 7));
+        QVERIFY(report.ok());
+        const QList<Change> back = report.undoChanges();
+        QCOMPARE(back.size(), 1);
+        QCOMPARE(back.first().expectedState, QStringLiteral("weight 7"));
+        FakeGateway::named(QStringLiteral("gw")).pool.backends[1].servers[2].weight = 9; // behind Fleetdeck's back
+        QTRY_COMPARE_WITH_TIMEOUT(
+            store().entry(store().indexOf(QStringLiteral("gw"))).snapshot->server(s3.backend, s3.server)->weight, 9,
+            5000);
+        FakeGateway::named(QStringLiteral("gw")).sent.clear();
+        const auto undone = run(fleet().apply(back, QStringLiteral("undo")));
+        QVERIFY(!undone.ok());
+        QVERIFY(undone.outcomes.first().conflict);
+        QVERIFY2(undone.outcomes.first().message.contains(QLatin1String("\"weight 9\", not \"weight 7\"")),
+            qPrintable(undone.outcomes.first().message));
+        QCOMPARE(member(QStringLiteral("gw"), QStringLiteral("static"), QStringLiteral("s3"))->weight, 9);
+        QVERIFY(FakeGateway::named(QStringLiteral("gw")).sent.isEmpty());
+    }
+
     void aWeightChangedMeanwhileIsAConflict()
     {
         addFake(QStringLiteral("gw"));

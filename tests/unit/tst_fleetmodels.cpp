@@ -80,7 +80,7 @@ private Q_SLOTS:
         const QModelIndex api = tree->index(1, 0, gw1);
         QCOMPARE(api.data().toString(), QStringLiteral("api"));
         QCOMPARE(tree->rowCount(api), 3);
-        QCOMPARE(tree->index(1, FleetTreeModel::StateColumn, gw1).data().toString(), QStringLiteral("3/3 up"));
+        QCOMPARE(tree->index(1, FleetTreeModel::StateColumn, gw1).data().toString(), QStringLiteral("3/3 serving"));
         const QModelIndex s2 = tree->index(1, 0, api);
         QCOMPARE(s2.data().toString(), QStringLiteral("s2"));
         QCOMPARE(s2.parent(), api);
@@ -95,7 +95,8 @@ private Q_SLOTS:
         QCOMPARE(removed.count(), 0);
         QVERIFY(changed.count() > 0);
         QCOMPARE(tree->index(0, FleetTreeModel::StateColumn, api).data().toString(), QStringLiteral("drain"));
-        QCOMPARE(tree->index(1, FleetTreeModel::StateColumn, gw1).data().toString(), QStringLiteral("2/3 up"));
+        QCOMPARE(tree->index(1, FleetTreeModel::StateColumn, gw1).data().toString(),
+            QStringLiteral("1/3 serving")); // drained and in maintenance: not serving
 
         // New shape: the gateway's children are replaced.
         store->applySnapshot(QStringLiteral("gw1"), snapshot(QStringLiteral("poll-odd-names-ipv6.txt")));

@@ -66,7 +66,7 @@ private Q_SLOTS:
             QVERIFY(srv.address.startsWith(QLatin1String("127.0.0.1:")));
             QVERIFY(srv.requestsTotal > 0);
         }
-        QCOMPARE(api->serversUp(), 3);
+        QCOMPARE(api->serving(), 3);
         QVERIFY(api->requestsTotal >= api->servers.at(0).requestsTotal);
     }
 
@@ -86,7 +86,9 @@ private Q_SLOTS:
         QCOMPARE(s2->status, QStringLiteral("MAINT"));
         QCOMPARE(s3->admin, AdminState::Ready);
         QCOMPARE(s3->weight, 50);
-        QCOMPARE(snap.value().backend(QStringLiteral("api"))->serversUp(), 2);
+        // Drained and in maintenance: neither serves; both are meant to.
+        QCOMPARE(snap.value().backend(QStringLiteral("api"))->serving(), 1);
+        QCOMPARE(snap.value().backend(QStringLiteral("api"))->meantToServe(), 3);
     }
 
     void signalsLatencySaturationAndModes()

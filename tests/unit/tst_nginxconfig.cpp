@@ -186,6 +186,110 @@ private Q_SLOTS:
         QCOMPARE(pools.at(1).servers.at(0).requestsTotal, -1);
     }
 
+    // A proxy_pass through a map variable routes to every pool the map can name; listens are where nginx listens.
+    void mapVariableRoutesAndListens()
+    {
+        const QByteArray main = "http {\n"
+                                "    map $http_x_tier $pool { default api; gold \"gold\"; hostnames; }\n"
+                                "    upstream api { server 10.0.0.1:80; }\n"
+                                "    upstream gold { server 10.0.0.2:80; }\n"
+                                "    server {\n"
+                                "        listen [::1]:8080 ssl;\n"
+                                "        listen 127.0.0.1:8080;\n"
+                                "        location / { proxy_pass http://${pool}; }\n"
+                                "    }\n"
+                                "}\n"
+                                "stream {\n"
+                                "    upstream db { server 10.0.0.9:5432; }\n"
+                                "    server { listen 5432; proxy_pass db; }\n"
+                                "}\n";
+        const Result<NginxConfig> c = parseDump(dumpOf({ { "/etc/nginx/nginx.conf", main } }));
+        QVERIFY2(c.ok(), qPrintable(c.error()));
+        const QString where = QStringLiteral("[::1]:8080 127.0.0.1:8080 location / (map $pool)");
+        QCOMPARE(c.value().upstream(QStringLiteral("api"))->routes, QStringList { where });
+        QCOMPARE(c.value().upstream(QStringLiteral("gold"))->routes, QStringList { where });
+        QCOMPARE(c.value().httpListens, W({ "[::1]:8080 ssl", "127.0.0.1:8080" }));
+        QCOMPARE(c.value().streamListens, W({ "5432" }));
+        QCOMPARE(poolsOf(c.value()).at(0).routes, QStringList { where });
+    }
+
+    // Names follow members: a line removed takes its name with it (the second line of an address keeps "#2"), an
+    // edited line keeps its name, and a line put back before its twin gets the name asked for.
+    void namesFollowMembersAcrossRemovalsAndEdits()
+    {
+        auto config = [](const QByteArray& servers) {
+            return parseDump(dumpOf({ { "/etc/nginx/nginx.conf", "http { upstream a {\n" + servers + "} }\n" } }))
+                .value();
+        };
+        auto names = [](const NginxConfig& c) {
+            QStringList out;
+            for (const UpstreamServer& s : c.upstreams.first().servers)
+                out.append(s.name + QLatin1Char('@') + QString::number(s.line));
+            return out;
+        };
+        const NginxConfig twice = config("server 10.0.0.1:80;\nserver 10.0.0.2:80;\nserver 10.0.0.1:80 backup;\n");
+        QCOMPARE(names(twice), W({ "10.0.0.1:80@2", "10.0.0.2:80@3", "10.0.0.1:80#2@4" }));
+        // The first line of 10.0.0.1 goes: the backup line is still "#2".
+        NginxConfig removed = config("server 10.0.0.2:80;\nserver 10.0.0.1:80 backup;\n");
+        carryNames(twice, &removed);
+        QCOMPARE(names(removed), W({ "10.0.0.2:80@2", "10.0.0.1:80#2@3" }));
+        // Put back before the line that followed it, asking for its old name.
+        NginxConfig back = config("server 10.0.0.1:80;\nserver 10.0.0.2:80;\nserver 10.0.0.1:80 backup;\n");
+        carryNames(removed, &back, { { QStringLiteral("a|10.0.0.1:80"), QStringLiteral("10.0.0.1:80") } });
+        QCOMPARE(names(back), names(twice));
+        // An edit of the second line's parameters keeps its name; so does one that makes it its twin's copy.
+        NginxConfig edited = config("server 10.0.0.1:80;\nserver 10.0.0.2:80;\nserver 10.0.0.1:80 weight=5;\n");
+        carryNames(twice, &edited);
+        QCOMPARE(names(edited), names(twice));
+        NginxConfig same = config("server 10.0.0.1:80;\nserver 10.0.0.2:80;\nserver 10.0.0.1:80;\n");
+        carryNames(twice, &same);
+        QCOMPARE(names(same), names(twice));
+        // A new third line of the address gets the first free number.
+        NginxConfig more = config("server 10.0.0.1:80;\nserver 10.0.0.2:80;\nserver 10.0.0.1:80 backup;\n"
+                                  "server 10.0.0.1:80 down;\n");
+        carryNames(removed, &more);
+        QCOMPARE(names(more), W({ "10.0.0.1:80@2", "10.0.0.2:80@3", "10.0.0.1:80#2@4", "10.0.0.1:80#3@5" }));
+    }
+
+    // A server put back goes before the line it preceded, with its indent; an edit names its line, not its rank.
+    void aServerPutBackGoesBeforeTheOneThatFollowedIt()
+    {
+        const auto back = addServer(kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.7:8080"),
+            { QStringLiteral("max_conns=50"), QStringLiteral("backup") }, ServerAt { QStringLiteral("10.0.0.2:8080") });
+        QVERIFY2(back.ok(), qPrintable(back.error()));
+        QVERIFY2(back.value().contains("    server 10.0.0.7:8080 max_conns=50 backup;\n    server 10.0.0.2:8080;\n"),
+            back.value().constData());
+        // The line, not the address's first occurrence: line 6 is 10.0.0.3's; an address on another line is a
+        // conflict.
+        QVERIFY(setServerFlag(kUpstreams, QStringLiteral("api"), 2, ServerAt { QStringLiteral("10.0.0.3:8080"), 6 },
+            QStringLiteral("down"), true)
+                    .ok());
+        QCOMPARE(setServerFlag(kUpstreams, QStringLiteral("api"), 2, ServerAt { QStringLiteral("10.0.0.3:8080"), 5 },
+                     QStringLiteral("down"), true)
+                     .failureKind(),
+            Failure::Conflict);
+    }
+
+    // With "proxy_host", each pool counts its own requests (nginx's own 502s included) and each server its pool's
+    // tries to it.
+    void accessLogCountsPerPool()
+    {
+        AccessLog log;
+        log.read("{\"status\":\"200\",\"upstream_addr\":\"10.0.0.1:80\",\"upstream_status\":\"200\",\"proxy_host\":"
+                 "\"api\"}\n"
+                 "{\"status\":\"200\",\"upstream_addr\":\"10.0.0.1:80\",\"upstream_status\":\"200\",\"proxy_host\":"
+                 "\"web\"}\n"
+                 "{\"status\":\"502\",\"upstream_addr\":\"api\",\"upstream_status\":\"-\",\"proxy_host\":\"api\"}\n"
+                 "{\"status\":\"200\",\"proxy_host\":\"\"}\n");
+        QVERIFY(log.poolNamed);
+        QCOMPARE(log.byPool.value(QStringLiteral("api")).requests, 2);
+        QCOMPARE(log.byPool.value(QStringLiteral("api")).responses5xx, 1);
+        QCOMPARE(log.byPool.value(QStringLiteral("web")).requests, 1);
+        QCOMPARE(log.byAddress.value(QStringLiteral("api|10.0.0.1:80")).requests, 1);
+        QCOMPARE(log.byAddress.value(QStringLiteral("web|10.0.0.1:80")).requests, 1);
+        QCOMPARE(log.byAddress.value(QStringLiteral("10.0.0.1:80")).requests, 2);
+    }
+
     void theLabsRealDumpReads()
     {
         const Result<NginxConfig> c = parseDump(Test::readTestData(QStringLiteral("nginx/lab-dump.txt")));
@@ -210,17 +314,17 @@ private Q_SLOTS:
 
     void drainAndUndoKeepEveryOtherByte()
     {
-        const Result<QByteArray> drained = setServerFlag(
-            kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.1:8080"), QStringLiteral("down"), true);
+        const Result<QByteArray> drained = setServerFlag(kUpstreams, QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.0.0.1:8080") }, QStringLiteral("down"), true);
         QVERIFY2(drained.ok(), qPrintable(drained.error()));
         QVERIFY(drained.value().contains("server 10.0.0.1:8080 weight=3 max_fails=2 fail_timeout=5s down; # rack a\n"));
         QCOMPARE(drained.value().size(), kUpstreams.size() + 5);
-        const Result<QByteArray> undone = setServerFlag(
-            drained.value(), QStringLiteral("api"), 2, QStringLiteral("10.0.0.1:8080"), QStringLiteral("down"), false);
+        const Result<QByteArray> undone = setServerFlag(drained.value(), QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.0.0.1:8080") }, QStringLiteral("down"), false);
         QVERIFY(undone.ok());
         QCOMPARE(undone.value(), kUpstreams);
         // Asking for what is already so changes nothing.
-        QCOMPARE(setServerFlag(kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.2:8080"),
+        QCOMPARE(setServerFlag(kUpstreams, QStringLiteral("api"), 2, ServerAt { QStringLiteral("10.0.0.2:8080") },
                      QStringLiteral("down"), false)
                      .value(),
             kUpstreams);
@@ -228,17 +332,17 @@ private Q_SLOTS:
 
     void weightIsReplacedOrAdded()
     {
-        const auto replaced = setServerParameter(kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.1:8080"),
-            QStringLiteral("weight"), QStringLiteral("7"));
+        const auto replaced = setServerParameter(kUpstreams, QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.0.0.1:8080") }, QStringLiteral("weight"), QStringLiteral("7"));
         QVERIFY(replaced.ok());
         QVERIFY(replaced.value().contains("server 10.0.0.1:8080 weight=7 max_fails=2"));
         QCOMPARE(replaced.value().size(), kUpstreams.size());
-        const auto added = setServerParameter(kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.2:8080"),
-            QStringLiteral("weight"), QStringLiteral("4"));
+        const auto added = setServerParameter(kUpstreams, QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.0.0.2:8080") }, QStringLiteral("weight"), QStringLiteral("4"));
         QVERIFY(added.ok());
         QVERIFY(added.value().contains("    server 10.0.0.2:8080 weight=4;\n"));
-        const auto removed = setServerParameter(
-            added.value(), QStringLiteral("api"), 2, QStringLiteral("10.0.0.2:8080"), QStringLiteral("weight"), {});
+        const auto removed = setServerParameter(added.value(), QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.0.0.2:8080") }, QStringLiteral("weight"), {});
         QCOMPARE(removed.value(), kUpstreams);
     }
 
@@ -250,11 +354,13 @@ private Q_SLOTS:
         QVERIFY2(added.value().contains(
                      "    server 10.0.0.3:8080 backup;\n    server 10.0.0.4:8080 max_conns=100;\n    keepalive"),
             added.value().constData());
-        const auto removed = removeServer(added.value(), QStringLiteral("api"), 2, QStringLiteral("10.0.0.4:8080"));
+        const auto removed
+            = removeServer(added.value(), QStringLiteral("api"), 2, ServerAt { QStringLiteral("10.0.0.4:8080") });
         QVERIFY(removed.ok());
         QCOMPARE(removed.value(), kUpstreams);
         // A server with its own comment goes with its line; the others stay as they were.
-        const auto gone = removeServer(kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.1:8080"));
+        const auto gone
+            = removeServer(kUpstreams, QStringLiteral("api"), 2, ServerAt { QStringLiteral("10.0.0.1:8080") });
         QVERIFY(gone.ok());
         QVERIFY(!gone.value().contains("rack a"));
         QVERIFY(gone.value().contains("    # the first two take most\n    server 10.0.0.2:8080;\n"));
@@ -267,7 +373,8 @@ private Q_SLOTS:
         QVERIFY(added.ok());
         QCOMPARE(
             added.value(), QByteArray("upstream a {\r\n    server 1.1.1.1:80;\r\n    server 1.1.1.2:80;\r\n}\r\n"));
-        QCOMPARE(removeServer(added.value(), QStringLiteral("a"), 1, QStringLiteral("1.1.1.2:80")).value(), crlf);
+        QCOMPARE(removeServer(added.value(), QStringLiteral("a"), 1, ServerAt { QStringLiteral("1.1.1.2:80") }).value(),
+            crlf);
         const QByteArray oneLine = "http { upstream b { server 2.2.2.2:80; } }\n";
         const auto added2 = addServer(oneLine, QStringLiteral("b"), 1, QStringLiteral("2.2.2.3:80"), {});
         QVERIFY(added2.ok());
@@ -277,17 +384,17 @@ private Q_SLOTS:
     void editsRefuseWhatTheyCannotReadWhole()
     {
         const QByteArray broken = kUpstreams + "upstream broken { server \"x;\n";
-        const auto r = setServerFlag(
-            broken, QStringLiteral("api"), 2, QStringLiteral("10.0.0.1:8080"), QStringLiteral("down"), true);
+        const auto r = setServerFlag(broken, QStringLiteral("api"), 2, ServerAt { QStringLiteral("10.0.0.1:8080") },
+            QStringLiteral("down"), true);
         QVERIFY(!r.ok());
         QVERIFY2(r.error().contains(QLatin1String("does not parse")), qPrintable(r.error()));
         // The upstream moved (someone edited the file): a conflict, not a guess.
-        const auto moved = setServerFlag(
-            "\n" + kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.0.0.1:8080"), QStringLiteral("down"), true);
+        const auto moved = setServerFlag("\n" + kUpstreams, QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.0.0.1:8080") }, QStringLiteral("down"), true);
         QVERIFY(!moved.ok());
         QCOMPARE(moved.failureKind(), Failure::Conflict);
-        const auto noServer = setServerFlag(
-            kUpstreams, QStringLiteral("api"), 2, QStringLiteral("10.9.9.9:1"), QStringLiteral("down"), true);
+        const auto noServer = setServerFlag(kUpstreams, QStringLiteral("api"), 2,
+            ServerAt { QStringLiteral("10.9.9.9:1") }, QStringLiteral("down"), true);
         QCOMPARE(noServer.failureKind(), Failure::Conflict);
         // An address that is not a config word is quoted rather than written raw.
         QCOMPARE(

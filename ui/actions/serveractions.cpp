@@ -1,5 +1,7 @@
 #include "serveractions.h"
 
+#include <limits>
+
 #include <QCheckBox>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -65,7 +67,8 @@ void ServerActions::registerActions(ActionRegistry* actions)
     actions->add(Spec { QStringLiteral("server.weight"), tr("Set &weight…"),
         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W), tr("Set the load-balancing weight of the selected servers"),
         true, inTable, false, {}, [this] { setWeight(); }, feature(Feature::Weight) });
-    actions->add(Spec { QStringLiteral("server.options"), tr("Server &options…"), QKeySequence(Qt::CTRL | Qt::Key_O),
+    actions->add(Spec { QStringLiteral("server.options"), tr("Server &options…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
         tr("The selected server's own parameters, as its product names them (a backup flag, failure thresholds)"),
         false, inTable, false, {}, [this] { editOptions(); },
         [this]() -> QString {
@@ -174,19 +177,47 @@ bool ServerActions::confirmPersistent(
     }
     if (lines.isEmpty())
         return true;
-    return QMessageBox::question(m_window, tr("Change the configuration"),
-               tr("%1 changes the stored configuration of %n gateway(s) (its file, or its database); the change "
-                  "persists.",
-                   nullptr, int(seen.size()))
-                       .arg(what)
-                   + QStringLiteral("\n\n") + lines.join(QLatin1Char('\n')),
-               QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)
-        == QMessageBox::Ok;
+    // Each member by gateway, pool and name, with the line that defines it where the product says.
+    QStringList members;
+    for (const ServerRef& s : targets) {
+        if (members.size() == 8) {
+            members.append(tr("… and %n more", nullptr, int(targets.size()) - 8));
+            break;
+        }
+        const int g = m_store->indexOf(s.gateway);
+        const ServerSnapshot* m
+            = g >= 0 && m_store->entry(g).snapshot ? m_store->entry(g).snapshot->server(s.backend, s.server) : nullptr;
+        members.append(m && !m->definedAt.isEmpty()
+                ? tr("%1 in pool %2 on %3 (%4)").arg(s.server, s.backend, s.gateway, m->definedAt)
+                : tr("%1 in pool %2 on %3").arg(s.server, s.backend, s.gateway));
+    }
+    QMessageBox box(QMessageBox::Question, tr("Change the configuration"),
+        tr("%1 changes the stored configuration of %n gateway(s) (its file, or its database); the change persists.",
+            nullptr, int(seen.size()))
+                .arg(what)
+            + QStringLiteral("\n\n") + members.join(QLatin1Char('\n')) + QStringLiteral("\n\n")
+            + lines.join(QLatin1Char('\n')),
+        QMessageBox::Ok | QMessageBox::Cancel, m_window);
+    box.setObjectName(QStringLiteral("persistentConfirm"));
+    box.setDefaultButton(QMessageBox::Cancel);
+    return box.exec() == QMessageBox::Ok;
+}
+
+FleetActions::Shown ServerActions::shownNow(const QList<ServerRef>& targets) const
+{
+    FleetActions::Shown shown;
+    for (const ServerRef& t : targets) {
+        const int g = m_store->indexOf(t.gateway);
+        if (g >= 0 && m_store->entry(g).snapshot && !shown.contains(t.gateway))
+            shown[t.gateway].pool = *m_store->entry(g).snapshot;
+    }
+    return shown;
 }
 
 void ServerActions::setState(AdminState state, const QString& verb)
 {
     const QList<ServerRef> targets = m_selection->servers();
+    const FleetActions::Shown shown = shownNow(targets);
     const Feature feature = state == AdminState::Drain ? Feature::Drain
         : state == AdminState::Maint                   ? Feature::Maint
         : state == AdminState::ForcedUp                ? Feature::ForceUp
@@ -195,7 +226,7 @@ void ServerActions::setState(AdminState state, const QString& verb)
     if ((verb.isEmpty() || m_prompter->confirmLastHealthy(targets, verb))
         && m_prompter->confirmAfterColleagues(targets, tr("Make it %1").arg(label(state)))
         && confirmPersistent(targets, label(state), feature))
-        m_fleet->setServerState(targets, state);
+        m_fleet->setServerState(targets, state, shown);
 }
 
 void ServerActions::setWeight()
@@ -203,25 +234,32 @@ void ServerActions::setWeight()
     const QList<ServerRef> selected = m_selection->servers();
     if (selected.isEmpty())
         return;
-    int lo = 0, hi = 256;
+    const FleetActions::Shown shown = shownNow(selected);
+    // The range every selected product takes (nginx 1..1000, HAProxy 0..256).
+    int lo = std::numeric_limits<int>::min();
+    int hi = std::numeric_limits<int>::max();
     for (const ServerRef& s : selected) {
         if (const int g = m_store->indexOf(s.gateway); g >= 0) {
             lo = qMax(lo, m_store->entry(g).capabilities.rules.weightMin);
             hi = qMin(hi, m_store->entry(g).capabilities.rules.weightMax);
         }
     }
-    int current = 1;
-    if (const int g = m_store->indexOf(selected.first().gateway); g >= 0 && m_store->entry(g).snapshot) {
-        if (const auto* s = m_store->entry(g).snapshot->server(selected.first().backend, selected.first().server))
+    if (lo > hi || lo == std::numeric_limits<int>::min())
+        return;
+    int current = qBound(lo, 1, hi);
+    if (const auto it = shown.constFind(selected.first().gateway); it != shown.constEnd()) {
+        if (const auto* s = it->pool->server(selected.first().backend, selected.first().server))
             current = s->weight;
     }
+    const QString who = selected.size() == 1 ? selected.first().displayName()
+                                             : tr("%n selected server(s)", nullptr, int(selected.size()));
+    const QString range = lo <= 0 ? tr("%1..%2; 0 takes no new traffic").arg(lo).arg(hi) : tr("%1..%2").arg(lo).arg(hi);
     bool ok = false;
-    const int weight = QInputDialog::getInt(m_window, tr("Set weight"),
-        tr("Weight for %n server(s) (%1..%2; 0 takes no new traffic):", nullptr, int(selected.size())).arg(lo).arg(hi),
-        current, lo, hi, 1, &ok);
+    const int weight = QInputDialog::getInt(
+        m_window, tr("Set weight"), tr("Weight for %1 (%2):").arg(who, range), current, lo, hi, 1, &ok);
     if (ok && m_prompter->confirmAfterColleagues(selected, tr("Set weight %1").arg(weight))
         && confirmPersistent(selected, tr("Weight %1").arg(weight), Feature::Weight))
-        m_fleet->setServerWeight(selected, weight);
+        m_fleet->setServerWeight(selected, weight, shown);
 }
 
 void ServerActions::selectEverywhere()
@@ -253,28 +291,43 @@ void ServerActions::editOptions()
     if (g < 0 || !m_store->entry(g).snapshot)
         return;
     const ServerRef target = selected.first();
-    const ServerSnapshot* server = m_store->entry(g).snapshot->server(target.backend, target.server);
+    // Copies of what the dialog shows: its event loop runs polls that replace every snapshot, so nothing after
+    // exec() may point into the one read here.
+    GatewayState shown;
+    shown.pool = *m_store->entry(g).snapshot;
+    const ServerSnapshot* server = shown.pool->server(target.backend, target.server);
     if (!server)
         return;
+    const QMap<QString, QString> before = server->options;
     const Capabilities caps = m_store->entry(g).capabilities;
+    const QString productName = m_store->entry(g).productName;
     QDialog dialog(m_window);
+    dialog.setObjectName(QStringLiteral("serverOptionsDialog"));
     dialog.setWindowTitle(tr("Options of %1").arg(target.displayName()));
     auto* form = new QFormLayout(&dialog);
-    QList<std::pair<MemberOption, std::function<QString()>>> fields;
+    struct Field
+    {
+        MemberOption option;
+        QString shown; // what the editor showed when the dialog opened
+        std::function<QString()> value;
+    };
+    QList<Field> fields;
     for (const MemberOption& o : caps.memberOptions) {
-        const QString now = server->options.value(o.key);
+        const QString now = before.value(o.key);
         QWidget* editor = nullptr;
         if (o.kind == MemberOption::Kind::Flag) {
             auto* box = new QCheckBox(&dialog);
             box->setChecked(now == QLatin1String("on"));
-            fields.append({ o, [box] { return box->isChecked() ? QStringLiteral("on") : QStringLiteral("off"); } });
+            fields.append({ o, box->isChecked() ? QStringLiteral("on") : QStringLiteral("off"),
+                [box] { return box->isChecked() ? QStringLiteral("on") : QStringLiteral("off"); } });
             editor = box;
         } else {
             auto* line = new QLineEdit(now, &dialog);
             line->setPlaceholderText(tr("default"));
-            fields.append({ o, [line] { return line->text().trimmed(); } });
+            fields.append({ o, line->text().trimmed(), [line] { return line->text().trimmed(); } });
             editor = line;
         }
+        editor->setObjectName(QStringLiteral("option_") + o.key);
         editor->setToolTip(o.help);
         editor->setAccessibleName(o.label);
         form->addRow(o.label + QLatin1Char(':'), editor);
@@ -285,13 +338,16 @@ void ServerActions::editOptions()
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     if (dialog.exec() != QDialog::Accepted)
         return;
+    // Only what the operator changed in the form, each expecting the value the form showed: a change made by anyone
+    // else while the dialog was open is a conflict, not overwritten.
     QList<Change> changes;
     QStringList problems;
-    for (const auto& [option, value] : std::as_const(fields)) {
-        const QString v = value();
-        if (v == server->options.value(option.key))
+    for (const Field& field : std::as_const(fields)) {
+        const QString v = field.value();
+        if (v == field.shown)
             continue;
-        const Change c(MemberOptionChange { target, option.key, v }, m_store->entry(g).snapshot->configVersion);
+        Change c(MemberOptionChange { target, field.option.key, v }, shown.pool->configVersion);
+        c.expectedState = c.stateText(shown);
         if (const auto p = c.validate(caps); !p.isEmpty())
             problems.append(problemsText(p));
         changes.append(c);
@@ -300,7 +356,17 @@ void ServerActions::editOptions()
         QMessageBox::warning(m_window, tr("Server options"), problems.join(QLatin1Char('\n')));
         return;
     }
-    if (changes.isEmpty() || !confirmPersistent({ target }, tr("Changing its options"), std::nullopt))
+    if (changes.isEmpty())
+        return;
+    // The member as it is now: it may have gone while the dialog was open.
+    const int gNow = m_store->indexOf(target.gateway);
+    if (gNow < 0 || !m_store->entry(gNow).snapshot
+        || !m_store->entry(gNow).snapshot->server(target.backend, target.server)) {
+        QMessageBox::warning(m_window, tr("Server options"),
+            tr("%1 (%2) is no longer in the pool; nothing was sent.").arg(target.displayName(), productName));
+        return;
+    }
+    if (!confirmPersistent({ target }, tr("Changing its options"), std::nullopt))
         return;
     m_fleet->apply(changes, tr("options of %1").arg(target.displayName()), true);
 }
@@ -327,10 +393,10 @@ void ServerActions::addServer()
     form->setAttribute(Qt::WA_DeleteOnClose);
     connect(form, &ServerFormDialog::reviewRequested, this, [this, form](const ServerSpec& spec) {
         const int g = m_store->indexOf(spec.gateway);
-        const QString note = g >= 0 ? m_store->entry(g).capabilities.note : QString();
+        const Capabilities caps = g >= 0 ? m_store->entry(g).capabilities : Capabilities {};
         auto* review = new ReviewDialog(
-            { { spec.gateway, spec.backend + QLatin1Char('/') + spec.name, tr("absent"), spec.describe() } }, note,
-            form);
+            { { spec.gateway, spec.backend + QLatin1Char('/') + spec.name, tr("absent"), spec.describe(caps) } },
+            QString(caps.note).remove(QLatin1Char('`')), form);
         review->setAttribute(Qt::WA_DeleteOnClose);
         connect(review, &QDialog::accepted, this, [this, form, spec] {
             m_lastSpec = spec; // kept until the push is verified
@@ -357,14 +423,38 @@ void ServerActions::removeServer()
     if (selected.size() != 1)
         return;
     const ServerRef target = selected.first();
+    const FleetActions::Shown shown = shownNow(selected);
+    const int g = m_store->indexOf(target.gateway);
+    if (g < 0 || !shown.contains(target.gateway))
+        return;
+    // The product's own words for what a removal does, taken before any dialog runs the event loop.
+    const Capabilities caps = m_store->entry(g).capabilities;
+    const QString product = m_store->entry(g).productName;
+    const ServerSnapshot* member = shown.value(target.gateway).pool->server(target.backend, target.server);
+    const QString definedAt = member ? member->definedAt : QString();
     if (!m_prompter->confirmLastHealthy(selected, tr("Removing"))
         || !m_prompter->confirmAfterColleagues(selected, tr("Remove it")))
         return;
-    if (QMessageBox::question(m_window, tr("Remove server"),
-            tr("Remove %1?\n\nFleetdeck drains it, waits up to 30 s for its sessions to end, puts it in "
-               "maintenance and deletes it. You can cancel at every step.")
-                .arg(target.displayName()))
-        != QMessageBox::Yes)
+    QString steps;
+    if (caps.can(Feature::Drain) && caps.drainBeforeRemove)
+        steps = caps.can(Feature::Maint)
+            ? tr("Fleetdeck drains it, waits up to 30 s for its sessions to end, puts it in maintenance and deletes "
+                 "it. You can cancel at every step.")
+            : tr("Fleetdeck drains it, waits up to 30 s for its sessions to end and deletes it. You can cancel at "
+                 "every step.");
+    else
+        steps = tr("%1 has no drain before a removal: %2.")
+                    .arg(product, caps.how(Feature::RemoveMember).remove(QLatin1Char('`')));
+    const QString lasting = caps.runtimeOnly
+        ? tr("The change lives in the running %1 until its next reload or restart.").arg(product)
+        : tr("The change persists in %1's configuration.").arg(product);
+    QMessageBox confirm(QMessageBox::Question, tr("Remove server"),
+        tr("Remove %1 from pool %2 on %3?").arg(target.server, target.backend, target.gateway)
+            + (definedAt.isEmpty() ? QString() : QLatin1Char('\n') + tr("Defined at %1.").arg(definedAt))
+            + QStringLiteral("\n\n") + steps + QLatin1Char(' ') + lasting,
+        QMessageBox::Yes | QMessageBox::No, m_window);
+    confirm.setObjectName(QStringLiteral("removeConfirm"));
+    if (confirm.exec() != QMessageBox::Yes)
         return;
     auto* progress
         = new QProgressDialog(tr("Removing %1…").arg(target.displayName()), tr("Cancel"), 0, 30000, m_window);
@@ -373,7 +463,7 @@ void ServerActions::removeServer()
     progress->setMinimumDuration(0);
     progress->setAutoClose(false);
     progress->setAutoReset(false);
-    const quint64 id = m_fleet->removeServer(target, 30000);
+    const quint64 id = m_fleet->removeServer(target, 30000, shown);
     connect(m_fleet, &FleetActions::removalProgress, progress,
         [progress, id, target](quint64 rid, const QString& stage, int sessions, int elapsedMs) {
             if (rid != id)

@@ -5,6 +5,7 @@
 #include <QObject>
 
 #include "capabilities.h"
+#include "fleetactions.h"
 #include "serverspec.h"
 
 class QStatusBar;
@@ -13,7 +14,6 @@ class QWidget;
 namespace Fleetdeck {
 
 class ActionRegistry;
-class FleetActions;
 class FleetSelection;
 class FleetStore;
 class SecurityPrompter;
@@ -39,6 +39,9 @@ private:
     void setWeight();
     // Asks before a change to a product whose changes are its configuration file (Capabilities::runtimeOnly false).
     bool confirmPersistent(const QList<ServerRef>& targets, const QString& what, std::optional<Feature> feature);
+    // Copies of the targets' gateways as shown now, taken before any dialog: the changes expect what the operator
+    // saw, whatever polls replace while the dialogs are open.
+    FleetActions::Shown shownNow(const QList<ServerRef>& targets) const;
     void editOptions();
     void selectEverywhere();
     void rolling();

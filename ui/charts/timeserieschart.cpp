@@ -34,18 +34,37 @@ const QColor kPalette[]
     = { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73), QColor(0xcc, 0x79, 0xa7),
           QColor(0x56, 0xb4, 0xe9), QColor(0xd5, 0x5e, 0x00), QColor(0x33, 0x33, 0x33), QColor(0xf0, 0xe4, 0x42) };
 
-double niceStep(double range, int ticks)
+} // namespace
+
+TimeSeriesChart::Axis TimeSeriesChart::axisFor(double maxValue, int ticks)
 {
-    if (range <= 0)
-        return 1;
-    const double raw = range / ticks;
+    // A flat zero (or nothing) still gets an axis that reads: 0 to 1.
+    const double top = maxValue > 0 && std::isfinite(maxValue) ? maxValue * 1.05 : 1.0;
+    const double raw = top / qMax(1, ticks);
     const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : { 1.0, 2.0, 2.5, 5.0, 10.0 }) {
-        if (raw <= m * magnitude)
-            return m * magnitude;
+    Axis axis;
+    axis.step = 10 * magnitude;
+    // Steps of 1, 2 or 5 x 10^n: labels people read at a glance (no 0.25 shown as "0.3").
+    for (double m : { 1.0, 2.0, 5.0 }) {
+        if (raw <= m * magnitude * (1 + 1e-9)) {
+            axis.step = m * magnitude;
+            break;
+        }
     }
-    return 10 * magnitude;
+    axis.max = axis.step * std::ceil(top / axis.step - 1e-9);
+    axis.decimals = qMax(0, int(-std::floor(std::log10(axis.step) + 1e-9)));
+    return axis;
 }
+
+QStringList TimeSeriesChart::Axis::labels() const
+{
+    QStringList out;
+    for (int i = 0; i * step <= max + step / 2; ++i)
+        out.append(QString::number(i * step, 'f', decimals));
+    return out;
+}
+
+namespace {
 
 qint64 timeStepMs(qint64 rangeMs, int ticks)
 {
@@ -71,6 +90,7 @@ struct TimeSeriesChart::Private
     qint64 toMs = 1;
     double yMax = 1;
     double yStep = 1;
+    int yDecimals = 0;
     bool stacked = false;
     QList<QVector<double>> stackTops; // stacked mode: per line, the cumulative top per pixel column (NaN: none)
     bool dragging = false;
@@ -315,9 +335,10 @@ void TimeSeriesChart::refresh(
     // start does not squeeze the first seconds into a sliver at the right edge.
     d->fromMs = fitToHistory ? qMax(fromMs, qMin(earliestMs, endMs - 60 * 1000)) : fromMs;
     d->toMs = endMs;
-    const double top = maxValue <= 0 ? 1.0 : maxValue * 1.05;
-    d->yStep = niceStep(top, 4);
-    d->yMax = d->yStep * std::ceil(top / d->yStep);
+    const Axis axis = axisFor(maxValue, 4);
+    d->yStep = axis.step;
+    d->yMax = axis.max;
+    d->yDecimals = axis.decimals;
     update();
 }
 
@@ -335,12 +356,13 @@ void TimeSeriesChart::paintEvent(QPaintEvent*)
 
     // Grid and axes.
     const QColor grid(0xdd, 0xdd, 0xdd);
-    for (double v = 0; v <= d->yMax + d->yStep / 2; v += d->yStep) {
+    for (int i = 0; i * d->yStep <= d->yMax + d->yStep / 2; ++i) {
+        const double v = i * d->yStep;
         const int y = int(std::lround(d->yToPixel(v, plot)));
         p.setPen(grid);
         p.drawLine(plot.left(), y, plot.right(), y);
         p.setPen(palette().text().color());
-        const QString label = d->yStep < 1 ? QString::number(v, 'f', 1) : QString::number(v, 'f', 0);
+        const QString label = QString::number(v, 'f', d->yDecimals);
         p.drawText(
             QRect(0, y - fm.height() / 2, plot.left() - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter, label);
     }

@@ -42,6 +42,17 @@ public:
         bool silenced = false;
     };
 
+    // The y axis for values up to a maximum: steps of 1, 2 or 5 x 10^n, about `ticks` of them, each label with the
+    // decimals its step needs; a flat zero series gets 0 to 1.
+    struct Axis
+    {
+        double step = 1;
+        double max = 1;
+        int decimals = 0;
+        QStringList labels() const;
+    };
+    static Axis axisFor(double maxValue, int ticks);
+
     explicit TimeSeriesChart(const QString& title, QWidget* parent = nullptr);
     ~TimeSeriesChart() override;
 

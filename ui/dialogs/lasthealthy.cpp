@@ -14,15 +14,16 @@ namespace Fleetdeck {
 
 bool confirmLastHealthy(QWidget* parent, const FleetStore* store, const QList<ServerRef>& targets, const QString& verb)
 {
-    // Pools this would leave with no server in service.
+    // Pools this would leave with no primary member serving (ServerSnapshot::serving: the same rule for every
+    // product, so nginx's `down`, a drained HAProxy server and a backup count alike).
     QStringList emptied;
-    QHash<QString, int> taken; // "gateway/backend" -> servers in service among the targets
+    QHash<QString, int> taken; // "gateway/backend" -> serving members among the targets
     for (const ServerRef& t : targets) {
         const int g = store->indexOf(t.gateway);
         if (g < 0 || !store->entry(g).snapshot)
             continue;
         const ServerSnapshot* s = store->entry(g).snapshot->server(t.backend, t.server);
-        if (s && s->admin == AdminState::Ready && (s->health == Health::Up || s->health == Health::NoCheck))
+        if (s && s->serving())
             taken[t.gateway + QLatin1Char('/') + t.backend] += 1;
     }
     for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
@@ -30,8 +31,11 @@ bool confirmLastHealthy(QWidget* parent, const FleetStore* store, const QList<Se
         const QString backend = it.key().section(QLatin1Char('/'), 1);
         const int g = store->indexOf(gateway);
         const BackendSnapshot* b = store->entry(g).snapshot->backend(backend);
-        if (b && b->serversUp() - it.value() <= 0)
-            emptied.append(QObject::tr("%1 on %2").arg(backend, gateway));
+        if (!b || b->serving() - it.value() > 0)
+            continue;
+        emptied.append(b->backups() > 0
+                ? QObject::tr("%1 on %2 (only its %n backup(s) left)", nullptr, b->backups()).arg(backend, gateway)
+                : QObject::tr("%1 on %2").arg(backend, gateway));
     }
     if (emptied.isEmpty())
         return true;

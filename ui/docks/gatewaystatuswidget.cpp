@@ -69,6 +69,8 @@ QString GatewayStatusWidget::badgeText(int gateway) const
     const QString name = printableShort(e.config.name, 40); // the whole name is in the tooltip
     switch (e.status.connection) {
     case Connection::Up:
+        if (e.snapshot && !e.snapshot->configState().isEmpty())
+            return QStringLiteral("%1: up, %2").arg(name, e.snapshot->configState());
         return QStringLiteral("%1: up").arg(name);
     case Connection::Connecting:
         return QStringLiteral("%1: connecting").arg(name);
@@ -122,20 +124,27 @@ void GatewayStatusWidget::update(int gateway)
     const FleetStore::Entry& e = m_store->entry(gateway);
     QLabel* label = m_badges.at(gateway);
     using StateColours::Role;
-    const QString colour = StateColours::css(e.status.connection == Connection::Up ? Role::Good
-            : e.status.connection == Connection::Connecting                        ? Role::Warning
-                                                                                   : Role::Bad);
+    const bool configTrouble = e.snapshot && !e.snapshot->configState().isEmpty();
+    // The badge's marks are icons from the resources, not font glyphs (a font without them draws empty boxes).
+    const QString dot = e.status.connection == Connection::Up && !configTrouble ? QStringLiteral("state-good")
+        : e.status.connection == Connection::Up || e.status.connection == Connection::Connecting
+        ? QStringLiteral("state-warning")
+        : QStringLiteral("state-bad");
+    auto icon = [](const QString& name) {
+        return QStringLiteral("<img src=':/icons/%1.svg' width='12' height='12' style='vertical-align: middle'>")
+            .arg(name);
+    };
     // A plaintext admin channel across the network gets a warning badge and one line of advice.
     const QString plaintext = e.config.plaintextOverNetwork()
-        ? QStringLiteral(" <span style='color:%1'>&#9888; plaintext</span>").arg(StateColours::css(Role::Bad))
+        ? QStringLiteral(" %1<span style='color:%2'> plaintext</span>")
+              .arg(icon(QStringLiteral("warning")), StateColours::css(Role::Bad))
         : QString();
     const QString notices = e.snapshot ? e.snapshot->noticeText() : QString();
-    const QString notice = notices.isEmpty()
-        ? QString()
-        : QStringLiteral(" <span style='color:%1'>&#9432;</span>").arg(StateColours::css(Role::Warning));
-    label->setText(QStringLiteral("<span style='color:%1'>&#9679;</span> %2%3%4")
-                       .arg(colour, badgeText(gateway).toHtmlEscaped(), plaintext, notice));
+    const QString notice = notices.isEmpty() ? QString() : QLatin1Char(' ') + icon(QStringLiteral("notice"));
+    label->setText(QStringLiteral("%1 %2%3%4").arg(icon(dot), badgeText(gateway).toHtmlEscaped(), plaintext, notice));
     QString tip = e.status.lastError.isEmpty() ? e.config.admin.toString() : e.status.lastError;
+    if (configTrouble)
+        tip += QLatin1Char('\n') + e.snapshot->configDetail();
     // A name the badge cut short (or had to escape) is given whole here.
     if (printableShort(e.config.name, 40) != e.config.name)
         tip = printable(e.config.name, kMaxMessageLength) + QLatin1Char('\n') + tip;

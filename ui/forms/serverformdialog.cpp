@@ -75,16 +75,20 @@ ServerFormDialog::ServerFormDialog(const FleetStore* store, const ServerSpec& in
     m_check->setChecked(initial.check);
 
     auto* form = new QFormLayout;
+    // A row's label is the buddy of its field: the '&' is its mnemonic, never text on the screen.
     auto row = [&](const QString& title, QWidget* field, const QString& key) {
         auto* box = new QVBoxLayout;
         box->addWidget(field);
         QLabel* error = errorLabel(key);
         m_errors.insert(key, error);
         box->addWidget(error);
-        form->addRow(title, box);
+        auto* label = new QLabel(title);
+        label->setObjectName(key + QStringLiteral("Label"));
+        label->setBuddy(field);
+        form->addRow(label, box);
     };
     form->addRow(tr("&Gateway:"), m_gateway);
-    row(tr("&Backend:"), m_backend, QStringLiteral("backend"));
+    row(tr("&Pool:"), m_backend, QStringLiteral("backend"));
     row(tr("&Name:"), m_name, QStringLiteral("name"));
     row(tr("&Address:"), m_host, QStringLiteral("host"));
     row(tr("&Port:"), m_port, QStringLiteral("port"));
@@ -116,15 +120,41 @@ ServerFormDialog::ServerFormDialog(const FleetStore* store, const ServerSpec& in
     m_port->setText(initial.port > 0 ? QString::number(initial.port) : QString());
     m_weight->setText(QString::number(initial.weight));
     m_maxconn->setText(initial.maxconn > 0 ? QString::number(initial.maxconn) : QString());
+    followProduct();
 
     connect(m_gateway, &QComboBox::currentIndexChanged, this, [this] {
         fillBackends();
+        followProduct();
         validate();
     });
+    // A product that names members by their address: the name is the address, not typed.
+    for (QLineEdit* e : { m_host, m_port })
+        connect(e, &QLineEdit::textChanged, this, &ServerFormDialog::followProduct);
     connect(m_backend, &QComboBox::currentIndexChanged, this, &ServerFormDialog::validate);
     for (QLineEdit* e : { m_name, m_host, m_port, m_weight, m_maxconn })
         connect(e, &QLineEdit::textChanged, this, &ServerFormDialog::validate);
     validate();
+}
+
+void ServerFormDialog::followProduct()
+{
+    const int g = m_store->indexOf(m_gateway->currentText());
+    const Capabilities caps = g >= 0 ? m_store->entry(g).capabilities : Capabilities {};
+    const bool byAddress = caps.rules.membersNamedByAddress;
+    m_name->setReadOnly(byAddress);
+    if (byAddress) {
+        ServerSpec s;
+        s.host = m_host->text().trimmed();
+        s.port = number(m_port, 0);
+        m_name->setText(s.host.isEmpty() || s.port <= 0 ? QString() : s.address());
+        m_name->setToolTip(tr("%1 names a member by its address").arg(m_store->entry(g).productName));
+    } else {
+        m_name->setToolTip({});
+    }
+    // No check box where the product has no health checks for a member it adds (nginx open source).
+    m_check->setVisible(caps.rules.memberHealthChecks);
+    m_weight->setPlaceholderText(
+        caps.rules.weightMax > 0 ? tr("1 (%1..%2)").arg(caps.rules.weightMin).arg(caps.rules.weightMax) : tr("1"));
 }
 
 void ServerFormDialog::fillBackends()
@@ -150,7 +180,8 @@ ServerSpec ServerFormDialog::spec() const
     s.port = number(m_port, 0);
     s.weight = number(m_weight, 1);
     s.maxconn = number(m_maxconn, 0);
-    s.check = m_check->isChecked();
+    const int g = m_store->indexOf(s.gateway);
+    s.check = m_check->isChecked() && (g < 0 || m_store->entry(g).capabilities.rules.memberHealthChecks);
     return s;
 }
 

@@ -34,6 +34,8 @@ Q_SIGNALS:
 
 private:
     void fillBackends();
+    // The selected gateway's product: its member naming, whether it health-checks, its weight range.
+    void followProduct();
     void validate();
 
     const FleetStore* m_store;

@@ -158,13 +158,14 @@ GatewayTile::Trouble GatewayTile::trouble() const
         return Trouble::Critical;
     if (!e.snapshot)
         return Trouble::None;
-    Trouble worst = Trouble::None;
+    // A configuration nginx -t refuses, or one edited and not loaded: what runs is not what the file says.
+    Trouble worst = e.snapshot->configState().isEmpty() ? Trouble::None : Trouble::Warning;
     for (const BackendSnapshot& b : e.snapshot->backends) {
-        // Servers the gateway's own configuration disables are meant to be out: not trouble.
-        const int meant = int(b.servers.size()) - b.serversDisabledByConfig();
+        // Servers the gateway's own configuration disables, and backups, are not meant to serve: not trouble.
+        const int meant = b.meantToServe();
         if (meant == 0)
             continue;
-        const int up = b.serversUp();
+        const int up = b.serving();
         if (up == 0)
             return Trouble::Critical; // a pool with nothing left to serve
         if (up < meant)
@@ -199,9 +200,9 @@ GatewayTile::Figures GatewayTile::figures() const
     f.requestRate = m_metrics->latest(SeriesKeys::requestRate(gw));
     f.minuteRequests = minuteMean(m_metrics, SeriesKeys::requestRate(gw));
     f.minuteErrors = minuteMean(m_metrics, SeriesKeys::errorRate(gw));
-    f.up = e.snapshot ? e.snapshot->serversUp() : 0;
+    f.up = e.snapshot ? e.snapshot->serving() : 0;
     f.disabled = e.snapshot ? e.snapshot->serversDisabledByConfig() : 0;
-    f.total = e.snapshot ? e.snapshot->serverCount() - f.disabled : 0;
+    f.total = e.snapshot ? e.snapshot->meantToServe() : 0;
     f.tcpOnly = e.snapshot && e.snapshot->tcpOnly();
     if (m_alerts && m_alerts->configured()) {
         for (const Alert& a : m_alerts->alertsFor(e.config.name)) {
@@ -231,6 +232,8 @@ QString GatewayTile::summary() const
     const FleetStore::Entry& e = m_store->entry(m_gateway);
     const Figures f = figures();
     QString state = label(e.status.connection);
+    if (e.snapshot && !e.snapshot->configState().isEmpty())
+        state += tr(", %1").arg(e.snapshot->configState());
     if (e.status.stale() && e.status.lastSeenMs > 0)
         state += tr(" since %1")
                      .arg(QDateTime::fromMSecsSinceEpoch(e.status.lastSeenMs).toString(QStringLiteral("HH:mm:ss")));
@@ -242,7 +245,7 @@ QString GatewayTile::summary() const
         text += tr(" · 5xx %1").arg(share);
     if (f.latencyMs >= 0)
         text += tr(" · %1 %2").arg(f.latencyLabel, formatLatency(f.latencyMs));
-    text += tr(" · %1/%2 servers up").arg(f.up).arg(f.total);
+    text += tr(" · %1/%2 servers serving").arg(f.up).arg(f.total);
     if (f.alerts > 0)
         text += f.alerts == 1 ? tr(" · 1 alert firing") : tr(" · %1 alerts firing").arg(f.alerts);
     if (f.disabled > 0)
@@ -273,9 +276,12 @@ void GatewayTile::paintEvent(QPaintEvent*)
     p.setPen(palette().text().color());
     p.drawText(QRectF(14, 6, width() - 20, 20), Qt::AlignLeft | Qt::AlignVCenter, e.config.name);
     p.setFont(font());
-    p.setPen(e.status.connection == Connection::Up ? StateColours::of(StateColours::Role::Good)
-                                                   : StateColours::of(StateColours::Role::Bad));
-    const QString connection = label(e.status.connection);
+    const QString config = e.snapshot ? e.snapshot->configState() : QString();
+    p.setPen(e.status.connection != Connection::Up ? StateColours::of(StateColours::Role::Bad)
+            : config.isEmpty()                     ? StateColours::of(StateColours::Role::Good)
+                                                   : StateColours::of(StateColours::Role::Warning));
+    const QString connection
+        = config.isEmpty() ? label(e.status.connection) : tr("%1, %2").arg(label(e.status.connection), config);
     p.drawText(QRectF(14, 6, width() - 24, 20), Qt::AlignRight | Qt::AlignVCenter, connection);
     if (f.alerts > 0) {
         // The alert badge, left of the connection state.
@@ -310,8 +316,8 @@ void GatewayTile::paintEvent(QPaintEvent*)
         f.latencyMs >= 0 ? tr("%1 %2").arg(f.latencyLabel, formatLatency(f.latencyMs)) : tr("latency –"));
     p.setPen(f.up < f.total ? StateColours::of(StateColours::Role::Warning) : palette().text().color());
     p.drawText(right.translated(0, 34), Qt::AlignRight | Qt::AlignVCenter,
-        f.disabled > 0 ? tr("%1/%2 up, %3 off").arg(f.up).arg(f.total).arg(f.disabled)
-                       : tr("%1/%2 up").arg(f.up).arg(f.total));
+        f.disabled > 0 ? tr("%1/%2 serving, %3 off").arg(f.up).arg(f.total).arg(f.disabled)
+                       : tr("%1/%2 serving").arg(f.up).arg(f.total));
 
     // Sparkline of the last five minutes of req/s, min/max per pixel.
     const QRectF spark(14, 78, width() - 28, height() - 90);

@@ -32,6 +32,7 @@
 #include "fleetstore.h"
 #include "metricstore.h"
 #include "serieskeys.h"
+#include "statecolours.h"
 #include "upstreamfilterproxy.h"
 #include "upstreamtablemodel.h"
 
@@ -150,9 +151,16 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setSizes({ 400, 400 });
 
+    m_scopeInfo = new QLabel;
+    m_scopeInfo->setObjectName(QStringLiteral("scopeInfo"));
+    m_scopeInfo->setWordWrap(true);
+    m_scopeInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_scopeInfo->hide();
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(top);
+    layout->addWidget(m_scopeInfo);
     layout->addWidget(m_splitter, 1);
 
     // One coalescing timer repaints every chart; samples only mark the charts dirty.
@@ -185,11 +193,45 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
     m_rerank->start();
     connect(m_store, &FleetStore::gatewayAdded, this, &PoolPage::updateChartLines);
     connect(m_store, &FleetStore::gatewayRemoved, this, &PoolPage::updateChartLines);
-    connect(m_store, &FleetStore::snapshotApplied, this, [this](int, bool shapeChanged) {
+    connect(m_store, &FleetStore::snapshotApplied, this, [this](int gateway, bool shapeChanged) {
         if (shapeChanged)
             updateChartLines();
+        if (gateway >= 0 && gateway < m_store->gatewayCount() && m_store->entry(gateway).config.name == m_gateway)
+            updateScopeInfo();
     });
     updateChartLines();
+}
+
+void PoolPage::updateScopeInfo()
+{
+    const int g = m_store->indexOf(m_gateway);
+    const auto* snap = g >= 0 && m_store->entry(g).snapshot ? &*m_store->entry(g).snapshot : nullptr;
+    QStringList parts;
+    if (snap && !m_backend.isEmpty()) {
+        if (const BackendSnapshot* b = snap->backend(m_backend)) {
+            parts.append(tr("<b>%1</b> on %2").arg(m_backend.toHtmlEscaped(), m_gateway.toHtmlEscaped()));
+            if (!b->algorithm.isEmpty())
+                parts.append(tr("balancing: %1").arg(b->algorithm.toHtmlEscaped()));
+            parts.append(b->routes.isEmpty()
+                    ? tr("routes: none found")
+                    : tr("routes: %1").arg(b->routes.join(QStringLiteral("; ")).toHtmlEscaped()));
+            parts.append(tr("%1 of %2 serving").arg(b->serving()).arg(b->meantToServe()));
+        }
+    } else if (snap) {
+        parts.append(tr("<b>%1</b>").arg(m_gateway.toHtmlEscaped()));
+        QStringList listens;
+        for (const FrontendSnapshot& f : snap->frontends)
+            if (!f.binds.isEmpty())
+                listens.append(QStringLiteral("%1 %2").arg(f.name, f.binds).toHtmlEscaped());
+        if (!listens.isEmpty())
+            parts.append(tr("listens: %1").arg(listens.join(QStringLiteral("; "))));
+        if (!snap->configDetail().isEmpty())
+            parts.append(
+                QStringLiteral("<span style='color:%1'>%2</span>")
+                    .arg(StateColours::css(StateColours::Role::Warning), snap->configDetail().toHtmlEscaped()));
+    }
+    m_scopeInfo->setText(parts.join(QStringLiteral(" · ")));
+    m_scopeInfo->setVisible(!parts.isEmpty());
 }
 
 TimeSeriesChart* PoolPage::addChart(const QString& name, const QString& title)
@@ -217,6 +259,7 @@ void PoolPage::setScope(const QString& gateway, const QString& backend)
     m_backend = backend;
     m_proxy->setScope(gateway, backend);
     updateChartLines();
+    updateScopeInfo();
 }
 
 QList<ServerRef> PoolPage::selectedServers() const

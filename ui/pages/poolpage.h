@@ -8,6 +8,7 @@
 
 class QComboBox;
 class QGridLayout;
+class QLabel;
 class QLineEdit;
 class QSplitter;
 class QTableView;
@@ -68,6 +69,8 @@ private:
     static constexpr int kMaxFigureCharts = 6;
     TimeSeriesChart* addChart(const QString& name, const QString& title);
     void updateChartLines();
+    // The scoped pool's (or gateway's) own words: how it balances, what routes into it, where it listens.
+    void updateScopeInfo();
     void updateEvents();
     void updateBands();
     void exportChart(TimeSeriesChart* chart, bool csv);
@@ -84,6 +87,7 @@ private:
     QToolButton* m_pause;
     QToolButton* m_live;
     QTableView* m_table;
+    QLabel* m_scopeInfo;
     QSplitter* m_splitter;
     QList<TimeSeriesChart*> m_charts; // the six of every product, then the gateway's own figures
     QGridLayout* m_chartGrid = nullptr;
