@@ -3,7 +3,7 @@ BUILD_DIR ?= build/dev
 JOBS ?= 2
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETDECK_WERROR=ON
 
-.PHONY: all deps configure build test demo bench mutants fuzz clean format package
+.PHONY: all deps configure build test demo bench mutants mutants-check fuzz clean format package
 
 all: build
 
@@ -36,6 +36,10 @@ bench: build
 # test that claims it must then fail. About a minute per mutant; never part of `make test`.
 mutants: deps
 	@tests/mutants/run.py
+
+# Every mutant still applies to the code it patches (no build, no lab; also a test in `make test`).
+mutants-check:
+	@tests/mutants/run.py --check
 
 # Fuzzes every parser and frame reader with libFuzzer, ASan and UBSan (clang) for FUZZ_SECONDS each (default 60);
 # prints fuzz_targets=N fuzz_execs=M fuzz_findings=K last. Never part of `make test` (its seeds are: tst_fuzzseeds).

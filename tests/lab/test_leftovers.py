@@ -3,8 +3,8 @@
 (issue 31, defect 12): another nginx on this machine, reloaded while the lab runs (a workstation's, by logrotate),
 is not blamed; a process the lab left in its own directory is named and fails the run.
 
-Runs `fleetlab.py run` twice with a small lab (one HAProxy, no traffic). Prints PASS or FAIL lines; exits non-zero
-on a failure."""
+Runs `fleetlab.py run` twice with a small lab (one HAProxy, no traffic). Prints PASS and FAIL! lines as QtTest does
+(so `make mutants` reads them); exits non-zero on a failure."""
 import json
 import os
 import signal
@@ -63,13 +63,14 @@ def main():
             rc, out = run_lab(["sh", "-c", f"kill -HUP {decoy.pid}; sleep 2"])
             blamed = str(decoy.pid) in out or root in out
             if rc == 0 and "none of its processes is left running" in out and not blamed:
-                print("PASS another nginx, reloaded while the lab ran, is not the lab's")
+                print("PASS   : TestLabLeftovers::anotherNginxIsNotTheLabs()")
             else:
                 failures += 1
-                print(f"FAIL the decoy nginx was blamed or the run failed (exit {rc}):\n{out}")
+                print(f"FAIL!  : TestLabLeftovers::anotherNginxIsNotTheLabs() blamed, or the run failed (exit {rc}):"
+                      f"\n{out}")
             if decoy.poll() is not None:
                 failures += 1
-                print("FAIL the lab stopped an nginx that was not its own")
+                print("FAIL!  : TestLabLeftovers::anotherNginxIsNotTheLabs() the lab stopped an nginx not its own")
         finally:
             os.killpg(decoy.pid, signal.SIGTERM)
             decoy.wait(10)
@@ -79,10 +80,10 @@ def main():
              "subprocess.Popen(['sleep', '30'], cwd=d, start_new_session=True)")
     rc, out = run_lab([sys.executable, "-c", leave, "{state}"])
     if rc != 0 and "still running" in out and "sleep 30" in out:
-        print("PASS a process left in the lab's directory is named and fails the run")
+        print("PASS   : TestLabLeftovers::aProcessLeftInTheLabsDirectoryIsNamed()")
     else:
         failures += 1
-        print(f"FAIL a leftover process was not reported (exit {rc}):\n{out}")
+        print(f"FAIL!  : TestLabLeftovers::aProcessLeftInTheLabsDirectoryIsNamed() not reported (exit {rc}):\n{out}")
     for line in out.splitlines():
         pid = line.strip().split(" ", 1)[0]
         if "sleep 30" in line and pid.isdigit():

@@ -2,7 +2,11 @@
 """Shows that the tests can fail: applies each mutant of mutants.py to a scratch worktree of HEAD, builds the test it
 names, runs it (with the lab, through CTest) and reports whether the named test function failed.
 
-    tests/mutants/run.py [--only NAME ...] [--baseline] [--worktree DIR]
+    tests/mutants/run.py [--only NAME ...] [--baseline] [--worktree DIR | --in-place BUILD_DIR]
+
+--in-place mutates this checkout itself and builds in an existing build directory (say build/dev), which saves the
+worktree's first full build on a slow machine; each file is put back byte for byte after its mutant, and the build
+is brought back to the unmutated source at the end.
 
 Not part of `make test`: it rebuilds once per mutant (about a minute each on two cores). Exit status 0 only when every
 mutant was caught; a mutant that survived, no longer applies (stale) or did not build is listed and fails the run.
@@ -77,10 +81,23 @@ def main():
     ap.add_argument("--only", nargs="*", help="mutant names to run (default: all)")
     ap.add_argument("--baseline", action="store_true", help="first run each named test unmutated: it must pass")
     ap.add_argument("--worktree", default="/tmp/fleetdeck-mutants")
+    ap.add_argument("--in-place", metavar="BUILD_DIR", help="mutate this checkout and build in BUILD_DIR")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that every mutant still applies to this checkout (no build, no lab)")
     args = ap.parse_args()
     repo = git("rev-parse", "--show-toplevel", cwd=os.path.dirname(os.path.abspath(__file__)))
-    head, build = prepare_worktree(repo, os.path.abspath(args.worktree))
-    worktree = os.path.abspath(args.worktree)
+    if args.check:
+        stale = [(m, applies(repo, m)) for m in MUTANTS if not args.only or m["name"] in args.only]
+        stale = [(m, why) for m, why in stale if why]
+        for m, why in stale:
+            print(f"STALE     {m['name']}: {why}")
+        print(f"{len(MUTANTS) - len(stale)} of {len(MUTANTS)} mutants apply")
+        return 1 if stale else 0
+    if args.in_place:
+        head, build, worktree = git("rev-parse", "HEAD", cwd=repo), os.path.abspath(args.in_place), repo
+    else:
+        head, build = prepare_worktree(repo, os.path.abspath(args.worktree))
+        worktree = os.path.abspath(args.worktree)
     chosen = [m for m in MUTANTS if not args.only or m["name"] in args.only]
     print(f"{len(chosen)} mutants on {head[:10]}, worktree {worktree}", flush=True)
 
@@ -104,6 +121,7 @@ def main():
             results.append((m, "stale", stale))
             print(f"STALE     {m['name']}: {stale}", flush=True)
             continue
+        originals = {p: open(os.path.join(worktree, p), "rb").read() for p, _, _ in m["edits"]}
         try:
             apply(worktree, m)
             code, out = run(["cmake", "--build", build, "--target", m.get("target", m["test"])])
@@ -126,7 +144,14 @@ def main():
                 if code != 0 and not fails:
                     print(out[-2000:], flush=True)
         finally:
-            git("checkout", "--", *sorted({p for p, _, _ in m["edits"]}), cwd=worktree)
+            if args.in_place:
+                for p, data in originals.items():
+                    with open(os.path.join(worktree, p), "wb") as f:
+                        f.write(data)
+            else:
+                git("checkout", "--", *sorted({p for p, _, _ in m["edits"]}), cwd=worktree)
+    if args.in_place:
+        run(["cmake", "--build", build])
 
     caught = sum(1 for _, r, _ in results if r == "caught")
     print(f"\n{caught} of {len(results)} mutants caught", flush=True)
