@@ -548,6 +548,12 @@ void carryNames(const NginxConfig& previous, NginxConfig* current, const QHash<Q
                 return s.address + QChar(0x1f) + s.parameters.join(QChar(0x1f));
             };
             if (n * m <= kMaxAlignCells) {
+                QStringList oldKeys;
+                QStringList newKeys;
+                for (const UpstreamServer& s : old)
+                    oldKeys.append(key(s));
+                for (const UpstreamServer& s : now)
+                    newKeys.append(key(s));
                 // The longest common run of identical lines, in order: those are the same lines. Walked back from
                 // the end, so of two identical lines the later pairs with the later (a line put back before its
                 // twin is the new one).
@@ -555,12 +561,12 @@ void carryNames(const NginxConfig& previous, NginxConfig* current, const QHash<Q
                 auto at = [&table, m](qsizetype i, qsizetype j) -> int& { return table[i * (m + 1) + j]; };
                 for (qsizetype i = 1; i <= n; ++i)
                     for (qsizetype j = 1; j <= m; ++j)
-                        at(i, j) = key(old.at(i - 1)) == key(now.at(j - 1)) ? at(i - 1, j - 1) + 1
-                                                                            : qMax(at(i - 1, j), at(i, j - 1));
+                        at(i, j) = oldKeys.at(i - 1) == newKeys.at(j - 1) ? at(i - 1, j - 1) + 1
+                                                                          : qMax(at(i - 1, j), at(i, j - 1));
                 qsizetype i = n;
                 qsizetype j = m;
                 while (i > 0 && j > 0) {
-                    if (key(old.at(i - 1)) == key(now.at(j - 1))) {
+                    if (oldKeys.at(i - 1) == newKeys.at(j - 1)) {
                         names[j - 1] = old.at(i - 1).name;
                         oldUsed[i - 1] = true;
                         --i;

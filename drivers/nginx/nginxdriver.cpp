@@ -5,6 +5,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRandomGenerator>
+#include <QSet>
 
 #include "nginxscripts.h"
 #include "registry.h"
@@ -460,6 +461,19 @@ void NginxDriver::countFigures(GatewaySnapshot& snap) const
 {
     const bool byPool = m_access.poolNamed;
     bool sharedAcrossPools = false;
+    // Without proxy_host: how many http pools list each address (once per pool), to say when figures are shared.
+    QHash<QString, int> poolsWith;
+    if (!byPool) {
+        for (const Upstream& u : std::as_const(m_config->upstreams)) {
+            if (u.stream)
+                continue;
+            QSet<QString> here;
+            for (const UpstreamServer& s : u.servers)
+                here.insert(s.address);
+            for (const QString& address : std::as_const(here))
+                sharedAcrossPools = ++poolsWith[address] > 1 || sharedAcrossPools;
+        }
+    }
     for (qsizetype i = 0; i < snap.backends.size(); ++i) {
         const Upstream& u = m_config->upstreams.at(i);
         BackendSnapshot& b = snap.backends[i];
@@ -490,10 +504,6 @@ void NginxDriver::countFigures(GatewaySnapshot& snap) const
             s.requestsTotal = t.requests;
             s.responses5xxTotal = t.errors5xx;
             if (!byPool) {
-                for (qsizetype k = 0; k < snap.backends.size() && !sharedAcrossPools; ++k)
-                    if (k != i && !m_config->upstreams.at(k).stream)
-                        for (const UpstreamServer& other : m_config->upstreams.at(k).servers)
-                            sharedAcrossPools = sharedAcrossPools || other.address == us.address;
                 // What the address gained since the last reading, added to the pool's own running total.
                 if (const auto last = running.last.constFind(us.address); last != running.last.constEnd()) {
                     addedRequests += qMax<qint64>(0, t.requests - last->first);

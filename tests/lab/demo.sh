@@ -6,6 +6,7 @@
 # keychain.
 # With a display, Fleetdeck opens a window; closing it or Ctrl-C stops the lab.
 # Without one, Fleetdeck runs under Xvfb, writes a screenshot after FLEETDECK_DEMO_AFTER seconds (15) and exits.
+# FLEETDECK_DEMO_ARGS adds options to Fleetdeck's (e.g. "--select nginx-1/api"; words split on spaces).
 set -euo pipefail
 app=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +24,7 @@ keyring=(dbus-run-session -- "$root/tests/keychain/with-keyring.sh")
 if [ -n "${DISPLAY:-}" ]; then
     status=0
     "${keyring[@]}" python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- \
-        "$here/demo-app.sh" "$app" '{state}' --fleet '{fleet}' || status=$?
+        "$here/demo-app.sh" "$app" '{state}' --fleet '{fleet}' ${FLEETDECK_DEMO_ARGS:-} || status=$?
     exit "$status"
 fi
 
@@ -32,5 +33,5 @@ after=${FLEETDECK_DEMO_AFTER:-15}
 echo "fleetdeck demo: no display; running under Xvfb, screenshot in ${after} s"
 "${keyring[@]}" python3 "$here/fleetlab.py" run --state "$state" "${lab_options[@]}" -- \
     xvfb-run -a -s "-screen 0 1600x1000x24" "$here/demo-app.sh" "$app" '{state}' --fleet '{fleet}' \
-    --screenshot "$shot" --after "$after"
+    --screenshot "$shot" --after "$after" ${FLEETDECK_DEMO_ARGS:-}
 echo "fleetdeck demo: screenshot written to $shot"

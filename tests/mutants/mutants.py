@@ -274,7 +274,7 @@ MUTANTS = [
     dict(name="undo-expects-nothing",
          why="an undo is not told what the change it undoes left",
          edits=[("app/changepipeline.cpp", "                o.undo->expectedState = o.undo->stateText(run->now);",
-                 "                ;")],
+                 "                {}")],
          test="truth_undoAfterAHandEditIsAConflict", target="tst_truth",
          expect="TestTruth::undoAfterAHandEditIsAConflict"),
     dict(name="drained-counts-as-serving",
