@@ -109,8 +109,10 @@ private Q_SLOTS:
         gw().sent.clear();
         // The window shows them before a dialog opens on them.
         app->controller().refreshNow();
-        QTRY_VERIFY_WITH_TIMEOUT(app->store().entry(0).snapshot->server(QStringLiteral("api"), QStringLiteral("s1"))
-                                         ->options.value(QStringLiteral("fail_timeout"))
+        QTRY_VERIFY_WITH_TIMEOUT(app->store()
+                                     .entry(0)
+                                     .snapshot->server(QStringLiteral("api"), QStringLiteral("s1"))
+                                     ->options.value(QStringLiteral("fail_timeout"))
                 == QLatin1String("5s"),
             5000);
     }

@@ -127,14 +127,15 @@ class TestTruth : public QObject
     }
     bool reload() const
     {
-        return QProcess::execute(QStringLiteral("sh"),
-                   { QStringLiteral("-c"), m_nginx.nginxCommand + QStringLiteral(" -s reload") })
+        return QProcess::execute(
+                   QStringLiteral("sh"), { QStringLiteral("-c"), m_nginx.nginxCommand + QStringLiteral(" -s reload") })
             == 0;
     }
     // Writes the upstreams file (and the main one, when given) by hand and reloads: someone else's edit.
     bool handEdit(const QByteArray& upstreams, const QByteArray& main = {})
     {
-        const bool written = writeFile(m_nginx.upstreams, upstreams) && (main.isEmpty() || writeFile(m_nginx.config, main));
+        const bool written
+            = writeFile(m_nginx.upstreams, upstreams) && (main.isEmpty() || writeFile(m_nginx.config, main));
         const bool reloaded = written && reload();
         QTest::qWait(400); // new workers
         return reloaded;
@@ -190,7 +191,8 @@ class TestTruth : public QObject
     {
         QByteArray main = m_originalMain;
         const QByteArray anchor = "        location /static/ {";
-        main.replace(anchor, QByteArray("        location /probe/ {\n            proxy_pass http://probe;\n        }\n\n" + anchor));
+        main.replace(anchor,
+            QByteArray("        location /probe/ {\n            proxy_pass http://probe;\n        }\n\n" + anchor));
         return main;
     }
     QByteArray probeUpstreams(const QList<QByteArray>& lines) const
@@ -334,12 +336,13 @@ private Q_SLOTS:
     {
         // The probe pool: u4, u4 again, and u1, which is also api's (and api has the lab's traffic).
         QVERIFY(handEdit(probeUpstreams({ upstream(3).toUtf8(), upstream(3).toUtf8() + " max_fails=2",
-                                            upstream(0).toUtf8() + " weight=4" }),
+                             upstream(0).toUtf8() + " weight=4" }),
             probeMain()));
         Session s(nginx(false), false);
         QVERIFY(waitFor(s, [](const GatewaySnapshot& g) { return g.backend(QStringLiteral("probe")); }));
         const QString second = upstream(3) + QStringLiteral("#2");
-        QVERIFY(waitFor(s, [](const GatewaySnapshot& g) { return g.backend(QStringLiteral("probe"))->requestsTotal >= 0; }));
+        QVERIFY(waitFor(
+            s, [](const GatewaySnapshot& g) { return g.backend(QStringLiteral("probe"))->requestsTotal >= 0; }));
         const GatewaySnapshot start = *s.snapshot();
         const qint64 logFrom = QFileInfo(m_nginx.accessLog).size();
         QCOMPARE(probe(60), 60);
@@ -355,15 +358,20 @@ private Q_SLOTS:
             return end.server(pool, server)->requestsTotal - start.server(pool, server)->requestsTotal;
         };
         // Each probe member counts the probe pool's tries to it, as nginx's own log says.
-        QCOMPARE(delta(QStringLiteral("probe"), upstream(3)), qint64(tries.value({ QStringLiteral("probe"), upstream(3) })));
-        QCOMPARE(delta(QStringLiteral("probe"), upstream(0)), qint64(tries.value({ QStringLiteral("probe"), upstream(0) })));
+        QCOMPARE(
+            delta(QStringLiteral("probe"), upstream(3)), qint64(tries.value({ QStringLiteral("probe"), upstream(3) })));
+        QCOMPARE(
+            delta(QStringLiteral("probe"), upstream(0)), qint64(tries.value({ QStringLiteral("probe"), upstream(0) })));
         QVERIFY(tries.value({ QStringLiteral("probe"), upstream(0) }) >= 30);
         // api's u1 counts api's tries only (the lab's traffic, about 3 a second, read at slightly other moments
         // than the log here), not the probe's 40 to the same address.
         const qint64 apiDelta = delta(QStringLiteral("api"), upstream(0));
         const int apiTries = tries.value({ QStringLiteral("api"), upstream(0) });
-        QVERIFY2(qAbs(apiDelta - apiTries) <= 10, qPrintable(QStringLiteral("api/u1 counted %1, the log says %2 (the probe sent %3 to u1)")
-                                                       .arg(apiDelta).arg(apiTries).arg(tries.value({ QStringLiteral("probe"), upstream(0) }))));
+        QVERIFY2(qAbs(apiDelta - apiTries) <= 10,
+            qPrintable(QStringLiteral("api/u1 counted %1, the log says %2 (the probe sent %3 to u1)")
+                           .arg(apiDelta)
+                           .arg(apiTries)
+                           .arg(tries.value({ QStringLiteral("probe"), upstream(0) }))));
         // The second line of u4 shows no figure of its own: it names the line that has them.
         QCOMPARE(end.server(QStringLiteral("probe"), second)->requestsTotal, qint64(-1));
         QCOMPARE(end.server(QStringLiteral("probe"), second)->countedWith, upstream(3));
@@ -377,12 +385,12 @@ private Q_SLOTS:
         QVERIFY2(removed.ok(), qPrintable(removed.outcomes.value(0).message));
         const qint64 total = s.snapshot()->backend(QStringLiteral("probe"))->requestsTotal;
         QCOMPARE(probe(10), 10);
-        QVERIFY(waitFor(s, [&](const GatewaySnapshot& g) {
-            return g.backend(QStringLiteral("probe"))->requestsTotal == total + 10;
-        }));
+        QVERIFY(waitFor(s,
+            [&](const GatewaySnapshot& g) { return g.backend(QStringLiteral("probe"))->requestsTotal == total + 10; }));
         const QString key = SeriesKeys::requestRate(SeriesKeys::subject(m_nginx.gateway.name, QStringLiteral("probe")));
         double highest = 0;
-        for (const MetricStore::Bucket& b : s.assembly.metrics().range(key, 0, QDateTime::currentMSecsSinceEpoch() + 1000, 10000))
+        for (const MetricStore::Bucket& b :
+            s.assembly.metrics().range(key, 0, QDateTime::currentMSecsSinceEpoch() + 1000, 10000))
             if (!std::isnan(b.max))
                 highest = qMax(highest, b.max);
         // 70 requests, sent one after the other over a few seconds: no reading near the pool's whole count.
@@ -439,7 +447,9 @@ private Q_SLOTS:
             ++readings;
             steady = steady && b.min >= 2.0 && b.max <= 8.5;
         }
-        QVERIFY2(readings >= 6 && steady, qPrintable(seen.join(QLatin1Char(' '))));
+        // A poll that came right after a change's full re-read reads the configuration only and adds no rate: a second
+        // or two may have no reading, never a wrong one.
+        QVERIFY2(readings >= 4 && steady, qPrintable(seen.join(QLatin1Char(' '))));
     }
 
     // 5. Two lines of one address: removing the first keeps the second's name ("#2"), is verified by the line
@@ -478,7 +488,8 @@ private Q_SLOTS:
         for (const FleetEvent& e : events.events())
             if (e.timeMs >= since && e.kind == FleetEvent::Kind::Transition)
                 timeline.append(e.object + QStringLiteral(": ") + e.text);
-        QVERIFY2(timeline.size() == 1 && timeline.first().startsWith(QStringLiteral("api/%1: server vanished").arg(upstream(0))),
+        QVERIFY2(timeline.size() == 1
+                && timeline.first().startsWith(QStringLiteral("api/%1: server vanished").arg(upstream(0))),
             qPrintable(timeline.join(QStringLiteral(" | "))));
         // Undone: the line comes back first, where it was; the file is as before.
         s.controller().apply(removed.undoChanges(), QStringLiteral("undo"));
@@ -487,7 +498,8 @@ private Q_SLOTS:
         QCOMPARE(readFile(m_nginx.upstreams), twice);
         QVERIFY(waitFor(s, [&](const GatewaySnapshot& g) {
             return g.server(QStringLiteral("api"), upstream(0)) && g.server(QStringLiteral("api"), second)
-                && g.server(QStringLiteral("api"), second)->backup && !g.server(QStringLiteral("api"), upstream(0))->backup;
+                && g.server(QStringLiteral("api"), second)->backup
+                && !g.server(QStringLiteral("api"), upstream(0))->backup;
         }));
         // The "#2" member itself: removed and undone.
         s.controller().apply({ RemoveMemberChange { { m_nginx.gateway.name, QStringLiteral("api"), second } } },
@@ -512,7 +524,8 @@ private Q_SLOTS:
         QVERIFY(handEdit(pool));
         Session s(nginx(true), false);
         QVERIFY(waitFor(s, [&](const GatewaySnapshot& g) {
-            return g.server(QStringLiteral("static"), upstream(4)) && g.server(QStringLiteral("static"), upstream(4))->backup;
+            return g.server(QStringLiteral("static"), upstream(4))
+                && g.server(QStringLiteral("static"), upstream(4))->backup;
         }));
         QSignalSpy finished(&s.controller(), &FleetActions::actionFinished);
         s.controller().apply({ RemoveMemberChange { { m_nginx.gateway.name, QStringLiteral("static"), upstream(4) } } },
@@ -566,11 +579,13 @@ private Q_SLOTS:
         QVERIFY2(apiRoutes.contains(front + QStringLiteral(" location /"))
                 && apiRoutes.contains(front + QStringLiteral(" location /mapped/ (map $fleetdeck_pool)")),
             qPrintable(apiRoutes.join(QStringLiteral("; "))));
-        QVERIFY2(g.backend(QStringLiteral("static"))->routes.contains(front + QStringLiteral(" location /mapped/ (map $fleetdeck_pool)")),
+        QVERIFY2(g.backend(QStringLiteral("static"))
+                     ->routes.contains(front + QStringLiteral(" location /mapped/ (map $fleetdeck_pool)")),
             qPrintable(g.backend(QStringLiteral("static"))->routes.join(QStringLiteral("; "))));
         QStringList frontends;
         for (const FrontendSnapshot& f : g.frontends)
-            frontends.append(QStringLiteral("%1 %2 %3").arg(f.name, f.binds, f.tcp ? QStringLiteral("tcp") : QStringLiteral("http")));
+            frontends.append(QStringLiteral("%1 %2 %3")
+                                 .arg(f.name, f.binds, f.tcp ? QStringLiteral("tcp") : QStringLiteral("http")));
         QVERIFY2(frontends.contains(QStringLiteral("http %1 http").arg(front))
                 && frontends.contains(QStringLiteral("stream 127.0.0.1:%1 tcp").arg(m_nginx.tcpPort)),
             qPrintable(frontends.join(QStringLiteral("; "))));
@@ -610,7 +625,8 @@ private Q_SLOTS:
         for (QAction* a : s.window->findChildren<QAction*>()) {
             for (const QKeySequence& k : a->shortcuts())
                 if (!k.isEmpty() && a->shortcutContext() != Qt::WidgetShortcut)
-                    byKey[k.toString(QKeySequence::PortableText)].append(a->objectName().isEmpty() ? a->text() : a->objectName());
+                    byKey[k.toString(QKeySequence::PortableText)].append(
+                        a->objectName().isEmpty() ? a->text() : a->objectName());
         }
         QVERIFY(!byKey.isEmpty());
         QStringList twice;
@@ -621,9 +637,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(s.select(QStringLiteral("api"), upstream(0)), 5000);
         QApplication::setActiveWindow(s.window.get());
         QVERIFY(QTest::qWaitForWindowActive(s.window.get()));
-        Test::ModalDriver files(QStringLiteral("class:QFileDialog"), [](QWidget* w, Test::ModalDriver&) {
-            qobject_cast<QDialog*>(w)->reject();
-        });
+        Test::ModalDriver files(QStringLiteral("class:QFileDialog"),
+            [](QWidget* w, Test::ModalDriver&) { qobject_cast<QDialog*>(w)->reject(); });
         QTest::keyClick(s.window->windowHandle(), Qt::Key_O, Qt::ControlModifier);
         QVERIFY2(files.ok(), files.failure());
     }
@@ -640,7 +655,8 @@ private Q_SLOTS:
             auto* input = qobject_cast<QInputDialog*>(w);
             d.expect(input->labelText().contains(QLatin1String("(1..1000)")), input->labelText());
             d.expect(!input->labelText().contains(QLatin1String("0 takes")), input->labelText());
-            d.expect(input->labelText().contains(QStringLiteral("nginx-2:api/%1").arg(upstream(1))), input->labelText());
+            d.expect(
+                input->labelText().contains(QStringLiteral("nginx-2:api/%1").arg(upstream(1))), input->labelText());
             input->reject();
         });
         s.window->action(QStringLiteral("server.weight"))->trigger();
@@ -653,7 +669,8 @@ private Q_SLOTS:
             d.expect(text.contains(QStringLiteral("Defined at %1:").arg(m_nginx.upstreams)), text);
             d.expect(text.contains(QLatin1String("removes its server line from the file and reloads")), text);
             d.expect(text.contains(QLatin1String("persists")), text);
-            d.expect(!text.contains(QLatin1String("maintenance")) && !text.contains(QLatin1String("waits up to")), text);
+            d.expect(
+                !text.contains(QLatin1String("maintenance")) && !text.contains(QLatin1String("waits up to")), text);
             box->button(QMessageBox::No)->click();
         });
         s.window->action(QStringLiteral("server.remove"))->trigger();
@@ -678,7 +695,8 @@ private Q_SLOTS:
 
         auto* badge = s.window->findChild<QLabel*>(QStringLiteral("gatewayBadge_nginx-2"));
         QVERIFY(badge);
-        QVERIFY2(badge->text().contains(QLatin1String(":/icons/state-")) && !badge->text().contains(QLatin1String("&#9")),
+        QVERIFY2(
+            badge->text().contains(QLatin1String(":/icons/state-")) && !badge->text().contains(QLatin1String("&#9")),
             qPrintable(badge->text()));
     }
 
@@ -707,7 +725,9 @@ private Q_SLOTS:
         const QStringList zeroToOne { QStringLiteral("0.0"), QStringLiteral("0.5"), QStringLiteral("1.0") };
         QCOMPARE(TimeSeriesChart::axisFor(0, 4).labels(), zeroToOne); // a flat zero series
         QCOMPARE(TimeSeriesChart::axisFor(0.95, 4).labels(), zeroToOne); // no quarter steps shown as 0.3, 0.8
-        QCOMPARE(TimeSeriesChart::axisFor(3.7, 4).labels(), (QStringList { QStringLiteral("0"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4") }));
+        QCOMPARE(TimeSeriesChart::axisFor(3.7, 4).labels(),
+            (QStringList { QStringLiteral("0"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("3"),
+                QStringLiteral("4") }));
         QCOMPARE(TimeSeriesChart::axisFor(0.004, 4).labels().value(1), QStringLiteral("0.002"));
         QCOMPARE(TimeSeriesChart::axisFor(1900, 4).labels().last(), QStringLiteral("2000"));
     }
