@@ -2,12 +2,6 @@
 
 #include "registry.h"
 
-#include <QBuffer>
-#include <QCryptographicHash>
-#include <QFile>
-#include <QSslCertificate>
-#include <QSslConfiguration>
-#include <QSslKey>
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,6 +11,7 @@
 
 #include "caddyparsers.h"
 #include "wire/answerlimits.h"
+#include "wire/trust.h"
 
 namespace Fleetdeck::Drivers::Caddy {
 
@@ -45,7 +40,7 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
     QNetworkRequest request(url);
     const bool https = url.scheme() == QLatin1String("https");
     if (https) {
-        auto ssl = sslConfiguration();
+        auto ssl = Wire::tlsConfiguration(config().tls, m_keyPassphrase);
         if (!ssl) {
             callback(Result<QByteArray>::failure(ssl.error()));
             return;
@@ -63,41 +58,18 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
     QNetworkReply* reply
         = method == "GET" ? m_network->get(request) : m_network->sendCustomRequest(request, method, body);
     Wire::limitReply(reply, Wire::AnswerLimits::of(config()));
-    // The peer's certificate, seen in the handshake whether it is trusted or not.
-    auto peer = std::make_shared<QByteArray>();
-    const QString pin = config().tls.pinSha256;
-    if (https) {
-        connect(reply, &QNetworkReply::sslErrors, this, [reply, peer, pin](const QList<QSslError>& errors) {
-            const QSslCertificate cert = reply->sslConfiguration().peerCertificate();
-            *peer = cert.digest(QCryptographicHash::Sha256).toHex();
-            // A pinned certificate is trusted as itself, whoever signed it (trust on first use).
-            if (!pin.isEmpty() && *peer == pin.toLatin1())
-                reply->ignoreSslErrors(errors);
-        });
-    }
+    // The peer's certificate, seen in the handshake whether it is trusted or not (the one trust: wire/trust.h).
+    const std::shared_ptr<Wire::PeerSeen> peer = https ? Wire::watchTrust(reply, config().tls) : nullptr;
     connect(reply, &QNetworkReply::finished, this,
-        [reply, callback = std::move(callback), method, path = url.path(), name = config().name, https, peer, pin,
-            where = QStringLiteral("%1:%2").arg(url.host()).arg(url.port())] {
+        [reply, callback = std::move(callback), method, path = url.path(), name = config().name, peer,
+            tls = config().tls, where = QStringLiteral("%1:%2").arg(url.host()).arg(url.port())] {
             reply->deleteLater();
-            if (https && peer->isEmpty())
-                *peer = reply->sslConfiguration().peerCertificate().digest(QCryptographicHash::Sha256).toHex();
-            // A pin holds even against a certificate the CAs would accept: a changed certificate is refused.
-            if (https && !pin.isEmpty() && !peer->isEmpty() && *peer != pin.toLatin1()) {
-                callback(Result<QByteArray>::failure(
-                    QStringLiteral("the certificate of %1 changed: pinned SHA-256 %2, now %3; refused (check with the "
-                                   "gateway's owner, then pin the new one)")
-                        .arg(where, pin, QString::fromLatin1(*peer)),
-                    Failure::Certificate, QString::fromLatin1(*peer)));
-                return;
-            }
-            if (https && reply->error() == QNetworkReply::SslHandshakeFailedError) {
-                callback(Result<QByteArray>::failure(
-                    QStringLiteral("the certificate of %1 is not trusted (%2); SHA-256 %3. Give the gateway a CA file, "
-                                   "or check this fingerprint and pin it")
-                        .arg(where, reply->errorString(),
-                            peer->isEmpty() ? QStringLiteral("unknown") : QString::fromLatin1(*peer)),
-                    pin.isEmpty() ? Failure::Certificate : Failure::General, QString::fromLatin1(*peer)));
-                return;
+            if (peer) {
+                if (const auto refused = Wire::trustFailure(*peer,
+                        reply->error() == QNetworkReply::SslHandshakeFailedError, reply->errorString(), tls, where)) {
+                    callback(Result<QByteArray>::failure(refused->message, refused->kind, refused->presented));
+                    return;
+                }
             }
             if (Wire::replyWasTooLarge(reply)) {
                 callback(Result<QByteArray>::failure(
@@ -137,45 +109,6 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
             }
             callback(Result<QByteArray>::success(answer));
         });
-}
-
-Result<QSslConfiguration> CaddyDriver::sslConfiguration() const
-{
-    using R = Result<QSslConfiguration>;
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
-    const TlsSettings& tls = config().tls;
-    if (!tls.caFile.isEmpty()) {
-        const auto cas = QSslCertificate::fromPath(tls.caFile, QSsl::Pem);
-        if (cas.isEmpty())
-            return R::failure(tr("the CA file %1 holds no certificate (or cannot be read)").arg(tls.caFile));
-        ssl.setCaCertificates(cas); // these only, not the system's
-    }
-    if (!tls.clientCertFile.isEmpty()) {
-        const auto certs = QSslCertificate::fromPath(tls.clientCertFile, QSsl::Pem);
-        QFile keyFile(tls.clientKeyFile);
-        if (certs.isEmpty())
-            return R::failure(tr("the client certificate file %1 holds no certificate").arg(tls.clientCertFile));
-        if (!keyFile.open(QIODevice::ReadOnly))
-            return R::failure(tr("the client key %1 cannot be read: %2").arg(tls.clientKeyFile, keyFile.errorString()));
-        const QByteArray pem = keyFile.read(1024 * 1024);
-        QSslKey key(pem, QSsl::Rsa, QSsl::Pem, QSsl::PrivateKey, m_keyPassphrase);
-        if (key.isNull())
-            key = QSslKey(pem, QSsl::Ec, QSsl::Pem, QSsl::PrivateKey, m_keyPassphrase);
-        if (key.isNull())
-            return R::failure(pem.contains("ENCRYPTED")
-                    ? (m_keyPassphrase.isEmpty()
-                            ? tr("the client key %1 is encrypted and no pass phrase is set (name it as "
-                                 "tls.clientKeyCredential)")
-                                  .arg(tls.clientKeyFile)
-                            : tr("the client key %1 cannot be decrypted with its pass phrase (credential %2)")
-                                  .arg(tls.clientKeyFile, tls.clientKeyCredential))
-                    : tr("the client key %1 is not an RSA or EC key in PEM").arg(tls.clientKeyFile),
-                Failure::Authentication);
-        ssl.setLocalCertificate(certs.first());
-        ssl.setPrivateKey(key);
-    }
-    return R::success(ssl);
 }
 
 void CaddyDriver::fetchSnapshot(SnapshotCallback callback)

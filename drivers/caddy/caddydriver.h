@@ -1,7 +1,5 @@
 #pragma once
 
-#include <QSslConfiguration>
-
 #include "driver.h"
 #include "wire/prometheustext.h"
 
@@ -44,9 +42,6 @@ private:
         BodyCallback callback);
     void get(const QString& path, BodyCallback callback) { send("GET", path, {}, {}, std::move(callback)); }
     QUrl metricsUrl() const;
-    // The TLS settings of an https admin endpoint: the gateway's CA file (else the system's), its client
-    // certificate; a pin is checked per reply.
-    Result<QSslConfiguration> sslConfiguration() const;
 
     QNetworkAccessManager* m_network;
     QByteArray m_secret; // HTTP basic (user:password) or bearer token, when the gateway names one

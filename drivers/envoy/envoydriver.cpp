@@ -23,7 +23,7 @@ struct Poll
 Result<QByteArray> bodyOf(const Result<Wire::HttpAnswer>& r)
 {
     if (!r)
-        return Result<QByteArray>::failure(r.error(), r.failureKind());
+        return Result<QByteArray>::failure(r.error(), r.failureKind(), r.detail());
     if (r.value().status != 200)
         return Result<QByteArray>::failure(Wire::httpStatusText(r.value()));
     return Result<QByteArray>::success(r.value().body);
@@ -37,6 +37,11 @@ EnvoyDriver::EnvoyDriver(const GatewayConfig& config, QObject* parent)
 
 EnvoyDriver::~EnvoyDriver() = default;
 
+void EnvoyDriver::setKeyPassphrase(const QByteArray& passphrase)
+{
+    m_http->setKeyPassphrase(passphrase);
+}
+
 void EnvoyDriver::fetchSnapshot(SnapshotCallback callback)
 {
     auto poll = std::make_shared<Poll>();
@@ -47,7 +52,8 @@ void EnvoyDriver::fetchSnapshot(SnapshotCallback callback)
         const QString name = config().name;
         const auto info = bodyOf(*poll->info);
         if (!info) {
-            callback(R::failure(QStringLiteral("%1: /server_info: %2").arg(name, info.error()), info.failureKind()));
+            callback(R::failure(
+                QStringLiteral("%1: /server_info: %2").arg(name, info.error()), info.failureKind(), info.detail()));
             return;
         }
         const auto server = parseServerInfo(info.value());
@@ -116,8 +122,8 @@ void EnvoyDriver::readCachePolicy(CachePolicyCallback callback)
         using R = Result<CachePolicy>;
         const auto body = bodyOf(r);
         if (!body) {
-            callback(R::failure(
-                QStringLiteral("%1: /server_info: %2").arg(config().name, body.error()), body.failureKind()));
+            callback(R::failure(QStringLiteral("%1: /server_info: %2").arg(config().name, body.error()),
+                body.failureKind(), body.detail()));
             return;
         }
         const auto info = parseServerInfo(body.value());
@@ -148,8 +154,8 @@ void EnvoyDriver::sendChange(const Change& change, const GatewayState&, ActionCa
     m_http->send("POST", path, {}, [this, callback, path](Result<Wire::HttpAnswer> r) {
         const auto body = bodyOf(r);
         if (!body) {
-            callback(Result<QString>::failure(
-                QStringLiteral("%1: POST %2: %3").arg(config().name, path, body.error()), body.failureKind()));
+            callback(Result<QString>::failure(QStringLiteral("%1: POST %2: %3").arg(config().name, path, body.error()),
+                body.failureKind(), body.detail()));
             return;
         }
         callback(Result<QString>::success(QString::fromUtf8(body.value().trimmed().left(200))));

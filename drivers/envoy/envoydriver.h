@@ -24,6 +24,7 @@ public:
 
     void fetchSnapshot(SnapshotCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
+    void setKeyPassphrase(const QByteArray& passphrase) override;
 
 protected:
     void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) override;

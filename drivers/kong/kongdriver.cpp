@@ -37,6 +37,11 @@ KongDriver::KongDriver(const GatewayConfig& config, QObject* parent)
 
 KongDriver::~KongDriver() = default;
 
+void KongDriver::setKeyPassphrase(const QByteArray& passphrase)
+{
+    m_http->setKeyPassphrase(passphrase);
+}
+
 void KongDriver::setSecret(const QByteArray& secret)
 {
     m_http->setHeader("Kong-Admin-Token", secret.trimmed());
@@ -51,7 +56,7 @@ void KongDriver::call(const QByteArray& method, const QString& path, const QByte
             = QStringLiteral("%1: %2 %3")
                   .arg(config().name, QString::fromLatin1(method), QUrl::fromPercentEncoding(path.toUtf8()));
         if (!r) {
-            callback(R::failure(r.error(), r.failureKind()));
+            callback(R::failure(r.error(), r.failureKind(), r.detail()));
             return;
         }
         const int status = r.value().status;
@@ -76,7 +81,7 @@ void KongDriver::readList(const QString& path, int pages, QList<QJsonObject> sof
         [this, path, pages, sofar = std::move(sofar), callback](Result<QByteArray> r) mutable {
             using R = Result<QList<QJsonObject>>;
             if (!r) {
-                callback(R::failure(r.error(), r.failureKind()), false);
+                callback(R::failure(r.error(), r.failureKind(), r.detail()), false);
                 return;
             }
             const auto page = parsePage(r.value(), path.section(QLatin1Char('?'), 0, 0));
@@ -107,13 +112,13 @@ void KongDriver::fetchSnapshot(SnapshotCallback callback)
         using R = Result<GatewaySnapshot>;
         for (const auto* body : { &poll->root, &poll->status }) {
             if (!body->value()) {
-                callback(R::failure(body->value().error(), body->value().failureKind()));
+                callback(R::failure(body->value().error(), body->value().failureKind(), body->value().detail()));
                 return;
             }
         }
         for (const auto* list : { &poll->upstreams, &poll->services, &poll->routes, &poll->plugins }) {
             if (!list->value()) {
-                callback(R::failure(list->value().error(), list->value().failureKind()));
+                callback(R::failure(list->value().error(), list->value().failureKind(), list->value().detail()));
                 return;
             }
         }
@@ -200,13 +205,14 @@ void KongDriver::readRateLimits(RateLimitsCallback callback)
     readList(
         QStringLiteral("/plugins") + first, 0, {}, [this, callback, first](Result<QList<QJsonObject>> plugins, bool) {
             if (!plugins) {
-                callback(Result<RateLimits>::failure(plugins.error(), plugins.failureKind()));
+                callback(Result<RateLimits>::failure(plugins.error(), plugins.failureKind(), plugins.detail()));
                 return;
             }
             readList(QStringLiteral("/consumers") + first, 0, {},
                 [callback, plugins = plugins.value()](Result<QList<QJsonObject>> consumers, bool) {
                     if (!consumers)
-                        callback(Result<RateLimits>::failure(consumers.error(), consumers.failureKind()));
+                        callback(Result<RateLimits>::failure(
+                            consumers.error(), consumers.failureKind(), consumers.detail()));
                     else
                         callback(Result<RateLimits>::success(kongRateLimits(plugins, consumers.value())));
                 });
@@ -219,19 +225,21 @@ void KongDriver::readCachePolicy(CachePolicyCallback callback)
     readList(
         QStringLiteral("/plugins") + first, 0, {}, [this, callback, first](Result<QList<QJsonObject>> plugins, bool) {
             if (!plugins) {
-                callback(Result<CachePolicy>::failure(plugins.error(), plugins.failureKind()));
+                callback(Result<CachePolicy>::failure(plugins.error(), plugins.failureKind(), plugins.detail()));
                 return;
             }
             readList(QStringLiteral("/services") + first, 0, {},
                 [this, callback, first, plugins = plugins.value()](Result<QList<QJsonObject>> services, bool) {
                     if (!services) {
-                        callback(Result<CachePolicy>::failure(services.error(), services.failureKind()));
+                        callback(
+                            Result<CachePolicy>::failure(services.error(), services.failureKind(), services.detail()));
                         return;
                     }
                     readList(QStringLiteral("/routes") + first, 0, {},
                         [callback, plugins, services = services.value()](Result<QList<QJsonObject>> routes, bool) {
                             if (!routes)
-                                callback(Result<CachePolicy>::failure(routes.error(), routes.failureKind()));
+                                callback(Result<CachePolicy>::failure(
+                                    routes.error(), routes.failureKind(), routes.detail()));
                             else
                                 callback(
                                     Result<CachePolicy>::success(kongCachePolicy(plugins, services, routes.value())));
@@ -244,7 +252,7 @@ void KongDriver::setRateLimit(const RateLimitChange& change, ActionCallback call
 {
     auto answered = [callback](Result<QByteArray> r) {
         if (!r)
-            callback(Result<QString>::failure(r.error(), r.failureKind()));
+            callback(Result<QString>::failure(r.error(), r.failureKind(), r.detail()));
         else
             callback(Result<QString>::success(QString::fromUtf8(r.value().left(300))));
     };
@@ -280,7 +288,7 @@ void KongDriver::setRateLimit(const RateLimitChange& change, ActionCallback call
         readList(
             QStringLiteral("/plugins") + first, 0, {}, [callback, write](Result<QList<QJsonObject>> plugins, bool) {
                 if (!plugins) {
-                    callback(Result<QString>::failure(plugins.error(), plugins.failureKind()));
+                    callback(Result<QString>::failure(plugins.error(), plugins.failureKind(), plugins.detail()));
                     return;
                 }
                 write(rateLimitPlugin(plugins.value(), {}), QStringLiteral("/plugins"),
@@ -292,7 +300,7 @@ void KongDriver::setRateLimit(const RateLimitChange& change, ActionCallback call
     readList(QStringLiteral("/consumers") + first, 0, {},
         [this, change, callback, write, first](Result<QList<QJsonObject>> consumers, bool) {
             if (!consumers) {
-                callback(Result<QString>::failure(consumers.error(), consumers.failureKind()));
+                callback(Result<QString>::failure(consumers.error(), consumers.failureKind(), consumers.detail()));
                 return;
             }
             const QString id = consumerNamed(consumers.value(), change.key).value(QLatin1String("id")).toString();
@@ -306,7 +314,7 @@ void KongDriver::setRateLimit(const RateLimitChange& change, ActionCallback call
             const QString plugins = QStringLiteral("/consumers/%1/plugins").arg(segment(id));
             readList(plugins + first, 0, {}, [callback, write, plugins, id](Result<QList<QJsonObject>> r, bool) {
                 if (!r) {
-                    callback(Result<QString>::failure(r.error(), r.failureKind()));
+                    callback(Result<QString>::failure(r.error(), r.failureKind(), r.detail()));
                     return;
                 }
                 write(rateLimitPlugin(r.value(), id), plugins, {});
@@ -323,7 +331,7 @@ void KongDriver::setWeight(const ServerRef& target, const QString& revision,
         = QStringLiteral("/upstreams/%1/targets/%2").arg(segment(target.backend), segment(target.server));
     call("GET", path, {}, { 200 }, [this, path, revision, weight, tags, callback](Result<QByteArray> r) {
         if (!r) {
-            callback(Result<QString>::failure(r.error(), r.failureKind()));
+            callback(Result<QString>::failure(r.error(), r.failureKind(), r.detail()));
             return;
         }
         const QJsonObject t = QJsonDocument::fromJson(r.value()).object();
@@ -341,7 +349,7 @@ void KongDriver::setWeight(const ServerRef& target, const QString& revision,
         call("PATCH", path, QJsonDocument(body).toJson(QJsonDocument::Compact), { 200 },
             [callback](Result<QByteArray> patched) {
                 if (!patched)
-                    callback(Result<QString>::failure(patched.error(), patched.failureKind()));
+                    callback(Result<QString>::failure(patched.error(), patched.failureKind(), patched.detail()));
                 else
                     callback(Result<QString>::success(QString::fromUtf8(patched.value().left(300))));
             });
@@ -356,7 +364,7 @@ void KongDriver::sendChange(const Change& change, const GatewayState& current, A
     };
     auto answered = [callback](Result<QByteArray> r) {
         if (!r)
-            callback(Result<QString>::failure(r.error(), r.failureKind()));
+            callback(Result<QString>::failure(r.error(), r.failureKind(), r.detail()));
         else
             callback(Result<QString>::success(QString::fromUtf8(r.value().left(300))));
     };

@@ -27,6 +27,7 @@ public:
     void readRateLimits(RateLimitsCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
     void setSecret(const QByteArray& secret) override;
+    void setKeyPassphrase(const QByteArray& passphrase) override;
 
     static constexpr int kPageSize = 100;
     static constexpr int kMaxPages = 50; // per list and poll: past it, the list is cut and said so

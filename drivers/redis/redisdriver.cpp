@@ -31,7 +31,7 @@ QString RedisDriver::address() const
 
 void RedisDriver::run(const QList<QList<QByteArray>>& commands, RespSession::Callback callback)
 {
-    RespSession::run(config(), m_secret, commands, std::move(callback), this);
+    RespSession::run(config(), m_secret, m_keyPassphrase, commands, std::move(callback), this);
 }
 
 void RedisDriver::fetchSnapshot(SnapshotCallback callback)

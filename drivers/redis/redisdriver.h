@@ -21,6 +21,7 @@ public:
     void fetchSnapshot(SnapshotCallback callback) override;
     void readCachePolicy(CachePolicyCallback callback) override;
     void setSecret(const QByteArray& secret) override { m_secret = secret; }
+    void setKeyPassphrase(const QByteArray& passphrase) override { m_keyPassphrase = passphrase; }
 
 protected:
     void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) override;
@@ -30,6 +31,7 @@ private:
     QString address() const;
 
     QByteArray m_secret;
+    QByteArray m_keyPassphrase; // the TLS client key's, from the keychain
     qint64 m_lastSlowId = -1;
     HitCounts m_hits;
 };

@@ -1,10 +1,6 @@
 #include "resp.h"
 
-#include <QCryptographicHash>
-#include <QFile>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QSslSocket>
 #include <QTimer>
 
@@ -160,14 +156,14 @@ Result<QList<RespValue>> RespReader::feed(const QByteArray& bytes)
     return R::success(out);
 }
 
-void RespSession::run(const GatewayConfig& config, const QByteArray& secret, const QList<QList<QByteArray>>& commands,
-    Callback callback, QObject* context)
+void RespSession::run(const GatewayConfig& config, const QByteArray& secret, const QByteArray& keyPassphrase,
+    const QList<QList<QByteArray>>& commands, Callback callback, QObject* context)
 {
-    auto* session = new RespSession(config, secret, commands, std::move(callback), context);
+    auto* session = new RespSession(config, secret, keyPassphrase, commands, std::move(callback), context);
     session->start();
 }
 
-RespSession::RespSession(const GatewayConfig& config, const QByteArray& secret,
+RespSession::RespSession(const GatewayConfig& config, const QByteArray& secret, const QByteArray& keyPassphrase,
     const QList<QList<QByteArray>>& commands, Callback callback, QObject* context)
     : QObject(context)
     , m_what(config.name)
@@ -179,6 +175,7 @@ RespSession::RespSession(const GatewayConfig& config, const QByteArray& secret,
     , m_silence(new QTimer(this))
     , m_deadline(new QTimer(this))
     , m_reader(config.maxAnswerBytes())
+    , m_keyPassphrase(keyPassphrase)
 { }
 
 void RespSession::start()
@@ -206,11 +203,14 @@ void RespSession::start()
         onBytes();
     });
     connect(m_socket, &QAbstractSocket::errorOccurred, this, [this] {
-        if (m_socket->error() == QAbstractSocket::SslHandshakeFailedError && !m_untrusted.isEmpty()) {
-            finish(R::failure(QStringLiteral("%1: Redis's TLS certificate is not trusted (%2); its SHA-256 is %3")
-                                  .arg(m_what, m_socket->errorString(), m_untrusted),
-                Failure::Certificate, m_untrusted));
-            return;
+        if (m_peer) {
+            if (const auto refused = Wire::trustFailure(*m_peer,
+                    m_socket->error() == QAbstractSocket::SslHandshakeFailedError, m_socket->errorString(),
+                    m_config.tls, QStringLiteral("%1:%2").arg(m_config.admin.host()).arg(m_config.admin.port(6379)))) {
+                finish(R::failure(
+                    QStringLiteral("%1: %2").arg(m_what, refused->message), refused->kind, refused->presented));
+                return;
+            }
         }
         finish(R::failure(QStringLiteral("%1: Redis: %2")
                               .arg(m_what, Wire::socketErrorText(m_socket->error(), m_socket->errorString()))));
@@ -238,39 +238,25 @@ void RespSession::start()
         m_socket->connectToHost(host, port);
         return;
     }
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    const TlsSettings& tls = m_config.tls;
-    if (!tls.caFile.isEmpty()) {
-        const auto cas = QSslCertificate::fromPath(tls.caFile, QSsl::Pem);
-        if (cas.isEmpty()) {
-            finish(R::failure(
-                QStringLiteral("%1: the CA file %2 holds no certificate (or cannot be read)").arg(m_what, tls.caFile)));
+    // The one trust (wire/trust.h): CA file, client certificate (its key's pass phrase from the keychain), and the
+    // pin checked on every handshake, before anything (AUTH included) is sent.
+    const Result<QSslConfiguration> ssl = Wire::tlsConfiguration(m_config.tls, m_keyPassphrase);
+    if (!ssl) {
+        finish(R::failure(QStringLiteral("%1: %2").arg(m_what, ssl.error()), ssl.failureKind()));
+        return;
+    }
+    m_socket->setSslConfiguration(ssl.value());
+    m_peer = Wire::watchTrust(m_socket, m_config.tls);
+    connect(m_socket, &QSslSocket::encrypted, this, [this, send] {
+        // A pin the leaf does not match: the socket was aborted before anything (AUTH included) was sent.
+        if (const auto refused = Wire::trustFailure(*m_peer, false, {}, m_config.tls,
+                QStringLiteral("%1:%2").arg(m_config.admin.host()).arg(m_config.admin.port(6379)))) {
+            finish(
+                R::failure(QStringLiteral("%1: %2").arg(m_what, refused->message), refused->kind, refused->presented));
             return;
         }
-        ssl.setCaCertificates(cas);
-    }
-    if (!tls.clientCertFile.isEmpty()) {
-        const auto certs = QSslCertificate::fromPath(tls.clientCertFile, QSsl::Pem);
-        QFile keyFile(tls.clientKeyFile);
-        if (certs.isEmpty() || !keyFile.open(QIODevice::ReadOnly)) {
-            finish(R::failure(QStringLiteral("%1: the client certificate %2 or its key %3 cannot be read")
-                                  .arg(m_what, tls.clientCertFile, tls.clientKeyFile)));
-            return;
-        }
-        ssl.setLocalCertificate(certs.first());
-        ssl.setPrivateKey(QSslKey(&keyFile, QSsl::Rsa));
-    }
-    m_socket->setSslConfiguration(ssl);
-    const QString pin = tls.pinSha256.toLower();
-    connect(m_socket, &QSslSocket::sslErrors, this, [this, pin](const QList<QSslError>&) {
-        const QString seen = QString::fromLatin1(
-            QCryptographicHash::hash(m_socket->peerCertificate().toDer(), QCryptographicHash::Sha256).toHex());
-        if (!pin.isEmpty() && seen == pin)
-            m_socket->ignoreSslErrors(); // pinned: this certificate and no other
-        else
-            m_untrusted = seen; // offered to the operator to check and pin
+        send();
     });
-    connect(m_socket, &QSslSocket::encrypted, this, send);
     m_socket->connectToHostEncrypted(host, port);
 }
 

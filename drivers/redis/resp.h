@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include <QByteArray>
 #include <QList>
@@ -10,6 +11,7 @@
 
 #include "fleettypes.h"
 #include "result.h"
+#include "wire/trust.h"
 
 class QSslSocket;
 class QTimer;
@@ -66,12 +68,13 @@ class RespSession final : public QObject
 public:
     using Callback = std::function<void(Result<QList<RespValue>>)>;
     // The secret is "user:password" (an ACL user) or a password alone (the default user); never put in an error.
-    static void run(const GatewayConfig& config, const QByteArray& secret, const QList<QList<QByteArray>>& commands,
-        Callback callback, QObject* context);
+    // keyPassphrase: the TLS client key's, from the keychain (empty: the key is not encrypted, or there is none).
+    static void run(const GatewayConfig& config, const QByteArray& secret, const QByteArray& keyPassphrase,
+        const QList<QList<QByteArray>>& commands, Callback callback, QObject* context);
 
 private:
-    RespSession(const GatewayConfig& config, const QByteArray& secret, const QList<QList<QByteArray>>& commands,
-        Callback callback, QObject* context);
+    RespSession(const GatewayConfig& config, const QByteArray& secret, const QByteArray& keyPassphrase,
+        const QList<QList<QByteArray>>& commands, Callback callback, QObject* context);
     void start();
     void onBytes();
     void finish(Result<QList<RespValue>> result);
@@ -87,7 +90,8 @@ private:
     RespReader m_reader;
     QList<RespValue> m_answers;
     qint64 m_received = 0;
-    QString m_untrusted; // the SHA-256 of a certificate TLS did not trust
+    QByteArray m_keyPassphrase;
+    std::shared_ptr<Wire::PeerSeen> m_peer; // what the TLS handshake showed (rediss:// only)
     bool m_authSent = false;
     bool m_done = false;
 };

@@ -41,6 +41,12 @@ TraefikDriver::TraefikDriver(const GatewayConfig& config, QObject* parent)
 
 TraefikDriver::~TraefikDriver() = default;
 
+void TraefikDriver::setKeyPassphrase(const QByteArray& passphrase)
+{
+    m_http->setKeyPassphrase(passphrase);
+    m_metrics->setKeyPassphrase(passphrase);
+}
+
 void TraefikDriver::setSecret(const QByteArray& secret)
 {
     // Traefik's API has no authentication of its own; a basicAuth middleware (or a proxy) in front of it may.
@@ -59,7 +65,7 @@ void TraefikDriver::readList(const QString& path, int page, QList<QJsonObject> s
         [this, path, page, sofar = std::move(sofar), callback](Result<Wire::HttpAnswer> r) mutable {
             using R = Result<QList<QJsonObject>>;
             if (!r) {
-                callback(R::failure(r.error(), r.failureKind()), false);
+                callback(R::failure(r.error(), r.failureKind(), r.detail()), false);
                 return;
             }
             if (r.value().status == 401 || r.value().status == 403) {
@@ -104,12 +110,12 @@ void TraefikDriver::fetchSnapshot(SnapshotCallback callback)
         using R = Result<GatewaySnapshot>;
         for (const auto* list : { &poll->routers, &poll->services, &poll->middlewares }) {
             if (!list->value()) {
-                callback(R::failure(list->value().error(), list->value().failureKind()));
+                callback(R::failure(list->value().error(), list->value().failureKind(), list->value().detail()));
                 return;
             }
         }
         if (!poll->version->ok()) {
-            callback(R::failure(poll->version->error(), poll->version->failureKind()));
+            callback(R::failure(poll->version->error(), poll->version->failureKind(), poll->version->detail()));
             return;
         }
         GatewaySnapshot snap;
@@ -147,7 +153,7 @@ void TraefikDriver::fetchSnapshot(SnapshotCallback callback)
     };
     m_http->get(QStringLiteral("/api/version"), [this, poll, done](Result<Wire::HttpAnswer> r) {
         if (!r)
-            poll->version = Result<QString>::failure(r.error(), r.failureKind());
+            poll->version = Result<QString>::failure(r.error(), r.failureKind(), r.detail());
         else if (r.value().status == 401 || r.value().status == 403)
             poll->version = Result<QString>::failure(
                 QStringLiteral("%1: /api/version: authentication failed (%2): check the gateway's credential")

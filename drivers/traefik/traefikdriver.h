@@ -24,6 +24,7 @@ public:
 
     void fetchSnapshot(SnapshotCallback callback) override;
     void setSecret(const QByteArray& secret) override;
+    void setKeyPassphrase(const QByteArray& passphrase) override;
 
     // The most pages of one list read in one poll (100 entries each): a list past it is cut, and said so.
     static constexpr int kMaxPages = 50;

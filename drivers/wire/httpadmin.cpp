@@ -9,6 +9,7 @@
 #include <QSslConfiguration>
 
 #include "answerlimits.h"
+#include "trust.h"
 
 namespace Fleetdeck::Wire {
 
@@ -22,6 +23,7 @@ HttpAdmin::~HttpAdmin()
 {
     for (QByteArray& v : m_headers)
         v.fill('\0');
+    m_keyPassphrase.fill('\0');
 }
 
 void HttpAdmin::setHeader(const QByteArray& name, const QByteArray& value)
@@ -42,18 +44,15 @@ void HttpAdmin::send(const QByteArray& method, const QString& pathAndQuery, cons
     url.setPath(base + (q < 0 ? pathAndQuery : pathAndQuery.left(q)), QUrl::TolerantMode);
     url.setQuery(q < 0 ? QString() : pathAndQuery.mid(q + 1), QUrl::TolerantMode);
     QNetworkRequest request(url);
-    if (url.scheme() == QLatin1String("https")) {
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        if (!m_config.tls.caFile.isEmpty()) {
-            const QList<QSslCertificate> cas = QSslCertificate::fromPath(m_config.tls.caFile);
-            if (cas.isEmpty()) {
-                callback(Result<HttpAnswer>::failure(QStringLiteral("%1: no CA certificate could be read from %2")
-                                                         .arg(m_config.name, m_config.tls.caFile)));
-                return;
-            }
-            ssl.setCaCertificates(cas);
+    const bool https = url.scheme() == QLatin1String("https");
+    if (https) {
+        const Result<QSslConfiguration> ssl = tlsConfiguration(m_config.tls, m_keyPassphrase);
+        if (!ssl) {
+            callback(Result<HttpAnswer>::failure(
+                QStringLiteral("%1: %2").arg(m_config.name, ssl.error()), ssl.failureKind()));
+            return;
         }
-        request.setSslConfiguration(ssl);
+        request.setSslConfiguration(ssl.value());
     }
     if (!body.isEmpty())
         request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
@@ -62,11 +61,22 @@ void HttpAdmin::send(const QByteArray& method, const QString& pathAndQuery, cons
     QNetworkReply* reply
         = method == "GET" ? m_network->get(request) : m_network->sendCustomRequest(request, method, body);
     limitReply(reply, AnswerLimits::of(m_config));
+    // The one trust (trust.h): the pin on every handshake, the presented fingerprint on a refusal.
+    const std::shared_ptr<PeerSeen> peer = https ? watchTrust(reply, m_config.tls) : nullptr;
     connect(reply, &QNetworkReply::finished, this,
-        [reply, callback = std::move(callback),
+        [reply, callback = std::move(callback), peer, tls = m_config.tls,
+            where = QStringLiteral("%1:%2").arg(url.host()).arg(url.port(443)),
             what = QStringLiteral("%1: %2 %3")
                        .arg(m_config.name, QString::fromLatin1(method), url.path(QUrl::FullyDecoded))] {
             reply->deleteLater();
+            if (peer) {
+                if (const auto refused = trustFailure(*peer, reply->error() == QNetworkReply::SslHandshakeFailedError,
+                        reply->errorString(), tls, where)) {
+                    callback(Result<HttpAnswer>::failure(
+                        QStringLiteral("%1: %2").arg(what, refused->message), refused->kind, refused->presented));
+                    return;
+                }
+            }
             if (replyWasTooLarge(reply)) {
                 callback(Result<HttpAnswer>::failure(
                     QStringLiteral("%1: %2").arg(what, replyErrorText(reply)), Failure::TooLarge));
