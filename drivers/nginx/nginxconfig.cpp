@@ -10,6 +10,9 @@ namespace {
 
 constexpr int kMaxDepth = 64; // blocks inside blocks; nginx itself has no limit, but no real config comes close
 constexpr int kMaxIncludeDepth = 16;
+// Files read by the walk, counting each time an include reads one again: includes that fan out (every file of a
+// directory including the directory again) would otherwise grow exponentially with the depth.
+constexpr int kMaxFileVisits = 4096;
 
 bool isSpace(char c)
 {
@@ -355,9 +358,20 @@ private:
         const QString& path, const QStringList& context, const QString& server, const QString& location, int depth)
     {
         const auto it = m_parsed.constFind(path);
-        if (it == m_parsed.constEnd() || depth > kMaxIncludeDepth)
+        // A file that includes itself, through any chain, is read once on that chain (nginx would not start).
+        if (it == m_parsed.constEnd() || depth > kMaxIncludeDepth || m_stack.contains(path))
             return;
+        if (++m_visits > kMaxFileVisits) {
+            if (m_config.problem.isEmpty())
+                m_config.problem = QStringLiteral("%1: its includes fan out past %2 files read; not all of the "
+                                                  "configuration is shown")
+                                       .arg(path)
+                                       .arg(kMaxFileVisits);
+            return;
+        }
+        m_stack.append(path);
         walk(it.value(), path, context, server, location, depth);
+        m_stack.removeLast();
     }
 
     void walk(const QList<Directive>& list, const QString& file, const QStringList& context, const QString& server,
@@ -462,6 +476,8 @@ private:
     QString m_confDir;
     QList<Route> m_routes;
     QHash<QString, QStringList> m_maps; // "http $pool" -> the values the map gives it
+    QStringList m_stack; // the files being walked, outermost first
+    int m_visits = 0;
 };
 
 } // namespace

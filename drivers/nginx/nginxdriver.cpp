@@ -237,11 +237,13 @@ void NginxDriver::fetchSnapshot(SnapshotCallback callback)
         pending->poll = Result<Wire::CommandChannel::Output>::success(fresh);
         maybeDone();
     } else {
-        m_channel->runScript(QString::fromLatin1(Scripts::poll), args + nginxCommand(), {}, config().deadlineMs,
+        m_channel->runScript(
+            QString::fromLatin1(Scripts::poll), args + nginxCommand(), {}, config().deadlineMs,
             [pending, maybeDone](Result<Wire::CommandChannel::Output> r) {
                 pending->poll = std::move(r);
                 maybeDone();
-            });
+            },
+            QStringLiteral("the poll (nginx -T and the logs)"));
     }
     if (wantStatus && full) {
         QNetworkRequest request(QUrl(option(QStringLiteral("stubStatus"))));
@@ -678,7 +680,8 @@ void NginxDriver::edit(
         editFrom(*m_config, m_configVersion, pool, baseVersion, what, editor, callback);
         return;
     }
-    m_channel->run(nginxCommand() + QStringList { QStringLiteral("-T") }, {}, config().deadlineMs,
+    m_channel->run(
+        nginxCommand() + QStringList { QStringLiteral("-T") }, {}, config().deadlineMs,
         [this, pool, baseVersion, what, editor, callback](Result<Wire::CommandChannel::Output> dumped) {
             if (!dumped) {
                 callback(Result<QString>::failure(dumped.error(), dumped.failureKind()));
@@ -696,7 +699,8 @@ void NginxDriver::edit(
                 return;
             }
             editFrom(parsed.value(), sha256(dumped.value().out).left(16), pool, baseVersion, what, editor, callback);
-        });
+        },
+        QStringLiteral("nginx -T"));
 }
 
 void NginxDriver::editFrom(const NginxConfig& now, const QString& version, const QString& pool,
@@ -759,7 +763,8 @@ void NginxDriver::commit(const QString& file, const QByteArray& before, const QB
     const QStringList args = { file, sha256(before), sha256(beforeNoLf), errorLogPath(), pidFile(), nginx, reload,
         QString::number(kReloadWaitSteps) };
     // The reload's wait comes on top of the deadline.
-    m_channel->runScript(QString::fromLatin1(Scripts::apply), args, after, config().deadlineMs + kReloadWaitSteps * 20,
+    m_channel->runScript(
+        QString::fromLatin1(Scripts::apply), args, after, config().deadlineMs + kReloadWaitSteps * 20,
         [this, file, what, callback](Result<Wire::CommandChannel::Output> r) {
             if (!r) {
                 callback(Result<QString>::failure(
@@ -824,7 +829,8 @@ void NginxDriver::commit(const QString& file, const QByteArray& before, const QB
                                                       .arg(r.value().exitCode)
                                                       .arg(head, rest)));
             }
-        });
+        },
+        QStringLiteral("the change (write, nginx -t, reload)"));
 }
 
 } // namespace Fleetdeck::Drivers::Nginx

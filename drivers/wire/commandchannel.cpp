@@ -1,5 +1,8 @@
 #include "commandchannel.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <memory>
 
 #include <QCryptographicHash>
@@ -8,8 +11,6 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTimer>
-
-#include <unistd.h>
 
 namespace Fleetdeck::Wire {
 
@@ -62,6 +63,8 @@ CommandChannel::~CommandChannel()
     // Commands still running are abandoned: their callbacks are not called.
     for (QProcess* p : findChildren<QProcess*>()) {
         p->disconnect();
+        if (m_local && p->processId() > 0)
+            ::kill(-pid_t(p->processId()), SIGKILL); // its process group: everything it started
         p->kill();
         p->waitForFinished(500);
     }
@@ -147,14 +150,15 @@ QString CommandChannel::sshFailure(const QByteArray& err) const
     return QStringLiteral("%1: %2").arg(who, said);
 }
 
-void CommandChannel::runScript(
-    const QString& script, const QStringList& args, const QByteArray& input, int timeoutMs, Callback callback)
+void CommandChannel::runScript(const QString& script, const QStringList& args, const QByteArray& input, int timeoutMs,
+    Callback callback, const QString& what)
 {
     run(QStringList { QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh") } + args, input,
-        timeoutMs, std::move(callback));
+        timeoutMs, std::move(callback), what.isEmpty() ? QStringLiteral("a script") : what);
 }
 
-void CommandChannel::run(const QStringList& argv, const QByteArray& input, int timeoutMs, Callback callback)
+void CommandChannel::run(
+    const QStringList& argv, const QByteArray& input, int timeoutMs, Callback callback, const QString& label)
 {
     if (argv.isEmpty()) {
         callback(Result<Output>::failure(QStringLiteral("%1: no command to run").arg(m_gateway)));
@@ -173,12 +177,16 @@ void CommandChannel::run(const QStringList& argv, const QByteArray& input, int t
     auto timer = new QTimer(process);
     timer->setSingleShot(true);
     const QString what = m_local ? argv.first() : QStringLiteral("ssh");
-    auto finish = [process, done, cb](Result<Output> result) {
+    const bool local = m_local;
+    auto finish = [process, done, cb, local](Result<Output> result) {
         if (*done)
             return;
         *done = true;
         process->disconnect();
         if (process->state() != QProcess::NotRunning) {
+            // Everything the command started goes with it (a script's `nginx -T` too), not only its shell.
+            if (local && process->processId() > 0)
+                ::kill(-pid_t(process->processId()), SIGKILL);
             process->kill();
             process->waitForFinished(1000);
         }
@@ -195,9 +203,10 @@ void CommandChannel::run(const QStringList& argv, const QByteArray& input, int t
     };
     connect(process, &QProcess::readyReadStandardOutput, this, collect);
     connect(process, &QProcess::readyReadStandardError, this, collect);
-    connect(timer, &QTimer::timeout, this, [this, finish, timeoutMs, argv] {
+    const QString named = label.isEmpty() ? argv.mid(0, 2).join(QLatin1Char(' ')) : label;
+    connect(timer, &QTimer::timeout, this, [this, finish, timeoutMs, named] {
         finish(Result<Output>::failure(QStringLiteral("%1: \"%2\" did not finish within %3 ms (on %4)")
-                                           .arg(m_gateway, argv.value(0) + QLatin1Char(' ') + argv.value(1))
+                                           .arg(m_gateway, named)
                                            .arg(timeoutMs)
                                            .arg(where())));
     });
@@ -228,9 +237,18 @@ void CommandChannel::run(const QStringList& argv, const QByteArray& input, int t
     if (m_local) {
         process->setProgram(argv.first());
         process->setArguments(argv.mid(1));
+        // Its own process group, so a timeout ends everything it started.
+        process->setChildProcessModifier([] { ::setpgid(0, 0); });
     } else {
         QStringList args = sshArguments(timeoutMs);
-        args.append(remoteCommand(argv));
+        // The remote side ends by itself too: under `timeout` where the host has it (coreutils, BSD), which kills the
+        // command's whole group within two seconds of our deadline; nothing is left running there.
+        const QString command = remoteCommand(argv);
+        const int seconds = timeoutMs / 1000 + 2;
+        args.append(QStringLiteral("if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL %1 %2; else exec "
+                                   "%2; fi")
+                        .arg(seconds)
+                        .arg(command));
         process->setProgram(QStringLiteral("ssh"));
         process->setArguments(args);
     }

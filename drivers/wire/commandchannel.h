@@ -38,11 +38,14 @@ public:
 
     // Runs argv (the program first). A success carries the command's exit code and both outputs; a failure is
     // the channel's own (ssh could not connect, authenticate or trust the host; timed out; too much output): then
-    // whether the command ran at all is unknown, and the message names the gateway.
-    void run(const QStringList& argv, const QByteArray& input, int timeoutMs, Callback callback);
-    // `sh -c SCRIPT sh ARGS...`
-    void runScript(
-        const QString& script, const QStringList& args, const QByteArray& input, int timeoutMs, Callback callback);
+    // whether the command ran at all is unknown, and the message names the gateway and `what` (default: argv's
+    // first words). A command that times out ends with everything it started: on this machine its process group is
+    // killed; over ssh it runs under the remote `timeout`, which kills its group within two seconds of the deadline.
+    void run(
+        const QStringList& argv, const QByteArray& input, int timeoutMs, Callback callback, const QString& what = {});
+    // `sh -c SCRIPT sh ARGS...`; `what` says what the script does, for messages ("nginx -T and the logs").
+    void runScript(const QString& script, const QStringList& args, const QByteArray& input, int timeoutMs,
+        Callback callback, const QString& what = {});
 
     bool isLocal() const { return m_local; }
     // Where commands run, in words: "ssh lab-nginx" or "this machine".

@@ -290,6 +290,23 @@ private Q_SLOTS:
         QCOMPARE(log.byAddress.value(QStringLiteral("10.0.0.1:80")).requests, 2);
     }
 
+    // Includes that fan out (every file of a directory including the directory again) are read a bounded number of
+    // times: the walk ends at once, says so, and the configuration is not edited.
+    void includesThatFanOutAreBounded()
+    {
+        QList<std::pair<const char*, QByteArray>> files
+            = { { "/etc/nginx/nginx.conf", "http { include /etc/nginx/conf.d/*.conf; }" } };
+        static const char* const names[] = { "/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf",
+            "/etc/nginx/conf.d/c.conf", "/etc/nginx/conf.d/d.conf", "/etc/nginx/conf.d/e.conf",
+            "/etc/nginx/conf.d/f.conf", "/etc/nginx/conf.d/g.conf", "/etc/nginx/conf.d/h.conf" };
+        for (const char* name : names)
+            files.append(std::pair<const char*, QByteArray>(
+                name, "include /etc/nginx/conf.d/*.conf;\nupstream u { server 10.0.0.1:80; }\n"));
+        const Result<NginxConfig> c = parseDump(dumpOf(files));
+        QVERIFY(c.ok());
+        QVERIFY2(c.value().problem.contains(QLatin1String("fan out")), qPrintable(c.value().problem));
+    }
+
     void theLabsRealDumpReads()
     {
         const Result<NginxConfig> c = parseDump(Test::readTestData(QStringLiteral("nginx/lab-dump.txt")));
