@@ -79,6 +79,14 @@ void CaddyDriver::send(const QByteArray& method, const QString& path, const QByt
             }
             const QByteArray answer = Wire::replyBody(reply);
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (Wire::replyCutShort(reply)) {
+                callback(
+                    Result<QByteArray>::failure(QStringLiteral("%1 %2: the answer (HTTP %3) was cut short after %4: %5")
+                                                    .arg(QString::fromLatin1(method), path)
+                                                    .arg(status)
+                                                    .arg(Wire::sizeText(answer.size()), Wire::replyErrorText(reply))));
+                return;
+            }
             // Caddy explains an error as {"error": "..."}.
             QString detail = QJsonDocument::fromJson(answer).object().value(QLatin1String("error")).toString();
             if (detail.isEmpty())

@@ -131,6 +131,18 @@ bool replyWasTooLarge(const QNetworkReply* reply)
     return reply->property(kTooLarge).toBool();
 }
 
+bool replyCutShort(const QNetworkReply* reply)
+{
+    if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() <= 0)
+        return false;
+    if (reply->property(kCutReason).isValid())
+        return true;
+    // HTTP error statuses are reported as content and server errors (201..299, 401..499): answers, the caller's to
+    // read. Network (1..99) and protocol (301..399) errors after a status line mean the body did not end.
+    const int error = int(reply->error());
+    return (error > 0 && error < 100) || (error > 300 && error < 400);
+}
+
 QString replyErrorText(const QNetworkReply* reply)
 {
     const QVariant reason = reply->property(kCutReason);

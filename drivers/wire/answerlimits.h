@@ -42,6 +42,11 @@ QString replyErrorText(const QNetworkReply* reply);
 // True when limitReply cut the reply because it was too large (Failure::TooLarge for the caller).
 bool replyWasTooLarge(const QNetworkReply* reply);
 
+// True when a reply began (a status line came) but its body did not end as HTTP says it ends (its Content-Length, or
+// the last chunk): the peer closed or reset, the deadline cut it, or the framing broke. Such an answer is not one:
+// half a metrics page would read as counters that fell.
+bool replyCutShort(const QNetworkReply* reply);
+
 // "1.5 MiB", "64 MiB", "800 bytes": a size as an operator reads it.
 QString sizeText(qint64 bytes);
 

@@ -85,6 +85,14 @@ void HttpAdmin::send(const QByteArray& method, const QString& pathAndQuery, cons
             HttpAnswer answer;
             answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             answer.body = replyBody(reply);
+            if (replyCutShort(reply)) {
+                callback(
+                    Result<HttpAnswer>::failure(QStringLiteral("%1: the answer (HTTP %2) was cut short after %3: %4")
+                                                    .arg(what)
+                                                    .arg(answer.status)
+                                                    .arg(sizeText(answer.body.size()), replyErrorText(reply))));
+                return;
+            }
             if (answer.status == 0) {
                 const bool tls = reply->error() == QNetworkReply::SslHandshakeFailedError;
                 callback(Result<HttpAnswer>::failure(QStringLiteral("%1: %2").arg(what, replyErrorText(reply)),

@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "lab.h"
 #include "reports.h"
+#include "wire/httpadmin.h"
 
 using namespace Fleetdeck;
 
@@ -288,6 +289,36 @@ private Q_SLOTS:
         // The body is cut as it arrives, not after Qt has buffered it whole (it used to reach 4 GB).
         faultAndRecovery(Caddy, QStringLiteral("endless"), -1, Connection::TooLarge,
             { QStringLiteral("the answer is larger than 4.9 MiB; stopped reading") });
+    }
+
+    // An answer whose body stops before its end (the headers came, the body was cut): not an answer, and said so.
+    void caddyCutsItsAnswerShort()
+    {
+        faultAndRecovery(
+            Caddy, QStringLiteral("truncate"), 400, Connection::Unreachable, { QStringLiteral("was cut short after") });
+    }
+
+    // The HTTP admin channel of Kong, Traefik and Envoy, through the same proxy: an answer cut after its headers is a
+    // failure that says so, not half a page read as a whole one (control: the whole answer, once the cut ends).
+    void httpAdminCutShortIsNotAnAnswer()
+    {
+        auto get = [this] {
+            GatewayConfig c = configs.at(Caddy);
+            c.product = QStringLiteral("traefik");
+            Wire::HttpAdmin http(c, nullptr);
+            std::optional<Result<Wire::HttpAnswer>> answer;
+            http.get(QStringLiteral("/config/"), [&answer](Result<Wire::HttpAnswer> r) { answer = r; });
+            if (!QTest::qWaitFor([&] { return answer.has_value(); }, 5000))
+                return Result<Wire::HttpAnswer>::failure(QStringLiteral("no answer in 5 s"));
+            return *answer;
+        };
+        QCOMPARE(proxy.fault(Caddy, QStringLiteral("truncate"), 400), QString());
+        const auto cut = get();
+        QCOMPARE(proxy.fault(Caddy, QStringLiteral("pass")), QString());
+        QVERIFY(!cut.ok());
+        QVERIFY2(cut.error().contains(QLatin1String("was cut short after")), qPrintable(cut.error()));
+        const auto whole = get();
+        QVERIFY2(whole.ok() && whole.value().status == 200, qPrintable(whole.ok() ? QString() : whole.error()));
     }
 
     void caddyTruncatesAndResets()

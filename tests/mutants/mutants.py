@@ -397,4 +397,13 @@ MUTANTS = [
          why="includes that fan out are walked without a bound (and said nothing of)",
          edits=[("drivers/nginx/nginxconfig.cpp", "        if (++m_visits > kMaxFileVisits) {", "        if (false) {")],
          test="tst_nginxconfig", expect="TestNginxConfig::includesThatFanOutAreBounded"),
+    dict(name="caddy-half-answer-taken",
+         why="a Caddy answer cut after its headers is read as an HTTP status with half a body",
+         edits=[("drivers/caddy/caddydriver.cpp", "if (Wire::replyCutShort(reply)) {", "if (false) {")],
+         test="faults_caddyCutsItsAnswerShort", target="tst_faults", expect="TestFaults::caddyCutsItsAnswerShort"),
+    dict(name="http-admin-half-answer-taken",
+         why="the HTTP admin channel takes any reply with a status line as a whole answer",
+         edits=[("drivers/wire/httpadmin.cpp", "            if (replyCutShort(reply)) {", "            if (false) {")],
+         test="faults_httpAdminCutShortIsNotAnAnswer", target="tst_faults",
+         expect="TestFaults::httpAdminCutShortIsNotAnAnswer"),
 ]
