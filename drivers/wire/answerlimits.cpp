@@ -137,10 +137,11 @@ bool replyCutShort(const QNetworkReply* reply)
         return false;
     if (reply->property(kCutReason).isValid())
         return true;
-    // HTTP error statuses are reported as content and server errors (201..299, 401..499): answers, the caller's to
-    // read. Network (1..99) and protocol (301..399) errors after a status line mean the body did not end.
-    const int error = int(reply->error());
-    return (error > 0 && error < 100) || (error > 300 && error < 400);
+    // HTTP error statuses are reported as content and server errors (201..299, 401..499) and, for a 400, as
+    // ProtocolInvalidOperationError: answers, the caller's to read. A network error (1..99) or a protocol failure (a
+    // broken chunk) after a status line means the body did not end.
+    const QNetworkReply::NetworkError error = reply->error();
+    return (int(error) > 0 && int(error) < 100) || error == QNetworkReply::ProtocolFailure;
 }
 
 QString replyErrorText(const QNetworkReply* reply)
