@@ -25,6 +25,7 @@ struct Poll
     std::optional<Result<QList<QJsonObject>>> upstreams, services, routes, plugins;
     QHash<QString, Result<QList<QJsonObject>>> health; // per upstream
     int healthPending = -1;
+    int healthSkipped = 0; // upstreams past the poll's health reads
     QStringList cut;
     bool complete() const { return root && status && upstreams && services && routes && plugins && healthPending == 0; }
 };
@@ -75,10 +76,13 @@ void KongDriver::call(const QByteArray& method, const QString& path, const QByte
     });
 }
 
-void KongDriver::readList(const QString& path, int pages, QList<QJsonObject> sofar, ListCallback callback)
+void KongDriver::readList(const QString& path, int pages, QList<QJsonObject> sofar, ListCallback callback,
+    std::shared_ptr<Wire::PagingBudget> budget)
 {
+    if (!budget)
+        budget = std::make_shared<Wire::PagingBudget>(config(), kMaxPages);
     call("GET", path, {}, { 200 },
-        [this, path, pages, sofar = std::move(sofar), callback](Result<QByteArray> r) mutable {
+        [this, path, pages, sofar = std::move(sofar), callback, budget](Result<QByteArray> r) mutable {
             using R = Result<QList<QJsonObject>>;
             if (!r) {
                 callback(R::failure(r.error(), r.failureKind(), r.detail()), false);
@@ -91,15 +95,26 @@ void KongDriver::readList(const QString& path, int pages, QList<QJsonObject> sof
             }
             sofar += page.value().data;
             const QString next = nextPath(page.value().next, kPageSize);
+            const QString list = path.section(QLatin1Char('?'), 0, 0);
+            switch (const auto step = budget->after(r.value().size(), next)) {
+            case Wire::PagingBudget::Step::Cut:
+                callback(R::success(sofar), true);
+                return;
+            case Wire::PagingBudget::Step::Loop:
+            case Wire::PagingBudget::Step::TooLarge:
+            case Wire::PagingBudget::Step::TooSlow:
+                callback(R::failure(QStringLiteral("%1: %2").arg(config().name, budget->why(step, list)),
+                             Wire::PagingBudget::failureKind(step)),
+                    false);
+                return;
+            case Wire::PagingBudget::Step::Next:
+                break;
+            }
             if (next.isEmpty()) {
                 callback(R::success(sofar), false);
                 return;
             }
-            if (pages + 1 >= kMaxPages) {
-                callback(R::success(sofar), true);
-                return;
-            }
-            readList(next, pages + 1, std::move(sofar), std::move(callback));
+            readList(next, pages + 1, std::move(sofar), std::move(callback), budget);
         });
 }
 
@@ -133,6 +148,10 @@ void KongDriver::fetchSnapshot(SnapshotCallback callback)
         snap.version = version.value();
         for (const QJsonObject& u : poll->upstreams->value()) {
             const QString name = u.value(QLatin1String("name")).toString();
+            if (!poll->health.contains(name)) {
+                snap.backends.append(upstreamPool(u, {})); // past this poll's health reads
+                continue;
+            }
             const auto targets = poll->health.value(name);
             if (!targets) {
                 // One upstream's health unread: its pool is shown without targets, and the reason said.
@@ -144,6 +163,13 @@ void KongDriver::fetchSnapshot(SnapshotCallback callback)
         }
         snap.frontends
             = routeFrontends(status.value(), poll->routes->value(), poll->services->value(), poll->plugins->value());
+        if (poll->healthSkipped > 0)
+            snap.notices.append({ QStringLiteral("%1 upstreams: the targets of the last %2 are not read (at most %3 "
+                                                 "upstreams' health a poll)")
+                                      .arg(poll->upstreams->value().size())
+                                      .arg(poll->healthSkipped)
+                                      .arg(kMaxHealthReads),
+                {} });
         if (!status.value().databaseReachable)
             snap.notices.append({ QStringLiteral("Kong says its database is not reachable: changes will fail"), {} });
         for (const QString& what : poll->cut)
@@ -180,12 +206,16 @@ void KongDriver::fetchSnapshot(SnapshotCallback callback)
             if (cut)
                 poll->cut << QStringLiteral("/upstreams");
             poll->upstreams = r;
-            poll->healthPending = r ? int(r.value().size()) : 0;
-            if (!r || r.value().isEmpty()) {
+            // One health read per upstream, at most kMaxHealthReads a poll: a list of thousands of upstreams does
+            // not fan out into thousands of requests.
+            const QList<QJsonObject> read = r ? r.value().mid(0, kMaxHealthReads) : QList<QJsonObject>();
+            poll->healthSkipped = r ? int(r.value().size() - read.size()) : 0;
+            poll->healthPending = int(read.size());
+            if (read.isEmpty()) {
                 done();
                 return;
             }
-            for (const QJsonObject& u : r.value()) {
+            for (const QJsonObject& u : read) {
                 const QString name = u.value(QLatin1String("name")).toString();
                 readList(QStringLiteral("/upstreams/%1/health").arg(segment(name)) + first, 0, {},
                     [poll, done, name](Result<QList<QJsonObject>> h, bool cut) {

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <memory>
+
 #include "driver.h"
 #include "kongparsers.h"
 
 namespace Fleetdeck::Wire {
 class HttpAdmin;
+class PagingBudget;
 struct HttpAnswer;
 }
 
@@ -31,13 +34,16 @@ public:
 
     static constexpr int kPageSize = 100;
     static constexpr int kMaxPages = 50; // per list and poll: past it, the list is cut and said so
+    static constexpr int kMaxHealthReads = 100; // upstreams whose targets are read per poll
 
 protected:
     void sendChange(const Change& change, const GatewayState& current, ActionCallback callback) override;
 
 private:
     using ListCallback = std::function<void(Result<QList<QJsonObject>>, bool cut)>;
-    void readList(const QString& path, int pages, QList<QJsonObject> sofar, ListCallback callback);
+    // Reads a list page by page through Kong's `next`, within a PagingBudget (pages, bytes, time, no cursor twice).
+    void readList(const QString& path, int pages, QList<QJsonObject> sofar, ListCallback callback,
+        std::shared_ptr<Wire::PagingBudget> budget = {});
     // One request whose answer must have one of the `ok` statuses; anything else fails in Kong's words.
     void call(const QByteArray& method, const QString& path, const QByteArray& body, QList<int> ok,
         std::function<void(Result<QByteArray>)> callback);

@@ -59,10 +59,13 @@ void TraefikDriver::setSecret(const QByteArray& secret)
     m_metrics->setHeader("Authorization", value);
 }
 
-void TraefikDriver::readList(const QString& path, int page, QList<QJsonObject> sofar, ListCallback callback)
+void TraefikDriver::readList(const QString& path, int page, QList<QJsonObject> sofar, ListCallback callback,
+    std::shared_ptr<Wire::PagingBudget> budget)
 {
+    if (!budget)
+        budget = std::make_shared<Wire::PagingBudget>(config(), kMaxPages);
     m_http->get(QStringLiteral("%1?per_page=100&page=%2").arg(path).arg(page),
-        [this, path, page, sofar = std::move(sofar), callback](Result<Wire::HttpAnswer> r) mutable {
+        [this, path, page, sofar = std::move(sofar), callback, budget](Result<Wire::HttpAnswer> r) mutable {
             using R = Result<QList<QJsonObject>>;
             if (!r) {
                 callback(R::failure(r.error(), r.failureKind(), r.detail()), false);
@@ -88,15 +91,26 @@ void TraefikDriver::readList(const QString& path, int page, QList<QJsonObject> s
             }
             sofar += items.value();
             const int next = nextPage(r.value().headers.value("x-next-page"), page);
+            switch (
+                const auto step = budget->after(r.value().body.size(), next == 0 ? QString() : QString::number(next))) {
+            case Wire::PagingBudget::Step::Cut:
+                callback(R::success(sofar), true);
+                return;
+            case Wire::PagingBudget::Step::Loop:
+            case Wire::PagingBudget::Step::TooLarge:
+            case Wire::PagingBudget::Step::TooSlow:
+                callback(R::failure(QStringLiteral("%1: %2").arg(config().name, budget->why(step, path)),
+                             Wire::PagingBudget::failureKind(step)),
+                    false);
+                return;
+            case Wire::PagingBudget::Step::Next:
+                break;
+            }
             if (next == 0) {
                 callback(R::success(sofar), false);
                 return;
             }
-            if (next > kMaxPages) {
-                callback(R::success(sofar), true);
-                return;
-            }
-            readList(path, next, std::move(sofar), std::move(callback));
+            readList(path, next, std::move(sofar), std::move(callback), budget);
         });
 }
 

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <memory>
+
 #include "driver.h"
 #include "traefikparsers.h"
 
 namespace Fleetdeck::Wire {
 class HttpAdmin;
+class PagingBudget;
 }
 
 namespace Fleetdeck::Drivers::Traefik {
@@ -34,7 +37,9 @@ protected:
 
 private:
     using ListCallback = std::function<void(Result<QList<QJsonObject>>, bool cut)>;
-    void readList(const QString& path, int page, QList<QJsonObject> sofar, ListCallback callback);
+    // Reads a list page by page (X-Next-Page), within a PagingBudget (pages, bytes, time, no page twice).
+    void readList(const QString& path, int page, QList<QJsonObject> sofar, ListCallback callback,
+        std::shared_ptr<Wire::PagingBudget> budget = {});
 
     Wire::HttpAdmin* m_http;
     Wire::HttpAdmin* m_metrics;

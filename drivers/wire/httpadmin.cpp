@@ -115,4 +115,53 @@ QString httpStatusText(const HttpAnswer& answer)
                            : QStringLiteral("HTTP %1: %2").arg(answer.status).arg(words);
 }
 
+PagingBudget::PagingBudget(const GatewayConfig& config, int maxPages)
+    : m_maxPages(maxPages)
+    , m_maxBytes(config.maxAnswerBytes())
+    , m_deadlineMs(config.deadlineMs)
+{
+    m_clock.start();
+}
+
+PagingBudget::Step PagingBudget::after(qint64 pageBytes, const QString& next)
+{
+    m_bytes += pageBytes;
+    ++m_pages;
+    if (m_bytes > m_maxBytes)
+        return Step::TooLarge;
+    if (next.isEmpty())
+        return Step::Next;
+    if (m_cursors.contains(next))
+        return Step::Loop;
+    m_cursors.insert(next);
+    if (m_pages >= m_maxPages)
+        return Step::Cut;
+    if (m_clock.elapsed() > m_deadlineMs)
+        return Step::TooSlow;
+    return Step::Next;
+}
+
+QString PagingBudget::why(Step step, const QString& list) const
+{
+    switch (step) {
+    case Step::Loop:
+        return QStringLiteral("%1's pages loop: page %2 points back to one already read; stopped reading")
+            .arg(list)
+            .arg(m_pages);
+    case Step::TooLarge:
+        return QStringLiteral("%1 is larger than %2 over its %3 pages; stopped reading")
+            .arg(list, sizeText(m_maxBytes))
+            .arg(m_pages);
+    case Step::TooSlow:
+        return QStringLiteral("%1 took longer than %2 s over its %3 pages; stopped reading")
+            .arg(list)
+            .arg(m_deadlineMs / 1000.0, 0, 'g', 3)
+            .arg(m_pages);
+    case Step::Next:
+    case Step::Cut:
+        break;
+    }
+    return {};
+}
+
 } // namespace Fleetdeck::Wire

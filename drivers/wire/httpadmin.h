@@ -3,6 +3,8 @@
 #include <functional>
 
 #include <QByteArray>
+#include <QElapsedTimer>
+#include <QSet>
 #include <QHash>
 #include <QObject>
 #include <QString>
@@ -53,5 +55,30 @@ private:
 
 // "HTTP 404: Not found": a status with the first words of the body (a JSON "message" where there is one).
 QString httpStatusText(const HttpAnswer& answer);
+
+// What paging through one list of an admin API may cost, whatever the peer's pages say: at most maxPages pages (past
+// them the list is cut, and the caller says so), the gateway's answer limit in bytes over all the pages, its deadline
+// over all of them (a page that takes seconds does not hold the gateway "connecting" for minutes), and a cursor is
+// never followed twice (a `next` that loops back stops the paging).
+class PagingBudget
+{
+public:
+    PagingBudget(const GatewayConfig& config, int maxPages);
+    enum class Step { Next, Cut, Loop, TooLarge, TooSlow };
+    // After a page of `pageBytes` whose next cursor is `next` (empty: the last page): what to do.
+    Step after(qint64 pageBytes, const QString& next);
+    // Why the paging stopped, in words, for Loop, TooLarge and TooSlow; `list` names it ("/upstreams").
+    QString why(Step step, const QString& list) const;
+    static Failure failureKind(Step step) { return step == Step::TooLarge ? Failure::TooLarge : Failure::General; }
+
+private:
+    QElapsedTimer m_clock;
+    qint64 m_bytes = 0;
+    int m_pages = 0;
+    QSet<QString> m_cursors;
+    int m_maxPages;
+    qint64 m_maxBytes;
+    int m_deadlineMs;
+};
 
 } // namespace Fleetdeck::Wire

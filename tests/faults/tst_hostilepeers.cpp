@@ -1,0 +1,145 @@
+// Kong and Traefik paging against a hostile admin API on 127.0.0.1 (tests/lab/hostilepeer.py answers in their shapes,
+// and pages without end, in loops, slowly or hugely): a poll stops within the gateway's limits and says why, naming
+// the gateway and the list, instead of growing without bound or holding the gateway "connecting" for minutes; a list
+// of hundreds of upstreams does not fan out into hundreds of health requests a poll. No lab: the products cannot run
+// here, and this proves only the bounds (their answers are proven on their recorded data).
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTest>
+
+#include "driver.h"
+#include "lab.h"
+#include "registry.h"
+
+using namespace Fleetdeck;
+
+namespace {
+
+struct Peer
+{
+    QProcess process;
+    int port = 0;
+
+    bool start(const QString& product, const QString& mode)
+    {
+        process.start(QStringLiteral("python3"),
+            { QFileInfo(QString::fromLocal8Bit(qgetenv("FLEETDECK_LAB_SCRIPT")))
+                    .dir()
+                    .filePath(QStringLiteral("hostilepeer.py")),
+                product, mode });
+        if (!process.waitForReadyRead(10000))
+            return false;
+        const QByteArray line = process.readLine().trimmed();
+        port = line.startsWith("port ") ? line.mid(5).toInt() : 0;
+        return port > 0;
+    }
+    int requests()
+    {
+        const QByteArray answer = Test::httpGet(port, QStringLiteral("/__requests"));
+        const QByteArray body = answer.mid(answer.indexOf("\r\n\r\n") + 4);
+        return QJsonDocument::fromJson(body).object().value(QLatin1String("requests")).toInt(-1);
+    }
+    ~Peer()
+    {
+        process.closeWriteChannel();
+        if (!process.waitForFinished(3000))
+            process.kill();
+        process.waitForFinished(1000);
+    }
+};
+
+GatewayConfig gateway(const QString& product, int port)
+{
+    GatewayConfig c;
+    c.name = product + QStringLiteral("-hostile");
+    c.product = product;
+    c.admin = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
+    c.deadlineMs = 2500;
+    c.maxServers = 100; // 1 MiB + 200 KiB per answer, and over a list's pages
+    return c;
+}
+
+Result<GatewaySnapshot> poll(const GatewayConfig& config, qint64* tookMs)
+{
+    std::unique_ptr<Drivers::Driver> driver(Drivers::ProductRegistry::builtIn().createDriver(config, nullptr));
+    std::optional<Result<GatewaySnapshot>> snap;
+    QElapsedTimer clock;
+    clock.start();
+    driver->fetchSnapshot([&snap](Result<GatewaySnapshot> r) { snap = r; });
+    if (!QTest::qWaitFor([&] { return snap.has_value(); }, 30000))
+        return Result<GatewaySnapshot>::failure(QStringLiteral("no answer in 30 s"));
+    *tookMs = clock.elapsed();
+    return *snap;
+}
+
+} // namespace
+
+class TestHostilePeers : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void pagingStopsWithinItsBounds_data()
+    {
+        QTest::addColumn<QString>("product");
+        QTest::addColumn<QString>("mode");
+        QTest::addColumn<QString>("said");
+        QTest::addColumn<int>("kind");
+        QTest::newRow("kong: a next that loops") << QStringLiteral("kong") << QStringLiteral("loop")
+                                                 << QStringLiteral("pages loop") << int(Failure::General);
+        QTest::newRow("kong: huge pages without end") << QStringLiteral("kong") << QStringLiteral("huge")
+                                                      << QStringLiteral("is larger than") << int(Failure::TooLarge);
+        QTest::newRow("kong: slow pages without end")
+            << QStringLiteral("kong") << QStringLiteral("slow") << QStringLiteral("took longer than 2.5 s")
+            << int(Failure::General);
+        QTest::newRow("traefik: huge pages without end") << QStringLiteral("traefik") << QStringLiteral("huge")
+                                                         << QStringLiteral("is larger than") << int(Failure::TooLarge);
+        QTest::newRow("traefik: slow pages without end")
+            << QStringLiteral("traefik") << QStringLiteral("slow") << QStringLiteral("took longer than 2.5 s")
+            << int(Failure::General);
+    }
+
+    void pagingStopsWithinItsBounds()
+    {
+        QFETCH(QString, product);
+        QFETCH(QString, mode);
+        QFETCH(QString, said);
+        QFETCH(int, kind);
+        Peer peer;
+        QVERIFY2(peer.start(product, mode), "the hostile peer did not start");
+        qint64 tookMs = 0;
+        const Result<GatewaySnapshot> snap = poll(gateway(product, peer.port), &tookMs);
+        QVERIFY2(!snap.ok(), "the poll took the hostile answers as a snapshot");
+        QVERIFY2(snap.error().contains(said) && snap.error().contains(product + QStringLiteral("-hostile")),
+            qPrintable(snap.error()));
+        QCOMPARE(int(snap.failureKind()), kind);
+        // Within the deadline (and a page's worth more), and far from endless requests.
+        QVERIFY2(tookMs < 2500 + 1500, qPrintable(QString::number(tookMs)));
+        const int requests = peer.requests();
+        QVERIFY2(requests > 0 && requests < 200, qPrintable(QString::number(requests)));
+    }
+
+    // 500 upstreams on one page: at most 100 health reads a poll, and the rest said.
+    void kongHealthReadsAreCappedPerPoll()
+    {
+        Peer peer;
+        QVERIFY2(peer.start(QStringLiteral("kong"), QStringLiteral("fanout")), "the hostile peer did not start");
+        GatewayConfig c = gateway(QStringLiteral("kong"), peer.port);
+        c.maxServers = 20000;
+        qint64 tookMs = 0;
+        const Result<GatewaySnapshot> snap = poll(c, &tookMs);
+        QVERIFY2(snap.ok(), qPrintable(snap.error()));
+        QCOMPARE(snap.value().backends.size(), 500);
+        QVERIFY2(snap.value().noticeText().contains(QLatin1String("the targets of the last 400 are not read")),
+            qPrintable(snap.value().noticeText()));
+        const int requests = peer.requests();
+        QVERIFY2(requests <= 100 + 10, qPrintable(QString::number(requests)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostilePeers)
+#include "tst_hostilepeers.moc"

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""A hostile admin API on 127.0.0.1 for the fault tests of products the lab cannot run (Kong, Traefik): it answers
+in the product's shapes (those of tests/data/<product>) but pages without end, in loops, slowly, hugely, or lists
+more upstreams than a poll should fan out to. Not a stand-in for the product: its behaviour is proven against the
+recorded answers; this only makes the worst a peer can do.
+
+    hostilepeer.py PRODUCT MODE        prints "port N" once listening; GET /__requests gives the request count
+
+PRODUCT: kong or traefik. MODE: loop (the next page points back to one already given), huge (pages of 300 KB without
+end), slow (each list page takes a second, without end), fanout (kong: 500 upstreams on one page)."""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+PRODUCT, MODE = sys.argv[1], sys.argv[2]
+COUNT = {"requests": 0}
+LOCK = threading.Lock()
+
+
+def entry(i, size=0):
+    e = {"id": f"00000000-0000-4000-8000-{i:012d}", "name": f"item-{i}", "tags": [], "created_at": 1700000000}
+    if size:
+        e["padding"] = "x" * size
+    return e
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, body, headers=None):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path == "/__requests":
+            with LOCK:
+                return self.answer({"requests": COUNT["requests"]})
+        with LOCK:
+            COUNT["requests"] += 1
+        query = parse_qs(url.query)
+        if PRODUCT == "kong":
+            return self.kong(url.path, query)
+        return self.traefik(url.path, query)
+
+    def kong(self, path, query):
+        if path == "/":
+            return self.answer({"version": "3.10.0", "configuration": {"database": "postgres"}})
+        if path == "/status":
+            return self.answer({"server": {"total_requests": 1, "connections_active": 1},
+                                "database": {"reachable": True}})
+        if path.endswith("/health"):
+            return self.answer({"data": [], "next": None})
+        offset = int(query.get("offset", ["0"])[0])
+        if MODE == "fanout":
+            if path == "/upstreams":
+                return self.answer({"data": [entry(i) for i in range(500)], "next": None})
+            return self.answer({"data": [], "next": None})
+        if MODE == "loop":
+            return self.answer({"data": [entry(offset)], "next": f"{path}?offset=1"})
+        if MODE == "slow":
+            time.sleep(1)
+        size = 300 * 1024 if MODE == "huge" else 0
+        return self.answer({"data": [entry(offset, size)], "next": f"{path}?offset={offset + 1}"})
+
+    def traefik(self, path, query):
+        if path == "/api/version":
+            return self.answer({"Version": "3.1.0", "Codename": "comte"})
+        page = int(query.get("page", ["1"])[0])
+        if MODE == "slow":
+            time.sleep(1)
+        size = 300 * 1024 if MODE == "huge" else 0
+        item = {"name": f"r{page}@file", "status": "enabled", "provider": "file", "padding": "x" * size}
+        return self.answer([item], {"X-Next-Page": str(page + 1)})
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(f"port {server.server_address[1]}", flush=True)
+    # Ends with its parent: when standard input closes.
+    threading.Thread(target=lambda: (sys.stdin.read(), server.shutdown()), daemon=True).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
