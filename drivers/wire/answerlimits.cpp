@@ -68,7 +68,12 @@ QString socketErrorText(QAbstractSocket::SocketError error, const QString& qtTex
 
 void limitReply(QNetworkReply* reply, const AnswerLimits& limits)
 {
-    reply->setReadBufferSize(256 * 1024);
+    const auto holdBack = [reply] { reply->setReadBufferSize(256 * 1024); };
+    holdBack();
+    // Said once more after the request has started: Qt passes the size on to its HTTP thread only once that thread
+    // has the request, and a request with a body (a POST) starts later, from the event loop, so the first word is
+    // lost there (measured: an endless answer to Prometheus' POST grew past 2 GB, none of it delivered).
+    QMetaObject::invokeMethod(reply, holdBack, Qt::QueuedConnection);
     auto* body = new CollectedBody(reply);
     body->setObjectName(QLatin1String(kBody));
     auto* deadline = new QTimer(reply);

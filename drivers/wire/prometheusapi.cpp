@@ -10,6 +10,7 @@
 
 #include "answerlimits.h"
 #include "peernumbers.h"
+#include "printable.h"
 
 namespace Fleetdeck::Wire {
 
@@ -20,13 +21,14 @@ Result<QJsonArray> prometheusResult(const QByteArray& json, const QString& resul
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject())
         return R::failure(QStringLiteral("not a Prometheus API answer (%1): \"%2\"")
-                              .arg(error.errorString(), QString::fromUtf8(json.left(120))));
+                              .arg(error.errorString(), printable(QString::fromUtf8(json.left(120)), 120)));
     const QJsonObject root = doc.object();
     const QString status = root.value(QLatin1String("status")).toString();
+    // Its words, escaped and cut: an error may be megabytes long (the whole text is nobody's to read in a status line).
     if (status == QLatin1String("error"))
-        return R::failure(
-            QStringLiteral("Prometheus answered %1: %2")
-                .arg(root.value(QLatin1String("errorType")).toString(), root.value(QLatin1String("error")).toString()));
+        return R::failure(QStringLiteral("Prometheus answered %1: %2")
+                              .arg(printable(root.value(QLatin1String("errorType")).toString(), 60),
+                                  printable(root.value(QLatin1String("error")).toString(), 300)));
     if (status != QLatin1String("success"))
         return R::failure(QStringLiteral("Prometheus answer without a status"));
     const QJsonObject data = root.value(QLatin1String("data")).toObject();

@@ -7,7 +7,9 @@ recorded answers; this only makes the worst a peer can do.
     hostilepeer.py PRODUCT MODE        prints "port N" once listening; GET /__requests gives the request count
 
 PRODUCT: kong or traefik. MODE: loop (the next page points back to one already given), huge (pages of 300 KB without
-end), slow (each list page takes a second, without end), fanout (kong: 500 upstreams on one page)."""
+end), slow (each list page takes a second, without end), fanout (kong: 500 upstreams on one page).
+PRODUCT prometheus (its HTTP API, POST /api/v1/query): MODE endless (a chunked answer without end) or hugeerror (a
+400 whose JSON error is 40 MB)."""
 import json
 import sys
 import threading
@@ -42,6 +44,32 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def do_POST(self):
+        with LOCK:
+            COUNT["requests"] += 1
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if MODE == "hugeerror":
+            data = json.dumps({"status": "error", "errorType": "bad_data", "error": "x" * (40 * 1024 * 1024)}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b'{"status":"success","data":{"resultType":"vector","result":[' + b"{}," * 20000
+        try:
+            for _ in range(100000):  # bounded, like every lab loop: about 6 GB if nobody stops reading
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def do_GET(self):
         url = urlparse(self.path)
