@@ -37,12 +37,20 @@
 #include "metricstore.h"
 #include "charts/timeserieschart.h"
 #include "pages/poolpage.h"
+#include "printable.h"
 #include "registry.h"
 #include "settings.h"
 
 using namespace Fleetdeck;
 
 namespace {
+// Text from outside (the command line, the fleet file, a peer) as the terminal shows it: escaped, so an escape sequence
+// in a gateway's name cannot drive the terminal, and cut.
+QString shown(const QString& text)
+{
+    return printableLines(text, kMaxMessageLength);
+}
+
 // --store-credential: the secret comes on stdin, never in argv (other users can read a process's arguments).
 int storeCredential(const QString& name)
 {
@@ -64,7 +72,7 @@ int storeCredential(const QString& name)
                 std::printf("stored credential %s in the keychain\n", qUtf8Printable(name));
                 status = 0;
             } else {
-                std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(done.error()));
+                std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(shown(done.error())));
             }
             QCoreApplication::exit(status);
         });
@@ -126,7 +134,7 @@ private:
 int runWithoutWindow(int argc, char* argv[], const CommandLine& options)
 {
     if (!options.error.isEmpty()) {
-        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(options.error));
+        std::fprintf(stderr, "fleetdeck: %s\n", qUtf8Printable(shown(options.error)));
         return 2;
     }
     if (options.capabilitiesMarkdown) {
@@ -268,8 +276,8 @@ int main(int argc, char* argv[])
         }
         const auto parsed = parseFleetFile(file.read(kMaxFleetFile), products);
         if (!parsed) {
-            std::fprintf(
-                stderr, "fleetdeck: %s: %s\n", qUtf8Printable(options.fleetFile), qUtf8Printable(parsed.error()));
+            std::fprintf(stderr, "fleetdeck: %s: %s\n", qUtf8Printable(shown(options.fleetFile)),
+                qUtf8Printable(shown(parsed.error())));
             return 2;
         }
         fleet = parsed.value();
@@ -298,7 +306,7 @@ int main(int argc, char* argv[])
         parts.readOnlyReason = QStringLiteral("started with --read-only");
     Assembly assembly(parts);
     if (!assembly.journalError().isEmpty())
-        std::fprintf(stderr, "fleetdeck: %s; running read-only\n", qUtf8Printable(assembly.journalError()));
+        std::fprintf(stderr, "fleetdeck: %s; running read-only\n", qUtf8Printable(shown(assembly.journalError())));
 
     MainWindow window(assembly.context());
     FleetStore& store = assembly.store();

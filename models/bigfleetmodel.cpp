@@ -5,6 +5,7 @@
 
 #include <QBrush>
 
+#include "printable.h"
 #include "statecolours.h"
 
 namespace Fleetdeck {
@@ -246,7 +247,7 @@ QVariant BigFleetModel::groupData(const Group& group, int column, int role) cons
     };
     switch (column) {
     case NameColumn:
-        return tr("%1 (%n gateway(s))", nullptr, int(group.members.size())).arg(group.title);
+        return tr("%1 (%n gateway(s))", nullptr, int(group.members.size())).arg(printable(group.title, kShownName));
     case RequestsColumn:
         return figure(sum(&DiscoveredGateway::requestsPerSecond), 1);
     case ErrorsColumn: {
@@ -276,6 +277,12 @@ QVariant BigFleetModel::gatewayData(const DiscoveredGateway& g, int column, int 
 {
     if (role == NameRole)
         return g.name;
+    if (role == SearchTextRole) {
+        QString text = g.name;
+        for (auto it = g.labels.cbegin(); it != g.labels.cend(); ++it)
+            text += QLatin1Char(' ') + it.key() + QLatin1Char('=') + it.value();
+        return text;
+    }
     if (role == TroubleRole)
         return int(g.trouble());
     if (role == SortRole) {
@@ -303,8 +310,8 @@ QVariant BigFleetModel::gatewayData(const DiscoveredGateway& g, int column, int 
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
         return {};
     switch (column) {
-    case NameColumn:
-        return g.name;
+    case NameColumn: // the names and labels a peer reported, escaped (the tooltip has them whole)
+        return role == Qt::ToolTipRole ? printable(g.name) : printable(g.name, kShownName);
     case TroubleColumn: {
         if (std::isnan(g.serversUp) || std::isnan(g.servers))
             return tr("no figures");
@@ -332,7 +339,8 @@ QVariant BigFleetModel::gatewayData(const DiscoveredGateway& g, int column, int 
         QStringList parts;
         for (auto it = g.labels.cbegin(); it != g.labels.cend(); ++it)
             parts.append(it.key() + QLatin1Char('=') + it.value());
-        return parts.join(QLatin1Char(' '));
+        return role == Qt::ToolTipRole ? printable(parts.join(QLatin1Char(' ')), kMaxMessageLength)
+                                       : printable(parts.join(QLatin1Char(' ')), 2 * kShownName);
     }
     default:
         return {};
@@ -358,9 +366,10 @@ bool BigFleetFilter::filterAcceptsRow(int sourceRow, const QModelIndex& sourcePa
         return true;
     if (!sourceParent.isValid())
         return false; // a group shows through its members (recursive filtering)
-    const QModelIndex name = sourceModel()->index(sourceRow, BigFleetModel::NameColumn, sourceParent);
-    const QModelIndex labels = sourceModel()->index(sourceRow, BigFleetModel::LabelsColumn, sourceParent);
-    const QString text = name.data().toString() + QLatin1Char(' ') + labels.data().toString();
+    const QString text = sourceModel()
+                             ->index(sourceRow, BigFleetModel::NameColumn, sourceParent)
+                             .data(BigFleetModel::SearchTextRole)
+                             .toString();
     return std::all_of(m_words.cbegin(), m_words.cend(),
         [&text](const QString& word) { return text.contains(word, Qt::CaseInsensitive); });
 }

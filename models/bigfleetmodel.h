@@ -50,7 +50,8 @@ public:
         LabelsColumn,
         ColumnCount
     };
-    enum Role { SortRole = Qt::UserRole + 300, NameRole, IsGroupRole, TroubleRole };
+    // SearchTextRole: a gateway's name and labels as reported (unescaped, uncut), for the search box.
+    enum Role { SortRole = Qt::UserRole + 300, NameRole, IsGroupRole, TroubleRole, SearchTextRole };
 
     explicit BigFleetModel(QObject* parent = nullptr);
 

@@ -4,6 +4,7 @@
 #include <QTest>
 
 #include "bigfleetmodel.h"
+#include "printable.h"
 
 using namespace Fleetdeck;
 
@@ -70,6 +71,34 @@ private Q_SLOTS:
         QCOMPARE(filter.rowCount(filter.index(0, 0)), 1);
         filter.setSearchText(QString());
         QCOMPARE(filter.rowCount(), 2);
+    }
+
+    // Names and labels come from Prometheus' answer, and so from whoever set the labels: shown escaped and cut (an
+    // escape sequence or a right-to-left override never reaches the view), found by the search as they are.
+    void peerTextIsShownEscapedAndSearchedAsIs()
+    {
+        BigFleetModel model;
+        model.setGroupBy({ QStringLiteral("site") });
+        const QString name = QStringLiteral("edge-\x1b[31m-") + QString(500, QLatin1Char('n'));
+        DiscoveredGateway g = gw(name, QStringLiteral("par\u202Eevil"), 4, 4, 10, 0);
+        model.setGateways({ g });
+        const QModelIndex group = model.index(0, 0);
+        QVERIFY2(!group.data().toString().contains(QChar(0x202E)), qPrintable(group.data().toString()));
+        const QModelIndex row = model.index(0, BigFleetModel::NameColumn, group);
+        const QString shown = row.data().toString();
+        QVERIFY2(shown.startsWith(QLatin1String("edge-\\x1b[31m-")), qPrintable(shown));
+        QVERIFY2(shown.size() <= kShownName + 1, qPrintable(QString::number(shown.size())));
+        QVERIFY(!row.data(Qt::ToolTipRole).toString().contains(QChar(0x1b)));
+        QCOMPARE(row.data(BigFleetModel::NameRole).toString(), name); // opened by its real name
+        const QString labels = model.index(0, BigFleetModel::LabelsColumn, group).data().toString();
+        QVERIFY2(labels.contains(QLatin1String("par\\u202eevil")), qPrintable(labels));
+
+        BigFleetFilter filter;
+        filter.setSourceModel(&model);
+        filter.setSearchText(QString(150, QLatin1Char('n')));
+        QCOMPARE(filter.rowCount(), 1); // past the shown cut
+        filter.setSearchText(QStringLiteral("par\u202Eevil"));
+        QCOMPARE(filter.rowCount(), 1);
     }
 
     void refreshedFiguresUpdateInPlace()

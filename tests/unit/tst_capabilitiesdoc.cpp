@@ -2,11 +2,12 @@
 // it from the registry, and this test fails when the committed file differs (so the docs cannot drift again).
 #include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
 // Runs the program with no display at all; its exit code and standard output.
-std::pair<int, QByteArray> runWithoutDisplay(const QStringList& arguments)
+std::pair<int, QByteArray> runWithoutDisplay(const QStringList& arguments, QByteArray* errors = nullptr)
 {
     QProcess fleetdeck;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -17,6 +18,8 @@ std::pair<int, QByteArray> runWithoutDisplay(const QStringList& arguments)
     fleetdeck.start(QStringLiteral(FLEETDECK_BINARY), arguments);
     if (!fleetdeck.waitForFinished(30000) || fleetdeck.exitStatus() != QProcess::NormalExit)
         return { -1, {} };
+    if (errors)
+        *errors = fleetdeck.readAllStandardError();
     return { fleetdeck.exitCode(), fleetdeck.readAllStandardOutput() };
 }
 } // namespace
@@ -42,6 +45,26 @@ private Q_SLOTS:
         QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("-1") }).first, 2);
         QCOMPARE(runWithoutDisplay({ QStringLiteral("--after"), QStringLiteral("1e999") }).first, 2);
         QCOMPARE(runWithoutDisplay({ QStringLiteral("--page"), QStringLiteral("nope") }).first, 2);
+    }
+
+    // What the terminal is told of text from outside (an argument, a fleet file's names) is escaped: an escape
+    // sequence in a gateway's name would otherwise drive the operator's terminal.
+    void terminalTextIsEscaped()
+    {
+        QByteArray errors;
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--page"), QStringLiteral("\x1b]0;owned\x07") }, &errors).first, 2);
+        QVERIFY2(!errors.contains('\x1b') && !errors.contains('\x07') && errors.contains("\\x1b]0;owned\\x07"),
+            errors.constData());
+
+        QTemporaryDir dir;
+        QFile fleet(dir.filePath(QStringLiteral("fleet.json")));
+        QVERIFY(fleet.open(QIODevice::WriteOnly));
+        // (No raw string here: moc 6.4 loses the class after one.)
+        fleet.write("{\"gateways\": [{\"name\": \"edge\\u001b[2J\", \"product\": \"no-such\\u001b[31m\", "
+                    "\"url\": \"x\"}]}");
+        fleet.close();
+        QCOMPARE(runWithoutDisplay({ QStringLiteral("--fleet"), fleet.fileName() }, &errors).first, 2);
+        QVERIFY2(!errors.contains('\x1b') && errors.contains("\\x1b"), errors.constData());
     }
 
     void committedFileEqualsTheRegistry()

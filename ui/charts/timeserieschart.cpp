@@ -20,6 +20,7 @@
 #include "eventlog.h"
 #include "historycache.h"
 #include "metricstore.h"
+#include "printable.h"
 
 // Why not Qt Charts: bench_render feeds QLineSeries the very points this painter draws for a 24 h frame of 20 lines
 // (each unbroken run its own series, since a QLineSeries cannot break at a gap): 26 ms a frame, 15 ms with
@@ -224,6 +225,8 @@ void TimeSeriesChart::setEvents(const QList<FleetEvent>& events)
 void TimeSeriesChart::setBands(const QList<Band>& bands)
 {
     d->bands = bands;
+    for (Band& b : d->bands) // their names come from alerts' labels: escaped, and cut long before the chart's width
+        b.label = printable(b.label, kShownName);
     update();
 }
 

@@ -13,6 +13,7 @@
 #include "bigfleetmodel.h"
 #include "fleetactions.h"
 #include "fleetstore.h"
+#include "printable.h"
 #include "statecolours.h"
 
 namespace Fleetdeck {
@@ -94,9 +95,11 @@ BigFleetPage::BigFleetPage(BigFleetModel* model, const FleetDiscovery& discovery
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("bigFleetStatus"));
     m_status->setWordWrap(true);
+    m_status->setTextFormat(Qt::PlainText); // it carries Prometheus' words: never markup
     auto showStatus = [this] {
-        m_status->setText(
-            m_model->refreshStatus().isEmpty() ? tr("Asking the fleet's Prometheus…") : m_model->refreshStatus());
+        m_status->setText(m_model->refreshStatus().isEmpty()
+                ? tr("Asking the fleet's Prometheus…")
+                : printableLines(m_model->refreshStatus(), kMaxMessageLength));
         QPalette p = m_status->palette();
         p.setColor(QPalette::WindowText,
             m_model->refreshFailed() ? StateColours::of(StateColours::Role::Bad)
@@ -106,6 +109,7 @@ BigFleetPage::BigFleetPage(BigFleetModel* model, const FleetDiscovery& discovery
     connect(model, &BigFleetModel::refreshStatusChanged, this, showStatus);
     showStatus();
     m_openedLabel = new QLabel;
+    m_openedLabel->setTextFormat(Qt::PlainText);
     m_close = new QPushButton(tr("&Stop polling it"));
     m_close->setToolTip(tr("Close the admin channel of the gateway opened from here"));
     connect(m_close, &QPushButton::clicked, this, &BigFleetPage::closeOpened);
@@ -168,7 +172,7 @@ void BigFleetPage::open(const QString& name)
     } else if (m_store->indexOf(name) < 0 && m_fleet) {
         const auto config = m_discovery.gatewayFor(*gateway);
         if (!config) {
-            m_status->setText(config.error());
+            m_status->setText(printableLines(config.error(), kMaxMessageLength));
             return;
         }
         closeOpened();
@@ -217,10 +221,10 @@ void BigFleetPage::showOpened()
 {
     QStringList said;
     if (!m_opened.isEmpty())
-        said.append(tr("Polling %1 while you look at it").arg(m_opened));
+        said.append(tr("Polling %1 while you look at it").arg(printable(m_opened, kShownName)));
     if (!m_closeWhenDone.isEmpty())
         said.append(tr("%1 stays open until the change on it is done", nullptr, int(m_closeWhenDone.size()))
-                        .arg(closingWhenDone().join(QStringLiteral(", "))));
+                        .arg(printable(closingWhenDone().join(QStringLiteral(", ")), kMaxMessageLength)));
     m_openedLabel->setText(said.join(QStringLiteral("; ")));
     m_openedLabel->setVisible(!said.isEmpty());
     m_close->setVisible(!m_opened.isEmpty());
