@@ -39,50 +39,47 @@ QByteArray respCommand(const QList<QByteArray>& args)
     return out;
 }
 
-int RespReader::parse(qsizetype* pos, RespValue* out, int depth)
+RespReader::Step RespReader::token(qsizetype* pos, RespValue* out, qint64* arrayLength)
 {
-    if (depth > kMaxDepth) {
-        m_error = QStringLiteral("Redis answered with values nested deeper than %1").arg(kMaxDepth);
-        return -1;
-    }
+    *arrayLength = 0;
     if (*pos >= m_buffer.size())
-        return 1;
+        return Step::More;
     const qsizetype eol = m_buffer.indexOf("\r\n", *pos);
     if (eol < 0) {
         if (m_buffer.size() - *pos > 64 * 1024) {
             m_error = QStringLiteral("a line of Redis's answer runs past 64 KiB without its end");
-            return -1;
+            return Step::Broken;
         }
-        return 1;
+        return Step::More;
     }
     const char kind = m_buffer.at(*pos);
-    const QByteArray line = m_buffer.mid(*pos + 1, eol - *pos - 1);
+    const QByteArrayView line = QByteArrayView(m_buffer).sliced(*pos + 1, eol - *pos - 1);
     qsizetype next = eol + 2;
     auto number = [&](qint64* n) {
         bool ok = false;
         *n = line.toLongLong(&ok);
         if (!ok)
-            m_error = QStringLiteral("not a number in Redis's answer: \"%1\"").arg(shown(line));
+            m_error = QStringLiteral("not a number in Redis's answer: \"%1\"").arg(shown(line.toByteArray()));
         return ok;
     };
     switch (kind) {
     case '+':
-        *out = RespValue { RespValue::Type::Simple, line, 0, {} };
+        *out = RespValue { RespValue::Type::Simple, line.toByteArray(), 0, {} };
         break;
     case '-':
-        *out = RespValue { RespValue::Type::Error, line, 0, {} };
+        *out = RespValue { RespValue::Type::Error, line.toByteArray(), 0, {} };
         break;
     case ':': {
         qint64 n = 0;
         if (!number(&n))
-            return -1;
+            return Step::Broken;
         *out = RespValue { RespValue::Type::Integer, {}, n, {} };
         break;
     }
     case '$': {
         qint64 n = 0;
         if (!number(&n))
-            return -1;
+            return Step::Broken;
         if (n < 0) {
             *out = RespValue {};
             break;
@@ -90,13 +87,13 @@ int RespReader::parse(qsizetype* pos, RespValue* out, int depth)
         if (n > m_maxBulk) {
             m_error = QStringLiteral("a string of %1 in Redis's answer is larger than the %2 allowed")
                           .arg(Wire::sizeText(n), Wire::sizeText(m_maxBulk));
-            return -1;
+            return Step::Broken;
         }
         if (m_buffer.size() < next + n + 2)
-            return 1;
+            return Step::More;
         if (m_buffer.at(next + n) != '\r' || m_buffer.at(next + n + 1) != '\n') {
             m_error = QStringLiteral("a string of %1 bytes in Redis's answer does not end where it said").arg(n);
-            return -1;
+            return Step::Broken;
         }
         *out = RespValue { RespValue::Type::Bulk, m_buffer.mid(next, n), 0, {} };
         next += n + 2;
@@ -105,52 +102,71 @@ int RespReader::parse(qsizetype* pos, RespValue* out, int depth)
     case '*': {
         qint64 n = 0;
         if (!number(&n))
-            return -1;
-        if (n < 0) {
-            *out = RespValue {};
-            break;
-        }
+            return Step::Broken;
         if (n > kMaxArray) {
             m_error = QStringLiteral("an array of %1 items in Redis's answer is more than the %2 allowed")
                           .arg(n)
                           .arg(kMaxArray);
-            return -1;
+            return Step::Broken;
         }
-        RespValue array { RespValue::Type::Array, {}, 0, {} };
-        for (qint64 i = 0; i < n; ++i) {
-            RespValue item;
-            const int r = parse(&next, &item, depth + 1);
-            if (r != 0)
-                return r;
-            array.items.append(std::move(item));
-        }
-        *out = std::move(array);
+        if (n < 0)
+            *out = RespValue {};
+        else
+            *out = RespValue { RespValue::Type::Array, {}, 0, {} };
+        *arrayLength = qMax<qint64>(0, n);
         break;
     }
     default:
         m_error = QStringLiteral("not a Redis answer (RESP): it starts \"%1\"").arg(shown(m_buffer.mid(*pos, 60)));
-        return -1;
+        return Step::Broken;
     }
     *pos = next;
-    return 0;
+    return Step::Read;
 }
 
 Result<QList<RespValue>> RespReader::feed(const QByteArray& bytes)
 {
     using R = Result<QList<RespValue>>;
+    if (!m_error.isEmpty())
+        return R::failure(m_error); // a broken stream stays broken
     m_buffer.append(bytes);
     QList<RespValue> out;
     qsizetype pos = 0;
     for (;;) {
-        qsizetype at = pos;
-        RespValue v;
-        const int r = parse(&at, &v, 0);
-        if (r < 0)
+        if (m_open.size() > kMaxDepth) {
+            m_error = QStringLiteral("Redis answered with values nested deeper than %1").arg(kMaxDepth);
             return R::failure(m_error);
-        if (r > 0)
+        }
+        RespValue value;
+        qint64 items = 0;
+        const Step step = token(&pos, &value, &items);
+        if (step == Step::Broken)
+            return R::failure(m_error);
+        if (step == Step::More)
             break;
-        out.append(std::move(v));
-        pos = at;
+        if (++m_values > kMaxValues) {
+            m_error = QStringLiteral("Redis answered with more than %1 values in all; stopped reading").arg(kMaxValues);
+            return R::failure(m_error);
+        }
+        if (items > 0) { // its items follow, in this feed or the next ones
+            value.items.reserve(qsizetype(qMin<qint64>(items, 1024)));
+            m_open.append({ std::move(value), items });
+            continue;
+        }
+        // A whole value: into the innermost open array, closing each array it completes.
+        bool whole = true;
+        while (!m_open.isEmpty()) {
+            OpenArray& innermost = m_open.last();
+            innermost.array.items.append(std::move(value));
+            if (--innermost.left > 0) {
+                whole = false;
+                break;
+            }
+            value = std::move(innermost.array);
+            m_open.removeLast();
+        }
+        if (whole)
+            out.append(std::move(value));
     }
     m_buffer.remove(0, pos);
     return R::success(out);

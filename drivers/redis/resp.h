@@ -37,22 +37,35 @@ struct RespValue
 QByteArray respCommand(const QList<QByteArray>& args);
 
 // Cuts RESP2 values out of a byte stream. Pure: bytes in, values out, or what is wrong with the stream. Bounded: a
-// bulk string or an array larger than the limits, or nesting deeper than kMaxDepth, is refused before it is held.
+// bulk string or an array larger than the limits, nesting deeper than kMaxDepth, or more than kMaxValues values in
+// all is refused before it is held. Each byte is read once: arrays begun and not yet whole are kept open across feeds
+// (it re-read the whole unfinished answer on every read: ten million small values took 899 MB and minutes).
 class RespReader
 {
 public:
     static constexpr int kMaxDepth = 8;
     static constexpr qint64 kMaxArray = 1 << 20;
+    // Values held in all, across the answers: far more than any command Fleetdeck sends is answered with (a
+    // SLOWLOG GET of 128 entries is about 1,000), and about 100 MB at most.
+    static constexpr qint64 kMaxValues = 1 << 20;
     explicit RespReader(qint64 maxBulk = 64LL * 1024 * 1024)
         : m_maxBulk(maxBulk)
     { }
     Result<QList<RespValue>> feed(const QByteArray& bytes);
 
 private:
-    // Parses one value at m_pos; 0: complete, 1: more bytes needed, -1: broken (m_error says why).
-    int parse(qsizetype* pos, RespValue* out, int depth);
+    enum class Step { Read, More, Broken };
+    // Reads one scalar value, or the header of an array (*arrayLength > 0: that many items follow), at *pos.
+    Step token(qsizetype* pos, RespValue* out, qint64* arrayLength);
 
+    struct OpenArray
+    {
+        RespValue array;
+        qint64 left = 0; // items still to come
+    };
     QByteArray m_buffer;
+    QList<OpenArray> m_open; // outermost first
+    qint64 m_values = 0;
     qint64 m_maxBulk;
     QString m_error;
 };

@@ -9,11 +9,14 @@ recorded answers; this only makes the worst a peer can do.
 PRODUCT: kong or traefik. MODE: loop (the next page points back to one already given), huge (pages of 300 KB without
 end), slow (each list page takes a second, without end), fanout (kong: 500 upstreams on one page).
 PRODUCT prometheus (its HTTP API, POST /api/v1/query): MODE endless (a chunked answer without end) or hugeerror (a
-400 whose JSON error is 40 MB)."""
+400 whose JSON error is 40 MB).
+PRODUCT redis (RESP over TCP, not HTTP): MODE values (whatever is asked, one answer of ten million small values in
+nested arrays, about 40 MB)."""
 import json
 import sys
 import threading
 import time
+import socketserver
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -114,8 +117,26 @@ class Handler(BaseHTTPRequestHandler):
         return self.answer([item], {"X-Next-Page": str(page + 1)})
 
 
+class RespHandler(socketserver.BaseRequestHandler):
+    """Redis's protocol: reads the first command, then answers with ten million values (a million arrays of nine
+    integers and their headers), each array well under Redis's own limits; stops when the reader goes away."""
+
+    def handle(self):
+        self.request.recv(65536)
+        block = b"*1000\r\n" + (b"*9\r\n" + b":1\r\n" * 9) * 1000
+        try:
+            self.request.sendall(b"*1000\r\n")
+            for _ in range(1000):  # bounded: 10 million values in all
+                self.request.sendall(block)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if PRODUCT == "redis":
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), RespHandler)
+    else:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"port {server.server_address[1]}", flush=True)
     # Ends with its parent: when standard input closes.

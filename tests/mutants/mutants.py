@@ -443,4 +443,8 @@ MUTANTS = [
                  "return role == Qt::ToolTipRole ? printable(g.name) : printable(g.name, kShownName);",
                  "return g.name;")],
          test="tst_bigfleetmodel", expect="TestBigFleetModel::peerTextIsShownEscapedAndSearchedAsIs"),
+    dict(name="resp-values-unbounded",
+         why="Redis's answers may hold any number of values, ten million small ones included",
+         edits=[("drivers/redis/resp.cpp", "if (++m_values > kMaxValues) {", "if (false) {")],
+         test="tst_hostilepeers", expect="TestHostilePeers::redisValuesAreBounded"),
 ]

@@ -83,6 +83,10 @@ private Q_SLOTS:
         QTest::newRow("huge string") << QByteArray("$999999999999\r\n") << QStringLiteral("larger than");
         QTest::newRow("huge array") << QByteArray("*99999999\r\n") << QStringLiteral("more than");
         QTest::newRow("deep nesting") << QByteArray("*1\r\n").repeated(20) << QStringLiteral("nested deeper");
+        QTest::newRow("more values than allowed in all") // each array under the limit, the whole far over
+            << QByteArray("*1000\r\n")
+                + QByteArray(QByteArray("*1100\r\n") + QByteArray(":1\r\n").repeated(1100)).repeated(1000)
+            << QStringLiteral("more than 1048576 values");
         QTest::newRow("endless line") << QByteArray("+") + QByteArray(70 * 1024, 'x')
                                       << QStringLiteral("without its end");
     }
