@@ -15,6 +15,8 @@ namespace Fleetdeck {
 namespace {
 // Alerts that name no gateway of the fleet are still shown, under this name.
 const QString kUnplaced = QStringLiteral("alertmanager");
+// The most events of one kind (firing, resolved, ...) one read of Alertmanager puts on the timeline.
+constexpr qsizetype kMaxAlertEvents = 20;
 
 QString placeOf(const Alert& a)
 {
@@ -85,7 +87,11 @@ void AlertService::readNow()
         return;
     m_inFlight = true;
     QPointer<Wire::AlertmanagerClient> client = m_client;
-    m_client->alerts([this, client](Result<QList<Alert>> alerts) {
+    QList<GatewayConfig> gateways;
+    gateways.reserve(m_store->gatewayCount());
+    for (int i = 0; i < m_store->gatewayCount(); ++i)
+        gateways.append(m_store->entry(i).config);
+    m_client->alerts(gateways, m_labels, [this, client](Result<AlertRead> alerts) {
         if (client != m_client)
             return; // an answer from an Alertmanager no longer configured
         m_inFlight = false;
@@ -93,7 +99,7 @@ void AlertService::readNow()
     });
 }
 
-void AlertService::onAlerts(const Result<QList<Alert>>& result)
+void AlertService::onAlerts(const Result<AlertRead>& result)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (!result) {
@@ -108,30 +114,34 @@ void AlertService::onAlerts(const Result<QList<Alert>>& result)
     if (m_events && m_unreachable)
         m_events->add(FleetEvent { now, FleetEvent::Kind::Connection, kUnplaced, {}, tr("reachable again"), false });
     m_unreachable = false;
-    QList<GatewayConfig> gateways;
-    for (int i = 0; i < m_store->gatewayCount(); ++i)
-        gateways.append(m_store->entry(i).config);
-    QList<Alert> alerts = result.value();
-    for (Alert& a : alerts)
-        placeAlert(a, gateways, m_labels);
-    const AlertBoard::Changes changes = m_board->update(alerts);
+    const AlertBoard::Changes changes = m_board->update(result.value().alerts, now, result.value().listed);
     if (!m_events)
         return;
     auto add = [this](qint64 at, const Alert& a, const QString& text, bool bad) {
         m_events->add(FleetEvent {
             at, FleetEvent::Kind::Alert, placeOf(a), objectOf(a), printable(text, kMaxMessageLength), bad });
     };
-    for (const Alert& a : changes.started)
+    // Each change an event, up to kMaxAlertEvents of a kind in one read; past that, one event says how many more (a
+    // flood of 15,000 new alerts a second is a fact for the timeline, not 15,000 rows of it).
+    auto each = [this, now](const QList<Alert>& alerts, const QString& more, bool bad, auto&& one) {
+        for (qsizetype i = 0; i < qMin(alerts.size(), kMaxAlertEvents); ++i)
+            one(alerts.at(i));
+        if (alerts.size() > kMaxAlertEvents)
+            m_events->add(FleetEvent {
+                now, FleetEvent::Kind::Alert, kUnplaced, {}, more.arg(alerts.size() - kMaxAlertEvents), bad });
+    };
+    each(changes.started, tr("and %1 more alerts firing"), true, [&](const Alert& a) {
         add(a.startsAtMs > 0 ? qMin(a.startsAtMs, now) : now, a,
             a.silenced() ? tr("alert firing (silenced): %1").arg(a.describe())
                          : tr("alert firing: %1").arg(a.describe()),
             !a.silenced());
-    for (const Alert& a : changes.ended)
-        add(now, a, tr("alert resolved: %1").arg(a.name), false);
-    for (const Alert& a : changes.silenced)
-        add(now, a, tr("alert silenced: %1").arg(a.name), false);
-    for (const Alert& a : changes.unsilenced)
-        add(now, a, tr("alert no longer silenced: %1").arg(a.describe()), true);
+    });
+    each(changes.ended, tr("and %1 more alerts resolved"), false,
+        [&](const Alert& a) { add(now, a, tr("alert resolved: %1").arg(a.name), false); });
+    each(changes.silenced, tr("and %1 more alerts silenced"), false,
+        [&](const Alert& a) { add(now, a, tr("alert silenced: %1").arg(a.name), false); });
+    each(changes.unsilenced, tr("and %1 more alerts no longer silenced"), true,
+        [&](const Alert& a) { add(now, a, tr("alert no longer silenced: %1").arg(a.describe()), true); });
 }
 
 bool AlertService::journalAttempt(quint64 id, const QString& gateway, const QString& object, const QString& before,

@@ -53,7 +53,7 @@ Q_SIGNALS:
     void silenceFinished(quint64 id, bool ok, const QString& message, const QString& silenceId);
 
 private:
-    void onAlerts(const Result<QList<Alert>>& alerts);
+    void onAlerts(const Result<AlertRead>& alerts);
     void finish(quint64 id, const QString& gateway, const QString& object, const QString& before, const QString& after,
         bool ok, const QString& message, const QString& silenceId);
     bool journalAttempt(quint64 id, const QString& gateway, const QString& object, const QString& before,

@@ -1,5 +1,8 @@
 #include "alerts.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -72,6 +75,9 @@ Result<QList<Alert>> parseAlerts(const QByteArray& json)
     QList<Alert> alerts;
     const QJsonArray list = doc.array();
     alerts.reserve(list.size());
+    // Alerts of one rule mostly share their start: each time text is read once (reading one is most of an alert's
+    // cost, and a flood lists tens of thousands).
+    QHash<QString, qint64> times;
     for (qsizetype i = 0; i < list.size(); ++i) {
         const QJsonObject o = list.at(i).toObject();
         Alert a;
@@ -87,7 +93,11 @@ Result<QList<Alert>> parseAlerts(const QByteArray& json)
         a.summary = annotations.value(QLatin1String("summary")).toString();
         if (a.summary.isEmpty())
             a.summary = annotations.value(QLatin1String("description")).toString();
-        a.startsAtMs = timeMs(o.value(QLatin1String("startsAt")).toString());
+        const QString startsAt = o.value(QLatin1String("startsAt")).toString();
+        auto known = times.constFind(startsAt);
+        if (known == times.cend())
+            known = times.insert(startsAt, timeMs(startsAt));
+        a.startsAtMs = *known;
         const QJsonObject status = o.value(QLatin1String("status")).toObject();
         a.state = status.value(QLatin1String("state")).toString();
         for (const QJsonValue& id : status.value(QLatin1String("silencedBy")).toArray())
@@ -97,7 +107,21 @@ Result<QList<Alert>> parseAlerts(const QByteArray& json)
     return R::success(alerts);
 }
 
-void placeAlert(Alert& alert, const QList<GatewayConfig>& gateways, const AlertLabels& names)
+namespace {
+// What a gateway label may say (a gateway's name, its admin or metrics host:port) to the gateway it names; the first
+// gateway listed wins, as placeAlert's scan does.
+QHash<QString, QString> gatewayIndex(const QList<GatewayConfig>& gateways)
+{
+    QHash<QString, QString> index;
+    for (const GatewayConfig& g : gateways) {
+        for (const QString& key : { g.name, authority(g.admin), authority(g.metrics) })
+            if (!key.isEmpty() && !index.contains(key))
+                index.insert(key, g.name);
+    }
+    return index;
+}
+
+void placeBy(Alert& alert, const QHash<QString, QString>& index, const AlertLabels& names)
 {
     alert.gateway.clear();
     alert.pool.clear();
@@ -105,17 +129,53 @@ void placeAlert(Alert& alert, const QList<GatewayConfig>& gateways, const AlertL
     const QString named = first(alert.labels, names.gateway);
     if (named.isEmpty())
         return;
-    for (const GatewayConfig& g : gateways) {
-        if (g.name == named || authority(g.admin) == named || authority(g.metrics) == named) {
-            alert.gateway = g.name;
-            break;
-        }
-    }
+    alert.gateway = index.value(named);
     if (alert.gateway.isEmpty())
         return;
     alert.pool = first(alert.labels, names.pool);
     if (!alert.pool.isEmpty())
         alert.server = first(alert.labels, names.server);
+}
+
+int severityRank(const QString& severity)
+{
+    static const QStringList order = { QStringLiteral("page"), QStringLiteral("critical"), QStringLiteral("error"),
+        QStringLiteral("warning"), QStringLiteral("info") };
+    const qsizetype i = order.indexOf(severity.toLower());
+    return i < 0 ? int(order.size()) : int(i);
+}
+} // namespace
+
+Result<AlertRead> readAlerts(
+    const QByteArray& json, const QList<GatewayConfig>& gateways, const AlertLabels& labels, qsizetype maxAlerts)
+{
+    auto parsed = parseAlerts(json);
+    if (!parsed)
+        return Result<AlertRead>::failure(parsed.error());
+    AlertRead read;
+    read.alerts = std::move(parsed).value();
+    read.listed = read.alerts.size();
+    const QHash<QString, QString> index = gatewayIndex(gateways);
+    for (Alert& a : read.alerts)
+        placeBy(a, index, labels);
+    if (read.alerts.size() > maxAlerts) {
+        const auto before = [](const Alert& a, const Alert& b) {
+            const auto key = [](const Alert& x) {
+                return std::make_tuple(x.gateway.isEmpty(), x.silenced(), severityRank(x.severity), -x.startsAtMs);
+            };
+            const auto ka = key(a);
+            const auto kb = key(b);
+            return ka != kb ? ka < kb : a.fingerprint < b.fingerprint;
+        };
+        std::partial_sort(read.alerts.begin(), read.alerts.begin() + maxAlerts, read.alerts.end(), before);
+        read.alerts.resize(maxAlerts);
+    }
+    return Result<AlertRead>::success(std::move(read));
+}
+
+void placeAlert(Alert& alert, const QList<GatewayConfig>& gateways, const AlertLabels& names)
+{
+    placeBy(alert, gatewayIndex(gateways), names);
 }
 
 QByteArray silenceRequest(
@@ -165,7 +225,7 @@ AlertBoard::AlertBoard(QObject* parent)
     : QObject(parent)
 { }
 
-AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts, qint64 nowMs)
+AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts, qint64 nowMs, qsizetype listed)
 {
     if (nowMs == 0)
         nowMs = QDateTime::currentMSecsSinceEpoch();
@@ -173,9 +233,9 @@ AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts, qint64 nowMs)
     QHash<QString, const Alert*> before;
     for (const Alert& a : std::as_const(m_alerts))
         before.insert(a.fingerprint, &a);
-    QSet<QString> now;
+    QHash<QString, const Alert*> now;
     for (const Alert& a : alerts) {
-        now.insert(a.fingerprint);
+        now.insert(a.fingerprint, &a);
         const Alert* old = before.value(a.fingerprint);
         if (!old)
             c.started.append(a);
@@ -194,24 +254,23 @@ AlertBoard::Changes AlertBoard::update(const QList<Alert>& alerts, qint64 nowMs)
     for (Span& span : m_spans) {
         if (span.toMs != 0)
             continue;
-        bool still = false;
-        for (const Alert& a : alerts) {
-            if (a.fingerprint == span.fingerprint) {
-                still = true;
-                span.silenced = a.silenced();
-                // Placed later than first seen (the gateways were added after the first read).
-                span.gateway = a.gateway;
-                span.pool = a.pool;
-                span.server = a.server;
-            }
-        }
-        if (!still)
+        const Alert* a = now.value(span.fingerprint);
+        if (!a) {
             span.toMs = nowMs;
+            continue;
+        }
+        span.silenced = a->silenced();
+        // Placed later than first seen (the gateways were added after the first read).
+        span.gateway = a->gateway;
+        span.pool = a->pool;
+        span.server = a->server;
     }
     if (m_spans.size() > kMaxSpans)
         m_spans.remove(0, m_spans.size() - kMaxSpans);
-    const bool same = m_alerts == alerts && m_error.isEmpty();
+    const qsizetype listedNow = listed < 0 ? alerts.size() : qMax(listed, alerts.size());
+    const bool same = m_alerts == alerts && m_error.isEmpty() && m_listed == listedNow;
     m_alerts = alerts;
+    m_listed = listedNow;
     m_error.clear();
     if (!same)
         Q_EMIT changed();

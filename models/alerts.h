@@ -51,6 +51,22 @@ Result<QList<Alert>> parseAlerts(const QByteArray& json);
 // Where the alert belongs among the gateways (fills gateway, pool and server; leaves them empty when none match).
 void placeAlert(Alert& alert, const QList<GatewayConfig>& gateways, const AlertLabels& labels);
 
+// The most alerts one read keeps: the fleet's first, then the firing before the silenced, the most severe, the newest.
+// Alertmanager may hold tens of thousands (70,000 froze the window 39 s when every one was placed, listed and
+// compared each second); an operator reads the first few dozen, and is told how many more there are.
+constexpr qsizetype kMaxAlerts = 1000;
+
+// One read of Alertmanager, parsed and placed: the alerts kept, and how many it listed in all.
+struct AlertRead
+{
+    QList<Alert> alerts;
+    qsizetype listed = 0;
+};
+// parseAlerts(), placeAlert() on each (through an index of the gateways' names and addresses, not a scan per alert),
+// and the kMaxAlerts that matter most, in a stable order. Pure: runs off the UI thread.
+Result<AlertRead> readAlerts(const QByteArray& json, const QList<GatewayConfig>& gateways, const AlertLabels& labels,
+    qsizetype maxAlerts = kMaxAlerts);
+
 // A silence as Alertmanager shows it (/api/v2/silence/{id}).
 struct Silence
 {
@@ -86,8 +102,11 @@ public:
         QList<Alert> silenced; // now silenced, and were not
         QList<Alert> unsilenced;
     };
-    // nowMs: when the alerts were read (0: now); ended alerts end then.
-    Changes update(const QList<Alert>& alerts, qint64 nowMs = 0);
+    // nowMs: when the alerts were read (0: now); ended alerts end then. listed: how many Alertmanager listed, when
+    // more than it kept (-1: as many as given).
+    Changes update(const QList<Alert>& alerts, qint64 nowMs = 0, qsizetype listed = -1);
+    // How many alerts Alertmanager listed at the last read (more than alerts().size() when some were left out).
+    qsizetype listed() const { return m_listed; }
     // Alertmanager could not be read: the alerts shown are the last ones read, and why is said.
     void setError(const QString& error);
     QString error() const { return m_error; }
@@ -123,6 +142,7 @@ Q_SIGNALS:
 private:
     QList<Alert> m_alerts;
     QList<Span> m_spans;
+    qsizetype m_listed = 0;
     QString m_error;
     bool m_configured = false;
 };

@@ -5,6 +5,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
+#include <QThreadPool>
 
 #include "answerlimits.h"
 #include "printable.h"
@@ -62,20 +64,33 @@ void AlertmanagerClient::request(
     });
 }
 
-void AlertmanagerClient::alerts(std::function<void(Result<QList<Alert>>)> done)
+void AlertmanagerClient::alerts(
+    const QList<GatewayConfig>& gateways, const AlertLabels& labels, std::function<void(Result<AlertRead>)> done)
 {
-    request("GET", QStringLiteral("/api/v2/alerts"), {}, [done = std::move(done), base = m_base](auto answer) {
-        if (!answer) {
-            done(Result<QList<Alert>>::failure(answer.error()));
-            return;
-        }
-        auto parsed = parseAlerts(answer.value());
-        if (!parsed)
-            done(Result<QList<Alert>>::failure(
-                QStringLiteral("Alertmanager %1: %2").arg(base.toString(), parsed.error())));
-        else
-            done(std::move(parsed));
-    });
+    request("GET", QStringLiteral("/api/v2/alerts"), {},
+        [this, gateways, labels, done = std::move(done), base = m_base](Result<QByteArray> answer) mutable {
+            if (!answer) {
+                done(Result<AlertRead>::failure(answer.error()));
+                return;
+            }
+            // Up to 16 MiB of JSON and tens of thousands of alerts: parsed, placed and cut on a pool thread, and
+            // handed back here.
+            QPointer<AlertmanagerClient> self(this);
+            QThreadPool::globalInstance()->start(
+                [self, json = std::move(answer).value(), gateways, labels, done = std::move(done), base]() mutable {
+                    auto read = readAlerts(json, gateways, labels);
+                    json.clear();
+                    if (!read)
+                        read = Result<AlertRead>::failure(
+                            QStringLiteral("Alertmanager %1: %2").arg(base.toString(), read.error()));
+                    if (self)
+                        QMetaObject::invokeMethod(
+                            self.data(), [self, read = std::move(read), done = std::move(done)]() mutable {
+                                if (self)
+                                    done(std::move(read));
+                            });
+                });
+        });
 }
 
 void AlertmanagerClient::createSilence(const QByteArray& body, std::function<void(Result<QString>)> done)

@@ -26,7 +26,10 @@ public:
     const QUrl& base() const { return m_base; }
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
 
-    void alerts(std::function<void(Result<QList<Alert>>)> done);
+    // The alerts, read, placed on these gateways and cut to kMaxAlerts off the UI thread (readAlerts()); done is
+    // called on this object's thread, and not at all once it is gone.
+    void alerts(
+        const QList<GatewayConfig>& gateways, const AlertLabels& labels, std::function<void(Result<AlertRead>)> done);
     // body: silenceRequest(); the new silence's id.
     void createSilence(const QByteArray& body, std::function<void(Result<QString>)> done);
     void silence(const QString& id, std::function<void(Result<Silence>)> done);

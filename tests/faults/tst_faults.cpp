@@ -22,9 +22,11 @@
 #include "journal.h"
 #include "lab.h"
 #include "reports.h"
+#include "uiwatch.h"
 #include "wire/httpadmin.h"
 
 using namespace Fleetdeck;
+using Test::Watch;
 
 namespace {
 constexpr int kDeadlineMs = 2000; // each gateway's deadline for a whole answer, in these tests
@@ -33,55 +35,6 @@ constexpr int kRecoverMs = 2000; // back within this of the fault ending
 constexpr qint64 kStallLimitMs = 100; // the UI thread's longest stall
 constexpr qint64 kMemoryLimitMiB = 96; // resident memory added by one fault
 constexpr int kMaxServers = 2000; // so an answer may have 1 MiB + 2000 x 2 KiB
-
-qint64 residentKiB()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray& line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    }
-    return 0;
-}
-
-// How long the event loop was away at worst (a 5 ms timer's lateness), and the most memory the process held,
-// both since reset().
-class Watch : public QObject
-{
-public:
-    Watch()
-    {
-        m_tick.setTimerType(Qt::PreciseTimer);
-        connect(&m_tick, &QTimer::timeout, this, [this] {
-            const qint64 now = m_clock.elapsed();
-            m_worstMs = qMax(m_worstMs, now - m_last - 5);
-            m_last = now;
-            m_peakKiB = qMax(m_peakKiB, residentKiB());
-        });
-        m_clock.start();
-        m_tick.start(5);
-        reset();
-    }
-    void reset()
-    {
-        m_last = m_clock.elapsed();
-        m_worstMs = 0;
-        m_baseKiB = residentKiB();
-        m_peakKiB = m_baseKiB;
-    }
-    qint64 worstStallMs() const { return m_worstMs; }
-    qint64 grownMiB() const { return (m_peakKiB - m_baseKiB) / 1024; }
-
-private:
-    QTimer m_tick;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    qint64 m_worstMs = 0;
-    qint64 m_baseKiB = 0;
-    qint64 m_peakKiB = 0;
-};
 
 bool printable(const QString& text)
 {

@@ -10,6 +10,8 @@ PRODUCT: kong or traefik. MODE: loop (the next page points back to one already g
 end), slow (each list page takes a second, without end), fanout (kong: 500 upstreams on one page).
 PRODUCT prometheus (its HTTP API, POST /api/v1/query): MODE endless (a chunked answer without end) or hugeerror (a
 400 whose JSON error is 40 MB).
+PRODUCT alertmanager (GET /api/v2/alerts): MODE many (the same 70,000 alerts, about 14 MB, at every read) or flood
+(15,000 alerts never listed before at every read).
 PRODUCT redis (RESP over TCP, not HTTP): MODE values (whatever is asked, one answer of ten million small values in
 nested arrays, about 40 MB)."""
 import json
@@ -30,6 +32,20 @@ def entry(i, size=0):
     if size:
         e["padding"] = "x" * size
     return e
+
+
+CACHE = {}
+
+
+def alerts_json(first, count):
+    """Alerts in Alertmanager's v2 shape (as tests/data/alertmanager), none of them on a gateway Fleetdeck polls."""
+    out = []
+    for i in range(first, first + count):
+        out.append('{"fingerprint":"%016x","labels":{"alertname":"Flood","instance":"10.%d.%d.%d:9100",'
+                   '"severity":"warning"},"annotations":{},"startsAt":"2026-12-08T00:00:00.000Z",'
+                   '"status":{"state":"active","silencedBy":[]}}'
+                   % (i, (i >> 16) & 255, (i >> 8) & 255, i & 255))
+    return ("[" + ",".join(out) + "]").encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -74,8 +90,30 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def alertmanager(self):
+        with LOCK:
+            COUNT["requests"] += 1
+            n = COUNT["requests"]
+        if MODE == "many":
+            if "many" not in CACHE:
+                CACHE["many"] = alerts_json(0, 70000)
+            data = CACHE["many"]
+        else:
+            data = alerts_json(n * 15000, 15000)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def do_GET(self):
         url = urlparse(self.path)
+        if PRODUCT == "alertmanager" and url.path == "/api/v2/alerts":
+            self.alertmanager()
+            return
         if url.path == "/__requests":
             with LOCK:
                 return self.answer({"requests": COUNT["requests"]})

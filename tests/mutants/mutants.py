@@ -447,4 +447,12 @@ MUTANTS = [
          why="Redis's answers may hold any number of values, ten million small ones included",
          edits=[("drivers/redis/resp.cpp", "if (++m_values > kMaxValues) {", "if (false) {")],
          test="tst_hostilepeers", expect="TestHostilePeers::redisValuesAreBounded"),
+    dict(name="alerts-uncapped",
+         why="every alert Alertmanager lists is kept, placed and compared, tens of thousands of them",
+         edits=[("models/alerts.cpp", "    if (read.alerts.size() > maxAlerts) {", "    if (false) {")],
+         test="tst_hostilepeers", expect="TestHostilePeers::alertmanagerFloodsStayBounded"),
+    dict(name="alert-events-uncapped",
+         why="every alert that starts becomes its own timeline event, however many start at once",
+         edits=[("app/alertservice.cpp", "qMin(alerts.size(), kMaxAlertEvents)", "alerts.size()")],
+         test="tst_hostilepeers", expect="TestHostilePeers::alertmanagerFloodsStayBounded"),
 ]

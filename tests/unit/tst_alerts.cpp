@@ -77,6 +77,49 @@ private Q_SLOTS:
         QVERIFY(a.object().isEmpty());
     }
 
+    // Tens of thousands listed: the fleet's alerts are kept first, then the firing before the silenced, the most
+    // severe first; how many were listed is said; the board keeps no more than it was given.
+    void aFloodKeepsTheFleetsAlertsFirstAndSaysHowMany()
+    {
+        QJsonArray list;
+        auto alert = [&list](int i, const QString& instance, const QString& severity, bool silenced) {
+            QJsonObject status { { QStringLiteral("state"),
+                silenced ? QStringLiteral("suppressed") : QStringLiteral("active") } };
+            if (silenced)
+                status.insert(QStringLiteral("silencedBy"), QJsonArray { QStringLiteral("s-1") });
+            list.append(QJsonObject { { QStringLiteral("fingerprint"), QStringLiteral("f%1").arg(i) },
+                { QStringLiteral("labels"),
+                    QJsonObject { { QStringLiteral("alertname"), QStringLiteral("A%1").arg(i) },
+                        { QStringLiteral("instance"), instance }, { QStringLiteral("severity"), severity } } },
+                { QStringLiteral("startsAt"), QStringLiteral("2026-11-30T18:12:18.111Z") },
+                { QStringLiteral("status"), status } });
+        };
+        for (int i = 0; i < 3000; ++i)
+            alert(i, QStringLiteral("10.9.%1.%2:9100").arg(i / 250).arg(i % 250), QStringLiteral("info"), i % 2 == 0);
+        alert(3000, QStringLiteral("127.0.0.1:49413"), QStringLiteral("info"), true); // haproxy-1, silenced
+        alert(3001, QStringLiteral("haproxy-2"), QStringLiteral("warning"), false);
+        alert(3002, QStringLiteral("10.0.0.1:9100"), QStringLiteral("page"), false); // not the fleet's, severe
+        const auto read = readAlerts(QJsonDocument(list).toJson(), labGateways(), AlertLabels {}, 100);
+        QVERIFY2(read, qPrintable(read.error()));
+        QCOMPARE(read.value().listed, 3003);
+        const QList<Alert>& kept = read.value().alerts;
+        QCOMPARE(kept.size(), 100);
+        QCOMPARE(kept.at(0).fingerprint, QStringLiteral("f3001")); // on the fleet, firing
+        QCOMPARE(kept.at(0).gateway, QStringLiteral("haproxy-2"));
+        QCOMPARE(kept.at(1).fingerprint, QStringLiteral("f3000")); // on the fleet, silenced
+        QCOMPARE(kept.at(1).gateway, QStringLiteral("haproxy-1"));
+        QCOMPARE(kept.at(2).fingerprint, QStringLiteral("f3002")); // then the firing, most severe first
+        for (qsizetype i = 3; i < kept.size(); ++i)
+            QVERIFY2(!kept.at(i).silenced(), qPrintable(kept.at(i).fingerprint)); // 1,500 firing come before
+
+        AlertBoard board;
+        board.update(kept, 0, read.value().listed);
+        QCOMPARE(board.alerts().size(), 100);
+        QCOMPARE(board.listed(), 3003);
+        board.update({}, 0);
+        QCOMPARE(board.listed(), 0);
+    }
+
     void garbageIsAnErrorNamingWhat()
     {
         QVERIFY(parseAlerts("<html>").error().startsWith(QLatin1String("alerts: not JSON")));

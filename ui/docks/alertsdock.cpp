@@ -126,11 +126,16 @@ void AlertsDock::rebuild()
             m_table->selectRow(row);
         ++row;
     }
+    const QString leftOut = tr("Showing the %1 that matter most of the %2 alerts Alertmanager lists")
+                                .arg(m_alerts->alerts().size())
+                                .arg(m_alerts->listed());
     if (!m_alerts->error().isEmpty())
         m_status->setText(tr("Alertmanager not read: %1 (the alerts shown are the last read)")
                               .arg(printable(m_alerts->error(), kMaxMessageLength)));
+    else if (m_alerts->listed() > m_alerts->alerts().size())
+        m_status->setText(leftOut + tr(" (the fleet's first, then the firing, the most severe, the newest)"));
     else if (m_status->text().startsWith(tr("Alertmanager not read"))
-        || m_status->text().startsWith(tr("No Alertmanager")))
+        || m_status->text().startsWith(tr("No Alertmanager")) || m_status->text().startsWith(tr("Showing the ")))
         m_status->clear();
 }
 

@@ -1,0 +1,62 @@
+#pragma once
+// What a fault costs the UI thread and memory, measured the same way by every fault test: how late a 5 ms timer fires
+// at worst (the event loop's longest stall), and the most resident memory the process held, both since reset().
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QObject>
+#include <QTimer>
+
+namespace Fleetdeck::Test {
+
+// This process's resident memory in KiB (VmRSS), from /proc.
+inline qint64 residentKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray& line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return 0;
+}
+
+// How long the event loop was away at worst (a 5 ms timer's lateness), and the most memory the process held,
+// both since reset().
+class Watch final : public QObject
+{
+public:
+    Watch()
+    {
+        m_tick.setTimerType(Qt::PreciseTimer);
+        connect(&m_tick, &QTimer::timeout, this, [this] {
+            const qint64 now = m_clock.elapsed();
+            m_worstMs = qMax(m_worstMs, now - m_last - 5);
+            m_last = now;
+            m_peakKiB = qMax(m_peakKiB, residentKiB());
+        });
+        m_clock.start();
+        m_tick.start(5);
+        reset();
+    }
+    void reset()
+    {
+        m_last = m_clock.elapsed();
+        m_worstMs = 0;
+        m_baseKiB = residentKiB();
+        m_peakKiB = m_baseKiB;
+    }
+    qint64 worstStallMs() const { return m_worstMs; }
+    qint64 grownMiB() const { return (m_peakKiB - m_baseKiB) / 1024; }
+
+private:
+    QTimer m_tick;
+    QElapsedTimer m_clock;
+    qint64 m_last = 0;
+    qint64 m_worstMs = 0;
+    qint64 m_baseKiB = 0;
+    qint64 m_peakKiB = 0;
+};
+
+} // namespace Fleetdeck::Test
