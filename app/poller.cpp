@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QLocale>
 #include <QLocalSocket>
+#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
@@ -29,7 +30,17 @@ Poller::Poller(FleetStore* store, MetricStore* metrics, const Drivers::ProductRe
     , m_store(store)
     , m_metrics(metrics)
     , m_products(products)
-{ }
+    , m_spread(new QTimer(this))
+{
+    m_spread->setInterval(1000);
+    connect(m_spread, &QTimer::timeout, this, [this] {
+        int failing = 0;
+        for (int i = 0; i < m_store->gatewayCount(); ++i)
+            failing += m_store->entry(i).status.consecutiveFailures > 0 ? 1 : 0;
+        m_probeIntervalMs = qMax(kProbeIntervalMs, int(qint64(failing) * 1000 / kProbesPerSecond));
+    });
+    m_spread->start();
+}
 
 Poller::~Poller()
 {
@@ -243,8 +254,12 @@ void Poller::scheduleNext(const QString& name)
     it->timer->start(delay);
     if (e.status.consecutiveFailures == 0)
         it->probeConnected = true;
-    else if (delay > kProbeIntervalMs)
-        it->probeTimer->start(kProbeIntervalMs);
+    else if (delay > m_probeIntervalMs)
+        // Spread probes start at a random point of their interval, so that many failing together are not all tried
+        // in the same second.
+        it->probeTimer->start(m_probeIntervalMs == kProbeIntervalMs
+                ? kProbeIntervalMs
+                : int(QRandomGenerator::global()->bounded(kProbeIntervalMs, m_probeIntervalMs + 1)));
 }
 
 void Poller::probe(const QString& name)
@@ -261,6 +276,8 @@ void Poller::probe(const QString& name)
         it->probeTimer->stop(); // a channel with no address to try (a test's fake product)
         return;
     }
+    if (it->probeTimer->interval() != m_probeIntervalMs)
+        it->probeTimer->setInterval(m_probeIntervalMs); // more or fewer fail than when it was started
     it->probeInFlight = true;
     // A bare connect, closed at once: nothing is sent, so it costs the gateway an accept and a close.
     auto done = std::make_shared<bool>(false);

@@ -42,8 +42,12 @@ public:
     void setEventLog(EventLog* events) { m_events = events; }
     // The longest wait between retries of an unreachable gateway (default 30 s).
     void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
-    // How often a failing gateway's address is tried with a bare connect while its polls back off (default 1 s).
+    // How often a failing gateway's address is tried with a bare connect while its polls back off: every second,
+    // or, when many fail at once (a VPN down), spread so that all of them together make at most kProbesPerSecond
+    // (2,000 unreachable gateways probed every second kept the UI thread 15 % busy; each is now tried every 20 s).
     static constexpr int kProbeIntervalMs = 1000;
+    static constexpr int kProbesPerSecond = 100;
+    int probeIntervalMs() const { return m_probeIntervalMs; }
     // After a gateway's first answer, the second poll comes this soon (or at the poll interval, if shorter).
     static constexpr int kSecondPollMs = 250;
 
@@ -100,6 +104,8 @@ private:
     QHash<QString, Gateway> m_gateways;
     std::unique_ptr<QThread> m_ioThread; // where the product drivers read and parse (started with the first)
     int m_maxBackoffMs = 30000;
+    int m_probeIntervalMs = kProbeIntervalMs;
+    QTimer* m_spread; // counts the failing gateways every second, and spreads their probes
 };
 
 } // namespace Fleetdeck

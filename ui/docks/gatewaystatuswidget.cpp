@@ -15,52 +15,95 @@ GatewayStatusWidget::GatewayStatusWidget(const FleetStore* store, QWidget* paren
     : QWidget(parent)
     , m_store(store)
     , m_layout(new QHBoxLayout(this))
+    , m_tick(new QTimer(this))
+    , m_soon(new QTimer(this))
 {
     setObjectName(QStringLiteral("gatewayStatus"));
     m_layout->setContentsMargins(0, 0, 0, 0);
     m_layout->setSpacing(6);
-    connect(store, &FleetStore::gatewayAdded, this, &GatewayStatusWidget::rebuild);
-    connect(store, &FleetStore::gatewayRemoved, this, &GatewayStatusWidget::rebuild);
-    connect(store, &FleetStore::statusChanged, this, &GatewayStatusWidget::update);
+    m_summary = new QLabel;
+    m_summary->setObjectName(QStringLiteral("gatewaySummary"));
+    m_summary->setTextFormat(Qt::PlainText);
+    m_layout->addWidget(m_summary);
+    m_soon->setSingleShot(true);
+    m_soon->setInterval(0);
+    connect(m_soon, &QTimer::timeout, this, &GatewayStatusWidget::refresh);
+    connect(store, &FleetStore::gatewayAdded, this, &GatewayStatusWidget::refreshSoon);
+    // A removal shifts the indexes the badges show: at once, so no badge reads a gateway that is gone.
+    connect(store, &FleetStore::gatewayRemoved, this, &GatewayStatusWidget::refresh);
+    connect(store, &FleetStore::statusChanged, this, &GatewayStatusWidget::refreshSoon);
     connect(store, &FleetStore::snapshotApplied, this, [this](int index, bool) {
-        // Notices come and go with snapshots; repaint only when they change.
+        // Notices come and go with snapshots; shown again only when they change.
         const auto& e = m_store->entry(index);
         const QString now = e.snapshot ? e.snapshot->noticeText() : QString();
-        if (m_notices.value(index) != now) {
-            m_notices[index] = now;
-            update(index);
+        if (m_notices.value(e.config.name) != now) {
+            m_notices[e.config.name] = now;
+            refreshSoon();
         }
     });
     // "unreachable for 42 s" must keep counting while nothing else happens.
-    m_tick = new QTimer(this);
     m_tick->setInterval(1000);
     connect(m_tick, &QTimer::timeout, this, [this] {
-        for (int i = 0; i < m_badges.size(); ++i) {
-            if (m_store->entry(i).status.connection != Connection::Up)
-                update(i);
+        for (int i = 0; i < m_store->gatewayCount(); ++i) {
+            if (m_store->entry(i).status.connection != Connection::Up) {
+                refresh();
+                return;
+            }
         }
     });
     m_tick->start();
-    rebuild();
+    refresh();
 }
 
-void GatewayStatusWidget::rebuild()
+void GatewayStatusWidget::refreshSoon()
 {
-    qDeleteAll(m_badges);
-    m_badges.clear();
-    if (!m_summary) {
-        m_summary = new QLabel;
-        m_summary->setObjectName(QStringLiteral("gatewaySummary"));
-        m_layout->insertWidget(0, m_summary);
+    if (!m_soon->isActive())
+        m_soon->start();
+}
+
+void GatewayStatusWidget::refresh()
+{
+    m_soon->stop();
+    const int count = m_store->gatewayCount();
+    const bool compact = count > kBadgeLimit;
+    int up = 0, down = 0, connecting = 0, trouble = 0;
+    QList<int> shown;
+    for (int i = 0; i < count; ++i) {
+        const FleetStore::Entry& e = m_store->entry(i);
+        switch (e.status.connection) {
+        case Connection::Up:
+            ++up;
+            break;
+        case Connection::Unreachable:
+        case Connection::TooLarge:
+            ++down;
+            break;
+        case Connection::Connecting:
+            ++connecting;
+            break;
+        }
+        // Past the limit, only trouble is badged: not up, or plaintext across the network.
+        if (compact && e.status.connection == Connection::Up && !e.config.plaintextOverNetwork())
+            continue;
+        ++trouble;
+        if (shown.size() < kBadgeLimit)
+            shown.append(i);
     }
-    updateSummary();
-    for (int i = 0; i < m_store->gatewayCount(); ++i) {
+    m_summary->setVisible(compact);
+    QString summary
+        = tr("%1 gateways: %2 up, %3 unreachable, %4 connecting").arg(count).arg(up).arg(down).arg(connecting);
+    if (trouble > shown.size())
+        summary += tr("; badges for the first %1 of %2 in trouble").arg(shown.size()).arg(trouble);
+    m_summary->setText(summary);
+    while (m_badges.size() > shown.size())
+        delete m_badges.takeLast();
+    while (m_badges.size() < shown.size()) {
         auto* label = new QLabel;
-        label->setObjectName(QStringLiteral("gatewayBadge_") + m_store->entry(i).config.name);
         m_layout->addWidget(label);
         m_badges.append(label);
-        update(i);
     }
+    for (qsizetype i = 0; i < shown.size(); ++i)
+        render(m_badges.at(i), shown.at(i));
 }
 
 QString GatewayStatusWidget::badgeText(int gateway) const
@@ -86,43 +129,10 @@ QString GatewayStatusWidget::badgeText(int gateway) const
     return {};
 }
 
-void GatewayStatusWidget::updateSummary()
+void GatewayStatusWidget::render(QLabel* label, int gateway)
 {
-    // Past a handful of gateways one badge each does not fit: count them, and badge only the ones in trouble.
-    int up = 0, down = 0, connecting = 0;
-    for (int i = 0; i < m_store->gatewayCount(); ++i) {
-        switch (m_store->entry(i).status.connection) {
-        case Connection::Up:
-            ++up;
-            break;
-        case Connection::Unreachable:
-        case Connection::TooLarge:
-            ++down;
-            break;
-        case Connection::Connecting:
-            ++connecting;
-            break;
-        }
-    }
-    const bool compact = m_store->gatewayCount() > kBadgeLimit;
-    m_summary->setVisible(compact);
-    m_summary->setText(tr("%1 gateways: %2 up, %3 unreachable, %4 connecting")
-                           .arg(m_store->gatewayCount())
-                           .arg(up)
-                           .arg(down)
-                           .arg(connecting));
-    for (int i = 0; i < m_badges.size(); ++i)
-        m_badges.at(i)->setVisible(!compact || m_store->entry(i).status.connection != Connection::Up
-            || m_store->entry(i).config.plaintextOverNetwork());
-}
-
-void GatewayStatusWidget::update(int gateway)
-{
-    if (gateway < 0 || gateway >= m_badges.size())
-        return;
-    updateSummary();
     const FleetStore::Entry& e = m_store->entry(gateway);
-    QLabel* label = m_badges.at(gateway);
+    label->setObjectName(QStringLiteral("gatewayBadge_") + e.config.name);
     using StateColours::Role;
     const bool configTrouble = e.snapshot && !e.snapshot->configState().isEmpty();
     // The badge's marks are icons from the resources, not font glyphs (a font without them draws empty boxes).

@@ -47,6 +47,7 @@ private:
     QGridLayout* m_layout;
     QList<GatewayTile*> m_tiles;
     QTimer* m_repaint;
+    QTimer* m_rebuildSoon; // gateways added in one turn of the event loop are tiled once
     int m_columns = 0;
 };
 

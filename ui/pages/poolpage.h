@@ -110,6 +110,7 @@ private:
     QList<Shown> m_shown; // the same, in parts, for the alert bands
     const AlertBoard* m_alerts = nullptr;
     QTimer* m_rerank; // re-picks the worst lines while there are more subjects than lines
+    QTimer* m_linesSoon; // gateways added or removed in one turn of the event loop change the lines once
     bool m_ranked = false;
     QList<QAction*> m_contextActions;
 };
