@@ -61,6 +61,9 @@ Q_SIGNALS:
 private:
     void askMembers(bool thenFigures);
     void askFigures();
+    // The figures read (off the UI thread) onto the members; answered: Prometheus answered (the error is its, or
+    // the answer's), else the transport's.
+    void onFigures(bool answered, Result<QVector<DiscoveredGateway>> gateways, const QStringList& unknown);
     // Says so in the model; refresh: a refresh of the figures ended with it.
     void failed(const QString& error, bool refresh);
     QString where() const;

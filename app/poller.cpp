@@ -8,7 +8,6 @@
 #include <QDateTime>
 #include <QLocale>
 #include <QLocalSocket>
-#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
@@ -30,16 +29,11 @@ Poller::Poller(FleetStore* store, MetricStore* metrics, const Drivers::ProductRe
     , m_store(store)
     , m_metrics(metrics)
     , m_products(products)
-    , m_spread(new QTimer(this))
+    , m_probeRound(new QTimer(this))
 {
-    m_spread->setInterval(1000);
-    connect(m_spread, &QTimer::timeout, this, [this] {
-        int failing = 0;
-        for (int i = 0; i < m_store->gatewayCount(); ++i)
-            failing += m_store->entry(i).status.consecutiveFailures > 0 ? 1 : 0;
-        m_probeIntervalMs = qMax(kProbeIntervalMs, int(qint64(failing) * 1000 / kProbesPerSecond));
-    });
-    m_spread->start();
+    m_probeRound->setInterval(kProbeIntervalMs);
+    connect(m_probeRound, &QTimer::timeout, this, &Poller::probeRound);
+    m_probeRound->start();
 }
 
 Poller::~Poller()
@@ -81,8 +75,6 @@ Drivers::Driver* Poller::add(const GatewayConfig& config)
     g.timer->setSingleShot(true);
     const QString name = config.name;
     connect(g.timer, &QTimer::timeout, this, [this, name] { poll(name); });
-    g.probeTimer = new QTimer(this);
-    connect(g.probeTimer, &QTimer::timeout, this, [this, name] { probe(name); });
     m_gateways.insert(name, g);
     m_store->addGateway(config, product->info.capabilities, product->info.displayName);
     return g.driver;
@@ -94,7 +86,7 @@ void Poller::remove(const QString& name)
     if (it == m_gateways.end())
         return;
     delete it->timer;
-    delete it->probeTimer;
+    m_probing.removeOne(name);
     delete it->driver.data(); // pending requests die with it; their callbacks never run
     m_gateways.erase(it);
     m_store->removeGateway(name);
@@ -126,7 +118,6 @@ void Poller::poll(const QString& name)
     if (it == m_gateways.end() || it->pollInFlight)
         return;
     it->timer->stop();
-    it->probeTimer->stop();
     it->pollInFlight = true;
     fetch(name, [this, name](const Result<GatewaySnapshot>&) {
         auto g = m_gateways.find(name);
@@ -254,12 +245,29 @@ void Poller::scheduleNext(const QString& name)
     it->timer->start(delay);
     if (e.status.consecutiveFailures == 0)
         it->probeConnected = true;
-    else if (delay > m_probeIntervalMs)
-        // Spread probes start at a random point of their interval, so that many failing together are not all tried
-        // in the same second.
-        it->probeTimer->start(m_probeIntervalMs == kProbeIntervalMs
-                ? kProbeIntervalMs
-                : int(QRandomGenerator::global()->bounded(kProbeIntervalMs, m_probeIntervalMs + 1)));
+    else if (delay > kProbeIntervalMs && !std::exchange(it->probing, true))
+        m_probing.append(name); // tried in turn until it answers a poll again
+}
+
+void Poller::probeRound()
+{
+    // The next few failing gateways, in turn; those that answer again (or are gone) leave the turn.
+    const qsizetype turn = qMin<qsizetype>(m_probing.size(), kProbesPerSecond);
+    for (qsizetype k = 0; k < turn && !m_probing.isEmpty(); ++k) {
+        if (m_probeNext >= m_probing.size())
+            m_probeNext = 0;
+        const QString name = m_probing.at(m_probeNext);
+        auto it = m_gateways.find(name);
+        const int index = m_store->indexOf(name);
+        if (it == m_gateways.end() || index < 0 || m_store->entry(index).status.consecutiveFailures == 0) {
+            if (it != m_gateways.end())
+                it->probing = false;
+            m_probing.removeAt(m_probeNext);
+            continue;
+        }
+        ++m_probeNext;
+        probe(name);
+    }
 }
 
 void Poller::probe(const QString& name)
@@ -273,11 +281,10 @@ void Poller::probe(const QString& name)
     const bool local = scheme == QLatin1String("unix");
     const bool tcp = scheme == QLatin1String("tcp") || scheme.startsWith(QLatin1String("http"));
     if (!local && !tcp) {
-        it->probeTimer->stop(); // a channel with no address to try (a test's fake product)
+        it->probing = false; // a channel with no address to try (a test's fake product)
+        m_probing.removeOne(name);
         return;
     }
-    if (it->probeTimer->interval() != m_probeIntervalMs)
-        it->probeTimer->setInterval(m_probeIntervalMs); // more or fewer fail than when it was started
     it->probeInFlight = true;
     // A bare connect, closed at once: nothing is sent, so it costs the gateway an accept and a close.
     auto done = std::make_shared<bool>(false);

@@ -43,11 +43,11 @@ public:
     // The longest wait between retries of an unreachable gateway (default 30 s).
     void setMaxBackoffMs(int ms) { m_maxBackoffMs = ms; }
     // How often a failing gateway's address is tried with a bare connect while its polls back off: every second,
-    // or, when many fail at once (a VPN down), spread so that all of them together make at most kProbesPerSecond
-    // (2,000 unreachable gateways probed every second kept the UI thread 15 % busy; each is now tried every 20 s).
+    // or, when many fail at once (a VPN down), in turns of at most kProbesPerSecond a second (2,000 unreachable
+    // gateways probed every second, each by its own timer, kept the UI thread 15 % busy; each is now tried every
+    // 20 s, by one timer for all).
     static constexpr int kProbeIntervalMs = 1000;
     static constexpr int kProbesPerSecond = 100;
-    int probeIntervalMs() const { return m_probeIntervalMs; }
     // After a gateway's first answer, the second poll comes this soon (or at the poll interval, if shorter).
     static constexpr int kSecondPollMs = 250;
 
@@ -72,7 +72,7 @@ private:
         QTimer* timer = nullptr;
         // While the full poll backs off, a connect probe each second finds a gateway that listens again (restarted)
         // and polls it at once; a gateway that listens but does not answer (stalled) is left to the back-off.
-        QTimer* probeTimer = nullptr;
+        bool probing = false; // in m_probing
         bool probeConnected = true; // what the last probe found
         bool probeInFlight = false;
         quint64 nextGeneration = 1;
@@ -94,6 +94,7 @@ private:
     void recordTransitions(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
     void recordShapeChanges(const QString& name, const GatewaySnapshot& before, const GatewaySnapshot& after);
     void scheduleNext(const QString& name);
+    void probeRound();
     void probe(const QString& name);
     void onProbe(const QString& name, bool connected);
 
@@ -104,8 +105,9 @@ private:
     QHash<QString, Gateway> m_gateways;
     std::unique_ptr<QThread> m_ioThread; // where the product drivers read and parse (started with the first)
     int m_maxBackoffMs = 30000;
-    int m_probeIntervalMs = kProbeIntervalMs;
-    QTimer* m_spread; // counts the failing gateways every second, and spreads their probes
+    QTimer* m_probeRound; // every kProbeIntervalMs: the next kProbesPerSecond failing gateways are probed
+    QStringList m_probing; // failing gateways, in turn
+    qsizetype m_probeNext = 0;
 };
 
 } // namespace Fleetdeck

@@ -5,10 +5,9 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
-#include <QPointer>
-#include <QThreadPool>
 
 #include "answerlimits.h"
+#include "offthread.h"
 #include "printable.h"
 
 namespace Fleetdeck::Wire {
@@ -75,21 +74,15 @@ void AlertmanagerClient::alerts(
             }
             // Up to 16 MiB of JSON and tens of thousands of alerts: parsed, placed and cut on a pool thread, and
             // handed back here.
-            QPointer<AlertmanagerClient> self(this);
-            QThreadPool::globalInstance()->start(
-                [self, json = std::move(answer).value(), gateways, labels, done = std::move(done), base]() mutable {
+            offThread<Result<AlertRead>>(
+                this,
+                [json = std::move(answer).value(), gateways, labels, base]() {
                     auto read = readAlerts(json, gateways, labels);
-                    json.clear();
-                    if (!read)
-                        read = Result<AlertRead>::failure(
-                            QStringLiteral("Alertmanager %1: %2").arg(base.toString(), read.error()));
-                    if (self)
-                        QMetaObject::invokeMethod(
-                            self.data(), [self, read = std::move(read), done = std::move(done)]() mutable {
-                                if (self)
-                                    done(std::move(read));
-                            });
-                });
+                    return read ? read
+                                : Result<AlertRead>::failure(
+                                    QStringLiteral("Alertmanager %1: %2").arg(base.toString(), read.error()));
+                },
+                std::move(done));
         });
 }
 
