@@ -28,9 +28,11 @@ QString socketErrorText(QAbstractSocket::SocketError error, const QString& qtTex
 
 // Holds a network reply to the limits: aborts it at the deadline or as soon as more bytes than allowed have come
 // (or are announced by Content-Length). Call right after the request is made, and read the body with replyBody().
-// Qt's HTTP thread keeps reading a fast peer into memory without handing anything over (measured: 200 MB/s of an
-// endless chunked body, none of it delivered); the reply's read buffer is therefore bounded, and the body is
-// taken out of it as it arrives, so the peer is held back and counted.
+// The body is taken out of the reply as it arrives and counted, and the reply's read buffer is bounded (256 KiB) so
+// that Qt reads no further ahead of that than it. The bound must reach Qt's HTTP thread: set on the reply only (a
+// POST starts later, and the first word is lost), the reply stopped handing bytes over while that thread read on
+// (measured: an endless answer to a POST grew past 2 GB, none of it delivered). Set nowhere, the bytes are handed
+// over and counted as they come (no test tells that apart from the bound; it is kept for its back-pressure).
 void limitReply(QNetworkReply* reply, const AnswerLimits& limits);
 // The whole body of a reply held by limitReply (what was collected, and the rest).
 QByteArray replyBody(QNetworkReply* reply);
