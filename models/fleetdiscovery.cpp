@@ -81,8 +81,9 @@ Result<FleetDiscovery> parseFleetDiscovery(const QJsonObject& o, const ProductCa
     FleetDiscovery d;
     d.selector = o.value(QLatin1String("selector")).toString().trimmed();
     if (d.selector.isEmpty())
-        return R::failure(QStringLiteral("discover.selector: a PromQL selector that finds the gateways is needed, e.g. "
-                                         "haproxy_process_start_time_seconds{job=\"edge\"}"));
+        return R::failure(QStringLiteral("discover.selector: a PromQL selector that finds the gateways is needed: a "
+                                         "series each gateway exports once (its process start time, say), with the "
+                                         "labels that pick the fleet, e.g. {job=\"edge\"}"));
     d.prometheus = QUrl(o.value(QLatin1String("prometheus")).toString());
     if (!d.prometheus.isEmpty()
         && (!d.prometheus.isValid() || !d.prometheus.scheme().startsWith(QLatin1String("http"))))

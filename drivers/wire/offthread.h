@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QObject>
 #include <QPointer>
+#include <QThread>
 #include <QThreadPool>
 
 namespace Fleetdeck::Wire {
@@ -17,7 +18,11 @@ namespace Fleetdeck::Wire {
 template <typename T> void offThread(QObject* context, std::function<T()> work, std::function<void(T)> then)
 {
     QPointer<QObject> guard(context);
-    auto* receiver = new QObject; // this thread's; nobody else deletes it
+    // This thread's. On the main thread it is the application's child, so that a result still on its way when the
+    // application ends (its destructor drains the pool first) goes with it instead of leaking.
+    auto* receiver = new QObject;
+    if (QCoreApplication::instance() && QThread::currentThread() == QCoreApplication::instance()->thread())
+        receiver->setParent(QCoreApplication::instance());
     QThreadPool::globalInstance()->start([receiver, guard, work = std::move(work), then = std::move(then)]() mutable {
         T result = work();
         QMetaObject::invokeMethod(
@@ -25,7 +30,7 @@ template <typename T> void offThread(QObject* context, std::function<T()> work, 
             [receiver, guard, result = std::move(result), then = std::move(then)]() mutable {
                 if (guard)
                     then(std::move(result));
-                delete receiver;
+                receiver->deleteLater();
             },
             Qt::QueuedConnection);
     });
