@@ -1,12 +1,22 @@
 // A fleet none of which can be reached (a VPN down): 2,000 gateways whose admin ports refuse, in the whole window.
 // Their cost must follow their number, not its square: the event loop is never away more than 100 ms once they
 // are added, and after the first minute the UI thread spends under 5 % of a core on them (it was busy for the first
-// 45 s at 1,000 gateways, and about 15 % after). Memory stays under 300 MB more.
+// 45 s at 1,000 gateways, and about 15 % after). Memory stays under 300 MB more. The program ends within a second of
+// SIGTERM whenever it comes.
+#include <csignal>
+
 #include <sys/resource.h>
 
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "assembly.h"
@@ -75,6 +85,48 @@ private Q_SLOTS:
         QVERIFY2(watch.worstStallMs() < 100, qPrintable(QStringLiteral("stalled %1 ms").arg(watch.worstStallMs())));
         QVERIFY2(share < 5.0, qPrintable(QStringLiteral("%1 %").arg(share)));
         QVERIFY2(watch.grownMiB() < 300, qPrintable(QStringLiteral("+%1 MiB").arg(watch.grownMiB())));
+    }
+
+    // The program itself, offscreen, with the same 2,000 refusing gateways: SIGTERM at any moment of its busy start
+    // or after it ends it within a second (it once ignored SIGTERM while its UI thread was busy).
+    void theProgramEndsWithinASecondOfSigterm()
+    {
+        QTemporaryDir dir;
+        QFile fleet(dir.filePath(QStringLiteral("fleet.json")));
+        QVERIFY(fleet.open(QIODevice::WriteOnly));
+        QJsonArray gateways;
+        for (int i = 0; i < kGateways; ++i) {
+            QTcpServer server;
+            QVERIFY(server.listen(QHostAddress::LocalHost));
+            gateways.append(QJsonObject { { QStringLiteral("name"), QStringLiteral("edge-%1").arg(i) },
+                { QStringLiteral("product"), QStringLiteral("haproxy") },
+                { QStringLiteral("admin"), QStringLiteral("tcp://127.0.0.1:%1").arg(server.serverPort()) } });
+        }
+        fleet.write(QJsonDocument(QJsonObject { { QStringLiteral("gateways"), gateways } }).toJson());
+        fleet.close();
+        for (const int afterMs : { 500, 3000, 8000 }) {
+            QProcess fleetdeck;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+            env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+            fleetdeck.setProcessEnvironment(env);
+            fleetdeck.start(QStringLiteral(FLEETDECK_BINARY),
+                { QStringLiteral("--fleet"), fleet.fileName(), QStringLiteral("--read-only") });
+            QVERIFY(fleetdeck.waitForStarted());
+            QTest::qWait(afterMs);
+            QCOMPARE(fleetdeck.state(), QProcess::Running);
+            QElapsedTimer clock;
+            clock.start();
+            ::kill(pid_t(fleetdeck.processId()), SIGTERM);
+            const bool ended = fleetdeck.waitForFinished(5000);
+            const qint64 took = clock.elapsed();
+            qInfo("SIGTERM %d ms after the start: ended after %lld ms", afterMs, took);
+            if (!ended)
+                fleetdeck.kill();
+            QVERIFY2(ended && took < 1000, qPrintable(QStringLiteral("%1 ms").arg(took)));
+            QCOMPARE(fleetdeck.exitStatus(), QProcess::NormalExit);
+        }
     }
 };
 
