@@ -9,17 +9,24 @@
 
 namespace Fleetdeck::Test {
 
-// This process's resident memory in KiB (VmRSS), from /proc.
-inline qint64 residentKiB()
+// This process's resident memory in KiB, from /proc: now ("VmRSS:") or at its peak ("VmHWM:").
+inline qint64 residentKiB(const QByteArray& which = QByteArrayLiteral("VmRSS:"))
 {
     QFile status(QStringLiteral("/proc/self/status"));
     if (!status.open(QIODevice::ReadOnly))
         return 0;
     for (const QByteArray& line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
+        if (line.startsWith(which))
+            return line.mid(which.size()).trimmed().split(' ').first().toLongLong();
     }
     return 0;
+}
+
+// Starts measuring the peak afresh (Linux: "5" to clear_refs resets VmHWM to the present size).
+inline bool resetPeak()
+{
+    QFile refs(QStringLiteral("/proc/self/clear_refs"));
+    return refs.open(QIODevice::WriteOnly) && refs.write("5") == 1;
 }
 
 // How long the event loop was away at worst (a 5 ms timer's lateness), and the most memory the process held,

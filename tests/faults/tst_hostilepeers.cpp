@@ -5,7 +5,6 @@
 // here, and this proves only the bounds (their answers are proven on their recorded data).
 #include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -58,23 +57,9 @@ struct Peer
     }
 };
 
-// This process's resident memory in MiB, from /proc: now (VmRSS) or at its peak (VmHWM).
 qint64 residentMiB(const QByteArray& which = QByteArrayLiteral("VmRSS:"))
 {
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray& line : status.readAll().split('\n'))
-        if (line.startsWith(which))
-            return line.mid(which.size()).trimmed().split(' ').value(0).toLongLong() / 1024;
-    return -1;
-}
-
-// Starts measuring the peak afresh (Linux: "5" to clear_refs resets VmHWM to the present size).
-bool resetPeak()
-{
-    QFile refs(QStringLiteral("/proc/self/clear_refs"));
-    return refs.open(QIODevice::WriteOnly) && refs.write("5") == 1;
+    return Test::residentKiB(which) / 1024;
 }
 
 GatewayConfig gateway(const QString& product, int port)
@@ -165,7 +150,7 @@ private Q_SLOTS:
         QFETCH(QString, said);
         Peer peer;
         QVERIFY2(peer.start(QStringLiteral("prometheus"), mode), "the hostile peer did not start");
-        QVERIFY(resetPeak());
+        QVERIFY(Test::resetPeak());
         const qint64 before = residentMiB();
         Wire::PrometheusClient client(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(peer.port)));
         std::optional<Result<QByteArray>> answer;
@@ -193,7 +178,7 @@ private Q_SLOTS:
         config.admin = QUrl(QStringLiteral("redis://127.0.0.1:%1").arg(peer.port));
         config.maxServers = 30000; // 60 MiB of answer: the values, not the bytes, are what this bounds
         config.deadlineMs = 20000;
-        QVERIFY(resetPeak());
+        QVERIFY(Test::resetPeak());
         const qint64 before = residentMiB();
         qint64 tookMs = 0;
         const auto snap = poll(config, &tookMs);
@@ -226,7 +211,7 @@ private Q_SLOTS:
         quint64 ids = 0;
         AlertService service(&store, [&ids] { return ++ids; });
         service.setEventLog(&events);
-        QVERIFY(resetPeak());
+        QVERIFY(Test::resetPeak());
         Test::Watch watch;
         const qint64 before = residentMiB();
         service.setAlertmanager(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(peer.port)), AlertLabels {}, 1000);
@@ -237,8 +222,8 @@ private Q_SLOTS:
         QCOMPARE(board->alerts().size(), kMaxAlerts);
         QCOMPARE(board->listed(), qsizetype(listed));
         const qint64 grown = residentMiB("VmHWM:") - before;
-        qInfo("%s: %d reads, %lld events, longest UI stall %lld ms, peak +%lld MiB", qPrintable(mode),
-            peer.requests(), qint64(events.events().size()), watch.worstStallMs(), grown);
+        qInfo("%s: %d reads, %lld events, longest UI stall %lld ms, peak +%lld MiB", qPrintable(mode), peer.requests(),
+            qint64(events.events().size()), watch.worstStallMs(), grown);
         QVERIFY2(
             events.events().size() <= 4 * 21 * peer.requests(), qPrintable(QString::number(events.events().size())));
         QVERIFY2(watch.worstStallMs() < 100, qPrintable(QStringLiteral("stalled %1 ms").arg(watch.worstStallMs())));

@@ -55,14 +55,20 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def answer(self, body, headers=None):
-        data = json.dumps(body).encode()
-        self.send_response(200)
+        self.send_json(200, json.dumps(body).encode(), headers)
+
+    def send_json(self, status, data, headers=None):
+        """A JSON body of known length; a reader that goes away midway is not an error here."""
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def do_POST(self):
         with LOCK:
@@ -70,14 +76,7 @@ class Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if MODE == "hugeerror":
             data = json.dumps({"status": "error", "errorType": "bad_data", "error": "x" * (40 * 1024 * 1024)}).encode()
-            self.send_response(400)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            try:
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+            self.send_json(400, data)
             return
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -100,14 +99,7 @@ class Handler(BaseHTTPRequestHandler):
             data = CACHE["many"]
         else:
             data = alerts_json(n * 15000, 15000)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        try:
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        self.send_json(200, data)
 
     def do_GET(self):
         url = urlparse(self.path)

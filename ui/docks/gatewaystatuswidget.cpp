@@ -16,7 +16,6 @@ GatewayStatusWidget::GatewayStatusWidget(const FleetStore* store, QWidget* paren
     , m_store(store)
     , m_layout(new QHBoxLayout(this))
     , m_tick(new QTimer(this))
-    , m_soon(new QTimer(this))
 {
     setObjectName(QStringLiteral("gatewayStatus"));
     m_layout->setContentsMargins(0, 0, 0, 0);
@@ -25,9 +24,6 @@ GatewayStatusWidget::GatewayStatusWidget(const FleetStore* store, QWidget* paren
     m_summary->setObjectName(QStringLiteral("gatewaySummary"));
     m_summary->setTextFormat(Qt::PlainText);
     m_layout->addWidget(m_summary);
-    m_soon->setSingleShot(true);
-    m_soon->setInterval(0);
-    connect(m_soon, &QTimer::timeout, this, &GatewayStatusWidget::refresh);
     connect(store, &FleetStore::gatewayAdded, this, &GatewayStatusWidget::refreshSoon);
     // A removal shifts the indexes the badges show: at once, so no badge reads a gateway that is gone.
     connect(store, &FleetStore::gatewayRemoved, this, &GatewayStatusWidget::refresh);
@@ -57,13 +53,12 @@ GatewayStatusWidget::GatewayStatusWidget(const FleetStore* store, QWidget* paren
 
 void GatewayStatusWidget::refreshSoon()
 {
-    if (!m_soon->isActive())
-        m_soon->start();
+    m_soon.request();
 }
 
 void GatewayStatusWidget::refresh()
 {
-    m_soon->stop();
+    m_soon.cancel();
     const int count = m_store->gatewayCount();
     const bool compact = count > kBadgeLimit;
     int up = 0, down = 0, connecting = 0, trouble = 0;

@@ -4,6 +4,8 @@
 #include <QStringList>
 #include <QWidget>
 
+#include "nextturn.h"
+
 class QHBoxLayout;
 class QLabel;
 class QTimer;
@@ -41,7 +43,7 @@ private:
     QList<QLabel*> m_badges; // at most kBadgeLimit, one per gateway shown, in the fleet's order
     QLabel* m_summary = nullptr;
     QTimer* m_tick;
-    QTimer* m_soon;
+    NextTurn m_soon { this, [this] { refresh(); } };
     QHash<QString, QString> m_notices; // by gateway name
 };
 

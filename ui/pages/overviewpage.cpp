@@ -75,14 +75,7 @@ OverviewPage::OverviewPage(const FleetStore* store, const MetricStore* metrics, 
 
     // Tiles are rebuilt once for a fleet file's thousand gateways, not once per gateway added (that was quadratic:
     // 45 s of a busy UI thread at 1,000). A removal shifts the indexes tiles read: rebuilt at once.
-    m_rebuildSoon = new QTimer(this);
-    m_rebuildSoon->setSingleShot(true);
-    m_rebuildSoon->setInterval(0);
-    connect(m_rebuildSoon, &QTimer::timeout, this, &OverviewPage::rebuild);
-    connect(store, &FleetStore::gatewayAdded, m_rebuildSoon, [this] {
-        if (!m_rebuildSoon->isActive())
-            m_rebuildSoon->start();
-    });
+    connect(store, &FleetStore::gatewayAdded, this, [this] { m_rebuildSoon.request(); });
     connect(store, &FleetStore::gatewayRemoved, this, &OverviewPage::rebuild);
     // Tiles repaint together once a second: only the visible ones do any work.
     m_repaint = new QTimer(this);
@@ -97,7 +90,7 @@ OverviewPage::OverviewPage(const FleetStore* store, const MetricStore* metrics, 
 
 void OverviewPage::rebuild()
 {
-    m_rebuildSoon->stop();
+    m_rebuildSoon.cancel();
     qDeleteAll(m_tiles);
     m_tiles.clear();
     for (int i = 0; i < m_store->gatewayCount(); ++i) {

@@ -3,6 +3,8 @@
 #include <QList>
 #include <QWidget>
 
+#include "nextturn.h"
+
 class QGridLayout;
 class QScrollArea;
 class QTimer;
@@ -47,7 +49,7 @@ private:
     QGridLayout* m_layout;
     QList<GatewayTile*> m_tiles;
     QTimer* m_repaint;
-    QTimer* m_rebuildSoon; // gateways added in one turn of the event loop are tiled once
+    NextTurn m_rebuildSoon { this, [this] { rebuild(); } }; // gateways added in one turn are tiled once
     int m_columns = 0;
 };
 

@@ -191,16 +191,8 @@ PoolPage::PoolPage(const FleetStore* store, const MetricStore* metrics, const Ev
             updateChartLines();
     });
     m_rerank->start();
-    m_linesSoon = new QTimer(this);
-    m_linesSoon->setSingleShot(true);
-    m_linesSoon->setInterval(0);
-    connect(m_linesSoon, &QTimer::timeout, this, &PoolPage::updateChartLines);
-    auto linesSoon = [this] {
-        if (!m_linesSoon->isActive())
-            m_linesSoon->start();
-    };
-    connect(m_store, &FleetStore::gatewayAdded, this, linesSoon);
-    connect(m_store, &FleetStore::gatewayRemoved, this, linesSoon);
+    connect(m_store, &FleetStore::gatewayAdded, this, [this] { m_linesSoon.request(); });
+    connect(m_store, &FleetStore::gatewayRemoved, this, [this] { m_linesSoon.request(); });
     connect(m_store, &FleetStore::snapshotApplied, this, [this](int gateway, bool shapeChanged) {
         if (shapeChanged)
             updateChartLines();

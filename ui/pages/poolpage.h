@@ -5,6 +5,7 @@
 
 #include "fleettypes.h"
 #include "modelroles.h"
+#include "nextturn.h"
 
 class QComboBox;
 class QGridLayout;
@@ -110,7 +111,8 @@ private:
     QList<Shown> m_shown; // the same, in parts, for the alert bands
     const AlertBoard* m_alerts = nullptr;
     QTimer* m_rerank; // re-picks the worst lines while there are more subjects than lines
-    QTimer* m_linesSoon; // gateways added or removed in one turn of the event loop change the lines once
+    // Gateways added or removed in one turn of the event loop change the lines once.
+    NextTurn m_linesSoon { this, [this] { updateChartLines(); } };
     bool m_ranked = false;
     QList<QAction*> m_contextActions;
 };
